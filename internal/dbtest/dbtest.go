@@ -124,10 +124,10 @@ func ensureTemplate(ctx context.Context, admin string) (string, error) {
 		return "", fmt.Errorf("connect %s: %w", redact(admin), err)
 	}
 	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock(7461626c65)"); err != nil {
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock(746162)"); err != nil {
 		return "", fmt.Errorf("lock: %w", err)
 	}
-	defer conn.Exec(context.Background(), "SELECT pg_advisory_unlock(7461626c65)") //nolint:errcheck
+	defer conn.Exec(context.Background(), "SELECT pg_advisory_unlock(746162)") //nolint:errcheck
 
 	var exists bool
 	if err := conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", name).Scan(&exists); err != nil {

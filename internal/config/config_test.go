@@ -1,0 +1,93 @@
+package config_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/spsync/spsync/internal/config"
+)
+
+func env(kv map[string]string) func(string) string {
+	return func(k string) string { return kv[k] }
+}
+
+func TestLoad(t *testing.T) {
+	t.Parallel()
+
+	t.Run("DefaultsRunTheSimulator", func(t *testing.T) {
+		t.Parallel()
+		cfg, err := config.Load(env(nil))
+		require.NoError(t, err)
+		require.True(t, cfg.Simulate)
+		require.Equal(t, "127.0.0.1:8080", cfg.HTTPAddr)
+		require.Equal(t, ".spsync", cfg.DataDir)
+		require.Len(t, cfg.Accounts, 1)
+		require.Equal(t, "na", cfg.Accounts[0].Region)
+		require.Equal(t, []string{"ATVPDKIKX0DER"}, cfg.Accounts[0].MarketplaceIDs)
+	})
+
+	t.Run("CredentialsSelectRealAmazon", func(t *testing.T) {
+		t.Parallel()
+		cfg, err := config.Load(env(map[string]string{
+			"LWA_CLIENT_ID": "amzn1.application-oa2-client.x", "LWA_CLIENT_SECRET": "s3cr3t", "SPAPI_REFRESH_TOKEN": "Atzr|tok",
+			"SPAPI_REGION": "EU", "SPAPI_MARKETPLACE_IDS": "A1PA6795UKMFR9, A1RKKUPIHCS9HS,A1PA6795UKMFR9",
+		}))
+		require.NoError(t, err)
+		require.False(t, cfg.Simulate)
+		require.Equal(t, "eu", cfg.Accounts[0].Region)
+		require.Equal(t, []string{"A1PA6795UKMFR9", "A1RKKUPIHCS9HS"}, cfg.Accounts[0].MarketplaceIDs)
+		require.Equal(t, "s3cr3t", cfg.Accounts[0].ClientSecret.Reveal())
+	})
+
+	// Every bad value gets one line that names the variable and the fix.
+	badCases := []struct {
+		name    string
+		env     map[string]string
+		wantVar string
+	}{
+		{"UnknownRegion", map[string]string{"SPAPI_REGION": "us"}, "SPAPI_REGION"},
+		{"BadMarketplace", map[string]string{"SPAPI_MARKETPLACE_IDS": "us-east"}, "SPAPI_MARKETPLACE_IDS"},
+		{"PartialCredentials", map[string]string{"LWA_CLIENT_ID": "x"}, "LWA_CLIENT_ID"},
+		{"BadEndpoint", map[string]string{"SPAPI_ENDPOINT": "ftp://x"}, "SPAPI_ENDPOINT"},
+		{"BadLWAEndpoint", map[string]string{"LWA_ENDPOINT": "not a url"}, "LWA_ENDPOINT"},
+		{"BadHTTPAddr", map[string]string{"SPSYNC_HTTP_ADDR": "8080"}, "SPSYNC_HTTP_ADDR"},
+		{"BadCron", map[string]string{"SPSYNC_ORDERS_CRON": "every minute"}, "SPSYNC_ORDERS_CRON"},
+		{"BadDatabaseURL", map[string]string{"DATABASE_URL": "localhost"}, "DATABASE_URL"},
+		{"BadRateScale", map[string]string{"SPSYNC_SIM_RATE_SCALE": "-3"}, "SPSYNC_SIM_RATE_SCALE"},
+	}
+	for _, tc := range badCases {
+		t.Run("Rejects"+tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := config.Load(env(tc.env))
+			require.Error(t, err)
+			require.True(t, config.IsConfigError(err))
+			require.Contains(t, err.Error(), tc.wantVar)
+			require.NotContains(t, err.Error(), "\n")
+		})
+	}
+}
+
+func TestSecretNeverPrints(t *testing.T) {
+	t.Parallel()
+
+	const value = "amzn-secret-VALUE-123"
+	acct := config.Account{ID: "a", ClientSecret: config.Secret(value), RefreshToken: config.Secret(value)}
+
+	var logged strings.Builder
+	slog.New(slog.NewJSONHandler(&logged, nil)).Info("account", "acct", acct, "secret", acct.ClientSecret)
+	js, err := json.Marshal(acct)
+	require.NoError(t, err)
+
+	for _, out := range []string{
+		fmt.Sprint(acct), fmt.Sprintf("%+v", acct), fmt.Sprintf("%#v", acct), fmt.Sprintf("%v", acct.RefreshToken),
+		logged.String(), string(js),
+	} {
+		require.NotContains(t, out, value)
+	}
+	require.Equal(t, value, acct.ClientSecret.Reveal())
+}
