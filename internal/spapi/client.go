@@ -1,0 +1,337 @@
+package spapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// DefaultMaxBodyBytes is the response size limit when Options.MaxBodyBytes is zero. The
+// largest legitimate answers (a 100-order getOrders page, a fulfillment order with many
+// shipments) are well under 1 MiB.
+const DefaultMaxBodyBytes = 10 << 20
+
+// DefaultUserAgent is sent when Options.UserAgent is empty; Amazon asks for an application
+// name and language in the User-Agent.
+const DefaultUserAgent = "spsync/1.0 (Language=Go)"
+
+// Options configure a Client. Only credentials (or a TokenSource) are required.
+type Options struct {
+	// Region selects the endpoint and is part of the identity of rate limits. Defaults to
+	// RegionNA.
+	Region Region
+	// Sandbox selects Amazon's sandbox host of the region instead of production.
+	Sandbox bool
+	// Endpoint overrides the SP-API base URL (simulator, proxy, tests), e.g.
+	// "http://127.0.0.1:8081". Region is still validated.
+	Endpoint string
+	// LWAEndpoint overrides the LWA token URL. Defaults to DefaultLWAEndpoint.
+	LWAEndpoint string
+	// Credentials are used to build an LWATokenSource when TokenSource is nil.
+	Credentials Credentials
+	// TokenSource replaces the built-in LWA token source, e.g. to share one cache between
+	// clients of the same seller or to use a Restricted Data Token.
+	TokenSource TokenSource
+	// HTTPClient sends every request, SP-API and LWA alike. Defaults to a client with a 60
+	// second timeout.
+	HTTPClient *http.Client
+	// MaxBodyBytes limits how much of a response body is read. Defaults to
+	// DefaultMaxBodyBytes.
+	MaxBodyBytes int64
+	// UserAgent is sent with every SP-API request. Defaults to DefaultUserAgent.
+	UserAgent string
+	// TokenExpirySkew is passed to the built-in LWA token source. Defaults to 60 seconds.
+	TokenExpirySkew time.Duration
+	// Now is the clock of the built-in LWA token source, for tests. Defaults to time.Now.
+	Now func() time.Time
+}
+
+// String describes the options with secrets redacted.
+func (o Options) String() string {
+	return fmt.Sprintf("Options{Region: %q, Sandbox: %t, Endpoint: %q, LWAEndpoint: %q, %s, MaxBodyBytes: %d}",
+		string(o.Region), o.Sandbox, o.Endpoint, o.LWAEndpoint, o.Credentials, o.MaxBodyBytes)
+}
+
+// GoString makes %#v redact like String.
+func (o Options) GoString() string { return "spapi." + o.String() }
+
+// Format makes every fmt verb print the redacted form.
+func (o Options) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, o.String()) }
+
+// LogValue makes slog print the redacted form.
+func (o Options) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("region", string(o.Region)),
+		slog.Bool("sandbox", o.Sandbox),
+		slog.String("endpoint", o.Endpoint),
+		slog.String("lwa_endpoint", o.LWAEndpoint),
+		slog.Any("credentials", o.Credentials),
+	)
+}
+
+// Client calls SP-API operations for one seller in one region. It is safe for concurrent
+// use; share one per (account, region) so the access token is refreshed once for all.
+type Client struct {
+	region    Region
+	base      *url.URL
+	tokens    TokenSource
+	http      *http.Client
+	maxBody   int64
+	userAgent string
+}
+
+// NewClient validates opts, applies defaults and returns a ready Client. It makes no
+// request; the first call fetches the access token.
+func NewClient(opts Options) (*Client, error) {
+	region := opts.Region
+	if region == "" {
+		region = RegionNA
+	}
+	region, err := ParseRegion(string(region))
+	if err != nil {
+		return nil, err
+	}
+	endpoint := opts.Endpoint
+	if endpoint == "" {
+		if endpoint, err = region.Endpoint(opts.Sandbox); err != nil {
+			return nil, err
+		}
+	}
+	base, err := parseBaseURL(endpoint)
+	if err != nil {
+		return nil, fmt.Errorf("spapi: SP-API endpoint: %w", err)
+	}
+	c := &Client{
+		region:    region,
+		base:      base,
+		tokens:    opts.TokenSource,
+		http:      opts.HTTPClient,
+		maxBody:   opts.MaxBodyBytes,
+		userAgent: opts.UserAgent,
+	}
+	if c.http == nil {
+		c.http = &http.Client{Timeout: 60 * time.Second}
+	}
+	if c.maxBody <= 0 {
+		c.maxBody = DefaultMaxBodyBytes
+	}
+	if c.userAgent == "" {
+		c.userAgent = DefaultUserAgent
+	}
+	if c.tokens == nil {
+		c.tokens, err = NewLWATokenSource(LWAOptions{
+			Credentials: opts.Credentials,
+			Endpoint:    opts.LWAEndpoint,
+			HTTPClient:  c.http,
+			ExpirySkew:  opts.TokenExpirySkew,
+			Now:         opts.Now,
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+// Region returns the client's region, for budget keys and logs.
+func (c *Client) Region() Region { return c.region }
+
+// String describes the client without secrets.
+func (c *Client) String() string {
+	return fmt.Sprintf("spapi.Client{Region: %q, Endpoint: %q}", string(c.region), c.base.String())
+}
+
+// GoString makes %#v redact like String.
+func (c *Client) GoString() string { return c.String() }
+
+// Format makes every fmt verb print the redacted form.
+func (c *Client) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, c.String()) }
+
+// LogValue makes slog print the redacted form.
+func (c *Client) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("region", string(c.region)), slog.String("endpoint", c.base.String()))
+}
+
+// ResponseMeta is what every successful call reports besides its payload: the rate limit
+// Amazon applied (for the budget package) and the request id (for logs).
+type ResponseMeta struct {
+	// Op is the operation name.
+	Op string
+	// StatusCode is the HTTP status of the answer.
+	StatusCode int
+	// RequestID is the x-amzn-RequestId header, empty when absent.
+	RequestID string
+	// RateLimit is the x-amzn-RateLimit-Limit header in requests per second, 0 when absent
+	// or unparsable.
+	RateLimit float64
+}
+
+func metaFromResponse(op string, resp *http.Response) ResponseMeta {
+	m := ResponseMeta{Op: op, StatusCode: resp.StatusCode, RequestID: resp.Header.Get("x-amzn-RequestId")}
+	if v := strings.TrimSpace(resp.Header.Get("x-amzn-RateLimit-Limit")); v != "" {
+		if f, err := strconv.ParseFloat(v, 64); err == nil && f > 0 {
+			m.RateLimit = f
+		}
+	}
+	return m
+}
+
+func (m ResponseMeta) errorf(kind Kind, err error) *Error {
+	return &Error{Op: m.Op, Kind: kind, StatusCode: m.StatusCode, RequestID: m.RequestID, RateLimit: m.RateLimit, Err: err}
+}
+
+// envelope is the {"payload":…,"errors":[…]} wrapper every synced operation answers with.
+type envelope struct {
+	Payload json.RawMessage `json:"payload"`
+	Errors  []APIError      `json:"errors"`
+}
+
+// get sends a GET for op, with one retry on 401 after invalidating the token, and decodes
+// the payload into out. out is only meaningful when the error is nil.
+func (c *Client) get(ctx context.Context, op, path string, query url.Values, out any) (ResponseMeta, error) {
+	// path is already escaped (identifiers go through url.PathEscape).
+	target := strings.TrimSuffix(c.base.String(), "/") + path
+	if len(query) > 0 {
+		target += "?" + query.Encode()
+	}
+
+	for attempt := 0; ; attempt++ {
+		token, err := c.tokens.Token(ctx)
+		if err != nil {
+			return ResponseMeta{Op: op}, fmt.Errorf("spapi: %s: getting access token: %w", op, err)
+		}
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
+		if err != nil {
+			return ResponseMeta{Op: op}, &Error{Op: op, Kind: KindPermanent, Err: err}
+		}
+		req.Header.Set("x-amz-access-token", token)
+		req.Header.Set("Accept", "application/json")
+		req.Header.Set("User-Agent", c.userAgent)
+		req.Header.Set("x-amz-date", time.Now().UTC().Format("20060102T150405Z"))
+
+		resp, err := c.http.Do(req)
+		if err != nil {
+			// Timeouts, resets, refused connections, EOF before headers and cancelled
+			// contexts all land here; the cause stays reachable through Unwrap.
+			return ResponseMeta{Op: op}, &Error{Op: op, Kind: KindRetryable, Err: err}
+		}
+		meta := metaFromResponse(op, resp)
+		body, readErr := readLimited(resp.Body, c.maxBody)
+		_ = resp.Body.Close()
+
+		if resp.StatusCode == http.StatusUnauthorized && attempt == 0 {
+			c.tokens.Invalidate(token)
+			continue
+		}
+		if readErr != nil {
+			kind := KindRetryable
+			if errors.Is(readErr, ErrResponseTooLarge) {
+				kind = KindPermanent
+			}
+			e := meta.errorf(kind, readErr)
+			if resp.StatusCode < 200 || resp.StatusCode > 299 {
+				e.Kind = kindForStatus(resp.StatusCode)
+			}
+			return meta, e
+		}
+		if resp.StatusCode < 200 || resp.StatusCode > 299 {
+			e := meta.errorf(kindForStatus(resp.StatusCode), nil)
+			var env envelope
+			if json.Unmarshal(body, &env) == nil {
+				e.APIErrors = env.Errors
+			}
+			return meta, e
+		}
+		if err := decodePayload(body, out); err != nil {
+			return meta, meta.errorf(KindRetryable, err)
+		}
+		return meta, nil
+	}
+}
+
+// decodePayload decodes the envelope's payload into out. A missing or null payload is
+// malformed: every synced operation documents one on success.
+func decodePayload(body []byte, out any) error {
+	var env envelope
+	if err := json.Unmarshal(body, &env); err != nil {
+		return fmt.Errorf("%w: %w", ErrMalformedResponse, err)
+	}
+	if len(env.Payload) == 0 || bytes.Equal(env.Payload, []byte("null")) {
+		return fmt.Errorf("%w: no payload", ErrMalformedResponse)
+	}
+	if err := json.Unmarshal(env.Payload, out); err != nil {
+		return fmt.Errorf("%w: %w", ErrMalformedResponse, err)
+	}
+	return nil
+}
+
+// readLimited reads at most limit bytes of r and fails with ErrResponseTooLarge beyond it,
+// so a huge or endless body costs at most limit+1 bytes of memory.
+func readLimited(r io.Reader, limit int64) ([]byte, error) {
+	body, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading response body: %w", err)
+	}
+	if int64(len(body)) > limit {
+		return nil, fmt.Errorf("%w (%d bytes)", ErrResponseTooLarge, limit)
+	}
+	return body, nil
+}
+
+// parseBaseURL accepts an absolute http(s) URL without query or fragment.
+func parseBaseURL(s string) (*url.URL, error) {
+	u, err := url.Parse(strings.TrimSpace(s))
+	if err != nil {
+		return nil, err
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("%q is not an absolute http(s) URL", s)
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return nil, fmt.Errorf("%q must not have a query or fragment", s)
+	}
+	return u, nil
+}
+
+// pathSegment escapes one identifier for use in a path, so an id containing "/" or "?"
+// cannot change the route.
+func pathSegment(id string) string { return url.PathEscape(id) }
+
+// formatTime renders a request timestamp the way Amazon documents it: ISO 8601 in UTC.
+func formatTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+// setTime adds a timestamp parameter when t is set.
+func setTime(q url.Values, key string, t time.Time) {
+	if !t.IsZero() {
+		q.Set(key, formatTime(t))
+	}
+}
+
+// setList adds a comma-separated list parameter when values is not empty, the form Amazon's
+// models declare for array query parameters.
+func setList(q url.Values, key string, values []string) {
+	if len(values) > 0 {
+		q.Set(key, strings.Join(values, ","))
+	}
+}
+
+// setString adds a parameter when v is not empty.
+func setString(q url.Values, key, v string) {
+	if v != "" {
+		q.Set(key, v)
+	}
+}
+
+// invalidInput is the error for a request refused before sending.
+func invalidInput(op, format string, args ...any) error {
+	return &Error{Op: op, Kind: KindInvalidInput, Err: fmt.Errorf(format, args...)}
+}

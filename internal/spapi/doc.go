@@ -1,0 +1,30 @@
+// Package spapi is spsync's HTTP client for the handful of Amazon Selling Partner API
+// operations the worker syncs: Orders v0 (getOrders, getOrder, getOrderItems), Fulfillment
+// Outbound 2020-07-01 (listAllFulfillmentOrders, getFulfillmentOrder,
+// getPackageTrackingDetails) and Services v1 (getServiceJobs, getServiceJobByServiceJobId).
+//
+// The package exists so that the rest of spsync never deals with HTTP, LWA tokens or Amazon's
+// JSON spellings. It provides:
+//
+//   - Login with Amazon (LWA) refresh-token auth with a shared, refreshed-once token cache
+//     (see [LWATokenSource]), sent as the x-amz-access-token header. A 401 invalidates the
+//     cached token and the call is retried once with a fresh one.
+//   - Regional endpoints (na, eu, fe; production and sandbox) with an override for the
+//     simulator, proxies and tests (see [Region] and [Options]).
+//   - Typed responses whose JSON names are exactly Amazon's, exact decimal [Money], RFC 3339
+//     timestamps, pointers for optional scalars (a pending order has no OrderTotal, and the
+//     client never invents one), and the raw JSON of every stored entity in its Raw field so
+//     the store can keep the payload as jsonb.
+//   - Errors classified by [Kind] (throttled, retryable, invalid input, auth, not found,
+//     permanent) in a single [*Error] type that carries the operation, HTTP status,
+//     x-amzn-RequestId and x-amzn-RateLimit-Limit. Callers use errors.As or errors.Is with the
+//     sentinels such as [ErrThrottled].
+//   - Pagers (see [Pager]) that issue exactly one request per Next call, so a caller can take a
+//     rate-budget token before each page and stop early.
+//   - The operation names ([OpGetOrders], …) and Amazon's documented default usage plans
+//     ([DefaultUsagePlans]) that the budget package and the simulator share.
+//
+// Nothing in the package is global: every [Client] is built from [Options], takes an
+// injectable *http.Client, and every call takes a context. Secrets never appear in errors,
+// logs or formatted values of [Credentials], [Options], [LWATokenSource] or [Client].
+package spapi

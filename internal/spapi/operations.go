@@ -1,0 +1,47 @@
+package spapi
+
+// Operation names as Amazon spells them. They key usage plans, rate budgets, metrics and the
+// simulator's routes, so every package refers to an operation by one of these constants.
+const (
+	OpGetOrders                   = "getOrders"
+	OpGetOrder                    = "getOrder"
+	OpGetOrderItems               = "getOrderItems"
+	OpGetOrderAddress             = "getOrderAddress"
+	OpGetOrderBuyerInfo           = "getOrderBuyerInfo"
+	OpGetOrderItemsBuyerInfo      = "getOrderItemsBuyerInfo"
+	OpListAllFulfillmentOrders    = "listAllFulfillmentOrders"
+	OpGetFulfillmentOrder         = "getFulfillmentOrder"
+	OpGetPackageTrackingDetails   = "getPackageTrackingDetails"
+	OpGetServiceJobs              = "getServiceJobs"
+	OpGetServiceJobByServiceJobID = "getServiceJobByServiceJobId"
+	OpCreateRestrictedDataToken   = "createRestrictedDataToken"
+)
+
+// UsagePlan is an SP-API token bucket: Rate tokens are added per second up to Burst, and
+// each request takes one token. Amazon may grant a seller more than the documented default,
+// which the x-amzn-RateLimit-Limit header reveals per response.
+type UsagePlan struct {
+	// Rate is the refill rate in requests per second.
+	Rate float64
+	// Burst is the bucket size, the number of requests that may be sent at once.
+	Burst int
+}
+
+// DefaultUsagePlans holds Amazon's documented default usage plan of every operation spsync
+// knows, keyed by operation name (see spapi-facts.md and the seed pages). It is shared by the
+// budget package (initial bucket shape) and the simulator (enforced limits); treat it as
+// read-only.
+var DefaultUsagePlans = map[string]UsagePlan{
+	OpGetOrders:                   {Rate: 0.0167, Burst: 20},
+	OpGetOrder:                    {Rate: 0.5, Burst: 30},
+	OpGetOrderItems:               {Rate: 0.5, Burst: 30},
+	OpGetOrderAddress:             {Rate: 0.5, Burst: 30},
+	OpGetOrderBuyerInfo:           {Rate: 0.5, Burst: 30},
+	OpGetOrderItemsBuyerInfo:      {Rate: 0.5, Burst: 30},
+	OpListAllFulfillmentOrders:    {Rate: 2, Burst: 30},
+	OpGetFulfillmentOrder:         {Rate: 2, Burst: 30},
+	OpGetPackageTrackingDetails:   {Rate: 2, Burst: 30},
+	OpGetServiceJobs:              {Rate: 10, Burst: 40},
+	OpGetServiceJobByServiceJobID: {Rate: 20, Burst: 40},
+	OpCreateRestrictedDataToken:   {Rate: 1, Burst: 10},
+}
