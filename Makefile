@@ -1,0 +1,44 @@
+# spsync — see README.md.
+GO      ?= go
+SQLC    := $(GO) tool -modfile=tools/go.mod sqlc
+# withpg runs a command with TEST_DATABASE_URL pointing at a Postgres server:
+# the one you set, or a throwaway one it starts from the machine's binaries.
+WITHPG  := $(GO) run ./cmd/withpg --
+
+.PHONY: run test check fmt vet generate generated-current bench reliability migrate build
+
+## run: the worker on embedded defaults (local Postgres under ./.spsync, simulator without credentials)
+run:
+	$(GO) run ./cmd/worker run
+
+## test: formatting, vet, generated code current, then every test with the race detector
+test: check
+	$(WITHPG) $(GO) test -race -count=1 -timeout 20m ./...
+
+check: fmt vet generated-current
+
+fmt:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+
+## generate: regenerate sqlc code (pinned sqlc from tools/go.mod)
+generate:
+	$(SQLC) generate
+
+generated-current:
+	@$(SQLC) diff || { echo "sqlc output is stale: run 'make generate' and commit the result"; exit 1; }
+
+## bench: benchmarks; copy the numbers into BENCHMARKS.md
+bench:
+	$(WITHPG) $(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./...
+
+build:
+	$(GO) build -o bin/worker ./cmd/worker
+	$(GO) build -o bin/migrate ./cmd/migrate
+
+## migrate: apply migrations to DATABASE_URL (or the local Postgres)
+migrate:
+	$(GO) run ./cmd/migrate up

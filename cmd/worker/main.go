@@ -1,0 +1,53 @@
+// Command worker runs spsync: pollers and follow-ups for every configured
+// account, the operator commands, and the SP-API simulator.
+//
+//	worker run [--once] [--simulate] [--migrate]
+//	worker sim [--addr 127.0.0.1:8787]
+//
+// Configuration comes from the environment (see the README).
+package main
+
+import (
+	"context"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+const usage = `usage: worker COMMAND [FLAGS]
+
+commands:
+  run [--migrate]        run pollers and follow-ups until SIGINT/SIGTERM
+  sim [--addr ADDR]      serve the SP-API simulator on ADDR
+
+Configuration is read from the environment: DATABASE_URL, SPAPI_REGION,
+SPAPI_ENDPOINT, LWA_ENDPOINT, LWA_CLIENT_ID, LWA_CLIENT_SECRET,
+SPAPI_REFRESH_TOKEN, SPAPI_MARKETPLACE_IDS, SPSYNC_HTTP_ADDR, SPSYNC_DATA_DIR.
+See README.md.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
+}
+
+// run is main without the process: testable, and returns the exit code
+// (0 ok, 1 failure, 2 usage or configuration error).
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		io.WriteString(stderr, usage)
+		return 2
+	}
+	switch args[0] {
+	case "run":
+		return runWorker(ctx, args[1:], getenv, stdout, stderr)
+	case "help", "-h", "--help":
+		io.WriteString(stdout, usage)
+		return 0
+	default:
+		io.WriteString(stderr, "worker: unknown command \""+args[0]+"\"\n"+usage)
+		return 2
+	}
+}

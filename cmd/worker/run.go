@@ -1,0 +1,46 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+
+	"github.com/spsync/spsync/internal/config"
+	"github.com/spsync/spsync/internal/worker"
+)
+
+func runWorker(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("worker run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	migrate := fs.Bool("migrate", false, "apply pending migrations before starting (always done for the local database)")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "worker run: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		fmt.Fprintln(stderr, "worker:", err)
+		return 2
+	}
+	logger := slog.New(slog.NewJSONHandler(stderr, nil))
+	err = worker.Run(ctx, worker.Options{
+		Config:   cfg,
+		Logger:   logger,
+		Progress: stderr,
+		Migrate:  *migrate,
+		Ready: func(addr string) {
+			fmt.Fprintf(stdout, "spsync worker running: health http://%s/healthz (Ctrl-C to stop)\n", addr)
+		},
+	})
+	if err != nil {
+		fmt.Fprintln(stderr, "worker:", err)
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,157 @@
+// Package worker assembles and runs the spsync worker process: database,
+// schema check, River client with its queues, workers and periodic jobs, and
+// the operator HTTP server, with a graceful shutdown.
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+
+	"github.com/spsync/spsync/internal/config"
+	"github.com/spsync/spsync/internal/dbopen"
+	"github.com/spsync/spsync/internal/httpserver"
+	"github.com/spsync/spsync/internal/jobs"
+	"github.com/spsync/spsync/internal/schema"
+)
+
+// Options configures Run.
+type Options struct {
+	Config *config.Config
+	Logger *slog.Logger
+	// Progress receives human-oriented lines (local Postgres start-up).
+	Progress io.Writer
+	// Migrate applies pending migrations before starting. A local database
+	// (no DATABASE_URL) is always migrated, since the worker owns it.
+	Migrate bool
+	// ShutdownTimeout bounds how long running jobs may take to finish after
+	// a stop signal before they are cancelled (their transactions roll back
+	// and River retries them). Defaults to 30 seconds.
+	ShutdownTimeout time.Duration
+	// Ready, when set, is called once the worker serves HTTP and runs jobs.
+	Ready func(httpAddr string)
+}
+
+// Run runs the worker until ctx is cancelled, then shuts down gracefully
+// and returns nil. Errors are returned for start-up problems.
+func Run(ctx context.Context, opts Options) error {
+	cfg, logger := opts.Config, opts.Logger
+	if logger == nil {
+		logger = slog.New(slog.NewJSONHandler(io.Discard, nil))
+	}
+	if opts.Progress == nil {
+		opts.Progress = io.Discard
+	}
+	if opts.ShutdownTimeout == 0 {
+		opts.ShutdownTimeout = 30 * time.Second
+	}
+
+	db, err := dbopen.Open(ctx, cfg.DatabaseURL, cfg.DataDir, opts.Progress)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	if err := prepareSchema(ctx, db, opts.Migrate || db.Local, logger); err != nil {
+		return err
+	}
+
+	client, err := newRiverClient(db.Pool, cfg, logger)
+	if err != nil {
+		return err
+	}
+
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("listen on SPSYNC_HTTP_ADDR %s: %w (set SPSYNC_HTTP_ADDR to a free address)", cfg.HTTPAddr, err)
+	}
+	var riverRunning atomic.Bool
+	srv := &http.Server{
+		Handler: httpserver.Handler(map[string]httpserver.HealthCheck{
+			"database": db.Pool.Ping,
+			"river": func(context.Context) error {
+				if !riverRunning.Load() {
+					return errors.New("river client not running")
+				}
+				return nil
+			},
+		}, nil),
+		ReadHeaderTimeout: 10 * time.Second,
+	}
+	httpErr := make(chan error, 1)
+	go func() { httpErr <- srv.Serve(ln) }()
+
+	// River gets its own context: cancelling ctx starts a graceful stop
+	// below instead of yanking the client.
+	if err := client.Start(context.WithoutCancel(ctx)); err != nil {
+		_ = srv.Close()
+		return fmt.Errorf("start river: %w", err)
+	}
+	riverRunning.Store(true)
+	logger.Info("worker started", "http", "http://"+ln.Addr().String(), "database", db.URL, "simulate", cfg.Simulate)
+	if opts.Ready != nil {
+		opts.Ready(ln.Addr().String())
+	}
+
+	select {
+	case <-ctx.Done():
+	case err := <-httpErr:
+		logger.Error("http server failed", "err", err)
+	}
+
+	logger.Info("stopping: finishing running jobs", "timeout", opts.ShutdownTimeout)
+	riverRunning.Store(false)
+	stopCtx, cancel := context.WithTimeout(context.Background(), opts.ShutdownTimeout)
+	defer cancel()
+	if err := client.Stop(stopCtx); err != nil {
+		logger.Warn("jobs did not finish in time; cancelling them (they will be retried)", "err", err)
+		cancelCtx, cancel2 := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel2()
+		if err := client.StopAndCancel(cancelCtx); err != nil {
+			logger.Error("stop river", "err", err)
+		}
+	}
+	shutdownCtx, cancel3 := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel3()
+	_ = srv.Shutdown(shutdownCtx)
+	logger.Info("worker stopped")
+	return nil
+}
+
+func prepareSchema(ctx context.Context, db *dbopen.DB, migrate bool, logger *slog.Logger) error {
+	m, err := schema.New(db.Pool, logger)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	if migrate {
+		return m.Up(ctx)
+	}
+	return m.Check(ctx)
+}
+
+func newRiverClient(pool *pgxpool.Pool, cfg *config.Config, logger *slog.Logger) (*river.Client[pgx.Tx], error) {
+	workers := river.NewWorkers()
+	var periodic []*river.PeriodicJob
+	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
+		Logger:       logger,
+		Queues:       jobs.QueueConfig(),
+		Workers:      workers,
+		PeriodicJobs: periodic,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create river client: %w", err)
+	}
+	return client, nil
+}
