@@ -80,9 +80,12 @@ func (m *Money) UnmarshalJSON(b []byte) error {
 }
 
 // MarshalJSON encodes in the spelling the value was decoded from, the amount as a decimal
-// string as Amazon sends it.
+// string as Amazon sends it, keeping its scale ("10.00" stays "10.00").
 func (m Money) MarshalJSON() ([]byte, error) {
 	amount := m.Amount.String()
+	if exp := m.Amount.Exponent(); exp < 0 {
+		amount = m.Amount.StringFixed(-exp)
+	}
 	switch m.style {
 	case moneyCamelAmount:
 		return json.Marshal(struct {
