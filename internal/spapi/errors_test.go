@@ -213,5 +213,4 @@ func TestRequestValidation(t *testing.T) {
 type staticTokens string
 
 func (s staticTokens) Token(context.Context) (string, error) { return string(s), nil }
-func (s staticTokens) Invalidate(string)                      {}
-
+func (s staticTokens) Invalidate(string)                     {}
