@@ -30,7 +30,7 @@ func Example_paging() {
 
 	client, err := spapi.NewClient(spapi.Options{
 		Region:      spapi.RegionNA,
-		Endpoint:    srv.URL,                   // the simulator, a proxy or the sandbox
+		Endpoint:    srv.URL,                    // the simulator, a proxy or the sandbox
 		LWAEndpoint: srv.URL + "/auth/o2/token", // defaults to Amazon's
 		Credentials: spapi.Credentials{ClientID: "amzn1.application-oa2-client.x", ClientSecret: "secret", RefreshToken: "Atzr|refresh"},
 	})
