@@ -53,6 +53,11 @@ type Options struct {
 	TokenExpirySkew time.Duration
 	// Now is the clock of the built-in LWA token source, for tests. Defaults to time.Now.
 	Now func() time.Time
+	// OnResponse, when set, is called with the metadata of every SP-API response
+	// received, successful or not (429s included), before the body is decoded. The rate
+	// budget learns from it (x-amzn-RateLimit-Limit, throttles) without every call site
+	// having to remember to report.
+	OnResponse func(ctx context.Context, meta ResponseMeta)
 }
 
 // String describes the options with secrets redacted.
@@ -87,6 +92,7 @@ type Client struct {
 	http      *http.Client
 	maxBody   int64
 	userAgent string
+	onResp    func(ctx context.Context, meta ResponseMeta)
 }
 
 // NewClient validates opts, applies defaults and returns a ready Client. It makes no
@@ -117,6 +123,7 @@ func NewClient(opts Options) (*Client, error) {
 		http:      opts.HTTPClient,
 		maxBody:   opts.MaxBodyBytes,
 		userAgent: opts.UserAgent,
+		onResp:    opts.OnResponse,
 	}
 	if c.http == nil {
 		c.http = &http.Client{Timeout: 60 * time.Second}
@@ -225,6 +232,9 @@ func (c *Client) get(ctx context.Context, op, path string, query url.Values, out
 			return ResponseMeta{Op: op}, &Error{Op: op, Kind: KindRetryable, Err: err}
 		}
 		meta := metaFromResponse(op, resp)
+		if c.onResp != nil {
+			c.onResp(ctx, meta)
+		}
 		body, readErr := readLimited(resp.Body, c.maxBody)
 		_ = resp.Body.Close()
 

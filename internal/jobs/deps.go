@@ -1,0 +1,129 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+
+	"github.com/spsync/spsync/internal/config"
+	"github.com/spsync/spsync/internal/spapi"
+)
+
+// BudgetClass is a caller's priority for rate budget tokens. A lower class
+// may not drain a bucket below what a higher class needs next.
+type BudgetClass int
+
+const (
+	// ClassPoll is the incremental pollers: highest priority.
+	ClassPoll BudgetClass = iota + 1
+	// ClassFollowup is detail fetches and refreshes caused by polls.
+	ClassFollowup
+	// ClassBackfill is history: lowest priority.
+	ClassBackfill
+)
+
+// BudgetKey names one token bucket: Amazon limits each seller+application
+// pair per operation and region.
+type BudgetKey struct {
+	AccountID string
+	Region    string
+	Operation string
+}
+
+// Budget is the shared rate budget as jobs use it (internal/budget
+// implements it). Acquire takes one token for key, waiting briefly when one
+// is near; when the wait would be long it returns an error for which
+// SnoozeFor reports the duration, so the job snoozes instead of holding its
+// worker slot.
+type Budget interface {
+	Acquire(ctx context.Context, key BudgetKey, class BudgetClass) error
+	// Observe records a response: the x-amzn-RateLimit-Limit value (0 when
+	// absent) and whether Amazon refused the call with a 429.
+	Observe(ctx context.Context, key BudgetKey, rateLimit float64, throttled bool)
+	// SnoozeFor reports whether err asks the caller to come back later, and
+	// when.
+	SnoozeFor(err error) (time.Duration, bool)
+}
+
+// Account is one configured selling account with its SP-API client.
+type Account struct {
+	config.Account
+	Client *spapi.Client
+}
+
+// Deps is what every job worker needs. One Deps is shared by all workers of
+// a process.
+type Deps struct {
+	Pool      *pgxpool.Pool
+	Accounts  map[string]*Account
+	Budget    Budget
+	Schedules config.Schedules
+	Logger    *slog.Logger
+	// Now is the clock used for scheduling decisions (tracking refresh
+	// intervals, age limits). Defaults to time.Now; tests that drive the
+	// simulator's data clock pass that clock here.
+	Now func() time.Time
+}
+
+// Account returns the account with id, or an error that cancels the job
+// (an unknown account will not appear by retrying).
+func (d *Deps) Account(id string) (*Account, error) {
+	a, ok := d.Accounts[id]
+	if !ok {
+		return nil, river.JobCancel(fmt.Errorf("account %q is not configured", id))
+	}
+	return a, nil
+}
+
+// Clock returns d.Now or time.Now.
+func (d *Deps) Clock() time.Time {
+	if d.Now != nil {
+		return d.Now()
+	}
+	return time.Now()
+}
+
+// Take acquires one budget token for op on acct's bucket at class priority.
+// Call it right before each SP-API request (each page of a pager).
+func (d *Deps) Take(ctx context.Context, acct *Account, op string, class BudgetClass) error {
+	return d.Budget.Acquire(ctx, BudgetKey{AccountID: acct.ID, Region: acct.Region, Operation: op}, class)
+}
+
+// JobError turns an error from a job's work into what River should do with
+// it: a budget wait becomes a snooze (no attempt used), a throttle becomes a
+// snooze after the refill time, invalid input and unknown ids cancel the
+// job (retrying cannot help), and anything else is returned for River's
+// retry with backoff.
+func (d *Deps) JobError(err error) error {
+	if err == nil {
+		return nil
+	}
+	if wait, ok := d.Budget.SnoozeFor(err); ok {
+		return river.JobSnooze(wait)
+	}
+	var apiErr *spapi.Error
+	if errors.As(err, &apiErr) {
+		switch apiErr.Kind {
+		case spapi.KindThrottled:
+			return river.JobSnooze(throttleSnooze(apiErr.RateLimit))
+		case spapi.KindInvalidInput, spapi.KindNotFound:
+			return river.JobCancel(err)
+		}
+	}
+	return err
+}
+
+// throttleSnooze waits one token's refill time at the rate Amazon reported,
+// or a conservative default when it didn't.
+func throttleSnooze(rate float64) time.Duration {
+	if rate <= 0 {
+		return 30 * time.Second
+	}
+	d := time.Duration(float64(time.Second) / rate)
+	return min(max(d, time.Second), 5*time.Minute)
+}
