@@ -18,11 +18,13 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"riverqueue.com/riverui"
 
 	"github.com/spsync/spsync/internal/config"
 	"github.com/spsync/spsync/internal/dbopen"
 	"github.com/spsync/spsync/internal/httpserver"
 	"github.com/spsync/spsync/internal/jobs"
+	"github.com/spsync/spsync/internal/metrics"
 	"github.com/spsync/spsync/internal/schema"
 )
 
@@ -72,6 +74,16 @@ func Run(ctx context.Context, opts Options) error {
 		return err
 	}
 
+	m := metrics.New(db.Pool, logger)
+	ui, err := riverui.NewHandler(&riverui.HandlerOpts{
+		Endpoints: riverui.NewEndpoints(client, nil),
+		Logger:    logger,
+		Prefix:    "/riverui",
+	})
+	if err != nil {
+		return fmt.Errorf("create river ui: %w", err)
+	}
+
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("listen on SPSYNC_HTTP_ADDR %s: %w (set SPSYNC_HTTP_ADDR to a free address)", cfg.HTTPAddr, err)
@@ -86,7 +98,10 @@ func Run(ctx context.Context, opts Options) error {
 				}
 				return nil
 			},
-		}, nil),
+		}, map[string]http.Handler{
+			"GET /metrics": m.Handler(),
+			"/riverui/":    ui,
+		}),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	httpErr := make(chan error, 1)
@@ -99,6 +114,9 @@ func Run(ctx context.Context, opts Options) error {
 		return fmt.Errorf("start river: %w", err)
 	}
 	riverRunning.Store(true)
+	if err := ui.Start(ctx); err != nil {
+		logger.Error("start river ui", "err", err)
+	}
 	logger.Info("worker started", "http", "http://"+ln.Addr().String(), "database", db.URL, "simulate", cfg.Simulate)
 	if opts.Ready != nil {
 		opts.Ready(ln.Addr().String())
