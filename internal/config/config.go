@@ -146,13 +146,18 @@ func Load(getenv func(string) string) (*Config, error) {
 		return nil, err
 	}
 
-	if file := get("SPSYNC_ACCOUNTS_FILE", ""); file != "" {
-		return nil, &Error{"SPSYNC_ACCOUNTS_FILE", "multi-account files are not supported yet: unset it and configure one account with LWA_CLIENT_ID, LWA_CLIENT_SECRET and SPAPI_REFRESH_TOKEN"}
-	}
-
 	clientID := get("LWA_CLIENT_ID", "")
 	secret := get("LWA_CLIENT_SECRET", "")
 	refresh := get("SPAPI_REFRESH_TOKEN", "")
+	if file := get("SPSYNC_ACCOUNTS_FILE", ""); file != "" {
+		if countSet(clientID, secret, refresh) > 0 {
+			return nil, &Error{"SPSYNC_ACCOUNTS_FILE", "set either SPSYNC_ACCOUNTS_FILE or LWA_CLIENT_ID/LWA_CLIENT_SECRET/SPAPI_REFRESH_TOKEN, not both"}
+		}
+		if cfg.Accounts, err = loadAccountsFile(file, getenv); err != nil {
+			return nil, err
+		}
+		return cfg, nil
+	}
 	switch set := countSet(clientID, secret, refresh); set {
 	case 0:
 		cfg.Simulate = true
