@@ -6,7 +6,203 @@ package dbsqlc
 
 import (
 	"time"
+
+	"github.com/jackc/pgx/v5/pgtype"
 )
+
+// Amazon orders (SP-API Orders v0), one row per account and AmazonOrderId. Typed columns are snake_case of Amazon's fields; raw is the whole payload. sync_version moves only when the payload changes: read changes with WHERE sync_version > $last ORDER BY sync_version.
+type Order struct {
+	// The spsync account (selling partner + application) the order belongs to.
+	AccountID string
+	// AmazonOrderId, the 3-7-7 order number.
+	AmazonOrderID string
+	// SellerOrderId: the seller's own order id, when set.
+	SellerOrderID *string
+	// PurchaseDate: when the order was placed.
+	PurchaseDate time.Time
+	// LastUpdateDate: when Amazon last changed the order.
+	LastUpdateDate time.Time
+	// OrderStatus: PendingAvailability, Pending, Unshipped, PartiallyShipped, Shipped, InvoiceUnconfirmed, Canceled or Unfulfillable.
+	OrderStatus string
+	// FulfillmentChannel: AFN (fulfilled by Amazon) or MFN (by the seller).
+	FulfillmentChannel *string
+	// SalesChannel, e.g. Amazon.com.
+	SalesChannel *string
+	// OrderChannel, for orders placed outside the sales channel.
+	OrderChannel *string
+	// ShipServiceLevel as the buyer chose it.
+	ShipServiceLevel *string
+	// ShipmentServiceLevelCategory: Expedited, FreeEconomy, NextDay, SameDay, SecondDay, Scheduled or Standard.
+	ShipmentServiceLevelCategory *string
+	// MarketplaceId the order was placed in.
+	MarketplaceID *string
+	// OrderType, e.g. StandardOrder, Preorder, BusinessOrder.
+	OrderType *string
+	// OrderTotal.Amount, exact decimal. NULL while the order is Pending (Amazon sends no total): never summed as zero.
+	OrderTotalAmount pgtype.Numeric
+	// OrderTotal.CurrencyCode (ISO 4217). NULL when there is no total.
+	OrderTotalCurrency *string
+	// NumberOfItemsShipped.
+	NumberOfItemsShipped *int32
+	// NumberOfItemsUnshipped.
+	NumberOfItemsUnshipped *int32
+	// PaymentMethod: COD, CVS or Other.
+	PaymentMethod *string
+	// PaymentMethodDetails as a text array.
+	PaymentMethodDetails []string
+	// EasyShipShipmentStatus, Easy Ship orders only.
+	EasyShipShipmentStatus *string
+	// ElectronicInvoiceStatus, where electronic invoicing applies.
+	ElectronicInvoiceStatus *string
+	// BuyerInvoicePreference: INDIVIDUAL or BUSINESS.
+	BuyerInvoicePreference *string
+	// EarliestShipDate of the ship window.
+	EarliestShipDate *time.Time
+	// LatestShipDate of the ship window.
+	LatestShipDate *time.Time
+	// EarliestDeliveryDate promised to the buyer.
+	EarliestDeliveryDate *time.Time
+	// LatestDeliveryDate promised to the buyer.
+	LatestDeliveryDate *time.Time
+	// PromiseResponseDueDate, for sourcing-on-demand orders.
+	PromiseResponseDueDate *time.Time
+	// IsBusinessOrder: an Amazon Business order.
+	IsBusinessOrder *bool
+	// IsPrime: a Prime order.
+	IsPrime *bool
+	// IsPremiumOrder: premium shipping was bought.
+	IsPremiumOrder *bool
+	// IsGlobalExpressEnabled.
+	IsGlobalExpressEnabled *bool
+	// IsReplacementOrder: replaces replaced_order_id.
+	IsReplacementOrder *bool
+	// ReplacedOrderId: the order this one replaces.
+	ReplacedOrderID *string
+	// IsEstimatedShipDateSet.
+	IsEstimatedShipDateSet *bool
+	// IsSoldByAB: sold by Amazon Business.
+	IsSoldByAb *bool
+	// IsIBA: sold by an Amazon retail entity.
+	IsIba *bool
+	// IsISPU: in-store pickup.
+	IsIspu *bool
+	// IsAccessPointOrder: delivered to an Amazon Hub locker or counter.
+	IsAccessPointOrder *bool
+	// HasRegulatedItems.
+	HasRegulatedItems *bool
+	// SellerDisplayName.
+	SellerDisplayName *string
+	// ShippingAddress.City (not PII; street lines stay out).
+	ShippingAddressCity *string
+	// ShippingAddress.StateOrRegion.
+	ShippingAddressStateOrRegion *string
+	// ShippingAddress.PostalCode.
+	ShippingAddressPostalCode *string
+	// ShippingAddress.CountryCode (ISO 3166-1 alpha-2).
+	ShippingAddressCountryCode *string
+	// The order exactly as the SP-API returned it (jsonb).
+	Raw []byte
+	// From sync_version_seq; moves only when raw changes. Read changes with WHERE sync_version > $last.
+	SyncVersion int64
+	// When this row's content was last written.
+	SyncedAt time.Time
+}
+
+// Items of Amazon orders (SP-API getOrderItems), one row per account, AmazonOrderId and OrderItemId. Items Amazon stops listing are deleted. sync_version moves only when the item's payload changes.
+type OrderItem struct {
+	// The spsync account the order belongs to.
+	AccountID string
+	// AmazonOrderId of the parent order (orders.amazon_order_id).
+	AmazonOrderID string
+	// OrderItemId, unique within the order.
+	OrderItemID string
+	// ASIN.
+	Asin string
+	// SellerSKU.
+	SellerSku *string
+	// Title of the product.
+	Title *string
+	// QuantityOrdered.
+	QuantityOrdered int32
+	// QuantityShipped.
+	QuantityShipped *int32
+	// ItemPrice.Amount: price of the line (quantity included). NULL while the order is Pending.
+	ItemPriceAmount pgtype.Numeric
+	// ItemPrice.CurrencyCode.
+	ItemPriceCurrency *string
+	// ShippingPrice.Amount.
+	ShippingPriceAmount pgtype.Numeric
+	// ShippingPrice.CurrencyCode.
+	ShippingPriceCurrency *string
+	// ItemTax.Amount.
+	ItemTaxAmount pgtype.Numeric
+	// ItemTax.CurrencyCode.
+	ItemTaxCurrency *string
+	// ShippingTax.Amount.
+	ShippingTaxAmount pgtype.Numeric
+	// ShippingTax.CurrencyCode.
+	ShippingTaxCurrency *string
+	// ShippingDiscount.Amount.
+	ShippingDiscountAmount pgtype.Numeric
+	// ShippingDiscount.CurrencyCode.
+	ShippingDiscountCurrency *string
+	// ShippingDiscountTax.Amount.
+	ShippingDiscountTaxAmount pgtype.Numeric
+	// ShippingDiscountTax.CurrencyCode.
+	ShippingDiscountTaxCurrency *string
+	// PromotionDiscount.Amount.
+	PromotionDiscountAmount pgtype.Numeric
+	// PromotionDiscount.CurrencyCode.
+	PromotionDiscountCurrency *string
+	// PromotionDiscountTax.Amount.
+	PromotionDiscountTaxAmount pgtype.Numeric
+	// PromotionDiscountTax.CurrencyCode.
+	PromotionDiscountTaxCurrency *string
+	// CODFee.Amount (cash on delivery).
+	CodFeeAmount pgtype.Numeric
+	// CODFee.CurrencyCode.
+	CodFeeCurrency *string
+	// CODFeeDiscount.Amount.
+	CodFeeDiscountAmount pgtype.Numeric
+	// CODFeeDiscount.CurrencyCode.
+	CodFeeDiscountCurrency *string
+	// IsGift.
+	IsGift *bool
+	// ConditionId: New, Used, Collectible, Refurbished, Club.
+	ConditionID *string
+	// ConditionSubtypeId.
+	ConditionSubtypeID *string
+	// PriceDesignation, e.g. BusinessPrice.
+	PriceDesignation *string
+	// IsTransparency.
+	IsTransparency *bool
+	// SerialNumberRequired.
+	SerialNumberRequired *bool
+	// IossNumber (EU import one-stop shop).
+	IossNumber *string
+	// StoreChainStoreId.
+	StoreChainStoreID *string
+	// DeemedResellerCategory: IOSS or UOSS.
+	DeemedResellerCategory *string
+	// The item exactly as the SP-API returned it (jsonb).
+	Raw []byte
+	// From sync_version_seq; moves only when raw changes.
+	SyncVersion int64
+	// When this row's content was last written.
+	SyncedAt time.Time
+}
+
+// Worker state: the orders poll window in progress per account and marketplace set (scope), with the paging token of its next page. Empty when no window is half done.
+type OrdersPollProgress struct {
+	AccountID         string
+	Scope             string
+	LastUpdatedAfter  time.Time
+	LastUpdatedBefore time.Time
+	NextToken         string
+	Pages             int32
+	RowsWritten       int64
+	UpdatedAt         time.Time
+}
 
 // Per account, stream and scope: the poll high-water mark (cursor_at) and the last outcome.
 type SyncCursor struct {

@@ -1,0 +1,214 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/spsync/spsync/internal/spapi"
+	"github.com/spsync/spsync/internal/store/dbsqlc"
+)
+
+// Batches of orders and items travel to Postgres as one jsonb array of typed
+// rows, unpacked there with jsonb_to_recordset (queries/orders.sql). That
+// keeps a whole page in one statement and one round trip, lets NULLs stay
+// NULL (a Pending order has no total; nothing is invented), and needs no
+// temporary table per transaction. Decimal amounts travel as JSON strings,
+// so they arrive exact.
+
+// orderRow is one orders row as UpsertOrders reads it. JSON names are the
+// column names.
+type orderRow struct {
+	AmazonOrderID                string           `json:"amazon_order_id"`
+	SellerOrderID                *string          `json:"seller_order_id"`
+	PurchaseDate                 time.Time        `json:"purchase_date"`
+	LastUpdateDate               time.Time        `json:"last_update_date"`
+	OrderStatus                  string           `json:"order_status"`
+	FulfillmentChannel           *string          `json:"fulfillment_channel"`
+	SalesChannel                 *string          `json:"sales_channel"`
+	OrderChannel                 *string          `json:"order_channel"`
+	ShipServiceLevel             *string          `json:"ship_service_level"`
+	ShipmentServiceLevelCategory *string          `json:"shipment_service_level_category"`
+	MarketplaceID                *string          `json:"marketplace_id"`
+	OrderType                    *string          `json:"order_type"`
+	OrderTotalAmount             *decimal.Decimal `json:"order_total_amount"`
+	OrderTotalCurrency           *string          `json:"order_total_currency"`
+	NumberOfItemsShipped         *int             `json:"number_of_items_shipped"`
+	NumberOfItemsUnshipped       *int             `json:"number_of_items_unshipped"`
+	PaymentMethod                *string          `json:"payment_method"`
+	PaymentMethodDetails         []string         `json:"payment_method_details"`
+	EasyShipShipmentStatus       *string          `json:"easy_ship_shipment_status"`
+	ElectronicInvoiceStatus      *string          `json:"electronic_invoice_status"`
+	BuyerInvoicePreference       *string          `json:"buyer_invoice_preference"`
+	EarliestShipDate             *time.Time       `json:"earliest_ship_date"`
+	LatestShipDate               *time.Time       `json:"latest_ship_date"`
+	EarliestDeliveryDate         *time.Time       `json:"earliest_delivery_date"`
+	LatestDeliveryDate           *time.Time       `json:"latest_delivery_date"`
+	PromiseResponseDueDate       *time.Time       `json:"promise_response_due_date"`
+	IsBusinessOrder              *bool            `json:"is_business_order"`
+	IsPrime                      *bool            `json:"is_prime"`
+	IsPremiumOrder               *bool            `json:"is_premium_order"`
+	IsGlobalExpressEnabled       *bool            `json:"is_global_express_enabled"`
+	IsReplacementOrder           *bool            `json:"is_replacement_order"`
+	ReplacedOrderID              *string          `json:"replaced_order_id"`
+	IsEstimatedShipDateSet       *bool            `json:"is_estimated_ship_date_set"`
+	IsSoldByAB                   *bool            `json:"is_sold_by_ab"`
+	IsIBA                        *bool            `json:"is_iba"`
+	IsISPU                       *bool            `json:"is_ispu"`
+	IsAccessPointOrder           *bool            `json:"is_access_point_order"`
+	HasRegulatedItems            *bool            `json:"has_regulated_items"`
+	SellerDisplayName            *string          `json:"seller_display_name"`
+	ShippingAddressCity          *string          `json:"shipping_address_city"`
+	ShippingAddressStateOrRegion *string          `json:"shipping_address_state_or_region"`
+	ShippingAddressPostalCode    *string          `json:"shipping_address_postal_code"`
+	ShippingAddressCountryCode   *string          `json:"shipping_address_country_code"`
+	Raw                          json.RawMessage  `json:"raw"`
+}
+
+// newOrderRow maps an SP-API order to its row. Fields Amazon left out stay
+// NULL. Of the shipping address only city, state, postal code and country
+// are typed: the rest is PII.
+func newOrderRow(o *spapi.Order) (orderRow, error) {
+	raw, err := orderRaw(o.Raw, o)
+	if err != nil {
+		return orderRow{}, fmt.Errorf("order %s: %w", o.AmazonOrderId, err)
+	}
+	r := orderRow{
+		AmazonOrderID:                o.AmazonOrderId,
+		SellerOrderID:                orderText(o.SellerOrderId),
+		PurchaseDate:                 o.PurchaseDate,
+		LastUpdateDate:               o.LastUpdateDate,
+		OrderStatus:                  o.OrderStatus,
+		FulfillmentChannel:           orderText(o.FulfillmentChannel),
+		SalesChannel:                 orderText(o.SalesChannel),
+		OrderChannel:                 orderText(o.OrderChannel),
+		ShipServiceLevel:             orderText(o.ShipServiceLevel),
+		ShipmentServiceLevelCategory: orderText(o.ShipmentServiceLevelCategory),
+		MarketplaceID:                orderText(o.MarketplaceId),
+		OrderType:                    orderText(o.OrderType),
+		NumberOfItemsShipped:         o.NumberOfItemsShipped,
+		NumberOfItemsUnshipped:       o.NumberOfItemsUnshipped,
+		PaymentMethod:                orderText(o.PaymentMethod),
+		PaymentMethodDetails:         o.PaymentMethodDetails,
+		EasyShipShipmentStatus:       orderText(o.EasyShipShipmentStatus),
+		ElectronicInvoiceStatus:      orderText(o.ElectronicInvoiceStatus),
+		BuyerInvoicePreference:       orderText(o.BuyerInvoicePreference),
+		EarliestShipDate:             o.EarliestShipDate,
+		LatestShipDate:               o.LatestShipDate,
+		EarliestDeliveryDate:         o.EarliestDeliveryDate,
+		LatestDeliveryDate:           o.LatestDeliveryDate,
+		PromiseResponseDueDate:       o.PromiseResponseDueDate,
+		IsBusinessOrder:              o.IsBusinessOrder,
+		IsPrime:                      o.IsPrime,
+		IsPremiumOrder:               o.IsPremiumOrder,
+		IsGlobalExpressEnabled:       o.IsGlobalExpressEnabled,
+		IsReplacementOrder:           o.IsReplacementOrder,
+		ReplacedOrderID:              orderText(o.ReplacedOrderId),
+		IsEstimatedShipDateSet:       o.IsEstimatedShipDateSet,
+		IsSoldByAB:                   o.IsSoldByAB,
+		IsIBA:                        o.IsIBA,
+		IsISPU:                       o.IsISPU,
+		IsAccessPointOrder:           o.IsAccessPointOrder,
+		HasRegulatedItems:            o.HasRegulatedItems,
+		SellerDisplayName:            orderText(o.SellerDisplayName),
+		Raw:                          raw,
+	}
+	r.OrderTotalAmount, r.OrderTotalCurrency = orderMoney(o.OrderTotal)
+	if a := o.ShippingAddress; a != nil {
+		r.ShippingAddressCity = orderText(a.City)
+		r.ShippingAddressStateOrRegion = orderText(a.StateOrRegion)
+		r.ShippingAddressPostalCode = orderText(a.PostalCode)
+		r.ShippingAddressCountryCode = orderText(a.CountryCode)
+	}
+	return r, nil
+}
+
+// OrderChange is an order UpsertOrders wrote: new, or with a changed
+// payload.
+type OrderChange struct {
+	AmazonOrderID  string
+	LastUpdateDate time.Time
+	// PreviousLastUpdateDate is the stored LastUpdateDate before the write,
+	// nil for a new order.
+	PreviousLastUpdateDate *time.Time
+}
+
+// NeedsItems reports whether the order is new or its LastUpdateDate moved,
+// the cases in which its items may have changed and must be fetched.
+func (c OrderChange) NeedsItems() bool {
+	return c.PreviousLastUpdateDate == nil || !c.PreviousLastUpdateDate.Equal(c.LastUpdateDate)
+}
+
+// UpsertOrders writes orders of one account in one statement on db (a
+// transaction, so the caller's cursor and follow-up jobs commit with the
+// rows). Orders whose payload is unchanged are not touched. When the batch
+// repeats an order, the copy with the latest LastUpdateDate wins. It returns
+// the orders it wrote.
+func UpsertOrders(ctx context.Context, db dbsqlc.DBTX, accountID string, orders []spapi.Order) ([]OrderChange, error) {
+	if len(orders) == 0 {
+		return nil, nil
+	}
+	rows := make([]orderRow, 0, len(orders))
+	index := make(map[string]int, len(orders))
+	for i := range orders {
+		r, err := newOrderRow(&orders[i])
+		if err != nil {
+			return nil, err
+		}
+		if at, dup := index[r.AmazonOrderID]; dup {
+			if !r.LastUpdateDate.Before(rows[at].LastUpdateDate) {
+				rows[at] = r
+			}
+			continue
+		}
+		index[r.AmazonOrderID] = len(rows)
+		rows = append(rows, r)
+	}
+	payload, err := json.Marshal(rows)
+	if err != nil {
+		return nil, fmt.Errorf("encode %d orders: %w", len(rows), err)
+	}
+	written, err := dbsqlc.New().UpsertOrders(ctx, db, dbsqlc.UpsertOrdersParams{Rows: payload, AccountID: accountID})
+	if err != nil {
+		return nil, fmt.Errorf("upsert %d orders of account %s: %w", len(rows), accountID, err)
+	}
+	out := make([]OrderChange, len(written))
+	for i, w := range written {
+		out[i] = OrderChange{AmazonOrderID: w.AmazonOrderID, LastUpdateDate: w.LastUpdateDate, PreviousLastUpdateDate: w.PreviousLastUpdateDate}
+	}
+	return out, nil
+}
+
+// orderText maps Amazon's absent string (empty after decoding) to NULL.
+func orderText(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// orderMoney splits a Money into its amount and currency columns, both NULL
+// when Amazon sent no amount.
+func orderMoney(m *spapi.Money) (*decimal.Decimal, *string) {
+	if m == nil {
+		return nil, nil
+	}
+	amount := m.Amount
+	return &amount, orderText(m.CurrencyCode)
+}
+
+// orderRaw returns the payload for the raw column: Amazon's bytes when the
+// entity was decoded from a response, else the entity re-encoded.
+func orderRaw(raw json.RawMessage, v any) (json.RawMessage, error) {
+	if len(raw) > 0 {
+		return raw, nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("encode raw payload: %w", err)
+	}
+	return b, nil
+}

@@ -1,0 +1,86 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/stretchr/testify/require"
+
+	"github.com/spsync/spsync/internal/dbtest"
+	"github.com/spsync/spsync/internal/spapi"
+	"github.com/spsync/spsync/internal/store"
+)
+
+// BenchmarkOrdersUpsert compares, in one run, the batch upsert (a page of
+// 100 orders and their items in two statements) with a row-at-a-time path
+// (one statement per order and one per order's items), each in one
+// transaction per page as the poller commits. Each path writes the orders
+// new, then again with a changed status and LastUpdateDate. Metrics are
+// orders per second of each path and the speedup.
+func BenchmarkOrdersUpsert(b *testing.B) {
+	const (
+		nOrders  = 4000
+		itemsPer = 3
+		pageSize = 100
+	)
+	ctx := context.Background()
+	pool := dbtest.NewPool(b)
+	t0 := time.Date(2025, 1, 2, 3, 10, 0, 0, time.UTC)
+	newOrders, newItems := benchOrders(b, nOrders, itemsPer, t0)
+	changedOrders, changedItems := benchOrders(b, nOrders, itemsPer, t0.Add(time.Hour))
+	for i := range changedOrders {
+		changedOrders[i].OrderStatus = "Shipped"
+	}
+
+	inPages := func(b *testing.B, orders []spapi.Order, items []store.OrderItems, write func(pgx.Tx, []spapi.Order, []store.OrderItems) error) {
+		for from := 0; from < len(orders); from += pageSize {
+			to := min(from+pageSize, len(orders))
+			err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error { return write(tx, orders[from:to], items[from:to]) })
+			require.NoError(b, err)
+		}
+	}
+	batch := func(tx pgx.Tx, orders []spapi.Order, items []store.OrderItems) error {
+		if _, err := store.UpsertOrders(ctx, tx, "bench", orders); err != nil {
+			return err
+		}
+		_, err := store.ReplaceOrderItems(ctx, tx, "bench", items)
+		return err
+	}
+	naive := func(tx pgx.Tx, orders []spapi.Order, items []store.OrderItems) error {
+		for i := range orders {
+			if _, err := store.UpsertOrders(ctx, tx, "bench", orders[i:i+1]); err != nil {
+				return err
+			}
+			if _, err := store.ReplaceOrderItems(ctx, tx, "bench", items[i:i+1]); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	run := func(b *testing.B, pool *pgxpool.Pool, write func(pgx.Tx, []spapi.Order, []store.OrderItems) error) time.Duration {
+		_, err := pool.Exec(ctx, `TRUNCATE orders, order_items`)
+		require.NoError(b, err)
+		start := time.Now()
+		inPages(b, newOrders, newItems, write)
+		inPages(b, changedOrders, changedItems, write)
+		return time.Since(start)
+	}
+
+	var batchTime, naiveTime time.Duration
+	runs := 0
+	for b.Loop() {
+		batchTime += run(b, pool, batch)
+		naiveTime += run(b, pool, naive)
+		runs++
+	}
+	written := float64(2 * nOrders * runs)
+	batchRate := written / batchTime.Seconds()
+	naiveRate := written / naiveTime.Seconds()
+	b.ReportMetric(batchRate, "batch_orders/s")
+	b.ReportMetric(naiveRate, "naive_orders/s")
+	b.ReportMetric(batchRate/naiveRate, "speedup_x")
+	b.ReportMetric(0, "ns/op")
+}

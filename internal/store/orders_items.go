@@ -1,0 +1,150 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/spsync/spsync/internal/spapi"
+	"github.com/spsync/spsync/internal/store/dbsqlc"
+)
+
+// orderItemRow is one order_items row as ReplaceOrderItems reads it. JSON
+// names are the column names.
+type orderItemRow struct {
+	AmazonOrderID                string           `json:"amazon_order_id"`
+	OrderItemID                  string           `json:"order_item_id"`
+	ASIN                         string           `json:"asin"`
+	SellerSKU                    *string          `json:"seller_sku"`
+	Title                        *string          `json:"title"`
+	QuantityOrdered              int              `json:"quantity_ordered"`
+	QuantityShipped              *int             `json:"quantity_shipped"`
+	ItemPriceAmount              *decimal.Decimal `json:"item_price_amount"`
+	ItemPriceCurrency            *string          `json:"item_price_currency"`
+	ShippingPriceAmount          *decimal.Decimal `json:"shipping_price_amount"`
+	ShippingPriceCurrency        *string          `json:"shipping_price_currency"`
+	ItemTaxAmount                *decimal.Decimal `json:"item_tax_amount"`
+	ItemTaxCurrency              *string          `json:"item_tax_currency"`
+	ShippingTaxAmount            *decimal.Decimal `json:"shipping_tax_amount"`
+	ShippingTaxCurrency          *string          `json:"shipping_tax_currency"`
+	ShippingDiscountAmount       *decimal.Decimal `json:"shipping_discount_amount"`
+	ShippingDiscountCurrency     *string          `json:"shipping_discount_currency"`
+	ShippingDiscountTaxAmount    *decimal.Decimal `json:"shipping_discount_tax_amount"`
+	ShippingDiscountTaxCurrency  *string          `json:"shipping_discount_tax_currency"`
+	PromotionDiscountAmount      *decimal.Decimal `json:"promotion_discount_amount"`
+	PromotionDiscountCurrency    *string          `json:"promotion_discount_currency"`
+	PromotionDiscountTaxAmount   *decimal.Decimal `json:"promotion_discount_tax_amount"`
+	PromotionDiscountTaxCurrency *string          `json:"promotion_discount_tax_currency"`
+	CODFeeAmount                 *decimal.Decimal `json:"cod_fee_amount"`
+	CODFeeCurrency               *string          `json:"cod_fee_currency"`
+	CODFeeDiscountAmount         *decimal.Decimal `json:"cod_fee_discount_amount"`
+	CODFeeDiscountCurrency       *string          `json:"cod_fee_discount_currency"`
+	IsGift                       *bool            `json:"is_gift"`
+	ConditionID                  *string          `json:"condition_id"`
+	ConditionSubtypeID           *string          `json:"condition_subtype_id"`
+	PriceDesignation             *string          `json:"price_designation"`
+	IsTransparency               *bool            `json:"is_transparency"`
+	SerialNumberRequired         *bool            `json:"serial_number_required"`
+	IossNumber                   *string          `json:"ioss_number"`
+	StoreChainStoreID            *string          `json:"store_chain_store_id"`
+	DeemedResellerCategory       *string          `json:"deemed_reseller_category"`
+	Raw                          json.RawMessage  `json:"raw"`
+}
+
+// newOrderItemRow maps an SP-API order item of order orderID to its row.
+// Amounts Amazon left out (every price of a Pending order) stay NULL.
+func newOrderItemRow(orderID string, it *spapi.OrderItem) (orderItemRow, error) {
+	raw, err := orderRaw(it.Raw, it)
+	if err != nil {
+		return orderItemRow{}, fmt.Errorf("order %s item %s: %w", orderID, it.OrderItemId, err)
+	}
+	r := orderItemRow{
+		AmazonOrderID:          orderID,
+		OrderItemID:            it.OrderItemId,
+		ASIN:                   it.ASIN,
+		SellerSKU:              orderText(it.SellerSKU),
+		Title:                  orderText(it.Title),
+		QuantityOrdered:        it.QuantityOrdered,
+		QuantityShipped:        it.QuantityShipped,
+		IsGift:                 it.IsGift,
+		ConditionID:            orderText(it.ConditionId),
+		ConditionSubtypeID:     orderText(it.ConditionSubtypeId),
+		PriceDesignation:       orderText(it.PriceDesignation),
+		IsTransparency:         it.IsTransparency,
+		SerialNumberRequired:   it.SerialNumberRequired,
+		IossNumber:             orderText(it.IossNumber),
+		StoreChainStoreID:      orderText(it.StoreChainStoreId),
+		DeemedResellerCategory: orderText(it.DeemedResellerCategory),
+		Raw:                    raw,
+	}
+	r.ItemPriceAmount, r.ItemPriceCurrency = orderMoney(it.ItemPrice)
+	r.ShippingPriceAmount, r.ShippingPriceCurrency = orderMoney(it.ShippingPrice)
+	r.ItemTaxAmount, r.ItemTaxCurrency = orderMoney(it.ItemTax)
+	r.ShippingTaxAmount, r.ShippingTaxCurrency = orderMoney(it.ShippingTax)
+	r.ShippingDiscountAmount, r.ShippingDiscountCurrency = orderMoney(it.ShippingDiscount)
+	r.ShippingDiscountTaxAmount, r.ShippingDiscountTaxCurrency = orderMoney(it.ShippingDiscountTax)
+	r.PromotionDiscountAmount, r.PromotionDiscountCurrency = orderMoney(it.PromotionDiscount)
+	r.PromotionDiscountTaxAmount, r.PromotionDiscountTaxCurrency = orderMoney(it.PromotionDiscountTax)
+	r.CODFeeAmount, r.CODFeeCurrency = orderMoney(it.CODFee)
+	r.CODFeeDiscountAmount, r.CODFeeDiscountCurrency = orderMoney(it.CODFeeDiscount)
+	return r, nil
+}
+
+// OrderItems is the complete item list of one order, every page of
+// getOrderItems together.
+type OrderItems struct {
+	AmazonOrderID string
+	Items         []spapi.OrderItem
+}
+
+// ItemsResult counts what ReplaceOrderItems did.
+type ItemsResult struct {
+	// Written is items inserted or changed.
+	Written int64
+	// Deleted is items the orders no longer list.
+	Deleted int64
+}
+
+// ReplaceOrderItems makes the stored items of each given order equal to its
+// list, in one statement on db: new and changed items are written, unchanged
+// ones are not touched, and items an order no longer lists are deleted. Pass
+// complete lists only: an order given with no items loses all of its stored
+// items. A repeated item id within an order keeps its last copy.
+func ReplaceOrderItems(ctx context.Context, db dbsqlc.DBTX, accountID string, orders []OrderItems) (ItemsResult, error) {
+	if len(orders) == 0 {
+		return ItemsResult{}, nil
+	}
+	ids := make([]string, 0, len(orders))
+	var rows []orderItemRow
+	index := map[[2]string]int{}
+	for _, o := range orders {
+		ids = append(ids, o.AmazonOrderID)
+		for i := range o.Items {
+			r, err := newOrderItemRow(o.AmazonOrderID, &o.Items[i])
+			if err != nil {
+				return ItemsResult{}, err
+			}
+			key := [2]string{r.AmazonOrderID, r.OrderItemID}
+			if at, dup := index[key]; dup {
+				rows[at] = r
+				continue
+			}
+			index[key] = len(rows)
+			rows = append(rows, r)
+		}
+	}
+	if rows == nil {
+		rows = []orderItemRow{} // encode as [], not null
+	}
+	payload, err := json.Marshal(rows)
+	if err != nil {
+		return ItemsResult{}, fmt.Errorf("encode %d order items: %w", len(rows), err)
+	}
+	res, err := dbsqlc.New().ReplaceOrderItems(ctx, db, dbsqlc.ReplaceOrderItemsParams{Rows: payload, AccountID: accountID, AmazonOrderIds: ids})
+	if err != nil {
+		return ItemsResult{}, fmt.Errorf("replace items of %d orders of account %s: %w", len(ids), accountID, err)
+	}
+	return ItemsResult{Written: res.Written, Deleted: res.Deleted}, nil
+}
