@@ -1,0 +1,135 @@
+package sim
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// tokens is the simulator's LWA: it exchanges refresh tokens for access
+// tokens and maps each access token back to its account.
+type tokens struct {
+	clock Clock
+	ttl   time.Duration
+	mu    sync.Mutex
+	byTok map[string]*accessToken
+}
+
+type accessToken struct {
+	account string
+	expires time.Time
+	revoked bool // set by the expired-token fault until the client refreshes
+}
+
+func newTokens(clock Clock, ttl time.Duration) *tokens {
+	return &tokens{clock: clock, ttl: ttl, byTok: map[string]*accessToken{}}
+}
+
+func (t *tokens) issue(account string) string {
+	var b [32]byte
+	_, _ = rand.Read(b[:])
+	tok := "Atza|" + base64.RawURLEncoding.EncodeToString(b[:])
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.byTok[tok] = &accessToken{account: account, expires: t.clock.Now().Add(t.ttl)}
+	return tok
+}
+
+type tokenVerdict int
+
+const (
+	tokenOK tokenVerdict = iota
+	tokenMissing
+	tokenInvalid
+	tokenExpired
+)
+
+// check resolves an access token to its account.
+func (t *tokens) check(tok string) (string, tokenVerdict) {
+	if tok == "" {
+		return "", tokenMissing
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	at := t.byTok[tok]
+	switch {
+	case at == nil:
+		return "", tokenInvalid
+	case at.revoked || !t.clock.Now().Before(at.expires):
+		return at.account, tokenExpired
+	}
+	return at.account, tokenOK
+}
+
+// expire makes tok answer as expired from now on, which is what a client
+// sees when its cached token outlives Amazon's idea of its lifetime.
+func (t *tokens) expire(tok string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if at := t.byTok[tok]; at != nil {
+		at.revoked = true
+	}
+}
+
+// ExpireAccessTokens makes every access token issued so far expired, so the
+// next call of every client gets a 401 until it refreshes its token.
+func (s *Sim) ExpireAccessTokens() {
+	s.tokens.mu.Lock()
+	defer s.tokens.mu.Unlock()
+	for _, at := range s.tokens.byTok {
+		at.revoked = true
+	}
+}
+
+// lwaError is the body shape of Login with Amazon errors.
+type lwaError struct {
+	Error            string `json:"error"`
+	ErrorDescription string `json:"error_description"`
+}
+
+// handleToken plays POST /auth/o2/token for the refresh_token grant.
+func (s *Sim) handleToken(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("x-amzn-RequestId", s.requestID())
+	if err := r.ParseForm(); err != nil {
+		writeJSON(w, http.StatusBadRequest, lwaError{"invalid_request", "The request is missing a required parameter or is otherwise malformed."})
+		return
+	}
+	grant := r.PostForm.Get("grant_type")
+	refresh := r.PostForm.Get("refresh_token")
+	clientID := r.PostForm.Get("client_id")
+	secret := r.PostForm.Get("client_secret")
+	switch {
+	case grant == "":
+		writeJSON(w, http.StatusBadRequest, lwaError{"invalid_request", "The request is missing a required parameter : grant_type"})
+		return
+	case grant != "refresh_token":
+		writeJSON(w, http.StatusBadRequest, lwaError{"unsupported_grant_type", "The authorization grant type is not supported by the authorization server"})
+		return
+	case refresh == "" || clientID == "" || secret == "":
+		writeJSON(w, http.StatusBadRequest, lwaError{"invalid_request", "The request is missing a required parameter : refresh_token, client_id or client_secret"})
+		return
+	}
+	var acct *Account
+	for i := range s.opts.Accounts {
+		if s.opts.Accounts[i].RefreshToken == refresh {
+			acct = &s.opts.Accounts[i]
+		}
+	}
+	if acct == nil {
+		writeJSON(w, http.StatusBadRequest, lwaError{"invalid_grant", "The request has an invalid grant parameter : refresh_token"})
+		return
+	}
+	if acct.ClientID != clientID || acct.ClientSecret != secret {
+		writeJSON(w, http.StatusUnauthorized, lwaError{"invalid_client", "Client authentication failed"})
+		return
+	}
+	tok := s.tokens.issue(acct.ID)
+	writeJSON(w, http.StatusOK, map[string]any{
+		"access_token":  tok,
+		"token_type":    "bearer",
+		"expires_in":    int(s.opts.AccessTokenTTL / time.Second),
+		"refresh_token": refresh,
+	})
+}

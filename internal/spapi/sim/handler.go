@@ -1,0 +1,193 @@
+package sim
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// apiError is one element of Amazon's {"errors":[...]} body.
+type apiError struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Details string `json:"details"`
+}
+
+// errorBody is Amazon's error envelope.
+type errorBody struct {
+	Errors []apiError `json:"errors"`
+}
+
+// failure is an error answer chosen by an operation handler.
+type failure struct {
+	status int
+	err    apiError
+}
+
+func invalidInput(msg string) *failure {
+	return &failure{http.StatusBadRequest, apiError{"InvalidInput", msg, ""}}
+}
+
+func notFound(msg string) *failure {
+	return &failure{http.StatusNotFound, apiError{"NotFound", msg, ""}}
+}
+
+// call is the context of one authenticated request of one operation.
+type call struct {
+	r       *http.Request
+	account string
+	data    *accountData
+	now     int64 // data clock, unix seconds
+	entity  string
+}
+
+// opHandler answers one operation with a payload or a failure.
+type opHandler func(c *call) (any, *failure)
+
+func (s *Sim) routes() {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /auth/o2/token", s.handleToken)
+	s.route(mux, OpGetOrders, "GET /orders/v0/orders", s.getOrders)
+	s.route(mux, OpGetOrder, "GET /orders/v0/orders/{orderId}", s.getOrder)
+	s.route(mux, OpGetOrderItems, "GET /orders/v0/orders/{orderId}/orderItems", s.getOrderItems)
+	s.route(mux, OpListAllFulfillmentOrders, "GET /fba/outbound/2020-07-01/fulfillmentOrders", s.listAllFulfillmentOrders)
+	s.route(mux, OpGetFulfillmentOrder, "GET /fba/outbound/2020-07-01/fulfillmentOrders/{sellerFulfillmentOrderId}", s.getFulfillmentOrder)
+	s.route(mux, OpGetPackageTrackingDetails, "GET /fba/outbound/2020-07-01/tracking", s.getPackageTrackingDetails)
+	s.route(mux, OpGetServiceJobs, "GET /service/v1/serviceJobs", s.getServiceJobs)
+	s.route(mux, OpGetServiceJobByServiceJobID, "GET /service/v1/serviceJobs/{serviceJobId}", s.getServiceJobByID)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("x-amzn-RequestId", s.requestID())
+		writeJSON(w, http.StatusNotFound, errorBody{[]apiError{{"NotFound", "Resource not found.", r.URL.Path}}})
+	})
+	s.mux = mux
+}
+
+// ServeHTTP makes Sim an http.Handler.
+func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+// route wraps an operation with what every SP-API call goes through, in
+// Amazon's order: request id, authentication, injected latency, the usage
+// plan, injected transport and server faults, the operation itself and
+// finally injected body corruption.
+func (s *Sim) route(mux *http.ServeMux, op, pattern string, h opHandler) {
+	mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("x-amzn-RequestId", s.requestID())
+		tok := r.Header.Get("x-amz-access-token")
+		account, verdict := s.tokens.check(tok)
+		switch verdict {
+		case tokenMissing:
+			s.stats.record("", op, http.StatusForbidden)
+			writeJSON(w, http.StatusForbidden, errorBody{[]apiError{{"Unauthorized", "Access to requested resource is denied.", "The request has no x-amz-access-token header."}}})
+			return
+		case tokenInvalid:
+			s.stats.record("", op, http.StatusForbidden)
+			writeJSON(w, http.StatusForbidden, errorBody{[]apiError{{"Unauthorized", "Access to requested resource is denied.", "The access token you provided is revoked, malformed or invalid."}}})
+			return
+		case tokenExpired:
+			s.stats.record(account, op, http.StatusUnauthorized)
+			writeExpired(w)
+			return
+		}
+		code := s.serveOp(w, r, op, account, tok, h)
+		s.stats.record(account, op, code)
+	})
+}
+
+func writeExpired(w http.ResponseWriter) {
+	writeJSON(w, http.StatusUnauthorized, errorBody{[]apiError{{"Unauthorized", "The access token you provided has expired.", "Access to requested resource is denied."}}})
+}
+
+var (
+	bodyInternal    = errorBody{[]apiError{{"InternalFailure", "We encountered an internal error. Please try again.", ""}}}
+	bodyUnavailable = errorBody{[]apiError{{"ServiceUnavailable", "Service temporarily unavailable. Please try again.", ""}}}
+	bodyQuota       = errorBody{[]apiError{{"QuotaExceeded", "You exceeded your quota for the requested resource.", ""}}}
+)
+
+// serveOp runs one authenticated call and returns the status it answered
+// (0 for a dropped connection).
+func (s *Sim) serveOp(w http.ResponseWriter, r *http.Request, op, account, tok string, h opHandler) int {
+	fs := s.faults
+	if fs.roll(op, func(f Faults) float64 { return f.ExpireAccessToken }) {
+		s.tokens.expire(tok)
+		writeExpired(w)
+		return http.StatusUnauthorized
+	}
+	if fs.roll(op, func(f Faults) float64 { return f.Latency }) {
+		s.sleep(r.Context(), fs.get().LatencyDuration)
+	}
+	if fs.forcedThrottle(account, op) || !s.limiter.take(account, op) {
+		if s.opts.RateLimitHeaderOn429 {
+			w.Header().Set("x-amzn-RateLimit-Limit", s.limiter.rateHeader(op))
+		}
+		writeJSON(w, http.StatusTooManyRequests, bodyQuota)
+		return http.StatusTooManyRequests
+	}
+	if fs.roll(op, func(f Faults) float64 { return f.DropConnection }) {
+		if hj, ok := w.(http.Hijacker); ok {
+			if conn, _, err := hj.Hijack(); err == nil {
+				conn.Close()
+				return 0
+			}
+		}
+		panic(http.ErrAbortHandler) // HTTP/2 or a recorder: abort the stream instead
+	}
+	if fs.roll(op, func(f Faults) float64 { return f.Error500 }) {
+		writeJSON(w, http.StatusInternalServerError, bodyInternal)
+		return http.StatusInternalServerError
+	}
+	if fs.roll(op, func(f Faults) float64 { return f.Error503 }) {
+		writeJSON(w, http.StatusServiceUnavailable, bodyUnavailable)
+		return http.StatusServiceUnavailable
+	}
+	d, err := s.data(account)
+	if err != nil {
+		writeJSON(w, http.StatusInternalServerError, bodyInternal)
+		return http.StatusInternalServerError
+	}
+	c := &call{r: r, account: account, data: d, now: s.dataNow()}
+	payload, fail := h(c)
+	if fail != nil {
+		writeJSON(w, fail.status, errorBody{[]apiError{fail.err}})
+		return fail.status
+	}
+	if c.entity != "" {
+		s.stats.recordEntity(account, op, c.entity)
+	}
+	body, _ := json.Marshal(map[string]any{"payload": payload})
+	switch {
+	case fs.roll(op, func(f Faults) float64 { return f.MalformedJSON }):
+		body = append([]byte(`{"payload": <html><body>Internal proxy error</body></html>`), '\n')
+	case fs.roll(op, func(f Faults) float64 { return f.TruncatedJSON }):
+		body = body[:len(body)/2]
+	}
+	w.Header().Set("x-amzn-RateLimit-Limit", s.limiter.rateHeader(op))
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(body)
+	return http.StatusOK
+}
+
+// sleep waits d for injected latency, or calls Options.Sleep.
+func (s *Sim) sleep(ctx context.Context, d time.Duration) {
+	if s.opts.Sleep != nil {
+		s.opts.Sleep(ctx, d)
+		return
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	body, _ := json.Marshal(v)
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}

@@ -1,0 +1,219 @@
+package sim
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Default marketplaces of the North America region, used when an account
+// lists none.
+const (
+	MarketplaceUS = "ATVPDKIKX0DER"
+	MarketplaceCA = "A2EUQ1WTGCTBG2"
+	MarketplaceMX = "A1AM78C64UM0Y8"
+)
+
+// Account is one selling partner the simulator knows. Its refresh token
+// identifies it at the token endpoint, and every access token issued for it
+// sees only its own data.
+type Account struct {
+	// ID names the account in ground-truth calls and stats. It also seeds
+	// the account's share of the dataset.
+	ID string
+	// SellerID is reported in service jobs. Defaults to a value derived from ID.
+	SellerID string
+	// ClientID and ClientSecret are the LWA application credentials the
+	// token endpoint expects alongside RefreshToken.
+	ClientID     string
+	ClientSecret string
+	// RefreshToken is the LWA refresh token of this seller.
+	RefreshToken string
+	// MarketplaceIDs are the marketplaces the seller participates in; the
+	// dataset spreads its entities over them. Defaults to US, CA and MX.
+	MarketplaceIDs []string
+}
+
+// DemoAccount is the account used when Options.Accounts is empty, so
+// `worker sim` and quick tests work without configuration.
+var DemoAccount = Account{
+	ID:             "demo",
+	SellerID:       "A2SIMDEMOSELLER",
+	ClientID:       "amzn1.application-oa2-client.simdemo",
+	ClientSecret:   "sim-demo-secret",
+	RefreshToken:   "Atzr|sim-demo-refresh-token",
+	MarketplaceIDs: []string{MarketplaceUS, MarketplaceCA, MarketplaceMX},
+}
+
+// Options configures a simulator. Zero values mean the documented defaults,
+// so Options{Seed: 1} is a complete configuration.
+type Options struct {
+	// Seed makes the dataset, identifiers and fault decisions reproducible.
+	Seed int64
+	// Accounts are the sellers served. Defaults to DemoAccount alone.
+	Accounts []Account
+
+	// Start anchors the dataset in time: entities are created between
+	// Start-History and Start+Horizon. Defaults to the data clock's time at
+	// construction truncated to the hour. Fix it (with a fixed Seed) to get
+	// the same dataset on every run.
+	Start time.Time
+	// History is how far before Start the dataset's first entities were
+	// created. Defaults to 14 days.
+	History time.Duration
+	// Horizon is how far after Start new entities keep arriving as the data
+	// clock moves. Defaults to 2 days.
+	Horizon time.Duration
+
+	// Orders is the number of orders per account. Defaults to 500.
+	Orders int
+	// ItemsPerOrderMin and ItemsPerOrderMax bound the items of an order.
+	// Default to 1 and 5.
+	ItemsPerOrderMin int
+	ItemsPerOrderMax int
+	// FulfillmentOrders is the number of FBA multi-channel orders per
+	// account. Defaults to 100.
+	FulfillmentOrders int
+	// MaxShipmentsPerFulfillmentOrder and MaxPackagesPerShipment bound the
+	// children of a fulfillment order. Default to 2 and 2.
+	MaxShipmentsPerFulfillmentOrder int
+	MaxPackagesPerShipment          int
+	// ServiceJobs is the number of service jobs per account. Defaults to 50.
+	ServiceJobs int
+
+	// OrderItemsPageSize is how many items getOrderItems returns per page;
+	// small values make item paging reachable. Defaults to 30.
+	OrderItemsPageSize int
+	// FulfillmentOrdersPageSize is the fixed page size of
+	// listAllFulfillmentOrders. Defaults to 50.
+	FulfillmentOrdersPageSize int
+	// FulfillmentQueryDefault is how far back listAllFulfillmentOrders looks
+	// when queryStartDate is absent. Defaults to 30 days.
+	FulfillmentQueryDefault time.Duration
+
+	// DataClock is "now" for the dataset and the two-minute rule. Defaults
+	// to RealClock.
+	DataClock Clock
+	// LimiterClock drives token buckets and token expiry. Defaults to
+	// RealClock.
+	LimiterClock Clock
+
+	// AccessTokenTTL is how long an access token lives on the limiter
+	// clock. Defaults to one hour, like LWA.
+	AccessTokenTTL time.Duration
+	// PageTokenTTL is how long a paging token stays valid on the limiter
+	// clock. Defaults to 5 minutes.
+	PageTokenTTL time.Duration
+
+	// RateScale multiplies every usage plan's rate so tests need not wait
+	// a minute for a getOrders token. Defaults to 1.
+	RateScale float64
+	// BurstScale multiplies every usage plan's burst. Defaults to 1.
+	BurstScale float64
+	// UsagePlanOverrides replaces the documented plan of an operation
+	// (keyed by operation name) before scaling.
+	UsagePlanOverrides map[string]UsagePlan
+	// RateLimitHeaderOn429 sends x-amzn-RateLimit-Limit on 429 answers too.
+	// Amazon does so only sometimes, so the default is false and clients
+	// must cope with its absence.
+	RateLimitHeaderOn429 bool
+
+	// Faults is the initial fault configuration; SetFaults changes it.
+	Faults Faults
+	// Sleep waits for injected latency. Defaults to a timer that stops
+	// when the request's context ends; tests replace it to observe latency
+	// without waiting.
+	Sleep func(ctx context.Context, d time.Duration)
+}
+
+// withDefaults returns a copy of o with every zero field set to its default.
+func (o Options) withDefaults() (Options, error) {
+	if len(o.Accounts) == 0 {
+		o.Accounts = []Account{DemoAccount}
+	}
+	accts := make([]Account, len(o.Accounts))
+	seen := map[string]bool{}
+	refresh := map[string]bool{}
+	for i, a := range o.Accounts {
+		if a.ID == "" {
+			return o, errors.New("sim: account without ID")
+		}
+		if seen[a.ID] {
+			return o, fmt.Errorf("sim: duplicate account ID %q", a.ID)
+		}
+		seen[a.ID] = true
+		if a.RefreshToken == "" || a.ClientID == "" || a.ClientSecret == "" {
+			return o, fmt.Errorf("sim: account %q needs ClientID, ClientSecret and RefreshToken", a.ID)
+		}
+		if refresh[a.RefreshToken] {
+			return o, fmt.Errorf("sim: account %q reuses another account's refresh token", a.ID)
+		}
+		refresh[a.RefreshToken] = true
+		if len(a.MarketplaceIDs) == 0 {
+			a.MarketplaceIDs = []string{MarketplaceUS, MarketplaceCA, MarketplaceMX}
+		}
+		a.MarketplaceIDs = append([]string(nil), a.MarketplaceIDs...)
+		if a.SellerID == "" {
+			a.SellerID = fmt.Sprintf("A%013X", hash64(0, "seller", a.ID)&0xFFFFFFFFFFFFF)
+		}
+		accts[i] = a
+	}
+	o.Accounts = accts
+	if o.DataClock == nil {
+		o.DataClock = RealClock{}
+	}
+	if o.LimiterClock == nil {
+		o.LimiterClock = RealClock{}
+	}
+	if o.Start.IsZero() {
+		o.Start = o.DataClock.Now().UTC().Truncate(time.Hour)
+	}
+	o.Start = o.Start.UTC().Truncate(time.Second)
+	def := func(v *int, d int) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	defDur := func(v *time.Duration, d time.Duration) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	defDur(&o.History, 14*24*time.Hour)
+	defDur(&o.Horizon, 2*24*time.Hour)
+	def(&o.Orders, 500)
+	def(&o.ItemsPerOrderMin, 1)
+	def(&o.ItemsPerOrderMax, 5)
+	if o.ItemsPerOrderMax < o.ItemsPerOrderMin {
+		o.ItemsPerOrderMax = o.ItemsPerOrderMin
+	}
+	if o.ItemsPerOrderMax > 200 {
+		return o, errors.New("sim: ItemsPerOrderMax above 200")
+	}
+	def(&o.FulfillmentOrders, 100)
+	def(&o.MaxShipmentsPerFulfillmentOrder, 2)
+	def(&o.MaxPackagesPerShipment, 2)
+	if o.MaxShipmentsPerFulfillmentOrder > 4 || o.MaxPackagesPerShipment > 4 {
+		return o, errors.New("sim: at most 4 shipments per fulfillment order and 4 packages per shipment")
+	}
+	if o.FulfillmentOrders > 600_000 {
+		return o, errors.New("sim: at most 600,000 fulfillment orders per account (package numbers must stay within int32)")
+	}
+	if len(o.Accounts) > 200 {
+		return o, errors.New("sim: at most 200 accounts (package numbers must stay within int32)")
+	}
+	def(&o.ServiceJobs, 50)
+	def(&o.OrderItemsPageSize, 30)
+	def(&o.FulfillmentOrdersPageSize, 50)
+	defDur(&o.FulfillmentQueryDefault, 30*24*time.Hour)
+	defDur(&o.AccessTokenTTL, time.Hour)
+	defDur(&o.PageTokenTTL, 5*time.Minute)
+	if o.RateScale <= 0 {
+		o.RateScale = 1
+	}
+	if o.BurstScale <= 0 {
+		o.BurstScale = 1
+	}
+	return o, nil
+}
