@@ -43,6 +43,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	switch args[0] {
 	case "run":
 		return runWorker(ctx, args[1:], getenv, stdout, stderr)
+	case "sim":
+		return runSim(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		io.WriteString(stdout, usage)
 		return 0

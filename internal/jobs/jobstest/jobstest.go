@@ -1,0 +1,146 @@
+// Package jobstest wires real parts together for job tests: a migrated
+// database, the SP-API simulator behind a real HTTP server, SP-API clients
+// for the simulator's accounts, the shared rate budget, and a River client.
+package jobstest
+
+import (
+	"context"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+
+	"github.com/spsync/spsync/internal/config"
+	"github.com/spsync/spsync/internal/dbtest"
+	"github.com/spsync/spsync/internal/jobs"
+	"github.com/spsync/spsync/internal/spapi"
+	"github.com/spsync/spsync/internal/spapi/sim"
+)
+
+// Bundle is one test's world.
+type Bundle struct {
+	Pool   *pgxpool.Pool
+	Sim    *sim.Sim
+	Server *httptest.Server
+	Deps   *jobs.Deps
+}
+
+// Options configures New.
+type Options struct {
+	// Sim configures the simulator. Its DataClock also drives Deps.Now.
+	Sim sim.Options
+}
+
+// New builds a Bundle. The simulator, server and pool close when t ends.
+func New(t testing.TB, opts Options) *Bundle {
+	t.Helper()
+	s, err := sim.New(opts.Sim)
+	if err != nil {
+		t.Fatalf("jobstest: new simulator: %v", err)
+	}
+	srv := httptest.NewServer(s)
+	t.Cleanup(srv.Close)
+
+	pool := dbtest.NewPool(t)
+	deps := &jobs.Deps{
+		Pool:     pool,
+		Accounts: map[string]*jobs.Account{},
+		Budget:   newBudget(t, pool),
+		Now:      s.Now,
+	}
+	for _, a := range s.Accounts() {
+		acct := &jobs.Account{Account: config.Account{
+			ID: a.ID, Region: "na", MarketplaceIDs: a.MarketplaceIDs,
+			ClientID: a.ClientID, ClientSecret: config.Secret(a.ClientSecret), RefreshToken: config.Secret(a.RefreshToken),
+		}}
+		acct.Client, err = spapi.NewClient(spapi.Options{
+			Region:      spapi.RegionNA,
+			Endpoint:    srv.URL,
+			LWAEndpoint: srv.URL + "/auth/o2/token",
+			Credentials: spapi.Credentials{ClientID: a.ClientID, ClientSecret: a.ClientSecret, RefreshToken: a.RefreshToken},
+			OnResponse:  ObserveResponses(deps.Budget, acct),
+		})
+		if err != nil {
+			t.Fatalf("jobstest: new client: %v", err)
+		}
+		deps.Accounts[a.ID] = acct
+	}
+	return &Bundle{Pool: pool, Sim: s, Server: srv, Deps: deps}
+}
+
+// ObserveResponses reports every response of acct's client to the budget.
+func ObserveResponses(b jobs.Budget, acct *jobs.Account) func(context.Context, spapi.ResponseMeta) {
+	return func(ctx context.Context, meta spapi.ResponseMeta) {
+		b.Observe(ctx, jobs.BudgetKey{AccountID: acct.ID, Region: acct.Region, Operation: meta.Op}, meta.RateLimit, meta.StatusCode == 429)
+	}
+}
+
+// StartClient starts a River client with the given registrations and
+// periodic jobs, stopped when t ends. FetchPollInterval is short so tests
+// don't wait on River's default one-second fetch cadence.
+func (b *Bundle) StartClient(t testing.TB, workers *river.Workers, periodic []*river.PeriodicJob) *river.Client[pgx.Tx] {
+	t.Helper()
+	client, err := river.NewClient(riverpgxv5.New(b.Pool), &river.Config{
+		Queues:            jobs.QueueConfig(),
+		Workers:           workers,
+		PeriodicJobs:      periodic,
+		FetchCooldown:     10 * time.Millisecond,
+		FetchPollInterval: 50 * time.Millisecond,
+		TestOnly:          true,
+	})
+	if err != nil {
+		t.Fatalf("jobstest: new river client: %v", err)
+	}
+	if err := client.Start(context.Background()); err != nil {
+		t.Fatalf("jobstest: start river client: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = client.StopAndCancel(ctx)
+	})
+	return client
+}
+
+// RunUntilIdle waits until no job is left to run now (see jobs.Backlog) and
+// fails t on timeout. Jobs that failed for good are reported.
+func (b *Bundle) RunUntilIdle(t testing.TB, timeout time.Duration) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	if err := jobs.WaitIdle(ctx, b.Pool, 30*time.Second, 25*time.Millisecond); err != nil {
+		t.Fatalf("jobstest: %v", err)
+	}
+}
+
+// MakeScheduledDue moves every scheduled job (tracking refreshes, service
+// job refreshes) to now: River schedules in real time, while tests move the
+// simulator's data clock by hours.
+func (b *Bundle) MakeScheduledDue(t testing.TB) int64 {
+	t.Helper()
+	tag, err := b.Pool.Exec(context.Background(),
+		`UPDATE river_job SET state = 'available', scheduled_at = now() WHERE state = 'scheduled'`)
+	if err != nil {
+		t.Fatalf("jobstest: make scheduled jobs due: %v", err)
+	}
+	return tag.RowsAffected()
+}
+
+// DiscardedJobs lists jobs that failed for good, for assertions.
+func (b *Bundle) DiscardedJobs(t testing.TB) []string {
+	t.Helper()
+	rows, err := b.Pool.Query(context.Background(),
+		`SELECT kind || ': ' || coalesce(errors[array_length(errors, 1)]->>'error', '') FROM river_job WHERE state = 'discarded'`)
+	if err != nil {
+		t.Fatalf("jobstest: list discarded jobs: %v", err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatalf("jobstest: list discarded jobs: %v", err)
+	}
+	return out
+}
