@@ -10,33 +10,28 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 
+	"github.com/spsync/spsync/internal/budget"
 	"github.com/spsync/spsync/internal/config"
 	"github.com/spsync/spsync/internal/spapi"
 )
 
-// BudgetClass is a caller's priority for rate budget tokens. A lower class
-// may not drain a bucket below what a higher class needs next.
-type BudgetClass int
+// BudgetClass is a caller's priority for rate budget tokens (see
+// internal/budget).
+type BudgetClass = budget.Class
 
+// Priority classes, highest first.
 const (
-	// ClassPoll is the incremental pollers: highest priority.
-	ClassPoll BudgetClass = iota + 1
-	// ClassFollowup is detail fetches and refreshes caused by polls.
-	ClassFollowup
-	// ClassBackfill is history: lowest priority.
-	ClassBackfill
+	ClassPoll     = budget.ClassPoll
+	ClassFollowup = budget.ClassFollowup
+	ClassBackfill = budget.ClassBackfill
 )
 
 // BudgetKey names one token bucket: Amazon limits each seller+application
 // pair per operation and region.
-type BudgetKey struct {
-	AccountID string
-	Region    string
-	Operation string
-}
+type BudgetKey = budget.Key
 
-// Budget is the shared rate budget as jobs use it (internal/budget
-// implements it). Acquire takes one token for key, waiting briefly when one
+// Budget is the shared rate budget as jobs use it; *budget.Budget
+// implements it. Acquire takes one token for key, waiting briefly when one
 // is near; when the wait would be long it returns an error for which
 // SnoozeFor reports the duration, so the job snoozes instead of holding its
 // worker slot.
