@@ -10,6 +10,250 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
+// Multi-Channel Fulfillment orders (SP-API Fulfillment Outbound 2020-07-01 listAllFulfillmentOrders / getFulfillmentOrder), one row per account and sellerFulfillmentOrderId. Typed columns are snake_case of Amazon's fields; raw is the order header. sync_version moves only when the content changes: read changes with WHERE sync_version > $last ORDER BY sync_version.
+type FulfillmentOrder struct {
+	// The spsync account (selling partner + application) the order belongs to.
+	AccountID string
+	// sellerFulfillmentOrderId: the seller's id of the fulfillment order.
+	SellerFulfillmentOrderID string
+	// marketplaceId the order was placed in.
+	MarketplaceID *string
+	// displayableOrderId: the order id shown to the recipient (packing slip).
+	DisplayableOrderID *string
+	// displayableOrderDate: the order date shown to the recipient.
+	DisplayableOrderDate *time.Time
+	// displayableOrderComment: text printed on the packing slip.
+	DisplayableOrderComment *string
+	// shippingSpeedCategory: Standard, Expedited, Priority or ScheduledDelivery.
+	ShippingSpeedCategory *string
+	// deliveryWindow.startDate, ScheduledDelivery orders only.
+	DeliveryWindowStartDate *time.Time
+	// deliveryWindow.endDate, ScheduledDelivery orders only.
+	DeliveryWindowEndDate *time.Time
+	// destinationAddress.city (not PII; name, street lines and phone stay out of typed columns).
+	DestinationAddressCity *string
+	// destinationAddress.districtOrCounty.
+	DestinationAddressDistrictOrCounty *string
+	// destinationAddress.stateOrRegion.
+	DestinationAddressStateOrRegion *string
+	// destinationAddress.postalCode.
+	DestinationAddressPostalCode *string
+	// destinationAddress.countryCode (ISO 3166-1 alpha-2).
+	DestinationAddressCountryCode *string
+	// fulfillmentAction: Ship or Hold.
+	FulfillmentAction *string
+	// fulfillmentPolicy: FillOrKill, FillAll or FillAllAvailable.
+	FulfillmentPolicy *string
+	// receivedDate: when Amazon received the order.
+	ReceivedDate time.Time
+	// fulfillmentOrderStatus: New, Received, Planning, Processing, Cancelled, Complete, CompletePartialled, Unfulfillable or Invalid.
+	FulfillmentOrderStatus string
+	// statusUpdatedDate: when the status last changed. Never moves backwards here: an older copy of the order does not overwrite a newer one.
+	StatusUpdatedDate time.Time
+	// returnAuthorizations of getFulfillmentOrder as Amazon sent them (jsonb array); NULL until the order's detail was fetched.
+	ReturnAuthorizations []byte
+	// paymentInformation of getFulfillmentOrder as Amazon sent it (jsonb array); NULL when Amazon sent none or the detail was not fetched yet.
+	PaymentInformation []byte
+	// Worker state: the statusUpdatedDate of the getFulfillmentOrder answer the child tables were last written from. NULL = detail never fetched; different from status_updated_date = the children may be behind.
+	DetailStatusUpdatedDate *time.Time
+	// The order header (fulfillmentOrder) exactly as the SP-API returned it (jsonb).
+	Raw []byte
+	// From sync_version_seq; moves only when the content changes. Read changes with WHERE sync_version > $last.
+	SyncVersion int64
+	// When this row's content was last written.
+	SyncedAt time.Time
+}
+
+// Items of fulfillment orders (getFulfillmentOrder fulfillmentOrderItems), one row per account, sellerFulfillmentOrderId and sellerFulfillmentOrderItemId. Items Amazon stops listing are deleted. sync_version moves only when the item's payload changes.
+type FulfillmentOrderItem struct {
+	// The spsync account the order belongs to.
+	AccountID string
+	// sellerFulfillmentOrderId of the parent order (fulfillment_orders).
+	SellerFulfillmentOrderID string
+	// sellerFulfillmentOrderItemId, unique within the order.
+	SellerFulfillmentOrderItemID string
+	// sellerSku.
+	SellerSku *string
+	// quantity ordered.
+	Quantity int32
+	// giftMessage.
+	GiftMessage *string
+	// displayableComment: item comment shown to the recipient.
+	DisplayableComment *string
+	// fulfillmentNetworkSku (FNSKU).
+	FulfillmentNetworkSku *string
+	// orderItemDisposition, e.g. Sellable or Unsellable.
+	OrderItemDisposition *string
+	// cancelledQuantity.
+	CancelledQuantity int32
+	// unfulfillableQuantity.
+	UnfulfillableQuantity int32
+	// estimatedShipDate.
+	EstimatedShipDate *time.Time
+	// estimatedArrivalDate.
+	EstimatedArrivalDate *time.Time
+	// perUnitPrice amount, exact decimal. NULL when Amazon sent no price (never zero by default).
+	PerUnitPriceAmount pgtype.Numeric
+	// perUnitPrice.currencyCode (ISO 4217).
+	PerUnitPriceCurrency *string
+	// perUnitTax amount, exact decimal.
+	PerUnitTaxAmount pgtype.Numeric
+	// perUnitTax.currencyCode.
+	PerUnitTaxCurrency *string
+	// perUnitDeclaredValue amount, exact decimal.
+	PerUnitDeclaredValueAmount pgtype.Numeric
+	// perUnitDeclaredValue.currencyCode.
+	PerUnitDeclaredValueCurrency *string
+	// The item exactly as the SP-API returned it (jsonb).
+	Raw []byte
+	// From sync_version_seq; moves only when raw changes.
+	SyncVersion int64
+	// When this row's content was last written.
+	SyncedAt time.Time
+}
+
+// Worker state: the listAllFulfillmentOrders walk in progress per account and scope, with the queryStartDate it began from, when it began, the greatest statusUpdatedDate seen so far and the paging token of its next page. Empty when no walk is half done.
+type FulfillmentPollProgress struct {
+	// The spsync account polled.
+	AccountID string
+	// Distinguishes walks of one account, e.g. the incremental poll from a backfill.
+	Scope string
+	// queryStartDate the walk's first page was requested with.
+	QueryStartDate time.Time
+	// When the walk's first page was requested; the cursor may advance to it (less an overlap) when the walk ends.
+	StartedAt time.Time
+	// nextToken of the page to request next.
+	NextToken string
+	// Greatest statusUpdatedDate among the orders of the pages done so far.
+	MaxStatusUpdatedDate *time.Time
+	// Pages done so far.
+	Pages int32
+	// Orders written (new or changed) so far.
+	RowsWritten int64
+	// When the last page committed.
+	UpdatedAt time.Time
+}
+
+// Items returned against fulfillment orders (getFulfillmentOrder returnItems), one row per account, order and sellerReturnItemId. Return items Amazon stops listing are deleted.
+type FulfillmentReturnItem struct {
+	// The spsync account the order belongs to.
+	AccountID string
+	// sellerFulfillmentOrderId of the parent order.
+	SellerFulfillmentOrderID string
+	// sellerReturnItemId.
+	SellerReturnItemID string
+	// sellerFulfillmentOrderItemId of the returned order item.
+	SellerFulfillmentOrderItemID *string
+	// amazonShipmentId the item was shipped in.
+	AmazonShipmentID *string
+	// sellerReturnReasonCode.
+	SellerReturnReasonCode *string
+	// returnComment.
+	ReturnComment *string
+	// amazonReturnReasonCode.
+	AmazonReturnReasonCode *string
+	// status of the return: New or Processed.
+	Status *string
+	// statusChangedDate.
+	StatusChangedDate *time.Time
+	// returnAuthorizationId (see fulfillment_orders.return_authorizations).
+	ReturnAuthorizationID *string
+	// returnReceivedCondition: Sellable, Defective, CustomerDamaged, CarrierDamaged or FulfillerDamaged.
+	ReturnReceivedCondition *string
+	// fulfillmentCenterId that received the return.
+	FulfillmentCenterID *string
+	// The return item exactly as the SP-API returned it (jsonb).
+	Raw []byte
+	// From sync_version_seq; moves only when raw changes.
+	SyncVersion int64
+	// When this row's content was last written.
+	SyncedAt time.Time
+}
+
+// Shipments of fulfillment orders (getFulfillmentOrder fulfillmentShipments), one row per account, sellerFulfillmentOrderId and amazonShipmentId. Their items and packages are in fulfillment_shipment_items and fulfillment_shipment_packages. Shipments Amazon stops listing are deleted.
+type FulfillmentShipment struct {
+	// The spsync account the order belongs to.
+	AccountID string
+	// sellerFulfillmentOrderId of the parent order.
+	SellerFulfillmentOrderID string
+	// amazonShipmentId.
+	AmazonShipmentID string
+	// fulfillmentCenterId the shipment leaves from.
+	FulfillmentCenterID *string
+	// fulfillmentShipmentStatus: PENDING, SHIPPED, CANCELLED_BY_FULFILLER or CANCELLED_BY_SELLER.
+	FulfillmentShipmentStatus *string
+	// shippingDate: when the shipment left; NULL while PENDING.
+	ShippingDate *time.Time
+	// estimatedArrivalDate.
+	EstimatedArrivalDate *time.Time
+	// shippingNotes as a text array.
+	ShippingNotes []string
+	// The shipment exactly as the SP-API returned it, its item and package arrays included (jsonb).
+	Raw []byte
+	// From sync_version_seq; moves only when raw changes.
+	SyncVersion int64
+	// When this row's content was last written.
+	SyncedAt time.Time
+}
+
+// Items of fulfillment shipments (fulfillmentShipmentItem), one row per account, order, amazonShipmentId and position. Amazon gives these lines no id of their own (one item may be split over packages or listed per serial number), so the key is the line's position in Amazon's list. Lines Amazon stops listing are deleted.
+type FulfillmentShipmentItem struct {
+	// The spsync account the order belongs to.
+	AccountID string
+	// sellerFulfillmentOrderId of the parent order.
+	SellerFulfillmentOrderID string
+	// amazonShipmentId of the parent shipment (fulfillment_shipments).
+	AmazonShipmentID string
+	// Position of the line in the shipment's fulfillmentShipmentItem array, from 1.
+	Ordinal int32
+	// sellerSku.
+	SellerSku *string
+	// sellerFulfillmentOrderItemId: the order item (fulfillment_order_items) this quantity belongs to.
+	SellerFulfillmentOrderItemID *string
+	// quantity in this shipment (and package).
+	Quantity int32
+	// packageNumber of the package holding it (fulfillment_shipment_packages); NULL before the shipment is packed.
+	PackageNumber *int32
+	// serialNumber, for serialized items.
+	SerialNumber *string
+	// manufacturerLotCodes as a text array.
+	ManufacturerLotCodes []string
+	// The line exactly as the SP-API returned it (jsonb).
+	Raw []byte
+	// From sync_version_seq; moves only when raw or the position changes.
+	SyncVersion int64
+	// When this row's content was last written.
+	SyncedAt time.Time
+}
+
+// Packages of fulfillment shipments (fulfillmentShipmentPackage), one row per account, order, amazonShipmentId and packageNumber. package_number is the key of package_tracking. Packages Amazon stops listing are deleted.
+type FulfillmentShipmentPackage struct {
+	// The spsync account the order belongs to.
+	AccountID string
+	// sellerFulfillmentOrderId of the parent order.
+	SellerFulfillmentOrderID string
+	// amazonShipmentId of the parent shipment.
+	AmazonShipmentID string
+	// packageNumber: Amazon's package id, the argument of getPackageTrackingDetails (package_tracking.package_number).
+	PackageNumber int32
+	// carrierCode, e.g. UPS, USPS, AMZN_US.
+	CarrierCode *string
+	// trackingNumber of the carrier.
+	TrackingNumber *string
+	// amazonFulfillmentTrackingNumber, when Amazon sends one.
+	AmazonFulfillmentTrackingNumber *string
+	// estimatedArrivalDate.
+	EstimatedArrivalDate *time.Time
+	// Worker state: when spsync first stored the package (database clock); never changes afterwards.
+	FirstSeenAt time.Time
+	// The package exactly as the SP-API returned it (jsonb).
+	Raw []byte
+	// From sync_version_seq; moves only when raw changes.
+	SyncVersion int64
+	// When this row's content was last written.
+	SyncedAt time.Time
+}
+
 // Amazon orders (SP-API Orders v0), one row per account and AmazonOrderId. Typed columns are snake_case of Amazon's fields; raw is the whole payload. sync_version moves only when the payload changes: read changes with WHERE sync_version > $last ORDER BY sync_version.
 type Order struct {
 	// The spsync account (selling partner + application) the order belongs to.
@@ -202,6 +446,258 @@ type OrdersPollProgress struct {
 	Pages             int32
 	RowsWritten       int64
 	UpdatedAt         time.Time
+}
+
+// Carrier tracking of fulfillment packages (SP-API getPackageTrackingDetails), one row per account and packageNumber (fulfillment_shipment_packages.package_number). Events are in package_tracking_events. sync_version moves only when the payload changes.
+type PackageTracking struct {
+	// The spsync account the package belongs to.
+	AccountID string
+	// packageNumber (fulfillment_shipment_packages.package_number).
+	PackageNumber int32
+	// trackingNumber of the carrier.
+	TrackingNumber *string
+	// customerTrackingLink: the swiship.com page where the recipient tracks the package.
+	CustomerTrackingLink *string
+	// carrierCode.
+	CarrierCode *string
+	// carrierPhoneNumber (the carrier's, not the recipient's).
+	CarrierPhoneNumber *string
+	// carrierURL: the carrier's web site.
+	CarrierUrl *string
+	// shipDate.
+	ShipDate *time.Time
+	// estimatedArrivalDate.
+	EstimatedArrivalDate *time.Time
+	// shipToAddress.city.
+	ShipToAddressCity *string
+	// shipToAddress.state.
+	ShipToAddressState *string
+	// shipToAddress.country.
+	ShipToAddressCountry *string
+	// currentStatus: IN_TRANSIT, DELIVERED, RETURNING, RETURNED, UNDELIVERABLE, DELAYED, AVAILABLE_FOR_PICKUP, CUSTOMER_ACTION, UNKNOWN, OUT_FOR_DELIVERY, DELIVERY_ATTEMPTED, PICKUP_SUCCESSFUL, PICKUP_CANCELLED, PICKUP_ATTEMPTED, PICKUP_SCHEDULED, RETURN_REQUEST_ACCEPTED, REFUND_ISSUED or RETURN_RECEIVED_IN_FC.
+	CurrentStatus *string
+	// currentStatusDescription.
+	CurrentStatusDescription *string
+	// signedForBy: who signed for the delivery.
+	SignedForBy *string
+	// additionalLocationInfo: where the package was left, e.g. FRONT_DOOR, MAILBOX, NEIGHBOR.
+	AdditionalLocationInfo *string
+	// Worker state: true when current_status is final (DELIVERED, RETURNED, RETURN_RECEIVED_IN_FC, REFUND_ISSUED) and the package is no longer refreshed. UNDELIVERABLE is not final: such packages go on to RETURNING and RETURNED.
+	Terminal bool
+	// Worker state: when spsync first stored tracking for the package (database clock); never changes afterwards.
+	FirstSeenAt time.Time
+	// The tracking details exactly as the SP-API returned them, events included (jsonb).
+	Raw []byte
+	// From sync_version_seq; moves only when raw changes.
+	SyncVersion int64
+	// When this row's content was last written.
+	SyncedAt time.Time
+}
+
+// Carrier scans of fulfillment packages (getPackageTrackingDetails trackingEvents), one row per account, packageNumber, eventDate and eventCode (an event repeated with the same date and code is stored once). Events Amazon stops listing are deleted.
+type PackageTrackingEvent struct {
+	// The spsync account the package belongs to.
+	AccountID string
+	// packageNumber of the package (package_tracking).
+	PackageNumber int32
+	// eventDate of the scan.
+	EventDate time.Time
+	// eventCode, e.g. EVENT_101 (see Amazon's EventCode list).
+	EventCode string
+	// Position of the event in Amazon's trackingEvents array, from 1.
+	Ordinal int32
+	// eventDescription.
+	EventDescription *string
+	// eventAddress.city.
+	City *string
+	// eventAddress.state.
+	State *string
+	// eventAddress.country.
+	Country *string
+	// The event exactly as the SP-API returned it (jsonb).
+	Raw []byte
+	// From sync_version_seq; moves only when raw or the position changes.
+	SyncVersion int64
+	// When this row's content was last written.
+	SyncedAt time.Time
+}
+
+// Shared SP-API rate budget: a token bucket per account, region and operation, refilled on the database clock. tokens is the level at updated_at; the level now is least(burst, tokens + rate * seconds since updated_at).
+type RateBudget struct {
+	// The spsync account (selling partner + application).
+	AccountID string
+	// SP-API region: na, eu or fe.
+	Region string
+	// SP-API operation name, e.g. getOrders.
+	Operation string
+	// Configured refill rate, tokens per second.
+	PlanRate float64
+	// Configured bucket size.
+	PlanBurst float64
+	// True when the plan is an operator override (SPSYNC_RATE_LIMITS): the rate header does not change it.
+	Pinned bool
+	// Last x-amzn-RateLimit-Limit value Amazon sent for this bucket.
+	LearnedRate *float64
+	// When learned_rate last changed.
+	LearnedAt *time.Time
+	// Rate in force: learned_rate when Amazon sent one (unless pinned), else plan_rate.
+	Rate float64
+	// Bucket size in force.
+	Burst float64
+	// Tokens in the bucket at updated_at.
+	Tokens float64
+	// Database time of the last take, drain or refill.
+	UpdatedAt time.Time
+	// Tokens handed out since the row was created.
+	GrantedTotal int64
+	// 429 answers Amazon gave for this bucket.
+	ThrottledTotal int64
+	// When Amazon last answered 429.
+	LastThrottledAt *time.Time
+}
+
+// Amazon home-service jobs (SP-API Services v1), one row per account and serviceJobId. Typed columns are snake_case of Amazon's fields; raw is the payload (buyer name/phone and street address removed unless the account opted in to PII). sync_version moves only when the payload changes: read changes with WHERE sync_version > $last ORDER BY sync_version.
+type ServiceJob struct {
+	// The spsync account (selling partner + application) the job belongs to.
+	AccountID string
+	// serviceJobId, Amazon's identifier of the service job.
+	ServiceJobID string
+	// serviceOrderId: the buyer's order (3-7-7) that booked the service.
+	ServiceOrderID *string
+	// marketplaceId the job belongs to.
+	MarketplaceID *string
+	// storeId: Amazon's region-scoped store identifier.
+	StoreID *string
+	// serviceJobStatus: NOT_SERVICED, CANCELLED, COMPLETED, PENDING_SCHEDULE, NOT_FULFILLABLE, HOLD or PAYMENT_DECLINED. Every status but COMPLETED and CANCELLED (and NULL) counts as open and is refreshed.
+	ServiceJobStatus *string
+	// createTime: when the job was created.
+	CreateTime *time.Time
+	// scopeOfWork.asin: the service's ASIN.
+	ScopeOfWorkAsin *string
+	// scopeOfWork.title.
+	ScopeOfWorkTitle *string
+	// scopeOfWork.quantity.
+	ScopeOfWorkQuantity *int32
+	// scopeOfWork.requiredSkills as a text array.
+	ScopeOfWorkRequiredSkills []string
+	// seller.sellerId.
+	SellerID *string
+	// serviceJobProvider.serviceJobProviderId: who performs the job.
+	ServiceJobProviderID *string
+	// preferredAppointmentTimes: the buyer's preferred windows, an array of {startTime, durationInMinutes} as Amazon sent it. NULL when the buyer chose none.
+	PreferredAppointmentTimes []byte
+	// buyer.isPrimeMember (the buyer's name and phone are PII and get no column).
+	BuyerIsPrimeMember *bool
+	// serviceLocation.serviceLocationType: IN_HOME, IN_STORE or ONLINE.
+	ServiceLocationType *string
+	// serviceLocation.address.city (not PII; street lines, name and phone stay out).
+	ServiceLocationCity *string
+	// serviceLocation.address.stateOrRegion.
+	ServiceLocationStateOrRegion *string
+	// serviceLocation.address.postalCode.
+	ServiceLocationPostalCode *string
+	// serviceLocation.address.countryCode (ISO 3166-1 alpha-2).
+	ServiceLocationCountryCode *string
+	// The job as the SP-API returned it (jsonb), less buyer name/phone and the address's name, street lines and phone unless the account opted in to storing PII.
+	Raw []byte
+	// From sync_version_seq; moves only when raw changes. Read changes with WHERE sync_version > $last.
+	SyncVersion int64
+	// When this row's content was last written.
+	SyncedAt time.Time
+}
+
+// Appointments of Amazon service jobs (serviceJob.appointments), one row per account, serviceJobId and appointmentId. Appointments Amazon stops listing are deleted. sync_version moves only when the appointment's payload changes.
+type ServiceJobAppointment struct {
+	// The spsync account the job belongs to.
+	AccountID string
+	// serviceJobId of the parent job (service_jobs.service_job_id).
+	ServiceJobID string
+	// appointmentId.
+	AppointmentID string
+	// appointmentStatus: ACTIVE, CANCELLED or COMPLETED.
+	AppointmentStatus *string
+	// appointmentTime.startTime: when the appointment starts.
+	StartTime *time.Time
+	// appointmentTime.durationInMinutes.
+	DurationInMinutes *int32
+	// assignedTechnicians[].technicianId as a text array.
+	AssignedTechnicianIds []string
+	// assignedTechnicians: array of {technicianId, name} as Amazon sent it.
+	AssignedTechnicians []byte
+	// rescheduledAppointmentId: the appointment this one was rescheduled from (it replaces that one).
+	RescheduledAppointmentID *string
+	// poa.poaType: the kind of proof of appointment, e.g. NO_SIGNATURE_DUMMY_POS, CUSTOMER_SIGNATURE, DUMMY_RECEIPT, POA_RECEIPT.
+	PoaType *string
+	// poa.uploadTime: when the proof of appointment was uploaded.
+	PoaUploadTime *time.Time
+	// poa.uploadingTechnician: the technician who uploaded it.
+	PoaUploadingTechnician *string
+	// poa.appointmentTime.startTime: when the service was actually performed.
+	PoaStartTime *time.Time
+	// poa.appointmentTime.durationInMinutes.
+	PoaDurationInMinutes *int32
+	// poa.technicians: array of {technicianId, name} who performed the service.
+	PoaTechnicians []byte
+	// The appointment exactly as the SP-API returned it (jsonb).
+	Raw []byte
+	// From sync_version_seq; moves only when raw changes.
+	SyncVersion int64
+	// When this row's content was last written.
+	SyncedAt time.Time
+}
+
+// Items associated with Amazon service jobs (serviceJob.associatedItems), one row per account, serviceJobId and position in the list. Items Amazon stops listing are deleted. sync_version moves only when the item's payload (or its position) changes.
+type ServiceJobItem struct {
+	// The spsync account the job belongs to.
+	AccountID string
+	// serviceJobId of the parent job (service_jobs.service_job_id).
+	ServiceJobID string
+	// Position of the item in associatedItems, from 0 (Amazon gives items no identifier).
+	ItemIndex int32
+	// asin of the item.
+	Asin *string
+	// title of the item.
+	Title *string
+	// quantity.
+	Quantity *int32
+	// orderId: the Amazon order (3-7-7) the item was bought in; joins orders.amazon_order_id.
+	OrderID *string
+	// itemStatus: ACTIVE or CANCELLED.
+	ItemStatus *string
+	// brandName.
+	BrandName *string
+	// itemDelivery.estimatedDeliveryDate.
+	ItemDeliveryEstimatedDeliveryDate *time.Time
+	// itemDelivery.itemDeliveryPromise.startTime: start of the promised delivery window.
+	ItemDeliveryPromiseStartTime *time.Time
+	// itemDelivery.itemDeliveryPromise.endTime: end of the promised delivery window.
+	ItemDeliveryPromiseEndTime *time.Time
+	// The item exactly as the SP-API returned it (jsonb).
+	Raw []byte
+	// From sync_version_seq; moves only when raw changes.
+	SyncVersion int64
+	// When this row's content was last written.
+	SyncedAt time.Time
+}
+
+// Worker state: the service jobs poll window in progress per account and marketplace set (scope), with the pageToken of its next page. Empty when no window is half done.
+type ServiceJobsPollProgress struct {
+	// The spsync account polled.
+	AccountID string
+	// The marketplace set polled (the sync_cursors scope).
+	Scope string
+	// lastUpdatedAfter of the window.
+	LastUpdatedAfter time.Time
+	// lastUpdatedBefore of the window.
+	LastUpdatedBefore time.Time
+	// pageToken of the next page to fetch.
+	PageToken string
+	// Pages of the window committed so far.
+	Pages int32
+	// Jobs written (new or changed) in the window so far.
+	RowsWritten int64
+	// When the last page committed.
+	UpdatedAt time.Time
 }
 
 // Per account, stream and scope: the poll high-water mark (cursor_at) and the last outcome.
