@@ -87,11 +87,11 @@ type FulfillmentShipment struct {
 // FulfillmentOrderDetail is the payload of getFulfillmentOrder. The return
 // arrays are required by Amazon's schema and therefore always present.
 type FulfillmentOrderDetail struct {
-	FulfillmentOrder      FulfillmentOrder       `json:"fulfillmentOrder"`
-	FulfillmentOrderItems []FulfillmentOrderItem `json:"fulfillmentOrderItems"`
-	FulfillmentShipments  []FulfillmentShipment  `json:"fulfillmentShipments,omitempty"`
+	FulfillmentOrder      FulfillmentOrder        `json:"fulfillmentOrder"`
+	FulfillmentOrderItems []FulfillmentOrderItem  `json:"fulfillmentOrderItems"`
+	FulfillmentShipments  []FulfillmentShipment   `json:"fulfillmentShipments,omitempty"`
 	ReturnItems           []FulfillmentReturnItem `json:"returnItems"`
-	ReturnAuthorizations  []any                  `json:"returnAuthorizations"`
+	ReturnAuthorizations  []any                   `json:"returnAuthorizations"`
 }
 
 // TrackingAddress is the coarse location of a tracking event or the
