@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"strings"
 	"testing"
 	"time"
 
@@ -159,5 +158,3 @@ func jsonString(t *testing.T, v any) string {
 	require.NoError(t, err)
 	return string(b)
 }
-
-var _ = strings.Contains
