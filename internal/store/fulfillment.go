@@ -1,0 +1,684 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/spsync/spsync/internal/spapi"
+	"github.com/spsync/spsync/internal/store/dbsqlc"
+)
+
+// Fulfillment orders (Fulfillment Outbound 2020-07-01) travel to Postgres the
+// way orders do: one jsonb array of typed rows per table and statement
+// (queries/fulfillment.sql), NULLs kept NULL, decimals as JSON strings. A
+// listAllFulfillmentOrders page writes headers only (UpsertFulfillmentOrders);
+// a getFulfillmentOrder answer writes the header and replaces every child
+// table of that order (ReplaceFulfillmentOrderDetail), one statement per
+// table, all on the caller's transaction.
+
+// fulfillmentOrderRow is one fulfillment_orders row as UpsertFulfillmentOrders
+// reads it. JSON names are the column names.
+type fulfillmentOrderRow struct {
+	SellerFulfillmentOrderID           string          `json:"seller_fulfillment_order_id"`
+	MarketplaceID                      *string         `json:"marketplace_id"`
+	DisplayableOrderID                 *string         `json:"displayable_order_id"`
+	DisplayableOrderDate               *time.Time      `json:"displayable_order_date"`
+	DisplayableOrderComment            *string         `json:"displayable_order_comment"`
+	ShippingSpeedCategory              *string         `json:"shipping_speed_category"`
+	DeliveryWindowStartDate            *time.Time      `json:"delivery_window_start_date"`
+	DeliveryWindowEndDate              *time.Time      `json:"delivery_window_end_date"`
+	DestinationAddressCity             *string         `json:"destination_address_city"`
+	DestinationAddressDistrictOrCounty *string         `json:"destination_address_district_or_county"`
+	DestinationAddressStateOrRegion    *string         `json:"destination_address_state_or_region"`
+	DestinationAddressPostalCode       *string         `json:"destination_address_postal_code"`
+	DestinationAddressCountryCode      *string         `json:"destination_address_country_code"`
+	FulfillmentAction                  *string         `json:"fulfillment_action"`
+	FulfillmentPolicy                  *string         `json:"fulfillment_policy"`
+	ReceivedDate                       time.Time       `json:"received_date"`
+	FulfillmentOrderStatus             string          `json:"fulfillment_order_status"`
+	StatusUpdatedDate                  time.Time       `json:"status_updated_date"`
+	ReturnAuthorizations               json.RawMessage `json:"return_authorizations,omitempty"`
+	PaymentInformation                 json.RawMessage `json:"payment_information,omitempty"`
+	DetailStatusUpdatedDate            *time.Time      `json:"detail_status_updated_date"`
+	Raw                                json.RawMessage `json:"raw"`
+}
+
+// newFulfillmentOrderRow maps an order header to its row. Of the destination
+// address only city, district, state, postal code and country are typed:
+// name, street lines and phone are PII.
+func newFulfillmentOrderRow(o *spapi.FulfillmentOrder) (fulfillmentOrderRow, error) {
+	raw, err := orderRaw(o.Raw, o)
+	if err != nil {
+		return fulfillmentOrderRow{}, fmt.Errorf("fulfillment order %s: %w", o.SellerFulfillmentOrderId, err)
+	}
+	r := fulfillmentOrderRow{
+		SellerFulfillmentOrderID: o.SellerFulfillmentOrderId,
+		MarketplaceID:            orderText(o.MarketplaceId),
+		DisplayableOrderID:       orderText(o.DisplayableOrderId),
+		DisplayableOrderDate:     optTime(o.DisplayableOrderDate),
+		DisplayableOrderComment:  orderText(o.DisplayableOrderComment),
+		ShippingSpeedCategory:    orderText(o.ShippingSpeedCategory),
+		FulfillmentAction:        orderText(o.FulfillmentAction),
+		FulfillmentPolicy:        orderText(o.FulfillmentPolicy),
+		ReceivedDate:             o.ReceivedDate,
+		FulfillmentOrderStatus:   o.FulfillmentOrderStatus,
+		StatusUpdatedDate:        o.StatusUpdatedDate,
+		Raw:                      raw,
+	}
+	if len(o.DeliveryWindow) > 0 {
+		// A window that does not decode stays NULL in the typed columns; raw
+		// keeps it as sent.
+		var w struct {
+			StartDate *time.Time `json:"startDate"`
+			EndDate   *time.Time `json:"endDate"`
+		}
+		if json.Unmarshal(o.DeliveryWindow, &w) == nil {
+			r.DeliveryWindowStartDate, r.DeliveryWindowEndDate = w.StartDate, w.EndDate
+		}
+	}
+	if a := o.DestinationAddress; a != nil {
+		r.DestinationAddressCity = orderText(a.City)
+		r.DestinationAddressDistrictOrCounty = orderText(a.DistrictOrCounty)
+		r.DestinationAddressStateOrRegion = orderText(a.StateOrRegion)
+		r.DestinationAddressPostalCode = orderText(a.PostalCode)
+		r.DestinationAddressCountryCode = orderText(a.CountryCode)
+	}
+	return r, nil
+}
+
+// FulfillmentOrderChange is a fulfillment order UpsertFulfillmentOrders wrote
+// (new or changed) or whose stored detail is behind its status.
+type FulfillmentOrderChange struct {
+	SellerFulfillmentOrderID string
+	// StatusUpdatedDate is the order's statusUpdatedDate in the batch.
+	StatusUpdatedDate time.Time
+	// PreviousStatusUpdatedDate is the stored statusUpdatedDate before the
+	// write, nil for a new order.
+	PreviousStatusUpdatedDate *time.Time
+	// DetailStatusUpdatedDate is the statusUpdatedDate of the
+	// getFulfillmentOrder answer the stored children were written from, nil
+	// when the detail was never fetched.
+	DetailStatusUpdatedDate *time.Time
+	// Written reports whether the header row was inserted or changed.
+	Written bool
+}
+
+// IsNew reports whether the order was not stored before.
+func (c FulfillmentOrderChange) IsNew() bool { return c.PreviousStatusUpdatedDate == nil }
+
+// NeedsDetail reports whether a getFulfillmentOrder follow-up is due: the
+// order is new, its statusUpdatedDate moved forward, or its children were
+// never written or were written from an older status (a follow-up that
+// failed or is still pending; River's uniqueness absorbs the repeat).
+func (c FulfillmentOrderChange) NeedsDetail() bool {
+	return c.PreviousStatusUpdatedDate == nil || c.PreviousStatusUpdatedDate.Before(c.StatusUpdatedDate) ||
+		c.DetailStatusUpdatedDate == nil || c.DetailStatusUpdatedDate.Before(c.StatusUpdatedDate)
+}
+
+// UpsertFulfillmentOrders writes a listAllFulfillmentOrders page of order
+// headers of one account in one statement on db (a transaction, so the
+// caller's cursor and follow-up jobs commit with the rows). Headers whose
+// payload is unchanged are not touched, and a header older than the stored
+// one (by statusUpdatedDate) never overwrites it. Child tables are left
+// alone. When the batch repeats an order, the copy with the latest
+// statusUpdatedDate wins.
+//
+// It returns the orders it wrote and the orders whose detail is behind, in
+// batch order; queue a getFulfillmentOrder for each change whose
+// NeedsDetail() is true.
+func UpsertFulfillmentOrders(ctx context.Context, db dbsqlc.DBTX, accountID string, orders []spapi.FulfillmentOrder) ([]FulfillmentOrderChange, error) {
+	if len(orders) == 0 {
+		return nil, nil
+	}
+	rows := make([]fulfillmentOrderRow, 0, len(orders))
+	index := make(map[string]int, len(orders))
+	for i := range orders {
+		r, err := newFulfillmentOrderRow(&orders[i])
+		if err != nil {
+			return nil, err
+		}
+		if at, dup := index[r.SellerFulfillmentOrderID]; dup {
+			if !r.StatusUpdatedDate.Before(rows[at].StatusUpdatedDate) {
+				rows[at] = r
+			}
+			continue
+		}
+		index[r.SellerFulfillmentOrderID] = len(rows)
+		rows = append(rows, r)
+	}
+	written, err := upsertFulfillmentOrderRows(ctx, db, accountID, rows, false)
+	if err != nil {
+		return nil, err
+	}
+	var out []FulfillmentOrderChange
+	for _, c := range written {
+		if c.Written || c.NeedsDetail() {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+func upsertFulfillmentOrderRows(ctx context.Context, db dbsqlc.DBTX, accountID string, rows []fulfillmentOrderRow, withDetail bool) ([]FulfillmentOrderChange, error) {
+	payload, err := json.Marshal(rows)
+	if err != nil {
+		return nil, fmt.Errorf("encode %d fulfillment orders: %w", len(rows), err)
+	}
+	res, err := dbsqlc.New().UpsertFulfillmentOrders(ctx, db, dbsqlc.UpsertFulfillmentOrdersParams{Rows: payload, AccountID: accountID, WithDetail: withDetail})
+	if err != nil {
+		return nil, fmt.Errorf("upsert %d fulfillment orders of account %s: %w", len(rows), accountID, err)
+	}
+	out := make([]FulfillmentOrderChange, len(res))
+	for i, w := range res {
+		out[i] = FulfillmentOrderChange{
+			SellerFulfillmentOrderID:  w.SellerFulfillmentOrderID,
+			StatusUpdatedDate:         w.StatusUpdatedDate,
+			PreviousStatusUpdatedDate: w.PreviousStatusUpdatedDate,
+			DetailStatusUpdatedDate:   w.PreviousDetailStatusUpdatedDate,
+			Written:                   w.Written,
+		}
+	}
+	return out, nil
+}
+
+// fulfillmentOrderItemRow is one fulfillment_order_items row.
+type fulfillmentOrderItemRow struct {
+	SellerFulfillmentOrderID     string           `json:"seller_fulfillment_order_id"`
+	SellerFulfillmentOrderItemID string           `json:"seller_fulfillment_order_item_id"`
+	SellerSKU                    *string          `json:"seller_sku"`
+	Quantity                     int              `json:"quantity"`
+	GiftMessage                  *string          `json:"gift_message"`
+	DisplayableComment           *string          `json:"displayable_comment"`
+	FulfillmentNetworkSKU        *string          `json:"fulfillment_network_sku"`
+	OrderItemDisposition         *string          `json:"order_item_disposition"`
+	CancelledQuantity            int              `json:"cancelled_quantity"`
+	UnfulfillableQuantity        int              `json:"unfulfillable_quantity"`
+	EstimatedShipDate            *time.Time       `json:"estimated_ship_date"`
+	EstimatedArrivalDate         *time.Time       `json:"estimated_arrival_date"`
+	PerUnitPriceAmount           *decimal.Decimal `json:"per_unit_price_amount"`
+	PerUnitPriceCurrency         *string          `json:"per_unit_price_currency"`
+	PerUnitTaxAmount             *decimal.Decimal `json:"per_unit_tax_amount"`
+	PerUnitTaxCurrency           *string          `json:"per_unit_tax_currency"`
+	PerUnitDeclaredValueAmount   *decimal.Decimal `json:"per_unit_declared_value_amount"`
+	PerUnitDeclaredValueCurrency *string          `json:"per_unit_declared_value_currency"`
+	Raw                          json.RawMessage  `json:"raw"`
+}
+
+// fulfillmentShipmentRow is one fulfillment_shipments row.
+type fulfillmentShipmentRow struct {
+	SellerFulfillmentOrderID  string          `json:"seller_fulfillment_order_id"`
+	AmazonShipmentID          string          `json:"amazon_shipment_id"`
+	FulfillmentCenterID       *string         `json:"fulfillment_center_id"`
+	FulfillmentShipmentStatus *string         `json:"fulfillment_shipment_status"`
+	ShippingDate              *time.Time      `json:"shipping_date"`
+	EstimatedArrivalDate      *time.Time      `json:"estimated_arrival_date"`
+	ShippingNotes             []string        `json:"shipping_notes"`
+	Raw                       json.RawMessage `json:"raw"`
+}
+
+// fulfillmentShipmentItemRow is one fulfillment_shipment_items row.
+type fulfillmentShipmentItemRow struct {
+	SellerFulfillmentOrderID     string          `json:"seller_fulfillment_order_id"`
+	AmazonShipmentID             string          `json:"amazon_shipment_id"`
+	Ordinal                      int             `json:"ordinal"`
+	SellerSKU                    *string         `json:"seller_sku"`
+	SellerFulfillmentOrderItemID *string         `json:"seller_fulfillment_order_item_id"`
+	Quantity                     int             `json:"quantity"`
+	PackageNumber                *int            `json:"package_number"`
+	SerialNumber                 *string         `json:"serial_number"`
+	ManufacturerLotCodes         []string        `json:"manufacturer_lot_codes"`
+	Raw                          json.RawMessage `json:"raw"`
+}
+
+// fulfillmentPackageRow is one fulfillment_shipment_packages row.
+type fulfillmentPackageRow struct {
+	SellerFulfillmentOrderID        string          `json:"seller_fulfillment_order_id"`
+	AmazonShipmentID                string          `json:"amazon_shipment_id"`
+	PackageNumber                   int             `json:"package_number"`
+	CarrierCode                     *string         `json:"carrier_code"`
+	TrackingNumber                  *string         `json:"tracking_number"`
+	AmazonFulfillmentTrackingNumber *string         `json:"amazon_fulfillment_tracking_number"`
+	EstimatedArrivalDate            *time.Time      `json:"estimated_arrival_date"`
+	Raw                             json.RawMessage `json:"raw"`
+}
+
+// fulfillmentReturnItemRow is one fulfillment_return_items row.
+type fulfillmentReturnItemRow struct {
+	SellerFulfillmentOrderID     string          `json:"seller_fulfillment_order_id"`
+	SellerReturnItemID           string          `json:"seller_return_item_id"`
+	SellerFulfillmentOrderItemID *string         `json:"seller_fulfillment_order_item_id"`
+	AmazonShipmentID             *string         `json:"amazon_shipment_id"`
+	SellerReturnReasonCode       *string         `json:"seller_return_reason_code"`
+	ReturnComment                *string         `json:"return_comment"`
+	AmazonReturnReasonCode       *string         `json:"amazon_return_reason_code"`
+	Status                       *string         `json:"status"`
+	StatusChangedDate            *time.Time      `json:"status_changed_date"`
+	ReturnAuthorizationID        *string         `json:"return_authorization_id"`
+	ReturnReceivedCondition      *string         `json:"return_received_condition"`
+	FulfillmentCenterID          *string         `json:"fulfillment_center_id"`
+	Raw                          json.RawMessage `json:"raw"`
+}
+
+// ChildCounts counts what one child-table statement did.
+type ChildCounts struct {
+	// Written is rows inserted or changed.
+	Written int64
+	// Deleted is rows Amazon no longer lists.
+	Deleted int64
+}
+
+// NewPackage is a package ReplaceFulfillmentOrderDetail stored for the first
+// time: its tracking should start.
+type NewPackage struct {
+	SellerFulfillmentOrderID string
+	AmazonShipmentID         string
+	PackageNumber            int
+	CarrierCode              string
+	TrackingNumber           string
+}
+
+// FulfillmentDetailResult tells what ReplaceFulfillmentOrderDetail did.
+type FulfillmentDetailResult struct {
+	SellerFulfillmentOrderID string
+	// OrderWritten reports whether the order row was inserted or changed.
+	OrderWritten bool
+	// Stale reports that the answer is older (by statusUpdatedDate) than the
+	// detail already stored: nothing was written. The caller may fetch again.
+	Stale bool
+	// Behind reports that the stored header is newer than the answer: the
+	// children were written (they were older still), the header was kept,
+	// and the order stays listed by ListFulfillmentOrdersDetailBehind.
+	Behind bool
+
+	Items, Shipments, ShipmentItems, Packages, ReturnItems ChildCounts
+
+	// NewPackages are the packages of the answer whose package number the
+	// account had never stored, in package number order. Each is reported
+	// once: the next answer listing it finds it stored. Insert the tracking
+	// job in the same transaction.
+	NewPackages []NewPackage
+}
+
+// Changed reports whether any row was written or deleted.
+func (r FulfillmentDetailResult) Changed() bool {
+	for _, c := range []ChildCounts{r.Items, r.Shipments, r.ShipmentItems, r.Packages, r.ReturnItems} {
+		if c.Written > 0 || c.Deleted > 0 {
+			return true
+		}
+	}
+	return r.OrderWritten
+}
+
+// ReplaceFulfillmentOrderDetail writes a getFulfillmentOrder answer of one
+// account on db: the order header (with its return authorizations and
+// payment information), and its items, shipments, shipment items, packages
+// and return items, each child table in one statement that writes new and
+// changed rows, leaves unchanged rows untouched and deletes the rows Amazon
+// no longer lists. db should be a transaction: the caller's follow-up jobs
+// (tracking of NewPackages) then commit or roll back with the rows.
+//
+// The header statement locks the order row, so concurrent writers of one
+// order are serialized and a new package is reported by exactly one of them.
+// Repeated keys within a list keep their last copy.
+func ReplaceFulfillmentOrderDetail(ctx context.Context, db dbsqlc.DBTX, accountID string, d *spapi.GetFulfillmentOrderResult) (FulfillmentDetailResult, error) {
+	if d == nil {
+		return FulfillmentDetailResult{}, fmt.Errorf("replace fulfillment order detail of account %s: no answer", accountID)
+	}
+	id := d.FulfillmentOrder.SellerFulfillmentOrderId
+	if id == "" {
+		return FulfillmentDetailResult{}, fmt.Errorf("replace fulfillment order detail of account %s: answer lacks sellerFulfillmentOrderId", accountID)
+	}
+	res := FulfillmentDetailResult{SellerFulfillmentOrderID: id}
+	fail := func(what string, err error) (FulfillmentDetailResult, error) {
+		return FulfillmentDetailResult{}, fmt.Errorf("fulfillment order %s of account %s: %s: %w", id, accountID, what, err)
+	}
+
+	header, err := newFulfillmentOrderRow(&d.FulfillmentOrder)
+	if err != nil {
+		return fail("header", err)
+	}
+	var rest struct {
+		ReturnAuthorizations json.RawMessage `json:"returnAuthorizations"`
+		PaymentInformation   json.RawMessage `json:"paymentInformation"`
+	}
+	if len(d.Raw) > 0 {
+		if err := json.Unmarshal(d.Raw, &rest); err != nil {
+			return fail("decode raw payload", err)
+		}
+	} else {
+		if rest.ReturnAuthorizations, err = json.Marshal(d.ReturnAuthorizations); err != nil {
+			return fail("encode return authorizations", err)
+		}
+		if d.PaymentInformation != nil {
+			if rest.PaymentInformation, err = json.Marshal(d.PaymentInformation); err != nil {
+				return fail("encode payment information", err)
+			}
+		}
+	}
+	header.ReturnAuthorizations = jsonOrNil(rest.ReturnAuthorizations)
+	header.PaymentInformation = jsonOrNil(rest.PaymentInformation)
+	detailAt := header.StatusUpdatedDate
+	header.DetailStatusUpdatedDate = &detailAt
+
+	hw, err := upsertFulfillmentOrderRows(ctx, db, accountID, []fulfillmentOrderRow{header}, true)
+	if err != nil {
+		return FulfillmentDetailResult{}, err
+	}
+	if len(hw) != 1 {
+		return fail("header", fmt.Errorf("upsert returned %d rows, want 1", len(hw)))
+	}
+	h := hw[0]
+	res.OrderWritten = h.Written
+	if h.DetailStatusUpdatedDate != nil && h.DetailStatusUpdatedDate.After(detailAt) {
+		res.Stale = true
+		return res, nil
+	}
+	res.Behind = h.PreviousStatusUpdatedDate != nil && h.PreviousStatusUpdatedDate.After(detailAt)
+
+	q := dbsqlc.New()
+
+	// Items.
+	items := make([]fulfillmentOrderItemRow, 0, len(d.FulfillmentOrderItems))
+	itemAt := map[string]int{}
+	for i := range d.FulfillmentOrderItems {
+		it := &d.FulfillmentOrderItems[i]
+		raw, err := orderRaw(it.Raw, it)
+		if err != nil {
+			return fail("item "+it.SellerFulfillmentOrderItemId, err)
+		}
+		r := fulfillmentOrderItemRow{
+			SellerFulfillmentOrderID:     id,
+			SellerFulfillmentOrderItemID: it.SellerFulfillmentOrderItemId,
+			SellerSKU:                    orderText(it.SellerSku),
+			Quantity:                     it.Quantity,
+			GiftMessage:                  orderText(it.GiftMessage),
+			DisplayableComment:           orderText(it.DisplayableComment),
+			FulfillmentNetworkSKU:        orderText(it.FulfillmentNetworkSku),
+			OrderItemDisposition:         orderText(it.OrderItemDisposition),
+			CancelledQuantity:            it.CancelledQuantity,
+			UnfulfillableQuantity:        it.UnfulfillableQuantity,
+			EstimatedShipDate:            it.EstimatedShipDate,
+			EstimatedArrivalDate:         it.EstimatedArrivalDate,
+			Raw:                          raw,
+		}
+		r.PerUnitPriceAmount, r.PerUnitPriceCurrency = orderMoney(it.PerUnitPrice)
+		r.PerUnitTaxAmount, r.PerUnitTaxCurrency = orderMoney(it.PerUnitTax)
+		r.PerUnitDeclaredValueAmount, r.PerUnitDeclaredValueCurrency = orderMoney(it.PerUnitDeclaredValue)
+		if at, dup := itemAt[r.SellerFulfillmentOrderItemID]; dup {
+			items[at] = r
+			continue
+		}
+		itemAt[r.SellerFulfillmentOrderItemID] = len(items)
+		items = append(items, r)
+	}
+	payload, err := json.Marshal(items)
+	if err != nil {
+		return fail("encode items", err)
+	}
+	ir, err := q.ReplaceFulfillmentOrderItems(ctx, db, dbsqlc.ReplaceFulfillmentOrderItemsParams{Rows: payload, AccountID: accountID, SellerFulfillmentOrderID: id})
+	if err != nil {
+		return fail("replace items", err)
+	}
+	res.Items = ChildCounts{ir.Written, ir.Deleted}
+
+	// Shipments, their lines and their packages.
+	shipments := make([]fulfillmentShipmentRow, 0, len(d.FulfillmentShipments))
+	shipmentAt := map[string]int{}
+	lines := map[string][]fulfillmentShipmentItemRow{}
+	var packages []fulfillmentPackageRow
+	packageAt := map[string]int{}
+	for i := range d.FulfillmentShipments {
+		s := &d.FulfillmentShipments[i]
+		raw, err := orderRaw(s.Raw, s)
+		if err != nil {
+			return fail("shipment "+s.AmazonShipmentId, err)
+		}
+		r := fulfillmentShipmentRow{
+			SellerFulfillmentOrderID:  id,
+			AmazonShipmentID:          s.AmazonShipmentId,
+			FulfillmentCenterID:       orderText(s.FulfillmentCenterId),
+			FulfillmentShipmentStatus: orderText(s.FulfillmentShipmentStatus),
+			ShippingDate:              s.ShippingDate,
+			EstimatedArrivalDate:      s.EstimatedArrivalDate,
+			ShippingNotes:             s.ShippingNotes,
+			Raw:                       raw,
+		}
+		if at, dup := shipmentAt[r.AmazonShipmentID]; dup {
+			shipments[at] = r
+		} else {
+			shipmentAt[r.AmazonShipmentID] = len(shipments)
+			shipments = append(shipments, r)
+		}
+
+		lineRaws := rawArray(raw, "fulfillmentShipmentItem", len(s.FulfillmentShipmentItem))
+		ls := make([]fulfillmentShipmentItemRow, 0, len(s.FulfillmentShipmentItem))
+		for k := range s.FulfillmentShipmentItem {
+			it := &s.FulfillmentShipmentItem[k]
+			lraw := lineRaws[k]
+			if lraw == nil {
+				if lraw, err = json.Marshal(it); err != nil {
+					return fail("encode shipment item", err)
+				}
+			}
+			ls = append(ls, fulfillmentShipmentItemRow{
+				SellerFulfillmentOrderID:     id,
+				AmazonShipmentID:             s.AmazonShipmentId,
+				Ordinal:                      k + 1,
+				SellerSKU:                    orderText(it.SellerSku),
+				SellerFulfillmentOrderItemID: orderText(it.SellerFulfillmentOrderItemId),
+				Quantity:                     it.Quantity,
+				PackageNumber:                it.PackageNumber,
+				SerialNumber:                 orderText(it.SerialNumber),
+				ManufacturerLotCodes:         it.ManufacturerLotCodes,
+				Raw:                          lraw,
+			})
+		}
+		lines[s.AmazonShipmentId] = ls // a repeated shipment keeps its last lines
+
+		for k := range s.FulfillmentShipmentPackage {
+			p := &s.FulfillmentShipmentPackage[k]
+			praw, err := orderRaw(p.Raw, p)
+			if err != nil {
+				return fail(fmt.Sprintf("package %d", p.PackageNumber), err)
+			}
+			var extra struct {
+				AmazonFulfillmentTrackingNumber string `json:"amazonFulfillmentTrackingNumber"`
+			}
+			_ = json.Unmarshal(praw, &extra) // absent or malformed: NULL
+			r := fulfillmentPackageRow{
+				SellerFulfillmentOrderID:        id,
+				AmazonShipmentID:                s.AmazonShipmentId,
+				PackageNumber:                   p.PackageNumber,
+				CarrierCode:                     orderText(p.CarrierCode),
+				TrackingNumber:                  orderText(p.TrackingNumber),
+				AmazonFulfillmentTrackingNumber: orderText(extra.AmazonFulfillmentTrackingNumber),
+				EstimatedArrivalDate:            p.EstimatedArrivalDate,
+				Raw:                             praw,
+			}
+			key := fmt.Sprintf("%s\x00%d", r.AmazonShipmentID, r.PackageNumber)
+			if at, dup := packageAt[key]; dup {
+				packages[at] = r
+				continue
+			}
+			packageAt[key] = len(packages)
+			packages = append(packages, r)
+		}
+	}
+	payload, err = json.Marshal(shipments)
+	if err != nil {
+		return fail("encode shipments", err)
+	}
+	sr, err := q.ReplaceFulfillmentShipments(ctx, db, dbsqlc.ReplaceFulfillmentShipmentsParams{Rows: payload, AccountID: accountID, SellerFulfillmentOrderID: id})
+	if err != nil {
+		return fail("replace shipments", err)
+	}
+	res.Shipments = ChildCounts{sr.Written, sr.Deleted}
+
+	allLines := []fulfillmentShipmentItemRow{}
+	for _, s := range shipments {
+		allLines = append(allLines, lines[s.AmazonShipmentID]...)
+	}
+	payload, err = json.Marshal(allLines)
+	if err != nil {
+		return fail("encode shipment items", err)
+	}
+	lr, err := q.ReplaceFulfillmentShipmentItems(ctx, db, dbsqlc.ReplaceFulfillmentShipmentItemsParams{Rows: payload, AccountID: accountID, SellerFulfillmentOrderID: id})
+	if err != nil {
+		return fail("replace shipment items", err)
+	}
+	res.ShipmentItems = ChildCounts{lr.Written, lr.Deleted}
+
+	if packages == nil {
+		packages = []fulfillmentPackageRow{}
+	}
+	payload, err = json.Marshal(packages)
+	if err != nil {
+		return fail("encode packages", err)
+	}
+	pr, err := q.ReplaceFulfillmentShipmentPackages(ctx, db, dbsqlc.ReplaceFulfillmentShipmentPackagesParams{Rows: payload, AccountID: accountID, SellerFulfillmentOrderID: id})
+	if err != nil {
+		return fail("replace packages", err)
+	}
+	res.Packages = ChildCounts{pr.Written, pr.Deleted}
+	reported := map[int]bool{}
+	for _, n := range pr.NewPackageNumbers {
+		if reported[int(n)] {
+			continue // listed in two shipments of this answer
+		}
+		reported[int(n)] = true
+		for _, p := range packages {
+			if p.PackageNumber == int(n) {
+				res.NewPackages = append(res.NewPackages, NewPackage{
+					SellerFulfillmentOrderID: id,
+					AmazonShipmentID:         p.AmazonShipmentID,
+					PackageNumber:            p.PackageNumber,
+					CarrierCode:              deref(p.CarrierCode),
+					TrackingNumber:           deref(p.TrackingNumber),
+				})
+				break
+			}
+		}
+	}
+
+	// Return items.
+	returns := make([]fulfillmentReturnItemRow, 0, len(d.ReturnItems))
+	returnAt := map[string]int{}
+	for i := range d.ReturnItems {
+		it := &d.ReturnItems[i]
+		raw, err := orderRaw(it.Raw, it)
+		if err != nil {
+			return fail("return item "+it.SellerReturnItemId, err)
+		}
+		r := fulfillmentReturnItemRow{
+			SellerFulfillmentOrderID:     id,
+			SellerReturnItemID:           it.SellerReturnItemId,
+			SellerFulfillmentOrderItemID: orderText(it.SellerFulfillmentOrderItemId),
+			AmazonShipmentID:             orderText(it.AmazonShipmentId),
+			SellerReturnReasonCode:       orderText(it.SellerReturnReasonCode),
+			ReturnComment:                orderText(it.ReturnComment),
+			AmazonReturnReasonCode:       orderText(it.AmazonReturnReasonCode),
+			Status:                       orderText(it.Status),
+			StatusChangedDate:            it.StatusChangedDate,
+			ReturnAuthorizationID:        orderText(it.ReturnAuthorizationId),
+			ReturnReceivedCondition:      orderText(it.ReturnReceivedCondition),
+			FulfillmentCenterID:          orderText(it.FulfillmentCenterId),
+			Raw:                          raw,
+		}
+		if at, dup := returnAt[r.SellerReturnItemID]; dup {
+			returns[at] = r
+			continue
+		}
+		returnAt[r.SellerReturnItemID] = len(returns)
+		returns = append(returns, r)
+	}
+	payload, err = json.Marshal(returns)
+	if err != nil {
+		return fail("encode return items", err)
+	}
+	rr, err := q.ReplaceFulfillmentReturnItems(ctx, db, dbsqlc.ReplaceFulfillmentReturnItemsParams{Rows: payload, AccountID: accountID, SellerFulfillmentOrderID: id})
+	if err != nil {
+		return fail("replace return items", err)
+	}
+	res.ReturnItems = ChildCounts{rr.Written, rr.Deleted}
+	return res, nil
+}
+
+// FulfillmentOrderDetailBehind is an order whose children were never written
+// or were written from an older status than its header shows.
+type FulfillmentOrderDetailBehind struct {
+	SellerFulfillmentOrderID string
+	FulfillmentOrderStatus   string
+	StatusUpdatedDate        time.Time
+	DetailStatusUpdatedDate  *time.Time
+}
+
+// ListFulfillmentOrdersDetailBehind returns up to limit orders of the account
+// whose getFulfillmentOrder follow-up is due, oldest status change first, for
+// a reconciliation that queues them again.
+func ListFulfillmentOrdersDetailBehind(ctx context.Context, db dbsqlc.DBTX, accountID string, limit int) ([]FulfillmentOrderDetailBehind, error) {
+	rows, err := dbsqlc.New().ListFulfillmentOrdersDetailBehind(ctx, db, dbsqlc.ListFulfillmentOrdersDetailBehindParams{AccountID: accountID, MaxRows: int32(limit)})
+	if err != nil {
+		return nil, fmt.Errorf("list fulfillment orders with detail behind of account %s: %w", accountID, err)
+	}
+	out := make([]FulfillmentOrderDetailBehind, len(rows))
+	for i, r := range rows {
+		out[i] = FulfillmentOrderDetailBehind{r.SellerFulfillmentOrderID, r.FulfillmentOrderStatus, r.StatusUpdatedDate, r.DetailStatusUpdatedDate}
+	}
+	return out, nil
+}
+
+// ListPackagesWithoutTracking returns up to limit package numbers of the
+// account that have no package_tracking row yet, for a reconciliation that
+// queues their tracking again.
+func ListPackagesWithoutTracking(ctx context.Context, db dbsqlc.DBTX, accountID string, limit int) ([]NewPackage, error) {
+	rows, err := dbsqlc.New().ListPackagesWithoutTracking(ctx, db, dbsqlc.ListPackagesWithoutTrackingParams{AccountID: accountID, MaxRows: int32(limit)})
+	if err != nil {
+		return nil, fmt.Errorf("list packages without tracking of account %s: %w", accountID, err)
+	}
+	out := make([]NewPackage, len(rows))
+	for i, r := range rows {
+		out[i] = NewPackage{SellerFulfillmentOrderID: r.SellerFulfillmentOrderID, AmazonShipmentID: r.AmazonShipmentID, PackageNumber: int(r.PackageNumber)}
+	}
+	return out, nil
+}
+
+// optTime maps Amazon's absent date (zero after decoding) to NULL.
+func optTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// jsonOrNil maps an absent or JSON-null value to nil (SQL NULL).
+func jsonOrNil(b json.RawMessage) json.RawMessage {
+	if len(b) == 0 || string(b) == "null" {
+		return nil
+	}
+	return b
+}
+
+// rawArray returns the elements of the array field of a raw JSON object, as
+// Amazon sent them, or a slice of n nils when the field is missing or does
+// not have n elements (the caller then re-encodes the decoded values).
+func rawArray(raw json.RawMessage, field string, n int) []json.RawMessage {
+	var obj map[string]json.RawMessage
+	if json.Unmarshal(raw, &obj) == nil {
+		var elems []json.RawMessage
+		if json.Unmarshal(obj[field], &elems) == nil && len(elems) == n {
+			return elems
+		}
+	}
+	return make([]json.RawMessage, n)
+}
