@@ -141,7 +141,8 @@ func (d *accountData) build() {
 	})
 }
 
-// spanTimes spreads n creation times uniformly over the dataset's range.
+// creationTime draws a creation time uniformly from the dataset's range,
+// Start-History to Start+Horizon.
 func (d *accountData) creationTime(r *rand.Rand) int64 {
 	from := d.opts.Start.Add(-d.opts.History).Unix()
 	to := d.opts.Start.Add(d.opts.Horizon).Unix()

@@ -95,8 +95,11 @@ func (s *Sim) route(mux *http.ServeMux, op, pattern string, h opHandler) {
 	})
 }
 
+// writeExpired answers a call made with an expired access token. Amazon's
+// body says so in details; the status is 401 so that clients know a token
+// refresh, not an operator, fixes it.
 func writeExpired(w http.ResponseWriter) {
-	writeJSON(w, http.StatusUnauthorized, errorBody{[]apiError{{"Unauthorized", "The access token you provided has expired.", "Access to requested resource is denied."}}})
+	writeJSON(w, http.StatusUnauthorized, errorBody{[]apiError{{"Unauthorized", "Access to requested resource is denied.", "The access token you provided has expired."}}})
 }
 
 var (
