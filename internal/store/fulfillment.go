@@ -187,25 +187,25 @@ func upsertFulfillmentOrderRows(ctx context.Context, db dbsqlc.DBTX, accountID s
 
 // fulfillmentOrderItemRow is one fulfillment_order_items row.
 type fulfillmentOrderItemRow struct {
-	SellerFulfillmentOrderID     string           `json:"seller_fulfillment_order_id"`
-	SellerFulfillmentOrderItemID string           `json:"seller_fulfillment_order_item_id"`
-	SellerSKU                    *string          `json:"seller_sku"`
-	Quantity                     int              `json:"quantity"`
-	GiftMessage                  *string          `json:"gift_message"`
-	DisplayableComment           *string          `json:"displayable_comment"`
-	FulfillmentNetworkSKU        *string          `json:"fulfillment_network_sku"`
-	OrderItemDisposition         *string          `json:"order_item_disposition"`
-	CancelledQuantity            int              `json:"cancelled_quantity"`
-	UnfulfillableQuantity        int              `json:"unfulfillable_quantity"`
-	EstimatedShipDate            *time.Time       `json:"estimated_ship_date"`
-	EstimatedArrivalDate         *time.Time       `json:"estimated_arrival_date"`
-	PerUnitPriceAmount           *decimal.Decimal `json:"per_unit_price_amount"`
-	PerUnitPriceCurrency         *string          `json:"per_unit_price_currency"`
-	PerUnitTaxAmount             *decimal.Decimal `json:"per_unit_tax_amount"`
-	PerUnitTaxCurrency           *string          `json:"per_unit_tax_currency"`
-	PerUnitDeclaredValueAmount   *decimal.Decimal `json:"per_unit_declared_value_amount"`
-	PerUnitDeclaredValueCurrency *string          `json:"per_unit_declared_value_currency"`
-	Raw                          json.RawMessage  `json:"raw"`
+	SellerFulfillmentOrderID     string          `json:"seller_fulfillment_order_id"`
+	SellerFulfillmentOrderItemID string          `json:"seller_fulfillment_order_item_id"`
+	SellerSKU                    *string         `json:"seller_sku"`
+	Quantity                     int             `json:"quantity"`
+	GiftMessage                  *string         `json:"gift_message"`
+	DisplayableComment           *string         `json:"displayable_comment"`
+	FulfillmentNetworkSKU        *string         `json:"fulfillment_network_sku"`
+	OrderItemDisposition         *string         `json:"order_item_disposition"`
+	CancelledQuantity            int             `json:"cancelled_quantity"`
+	UnfulfillableQuantity        int             `json:"unfulfillable_quantity"`
+	EstimatedShipDate            *time.Time      `json:"estimated_ship_date"`
+	EstimatedArrivalDate         *time.Time      `json:"estimated_arrival_date"`
+	PerUnitPriceAmount           *scaledDecimal  `json:"per_unit_price_amount"`
+	PerUnitPriceCurrency         *string         `json:"per_unit_price_currency"`
+	PerUnitTaxAmount             *scaledDecimal  `json:"per_unit_tax_amount"`
+	PerUnitTaxCurrency           *string         `json:"per_unit_tax_currency"`
+	PerUnitDeclaredValueAmount   *scaledDecimal  `json:"per_unit_declared_value_amount"`
+	PerUnitDeclaredValueCurrency *string         `json:"per_unit_declared_value_currency"`
+	Raw                          json.RawMessage `json:"raw"`
 }
 
 // fulfillmentShipmentRow is one fulfillment_shipments row.
@@ -405,9 +405,9 @@ func ReplaceFulfillmentOrderDetail(ctx context.Context, db dbsqlc.DBTX, accountI
 			EstimatedArrivalDate:         it.EstimatedArrivalDate,
 			Raw:                          raw,
 		}
-		r.PerUnitPriceAmount, r.PerUnitPriceCurrency = orderMoney(it.PerUnitPrice)
-		r.PerUnitTaxAmount, r.PerUnitTaxCurrency = orderMoney(it.PerUnitTax)
-		r.PerUnitDeclaredValueAmount, r.PerUnitDeclaredValueCurrency = orderMoney(it.PerUnitDeclaredValue)
+		r.PerUnitPriceAmount, r.PerUnitPriceCurrency = scaledMoney(it.PerUnitPrice)
+		r.PerUnitTaxAmount, r.PerUnitTaxCurrency = scaledMoney(it.PerUnitTax)
+		r.PerUnitDeclaredValueAmount, r.PerUnitDeclaredValueCurrency = scaledMoney(it.PerUnitDeclaredValue)
 		if at, dup := itemAt[r.SellerFulfillmentOrderItemID]; dup {
 			items[at] = r
 			continue
@@ -644,6 +644,28 @@ func ListPackagesWithoutTracking(ctx context.Context, db dbsqlc.DBTX, accountID 
 		out[i] = NewPackage{SellerFulfillmentOrderID: r.SellerFulfillmentOrderID, AmazonShipmentID: r.AmazonShipmentID, PackageNumber: int(r.PackageNumber)}
 	}
 	return out, nil
+}
+
+// scaledDecimal is a decimal that travels to Postgres with the scale Amazon
+// sent ("10.00" stays 10.00 in the numeric column, not 10).
+type scaledDecimal struct{ d decimal.Decimal }
+
+// MarshalJSON encodes the amount as a JSON string keeping its scale.
+func (s scaledDecimal) MarshalJSON() ([]byte, error) {
+	str := s.d.String()
+	if exp := s.d.Exponent(); exp < 0 {
+		str = s.d.StringFixed(-exp)
+	}
+	return json.Marshal(str)
+}
+
+// scaledMoney splits a Money into its amount and currency columns, both NULL
+// when Amazon sent no amount.
+func scaledMoney(m *spapi.Money) (*scaledDecimal, *string) {
+	if m == nil {
+		return nil, nil
+	}
+	return &scaledDecimal{m.Amount}, orderText(m.CurrencyCode)
 }
 
 // optTime maps Amazon's absent date (zero after decoding) to NULL.
