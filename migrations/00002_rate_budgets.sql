@@ -37,7 +37,7 @@ COMMENT ON COLUMN rate_budgets.pinned IS 'True when the plan is an operator over
 COMMENT ON COLUMN rate_budgets.learned_rate IS 'Last x-amzn-RateLimit-Limit value Amazon sent for this bucket.';
 COMMENT ON COLUMN rate_budgets.learned_at IS 'When learned_rate last changed.';
 COMMENT ON COLUMN rate_budgets.rate IS 'Rate in force: learned_rate when Amazon sent one (unless pinned), else plan_rate.';
-COMMENT ON COLUMN rate_budgets.burst IS 'Bucket size in force.';
+COMMENT ON COLUMN rate_budgets.burst IS 'Bucket size in force: one token below plan_burst (when that is at least 2), a margin for the time between a grant here and Amazon counting the call.';
 COMMENT ON COLUMN rate_budgets.tokens IS 'Tokens in the bucket at updated_at.';
 COMMENT ON COLUMN rate_budgets.updated_at IS 'Database time of the last take, drain or refill.';
 COMMENT ON COLUMN rate_budgets.granted_total IS 'Tokens handed out since the row was created.';

@@ -105,7 +105,7 @@ func (b *Budget) Acquire(ctx context.Context, key Key, class Class) error {
 	if err != nil {
 		return err
 	}
-	need := 1 + b.reserve(class, plan.Burst)
+	need := 1 + b.reserve(class, bucketSize(plan.Burst))
 	var waited time.Duration
 	for {
 		res, err := b.q.TakeRateToken(ctx, b.db, dbsqlc.TakeRateTokenParams{
@@ -198,12 +198,25 @@ func (b *Budget) ensure(ctx context.Context, key Key) (Plan, error) {
 	}
 	if err := b.q.EnsureRateBudget(ctx, b.db, dbsqlc.EnsureRateBudgetParams{
 		AccountID: key.AccountID, Region: key.Region, Operation: key.Operation,
-		PlanRate: plan.Rate, PlanBurst: plan.Burst, Pinned: plan.Pinned, At: b.now(),
+		PlanRate: plan.Rate, PlanBurst: plan.Burst, Burst: bucketSize(plan.Burst), Pinned: plan.Pinned, At: b.now(),
 	}); err != nil {
 		return Plan{}, fmt.Errorf("create rate budget %s: %w", key, err)
 	}
 	b.ensured.Store(key, struct{}{})
 	return plan, nil
+}
+
+// bucketSize is how many tokens a bucket of the given burst holds here:
+// one less than Amazon's. Amazon counts a call when it arrives, a little
+// after the grant here; after an idle spell both buckets are full, and
+// without the margin the call that empties Amazon's could arrive a hair
+// before its token. One token of margin absorbs that jitter for good, at
+// the cost of one call per idle spell.
+func bucketSize(burst float64) float64 {
+	if burst < 2 {
+		return burst
+	}
+	return burst - 1
 }
 
 // reserve is how many tokens class must leave in a bucket of burst: none

@@ -2,6 +2,7 @@ package budget_test
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -53,15 +54,15 @@ type testBundle struct {
 
 var testKey = budget.Key{AccountID: "acct", Region: "na", Operation: "getOrderItems"}
 
-// setup returns a budget whose getOrderItems bucket has rate 1/s and burst
-// 10 on a fake clock, with in-process waits disabled unless a test sets
+// setup returns a budget whose getOrderItems bucket has rate 1/s and holds
+// 10 tokens (a plan burst of 11, less the one-token margin) on a fake clock, with in-process waits disabled unless a test sets
 // MaxWait.
 func setup(t *testing.T, mutate func(*budget.Options)) *testBundle {
 	t.Helper()
 	pool := dbtest.NewPool(t)
 	clock := &fakeClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
 	opts := budget.Options{
-		Plans:   budget.Plans{"getOrderItems": {Rate: 1, Burst: 10}, "getOrders": {Rate: 0.0167, Burst: 20}},
+		Plans:   budget.Plans{"getOrderItems": {Rate: 1, Burst: 11}, "getOrders": {Rate: 0.0167, Burst: 20}},
 		MaxWait: time.Nanosecond,
 		Now:     clock.Now,
 		Sleep:   clock.Sleep,
@@ -235,7 +236,7 @@ func TestObserve(t *testing.T) {
 	t.Run("PinnedPlanIgnoresTheHeader", func(t *testing.T) {
 		t.Parallel()
 		tb := setup(t, func(o *budget.Options) {
-			o.Plans = budget.DefaultPlans(1, budget.Plans{"getOrderItems": {Rate: 1, Burst: 10}})
+			o.Plans = budget.DefaultPlans(1, budget.Plans{"getOrderItems": {Rate: 1, Burst: 11}})
 		})
 		tb.budget.Observe(ctx, testKey, 0.25, false)
 		takeAll(t, tb.budget, budget.ClassPoll)
@@ -288,4 +289,20 @@ func TestDefaultPlansScaleRatesNotOverrides(t *testing.T) {
 	require.InDelta(t, 0.167, plans["getOrders"].Rate, 1e-9)
 	require.Equal(t, float64(20), plans["getOrders"].Burst)
 	require.Equal(t, budget.Plan{Rate: 3, Burst: 7, Pinned: true}, plans["getOrder"])
+}
+
+func TestBucketKeepsAMarginBelowAmazonsBurst(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		burst float64
+		want  int
+	}{{30, 29}, {2, 1}, {1, 1}}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("Burst%g", tt.burst), func(t *testing.T) {
+			t.Parallel()
+			tb := setup(t, func(o *budget.Options) { o.Plans = budget.Plans{"getOrderItems": {Rate: 1, Burst: tt.burst}} })
+			n, _ := takeAll(t, tb.budget, budget.ClassPoll)
+			require.Equal(t, tt.want, n)
+		})
+	}
 }

@@ -1,26 +1,28 @@
 package jobstest
 
 import (
-	"context"
 	"testing"
-	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/spsync/spsync/internal/jobs"
+	"github.com/spsync/spsync/internal/budget"
+	"github.com/spsync/spsync/internal/spapi/sim"
 )
 
-// newBudget returns the budget jobs tests run with.
-//
-// TODO(budget): replace with internal/budget once it lands; until then
-// calls are not rate limited on the client side and 429s from the
-// simulator surface as snoozes.
-func newBudget(t testing.TB, pool *pgxpool.Pool) jobs.Budget {
-	return unlimited{}
+// SimPlans are budget plans equal to the usage plans s enforces (scaled
+// rates and bursts included), so a budget and the simulator agree on
+// every bucket the way spsync and Amazon do.
+func SimPlans(s *sim.Sim) budget.Plans {
+	plans := budget.DefaultPlans(1, nil)
+	for op := range sim.DefaultUsagePlans() {
+		p := s.UsagePlan(op)
+		plans[op] = budget.Plan{Rate: p.Rate, Burst: float64(p.Burst)}
+	}
+	return plans
 }
 
-type unlimited struct{}
-
-func (unlimited) Acquire(context.Context, jobs.BudgetKey, jobs.BudgetClass) error { return nil }
-func (unlimited) Observe(context.Context, jobs.BudgetKey, float64, bool)          {}
-func (unlimited) SnoozeFor(error) (time.Duration, bool)                           { return 0, false }
+// newBudget returns the real shared budget over the test's database,
+// shaped like the simulator's buckets.
+func newBudget(_ testing.TB, pool *pgxpool.Pool, s *sim.Sim) *budget.Budget {
+	return budget.New(pool, budget.Options{Plans: SimPlans(s)})
+}

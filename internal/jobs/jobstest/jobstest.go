@@ -49,7 +49,7 @@ func New(t testing.TB, opts Options) *Bundle {
 	deps := &jobs.Deps{
 		Pool:     pool,
 		Accounts: map[string]*jobs.Account{},
-		Budget:   newBudget(t, pool),
+		Budget:   newBudget(t, pool, s),
 		Now:      s.Now,
 	}
 	for _, a := range s.Accounts() {

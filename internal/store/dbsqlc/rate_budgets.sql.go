@@ -40,17 +40,18 @@ func (q *Queries) DrainRateBudget(ctx context.Context, db DBTX, arg DrainRateBud
 
 const ensureRateBudget = `-- name: EnsureRateBudget :exec
 INSERT INTO rate_budgets (account_id, region, operation, plan_rate, plan_burst, pinned, rate, burst, tokens, updated_at)
-VALUES ($1, $2, $3, $4, $5, $6, $4, $5, $5,
-        coalesce($7::timestamptz, clock_timestamp()))
+VALUES ($1, $2, $3, $4, $5, $6, $4, $7::float8, $7::float8,
+        coalesce($8::timestamptz, clock_timestamp()))
 ON CONFLICT (account_id, region, operation) DO UPDATE SET
     plan_rate  = EXCLUDED.plan_rate,
     plan_burst = EXCLUDED.plan_burst,
     pinned     = EXCLUDED.pinned,
     rate       = CASE WHEN EXCLUDED.pinned OR rate_budgets.learned_rate IS NULL THEN EXCLUDED.plan_rate ELSE rate_budgets.learned_rate END,
-    burst      = EXCLUDED.plan_burst,
-    tokens     = least(rate_budgets.tokens, EXCLUDED.plan_burst)
+    burst      = EXCLUDED.burst,
+    tokens     = least(rate_budgets.tokens, EXCLUDED.burst)
 WHERE rate_budgets.plan_rate IS DISTINCT FROM EXCLUDED.plan_rate
    OR rate_budgets.plan_burst IS DISTINCT FROM EXCLUDED.plan_burst
+   OR rate_budgets.burst IS DISTINCT FROM EXCLUDED.burst
    OR rate_budgets.pinned IS DISTINCT FROM EXCLUDED.pinned
 `
 
@@ -61,12 +62,14 @@ type EnsureRateBudgetParams struct {
 	PlanRate  float64
 	PlanBurst float64
 	Pinned    bool
+	Burst     float64
 	At        *time.Time
 }
 
 // EnsureRateBudget creates a bucket, full, or brings an existing bucket's
 // plan in line with the configuration. A changed plan resets the rate in
-// force unless Amazon's header is being followed.
+// force unless Amazon's header is being followed. @burst is the size the
+// bucket keeps, which the caller may set below the plan's.
 func (q *Queries) EnsureRateBudget(ctx context.Context, db DBTX, arg EnsureRateBudgetParams) error {
 	_, err := db.Exec(ctx, ensureRateBudget,
 		arg.AccountID,
@@ -75,6 +78,7 @@ func (q *Queries) EnsureRateBudget(ctx context.Context, db DBTX, arg EnsureRateB
 		arg.PlanRate,
 		arg.PlanBurst,
 		arg.Pinned,
+		arg.Burst,
 		arg.At,
 	)
 	return err

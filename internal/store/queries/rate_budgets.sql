@@ -1,19 +1,21 @@
 -- name: EnsureRateBudget :exec
 -- EnsureRateBudget creates a bucket, full, or brings an existing bucket's
 -- plan in line with the configuration. A changed plan resets the rate in
--- force unless Amazon's header is being followed.
+-- force unless Amazon's header is being followed. @burst is the size the
+-- bucket keeps, which the caller may set below the plan's.
 INSERT INTO rate_budgets (account_id, region, operation, plan_rate, plan_burst, pinned, rate, burst, tokens, updated_at)
-VALUES (@account_id, @region, @operation, @plan_rate, @plan_burst, @pinned, @plan_rate, @plan_burst, @plan_burst,
+VALUES (@account_id, @region, @operation, @plan_rate, @plan_burst, @pinned, @plan_rate, @burst::float8, @burst::float8,
         coalesce(sqlc.narg(at)::timestamptz, clock_timestamp()))
 ON CONFLICT (account_id, region, operation) DO UPDATE SET
     plan_rate  = EXCLUDED.plan_rate,
     plan_burst = EXCLUDED.plan_burst,
     pinned     = EXCLUDED.pinned,
     rate       = CASE WHEN EXCLUDED.pinned OR rate_budgets.learned_rate IS NULL THEN EXCLUDED.plan_rate ELSE rate_budgets.learned_rate END,
-    burst      = EXCLUDED.plan_burst,
-    tokens     = least(rate_budgets.tokens, EXCLUDED.plan_burst)
+    burst      = EXCLUDED.burst,
+    tokens     = least(rate_budgets.tokens, EXCLUDED.burst)
 WHERE rate_budgets.plan_rate IS DISTINCT FROM EXCLUDED.plan_rate
    OR rate_budgets.plan_burst IS DISTINCT FROM EXCLUDED.plan_burst
+   OR rate_budgets.burst IS DISTINCT FROM EXCLUDED.burst
    OR rate_budgets.pinned IS DISTINCT FROM EXCLUDED.pinned;
 
 -- name: TakeRateToken :one
