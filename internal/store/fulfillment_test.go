@@ -564,6 +564,38 @@ func TestReplaceFulfillmentOrderDetail(t *testing.T) {
 		require.Equal(t, []int{101, 102}, fulfillmentPackageNumbers(res.NewPackages))
 	})
 
+	t.Run("ConcurrentWritersReportANewPackageOnce", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		tx1, err := b.pool.Begin(ctx)
+		require.NoError(t, err)
+		defer func() { _ = tx1.Rollback(ctx) }()
+		res1, err := store.ReplaceFulfillmentOrderDetail(ctx, tx1, "acct", processing().decode(t))
+		require.NoError(t, err)
+		require.Len(t, res1.NewPackages, 2)
+
+		// The second writer blocks on the order row until the first commits,
+		// then finds the packages stored.
+		done := make(chan store.FulfillmentDetailResult, 1)
+		errs := make(chan error, 1)
+		go func() {
+			var res store.FulfillmentDetailResult
+			err := pgx.BeginFunc(ctx, b.pool, func(tx pgx.Tx) error {
+				var err error
+				res, err = store.ReplaceFulfillmentOrderDetail(ctx, tx, "acct", processing().decode(t))
+				return err
+			})
+			errs <- err
+			done <- res
+		}()
+		time.Sleep(200 * time.Millisecond)
+		require.NoError(t, tx1.Commit(ctx))
+		require.NoError(t, <-errs)
+		res2 := <-done
+		require.Empty(t, res2.NewPackages)
+		require.False(t, res2.Changed())
+	})
+
 	t.Run("OlderDetailIsStaleAndWritesNothing", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t)

@@ -124,8 +124,8 @@ type ListPackagesWithoutTrackingRow struct {
 }
 
 // ListPackagesWithoutTracking lists packages of an account that have no
-// package_tracking row yet, oldest first: packages whose tracking job was
-// lost, for a reconciliation to queue again.
+// package_tracking row yet, by package number: packages whose tracking job
+// was lost, for a reconciliation to queue again.
 func (q *Queries) ListPackagesWithoutTracking(ctx context.Context, db DBTX, arg ListPackagesWithoutTrackingParams) ([]*ListPackagesWithoutTrackingRow, error) {
 	rows, err := db.Query(ctx, listPackagesWithoutTracking, arg.AccountID, arg.MaxRows)
 	if err != nil {

@@ -336,8 +336,8 @@ LIMIT @max_rows::integer;
 
 -- name: ListPackagesWithoutTracking :many
 -- ListPackagesWithoutTracking lists packages of an account that have no
--- package_tracking row yet, oldest first: packages whose tracking job was
--- lost, for a reconciliation to queue again.
+-- package_tracking row yet, by package number: packages whose tracking job
+-- was lost, for a reconciliation to queue again.
 SELECT DISTINCT ON (p.package_number) p.package_number, p.seller_fulfillment_order_id, p.amazon_shipment_id, p.first_seen_at
 FROM fulfillment_shipment_packages p
 WHERE p.account_id = @account_id::text
