@@ -1,0 +1,36 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+)
+
+// InsertFollowups inserts jobs in tx with the River client running the
+// current job, so they commit (or vanish) with the rows that caused them.
+// Unique jobs that already exist are skipped by River.
+func InsertFollowups(ctx context.Context, tx pgx.Tx, params []river.InsertManyParams) error {
+	if len(params) == 0 {
+		return nil
+	}
+	client, err := clientFromContext(ctx)
+	if err != nil {
+		return err
+	}
+	if _, err := client.InsertManyTx(ctx, tx, params); err != nil {
+		return fmt.Errorf("insert %d follow-up jobs: %w", len(params), err)
+	}
+	return nil
+}
+
+func clientFromContext(ctx context.Context) (client *river.Client[pgx.Tx], err error) {
+	defer func() {
+		if recover() != nil {
+			err = errors.New("insert follow-ups: no River client in context (not running inside a job)")
+		}
+	}()
+	return river.ClientFromContext[pgx.Tx](ctx), nil
+}

@@ -1,0 +1,62 @@
+package orders
+
+import (
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/spsync/spsync/internal/jobs"
+)
+
+// Stream is the name of this stream's cursors.
+const Stream = "orders"
+
+// PollArgs polls getOrders for one account's marketplaces.
+type PollArgs struct {
+	AccountID string `json:"account_id" river:"unique"`
+}
+
+// Kind is the River job kind.
+func (PollArgs) Kind() string { return "orders_poll" }
+
+// InsertOpts puts polls first and allows one per account at a time.
+func (PollArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: jobs.QueuePoll, Priority: jobs.PriorityPoll, UniqueOpts: jobs.UniqueWhileActive()}
+}
+
+// ItemsArgs fetches the items of one order as of one LastUpdateDate. The
+// date is part of the job's identity, so a re-poll that sees the same
+// update queues nothing, and a later update queues a new fetch.
+type ItemsArgs struct {
+	AccountID      string    `json:"account_id" river:"unique"`
+	AmazonOrderID  string    `json:"amazon_order_id" river:"unique"`
+	LastUpdateDate time.Time `json:"last_update_date" river:"unique"`
+	// Backfill marks items of a backfill window: they go to the backfill
+	// queue and take tokens at backfill priority.
+	Backfill bool `json:"backfill,omitempty"`
+}
+
+// Kind is the River job kind.
+func (ItemsArgs) Kind() string { return "order_items" }
+
+// InsertOpts is only the default; NewItemsJob sets the queue per class.
+func (a ItemsArgs) InsertOpts() river.InsertOpts {
+	if a.Backfill {
+		return river.InsertOpts{Queue: jobs.QueueBackfill, Priority: jobs.PriorityBackfill, UniqueOpts: jobs.UniqueForever()}
+	}
+	return river.InsertOpts{Queue: jobs.QueueFollowup, Priority: jobs.PriorityFollowup, UniqueOpts: jobs.UniqueForever()}
+}
+
+// RefreshArgs refetches one order (getOrder) and its items on demand.
+type RefreshArgs struct {
+	AccountID     string `json:"account_id" river:"unique"`
+	AmazonOrderID string `json:"amazon_order_id" river:"unique"`
+}
+
+// Kind is the River job kind.
+func (RefreshArgs) Kind() string { return "order_refresh" }
+
+// InsertOpts makes a refresh a follow-up, one per order at a time.
+func (RefreshArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: jobs.QueueFollowup, Priority: jobs.PriorityFollowup, UniqueOpts: jobs.UniqueWhileActive()}
+}

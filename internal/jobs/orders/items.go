@@ -1,0 +1,59 @@
+package orders
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+
+	"github.com/spsync/spsync/internal/jobs"
+	"github.com/spsync/spsync/internal/spapi"
+	"github.com/spsync/spsync/internal/store"
+)
+
+// ItemsWorker runs ItemsArgs.
+type ItemsWorker struct {
+	river.WorkerDefaults[ItemsArgs]
+	deps *jobs.Deps
+}
+
+// Work fetches every page of the order's items and replaces the stored
+// ones. Pages are gathered first: a partial list would delete the items of
+// the pages not yet read.
+func (w *ItemsWorker) Work(ctx context.Context, job *river.Job[ItemsArgs]) error {
+	acct, err := w.deps.Account(job.Args.AccountID)
+	if err != nil {
+		return err
+	}
+	class := jobs.ClassFollowup
+	if job.Args.Backfill {
+		class = jobs.ClassBackfill
+	}
+	items, err := fetchItems(ctx, w.deps, acct, job.Args.AmazonOrderID, class)
+	if err != nil {
+		return w.deps.JobError(err)
+	}
+	err = pgx.BeginFunc(ctx, w.deps.Pool, func(tx pgx.Tx) error {
+		_, err := store.ReplaceOrderItems(ctx, tx, acct.ID, []store.OrderItems{{AmazonOrderID: job.Args.AmazonOrderID, Items: items}})
+		return err
+	})
+	return w.deps.JobError(err)
+}
+
+// fetchItems walks getOrderItems, one budget token per page.
+func fetchItems(ctx context.Context, deps *jobs.Deps, acct *jobs.Account, orderID string, class jobs.BudgetClass) ([]spapi.OrderItem, error) {
+	var items []spapi.OrderItem
+	pager := acct.Client.GetOrderItemsPager(spapi.GetOrderItemsRequest{AmazonOrderID: orderID})
+	for pager.More() {
+		if err := deps.Take(ctx, acct, spapi.OpGetOrderItems, class); err != nil {
+			return nil, err
+		}
+		page, err := pager.Next(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("get items of order %s, page %d: %w", orderID, pager.Pages()+1, err)
+		}
+		items = append(items, page.OrderItems...)
+	}
+	return items, nil
+}

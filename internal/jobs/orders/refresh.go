@@ -1,0 +1,47 @@
+package orders
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+
+	"github.com/spsync/spsync/internal/jobs"
+	"github.com/spsync/spsync/internal/spapi"
+	"github.com/spsync/spsync/internal/store"
+)
+
+// RefreshWorker runs RefreshArgs.
+type RefreshWorker struct {
+	river.WorkerDefaults[RefreshArgs]
+	deps *jobs.Deps
+}
+
+// Work refetches the order and all its items and writes them in one
+// transaction. Like every upsert, it changes nothing when nothing changed.
+func (w *RefreshWorker) Work(ctx context.Context, job *river.Job[RefreshArgs]) error {
+	acct, err := w.deps.Account(job.Args.AccountID)
+	if err != nil {
+		return err
+	}
+	if err := w.deps.Take(ctx, acct, spapi.OpGetOrder, jobs.ClassFollowup); err != nil {
+		return w.deps.JobError(err)
+	}
+	res, err := acct.Client.GetOrder(ctx, job.Args.AmazonOrderID)
+	if err != nil {
+		return w.deps.JobError(fmt.Errorf("get order %s: %w", job.Args.AmazonOrderID, err))
+	}
+	items, err := fetchItems(ctx, w.deps, acct, job.Args.AmazonOrderID, jobs.ClassFollowup)
+	if err != nil {
+		return w.deps.JobError(err)
+	}
+	err = pgx.BeginFunc(ctx, w.deps.Pool, func(tx pgx.Tx) error {
+		if _, err := store.UpsertOrders(ctx, tx, acct.ID, []spapi.Order{res.Order}); err != nil {
+			return err
+		}
+		_, err := store.ReplaceOrderItems(ctx, tx, acct.ID, []store.OrderItems{{AmazonOrderID: job.Args.AmazonOrderID, Items: items}})
+		return err
+	})
+	return w.deps.JobError(err)
+}

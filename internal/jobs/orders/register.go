@@ -1,0 +1,65 @@
+package orders
+
+import (
+	"sort"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/spsync/spsync/internal/jobs"
+)
+
+// Options tune the orders stream. Zero values are the defaults.
+type Options struct {
+	// InitialLookback is how far back the first poll of an account
+	// starts. Defaults to 30 days; older history is a backfill's job.
+	InitialLookback time.Duration
+	// Overlap is how far before the cursor each poll starts again, so an
+	// order Amazon indexed late is not missed. Re-reading it costs nothing
+	// in Postgres: unchanged rows are not written. Defaults to 5 minutes.
+	Overlap time.Duration
+	// PageSize is MaxResultsPerPage. Defaults to 100, Amazon's maximum.
+	PageSize int
+}
+
+func (o Options) withDefaults() Options {
+	if o.InitialLookback <= 0 {
+		o.InitialLookback = 30 * 24 * time.Hour
+	}
+	if o.Overlap <= 0 {
+		o.Overlap = 5 * time.Minute
+	}
+	if o.PageSize <= 0 || o.PageSize > 100 {
+		o.PageSize = 100
+	}
+	return o
+}
+
+// Register adds the stream's workers.
+func Register(workers *river.Workers, deps *jobs.Deps, opts Options) {
+	opts = opts.withDefaults()
+	river.AddWorker(workers, &PollWorker{deps: deps, opts: opts})
+	river.AddWorker(workers, &ItemsWorker{deps: deps})
+	river.AddWorker(workers, &RefreshWorker{deps: deps})
+}
+
+// PeriodicJobs returns one poll per configured account on the orders
+// schedule.
+func PeriodicJobs(deps *jobs.Deps) ([]*river.PeriodicJob, error) {
+	ids := make([]string, 0, len(deps.Accounts))
+	for id := range deps.Accounts {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	var out []*river.PeriodicJob
+	for _, id := range ids {
+		pj, err := jobs.NewCronJob("orders_poll:"+id, deps.Schedules.Orders, func() (river.JobArgs, *river.InsertOpts) {
+			return PollArgs{AccountID: id}, nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, pj)
+	}
+	return out, nil
+}
