@@ -116,11 +116,16 @@ func ReplaceOrderItems(ctx context.Context, db dbsqlc.DBTX, accountID string, or
 	if len(orders) == 0 {
 		return ItemsResult{}, nil
 	}
-	ids := make([]string, 0, len(orders))
+	// keep maps each order to the ids of its items, for the delete of
+	// items the order no longer lists.
+	keep := make(map[string][]string, len(orders))
 	var rows []orderItemRow
 	index := map[[2]string]int{}
 	for _, o := range orders {
-		ids = append(ids, o.AmazonOrderID)
+		ids, seen := keep[o.AmazonOrderID]
+		if !seen {
+			ids = []string{} // encode as [], not null: an order with no items loses them all
+		}
 		for i := range o.Items {
 			r, err := newOrderItemRow(o.AmazonOrderID, &o.Items[i])
 			if err != nil {
@@ -133,7 +138,9 @@ func ReplaceOrderItems(ctx context.Context, db dbsqlc.DBTX, accountID string, or
 			}
 			index[key] = len(rows)
 			rows = append(rows, r)
+			ids = append(ids, r.OrderItemID)
 		}
+		keep[o.AmazonOrderID] = ids
 	}
 	if rows == nil {
 		rows = []orderItemRow{} // encode as [], not null
@@ -142,9 +149,13 @@ func ReplaceOrderItems(ctx context.Context, db dbsqlc.DBTX, accountID string, or
 	if err != nil {
 		return ItemsResult{}, fmt.Errorf("encode %d order items: %w", len(rows), err)
 	}
-	res, err := dbsqlc.New().ReplaceOrderItems(ctx, db, dbsqlc.ReplaceOrderItemsParams{Rows: payload, AccountID: accountID, AmazonOrderIds: ids})
+	keepJSON, err := json.Marshal(keep)
 	if err != nil {
-		return ItemsResult{}, fmt.Errorf("replace items of %d orders of account %s: %w", len(ids), accountID, err)
+		return ItemsResult{}, fmt.Errorf("encode item ids of %d orders: %w", len(keep), err)
+	}
+	res, err := dbsqlc.New().ReplaceOrderItems(ctx, db, dbsqlc.ReplaceOrderItemsParams{Rows: payload, AccountID: accountID, Keep: keepJSON})
+	if err != nil {
+		return ItemsResult{}, fmt.Errorf("replace items of %d orders of account %s: %w", len(keep), accountID, err)
 	}
 	return ItemsResult{Written: res.Written, Deleted: res.Deleted}, nil
 }

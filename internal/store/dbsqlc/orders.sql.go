@@ -52,58 +52,54 @@ func (q *Queries) GetOrdersPollProgress(ctx context.Context, db DBTX, arg GetOrd
 }
 
 const replaceOrderItems = `-- name: ReplaceOrderItems :one
-WITH input AS (
-    SELECT
-        (e->>'amazon_order_id')::text AS amazon_order_id,
-        (e->>'order_item_id')::text AS order_item_id,
-        (e->>'asin')::text AS asin,
-        (e->>'seller_sku')::text AS seller_sku,
-        (e->>'title')::text AS title,
-        (e->>'quantity_ordered')::integer AS quantity_ordered,
-        (e->>'quantity_shipped')::integer AS quantity_shipped,
-        (e->>'item_price_amount')::numeric AS item_price_amount,
-        (e->>'item_price_currency')::text AS item_price_currency,
-        (e->>'shipping_price_amount')::numeric AS shipping_price_amount,
-        (e->>'shipping_price_currency')::text AS shipping_price_currency,
-        (e->>'item_tax_amount')::numeric AS item_tax_amount,
-        (e->>'item_tax_currency')::text AS item_tax_currency,
-        (e->>'shipping_tax_amount')::numeric AS shipping_tax_amount,
-        (e->>'shipping_tax_currency')::text AS shipping_tax_currency,
-        (e->>'shipping_discount_amount')::numeric AS shipping_discount_amount,
-        (e->>'shipping_discount_currency')::text AS shipping_discount_currency,
-        (e->>'shipping_discount_tax_amount')::numeric AS shipping_discount_tax_amount,
-        (e->>'shipping_discount_tax_currency')::text AS shipping_discount_tax_currency,
-        (e->>'promotion_discount_amount')::numeric AS promotion_discount_amount,
-        (e->>'promotion_discount_currency')::text AS promotion_discount_currency,
-        (e->>'promotion_discount_tax_amount')::numeric AS promotion_discount_tax_amount,
-        (e->>'promotion_discount_tax_currency')::text AS promotion_discount_tax_currency,
-        (e->>'cod_fee_amount')::numeric AS cod_fee_amount,
-        (e->>'cod_fee_currency')::text AS cod_fee_currency,
-        (e->>'cod_fee_discount_amount')::numeric AS cod_fee_discount_amount,
-        (e->>'cod_fee_discount_currency')::text AS cod_fee_discount_currency,
-        (e->>'is_gift')::boolean AS is_gift,
-        (e->>'condition_id')::text AS condition_id,
-        (e->>'condition_subtype_id')::text AS condition_subtype_id,
-        (e->>'price_designation')::text AS price_designation,
-        (e->>'is_transparency')::boolean AS is_transparency,
-        (e->>'serial_number_required')::boolean AS serial_number_required,
-        (e->>'ioss_number')::text AS ioss_number,
-        (e->>'store_chain_store_id')::text AS store_chain_store_id,
-        (e->>'deemed_reseller_category')::text AS deemed_reseller_category,
-        e->'raw' AS raw
-    FROM jsonb_array_elements($1::jsonb) AS e
-), deleted AS (
+WITH deleted AS (
     DELETE FROM order_items t
+    USING jsonb_each($1::jsonb) AS k(amazon_order_id, item_ids)
     WHERE t.account_id = $2::text
-      AND t.amazon_order_id = ANY($3::text[])
-      AND NOT EXISTS (
-          SELECT 1 FROM input i
-          WHERE i.amazon_order_id = t.amazon_order_id AND i.order_item_id = t.order_item_id)
+      AND t.amazon_order_id = k.amazon_order_id
+      AND NOT k.item_ids ? t.order_item_id
     RETURNING 1
 ), written AS (
     INSERT INTO order_items (account_id, amazon_order_id, order_item_id, asin, seller_sku, title, quantity_ordered, quantity_shipped, item_price_amount, item_price_currency, shipping_price_amount, shipping_price_currency, item_tax_amount, item_tax_currency, shipping_tax_amount, shipping_tax_currency, shipping_discount_amount, shipping_discount_currency, shipping_discount_tax_amount, shipping_discount_tax_currency, promotion_discount_amount, promotion_discount_currency, promotion_discount_tax_amount, promotion_discount_tax_currency, cod_fee_amount, cod_fee_currency, cod_fee_discount_amount, cod_fee_discount_currency, is_gift, condition_id, condition_subtype_id, price_designation, is_transparency, serial_number_required, ioss_number, store_chain_store_id, deemed_reseller_category, raw)
-    SELECT $2::text, input.amazon_order_id, input.order_item_id, input.asin, input.seller_sku, input.title, input.quantity_ordered, input.quantity_shipped, input.item_price_amount, input.item_price_currency, input.shipping_price_amount, input.shipping_price_currency, input.item_tax_amount, input.item_tax_currency, input.shipping_tax_amount, input.shipping_tax_currency, input.shipping_discount_amount, input.shipping_discount_currency, input.shipping_discount_tax_amount, input.shipping_discount_tax_currency, input.promotion_discount_amount, input.promotion_discount_currency, input.promotion_discount_tax_amount, input.promotion_discount_tax_currency, input.cod_fee_amount, input.cod_fee_currency, input.cod_fee_discount_amount, input.cod_fee_discount_currency, input.is_gift, input.condition_id, input.condition_subtype_id, input.price_designation, input.is_transparency, input.serial_number_required, input.ioss_number, input.store_chain_store_id, input.deemed_reseller_category, input.raw
-    FROM input
+    SELECT $2::text, r.amazon_order_id, r.order_item_id, r.asin, r.seller_sku, r.title, r.quantity_ordered, r.quantity_shipped, r.item_price_amount, r.item_price_currency, r.shipping_price_amount, r.shipping_price_currency, r.item_tax_amount, r.item_tax_currency, r.shipping_tax_amount, r.shipping_tax_currency, r.shipping_discount_amount, r.shipping_discount_currency, r.shipping_discount_tax_amount, r.shipping_discount_tax_currency, r.promotion_discount_amount, r.promotion_discount_currency, r.promotion_discount_tax_amount, r.promotion_discount_tax_currency, r.cod_fee_amount, r.cod_fee_currency, r.cod_fee_discount_amount, r.cod_fee_discount_currency, r.is_gift, r.condition_id, r.condition_subtype_id, r.price_designation, r.is_transparency, r.serial_number_required, r.ioss_number, r.store_chain_store_id, r.deemed_reseller_category, r.raw
+    FROM json_to_recordset($3::json) AS r(
+        amazon_order_id text,
+        order_item_id text,
+        asin text,
+        seller_sku text,
+        title text,
+        quantity_ordered integer,
+        quantity_shipped integer,
+        item_price_amount numeric,
+        item_price_currency text,
+        shipping_price_amount numeric,
+        shipping_price_currency text,
+        item_tax_amount numeric,
+        item_tax_currency text,
+        shipping_tax_amount numeric,
+        shipping_tax_currency text,
+        shipping_discount_amount numeric,
+        shipping_discount_currency text,
+        shipping_discount_tax_amount numeric,
+        shipping_discount_tax_currency text,
+        promotion_discount_amount numeric,
+        promotion_discount_currency text,
+        promotion_discount_tax_amount numeric,
+        promotion_discount_tax_currency text,
+        cod_fee_amount numeric,
+        cod_fee_currency text,
+        cod_fee_discount_amount numeric,
+        cod_fee_discount_currency text,
+        is_gift boolean,
+        condition_id text,
+        condition_subtype_id text,
+        price_designation text,
+        is_transparency boolean,
+        serial_number_required boolean,
+        ioss_number text,
+        store_chain_store_id text,
+        deemed_reseller_category text,
+        raw jsonb)
     ON CONFLICT (account_id, amazon_order_id, order_item_id) DO UPDATE SET
     asin = EXCLUDED.asin,
     seller_sku = EXCLUDED.seller_sku,
@@ -150,9 +146,9 @@ SELECT (SELECT count(*) FROM written)::bigint AS written,
 `
 
 type ReplaceOrderItemsParams struct {
-	Rows           []byte
-	AccountID      string
-	AmazonOrderIds []string
+	Keep      []byte
+	AccountID string
+	Rows      []byte
 }
 
 type ReplaceOrderItemsRow struct {
@@ -165,8 +161,15 @@ type ReplaceOrderItemsRow struct {
 // payload is unchanged) and items of those orders missing from the batch
 // are deleted, in one statement. It reports how many rows were written and
 // deleted. The batch must not repeat an (order id, item id) pair.
+//
+// rows is a json array of objects keyed by column name, typed in one pass
+// by json_to_recordset. keep maps each order id of the batch to the array
+// of its item ids: the delete walks the orders by primary key and tests
+// each stored item against its own order's short list, so its cost grows
+// with the page, not with the table or the page squared, whatever the
+// statistics say.
 func (q *Queries) ReplaceOrderItems(ctx context.Context, db DBTX, arg ReplaceOrderItemsParams) (*ReplaceOrderItemsRow, error) {
-	row := db.QueryRow(ctx, replaceOrderItems, arg.Rows, arg.AccountID, arg.AmazonOrderIds)
+	row := db.QueryRow(ctx, replaceOrderItems, arg.Keep, arg.AccountID, arg.Rows)
 	var i ReplaceOrderItemsRow
 	err := row.Scan(&i.Written, &i.Deleted)
 	return &i, err
@@ -210,61 +213,54 @@ func (q *Queries) SaveOrdersPollProgress(ctx context.Context, db DBTX, arg SaveO
 }
 
 const upsertOrders = `-- name: UpsertOrders :many
-WITH input AS (
-    SELECT
-        (e->>'amazon_order_id')::text AS amazon_order_id,
-        (e->>'seller_order_id')::text AS seller_order_id,
-        (e->>'purchase_date')::timestamptz AS purchase_date,
-        (e->>'last_update_date')::timestamptz AS last_update_date,
-        (e->>'order_status')::text AS order_status,
-        (e->>'fulfillment_channel')::text AS fulfillment_channel,
-        (e->>'sales_channel')::text AS sales_channel,
-        (e->>'order_channel')::text AS order_channel,
-        (e->>'ship_service_level')::text AS ship_service_level,
-        (e->>'shipment_service_level_category')::text AS shipment_service_level_category,
-        (e->>'marketplace_id')::text AS marketplace_id,
-        (e->>'order_type')::text AS order_type,
-        (e->>'order_total_amount')::numeric AS order_total_amount,
-        (e->>'order_total_currency')::text AS order_total_currency,
-        (e->>'number_of_items_shipped')::integer AS number_of_items_shipped,
-        (e->>'number_of_items_unshipped')::integer AS number_of_items_unshipped,
-        (e->>'payment_method')::text AS payment_method,
-        CASE WHEN jsonb_typeof(e->'payment_method_details') = 'array' THEN ARRAY(SELECT jsonb_array_elements_text(e->'payment_method_details')) END AS payment_method_details,
-        (e->>'easy_ship_shipment_status')::text AS easy_ship_shipment_status,
-        (e->>'electronic_invoice_status')::text AS electronic_invoice_status,
-        (e->>'buyer_invoice_preference')::text AS buyer_invoice_preference,
-        (e->>'earliest_ship_date')::timestamptz AS earliest_ship_date,
-        (e->>'latest_ship_date')::timestamptz AS latest_ship_date,
-        (e->>'earliest_delivery_date')::timestamptz AS earliest_delivery_date,
-        (e->>'latest_delivery_date')::timestamptz AS latest_delivery_date,
-        (e->>'promise_response_due_date')::timestamptz AS promise_response_due_date,
-        (e->>'is_business_order')::boolean AS is_business_order,
-        (e->>'is_prime')::boolean AS is_prime,
-        (e->>'is_premium_order')::boolean AS is_premium_order,
-        (e->>'is_global_express_enabled')::boolean AS is_global_express_enabled,
-        (e->>'is_replacement_order')::boolean AS is_replacement_order,
-        (e->>'replaced_order_id')::text AS replaced_order_id,
-        (e->>'is_estimated_ship_date_set')::boolean AS is_estimated_ship_date_set,
-        (e->>'is_sold_by_ab')::boolean AS is_sold_by_ab,
-        (e->>'is_iba')::boolean AS is_iba,
-        (e->>'is_ispu')::boolean AS is_ispu,
-        (e->>'is_access_point_order')::boolean AS is_access_point_order,
-        (e->>'has_regulated_items')::boolean AS has_regulated_items,
-        (e->>'seller_display_name')::text AS seller_display_name,
-        (e->>'shipping_address_city')::text AS shipping_address_city,
-        (e->>'shipping_address_state_or_region')::text AS shipping_address_state_or_region,
-        (e->>'shipping_address_postal_code')::text AS shipping_address_postal_code,
-        (e->>'shipping_address_country_code')::text AS shipping_address_country_code,
-        e->'raw' AS raw
-    FROM jsonb_array_elements($1::jsonb) AS e
-), previous AS (
-    SELECT o.amazon_order_id, o.last_update_date
-    FROM orders o JOIN input i ON o.amazon_order_id = i.amazon_order_id
-    WHERE o.account_id = $2::text
-), written AS (
+WITH written AS (
     INSERT INTO orders (account_id, amazon_order_id, seller_order_id, purchase_date, last_update_date, order_status, fulfillment_channel, sales_channel, order_channel, ship_service_level, shipment_service_level_category, marketplace_id, order_type, order_total_amount, order_total_currency, number_of_items_shipped, number_of_items_unshipped, payment_method, payment_method_details, easy_ship_shipment_status, electronic_invoice_status, buyer_invoice_preference, earliest_ship_date, latest_ship_date, earliest_delivery_date, latest_delivery_date, promise_response_due_date, is_business_order, is_prime, is_premium_order, is_global_express_enabled, is_replacement_order, replaced_order_id, is_estimated_ship_date_set, is_sold_by_ab, is_iba, is_ispu, is_access_point_order, has_regulated_items, seller_display_name, shipping_address_city, shipping_address_state_or_region, shipping_address_postal_code, shipping_address_country_code, raw)
-    SELECT $2::text, input.amazon_order_id, input.seller_order_id, input.purchase_date, input.last_update_date, input.order_status, input.fulfillment_channel, input.sales_channel, input.order_channel, input.ship_service_level, input.shipment_service_level_category, input.marketplace_id, input.order_type, input.order_total_amount, input.order_total_currency, input.number_of_items_shipped, input.number_of_items_unshipped, input.payment_method, input.payment_method_details, input.easy_ship_shipment_status, input.electronic_invoice_status, input.buyer_invoice_preference, input.earliest_ship_date, input.latest_ship_date, input.earliest_delivery_date, input.latest_delivery_date, input.promise_response_due_date, input.is_business_order, input.is_prime, input.is_premium_order, input.is_global_express_enabled, input.is_replacement_order, input.replaced_order_id, input.is_estimated_ship_date_set, input.is_sold_by_ab, input.is_iba, input.is_ispu, input.is_access_point_order, input.has_regulated_items, input.seller_display_name, input.shipping_address_city, input.shipping_address_state_or_region, input.shipping_address_postal_code, input.shipping_address_country_code, input.raw
-    FROM input
+    SELECT $1::text, r.amazon_order_id, r.seller_order_id, r.purchase_date, r.last_update_date, r.order_status, r.fulfillment_channel, r.sales_channel, r.order_channel, r.ship_service_level, r.shipment_service_level_category, r.marketplace_id, r.order_type, r.order_total_amount, r.order_total_currency, r.number_of_items_shipped, r.number_of_items_unshipped, r.payment_method, r.payment_method_details, r.easy_ship_shipment_status, r.electronic_invoice_status, r.buyer_invoice_preference, r.earliest_ship_date, r.latest_ship_date, r.earliest_delivery_date, r.latest_delivery_date, r.promise_response_due_date, r.is_business_order, r.is_prime, r.is_premium_order, r.is_global_express_enabled, r.is_replacement_order, r.replaced_order_id, r.is_estimated_ship_date_set, r.is_sold_by_ab, r.is_iba, r.is_ispu, r.is_access_point_order, r.has_regulated_items, r.seller_display_name, r.shipping_address_city, r.shipping_address_state_or_region, r.shipping_address_postal_code, r.shipping_address_country_code, r.raw
+    FROM json_to_recordset($2::json) AS r(
+        amazon_order_id text,
+        seller_order_id text,
+        purchase_date timestamptz,
+        last_update_date timestamptz,
+        order_status text,
+        fulfillment_channel text,
+        sales_channel text,
+        order_channel text,
+        ship_service_level text,
+        shipment_service_level_category text,
+        marketplace_id text,
+        order_type text,
+        order_total_amount numeric,
+        order_total_currency text,
+        number_of_items_shipped integer,
+        number_of_items_unshipped integer,
+        payment_method text,
+        payment_method_details text[],
+        easy_ship_shipment_status text,
+        electronic_invoice_status text,
+        buyer_invoice_preference text,
+        earliest_ship_date timestamptz,
+        latest_ship_date timestamptz,
+        earliest_delivery_date timestamptz,
+        latest_delivery_date timestamptz,
+        promise_response_due_date timestamptz,
+        is_business_order boolean,
+        is_prime boolean,
+        is_premium_order boolean,
+        is_global_express_enabled boolean,
+        is_replacement_order boolean,
+        replaced_order_id text,
+        is_estimated_ship_date_set boolean,
+        is_sold_by_ab boolean,
+        is_iba boolean,
+        is_ispu boolean,
+        is_access_point_order boolean,
+        has_regulated_items boolean,
+        seller_display_name text,
+        shipping_address_city text,
+        shipping_address_state_or_region text,
+        shipping_address_postal_code text,
+        shipping_address_country_code text,
+        raw jsonb)
     ON CONFLICT (account_id, amazon_order_id) DO UPDATE SET
     seller_order_id = EXCLUDED.seller_order_id,
     purchase_date = EXCLUDED.purchase_date,
@@ -313,6 +309,13 @@ WITH input AS (
     synced_at = now()
     WHERE orders.raw IS DISTINCT FROM EXCLUDED.raw
     RETURNING orders.amazon_order_id, orders.last_update_date
+), previous AS (
+    SELECT w.amazon_order_id, o.last_update_date
+    FROM written w
+    CROSS JOIN LATERAL (
+        SELECT o.last_update_date FROM orders o
+        WHERE o.account_id = $1::text AND o.amazon_order_id = w.amazon_order_id
+    ) AS o
 )
 SELECT written.amazon_order_id, written.last_update_date,
        previous.last_update_date AS previous_last_update_date
@@ -320,8 +323,8 @@ FROM written LEFT JOIN previous ON previous.amazon_order_id = written.amazon_ord
 `
 
 type UpsertOrdersParams struct {
-	Rows      []byte
 	AccountID string
+	Rows      []byte
 }
 
 type UpsertOrdersRow struct {
@@ -336,8 +339,16 @@ type UpsertOrdersRow struct {
 // last_update_date they had before (NULL for new orders), so the caller can
 // queue item fetches for new orders and orders whose LastUpdateDate moved.
 // The batch must not repeat an order id.
+//
+// The page travels as one json array of objects keyed by column name;
+// json_to_recordset turns it into typed rows in one pass (no per-field
+// extraction). previous reads the stored last_update_date of written rows
+// only, one primary-key lookup each (LATERAL), so it cannot turn into a scan
+// of the account's orders whatever the table's statistics say; every part of
+// the statement sees the snapshot from before the insert, so it is the value
+// before this write.
 func (q *Queries) UpsertOrders(ctx context.Context, db DBTX, arg UpsertOrdersParams) ([]*UpsertOrdersRow, error) {
-	rows, err := db.Query(ctx, upsertOrders, arg.Rows, arg.AccountID)
+	rows, err := db.Query(ctx, upsertOrders, arg.AccountID, arg.Rows)
 	if err != nil {
 		return nil, err
 	}
