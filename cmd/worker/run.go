@@ -15,6 +15,8 @@ func runWorker(ctx context.Context, args []string, getenv func(string) string, s
 	fs := flag.NewFlagSet("worker run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	migrate := fs.Bool("migrate", false, "apply pending migrations before starting (always done for the local database)")
+	once := fs.Bool("once", false, "run one poll of every stream for every account, wait for the follow-ups that are due, and exit (1 if a job failed for good)")
+	simulate := fs.Bool("simulate", false, "sync from the built-in SP-API simulator even when credentials are set")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -28,13 +30,21 @@ func runWorker(ctx context.Context, args []string, getenv func(string) string, s
 		fmt.Fprintln(stderr, "worker:", err)
 		return 2
 	}
+	if *simulate {
+		cfg.Simulate = true
+	}
 	logger := slog.New(slog.NewJSONHandler(stderr, nil))
 	err = worker.Run(ctx, worker.Options{
 		Config:   cfg,
 		Logger:   logger,
 		Progress: stderr,
 		Migrate:  *migrate,
+		Once:     *once,
 		Ready: func(addr string) {
+			if *once {
+				fmt.Fprintf(stdout, "spsync worker: one round of every poller (health http://%s/healthz)\n", addr)
+				return
+			}
 			fmt.Fprintf(stdout, "spsync worker running: health http://%s/healthz (Ctrl-C to stop)\n", addr)
 		},
 	})

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/robfig/cron/v3"
+
+	"github.com/spsync/spsync/internal/budget"
 )
 
 // Regions are the SP-API regions spsync knows endpoints for.
@@ -45,6 +47,14 @@ type Config struct {
 	// RateScale multiplies every usage plan's rate, for the simulator only
 	// (SPSYNC_SIM_RATE_SCALE, default 1). Ignored against real Amazon.
 	RateScale float64
+	// RateLimits are operator overrides of usage plans
+	// (SPSYNC_RATE_LIMITS="getOrders=0.0167:20,..."). They are followed
+	// instead of Amazon's rate header.
+	RateLimits budget.Plans
+	// ServiceJobsStorePII keeps buyer names, phones and street lines of
+	// service jobs in raw (SPSYNC_SERVICE_JOBS_STORE_PII=true). Off by
+	// default: BI rarely needs them and they are personal data.
+	ServiceJobsStorePII bool
 }
 
 // Schedules are the pollers' cron expressions.
@@ -135,6 +145,17 @@ func Load(getenv func(string) string) (*Config, error) {
 		return nil, &Error{"SPSYNC_SIM_RATE_SCALE", fmt.Sprintf("%q is not a positive number: set e.g. 1 (Amazon's rates) or 50", scale)}
 	}
 	cfg.RateScale = f
+
+	if cfg.RateLimits, err = budget.ParsePlans(get("SPSYNC_RATE_LIMITS", "")); err != nil {
+		return nil, &Error{"SPSYNC_RATE_LIMITS", err.Error() + `: write it like "getOrders=0.0167:20,getOrderItems=0.5:30"`}
+	}
+	switch pii := strings.ToLower(get("SPSYNC_SERVICE_JOBS_STORE_PII", "false")); pii {
+	case "true", "1", "yes":
+		cfg.ServiceJobsStorePII = true
+	case "false", "0", "no":
+	default:
+		return nil, &Error{"SPSYNC_SERVICE_JOBS_STORE_PII", fmt.Sprintf("%q is not true or false", pii)}
+	}
 
 	region := strings.ToLower(get("SPAPI_REGION", "na"))
 	if !isRegion(region) {

@@ -59,6 +59,8 @@ func TestLoad(t *testing.T) {
 		{"BadCron", map[string]string{"SPSYNC_ORDERS_CRON": "every minute"}, "SPSYNC_ORDERS_CRON"},
 		{"BadDatabaseURL", map[string]string{"DATABASE_URL": "localhost"}, "DATABASE_URL"},
 		{"BadRateScale", map[string]string{"SPSYNC_SIM_RATE_SCALE": "-3"}, "SPSYNC_SIM_RATE_SCALE"},
+		{"BadRateLimits", map[string]string{"SPSYNC_RATE_LIMITS": "getOrdrs=1:2"}, "SPSYNC_RATE_LIMITS"},
+		{"BadStorePII", map[string]string{"SPSYNC_SERVICE_JOBS_STORE_PII": "maybe"}, "SPSYNC_SERVICE_JOBS_STORE_PII"},
 	}
 	for _, tc := range badCases {
 		t.Run("Rejects"+tc.name, func(t *testing.T) {

@@ -80,7 +80,7 @@ var (
 	queueDesc = prometheus.NewDesc("spsync_queue_jobs",
 		"River jobs by queue and state.", []string{"queue", "state"}, nil)
 	tokensDesc = prometheus.NewDesc("spsync_budget_tokens",
-		"Tokens in the shared rate budget bucket (as of its last update).",
+		"Tokens in the shared rate budget bucket now (refilled to the scrape time).",
 		[]string{"account", "region", "operation"}, nil)
 )
 
@@ -101,7 +101,7 @@ func (c *dbCollector) Collect(ch chan<- prometheus.Metric) {
 	defer cancel()
 	c.collect(ctx, ch, lagDesc, `SELECT account_id, stream, scope, extract(epoch FROM now() - cursor_at)::float8 FROM sync_cursors WHERE cursor_at IS NOT NULL`)
 	c.collect(ctx, ch, queueDesc, `SELECT queue, state::text, count(*)::float8 FROM river_job WHERE state NOT IN ('completed', 'cancelled', 'discarded') GROUP BY 1, 2`)
-	c.collect(ctx, ch, tokensDesc, `SELECT account_id, region, operation, tokens::float8 FROM rate_budgets`)
+	c.collect(ctx, ch, tokensDesc, `SELECT account_id, region, operation, least(burst, tokens + rate * greatest(0, extract(epoch FROM clock_timestamp() - updated_at)))::float8 FROM rate_budgets`)
 }
 
 // collect runs a query whose last column is the value and whose other

@@ -43,6 +43,14 @@ type Options struct {
 	ShutdownTimeout time.Duration
 	// Ready, when set, is called once the worker serves HTTP and runs jobs.
 	Ready func(httpAddr string)
+	// Once runs one poll of every stream for every account instead of the
+	// schedules, waits until the follow-ups that are due have run, and
+	// returns: nil, or an error naming the jobs that failed for good.
+	Once bool
+	// OnceIdleHorizon is how far ahead a scheduled job still counts as
+	// due under Once (budget snoozes do; a tracking refresh hours away
+	// does not). Defaults to 10 minutes.
+	OnceIdleHorizon time.Duration
 }
 
 // Run runs the worker until ctx is cancelled, then shuts down gracefully
@@ -69,12 +77,17 @@ func Run(ctx context.Context, opts Options) error {
 		return err
 	}
 
-	client, err := newRiverClient(db.Pool, cfg, logger)
+	m := metrics.New(db.Pool, logger)
+	deps, release, err := buildDeps(cfg, db.Pool, m, logger)
 	if err != nil {
 		return err
 	}
+	defer release()
 
-	m := metrics.New(db.Pool, logger)
+	client, err := newRiverClient(db.Pool, deps, cfg, logger, opts.Once)
+	if err != nil {
+		return err
+	}
 	ui, err := riverui.NewHandler(&riverui.HandlerOpts{
 		Endpoints: riverui.NewEndpoints(client, nil),
 		Logger:    logger,
@@ -122,10 +135,15 @@ func Run(ctx context.Context, opts Options) error {
 		opts.Ready(ln.Addr().String())
 	}
 
-	select {
-	case <-ctx.Done():
-	case err := <-httpErr:
-		logger.Error("http server failed", "err", err)
+	var onceErr error
+	if opts.Once {
+		onceErr = runOnce(ctx, client, db.Pool, cfg, opts.OnceIdleHorizon, logger)
+	} else {
+		select {
+		case <-ctx.Done():
+		case err := <-httpErr:
+			logger.Error("http server failed", "err", err)
+		}
 	}
 
 	logger.Info("stopping: finishing running jobs", "timeout", opts.ShutdownTimeout)
@@ -144,7 +162,7 @@ func Run(ctx context.Context, opts Options) error {
 	defer cancel3()
 	_ = srv.Shutdown(shutdownCtx)
 	logger.Info("worker stopped")
-	return nil
+	return onceErr
 }
 
 func prepareSchema(ctx context.Context, db *dbopen.DB, migrate bool, logger *slog.Logger) error {
@@ -159,9 +177,22 @@ func prepareSchema(ctx context.Context, db *dbopen.DB, migrate bool, logger *slo
 	return m.Check(ctx)
 }
 
-func newRiverClient(pool *pgxpool.Pool, cfg *config.Config, logger *slog.Logger) (*river.Client[pgx.Tx], error) {
+// newRiverClient registers every stream's workers and, unless once, its
+// periodic polls.
+func newRiverClient(pool *pgxpool.Pool, deps *jobs.Deps, cfg *config.Config, logger *slog.Logger, once bool) (*river.Client[pgx.Tx], error) {
 	workers := river.NewWorkers()
 	var periodic []*river.PeriodicJob
+	for _, s := range streams {
+		s.register(workers, deps, cfg)
+		if once {
+			continue
+		}
+		pj, err := s.periodic(deps)
+		if err != nil {
+			return nil, fmt.Errorf("%s schedule: %w", s.name, err)
+		}
+		periodic = append(periodic, pj...)
+	}
 	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
 		Logger:       logger,
 		Queues:       jobs.QueueConfig(),

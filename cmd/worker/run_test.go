@@ -1,0 +1,117 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/stretchr/testify/require"
+
+	"github.com/spsync/spsync/internal/dbtest"
+)
+
+// signalWriter is stdout for a worker under test: it keeps what was
+// written and closes ready at the first write (the Ready line).
+type signalWriter struct {
+	mu    sync.Mutex
+	buf   bytes.Buffer
+	once  sync.Once
+	ready chan struct{}
+}
+
+func (w *signalWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	defer w.once.Do(func() { close(w.ready) })
+	return w.buf.Write(p)
+}
+
+func (w *signalWriter) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.String()
+}
+
+func TestWorkerOnceSyncsFromTheSimulator(t *testing.T) {
+	t.Parallel()
+	url := dbtest.NewURL(t)
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"run", "--once"}, envOf(map[string]string{
+		"DATABASE_URL":          url,
+		"SPSYNC_HTTP_ADDR":      "127.0.0.1:0",
+		"SPSYNC_SIM_RATE_SCALE": "600",
+	}), &stdout, &stderr)
+	require.Equal(t, 0, code, "stderr:\n%s", stderr.String())
+	require.Contains(t, stdout.String(), "one round of every poller")
+
+	pool, err := pgxpool.New(context.Background(), url)
+	require.NoError(t, err)
+	defer pool.Close()
+	var orders, withoutItems int
+	require.NoError(t, pool.QueryRow(context.Background(), `SELECT count(*) FROM orders`).Scan(&orders))
+	require.Greater(t, orders, 100, "the simulator's orders of the last 30 days")
+	require.NoError(t, pool.QueryRow(context.Background(),
+		`SELECT count(*) FROM orders o WHERE NOT EXISTS (SELECT 1 FROM order_items i WHERE i.account_id = o.account_id AND i.amazon_order_id = o.amazon_order_id)`).Scan(&withoutItems))
+	require.Zero(t, withoutItems, "--once drains the items follow-ups")
+	require.NotContains(t, stderr.String(), "sim-demo-secret", "secrets never reach the logs")
+}
+
+func TestWorkerServesAndStopsOnSignal(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stdout := &signalWriter{ready: make(chan struct{})}
+	var stderr bytes.Buffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"run"}, envOf(map[string]string{
+			"DATABASE_URL":     dbtest.NewURL(t),
+			"SPSYNC_HTTP_ADDR": "127.0.0.1:0",
+		}), stdout, &stderr)
+	}()
+	select {
+	case <-stdout.ready:
+	case code := <-done:
+		t.Fatalf("worker exited with %d before it was ready:\n%s", code, stderr.String())
+	case <-time.After(time.Minute):
+		t.Fatal("worker not ready after a minute")
+	}
+	line := stdout.String()
+	start := strings.Index(line, "http://")
+	require.GreaterOrEqual(t, start, 0, line)
+	base := strings.TrimSuffix(strings.Fields(line[start:])[0], "/healthz")
+
+	get := func(path string) (int, string) {
+		resp, err := http.Get(base + path)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		body, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		return resp.StatusCode, string(body)
+	}
+	code, body := get("/healthz")
+	require.Equal(t, http.StatusOK, code, body)
+	code, _ = get("/riverui/")
+	require.Equal(t, http.StatusOK, code)
+	// The first polls start at once (RunOnStart); their calls and buckets
+	// show on /metrics as soon as they happen.
+	require.Eventually(t, func() bool {
+		code, body = get("/metrics")
+		return code == http.StatusOK && strings.Contains(body, "spsync_api_calls_total{") && strings.Contains(body, "spsync_budget_tokens{")
+	}, time.Minute, 100*time.Millisecond, "metrics never showed API calls and budget tokens:\n%s", body)
+
+	cancel() // what SIGINT does in main
+	select {
+	case code := <-done:
+		require.Equal(t, 0, code, stderr.String())
+	case <-time.After(time.Minute):
+		t.Fatal("worker did not stop within a minute of the signal")
+	}
+	require.Contains(t, stderr.String(), "worker stopped")
+}

@@ -1,0 +1,58 @@
+package worker
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+
+	"github.com/spsync/spsync/internal/config"
+	"github.com/spsync/spsync/internal/jobs"
+)
+
+// runOnce inserts one poll of every stream for every account, waits until
+// no job is due, and reports jobs that failed for good since it started.
+func runOnce(ctx context.Context, client *river.Client[pgx.Tx], pool *pgxpool.Pool, cfg *config.Config, horizon time.Duration, logger *slog.Logger) error {
+	if horizon <= 0 {
+		horizon = 10 * time.Minute
+	}
+	var started time.Time
+	if err := pool.QueryRow(ctx, `SELECT now()`).Scan(&started); err != nil {
+		return fmt.Errorf("once: %w", err)
+	}
+	var params []river.InsertManyParams
+	for _, s := range streams {
+		for _, a := range cfg.Accounts {
+			params = append(params, river.InsertManyParams{Args: s.poll(a.ID)})
+		}
+	}
+	if _, err := client.InsertMany(ctx, params); err != nil {
+		return fmt.Errorf("once: queue polls: %w", err)
+	}
+	logger.Info("once: polls queued; waiting for them and their follow-ups", "polls", len(params))
+	if err := jobs.WaitIdle(ctx, pool, horizon, 250*time.Millisecond); err != nil {
+		return fmt.Errorf("once: %w", err)
+	}
+	rows, err := pool.Query(ctx, `
+		SELECT kind || ' #' || id || ': ' || coalesce(errors[array_length(errors, 1)]->>'error', state::text)
+		FROM river_job WHERE state IN ('discarded', 'cancelled') AND created_at >= $1`, started)
+	if err != nil {
+		return fmt.Errorf("once: list failed jobs: %w", err)
+	}
+	failed, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return fmt.Errorf("once: list failed jobs: %w", err)
+	}
+	if len(failed) > 0 {
+		sort.Strings(failed)
+		return fmt.Errorf("once: %d jobs failed for good:\n  %s", len(failed), strings.Join(failed, "\n  "))
+	}
+	logger.Info("once: done")
+	return nil
+}

@@ -1,0 +1,28 @@
+package worker
+
+import (
+	"github.com/riverqueue/river"
+
+	"github.com/spsync/spsync/internal/config"
+	"github.com/spsync/spsync/internal/jobs"
+	"github.com/spsync/spsync/internal/jobs/orders"
+)
+
+// stream is one synced SP-API stream as the worker wires it.
+type stream struct {
+	name     string
+	register func(workers *river.Workers, deps *jobs.Deps, cfg *config.Config)
+	periodic func(deps *jobs.Deps) ([]*river.PeriodicJob, error)
+	// poll returns the args of one poll of an account, for --once.
+	poll func(accountID string) river.JobArgs
+}
+
+// streams are every stream the worker runs.
+var streams = []stream{
+	{
+		name:     "orders",
+		register: func(w *river.Workers, d *jobs.Deps, _ *config.Config) { orders.Register(w, d, orders.Options{}) },
+		periodic: orders.PeriodicJobs,
+		poll:     func(id string) river.JobArgs { return orders.PollArgs{AccountID: id} },
+	},
+}
