@@ -40,8 +40,12 @@ func buildDeps(cfg *config.Config, pool *pgxpool.Pool, m *metrics.Metrics, logge
 		Plans:  budget.DefaultPlans(rateScale, cfg.RateLimits),
 		Logger: logger,
 		Hooks: budget.Hooks{
-			Waited:  func(k budget.Key, _ budget.Class, _ time.Duration) { m.BudgetWaits.WithLabelValues(k.Operation, "waited").Inc() },
-			Snoozed: func(k budget.Key, _ budget.Class, _ time.Duration) { m.BudgetWaits.WithLabelValues(k.Operation, "snoozed").Inc() },
+			Waited: func(k budget.Key, _ budget.Class, _ time.Duration) {
+				m.BudgetWaits.WithLabelValues(k.Operation, "waited").Inc()
+			},
+			Snoozed: func(k budget.Key, _ budget.Class, _ time.Duration) {
+				m.BudgetWaits.WithLabelValues(k.Operation, "snoozed").Inc()
+			},
 		},
 	})
 	deps := &jobs.Deps{
