@@ -1,0 +1,119 @@
+package fulfillment
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+
+	"github.com/spsync/spsync/internal/jobs"
+	"github.com/spsync/spsync/internal/spapi"
+	"github.com/spsync/spsync/internal/store"
+)
+
+// DetailWorker runs DetailArgs.
+type DetailWorker struct {
+	river.WorkerDefaults[DetailArgs]
+	deps *jobs.Deps
+}
+
+// Work fetches the order unless its stored children are already as new as
+// the version the job was queued for (an earlier fetch saw a later
+// status), then stores it with tracking jobs for its new packages.
+func (w *DetailWorker) Work(ctx context.Context, job *river.Job[DetailArgs]) error {
+	acct, err := w.deps.Account(job.Args.AccountID)
+	if err != nil {
+		return err
+	}
+	done, err := detailStoredAt(ctx, w.deps, acct.ID, job.Args.SellerFulfillmentOrderID)
+	if err != nil {
+		return err
+	}
+	if done != nil && !done.Before(job.Args.StatusUpdatedDate) {
+		return nil
+	}
+	_, err = fetchDetail(ctx, w.deps, acct, job.Args.SellerFulfillmentOrderID)
+	return w.deps.JobError(err)
+}
+
+// RefreshWorker runs RefreshArgs.
+type RefreshWorker struct {
+	river.WorkerDefaults[RefreshArgs]
+	deps *jobs.Deps
+}
+
+// Work refetches the order and its children. Like every upsert it changes
+// nothing when nothing changed.
+func (w *RefreshWorker) Work(ctx context.Context, job *river.Job[RefreshArgs]) error {
+	acct, err := w.deps.Account(job.Args.AccountID)
+	if err != nil {
+		return err
+	}
+	_, err = fetchDetail(ctx, w.deps, acct, job.Args.SellerFulfillmentOrderID)
+	return w.deps.JobError(err)
+}
+
+// detailStoredAt returns the statusUpdatedDate the stored children of an
+// order were written from, nil when never.
+func detailStoredAt(ctx context.Context, deps *jobs.Deps, accountID, orderID string) (*time.Time, error) {
+	var at *time.Time
+	err := deps.Pool.QueryRow(ctx,
+		`SELECT detail_status_updated_date FROM fulfillment_orders WHERE account_id = $1 AND seller_fulfillment_order_id = $2`,
+		accountID, orderID).Scan(&at)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read detail version of fulfillment order %s: %w", orderID, err)
+	}
+	return at, nil
+}
+
+// fetchDetail calls getFulfillmentOrder (one follow-up token) and stores
+// the answer: the header and every child table in one transaction, with a
+// tracking job for every package the account had never stored.
+func fetchDetail(ctx context.Context, deps *jobs.Deps, acct *jobs.Account, orderID string) (store.FulfillmentDetailResult, error) {
+	if err := deps.Take(ctx, acct, spapi.OpGetFulfillmentOrder, jobs.ClassFollowup); err != nil {
+		return store.FulfillmentDetailResult{}, err
+	}
+	res, err := acct.Client.GetFulfillmentOrder(ctx, orderID)
+	if err != nil {
+		return store.FulfillmentDetailResult{}, fmt.Errorf("get fulfillment order %s: %w", orderID, err)
+	}
+	var out store.FulfillmentDetailResult
+	err = pgx.BeginFunc(ctx, deps.Pool, func(tx pgx.Tx) error {
+		var err error
+		out, err = storeDetail(ctx, tx, acct.ID, res)
+		return err
+	})
+	return out, err
+}
+
+// storeDetail writes a getFulfillmentOrder answer in tx and inserts, in the
+// same transaction, a TrackingArgs job for every package stored for the
+// first time. It must run inside a River job (the follow-ups are inserted
+// with the job's client).
+func storeDetail(ctx context.Context, tx pgx.Tx, accountID string, res *spapi.GetFulfillmentOrderResult) (store.FulfillmentDetailResult, error) {
+	out, err := store.ReplaceFulfillmentOrderDetail(ctx, tx, accountID, res)
+	if err != nil {
+		return out, err
+	}
+	if err := jobs.InsertFollowups(ctx, tx, trackingJobs(accountID, out.NewPackages)); err != nil {
+		return out, err
+	}
+	return out, nil
+}
+
+// trackingJobs returns the first tracking job of each new package.
+func trackingJobs(accountID string, pkgs []store.NewPackage) []river.InsertManyParams {
+	params := make([]river.InsertManyParams, 0, len(pkgs))
+	for _, p := range pkgs {
+		params = append(params, river.InsertManyParams{Args: TrackingArgs{
+			AccountID: accountID, PackageNumber: p.PackageNumber, SellerFulfillmentOrderID: p.SellerFulfillmentOrderID,
+		}})
+	}
+	return params
+}
