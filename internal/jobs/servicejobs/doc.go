@@ -1,0 +1,54 @@
+// Package servicejobs syncs Amazon home-service jobs (Services v1) into the
+// service_jobs, service_job_appointments and service_job_items tables.
+//
+// # Polling
+//
+// A periodic PollArgs job per account walks getServiceJobs over a
+// lastUpdatedAfter/lastUpdatedBefore window, pageSize 20 (Amazon's
+// maximum), one budget token per page. Each page commits in one
+// transaction with its rows and the place where the window continues
+// (service_jobs_poll_progress); the window's last page moves the cursor
+// (stream "service_jobs") in that same transaction. A poll killed or
+// snoozed between pages resumes from the saved pageToken; a token that has
+// expired restarts the window (the cursor has not moved, so nothing is
+// lost, and pages already stored come back as no-op upserts).
+//
+// Unlike getOrders, getServiceJobs does not report the end of the window
+// it used, so the poller chooses one and sends it as lastUpdatedBefore:
+// the data clock (Deps.Clock) less Options.SafetyMargin, two minutes by
+// default, the rule Amazon documents for Orders, which leaves room for
+// updates Amazon indexes a little late. The cursor moves to exactly that
+// end when the window's last page commits: every job updated at or before
+// it was asked for and returned, so the end is safe without trusting the
+// host's clock against Amazon's. The next window starts at the cursor less
+// Options.Overlap. Options.MaxWindow, when set, splits a long span (the
+// first poll's 30-day lookback, a worker that was down) into windows of at
+// most that length, each committing the cursor as it completes.
+//
+// # Refreshes
+//
+// RefreshArgs refetches one job with getServiceJobByServiceJobId and
+// writes it. Open jobs (every status but COMPLETED and CANCELLED) are
+// refreshed on a schedule: the last page of every poll window lists the
+// account's open jobs (store.ListOpenServiceJobs, most urgent first) and
+// inserts, in the same transaction, one scheduled refresh per job, unique
+// while active, due after a delay that tightens as the job's next
+// appointment approaches (a quarter of the time to or since it, between
+// Options.RefreshMin and Options.RefreshMax; Options.RefreshUnscheduled for
+// a job without an open appointment). A job that already has a refresh
+// waiting keeps it; once it has run, the next poll schedules the next one.
+// When a poll writes a job as COMPLETED or CANCELLED, its waiting scheduled
+// refresh is cancelled in the page's transaction, and a scheduled refresh
+// that finds its job closed in Postgres returns without calling Amazon, so
+// a closed job is never fetched again.
+//
+// A RefreshArgs without Scheduled is an on-demand refresh (`worker refresh
+// service-job ID`): it always fetches, whatever the stored status.
+//
+// # PII
+//
+// The buyer's name and phone and the service address's name, street lines
+// and phone are removed from raw unless Options.StorePII is set (the
+// account's opt-in, SPSYNC_SERVICE_JOBS_STORE_PII; off by default). They
+// never get typed columns.
+package servicejobs

@@ -1,0 +1,69 @@
+package servicejobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+
+	"github.com/spsync/spsync/internal/jobs"
+	"github.com/spsync/spsync/internal/spapi"
+	"github.com/spsync/spsync/internal/store"
+)
+
+// RefreshWorker runs RefreshArgs.
+type RefreshWorker struct {
+	river.WorkerDefaults[RefreshArgs]
+	deps *jobs.Deps
+	opts Options
+}
+
+// Work refetches the job and writes it with its appointments and items.
+// A scheduled refresh of a job stored as closed (or not stored at all)
+// returns without calling Amazon. Like every upsert, the write changes
+// nothing when nothing changed.
+func (w *RefreshWorker) Work(ctx context.Context, job *river.Job[RefreshArgs]) error {
+	acct, err := w.deps.Account(job.Args.AccountID)
+	if err != nil {
+		return err
+	}
+	id := job.Args.ServiceJobID
+	if job.Args.Scheduled {
+		open, err := storedOpen(ctx, w.deps, acct.ID, id)
+		if err != nil {
+			return w.deps.JobError(err)
+		}
+		if !open {
+			return nil
+		}
+	}
+	if err := w.deps.Take(ctx, acct, spapi.OpGetServiceJobByServiceJobID, jobs.ClassFollowup); err != nil {
+		return w.deps.JobError(err)
+	}
+	res, err := acct.Client.GetServiceJobByServiceJobID(ctx, id)
+	if err != nil {
+		return w.deps.JobError(fmt.Errorf("get service job %s: %w", id, err))
+	}
+	err = pgx.BeginFunc(ctx, w.deps.Pool, func(tx pgx.Tx) error {
+		_, err := store.UpsertServiceJobs(ctx, tx, acct.ID, []spapi.ServiceJob{res.Job}, store.StoreServiceJobPII(w.opts.StorePII))
+		return err
+	})
+	return w.deps.JobError(err)
+}
+
+// storedOpen reports whether the job is stored and open.
+func storedOpen(ctx context.Context, deps *jobs.Deps, accountID, id string) (bool, error) {
+	var status *string
+	err := deps.Pool.QueryRow(ctx,
+		`SELECT service_job_status FROM service_jobs WHERE account_id = $1 AND service_job_id = $2`,
+		accountID, id).Scan(&status)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("read status of service job %s: %w", id, err)
+	}
+	return status == nil || store.ServiceJobOpen(*status), nil
+}
