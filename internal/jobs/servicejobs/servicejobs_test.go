@@ -351,6 +351,8 @@ func (tb *testBundle) requireInSync(t *testing.T, syncedAt time.Time, pii bool) 
 	for id := range stored {
 		require.True(t, inTruth[id], "job %s stored but unknown to Amazon", id)
 	}
+	t.Logf("at %s: %d jobs compared (%d open, %d closed, %d rescheduled appointments), %d changed in the last two minutes",
+		syncedAt.Format(time.RFC3339), res.jobs, res.open, res.closed, res.rescheduled, res.recent)
 	require.LessOrEqual(t, res.recent, 3, "only a few jobs can have changed in the last two minutes")
 	return res
 }
@@ -648,4 +650,49 @@ func (tb *testBundle) lastError(t *testing.T) string {
 		return ""
 	}
 	return *msg
+}
+
+// Refreshes alone bring the open jobs up to date: a day on, without a
+// poll, every job that was open is stored as Amazon has it now, those that
+// closed meanwhile included, and the next poll fetches none of them again.
+func TestServiceJobsRefreshCatchesOpenJobsUp(t *testing.T) {
+	t.Parallel()
+	tb := setup(t, 60, servicejobs.Options{})
+	client := tb.StartClient(t, tb.workers(tb.Deps), nil)
+	ctx := context.Background()
+	tb.poll(t, client)
+	rows, err := tb.Pool.Query(ctx, `SELECT service_job_id FROM service_jobs WHERE service_job_status NOT IN ('COMPLETED', 'CANCELLED')`)
+	require.NoError(t, err)
+	open, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	require.NoError(t, err)
+	require.NotEmpty(t, open)
+
+	tb.clock.Advance(24 * time.Hour)
+	require.EqualValues(t, len(open), tb.refresh(t))
+	truth, err := tb.Sim.TruthServiceJobs(acctID)
+	require.NoError(t, err)
+	byID := map[string]sim.ServiceJob{}
+	for _, j := range truth {
+		byID[j.ServiceJobID] = j
+	}
+	stored := tb.stored(t)
+	closed := 0
+	for _, id := range open {
+		require.Equal(t, 1, tb.Sim.EntityCalls(acctID, spapi.OpGetServiceJobByServiceJobID, id))
+		require.Equal(t, withoutPII(t, byID[id]), decode[map[string]any](t, stored[id].raw), "job %s", id)
+		require.Len(t, stored[id].appointments, len(byID[id].Appointments))
+		if s := byID[id].ServiceJobStatus; s == "COMPLETED" || s == "CANCELLED" {
+			closed++
+		}
+	}
+	require.Positive(t, closed, "some open jobs closed during the day")
+
+	tb.poll(t, client)
+	tb.refresh(t)
+	tb.requireInSync(t, tb.clock.Now(), false)
+	for _, id := range open {
+		if s := byID[id].ServiceJobStatus; s == "COMPLETED" || s == "CANCELLED" {
+			require.Equal(t, 1, tb.Sim.EntityCalls(acctID, spapi.OpGetServiceJobByServiceJobID, id), "closed job %s fetched again", id)
+		}
+	}
 }

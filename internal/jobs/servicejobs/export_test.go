@@ -1,0 +1,8 @@
+package servicejobs
+
+import "time"
+
+// RefreshDelay exposes refreshDelay with o's defaults applied.
+func RefreshDelay(now time.Time, next *time.Time, o Options) time.Duration {
+	return refreshDelay(now, next, o.withDefaults())
+}
