@@ -23,48 +23,48 @@ import (
 // column names.
 type orderRow struct {
 	AmazonOrderID                string           `json:"amazon_order_id"`
-	SellerOrderID                *string          `json:"seller_order_id"`
+	SellerOrderID                *string          `json:"seller_order_id,omitzero"`
 	PurchaseDate                 time.Time        `json:"purchase_date"`
 	LastUpdateDate               time.Time        `json:"last_update_date"`
 	OrderStatus                  string           `json:"order_status"`
-	FulfillmentChannel           *string          `json:"fulfillment_channel"`
-	SalesChannel                 *string          `json:"sales_channel"`
-	OrderChannel                 *string          `json:"order_channel"`
-	ShipServiceLevel             *string          `json:"ship_service_level"`
-	ShipmentServiceLevelCategory *string          `json:"shipment_service_level_category"`
-	MarketplaceID                *string          `json:"marketplace_id"`
-	OrderType                    *string          `json:"order_type"`
-	OrderTotalAmount             *decimal.Decimal `json:"order_total_amount"`
-	OrderTotalCurrency           *string          `json:"order_total_currency"`
-	NumberOfItemsShipped         *int             `json:"number_of_items_shipped"`
-	NumberOfItemsUnshipped       *int             `json:"number_of_items_unshipped"`
-	PaymentMethod                *string          `json:"payment_method"`
-	PaymentMethodDetails         []string         `json:"payment_method_details"`
-	EasyShipShipmentStatus       *string          `json:"easy_ship_shipment_status"`
-	ElectronicInvoiceStatus      *string          `json:"electronic_invoice_status"`
-	BuyerInvoicePreference       *string          `json:"buyer_invoice_preference"`
-	EarliestShipDate             *time.Time       `json:"earliest_ship_date"`
-	LatestShipDate               *time.Time       `json:"latest_ship_date"`
-	EarliestDeliveryDate         *time.Time       `json:"earliest_delivery_date"`
-	LatestDeliveryDate           *time.Time       `json:"latest_delivery_date"`
-	PromiseResponseDueDate       *time.Time       `json:"promise_response_due_date"`
-	IsBusinessOrder              *bool            `json:"is_business_order"`
-	IsPrime                      *bool            `json:"is_prime"`
-	IsPremiumOrder               *bool            `json:"is_premium_order"`
-	IsGlobalExpressEnabled       *bool            `json:"is_global_express_enabled"`
-	IsReplacementOrder           *bool            `json:"is_replacement_order"`
-	ReplacedOrderID              *string          `json:"replaced_order_id"`
-	IsEstimatedShipDateSet       *bool            `json:"is_estimated_ship_date_set"`
-	IsSoldByAB                   *bool            `json:"is_sold_by_ab"`
-	IsIBA                        *bool            `json:"is_iba"`
-	IsISPU                       *bool            `json:"is_ispu"`
-	IsAccessPointOrder           *bool            `json:"is_access_point_order"`
-	HasRegulatedItems            *bool            `json:"has_regulated_items"`
-	SellerDisplayName            *string          `json:"seller_display_name"`
-	ShippingAddressCity          *string          `json:"shipping_address_city"`
-	ShippingAddressStateOrRegion *string          `json:"shipping_address_state_or_region"`
-	ShippingAddressPostalCode    *string          `json:"shipping_address_postal_code"`
-	ShippingAddressCountryCode   *string          `json:"shipping_address_country_code"`
+	FulfillmentChannel           *string          `json:"fulfillment_channel,omitzero"`
+	SalesChannel                 *string          `json:"sales_channel,omitzero"`
+	OrderChannel                 *string          `json:"order_channel,omitzero"`
+	ShipServiceLevel             *string          `json:"ship_service_level,omitzero"`
+	ShipmentServiceLevelCategory *string          `json:"shipment_service_level_category,omitzero"`
+	MarketplaceID                *string          `json:"marketplace_id,omitzero"`
+	OrderType                    *string          `json:"order_type,omitzero"`
+	OrderTotalAmount             *decimal.Decimal `json:"order_total_amount,omitzero"`
+	OrderTotalCurrency           *string          `json:"order_total_currency,omitzero"`
+	NumberOfItemsShipped         *int             `json:"number_of_items_shipped,omitzero"`
+	NumberOfItemsUnshipped       *int             `json:"number_of_items_unshipped,omitzero"`
+	PaymentMethod                *string          `json:"payment_method,omitzero"`
+	PaymentMethodDetails         []string         `json:"payment_method_details,omitzero"`
+	EasyShipShipmentStatus       *string          `json:"easy_ship_shipment_status,omitzero"`
+	ElectronicInvoiceStatus      *string          `json:"electronic_invoice_status,omitzero"`
+	BuyerInvoicePreference       *string          `json:"buyer_invoice_preference,omitzero"`
+	EarliestShipDate             *time.Time       `json:"earliest_ship_date,omitzero"`
+	LatestShipDate               *time.Time       `json:"latest_ship_date,omitzero"`
+	EarliestDeliveryDate         *time.Time       `json:"earliest_delivery_date,omitzero"`
+	LatestDeliveryDate           *time.Time       `json:"latest_delivery_date,omitzero"`
+	PromiseResponseDueDate       *time.Time       `json:"promise_response_due_date,omitzero"`
+	IsBusinessOrder              *bool            `json:"is_business_order,omitzero"`
+	IsPrime                      *bool            `json:"is_prime,omitzero"`
+	IsPremiumOrder               *bool            `json:"is_premium_order,omitzero"`
+	IsGlobalExpressEnabled       *bool            `json:"is_global_express_enabled,omitzero"`
+	IsReplacementOrder           *bool            `json:"is_replacement_order,omitzero"`
+	ReplacedOrderID              *string          `json:"replaced_order_id,omitzero"`
+	IsEstimatedShipDateSet       *bool            `json:"is_estimated_ship_date_set,omitzero"`
+	IsSoldByAB                   *bool            `json:"is_sold_by_ab,omitzero"`
+	IsIBA                        *bool            `json:"is_iba,omitzero"`
+	IsISPU                       *bool            `json:"is_ispu,omitzero"`
+	IsAccessPointOrder           *bool            `json:"is_access_point_order,omitzero"`
+	HasRegulatedItems            *bool            `json:"has_regulated_items,omitzero"`
+	SellerDisplayName            *string          `json:"seller_display_name,omitzero"`
+	ShippingAddressCity          *string          `json:"shipping_address_city,omitzero"`
+	ShippingAddressStateOrRegion *string          `json:"shipping_address_state_or_region,omitzero"`
+	ShippingAddressPostalCode    *string          `json:"shipping_address_postal_code,omitzero"`
+	ShippingAddressCountryCode   *string          `json:"shipping_address_country_code,omitzero"`
 	Raw                          json.RawMessage  `json:"raw"`
 }
 

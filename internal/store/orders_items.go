@@ -17,39 +17,39 @@ type orderItemRow struct {
 	AmazonOrderID                string           `json:"amazon_order_id"`
 	OrderItemID                  string           `json:"order_item_id"`
 	ASIN                         string           `json:"asin"`
-	SellerSKU                    *string          `json:"seller_sku"`
-	Title                        *string          `json:"title"`
+	SellerSKU                    *string          `json:"seller_sku,omitzero"`
+	Title                        *string          `json:"title,omitzero"`
 	QuantityOrdered              int              `json:"quantity_ordered"`
-	QuantityShipped              *int             `json:"quantity_shipped"`
-	ItemPriceAmount              *decimal.Decimal `json:"item_price_amount"`
-	ItemPriceCurrency            *string          `json:"item_price_currency"`
-	ShippingPriceAmount          *decimal.Decimal `json:"shipping_price_amount"`
-	ShippingPriceCurrency        *string          `json:"shipping_price_currency"`
-	ItemTaxAmount                *decimal.Decimal `json:"item_tax_amount"`
-	ItemTaxCurrency              *string          `json:"item_tax_currency"`
-	ShippingTaxAmount            *decimal.Decimal `json:"shipping_tax_amount"`
-	ShippingTaxCurrency          *string          `json:"shipping_tax_currency"`
-	ShippingDiscountAmount       *decimal.Decimal `json:"shipping_discount_amount"`
-	ShippingDiscountCurrency     *string          `json:"shipping_discount_currency"`
-	ShippingDiscountTaxAmount    *decimal.Decimal `json:"shipping_discount_tax_amount"`
-	ShippingDiscountTaxCurrency  *string          `json:"shipping_discount_tax_currency"`
-	PromotionDiscountAmount      *decimal.Decimal `json:"promotion_discount_amount"`
-	PromotionDiscountCurrency    *string          `json:"promotion_discount_currency"`
-	PromotionDiscountTaxAmount   *decimal.Decimal `json:"promotion_discount_tax_amount"`
-	PromotionDiscountTaxCurrency *string          `json:"promotion_discount_tax_currency"`
-	CODFeeAmount                 *decimal.Decimal `json:"cod_fee_amount"`
-	CODFeeCurrency               *string          `json:"cod_fee_currency"`
-	CODFeeDiscountAmount         *decimal.Decimal `json:"cod_fee_discount_amount"`
-	CODFeeDiscountCurrency       *string          `json:"cod_fee_discount_currency"`
-	IsGift                       *bool            `json:"is_gift"`
-	ConditionID                  *string          `json:"condition_id"`
-	ConditionSubtypeID           *string          `json:"condition_subtype_id"`
-	PriceDesignation             *string          `json:"price_designation"`
-	IsTransparency               *bool            `json:"is_transparency"`
-	SerialNumberRequired         *bool            `json:"serial_number_required"`
-	IossNumber                   *string          `json:"ioss_number"`
-	StoreChainStoreID            *string          `json:"store_chain_store_id"`
-	DeemedResellerCategory       *string          `json:"deemed_reseller_category"`
+	QuantityShipped              *int             `json:"quantity_shipped,omitzero"`
+	ItemPriceAmount              *decimal.Decimal `json:"item_price_amount,omitzero"`
+	ItemPriceCurrency            *string          `json:"item_price_currency,omitzero"`
+	ShippingPriceAmount          *decimal.Decimal `json:"shipping_price_amount,omitzero"`
+	ShippingPriceCurrency        *string          `json:"shipping_price_currency,omitzero"`
+	ItemTaxAmount                *decimal.Decimal `json:"item_tax_amount,omitzero"`
+	ItemTaxCurrency              *string          `json:"item_tax_currency,omitzero"`
+	ShippingTaxAmount            *decimal.Decimal `json:"shipping_tax_amount,omitzero"`
+	ShippingTaxCurrency          *string          `json:"shipping_tax_currency,omitzero"`
+	ShippingDiscountAmount       *decimal.Decimal `json:"shipping_discount_amount,omitzero"`
+	ShippingDiscountCurrency     *string          `json:"shipping_discount_currency,omitzero"`
+	ShippingDiscountTaxAmount    *decimal.Decimal `json:"shipping_discount_tax_amount,omitzero"`
+	ShippingDiscountTaxCurrency  *string          `json:"shipping_discount_tax_currency,omitzero"`
+	PromotionDiscountAmount      *decimal.Decimal `json:"promotion_discount_amount,omitzero"`
+	PromotionDiscountCurrency    *string          `json:"promotion_discount_currency,omitzero"`
+	PromotionDiscountTaxAmount   *decimal.Decimal `json:"promotion_discount_tax_amount,omitzero"`
+	PromotionDiscountTaxCurrency *string          `json:"promotion_discount_tax_currency,omitzero"`
+	CODFeeAmount                 *decimal.Decimal `json:"cod_fee_amount,omitzero"`
+	CODFeeCurrency               *string          `json:"cod_fee_currency,omitzero"`
+	CODFeeDiscountAmount         *decimal.Decimal `json:"cod_fee_discount_amount,omitzero"`
+	CODFeeDiscountCurrency       *string          `json:"cod_fee_discount_currency,omitzero"`
+	IsGift                       *bool            `json:"is_gift,omitzero"`
+	ConditionID                  *string          `json:"condition_id,omitzero"`
+	ConditionSubtypeID           *string          `json:"condition_subtype_id,omitzero"`
+	PriceDesignation             *string          `json:"price_designation,omitzero"`
+	IsTransparency               *bool            `json:"is_transparency,omitzero"`
+	SerialNumberRequired         *bool            `json:"serial_number_required,omitzero"`
+	IossNumber                   *string          `json:"ioss_number,omitzero"`
+	StoreChainStoreID            *string          `json:"store_chain_store_id,omitzero"`
+	DeemedResellerCategory       *string          `json:"deemed_reseller_category,omitzero"`
 	Raw                          json.RawMessage  `json:"raw"`
 }
 

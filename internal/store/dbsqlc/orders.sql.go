@@ -52,17 +52,27 @@ func (q *Queries) GetOrdersPollProgress(ctx context.Context, db DBTX, arg GetOrd
 }
 
 const replaceOrderItems = `-- name: ReplaceOrderItems :one
-WITH deleted AS (
+WITH gone AS MATERIALIZED (
+    SELECT k.amazon_order_id, stored.order_item_id
+    FROM jsonb_each($1::jsonb) AS k(amazon_order_id, item_ids)
+    CROSS JOIN LATERAL (
+        SELECT i.order_item_id FROM order_items i
+        WHERE i.account_id = $2::text AND i.amazon_order_id = k.amazon_order_id
+        OFFSET 0
+    ) AS stored
+    WHERE NOT k.item_ids ? stored.order_item_id
+), deleted AS (
     DELETE FROM order_items t
-    USING jsonb_each($1::jsonb) AS k(amazon_order_id, item_ids)
-    WHERE t.account_id = $2::text
-      AND t.amazon_order_id = k.amazon_order_id
-      AND NOT k.item_ids ? t.order_item_id
+    USING gone
+    WHERE EXISTS (SELECT 1 FROM gone)
+      AND t.account_id = $2::text
+      AND t.amazon_order_id = gone.amazon_order_id
+      AND t.order_item_id = gone.order_item_id
     RETURNING 1
 ), written AS (
     INSERT INTO order_items (account_id, amazon_order_id, order_item_id, asin, seller_sku, title, quantity_ordered, quantity_shipped, item_price_amount, item_price_currency, shipping_price_amount, shipping_price_currency, item_tax_amount, item_tax_currency, shipping_tax_amount, shipping_tax_currency, shipping_discount_amount, shipping_discount_currency, shipping_discount_tax_amount, shipping_discount_tax_currency, promotion_discount_amount, promotion_discount_currency, promotion_discount_tax_amount, promotion_discount_tax_currency, cod_fee_amount, cod_fee_currency, cod_fee_discount_amount, cod_fee_discount_currency, is_gift, condition_id, condition_subtype_id, price_designation, is_transparency, serial_number_required, ioss_number, store_chain_store_id, deemed_reseller_category, raw)
     SELECT $2::text, r.amazon_order_id, r.order_item_id, r.asin, r.seller_sku, r.title, r.quantity_ordered, r.quantity_shipped, r.item_price_amount, r.item_price_currency, r.shipping_price_amount, r.shipping_price_currency, r.item_tax_amount, r.item_tax_currency, r.shipping_tax_amount, r.shipping_tax_currency, r.shipping_discount_amount, r.shipping_discount_currency, r.shipping_discount_tax_amount, r.shipping_discount_tax_currency, r.promotion_discount_amount, r.promotion_discount_currency, r.promotion_discount_tax_amount, r.promotion_discount_tax_currency, r.cod_fee_amount, r.cod_fee_currency, r.cod_fee_discount_amount, r.cod_fee_discount_currency, r.is_gift, r.condition_id, r.condition_subtype_id, r.price_designation, r.is_transparency, r.serial_number_required, r.ioss_number, r.store_chain_store_id, r.deemed_reseller_category, r.raw
-    FROM json_to_recordset($3::json) AS r(
+    FROM jsonb_to_recordset($3::jsonb) AS r(
         amazon_order_id text,
         order_item_id text,
         asin text,
@@ -162,12 +172,16 @@ type ReplaceOrderItemsRow struct {
 // are deleted, in one statement. It reports how many rows were written and
 // deleted. The batch must not repeat an (order id, item id) pair.
 //
-// rows is a json array of objects keyed by column name, typed in one pass
-// by json_to_recordset. keep maps each order id of the batch to the array
-// of its item ids: the delete walks the orders by primary key and tests
-// each stored item against its own order's short list, so its cost grows
-// with the page, not with the table or the page squared, whatever the
-// statistics say.
+// rows is a jsonb array of objects keyed by column name, a NULL column left
+// out, typed in one pass by jsonb_to_recordset. keep maps each order id of
+// the batch to the array of its item ids. gone walks the stored items of
+// each order by primary key (a LATERAL that OFFSET 0 keeps from being
+// flattened into a join) and tests each against its own order's short list.
+// The delete runs only when gone found something (EXISTS is a one-time
+// filter): in the usual page nothing vanished and the delete does not even
+// start a scan. So no part of the statement scans the account's items in
+// the usual case, whatever the statistics say (a freshly filled table has
+// none and looks tiny to the planner).
 func (q *Queries) ReplaceOrderItems(ctx context.Context, db DBTX, arg ReplaceOrderItemsParams) (*ReplaceOrderItemsRow, error) {
 	row := db.QueryRow(ctx, replaceOrderItems, arg.Keep, arg.AccountID, arg.Rows)
 	var i ReplaceOrderItemsRow
@@ -216,7 +230,7 @@ const upsertOrders = `-- name: UpsertOrders :many
 WITH written AS (
     INSERT INTO orders (account_id, amazon_order_id, seller_order_id, purchase_date, last_update_date, order_status, fulfillment_channel, sales_channel, order_channel, ship_service_level, shipment_service_level_category, marketplace_id, order_type, order_total_amount, order_total_currency, number_of_items_shipped, number_of_items_unshipped, payment_method, payment_method_details, easy_ship_shipment_status, electronic_invoice_status, buyer_invoice_preference, earliest_ship_date, latest_ship_date, earliest_delivery_date, latest_delivery_date, promise_response_due_date, is_business_order, is_prime, is_premium_order, is_global_express_enabled, is_replacement_order, replaced_order_id, is_estimated_ship_date_set, is_sold_by_ab, is_iba, is_ispu, is_access_point_order, has_regulated_items, seller_display_name, shipping_address_city, shipping_address_state_or_region, shipping_address_postal_code, shipping_address_country_code, raw)
     SELECT $1::text, r.amazon_order_id, r.seller_order_id, r.purchase_date, r.last_update_date, r.order_status, r.fulfillment_channel, r.sales_channel, r.order_channel, r.ship_service_level, r.shipment_service_level_category, r.marketplace_id, r.order_type, r.order_total_amount, r.order_total_currency, r.number_of_items_shipped, r.number_of_items_unshipped, r.payment_method, r.payment_method_details, r.easy_ship_shipment_status, r.electronic_invoice_status, r.buyer_invoice_preference, r.earliest_ship_date, r.latest_ship_date, r.earliest_delivery_date, r.latest_delivery_date, r.promise_response_due_date, r.is_business_order, r.is_prime, r.is_premium_order, r.is_global_express_enabled, r.is_replacement_order, r.replaced_order_id, r.is_estimated_ship_date_set, r.is_sold_by_ab, r.is_iba, r.is_ispu, r.is_access_point_order, r.has_regulated_items, r.seller_display_name, r.shipping_address_city, r.shipping_address_state_or_region, r.shipping_address_postal_code, r.shipping_address_country_code, r.raw
-    FROM json_to_recordset($2::json) AS r(
+    FROM jsonb_to_recordset($2::jsonb) AS r(
         amazon_order_id text,
         seller_order_id text,
         purchase_date timestamptz,
@@ -315,6 +329,7 @@ WITH written AS (
     CROSS JOIN LATERAL (
         SELECT o.last_update_date FROM orders o
         WHERE o.account_id = $1::text AND o.amazon_order_id = w.amazon_order_id
+        OFFSET 0
     ) AS o
 )
 SELECT written.amazon_order_id, written.last_update_date,
@@ -340,13 +355,14 @@ type UpsertOrdersRow struct {
 // queue item fetches for new orders and orders whose LastUpdateDate moved.
 // The batch must not repeat an order id.
 //
-// The page travels as one json array of objects keyed by column name;
-// json_to_recordset turns it into typed rows in one pass (no per-field
-// extraction). previous reads the stored last_update_date of written rows
-// only, one primary-key lookup each (LATERAL), so it cannot turn into a scan
-// of the account's orders whatever the table's statistics say; every part of
-// the statement sees the snapshot from before the insert, so it is the value
-// before this write.
+// The page travels as one jsonb array of objects keyed by column name, a
+// NULL column left out; jsonb_to_recordset types it in one pass. previous
+// reads the stored last_update_date of written rows only, one primary-key
+// lookup each (a LATERAL that OFFSET 0 keeps from being flattened into a
+// join), so it never scans the account's orders, whatever the statistics
+// say (a freshly filled table has none). Every part of the statement sees
+// the snapshot from before the insert, so that is the value before this
+// write.
 func (q *Queries) UpsertOrders(ctx context.Context, db DBTX, arg UpsertOrdersParams) ([]*UpsertOrdersRow, error) {
 	rows, err := db.Query(ctx, upsertOrders, arg.AccountID, arg.Rows)
 	if err != nil {
