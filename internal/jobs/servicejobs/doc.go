@@ -42,6 +42,12 @@
 // that finds its job closed in Postgres returns without calling Amazon, so
 // a closed job is never fetched again.
 //
+// Jobs carry no last-updated time, so a write cannot tell an older copy
+// from a newer one: a refresh that commits after a poll page holding a
+// newer copy (or the reverse) stores the older one until the next poll or
+// refresh of the job corrects it. Open jobs always have a refresh coming,
+// and a closed copy stored over an open one is in the next poll's window.
+//
 // A RefreshArgs without Scheduled is an on-demand refresh (`worker refresh
 // service-job ID`): it always fetches, whatever the stored status.
 //
