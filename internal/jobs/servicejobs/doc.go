@@ -45,8 +45,9 @@
 // Jobs carry no last-updated time, so a write cannot tell an older copy
 // from a newer one: a refresh that commits after a poll page holding a
 // newer copy (or the reverse) stores the older one until the next poll or
-// refresh of the job corrects it. Open jobs always have a refresh coming,
-// and a closed copy stored over an open one is in the next poll's window.
+// refresh of the job corrects it. The older copy is an open one (a closed
+// job does not reopen), so the next poll schedules a refresh of the job,
+// which stores Amazon's current copy.
 //
 // A RefreshArgs without Scheduled is an on-demand refresh (`worker refresh
 // service-job ID`): it always fetches, whatever the stored status.
