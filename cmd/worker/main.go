@@ -2,6 +2,9 @@
 // account, the operator commands, and the SP-API simulator.
 //
 //	worker run [--once] [--simulate] [--migrate]
+//	worker backfill STREAM --from DATE --to DATE [--account A] [--wait]
+//	worker refresh order|fulfillment-order|package|service-job ID [--account A]
+//	worker status [--json]
 //	worker sim [--addr 127.0.0.1:8787]
 //
 // Configuration comes from the environment (see the README).
@@ -18,7 +21,17 @@ import (
 const usage = `usage: worker COMMAND [FLAGS]
 
 commands:
-  run [--migrate]        run pollers and follow-ups until SIGINT/SIGTERM
+  run [--once] [--simulate] [--migrate]
+                         run pollers and follow-ups until SIGINT/SIGTERM
+                         (--once: one round, then exit)
+  backfill STREAM --from DATE --to DATE [--account A] [--wait]
+                         sync history of orders, fulfillment-orders or
+                         service-jobs in windows at the lowest priority
+  backfill list | backfill cancel ID
+  refresh KIND ID [--account A]
+                         refetch one order, fulfillment-order, package or
+                         service-job now
+  status [--json]        cursors, lag, errors, budgets, queues, backfills
   sim [--addr ADDR]      serve the SP-API simulator on ADDR
 
 Configuration is read from the environment: DATABASE_URL, SPAPI_REGION,
@@ -43,6 +56,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	switch args[0] {
 	case "run":
 		return runWorker(ctx, args[1:], getenv, stdout, stderr)
+	case "backfill":
+		return runBackfill(ctx, args[1:], getenv, stdout, stderr)
+	case "refresh":
+		return runRefresh(ctx, args[1:], getenv, stdout, stderr)
+	case "status":
+		return runStatus(ctx, args[1:], getenv, stdout, stderr)
 	case "sim":
 		return runSim(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":

@@ -113,11 +113,15 @@ func (d *Deps) JobError(err error) error {
 	return err
 }
 
-// throttleSnooze waits one token's refill time at the rate Amazon reported,
-// or a conservative default when it didn't.
+// throttleSnooze is how long a throttled job sleeps before it asks the
+// budget again: one token's refill at the rate Amazon reported, or a
+// second when it reported none. The budget has drained the bucket on the
+// 429 (Observe), so the retry's Acquire waits, or snoozes again, for the
+// real refill time: never a tight loop, and no fixed guess that is far too
+// long for fast operations.
 func throttleSnooze(rate float64) time.Duration {
 	if rate <= 0 {
-		return 30 * time.Second
+		return time.Second
 	}
 	d := time.Duration(float64(time.Second) / rate)
 	return min(max(d, time.Second), 5*time.Minute)

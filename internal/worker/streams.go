@@ -6,6 +6,7 @@ import (
 	"github.com/spsync/spsync/internal/config"
 	"github.com/spsync/spsync/internal/jobs"
 	"github.com/spsync/spsync/internal/jobs/orders"
+	"github.com/spsync/spsync/internal/jobs/servicejobs"
 )
 
 // stream is one synced SP-API stream as the worker wires it.
@@ -24,5 +25,13 @@ var streams = []stream{
 		register: func(w *river.Workers, d *jobs.Deps, _ *config.Config) { orders.Register(w, d, orders.Options{}) },
 		periodic: orders.PeriodicJobs,
 		poll:     func(id string) river.JobArgs { return orders.PollArgs{AccountID: id} },
+	},
+	{
+		name: "service-jobs",
+		register: func(w *river.Workers, d *jobs.Deps, cfg *config.Config) {
+			servicejobs.Register(w, d, servicejobs.Options{StorePII: cfg.ServiceJobsStorePII})
+		},
+		periodic: servicejobs.PeriodicJobs,
+		poll:     func(id string) river.JobArgs { return servicejobs.PollArgs{AccountID: id} },
 	},
 }

@@ -1,0 +1,165 @@
+// Package status gathers what an operator asks first: is each stream
+// current, what failed last, how much rate budget is left, and how much
+// work is queued. Everything is read from the shared database, so the
+// report is true for all worker processes, not one.
+package status
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/spsync/spsync/internal/store/dbsqlc"
+)
+
+// Report is one status snapshot. JSON names are stable: scripts read them.
+type Report struct {
+	GeneratedAt time.Time `json:"generated_at"`
+	Streams     []Stream  `json:"streams"`
+	Budgets     []Budget  `json:"budgets"`
+	Queues      []Queue   `json:"queues"`
+}
+
+// Stream is one poller's cursor and last outcome.
+type Stream struct {
+	AccountID     string     `json:"account_id"`
+	Stream        string     `json:"stream"`
+	Scope         string     `json:"scope"`
+	CursorAt      *time.Time `json:"cursor_at"`
+	LagSeconds    *float64   `json:"lag_seconds"`
+	LastSuccessAt *time.Time `json:"last_success_at"`
+	LastError     *string    `json:"last_error"`
+	LastErrorAt   *time.Time `json:"last_error_at"`
+	RowsWritten   int64      `json:"rows_written"`
+}
+
+// Budget is one rate budget bucket.
+type Budget struct {
+	AccountID       string     `json:"account_id"`
+	Region          string     `json:"region"`
+	Operation       string     `json:"operation"`
+	Tokens          float64    `json:"tokens"`
+	Burst           float64    `json:"burst"`
+	Rate            float64    `json:"rate"`
+	LearnedRate     *float64   `json:"learned_rate"`
+	Granted         int64      `json:"granted_total"`
+	Throttled       int64      `json:"throttled_total"`
+	LastThrottledAt *time.Time `json:"last_throttled_at"`
+}
+
+// Queue counts River jobs of one queue by state.
+type Queue struct {
+	Queue     string `json:"queue"`
+	Available int64  `json:"available"`
+	Running   int64  `json:"running"`
+	Scheduled int64  `json:"scheduled"`
+	Retryable int64  `json:"retryable"`
+	// Discarded24h counts jobs that failed for good in the last day.
+	Discarded24h int64 `json:"discarded_24h"`
+}
+
+// Collect reads a report from db.
+func Collect(ctx context.Context, db dbsqlc.DBTX) (*Report, error) {
+	q := dbsqlc.New()
+	r := &Report{Streams: []Stream{}, Budgets: []Budget{}, Queues: []Queue{}}
+	if err := db.QueryRow(ctx, `SELECT now()`).Scan(&r.GeneratedAt); err != nil {
+		return nil, fmt.Errorf("status: %w", err)
+	}
+	cursors, err := q.ListCursors(ctx, db)
+	if err != nil {
+		return nil, fmt.Errorf("status: list cursors: %w", err)
+	}
+	for _, c := range cursors {
+		s := Stream{AccountID: c.AccountID, Stream: c.Stream, Scope: c.Scope, CursorAt: c.CursorAt,
+			LastSuccessAt: c.LastSuccessAt, LastError: c.LastError, LastErrorAt: c.LastErrorAt, RowsWritten: c.RowsWritten}
+		if c.CursorAt != nil {
+			lag := r.GeneratedAt.Sub(*c.CursorAt).Seconds()
+			s.LagSeconds = &lag
+		}
+		r.Streams = append(r.Streams, s)
+	}
+	budgets, err := q.ListRateBudgets(ctx, db)
+	if err != nil {
+		return nil, fmt.Errorf("status: list rate budgets: %w", err)
+	}
+	for _, b := range budgets {
+		r.Budgets = append(r.Budgets, Budget{AccountID: b.AccountID, Region: b.Region, Operation: b.Operation,
+			Tokens: b.Level, Burst: b.Burst, Rate: b.Rate, LearnedRate: b.LearnedRate,
+			Granted: b.GrantedTotal, Throttled: b.ThrottledTotal, LastThrottledAt: b.LastThrottledAt})
+	}
+	rows, err := db.Query(ctx, `
+		SELECT queue,
+		       count(*) FILTER (WHERE state = 'available'),
+		       count(*) FILTER (WHERE state = 'running'),
+		       count(*) FILTER (WHERE state = 'scheduled'),
+		       count(*) FILTER (WHERE state = 'retryable'),
+		       count(*) FILTER (WHERE state = 'discarded' AND finalized_at > now() - interval '1 day')
+		FROM river_job
+		WHERE state IN ('available', 'running', 'scheduled', 'retryable')
+		   OR (state = 'discarded' AND finalized_at > now() - interval '1 day')
+		GROUP BY queue ORDER BY queue`)
+	if err != nil {
+		return nil, fmt.Errorf("status: count jobs: %w", err)
+	}
+	r.Queues, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (Queue, error) {
+		var qu Queue
+		err := row.Scan(&qu.Queue, &qu.Available, &qu.Running, &qu.Scheduled, &qu.Retryable, &qu.Discarded24h)
+		return qu, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("status: count jobs: %w", err)
+	}
+	return r, nil
+}
+
+// WriteText renders the report as aligned tables for a terminal.
+func (r *Report) WriteText(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "spsync status at %s\n\n", r.GeneratedAt.UTC().Format(time.RFC3339))
+	fmt.Fprintln(tw, "ACCOUNT\tSTREAM\tCURSOR\tLAG\tLAST SUCCESS\tLAST ERROR")
+	if len(r.Streams) == 0 {
+		fmt.Fprintln(tw, "(no poll has run yet)\t\t\t\t\t")
+	}
+	for _, s := range r.Streams {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", s.AccountID, s.Stream, ts(s.CursorAt), lag(s.LagSeconds), ts(s.LastSuccessAt), lastError(s))
+	}
+	fmt.Fprintln(tw, "\nACCOUNT\tREGION\tOPERATION\tTOKENS\tRATE/S\tTHROTTLED\tLAST 429")
+	for _, b := range r.Budgets {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%.1f/%g\t%g\t%d\t%s\n", b.AccountID, b.Region, b.Operation, b.Tokens, b.Burst, b.Rate, b.Throttled, ts(b.LastThrottledAt))
+	}
+	fmt.Fprintln(tw, "\nQUEUE\tAVAILABLE\tRUNNING\tSCHEDULED\tRETRYABLE\tFAILED (24H)")
+	for _, q := range r.Queues {
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\n", q.Queue, q.Available, q.Running, q.Scheduled, q.Retryable, q.Discarded24h)
+	}
+	return tw.Flush()
+}
+
+func ts(t *time.Time) string {
+	if t == nil {
+		return "-"
+	}
+	return t.UTC().Format("2006-01-02 15:04:05")
+}
+
+func lag(s *float64) string {
+	if s == nil {
+		return "-"
+	}
+	return (time.Duration(*s) * time.Second).Round(time.Second).String()
+}
+
+func lastError(s Stream) string {
+	if s.LastError == nil || (s.LastSuccessAt != nil && s.LastErrorAt != nil && s.LastSuccessAt.After(*s.LastErrorAt)) {
+		return "-"
+	}
+	msg := strings.ReplaceAll(*s.LastError, "\n", " ")
+	if len(msg) > 80 {
+		msg = msg[:77] + "..."
+	}
+	return ts(s.LastErrorAt) + " " + msg
+}
