@@ -158,8 +158,9 @@ func (s *scriptBudget) Acquire(ctx context.Context, key jobs.BudgetKey, class jo
 	return s.Budget.Acquire(ctx, key, class)
 }
 
-// runScript runs the fulfillment workers on a budget following step until
-// step kills the poll, then stops them.
+// killAt runs the fulfillment workers (inserting a poll when insert is set)
+// until the poll asks for its page-th listAllFulfillmentOrders token of this
+// run, then stops them, as a worker killed before that page.
 func (tb *testBundle) killAt(t *testing.T, page int, insert bool) {
 	t.Helper()
 	ctx := context.Background()

@@ -80,23 +80,6 @@ func decEq(t *testing.T, want string, got *string, what string) {
 	require.True(t, decimal.RequireFromString(want).Equal(decimal.RequireFromString(*got)), "%s: %s, want %s", what, *got, want)
 }
 
-// query collects rows of sql keyed by the first column (text).
-func (tb *testBundle) rows(t *testing.T, sql string, scan func(pgx.Rows) (string, error)) map[string]bool {
-	t.Helper()
-	rows, err := tb.Pool.Query(context.Background(), sql, acct)
-	require.NoError(t, err)
-	defer rows.Close()
-	out := map[string]bool{}
-	for rows.Next() {
-		k, err := scan(rows)
-		require.NoError(t, err)
-		require.False(t, out[k], "duplicate row %s", k)
-		out[k] = true
-	}
-	require.NoError(t, rows.Err())
-	return out
-}
-
 // requireInSync compares every fulfillment table with the simulator's
 // ground truth at the data clock, field by field: raw jsonb against the
 // JSON of the truth value, key typed columns, and no row more or less. It
