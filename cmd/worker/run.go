@@ -40,12 +40,23 @@ func runWorker(ctx context.Context, args []string, getenv func(string) string, s
 		Progress: stderr,
 		Migrate:  *migrate,
 		Once:     *once,
-		Ready: func(addr string) {
+		Ready: func(info worker.ReadyInfo) {
 			if *once {
-				fmt.Fprintf(stdout, "spsync worker: one round of every poller (health http://%s/healthz)\n", addr)
+				fmt.Fprintf(stdout, "spsync worker: one round of every poller (health http://%s/healthz)\n", info.HTTPAddr)
 				return
 			}
-			fmt.Fprintf(stdout, "spsync worker running: health http://%s/healthz (Ctrl-C to stop)\n", addr)
+			source := "Amazon SP-API"
+			if info.Simulated {
+				source = "the built-in SP-API simulator (no credentials set)"
+			}
+			fmt.Fprintf(stdout, `spsync worker running, syncing from %s
+  health:  http://%[2]s/healthz
+  jobs:    http://%[2]s/riverui/
+  metrics: http://%[2]s/metrics
+  status:  go run ./cmd/worker status
+  data:    psql '%[3]s' -c 'SELECT order_status, count(*) FROM orders GROUP BY 1'
+Ctrl-C stops it (running jobs finish first).
+`, source, info.HTTPAddr, info.DatabaseURL)
 		},
 	})
 	if err != nil {

@@ -42,7 +42,7 @@ type Options struct {
 	// and River retries them). Defaults to 30 seconds.
 	ShutdownTimeout time.Duration
 	// Ready, when set, is called once the worker serves HTTP and runs jobs.
-	Ready func(httpAddr string)
+	Ready func(ReadyInfo)
 	// Once runs one poll of every stream for every account instead of the
 	// schedules, waits until the follow-ups that are due have run, and
 	// returns: nil, or an error naming the jobs that failed for good.
@@ -51,6 +51,16 @@ type Options struct {
 	// due under Once (budget snoozes do; a tracking refresh hours away
 	// does not). Defaults to 10 minutes.
 	OnceIdleHorizon time.Duration
+}
+
+// ReadyInfo tells the caller of Run where the running worker can be seen.
+type ReadyInfo struct {
+	// HTTPAddr serves /healthz, /metrics and /riverui/.
+	HTTPAddr string
+	// DatabaseURL is the database in use, password removed.
+	DatabaseURL string
+	// Simulated is true when the worker syncs from the built-in simulator.
+	Simulated bool
 }
 
 // Run runs the worker until ctx is cancelled, then shuts down gracefully
@@ -132,7 +142,7 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	logger.Info("worker started", "http", "http://"+ln.Addr().String(), "database", db.URL, "simulate", cfg.Simulate)
 	if opts.Ready != nil {
-		opts.Ready(ln.Addr().String())
+		opts.Ready(ReadyInfo{HTTPAddr: ln.Addr().String(), DatabaseURL: db.URL, Simulated: cfg.Simulate})
 	}
 
 	var onceErr error
