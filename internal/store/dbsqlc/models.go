@@ -10,6 +10,58 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
+// One `worker backfill` run: history of one stream of one account between from_time and to_time, in windows of window_seconds by creation date, each window a job in the River backfill queue. Progress (windows_done of windows_total, rows_written) moves in the transactions that write the rows.
+type Backfill struct {
+	// Backfill id, as `worker backfill list` and `worker backfill cancel ID` show it.
+	ID int64
+	// The spsync account (selling partner + application) whose history is fetched.
+	AccountID string
+	// orders (getOrders by CreatedAfter/CreatedBefore), service-jobs (getServiceJobs by createdAfter/createdBefore) or fulfillment-orders (listAllFulfillmentOrders from queryStartDate: one window, see from_time).
+	Stream string
+	// Start of the history (inclusive), by creation date. For fulfillment-orders, the queryStartDate: every order whose status changed since then, up to the time of the request (the API has no end date).
+	FromTime time.Time
+	// End of the history (exclusive), by creation date. Not sent to Amazon for fulfillment-orders, which cannot bound the end.
+	ToTime time.Time
+	// Length of one window in seconds (the last window may be shorter).
+	WindowSeconds int64
+	// Number of windows (= backfill_windows rows = River jobs).
+	WindowsTotal int32
+	// Windows whose last page is committed.
+	WindowsDone int32
+	// Rows inserted or changed by the backfill's pages (parents only: orders, service jobs, fulfillment order headers; follow-ups such as order items are not counted).
+	RowsWritten int64
+	// Failed window attempts (budget waits and throttles are normal operation and not counted).
+	Errors int32
+	// The latest failed attempt's error.
+	LastError *string
+	// running, done (every window committed), cancelled (`worker backfill cancel`) or failed (a window failed for good).
+	State string
+	// When the backfill was started.
+	CreatedAt time.Time
+	// Last progress or state change.
+	UpdatedAt time.Time
+	// When the backfill became done, cancelled or failed.
+	FinishedAt *time.Time
+}
+
+// The windows of a backfill and where each stands: the next page token of a half-done window, or done_at once its last page is committed.
+type BackfillWindow struct {
+	// The backfill (backfills.id).
+	BackfillID int64
+	// Start of the window (inclusive), by creation date.
+	WindowStart time.Time
+	// End of the window (exclusive), by creation date.
+	WindowEnd time.Time
+	// Paging token of the next page while the window is half done; empty before the first page and once done.
+	NextToken string
+	// Pages committed.
+	Pages int32
+	// Rows inserted or changed by the window's pages.
+	RowsWritten int64
+	// When the window's last page was committed; the window is never fetched again.
+	DoneAt *time.Time
+}
+
 // Multi-Channel Fulfillment orders (SP-API Fulfillment Outbound 2020-07-01 listAllFulfillmentOrders / getFulfillmentOrder), one row per account and sellerFulfillmentOrderId. Typed columns are snake_case of Amazon's fields; raw is the order header. sync_version moves only when the content changes: read changes with WHERE sync_version > $last ORDER BY sync_version.
 type FulfillmentOrder struct {
 	// The spsync account (selling partner + application) the order belongs to.
@@ -542,7 +594,7 @@ type RateBudget struct {
 	LearnedAt *time.Time
 	// Rate in force: learned_rate when Amazon sent one (unless pinned), else plan_rate.
 	Rate float64
-	// Bucket size in force.
+	// Bucket size in force: one token below plan_burst (when that is at least 2), a margin for the time between a grant here and Amazon counting the call.
 	Burst float64
 	// Tokens in the bucket at updated_at.
 	Tokens float64

@@ -1,0 +1,80 @@
+-- name: CreateBackfill :one
+INSERT INTO backfills (account_id, stream, from_time, to_time, window_seconds, windows_total)
+VALUES (@account_id, @stream, @from_time, @to_time, @window_seconds, @windows_total)
+RETURNING *;
+
+-- name: CreateBackfillWindows :exec
+INSERT INTO backfill_windows (backfill_id, window_start, window_end)
+SELECT @backfill_id::bigint, unnest(@window_starts::timestamptz[]), unnest(@window_ends::timestamptz[]);
+
+-- name: GetBackfill :one
+SELECT * FROM backfills WHERE id = @id;
+
+-- name: ListBackfills :many
+-- ListBackfills returns the latest backfills, newest first.
+SELECT * FROM backfills ORDER BY id DESC LIMIT @max_rows;
+
+-- name: ListRunningBackfills :many
+SELECT * FROM backfills WHERE state = 'running' ORDER BY id;
+
+-- name: BackfillPagesDone :one
+-- BackfillPagesDone sums the pages of the backfill's finished windows, for
+-- an estimate of the pages the remaining ones need.
+SELECT count(*)::bigint AS windows, coalesce(sum(pages), 0)::bigint AS pages
+FROM backfill_windows WHERE backfill_id = @backfill_id AND done_at IS NOT NULL;
+
+-- name: GetBackfillWindow :one
+SELECT * FROM backfill_windows WHERE backfill_id = @backfill_id AND window_start = @window_start;
+
+-- name: SaveBackfillWindowPage :one
+-- SaveBackfillWindowPage records one committed page of a window that
+-- continues. It matches only while the window stands where the caller read
+-- it (pages), so two runs of one window cannot both commit a page.
+UPDATE backfill_windows
+SET next_token = @next_token, pages = pages + 1, rows_written = rows_written + @rows
+WHERE backfill_id = @backfill_id AND window_start = @window_start AND pages = @pages AND done_at IS NULL
+RETURNING pages;
+
+-- name: FinishBackfillWindow :one
+-- FinishBackfillWindow records a window's last page: the window is done
+-- and is never fetched again.
+UPDATE backfill_windows
+SET next_token = '', pages = pages + 1, rows_written = rows_written + @rows, done_at = now()
+WHERE backfill_id = @backfill_id AND window_start = @window_start AND pages = @pages AND done_at IS NULL
+RETURNING pages;
+
+-- name: RestartBackfillWindow :exec
+-- RestartBackfillWindow forgets an expired page token: the window is read
+-- again from its first page (pages already stored come back unchanged).
+UPDATE backfill_windows SET next_token = ''
+WHERE backfill_id = @backfill_id AND window_start = @window_start AND done_at IS NULL;
+
+-- name: AddBackfillProgress :one
+-- AddBackfillProgress adds a page's rows and, for a window's last page, the
+-- window to a running backfill; the last window makes it done. No row
+-- comes back when the backfill is no longer running (cancelled): the
+-- caller rolls back.
+UPDATE backfills
+SET rows_written = rows_written + @rows,
+    windows_done = windows_done + @windows,
+    state        = CASE WHEN windows_done + @windows >= windows_total THEN 'done' ELSE state END,
+    finished_at  = CASE WHEN windows_done + @windows >= windows_total THEN now() END,
+    updated_at   = now()
+WHERE id = @id AND state = 'running'
+RETURNING state, windows_done, windows_total;
+
+-- name: RecordBackfillError :exec
+-- RecordBackfillError counts a failed window attempt; fail marks the
+-- backfill failed (a window failed for good).
+UPDATE backfills
+SET errors      = errors + 1,
+    last_error  = @last_error,
+    state       = CASE WHEN @fail::boolean AND state = 'running' THEN 'failed' ELSE state END,
+    finished_at = CASE WHEN @fail::boolean AND state = 'running' THEN now() ELSE finished_at END,
+    updated_at  = now()
+WHERE id = @id;
+
+-- name: CancelBackfill :one
+UPDATE backfills SET state = 'cancelled', finished_at = now(), updated_at = now()
+WHERE id = @id AND state = 'running'
+RETURNING *;
