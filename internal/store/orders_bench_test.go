@@ -70,8 +70,10 @@ func BenchmarkOrdersUpsert(b *testing.B) {
 	var batchTime, naiveTime time.Duration
 	runs := 0
 	for b.Loop() {
-		batchTime += run(b, pool, batch)
-		naiveTime += run(b, pool, naive)
+		bt, nt := run(b, pool, batch), run(b, pool, naive)
+		b.Logf("run %d: batch %.0f orders/s, naive %.0f orders/s", runs+1, float64(2*nOrders)/bt.Seconds(), float64(2*nOrders)/nt.Seconds())
+		batchTime += bt
+		naiveTime += nt
 		runs++
 	}
 	written := float64(2 * nOrders * runs)
