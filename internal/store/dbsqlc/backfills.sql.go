@@ -44,6 +44,35 @@ func (q *Queries) AddBackfillProgress(ctx context.Context, db DBTX, arg AddBackf
 	return &i, err
 }
 
+const backfillListBudget = `-- name: BackfillListBudget :one
+SELECT rate::float8 AS rate,
+       least(burst, tokens + rate * greatest(0, extract(epoch FROM (clock_timestamp() - updated_at)))::float8)::float8 AS level
+FROM rate_budgets
+WHERE account_id = $1 AND operation = $2
+ORDER BY rate DESC
+LIMIT 1
+`
+
+type BackfillListBudgetParams struct {
+	AccountID string
+	Operation string
+}
+
+type BackfillListBudgetRow struct {
+	Rate  float64
+	Level float64
+}
+
+// BackfillListBudget is the budget of a backfill's list operation now: its
+// rate and the tokens in the bucket (the largest bucket when the account
+// has several regions).
+func (q *Queries) BackfillListBudget(ctx context.Context, db DBTX, arg BackfillListBudgetParams) (*BackfillListBudgetRow, error) {
+	row := db.QueryRow(ctx, backfillListBudget, arg.AccountID, arg.Operation)
+	var i BackfillListBudgetRow
+	err := row.Scan(&i.Rate, &i.Level)
+	return &i, err
+}
+
 const backfillPagesDone = `-- name: BackfillPagesDone :one
 SELECT count(*)::bigint AS windows, coalesce(sum(pages), 0)::bigint AS pages
 FROM backfill_windows WHERE backfill_id = $1 AND done_at IS NOT NULL
@@ -61,6 +90,20 @@ func (q *Queries) BackfillPagesDone(ctx context.Context, db DBTX, backfillID int
 	var i BackfillPagesDoneRow
 	err := row.Scan(&i.Windows, &i.Pages)
 	return &i, err
+}
+
+const backfillPagesPending = `-- name: BackfillPagesPending :one
+SELECT coalesce(sum(pages), 0)::bigint AS pages
+FROM backfill_windows WHERE backfill_id = $1 AND done_at IS NULL
+`
+
+// BackfillPagesPending sums the pages already committed by windows that
+// are not done yet.
+func (q *Queries) BackfillPagesPending(ctx context.Context, db DBTX, backfillID int64) (int64, error) {
+	row := db.QueryRow(ctx, backfillPagesPending, backfillID)
+	var pages int64
+	err := row.Scan(&pages)
+	return pages, err
 }
 
 const cancelBackfill = `-- name: CancelBackfill :one

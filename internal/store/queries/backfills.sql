@@ -78,3 +78,20 @@ WHERE id = @id;
 UPDATE backfills SET state = 'cancelled', finished_at = now(), updated_at = now()
 WHERE id = @id AND state = 'running'
 RETURNING *;
+
+-- name: BackfillListBudget :one
+-- BackfillListBudget is the budget of a backfill's list operation now: its
+-- rate and the tokens in the bucket (the largest bucket when the account
+-- has several regions).
+SELECT rate::float8 AS rate,
+       least(burst, tokens + rate * greatest(0, extract(epoch FROM (clock_timestamp() - updated_at)))::float8)::float8 AS level
+FROM rate_budgets
+WHERE account_id = @account_id AND operation = @operation
+ORDER BY rate DESC
+LIMIT 1;
+
+-- name: BackfillPagesPending :one
+-- BackfillPagesPending sums the pages already committed by windows that
+-- are not done yet.
+SELECT coalesce(sum(pages), 0)::bigint AS pages
+FROM backfill_windows WHERE backfill_id = @backfill_id AND done_at IS NULL;

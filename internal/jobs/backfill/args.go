@@ -1,0 +1,36 @@
+package backfill
+
+import (
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/spsync/spsync/internal/jobs"
+)
+
+// Stream names as the command line and the backfills table spell them.
+const (
+	StreamOrders            = "orders"
+	StreamFulfillmentOrders = "fulfillment-orders"
+	StreamServiceJobs       = "service-jobs"
+)
+
+// Streams lists every stream that can be backfilled.
+var Streams = []string{StreamOrders, StreamFulfillmentOrders, StreamServiceJobs}
+
+// WindowArgs fetches one window of one backfill.
+type WindowArgs struct {
+	BackfillID  int64     `json:"backfill_id"`
+	AccountID   string    `json:"account_id"`
+	Stream      string    `json:"stream"`
+	WindowStart time.Time `json:"window_start"`
+	WindowEnd   time.Time `json:"window_end"`
+}
+
+// Kind is the River job kind.
+func (WindowArgs) Kind() string { return "backfill_window" }
+
+// InsertOpts puts windows in the backfill queue at the lowest priority.
+func (WindowArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: jobs.QueueBackfill, Priority: jobs.PriorityBackfill}
+}

@@ -1,0 +1,331 @@
+package backfill_test
+
+import (
+	"context"
+	"encoding/json"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+	"github.com/stretchr/testify/require"
+
+	"github.com/spsync/spsync/internal/jobs"
+	"github.com/spsync/spsync/internal/jobs/backfill"
+	"github.com/spsync/spsync/internal/jobs/fulfillment"
+	"github.com/spsync/spsync/internal/jobs/jobstest"
+	"github.com/spsync/spsync/internal/jobs/orders"
+	"github.com/spsync/spsync/internal/spapi"
+	"github.com/spsync/spsync/internal/spapi/sim"
+	"github.com/spsync/spsync/internal/store/dbsqlc"
+)
+
+var acctID = sim.DemoAccount.ID
+
+type testBundle struct {
+	*jobstest.Bundle
+	start time.Time
+}
+
+// setup builds a simulator whose data clock stands still at Start, with
+// two weeks of history and its usage plans scaled up 600 times (getOrders
+// 10/s, getOrderItems 300/s).
+func setup(t *testing.T, opts sim.Options) *testBundle {
+	t.Helper()
+	start := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
+	opts.Start, opts.DataClock, opts.RateScale = start, sim.NewManualClock(start), 600
+	return &testBundle{Bundle: jobstest.New(t, jobstest.Options{Sim: opts}), start: start}
+}
+
+func workers(deps *jobs.Deps) *river.Workers {
+	w := river.NewWorkers()
+	orders.Register(w, deps, orders.Options{})
+	fulfillment.Register(w, deps, fulfillment.Options{})
+	backfill.Register(w, deps, backfill.WorkerOptions{})
+	return w
+}
+
+// startBackfill records a backfill with its jobs, in one transaction.
+func (tb *testBundle) startBackfill(t *testing.T, client *river.Client[pgx.Tx], stream string, from, to time.Time, window time.Duration) int64 {
+	t.Helper()
+	ctx := context.Background()
+	var id int64
+	require.NoError(t, pgx.BeginFunc(ctx, tb.Pool, func(tx pgx.Tx) error {
+		var err error
+		id, err = backfill.Start(ctx, tx, client, acctID, stream, from, to, backfill.Options{Window: window, Now: tb.Sim.Now})
+		return err
+	}))
+	return id
+}
+
+func (tb *testBundle) backfillRow(t *testing.T, id int64) *dbsqlc.Backfill {
+	t.Helper()
+	b, err := dbsqlc.New().GetBackfill(context.Background(), tb.Pool, id)
+	require.NoError(t, err)
+	return b
+}
+
+func asMap(t *testing.T, v any) map[string]any {
+	t.Helper()
+	b, err := json.Marshal(v)
+	require.NoError(t, err)
+	var m map[string]any
+	require.NoError(t, json.Unmarshal(b, &m))
+	return m
+}
+
+// requireOrdersExactly compares the stored orders and items with the
+// simulator's orders created in [from, to): the same set, the same
+// payloads.
+func (tb *testBundle) requireOrdersExactly(t *testing.T, from, to time.Time) int {
+	t.Helper()
+	ctx := context.Background()
+	truth, err := tb.Sim.TruthOrders(acctID)
+	require.NoError(t, err)
+	want := map[string]sim.Order{}
+	for _, o := range truth {
+		if !o.PurchaseDate.Before(from) && o.PurchaseDate.Before(to) {
+			want[o.AmazonOrderID] = o
+		}
+	}
+	got := map[string]map[string]any{}
+	rows, err := tb.Pool.Query(ctx, `SELECT amazon_order_id, raw FROM orders WHERE account_id = $1`, acctID)
+	require.NoError(t, err)
+	for rows.Next() {
+		var id string
+		var raw []byte
+		require.NoError(t, rows.Scan(&id, &raw))
+		var m map[string]any
+		require.NoError(t, json.Unmarshal(raw, &m))
+		got[id] = m
+	}
+	require.NoError(t, rows.Err())
+	require.Len(t, got, len(want), "orders stored vs orders created in the span")
+	items := map[string]map[string]map[string]any{}
+	rows, err = tb.Pool.Query(ctx, `SELECT amazon_order_id, order_item_id, raw FROM order_items WHERE account_id = $1`, acctID)
+	require.NoError(t, err)
+	for rows.Next() {
+		var orderID, itemID string
+		var raw []byte
+		require.NoError(t, rows.Scan(&orderID, &itemID, &raw))
+		var m map[string]any
+		require.NoError(t, json.Unmarshal(raw, &m))
+		if items[orderID] == nil {
+			items[orderID] = map[string]map[string]any{}
+		}
+		items[orderID][itemID] = m
+	}
+	require.NoError(t, rows.Err())
+	for id, o := range want {
+		require.Equal(t, asMap(t, o), got[id], "order %s", id)
+		wantItems, err := tb.Sim.TruthOrderItems(acctID, id)
+		require.NoError(t, err)
+		require.Len(t, items[id], len(wantItems), "items of order %s", id)
+		for _, it := range wantItems {
+			require.Equal(t, asMap(t, it), items[id][it.OrderItemID], "item %s of order %s", it.OrderItemID, id)
+		}
+	}
+	require.Len(t, items, len(want), "no items of orders outside the span")
+	return len(want)
+}
+
+// pagesNeeded is how many getOrders pages the windows of [from, to) need:
+// each window lists the orders created in [start, end] (Amazon's before is
+// inclusive), 100 a page, and an empty window still costs one call.
+func (tb *testBundle) pagesNeeded(t *testing.T, from, to time.Time, window time.Duration) int {
+	t.Helper()
+	truth, err := tb.Sim.TruthOrders(acctID)
+	require.NoError(t, err)
+	pages := 0
+	for _, w := range backfill.Split(backfill.StreamOrders, from, to, window) {
+		n := 0
+		for _, o := range truth {
+			if !o.PurchaseDate.Before(w.Start) && !o.PurchaseDate.After(w.End) {
+				n++
+			}
+		}
+		pages += max(1, (n+99)/100)
+	}
+	return pages
+}
+
+// killingBudget passes every call to the real budget until the killAt-th
+// getOrders token; that one and every later one it never grants: it
+// reports the moment and holds the jobs until their context ends, as a
+// worker killed mid-backfill would.
+type killingBudget struct {
+	jobs.Budget
+	killAt int
+	mu     sync.Mutex
+	n      int
+	killed chan struct{}
+}
+
+func (k *killingBudget) Acquire(ctx context.Context, key jobs.BudgetKey, class jobs.BudgetClass) error {
+	if key.Operation == spapi.OpGetOrders {
+		k.mu.Lock()
+		k.n++
+		n := k.n
+		if n == k.killAt {
+			close(k.killed)
+		}
+		k.mu.Unlock()
+		if n >= k.killAt {
+			<-ctx.Done()
+			return ctx.Err()
+		}
+	}
+	return k.Budget.Acquire(ctx, key, class)
+}
+
+func TestBackfillKilledHalfwayResumes(t *testing.T) {
+	t.Parallel()
+	tb := setup(t, sim.Options{Seed: 11, Orders: 2000})
+	ctx := context.Background()
+	from, to := tb.start.Add(-11*24*time.Hour), tb.start.Add(-3*24*time.Hour-7*time.Hour)
+	const window = 24 * time.Hour
+
+	// A worker that dies before its seventh getOrders page.
+	killer := &killingBudget{Budget: tb.Deps.Budget, killAt: 7, killed: make(chan struct{})}
+	dying := *tb.Deps
+	dying.Budget = killer
+	client := tb.StartClient(t, workers(&dying), nil)
+	id := tb.startBackfill(t, client, backfill.StreamOrders, from, to, window)
+	b := tb.backfillRow(t, id)
+	require.EqualValues(t, 8, b.WindowsTotal, "8 days and 17 hours of history in 1-day windows")
+	select {
+	case <-killer.killed:
+	case <-time.After(time.Minute):
+		t.Fatal("the backfill never reached its seventh page")
+	}
+	// The other window job's page in flight, if any, commits; then every
+	// job is stuck at the budget, and the process dies.
+	time.Sleep(300 * time.Millisecond)
+	stopCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	require.NoError(t, client.StopAndCancel(stopCtx))
+
+	b = tb.backfillRow(t, id)
+	require.Equal(t, "running", b.State)
+	require.Less(t, b.WindowsDone, b.WindowsTotal)
+	var pagesCommitted int
+	require.NoError(t, tb.Pool.QueryRow(ctx, `SELECT sum(pages) FROM backfill_windows WHERE backfill_id = $1`, id).Scan(&pagesCommitted))
+	require.Positive(t, pagesCommitted)
+	require.Equal(t, pagesCommitted, tb.Sim.Stats()[spapi.OpGetOrders].Successes, "every page fetched before the kill was committed")
+
+	// A new worker finishes the backfill.
+	tb.StartClient(t, workers(tb.Deps), nil)
+	tb.RunUntilIdle(t, 2*time.Minute)
+	require.Empty(t, tb.DiscardedJobs(t))
+
+	n := tb.requireOrdersExactly(t, from, to)
+	require.Greater(t, n, 800)
+	require.Equal(t, tb.pagesNeeded(t, from, to, window), tb.Sim.Stats()[spapi.OpGetOrders].Successes,
+		"every page fetched once: no committed window or page fetched again")
+	b = tb.backfillRow(t, id)
+	require.Equal(t, "done", b.State)
+	require.Equal(t, b.WindowsTotal, b.WindowsDone)
+	require.EqualValues(t, n, b.RowsWritten)
+	require.NotNil(t, b.FinishedAt)
+	var itemJobs int
+	require.NoError(t, tb.Pool.QueryRow(ctx, `SELECT count(*) FROM river_job WHERE kind = 'order_items' AND queue = $1 AND priority = $2`,
+		jobs.QueueBackfill, jobs.PriorityBackfill).Scan(&itemJobs))
+	require.Equal(t, n, itemJobs, "one items job per order, in the backfill queue")
+}
+
+func TestBackfillCancel(t *testing.T) {
+	t.Parallel()
+	tb := setup(t, sim.Options{Seed: 12, Orders: 600})
+	ctx := context.Background()
+	from, to := tb.start.Add(-12*24*time.Hour), tb.start.Add(-2*24*time.Hour)
+
+	// Windows are queued but no worker runs yet: an insert-only client.
+	insertOnly := tb.StartClient(t, workers(tb.Deps), nil)
+	require.NoError(t, insertOnly.Stop(ctx))
+	id := tb.startBackfill(t, insertOnly, backfill.StreamOrders, from, to, 24*time.Hour)
+
+	b, err := backfill.Cancel(ctx, tb.Pool, id)
+	require.NoError(t, err)
+	require.Equal(t, "cancelled", b.State)
+	_, err = backfill.Cancel(ctx, tb.Pool, id)
+	require.ErrorIs(t, err, backfill.ErrNotRunning)
+	_, err = backfill.Cancel(ctx, tb.Pool, id+1000)
+	require.ErrorIs(t, err, backfill.ErrNotFound)
+
+	var cancelled int
+	require.NoError(t, tb.Pool.QueryRow(ctx, `SELECT count(*) FROM river_job WHERE kind = 'backfill_window' AND state = 'cancelled'`).Scan(&cancelled))
+	require.Equal(t, 10, cancelled)
+
+	// A worker starts: nothing is fetched.
+	tb.StartClient(t, workers(tb.Deps), nil)
+	tb.RunUntilIdle(t, time.Minute)
+	require.Zero(t, tb.Sim.Stats()[spapi.OpGetOrders].Calls)
+}
+
+// pausingBudget holds the n-th getOrders token until release is closed.
+type pausingBudget struct {
+	jobs.Budget
+	at      int
+	mu      sync.Mutex
+	n       int
+	reached chan struct{}
+	release chan struct{}
+}
+
+func (p *pausingBudget) Acquire(ctx context.Context, key jobs.BudgetKey, class jobs.BudgetClass) error {
+	if key.Operation == spapi.OpGetOrders {
+		p.mu.Lock()
+		p.n++
+		n := p.n
+		p.mu.Unlock()
+		if n == p.at {
+			close(p.reached)
+			select {
+			case <-p.release:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+	}
+	return p.Budget.Acquire(ctx, key, class)
+}
+
+func TestBackfillCancelWhileRunning(t *testing.T) {
+	t.Parallel()
+	tb := setup(t, sim.Options{Seed: 13, Orders: 1000})
+	ctx := context.Background()
+	from, to := tb.start.Add(-12*24*time.Hour), tb.start.Add(-2*24*time.Hour)
+
+	pause := &pausingBudget{Budget: tb.Deps.Budget, at: 3, reached: make(chan struct{}), release: make(chan struct{})}
+	deps := *tb.Deps
+	deps.Budget = pause
+	client := tb.StartClient(t, workers(&deps), nil)
+	id := tb.startBackfill(t, client, backfill.StreamOrders, from, to, 24*time.Hour)
+	select {
+	case <-pause.reached:
+	case <-time.After(time.Minute):
+		t.Fatal("the backfill never reached its third page")
+	}
+	_, err := backfill.Cancel(ctx, tb.Pool, id)
+	require.NoError(t, err)
+	calls := tb.Sim.Stats()[spapi.OpGetOrders].Successes
+	var pages, started int
+	require.NoError(t, tb.Pool.QueryRow(ctx, `SELECT sum(pages), count(*) FILTER (WHERE pages > 0) FROM backfill_windows WHERE backfill_id = $1`, id).Scan(&pages, &started))
+	close(pause.release)
+	tb.RunUntilIdle(t, time.Minute)
+	require.Empty(t, tb.DiscardedJobs(t))
+
+	// The paused job sees the cancel once its token is granted and calls
+	// nothing; the other running window may have had one page in flight,
+	// which rolls back. No page is stored and no window starts after the
+	// cancel.
+	require.LessOrEqual(t, tb.Sim.Stats()[spapi.OpGetOrders].Successes, calls+1)
+	b := tb.backfillRow(t, id)
+	require.Equal(t, "cancelled", b.State)
+	var pagesAfter, startedAfter int
+	require.NoError(t, tb.Pool.QueryRow(ctx, `SELECT sum(pages), count(*) FILTER (WHERE pages > 0) FROM backfill_windows WHERE backfill_id = $1`, id).Scan(&pagesAfter, &startedAfter))
+	require.Equal(t, pages, pagesAfter)
+	require.Equal(t, started, startedAfter)
+	require.Less(t, started, int(b.WindowsTotal))
+}

@@ -1,0 +1,99 @@
+package backfill
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/spsync/spsync/internal/spapi"
+	"github.com/spsync/spsync/internal/store/dbsqlc"
+)
+
+// ListOperation is the SP-API operation whose pages a backfill of stream
+// spends, one budget token each.
+func ListOperation(stream string) string {
+	switch stream {
+	case StreamServiceJobs:
+		return spapi.OpGetServiceJobs
+	case StreamFulfillmentOrders:
+		return spapi.OpListAllFulfillmentOrders
+	default:
+		return spapi.OpGetOrders
+	}
+}
+
+// Progress is a backfill with an estimate of the time it still needs.
+type Progress struct {
+	dbsqlc.Backfill
+	// PagesDone counts the pages committed so far.
+	PagesDone int64
+	// PagesLeft estimates the pages still to fetch: the remaining windows
+	// times the mean pages of the finished ones (one while none has
+	// finished), less the pages the half-done ones have committed.
+	PagesLeft float64
+	// Rate and Tokens are the list operation's budget now (requests per
+	// second, tokens in the bucket); Rate falls back to Amazon's default
+	// plan before the first call.
+	Rate, Tokens float64
+	// ETA is the time the budget needs for PagesLeft: the bucket's tokens
+	// first, then one page per 1/Rate seconds. The live stream's polls
+	// share the bucket and go first, so this is a lower bound.
+	ETA time.Duration
+}
+
+// GetProgress reads backfill id and estimates its remaining time.
+func GetProgress(ctx context.Context, db dbsqlc.DBTX, id int64) (*Progress, error) {
+	q := dbsqlc.New()
+	b, err := q.GetBackfill(ctx, db, id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, fmt.Errorf("%w %d", ErrNotFound, id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read backfill %d: %w", id, err)
+	}
+	done, err := q.BackfillPagesDone(ctx, db, id)
+	if err != nil {
+		return nil, fmt.Errorf("read backfill %d windows: %w", id, err)
+	}
+	pending, err := q.BackfillPagesPending(ctx, db, id)
+	if err != nil {
+		return nil, fmt.Errorf("read backfill %d windows: %w", id, err)
+	}
+	p := &Progress{Backfill: *b, PagesDone: done.Pages + pending}
+	op := ListOperation(b.Stream)
+	p.Rate = spapi.DefaultUsagePlans[op].Rate
+	budget, err := q.BackfillListBudget(ctx, db, dbsqlc.BackfillListBudgetParams{AccountID: b.AccountID, Operation: op})
+	switch {
+	case err == nil:
+		p.Rate, p.Tokens = budget.Rate, budget.Level
+	case !errors.Is(err, pgx.ErrNoRows):
+		return nil, fmt.Errorf("read %s budget: %w", op, err)
+	}
+	p.PagesLeft, p.ETA = Estimate(int64(b.WindowsTotal-b.WindowsDone), done.Windows, done.Pages, pending, p.Rate, p.Tokens)
+	return p, nil
+}
+
+// Estimate returns the pages left and the time the budget needs for them:
+// windowsLeft windows of the mean size of the finished ones (finished
+// windows over finishedPages pages; one page each while none finished),
+// less pendingPages already committed by half-done windows, fetched at
+// rate pages a second once the bucket's tokens are spent.
+func Estimate(windowsLeft, finished, finishedPages, pendingPages int64, rate, tokens float64) (float64, time.Duration) {
+	if windowsLeft <= 0 {
+		return 0, 0
+	}
+	mean := 1.0
+	if finished > 0 {
+		mean = max(1, float64(finishedPages)/float64(finished))
+	}
+	left := max(float64(windowsLeft), float64(windowsLeft)*mean-float64(pendingPages))
+	if rate <= 0 {
+		return left, -1
+	}
+	wait := max(0, left-math.Floor(tokens)) / rate
+	return left, time.Duration(wait * float64(time.Second)).Round(time.Second)
+}

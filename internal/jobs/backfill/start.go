@@ -1,0 +1,195 @@
+package backfill
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+
+	"github.com/spsync/spsync/internal/store/dbsqlc"
+)
+
+// AmazonDelay is how far behind its own clock Amazon serves data: every
+// date of a request must be at least two minutes in the past.
+const AmazonDelay = 2 * time.Minute
+
+// ErrInvalid marks errors in the arguments of Start (unknown stream, bad
+// span): the command line reports them as usage errors.
+var ErrInvalid = errors.New("invalid backfill")
+
+// Options tune Start. Zero values are the defaults.
+type Options struct {
+	// Window is the length of one window. Defaults to DefaultWindow of the
+	// stream; ignored for fulfillment-orders, which is one window.
+	Window time.Duration
+	// Now is the clock that `to` is checked against (the two-minute rule).
+	// Defaults to time.Now.
+	Now func() time.Time
+}
+
+// DefaultWindow is the default window of stream: a day of orders (a busy
+// seller's day is a few pages), a week of service jobs.
+func DefaultWindow(stream string) time.Duration {
+	switch stream {
+	case StreamServiceJobs:
+		return 7 * 24 * time.Hour
+	default:
+		return 24 * time.Hour
+	}
+}
+
+// Window is one span of creation dates, start inclusive, end exclusive.
+type Window struct {
+	Start, End time.Time
+}
+
+// Validate checks a backfill's stream and span against the clock now.
+// Errors wrap ErrInvalid.
+func Validate(stream string, from, to, now time.Time) error {
+	if !slices.Contains(Streams, stream) {
+		return fmt.Errorf("%w: unknown stream %q (want %s)", ErrInvalid, stream, strings.Join(Streams, ", "))
+	}
+	if from.IsZero() || to.IsZero() {
+		return fmt.Errorf("%w: both from and to are required", ErrInvalid)
+	}
+	if !from.Before(to) {
+		return fmt.Errorf("%w: from %s is not before to %s", ErrInvalid, from.UTC().Format(time.RFC3339), to.UTC().Format(time.RFC3339))
+	}
+	if latest := now.Add(-AmazonDelay); to.After(latest) {
+		return fmt.Errorf("%w: to %s is in the future: Amazon serves history up to two minutes ago (%s)", ErrInvalid,
+			to.UTC().Format(time.RFC3339), latest.UTC().Truncate(time.Second).Format(time.RFC3339))
+	}
+	return nil
+}
+
+// Split cuts [from, to) into windows of the stream: size long each (the
+// last one shorter), or a single window for fulfillment-orders.
+func Split(stream string, from, to time.Time, size time.Duration) []Window {
+	if stream == StreamFulfillmentOrders {
+		return []Window{{Start: from, End: to}}
+	}
+	if size <= 0 {
+		size = DefaultWindow(stream)
+	}
+	var out []Window
+	for start := from; start.Before(to); start = start.Add(size) {
+		out = append(out, Window{Start: start, End: minTime(start.Add(size), to)})
+	}
+	return out
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}
+
+// Start records a backfill of stream for accountID over [from, to) and
+// queues one window job per window, all in tx: the backfill exists with
+// all its jobs or not at all. from and to are truncated to whole seconds
+// (Amazon's dates have no fractions). It returns the backfill's id.
+func Start(ctx context.Context, tx pgx.Tx, client *river.Client[pgx.Tx], accountID, stream string, from, to time.Time, opts Options) (int64, error) {
+	now := time.Now
+	if opts.Now != nil {
+		now = opts.Now
+	}
+	from, to = from.UTC().Truncate(time.Second), to.UTC().Truncate(time.Second)
+	if err := Validate(stream, from, to, now()); err != nil {
+		return 0, err
+	}
+	if accountID == "" {
+		return 0, fmt.Errorf("%w: no account", ErrInvalid)
+	}
+	size := opts.Window
+	if size <= 0 {
+		size = DefaultWindow(stream)
+	}
+	size = size.Truncate(time.Second)
+	if size <= 0 {
+		return 0, fmt.Errorf("%w: window %s is shorter than a second", ErrInvalid, opts.Window)
+	}
+	windows := Split(stream, from, to, size)
+	if stream == StreamFulfillmentOrders {
+		size = to.Sub(from)
+	}
+	q := dbsqlc.New()
+	b, err := q.CreateBackfill(ctx, tx, dbsqlc.CreateBackfillParams{
+		AccountID: accountID, Stream: stream, FromTime: from, ToTime: to,
+		WindowSeconds: int64(size / time.Second), WindowsTotal: int32(len(windows)),
+	})
+	if err != nil {
+		return 0, fmt.Errorf("create backfill: %w", err)
+	}
+	starts := make([]time.Time, len(windows))
+	ends := make([]time.Time, len(windows))
+	params := make([]river.InsertManyParams, len(windows))
+	for i, w := range windows {
+		starts[i], ends[i] = w.Start, w.End
+		params[i] = river.InsertManyParams{Args: WindowArgs{
+			BackfillID: b.ID, AccountID: accountID, Stream: stream, WindowStart: w.Start, WindowEnd: w.End,
+		}}
+	}
+	if err := q.CreateBackfillWindows(ctx, tx, dbsqlc.CreateBackfillWindowsParams{BackfillID: b.ID, WindowStarts: starts, WindowEnds: ends}); err != nil {
+		return 0, fmt.Errorf("create backfill windows: %w", err)
+	}
+	if _, err := client.InsertManyTx(ctx, tx, params); err != nil {
+		return 0, fmt.Errorf("queue %d backfill windows: %w", len(params), err)
+	}
+	return b.ID, nil
+}
+
+// ErrNotFound and ErrNotRunning are Cancel's refusals.
+var (
+	ErrNotFound   = errors.New("no such backfill")
+	ErrNotRunning = errors.New("backfill is not running")
+)
+
+// Beginner is a database that can open a transaction (*pgxpool.Pool).
+type Beginner interface {
+	Begin(ctx context.Context) (pgx.Tx, error)
+}
+
+// Cancel marks backfill id cancelled and cancels its window jobs that have
+// not started, in one transaction. A window job that is running stops
+// before its next page (it rereads the state), and its page in flight, if
+// any, rolls back. It returns the backfill as cancelled.
+func Cancel(ctx context.Context, db Beginner, id int64) (*dbsqlc.Backfill, error) {
+	var out *dbsqlc.Backfill
+	err := pgx.BeginFunc(ctx, db, func(tx pgx.Tx) error {
+		q := dbsqlc.New()
+		b, err := q.CancelBackfill(ctx, tx, id)
+		if errors.Is(err, pgx.ErrNoRows) {
+			cur, gerr := q.GetBackfill(ctx, tx, id)
+			if errors.Is(gerr, pgx.ErrNoRows) {
+				return fmt.Errorf("%w %d", ErrNotFound, id)
+			}
+			if gerr != nil {
+				return gerr
+			}
+			return fmt.Errorf("%w: backfill %d is %s", ErrNotRunning, id, cur.State)
+		}
+		if err != nil {
+			return fmt.Errorf("cancel backfill %d: %w", id, err)
+		}
+		// The jobs not yet running are cancelled the way River's
+		// JobCancelTx does it for them. No River client is needed, so any
+		// process with the database can cancel.
+		if _, err := tx.Exec(ctx, `
+			UPDATE river_job SET state = 'cancelled', finalized_at = now(),
+			       metadata = metadata || jsonb_build_object('cancel_attempted_at', now())
+			WHERE kind = $1 AND (args->>'backfill_id')::bigint = $2
+			  AND state IN ('available', 'scheduled', 'retryable', 'pending')`,
+			WindowArgs{}.Kind(), id); err != nil {
+			return fmt.Errorf("cancel jobs of backfill %d: %w", id, err)
+		}
+		out = b
+		return nil
+	})
+	return out, err
+}
