@@ -100,12 +100,14 @@ func TestPackageAndTrackingJobCommitTogether(t *testing.T) {
 	t.Logf("phase 1 done after %s", time.Since(began).Round(time.Millisecond))
 
 	// 2. Everything is written, then the commit fails.
-	tb.exec(t, `
-		DROP TRIGGER refuse_tracking_job ON river_job;
-		CREATE FUNCTION refuse_commit() RETURNS trigger LANGUAGE plpgsql AS $$
-		BEGIN RAISE EXCEPTION 'injected: commit refused'; END $$;
-		CREATE CONSTRAINT TRIGGER refuse_commit AFTER INSERT ON fulfillment_shipment_packages
-			DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION refuse_commit();`)
+	// One statement (one lock) at a time: a DDL transaction that locked
+	// river_job and then fulfillment_shipment_packages would deadlock with
+	// the detail transactions, which take them in the other order.
+	tb.exec(t, `CREATE FUNCTION refuse_commit() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN RAISE EXCEPTION 'injected: commit refused'; END $$`)
+	tb.exec(t, `CREATE CONSTRAINT TRIGGER refuse_commit AFTER INSERT ON fulfillment_shipment_packages
+		DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION refuse_commit()`)
+	tb.exec(t, `DROP TRIGGER refuse_tracking_job ON river_job`)
 	tb.retryNow(t)
 	waitFor(t, "every detail with packages to fail at commit", failedWith("commit refused"))
 	noPackagesNoJobs()

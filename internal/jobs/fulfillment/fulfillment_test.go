@@ -54,7 +54,7 @@ func (tb *testBundle) poll(t *testing.T, client *river.Client[pgx.Tx]) {
 	t.Helper()
 	_, err := client.Insert(context.Background(), fulfillment.PollArgs{AccountID: acct}, nil)
 	require.NoError(t, err)
-	tb.RunUntilIdle(t, time.Minute)
+	tb.RunUntilIdle(t, 2*time.Minute)
 	require.Empty(t, tb.DiscardedJobs(t))
 }
 
