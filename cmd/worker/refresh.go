@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/riverqueue/river"
 
+	"github.com/spsync/spsync/internal/jobs/fulfillment"
 	"github.com/spsync/spsync/internal/jobs/orders"
 	"github.com/spsync/spsync/internal/jobs/servicejobs"
 )
@@ -19,6 +21,16 @@ import (
 var refreshKinds = map[string]func(accountID, id string) (river.JobArgs, error){
 	"order": func(accountID, id string) (river.JobArgs, error) {
 		return orders.RefreshArgs{AccountID: accountID, AmazonOrderID: id}, nil
+	},
+	"fulfillment-order": func(accountID, id string) (river.JobArgs, error) {
+		return fulfillment.RefreshArgs{AccountID: accountID, SellerFulfillmentOrderID: id}, nil
+	},
+	"package": func(accountID, id string) (river.JobArgs, error) {
+		n, err := strconv.Atoi(id)
+		if err != nil || n <= 0 {
+			return nil, fmt.Errorf("package number %q is not a positive integer", id)
+		}
+		return fulfillment.RefreshPackageArgs{AccountID: accountID, PackageNumber: n}, nil
 	},
 	"service-job": func(accountID, id string) (river.JobArgs, error) {
 		return servicejobs.RefreshArgs{AccountID: accountID, ServiceJobID: id}, nil

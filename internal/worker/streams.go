@@ -5,6 +5,8 @@ import (
 
 	"github.com/spsync/spsync/internal/config"
 	"github.com/spsync/spsync/internal/jobs"
+	"github.com/spsync/spsync/internal/jobs/backfill"
+	"github.com/spsync/spsync/internal/jobs/fulfillment"
 	"github.com/spsync/spsync/internal/jobs/orders"
 	"github.com/spsync/spsync/internal/jobs/servicejobs"
 )
@@ -21,8 +23,13 @@ type stream struct {
 // streams are every stream the worker runs.
 var streams = []stream{
 	{
-		name:     "orders",
-		register: func(w *river.Workers, d *jobs.Deps, _ *config.Config) { orders.Register(w, d, orders.Options{}) },
+		name: "orders",
+		register: func(w *river.Workers, d *jobs.Deps, cfg *config.Config) {
+			orders.Register(w, d, orders.Options{})
+			// Backfill windows of every stream (worker backfill) run here
+			// too; their follow-ups run on the streams' own workers.
+			backfill.Register(w, d, backfill.WorkerOptions{ServiceJobsStorePII: cfg.ServiceJobsStorePII})
+		},
 		periodic: orders.PeriodicJobs,
 		poll:     func(id string) river.JobArgs { return orders.PollArgs{AccountID: id} },
 	},
@@ -33,5 +40,13 @@ var streams = []stream{
 		},
 		periodic: servicejobs.PeriodicJobs,
 		poll:     func(id string) river.JobArgs { return servicejobs.PollArgs{AccountID: id} },
+	},
+	{
+		name: "fulfillment-orders",
+		register: func(w *river.Workers, d *jobs.Deps, _ *config.Config) {
+			fulfillment.Register(w, d, fulfillment.Options{})
+		},
+		periodic: fulfillment.PeriodicJobs,
+		poll:     func(id string) river.JobArgs { return fulfillment.PollArgs{AccountID: id} },
 	},
 }
