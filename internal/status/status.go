@@ -23,6 +23,24 @@ type Report struct {
 	Streams     []Stream  `json:"streams"`
 	Budgets     []Budget  `json:"budgets"`
 	Queues      []Queue   `json:"queues"`
+	// Backfills are the backfills still running, oldest first.
+	Backfills []Backfill `json:"backfills"`
+}
+
+// Backfill is one running `worker backfill`.
+type Backfill struct {
+	ID           int64     `json:"id"`
+	AccountID    string    `json:"account_id"`
+	Stream       string    `json:"stream"`
+	From         time.Time `json:"from"`
+	To           time.Time `json:"to"`
+	WindowsDone  int32     `json:"windows_done"`
+	WindowsTotal int32     `json:"windows_total"`
+	RowsWritten  int64     `json:"rows_written"`
+	Errors       int32     `json:"errors"`
+	LastError    *string   `json:"last_error"`
+	StartedAt    time.Time `json:"started_at"`
+	UpdatedAt    time.Time `json:"updated_at"`
 }
 
 // Stream is one poller's cursor and last outcome.
@@ -66,7 +84,7 @@ type Queue struct {
 // Collect reads a report from db.
 func Collect(ctx context.Context, db dbsqlc.DBTX) (*Report, error) {
 	q := dbsqlc.New()
-	r := &Report{Streams: []Stream{}, Budgets: []Budget{}, Queues: []Queue{}}
+	r := &Report{Streams: []Stream{}, Budgets: []Budget{}, Queues: []Queue{}, Backfills: []Backfill{}}
 	if err := db.QueryRow(ctx, `SELECT now()`).Scan(&r.GeneratedAt); err != nil {
 		return nil, fmt.Errorf("status: %w", err)
 	}
@@ -114,6 +132,15 @@ func Collect(ctx context.Context, db dbsqlc.DBTX) (*Report, error) {
 	if err != nil {
 		return nil, fmt.Errorf("status: count jobs: %w", err)
 	}
+	backfills, err := q.ListRunningBackfills(ctx, db)
+	if err != nil {
+		return nil, fmt.Errorf("status: list backfills: %w", err)
+	}
+	for _, b := range backfills {
+		r.Backfills = append(r.Backfills, Backfill{ID: b.ID, AccountID: b.AccountID, Stream: b.Stream, From: b.FromTime, To: b.ToTime,
+			WindowsDone: b.WindowsDone, WindowsTotal: b.WindowsTotal, RowsWritten: b.RowsWritten, Errors: b.Errors,
+			LastError: b.LastError, StartedAt: b.CreatedAt, UpdatedAt: b.UpdatedAt})
+	}
 	return r, nil
 }
 
@@ -136,6 +163,18 @@ func (r *Report) WriteText(w io.Writer) error {
 	for _, q := range r.Queues {
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\n", q.Queue, q.Available, q.Running, q.Scheduled, q.Retryable, q.Discarded24h)
 	}
+	fmt.Fprintln(tw, "\nBACKFILL\tACCOUNT\tSTREAM\tSPAN\tWINDOWS\tROWS\tERRORS\tLAST ERROR")
+	if len(r.Backfills) == 0 {
+		fmt.Fprintln(tw, "(none running)\t\t\t\t\t\t\t")
+	}
+	for _, b := range r.Backfills {
+		last := "-"
+		if b.LastError != nil {
+			last = shorten(*b.LastError)
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s..%s\t%d/%d\t%d\t%d\t%s\n", b.ID, b.AccountID, b.Stream,
+			b.From.UTC().Format(time.RFC3339), b.To.UTC().Format(time.RFC3339), b.WindowsDone, b.WindowsTotal, b.RowsWritten, b.Errors, last)
+	}
 	return tw.Flush()
 }
 
@@ -157,9 +196,14 @@ func lastError(s Stream) string {
 	if s.LastError == nil || (s.LastSuccessAt != nil && s.LastErrorAt != nil && s.LastSuccessAt.After(*s.LastErrorAt)) {
 		return "-"
 	}
-	msg := strings.ReplaceAll(*s.LastError, "\n", " ")
+	return ts(s.LastErrorAt) + " " + shorten(*s.LastError)
+}
+
+// shorten puts an error message on one line of at most 80 bytes.
+func shorten(msg string) string {
+	msg = strings.ReplaceAll(msg, "\n", " ")
 	if len(msg) > 80 {
 		msg = msg[:77] + "..."
 	}
-	return ts(s.LastErrorAt) + " " + msg
+	return msg
 }
