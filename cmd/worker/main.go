@@ -5,7 +5,7 @@
 //	worker backfill STREAM --from DATE --to DATE [--account A] [--wait]
 //	worker refresh order|fulfillment-order|package|service-job ID [--account A]
 //	worker status [--json]
-//	worker sim [--addr 127.0.0.1:8787]
+//	worker sim [--addr 127.0.0.1:8787] [--seed N] [--orders N] [--start RFC3339] ...
 //
 // Configuration comes from the environment (see the README).
 package main
@@ -32,7 +32,8 @@ commands:
                          refetch one order, fulfillment-order, package or
                          service-job now
   status [--json]        cursors, lag, errors, budgets, queues, backfills
-  sim [--addr ADDR]      serve the SP-API simulator on ADDR
+  sim [--addr ADDR] [--seed N] [--orders N] [--start T] [--history D]
+                         serve the SP-API simulator on ADDR
 
 Configuration is read from the environment: DATABASE_URL, SPAPI_REGION,
 SPAPI_ENDPOINT, LWA_ENDPOINT, LWA_CLIENT_ID, LWA_CLIENT_SECRET,

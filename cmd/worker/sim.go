@@ -22,6 +22,11 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	seed := fs.Int64("seed", 1, "dataset seed (same seed, same data)")
 	orders := fs.Int("orders", 500, "orders per account")
 	rateScale := fs.Float64("rate-scale", 1, "multiply every usage plan's rate (1 = Amazon's documented rates)")
+	start := fs.String("start", "", "anchor the dataset at this RFC 3339 time (default: now, truncated to the hour); with a fixed --seed, the same --start gives the same data")
+	history := fs.Duration("history", 0, "how long before --start the first entities were created (default 336h)")
+	horizon := fs.Duration("horizon", 0, "how long after --start new entities keep arriving (default 48h)")
+	serviceJobs := fs.Int("service-jobs", 0, "service jobs per account (default 50)")
+	fulfillmentOrders := fs.Int("fulfillment-orders", 0, "fulfillment orders per account (default 100)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -33,8 +38,25 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "worker sim: --rate-scale and --orders must be positive")
 		return 2
 	}
+	if *history < 0 || *horizon < 0 || *serviceJobs < 0 || *fulfillmentOrders < 0 {
+		fmt.Fprintln(stderr, "worker sim: --history, --horizon, --service-jobs and --fulfillment-orders must not be negative")
+		return 2
+	}
+	var anchor time.Time
+	if *start != "" {
+		t, err := time.Parse(time.RFC3339, *start)
+		if err != nil {
+			fmt.Fprintf(stderr, "worker sim: --start %q is not an RFC 3339 time like 2025-01-02T15:04:05Z\n", *start)
+			return 2
+		}
+		anchor = t
+	}
 
-	s, err := sim.New(sim.Options{Seed: *seed, Orders: *orders, RateScale: *rateScale})
+	s, err := sim.New(sim.Options{
+		Seed: *seed, Orders: *orders, RateScale: *rateScale,
+		Start: anchor, History: *history, Horizon: *horizon,
+		ServiceJobs: *serviceJobs, FulfillmentOrders: *fulfillmentOrders,
+	})
 	if err != nil {
 		fmt.Fprintln(stderr, "worker sim:", err)
 		return 1

@@ -94,7 +94,15 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	defer release()
 
-	client, err := newRiverClient(db.Pool, deps, cfg, logger, opts.Once)
+	// Jobs a killed worker left running are runnable again before this
+	// one starts (see rescue.go).
+	live, err := startLiveness(ctx, db.Pool, logger)
+	if err != nil {
+		return err
+	}
+	defer live.close()
+
+	client, err := newRiverClient(db.Pool, deps, cfg, logger, opts.Once, live.id)
 	if err != nil {
 		return err
 	}
@@ -189,7 +197,7 @@ func prepareSchema(ctx context.Context, db *dbopen.DB, migrate bool, logger *slo
 
 // newRiverClient registers every stream's workers and, unless once, its
 // periodic polls.
-func newRiverClient(pool *pgxpool.Pool, deps *jobs.Deps, cfg *config.Config, logger *slog.Logger, once bool) (*river.Client[pgx.Tx], error) {
+func newRiverClient(pool *pgxpool.Pool, deps *jobs.Deps, cfg *config.Config, logger *slog.Logger, once bool, id string) (*river.Client[pgx.Tx], error) {
 	workers := river.NewWorkers()
 	var periodic []*river.PeriodicJob
 	for _, s := range streams {
@@ -204,6 +212,7 @@ func newRiverClient(pool *pgxpool.Pool, deps *jobs.Deps, cfg *config.Config, log
 		periodic = append(periodic, pj...)
 	}
 	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
+		ID:           id,
 		Logger:       logger,
 		Queues:       jobs.QueueConfig(),
 		Workers:      workers,
