@@ -329,3 +329,99 @@ func TestBackfillCancelWhileRunning(t *testing.T) {
 	require.Equal(t, started, startedAfter)
 	require.Less(t, started, int(b.WindowsTotal))
 }
+
+func TestBackfillServiceJobs(t *testing.T) {
+	t.Parallel()
+	tb := setup(t, sim.Options{Seed: 14, Orders: 1, FulfillmentOrders: 1, ServiceJobs: 300})
+	ctx := context.Background()
+	from, to := tb.start.Add(-13*24*time.Hour), tb.start.Add(-24*time.Hour)
+	client := tb.StartClient(t, workers(tb.Deps), nil)
+	id := tb.startBackfill(t, client, backfill.StreamServiceJobs, from, to, 0)
+	require.EqualValues(t, 2, tb.backfillRow(t, id).WindowsTotal, "12 days in 7-day windows")
+	tb.RunUntilIdle(t, time.Minute)
+	require.Empty(t, tb.DiscardedJobs(t))
+
+	truth, err := tb.Sim.TruthServiceJobs(acctID)
+	require.NoError(t, err)
+	want := map[string]bool{}
+	for _, j := range truth {
+		if !j.CreateTime.Before(from) && j.CreateTime.Before(to) {
+			want[j.ServiceJobID] = true
+		}
+	}
+	require.NotEmpty(t, want)
+	rows, err := tb.Pool.Query(ctx, `SELECT service_job_id FROM service_jobs WHERE account_id = $1`, acctID)
+	require.NoError(t, err)
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	require.NoError(t, err)
+	got := map[string]bool{}
+	for _, id := range ids {
+		got[id] = true
+	}
+	require.Equal(t, want, got, "exactly the jobs created in the span")
+	b := tb.backfillRow(t, id)
+	require.Equal(t, "done", b.State)
+	require.EqualValues(t, len(want), b.RowsWritten)
+}
+
+func TestBackfillFulfillmentOrders(t *testing.T) {
+	t.Parallel()
+	tb := setup(t, sim.Options{Seed: 15, Orders: 1, ServiceJobs: 1, FulfillmentOrders: 150})
+	ctx := context.Background()
+	from, to := tb.start.Add(-6*24*time.Hour), tb.start.Add(-24*time.Hour)
+	client := tb.StartClient(t, workers(tb.Deps), nil)
+	id := tb.startBackfill(t, client, backfill.StreamFulfillmentOrders, from, to, 0)
+	require.EqualValues(t, 1, tb.backfillRow(t, id).WindowsTotal, "listAllFulfillmentOrders has no end date: one window")
+	tb.RunUntilIdle(t, time.Minute)
+	require.Empty(t, tb.DiscardedJobs(t))
+
+	// Every order whose status changed since from, up to now.
+	truth, err := tb.Sim.TruthFulfillmentOrders(acctID)
+	require.NoError(t, err)
+	want := map[string]bool{}
+	for _, o := range truth {
+		if !o.FulfillmentOrder.StatusUpdatedDate.Before(from) {
+			want[o.FulfillmentOrder.SellerFulfillmentOrderID] = true
+		}
+	}
+	require.NotEmpty(t, want)
+	require.Less(t, len(want), len(truth), "older orders are not listed")
+	rows, err := tb.Pool.Query(ctx, `SELECT seller_fulfillment_order_id FROM fulfillment_orders WHERE account_id = $1`, acctID)
+	require.NoError(t, err)
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	require.NoError(t, err)
+	got := map[string]bool{}
+	for _, id := range ids {
+		got[id] = true
+	}
+	require.Equal(t, want, got)
+	var details, items int
+	require.NoError(t, tb.Pool.QueryRow(ctx, `SELECT count(*) FROM river_job WHERE kind = 'fulfillment_order_detail' AND queue = $1 AND state = 'completed'`, jobs.QueueBackfill).Scan(&details))
+	require.Equal(t, len(want), details, "a detail per order, in the backfill queue")
+	require.NoError(t, tb.Pool.QueryRow(ctx, `SELECT count(DISTINCT seller_fulfillment_order_id) FROM fulfillment_order_items WHERE account_id = $1`, acctID).Scan(&items))
+	require.Equal(t, len(want), items, "details stored")
+	require.Equal(t, "done", tb.backfillRow(t, id).State)
+}
+
+func TestEstimate(t *testing.T) {
+	left, eta := backfill.Estimate(10, 5, 15, 4, 0.5, 2.4)
+	require.InDelta(t, 26, left, 1e-9, "10 windows of 3 pages, less 4 pages committed")
+	require.Equal(t, 48*time.Second, eta, "2 tokens in the bucket, then 24 pages at 0.5/s")
+	left, eta = backfill.Estimate(3, 0, 0, 0, 0.0167, 20)
+	require.InDelta(t, 3, left, 1e-9)
+	require.Zero(t, eta, "the burst covers it")
+	_, eta = backfill.Estimate(0, 3, 3, 0, 1, 0)
+	require.Zero(t, eta)
+}
+
+func TestSplit(t *testing.T) {
+	from := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	to := from.Add(50 * time.Hour)
+	w := backfill.Split(backfill.StreamOrders, from, to, 24*time.Hour)
+	require.Len(t, w, 3)
+	require.Equal(t, from, w[0].Start)
+	require.Equal(t, w[0].End, w[1].Start)
+	require.Equal(t, to, w[2].End)
+	require.Len(t, backfill.Split(backfill.StreamFulfillmentOrders, from, to, time.Hour), 1)
+	require.Len(t, backfill.Split(backfill.StreamServiceJobs, from, to, 0), 1)
+}
