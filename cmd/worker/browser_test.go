@@ -1,0 +1,76 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/spsync/spsync/internal/dbtest"
+)
+
+// chromiumPath finds a headless-capable Chromium from the distribution
+// (Debian: apt-get install chromium).
+func chromiumPath() string {
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	return ""
+}
+
+// TestRiverUIInABrowser loads River UI through the worker's HTTP server in
+// headless Chromium and finds the job list with the worker's own jobs in
+// it: the page's scripts ran and its API calls reached River.
+func TestRiverUIInABrowser(t *testing.T) {
+	t.Parallel()
+	chromium := chromiumPath()
+	if chromium == "" {
+		t.Skip("Chromium is not installed (Debian: apt-get install chromium); the River UI browser check did not run")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stdout := &signalWriter{ready: make(chan struct{})}
+	var stderr bytes.Buffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"run"}, envOf(map[string]string{
+			"DATABASE_URL":          dbtest.NewURL(t),
+			"SPSYNC_HTTP_ADDR":      "127.0.0.1:0",
+			"SPSYNC_SIM_RATE_SCALE": "50",
+		}), stdout, &stderr)
+	}()
+	select {
+	case <-stdout.ready:
+	case code := <-done:
+		t.Fatalf("worker exited with %d before it was ready:\n%s", code, stderr.String())
+	case <-time.After(time.Minute):
+		t.Fatal("worker not ready after a minute")
+	}
+	line := stdout.String()
+	start := strings.Index(line, "http://")
+	base := strings.TrimSuffix(strings.Fields(line[start:])[0], "/healthz")
+
+	var dom string
+	require.Eventually(t, func() bool {
+		cctx, ccancel := context.WithTimeout(ctx, 45*time.Second)
+		defer ccancel()
+		out, err := exec.CommandContext(cctx, chromium, "--headless", "--no-sandbox", "--disable-gpu",
+			"--virtual-time-budget=15000", "--dump-dom", base+"/riverui/jobs?state=completed").Output()
+		if err != nil {
+			t.Logf("chromium: %v", err)
+			return false
+		}
+		dom = string(out)
+		// A completed poll of the worker's own schedule shows in the list.
+		return strings.Contains(dom, "orders_poll") || strings.Contains(dom, "service_jobs_poll")
+	}, 2*time.Minute, time.Second, "River UI's job list never showed the worker's jobs; last DOM:\n%.2000s", dom)
+
+	cancel()
+	require.Equal(t, 0, <-done, stderr.String())
+}
