@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -95,7 +96,15 @@ type serviceJobRow struct {
 	ServiceLocationStateOrRegion *string         `json:"service_location_state_or_region"`
 	ServiceLocationPostalCode    *string         `json:"service_location_postal_code"`
 	ServiceLocationCountryCode   *string         `json:"service_location_country_code"`
-	Raw                          json.RawMessage `json:"raw"`
+	// The PII columns, filled only with StoreServiceJobPII(true).
+	BuyerName                   *string         `json:"buyer_name"`
+	BuyerPhone                  *string         `json:"buyer_phone"`
+	ServiceLocationAddressName  *string         `json:"service_location_address_name"`
+	ServiceLocationAddressLine1 *string         `json:"service_location_address_line1"`
+	ServiceLocationAddressLine2 *string         `json:"service_location_address_line2"`
+	ServiceLocationAddressLine3 *string         `json:"service_location_address_line3"`
+	ServiceLocationAddressPhone *string         `json:"service_location_address_phone"`
+	Raw                         json.RawMessage `json:"raw"`
 }
 
 // serviceJobAppointmentRow is one service_job_appointments row.
@@ -141,9 +150,22 @@ type serviceAddress struct {
 	CountryCode   string `json:"countryCode"`
 }
 
-// serviceBuyer is the non-PII part of buyer.
+// serviceBuyer is buyer; Name and Phone are PII.
 type serviceBuyer struct {
-	IsPrimeMember *bool `json:"isPrimeMember"`
+	IsPrimeMember *bool  `json:"isPrimeMember"`
+	Name          string `json:"name"`
+	Phone         string `json:"phone"`
+	PhoneNumber   string `json:"phoneNumber"`
+}
+
+// serviceAddressPII is the personal part of serviceLocation.address.
+type serviceAddressPII struct {
+	Name         string `json:"name"`
+	AddressLine1 string `json:"addressLine1"`
+	AddressLine2 string `json:"addressLine2"`
+	AddressLine3 string `json:"addressLine3"`
+	Phone        string `json:"phone"`
+	PhoneNumber  string `json:"phoneNumber"`
 }
 
 // proofOfAppointment is Appointment.poa.
@@ -223,6 +245,10 @@ func newServiceJobRows(j *spapi.ServiceJob, keepPII bool) (serviceJobRows, error
 			return fail("buyer", err)
 		}
 		r.BuyerIsPrimeMember = b.IsPrimeMember
+		if keepPII {
+			r.BuyerName = orderText(b.Name)
+			r.BuyerPhone = orderText(cmp.Or(b.Phone, b.PhoneNumber))
+		}
 	}
 	if l := j.ServiceLocation; l != nil {
 		r.ServiceLocationType = orderText(l.ServiceLocationType)
@@ -235,6 +261,17 @@ func newServiceJobRows(j *spapi.ServiceJob, keepPII bool) (serviceJobRows, error
 			r.ServiceLocationStateOrRegion = orderText(a.StateOrRegion)
 			r.ServiceLocationPostalCode = orderText(a.PostalCode)
 			r.ServiceLocationCountryCode = orderText(a.CountryCode)
+			if keepPII {
+				var p serviceAddressPII
+				if err := json.Unmarshal(l.Address, &p); err != nil {
+					return fail("serviceLocation.address", err)
+				}
+				r.ServiceLocationAddressName = orderText(p.Name)
+				r.ServiceLocationAddressLine1 = orderText(p.AddressLine1)
+				r.ServiceLocationAddressLine2 = orderText(p.AddressLine2)
+				r.ServiceLocationAddressLine3 = orderText(p.AddressLine3)
+				r.ServiceLocationAddressPhone = orderText(cmp.Or(p.Phone, p.PhoneNumber))
+			}
 		}
 	}
 	out := serviceJobRows{job: r}

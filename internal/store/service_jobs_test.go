@@ -254,6 +254,25 @@ func TestUpsertServiceJobs(t *testing.T) {
 				// What is not PII stays in raw either way.
 				require.Equal(t, "BUYER1", *buyerID)
 				require.Equal(t, "Seattle", *city)
+
+				// The PII columns are empty by default and filled on opt-in.
+				var name, phone, addrName, line1, line2, line3, addrPhone *string
+				require.NoError(t, b.pool.QueryRow(ctx, `SELECT buyer_name, buyer_phone, service_location_address_name,
+					service_location_address_line1, service_location_address_line2, service_location_address_line3,
+					service_location_address_phone FROM service_jobs`).Scan(&name, &phone, &addrName, &line1, &line2, &line3, &addrPhone))
+				if !tt.wantPII {
+					for _, col := range []*string{name, phone, addrName, line1, line2, line3, addrPhone} {
+						require.Nil(t, col)
+					}
+					return
+				}
+				require.Equal(t, "Jane Buyer", *name)
+				require.Equal(t, "+1 206 555 0100", *phone)
+				require.Equal(t, "Jane Buyer", *addrName)
+				require.Equal(t, "1 Main St", *line1)
+				require.Equal(t, "Apt 2", *line2)
+				require.Nil(t, line3, "Amazon sent no third line")
+				require.Equal(t, "+1 206 555 0100", *addrPhone)
 			})
 		}
 	})

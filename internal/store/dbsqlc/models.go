@@ -656,6 +656,20 @@ type ServiceJob struct {
 	SyncVersion int64
 	// When this row's content was last written.
 	SyncedAt time.Time
+	// buyer.name. PII: NULL unless the account opted in (SPSYNC_SERVICE_JOBS_STORE_PII).
+	BuyerName *string
+	// buyer.phone. PII: NULL unless the account opted in.
+	BuyerPhone *string
+	// serviceLocation.address.name. PII: NULL unless the account opted in.
+	ServiceLocationAddressName *string
+	// serviceLocation.address.addressLine1. PII: NULL unless the account opted in.
+	ServiceLocationAddressLine1 *string
+	// serviceLocation.address.addressLine2. PII: NULL unless the account opted in.
+	ServiceLocationAddressLine2 *string
+	// serviceLocation.address.addressLine3. PII: NULL unless the account opted in.
+	ServiceLocationAddressLine3 *string
+	// serviceLocation.address.phone. PII: NULL unless the account opted in.
+	ServiceLocationAddressPhone *string
 }
 
 // Appointments of Amazon service jobs (serviceJob.appointments), one row per account, serviceJobId and appointmentId. Appointments Amazon stops listing are deleted. sync_version moves only when the appointment's payload changes.

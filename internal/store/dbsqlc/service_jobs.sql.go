@@ -320,6 +320,13 @@ WITH input AS (
         (e->>'service_location_state_or_region')::text AS service_location_state_or_region,
         (e->>'service_location_postal_code')::text AS service_location_postal_code,
         (e->>'service_location_country_code')::text AS service_location_country_code,
+        (e->>'buyer_name')::text AS buyer_name,
+        (e->>'buyer_phone')::text AS buyer_phone,
+        (e->>'service_location_address_name')::text AS service_location_address_name,
+        (e->>'service_location_address_line1')::text AS service_location_address_line1,
+        (e->>'service_location_address_line2')::text AS service_location_address_line2,
+        (e->>'service_location_address_line3')::text AS service_location_address_line3,
+        (e->>'service_location_address_phone')::text AS service_location_address_phone,
         e->'raw' AS raw
     FROM jsonb_array_elements($1::jsonb) AS e
 ), previous AS (
@@ -327,8 +334,8 @@ WITH input AS (
     FROM service_jobs j JOIN input i ON j.service_job_id = i.service_job_id
     WHERE j.account_id = $2::text
 ), written AS (
-    INSERT INTO service_jobs (account_id, service_job_id, service_order_id, marketplace_id, store_id, service_job_status, create_time, scope_of_work_asin, scope_of_work_title, scope_of_work_quantity, scope_of_work_required_skills, seller_id, service_job_provider_id, preferred_appointment_times, buyer_is_prime_member, service_location_type, service_location_city, service_location_state_or_region, service_location_postal_code, service_location_country_code, raw)
-    SELECT $2::text, input.service_job_id, input.service_order_id, input.marketplace_id, input.store_id, input.service_job_status, input.create_time, input.scope_of_work_asin, input.scope_of_work_title, input.scope_of_work_quantity, input.scope_of_work_required_skills, input.seller_id, input.service_job_provider_id, input.preferred_appointment_times, input.buyer_is_prime_member, input.service_location_type, input.service_location_city, input.service_location_state_or_region, input.service_location_postal_code, input.service_location_country_code, input.raw
+    INSERT INTO service_jobs (account_id, service_job_id, service_order_id, marketplace_id, store_id, service_job_status, create_time, scope_of_work_asin, scope_of_work_title, scope_of_work_quantity, scope_of_work_required_skills, seller_id, service_job_provider_id, preferred_appointment_times, buyer_is_prime_member, service_location_type, service_location_city, service_location_state_or_region, service_location_postal_code, service_location_country_code, buyer_name, buyer_phone, service_location_address_name, service_location_address_line1, service_location_address_line2, service_location_address_line3, service_location_address_phone, raw)
+    SELECT $2::text, input.service_job_id, input.service_order_id, input.marketplace_id, input.store_id, input.service_job_status, input.create_time, input.scope_of_work_asin, input.scope_of_work_title, input.scope_of_work_quantity, input.scope_of_work_required_skills, input.seller_id, input.service_job_provider_id, input.preferred_appointment_times, input.buyer_is_prime_member, input.service_location_type, input.service_location_city, input.service_location_state_or_region, input.service_location_postal_code, input.service_location_country_code, input.buyer_name, input.buyer_phone, input.service_location_address_name, input.service_location_address_line1, input.service_location_address_line2, input.service_location_address_line3, input.service_location_address_phone, input.raw
     FROM input
     ON CONFLICT (account_id, service_job_id) DO UPDATE SET
     service_order_id = EXCLUDED.service_order_id,
@@ -349,6 +356,13 @@ WITH input AS (
     service_location_state_or_region = EXCLUDED.service_location_state_or_region,
     service_location_postal_code = EXCLUDED.service_location_postal_code,
     service_location_country_code = EXCLUDED.service_location_country_code,
+    buyer_name = EXCLUDED.buyer_name,
+    buyer_phone = EXCLUDED.buyer_phone,
+    service_location_address_name = EXCLUDED.service_location_address_name,
+    service_location_address_line1 = EXCLUDED.service_location_address_line1,
+    service_location_address_line2 = EXCLUDED.service_location_address_line2,
+    service_location_address_line3 = EXCLUDED.service_location_address_line3,
+    service_location_address_phone = EXCLUDED.service_location_address_phone,
     raw = EXCLUDED.raw,
     sync_version = nextval('sync_version_seq'),
     synced_at = now()
