@@ -35,6 +35,10 @@ generated-current:
 bench:
 	$(WITHPG) $(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./...
 
+## reliability: the long reliability runs (>= 20 SIGKILLs, database restarts, a 3-minute fault storm); bounded by -timeout
+reliability:
+	SPSYNC_RELIABILITY=long $(WITHPG) $(GO) test -race -count=1 -v -timeout 30m ./internal/reliability/
+
 build:
 	$(GO) build -o bin/worker ./cmd/worker
 	$(GO) build -o bin/migrate ./cmd/migrate
