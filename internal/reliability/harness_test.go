@@ -19,7 +19,6 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
-	"github.com/spsync/spsync/internal/spapi"
 	"github.com/spsync/spsync/internal/spapi/sim"
 )
 
@@ -384,6 +383,3 @@ func count(t *testing.T, pool *pgxpool.Pool, sql string, args ...any) int {
 	require.NoError(t, pool.QueryRow(context.Background(), sql, args...).Scan(&n), sql)
 	return n
 }
-
-// opsOf is the operations every test's dataset touches.
-var opsOf = []string{spapi.OpGetOrders, spapi.OpGetOrderItems, spapi.OpGetServiceJobs}
