@@ -177,9 +177,11 @@ func hammer(tb testing.TB, pool *pgxpool.Pool, mode hammerMode, processes, slots
 	}
 	time.Sleep(time.Until(until)) // the measured window itself, not a synchronization
 	st := s.Stats()[spapi.OpGetOrder]
-	// The bucket's allowance counts from the first call: River's first
-	// fetch is not the budget's doing.
-	window := time.Since(time.Unix(0, first.Load()))
+	// The bucket's allowance counts from the first call (River's first
+	// fetch is not the budget's doing) and ends at `until`, when the workers stop starting calls: a test
+	// goroutine that wakes late on a loaded machine must not count time in
+	// which nobody was asking.
+	window := until.Sub(time.Unix(0, first.Load()))
 	for _, c := range clients {
 		stopCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		_ = c.StopAndCancel(stopCtx)
