@@ -138,3 +138,20 @@ func TestRefreshRejectsBadArguments(t *testing.T) {
 		})
 	}
 }
+
+func TestOnceFailsNamingAJobThatFailedForGood(t *testing.T) {
+	t.Parallel()
+	_, env := simEnv(t, sim.Options{Seed: 6, Orders: 50})
+	code, _, stderr := runCmd(t, env, "run", "--once")
+	require.Equal(t, 0, code, stderr)
+
+	// Amazon answers 404 for an order it does not have: retrying cannot
+	// help, so the job is cancelled, and the round reports it.
+	code, _, stderr = runCmd(t, env, "refresh", "order", "000-0000000-0000000")
+	require.Equal(t, 0, code, stderr)
+	code, _, stderr = runCmd(t, env, "run", "--once")
+	require.Equal(t, 1, code)
+	require.Contains(t, stderr, "1 jobs failed for good")
+	require.Contains(t, stderr, "order_refresh")
+	require.Contains(t, stderr, "000-0000000-0000000")
+}

@@ -17,7 +17,8 @@ import (
 )
 
 // runOnce inserts one poll of every stream for every account, waits until
-// no job is due, and reports jobs that failed for good since it started.
+// no job is due, and reports jobs that failed for good while it ran,
+// including jobs queued before it (an on-demand refresh, say).
 func runOnce(ctx context.Context, client *river.Client[pgx.Tx], pool *pgxpool.Pool, cfg *config.Config, horizon time.Duration, logger *slog.Logger) error {
 	if horizon <= 0 {
 		horizon = 10 * time.Minute
@@ -41,7 +42,7 @@ func runOnce(ctx context.Context, client *river.Client[pgx.Tx], pool *pgxpool.Po
 	}
 	rows, err := pool.Query(ctx, `
 		SELECT kind || ' #' || id || ': ' || coalesce(errors[array_length(errors, 1)]->>'error', state::text)
-		FROM river_job WHERE state IN ('discarded', 'cancelled') AND created_at >= $1`, started)
+		FROM river_job WHERE state IN ('discarded', 'cancelled') AND finalized_at >= $1`, started)
 	if err != nil {
 		return fmt.Errorf("once: list failed jobs: %w", err)
 	}
