@@ -199,7 +199,7 @@ func hammer(tb testing.TB, pool *pgxpool.Pool, mode hammerMode, processes, slots
 func TestSharedBudgetAcrossProcesses(t *testing.T) {
 	t.Parallel()
 	pool := dbtest.NewPool(t)
-	res := hammer(t, pool, modeShared, 3, 4, 60, 6*time.Second)
+	res := hammer(t, pool, modeShared, 3, 2, 30, 8*time.Second)
 	t.Logf("allowed %.0f, made %d (%.1f%%), throttled %d (%.2f%%), failed %d",
 		res.Allowed, res.Made, res.UsePct(), res.Throttled, res.ThrottlePct(), res.Failed)
 	if res.Failed > 0 {
