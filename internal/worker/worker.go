@@ -106,9 +106,15 @@ func Run(ctx context.Context, opts Options) error {
 	if err != nil {
 		return err
 	}
+	// River UI's background work has no Stop and may log after Run
+	// returns: its logger goes quiet when Run ends.
+	uiLogger, uiLogGate := newGatedLogger(logger)
+	defer uiLogGate.close()
+	uiCtx, stopUI := context.WithCancel(ctx)
+	defer stopUI()
 	ui, err := riverui.NewHandler(&riverui.HandlerOpts{
 		Endpoints: riverui.NewEndpoints(client, nil),
-		Logger:    logger,
+		Logger:    uiLogger,
 		Prefix:    "/riverui",
 	})
 	if err != nil {
@@ -145,7 +151,7 @@ func Run(ctx context.Context, opts Options) error {
 		return fmt.Errorf("start river: %w", err)
 	}
 	riverRunning.Store(true)
-	if err := ui.Start(ctx); err != nil {
+	if err := ui.Start(uiCtx); err != nil {
 		logger.Error("start river ui", "err", err)
 	}
 	logger.Info("worker started", "http", "http://"+ln.Addr().String(), "database", db.URL, "simulate", cfg.Simulate)
