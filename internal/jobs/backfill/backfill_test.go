@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -160,6 +161,8 @@ type killingBudget struct {
 	mu     sync.Mutex
 	n      int
 	killed chan struct{}
+	// blocked counts callers held at the budget.
+	blocked atomic.Int32
 }
 
 func (k *killingBudget) Acquire(ctx context.Context, key jobs.BudgetKey, class jobs.BudgetClass) error {
@@ -172,6 +175,7 @@ func (k *killingBudget) Acquire(ctx context.Context, key jobs.BudgetKey, class j
 		}
 		k.mu.Unlock()
 		if n >= k.killAt {
+			k.blocked.Add(1)
 			<-ctx.Done()
 			return ctx.Err()
 		}
@@ -199,9 +203,14 @@ func TestBackfillKilledHalfwayResumes(t *testing.T) {
 	case <-time.After(time.Minute):
 		t.Fatal("the backfill never reached its seventh page")
 	}
-	// The other window job's page in flight, if any, commits; then every
-	// job is stuck at the budget, and the process dies.
-	time.Sleep(300 * time.Millisecond)
+	// A page another window job fetched before the kill commits; the
+	// process dies once every running window job is held at the budget,
+	// so no page is in flight.
+	require.Eventually(t, func() bool {
+		var running int32
+		require.NoError(t, tb.Pool.QueryRow(ctx, `SELECT count(*) FROM river_job WHERE kind = 'backfill_window' AND state = 'running'`).Scan(&running))
+		return killer.blocked.Load() >= running
+	}, time.Minute, 10*time.Millisecond, "window jobs never all reached the budget")
 	stopCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	require.NoError(t, client.StopAndCancel(stopCtx))
