@@ -588,7 +588,14 @@ func TestReplaceFulfillmentOrderDetail(t *testing.T) {
 			errs <- err
 			done <- res
 		}()
-		time.Sleep(200 * time.Millisecond)
+		// Commit only once the second writer waits on the first's lock, so
+		// the two really overlap.
+		require.Eventually(t, func() bool {
+			var waiting int
+			require.NoError(t, b.pool.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity
+				WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&waiting))
+			return waiting > 0
+		}, time.Minute, 5*time.Millisecond, "the second writer never blocked on the first")
 		require.NoError(t, tx1.Commit(ctx))
 		require.NoError(t, <-errs)
 		res2 := <-done
