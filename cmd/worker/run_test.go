@@ -101,10 +101,16 @@ func TestWorkerServesAndStopsOnSignal(t *testing.T) {
 	require.Equal(t, http.StatusOK, code)
 	// The first polls start at once (RunOnStart); their calls and buckets
 	// show on /metrics as soon as they happen.
+	var metrics string
 	require.Eventually(t, func() bool {
-		code, body = get("/metrics")
-		return code == http.StatusOK && strings.Contains(body, "spsync_api_calls_total{") && strings.Contains(body, "spsync_budget_tokens{")
-	}, time.Minute, 100*time.Millisecond, "metrics never showed API calls and budget tokens:\n%s", body)
+		code, metrics = get("/metrics")
+		for _, series := range []string{"spsync_api_calls_total{", "spsync_budget_tokens{", "spsync_rows_upserted_total{outcome=\"changed\",table=\"orders\"}", "spsync_sync_lag_seconds{", "spsync_queue_jobs{"} {
+			if code != http.StatusOK || !strings.Contains(metrics, series) {
+				return false
+			}
+		}
+		return true
+	}, time.Minute, 100*time.Millisecond, "metrics never showed every named series")
 
 	cancel() // what SIGINT does in main
 	select {

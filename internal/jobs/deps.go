@@ -63,6 +63,16 @@ type Deps struct {
 	// intervals, age limits). Defaults to time.Now; tests that drive the
 	// simulator's data clock pass that clock here.
 	Now func() time.Time
+	// OnRows, when set, hears how many rows an upsert was offered and how
+	// many it changed, per table (the /metrics rows series).
+	OnRows func(table string, offered, changed int)
+}
+
+// CountRows reports an upsert's outcome to OnRows.
+func (d *Deps) CountRows(table string, offered, changed int) {
+	if d.OnRows != nil && offered > 0 {
+		d.OnRows(table, offered, changed)
+	}
 }
 
 // Account returns the account with id, or an error that cancels the job

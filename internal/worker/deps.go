@@ -54,6 +54,10 @@ func buildDeps(cfg *config.Config, pool *pgxpool.Pool, m *metrics.Metrics, logge
 		Budget:    b,
 		Schedules: cfg.Schedules,
 		Logger:    logger,
+		OnRows: func(table string, offered, changed int) {
+			m.RowsUpserted.WithLabelValues(table, "changed").Add(float64(changed))
+			m.RowsUpserted.WithLabelValues(table, "unchanged").Add(float64(offered - changed))
+		},
 	}
 	for _, a := range cfg.Accounts {
 		acct := &jobs.Account{Account: a}

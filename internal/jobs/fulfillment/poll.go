@@ -120,6 +120,13 @@ func (w *PollWorker) storePage(ctx context.Context, tx pgx.Tx, acct *jobs.Accoun
 	if err != nil {
 		return err
 	}
+	written := 0
+	for _, c := range changes {
+		if c.Written {
+			written++
+		}
+	}
+	w.deps.CountRows("fulfillment_orders", len(page.FulfillmentOrders), written)
 	if err := jobs.InsertFollowups(ctx, tx, detailJobs(acct.ID, changes)); err != nil {
 		return err
 	}

@@ -41,6 +41,7 @@ func (w *TrackingWorker) Work(ctx context.Context, job *river.Job[TrackingArgs])
 		if err != nil {
 			return err
 		}
+		w.deps.CountRows("package_tracking", 1, boolInt(res.Changed))
 		wait, ok := nextRefresh(w.opts, res, w.deps.Clock())
 		if !ok {
 			return nil
@@ -172,4 +173,11 @@ func reschedule(ctx context.Context, tx pgx.Tx, job *river.Job[TrackingArgs], ne
 		Args:       next,
 		InsertOpts: &river.InsertOpts{ScheduledAt: time.Now().Add(wait)},
 	}})
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -34,10 +34,14 @@ func (w *ItemsWorker) Work(ctx context.Context, job *river.Job[ItemsArgs]) error
 	if err != nil {
 		return w.deps.JobError(err)
 	}
+	var res store.ItemsResult
 	err = pgx.BeginFunc(ctx, w.deps.Pool, func(tx pgx.Tx) error {
-		_, err := store.ReplaceOrderItems(ctx, tx, acct.ID, []store.OrderItems{{AmazonOrderID: job.Args.AmazonOrderID, Items: items}})
+		res, err = store.ReplaceOrderItems(ctx, tx, acct.ID, []store.OrderItems{{AmazonOrderID: job.Args.AmazonOrderID, Items: items}})
 		return err
 	})
+	if err == nil {
+		w.deps.CountRows("order_items", len(items), int(res.Written))
+	}
 	return w.deps.JobError(err)
 }
 

@@ -122,6 +122,7 @@ func (w *PollWorker) storePage(ctx context.Context, tx pgx.Tx, acct *jobs.Accoun
 	if err != nil {
 		return err
 	}
+	w.deps.CountRows("orders", len(page.Orders), len(changes))
 	if err := jobs.InsertFollowups(ctx, tx, itemsJobs(acct.ID, changes, false)); err != nil {
 		return err
 	}

@@ -160,6 +160,7 @@ func (w *PollWorker) storePage(ctx context.Context, tx pgx.Tx, acct *jobs.Accoun
 	if err != nil {
 		return err
 	}
+	w.deps.CountRows("service_jobs", len(page.Jobs), len(changes))
 	if err := cancelClosedRefreshes(ctx, tx, acct.ID, changes); err != nil {
 		return err
 	}
