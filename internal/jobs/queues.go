@@ -15,6 +15,13 @@ const (
 	PriorityPoll     = 1
 	PriorityFollowup = 2
 	PriorityBackfill = 4
+	// PriorityBackfillFollowup orders a backfill's detail fetches (order
+	// items, fulfillment details) ahead of its window listings in the
+	// backfill queue. Listing is cheap per order and its operation is the
+	// slow one (getOrders: one page a minute), so window jobs would
+	// otherwise fill every slot waiting for list tokens while the
+	// follow-ups, bounded by their own faster budget, starve behind them.
+	PriorityBackfillFollowup = 3
 )
 
 // QueueConfig returns River's queue configuration. Follow-ups get the most
@@ -25,6 +32,6 @@ func QueueConfig() map[string]river.QueueConfig {
 		river.QueueDefault: {MaxWorkers: 2},
 		QueuePoll:          {MaxWorkers: 4},
 		QueueFollowup:      {MaxWorkers: 10},
-		QueueBackfill:      {MaxWorkers: 2},
+		QueueBackfill:      {MaxWorkers: 6},
 	}
 }

@@ -239,7 +239,7 @@ func TestBackfillKilledHalfwayResumes(t *testing.T) {
 	require.NotNil(t, b.FinishedAt)
 	var itemJobs int
 	require.NoError(t, tb.Pool.QueryRow(ctx, `SELECT count(*) FROM river_job WHERE kind = 'order_items' AND queue = $1 AND priority = $2`,
-		jobs.QueueBackfill, jobs.PriorityBackfill).Scan(&itemJobs))
+		jobs.QueueBackfill, jobs.PriorityBackfillFollowup).Scan(&itemJobs))
 	require.Equal(t, n, itemJobs, "one items job per order, in the backfill queue")
 }
 

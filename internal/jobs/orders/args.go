@@ -42,7 +42,7 @@ func (ItemsArgs) Kind() string { return "order_items" }
 // InsertOpts is only the default; NewItemsJob sets the queue per class.
 func (a ItemsArgs) InsertOpts() river.InsertOpts {
 	if a.Backfill {
-		return river.InsertOpts{Queue: jobs.QueueBackfill, Priority: jobs.PriorityBackfill, UniqueOpts: jobs.UniqueForever()}
+		return river.InsertOpts{Queue: jobs.QueueBackfill, Priority: jobs.PriorityBackfillFollowup, UniqueOpts: jobs.UniqueForever()}
 	}
 	return river.InsertOpts{Queue: jobs.QueueFollowup, Priority: jobs.PriorityFollowup, UniqueOpts: jobs.UniqueForever()}
 }
