@@ -71,6 +71,11 @@ type Budget struct {
 	q       *dbsqlc.Queries
 	opts    Options
 	ensured sync.Map // Key → struct{}: buckets this Budget has created or aligned
+	// learned is the rate header this Budget last wrote per Key. Amazon
+	// sends the header with nearly every answer, almost always unchanged;
+	// remembering it keeps that case off the database. It is per process:
+	// a value another process learned is written by that process.
+	learned sync.Map // Key → float64
 }
 
 // New returns a Budget over db (a pgxpool.Pool in practice).
@@ -162,11 +167,16 @@ func (b *Budget) Observe(ctx context.Context, key Key, rateLimit float64, thrott
 		}
 	}
 	if rateLimit > 0 && !math.IsNaN(rateLimit) && !math.IsInf(rateLimit, 0) {
+		if last, ok := b.learned.Load(key); ok && last.(float64) == rateLimit {
+			return
+		}
 		if err := b.q.LearnRate(ctx, b.db, dbsqlc.LearnRateParams{
 			LearnedRate: rateLimit, At: b.now(), AccountID: key.AccountID, Region: key.Region, Operation: key.Operation,
 		}); err != nil {
 			b.opts.Logger.Warn("rate budget: learn rate", "key", key.String(), "err", err)
+			return
 		}
+		b.learned.Store(key, rateLimit)
 	}
 }
 
@@ -178,12 +188,6 @@ func (b *Budget) SnoozeFor(err error) (time.Duration, bool) {
 		return we.Wait, true
 	}
 	return 0, false
-}
-
-// Plan returns the configured plan of op.
-func (b *Budget) Plan(op string) (Plan, bool) {
-	p, ok := b.opts.Plans[op]
-	return p, ok
 }
 
 // ensure creates key's bucket, or aligns it with the configured plan, once
