@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -135,4 +136,13 @@ func throttleSnooze(rate float64) time.Duration {
 	}
 	d := time.Duration(float64(time.Second) / rate)
 	return min(max(d, time.Second), 5*time.Minute)
+}
+
+// ObserveResponses returns an spapi OnResponse hook that reports every
+// answer of acct's client to the budget: the rate header, and whether it
+// was a 429. The worker and tests wire clients with it.
+func ObserveResponses(b Budget, acct *Account) func(context.Context, spapi.ResponseMeta) {
+	return func(ctx context.Context, meta spapi.ResponseMeta) {
+		b.Observe(ctx, BudgetKey{AccountID: acct.ID, Region: acct.Region, Operation: meta.Op}, meta.RateLimit, meta.StatusCode == http.StatusTooManyRequests)
+	}
 }

@@ -16,6 +16,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/spsync/spsync/internal/store/dbsqlc"
 )
 
 // Metrics holds one process's registry and series.
@@ -101,7 +103,16 @@ func (c *dbCollector) Collect(ch chan<- prometheus.Metric) {
 	defer cancel()
 	c.collect(ctx, ch, lagDesc, `SELECT account_id, stream, scope, extract(epoch FROM now() - cursor_at)::float8 FROM sync_cursors WHERE cursor_at IS NOT NULL`)
 	c.collect(ctx, ch, queueDesc, `SELECT queue, state::text, count(*)::float8 FROM river_job WHERE state NOT IN ('completed', 'cancelled', 'discarded') GROUP BY 1, 2`)
-	c.collect(ctx, ch, tokensDesc, `SELECT account_id, region, operation, least(burst, tokens + rate * greatest(0, extract(epoch FROM clock_timestamp() - updated_at)))::float8 FROM rate_budgets`)
+	// The level now comes from the query `worker status` uses, so the two
+	// never disagree on how a bucket refills.
+	budgets, err := dbsqlc.New().ListRateBudgets(ctx, c.pool)
+	if err != nil {
+		c.logf("metrics rate budgets", err)
+		return
+	}
+	for _, b := range budgets {
+		ch <- prometheus.MustNewConstMetric(tokensDesc, prometheus.GaugeValue, b.Level, b.AccountID, b.Region, b.Operation)
+	}
 }
 
 // collect runs a query whose last column is the value and whose other

@@ -15,6 +15,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/stretchr/testify/require"
 
+	"github.com/spsync/spsync/internal/jobs"
 	"github.com/spsync/spsync/internal/jobs/jobstest"
 	"github.com/spsync/spsync/internal/jobs/orders"
 	"github.com/spsync/spsync/internal/spapi"
@@ -126,7 +127,7 @@ func TestBadSPAPIInput(t *testing.T) {
 			client, err := spapi.NewClient(spapi.Options{
 				Region: spapi.RegionNA, Endpoint: proxy.URL, LWAEndpoint: proxy.URL + "/auth/o2/token",
 				Credentials: spapi.Credentials{ClientID: sim.DemoAccount.ClientID, ClientSecret: sim.DemoAccount.ClientSecret, RefreshToken: sim.DemoAccount.RefreshToken},
-				OnResponse:  jobstest.ObserveResponses(b.Deps.Budget, acct),
+				OnResponse:  jobs.ObserveResponses(b.Deps.Budget, acct),
 			})
 			require.NoError(t, err)
 			acct.Client = client

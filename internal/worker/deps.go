@@ -61,6 +61,7 @@ func buildDeps(cfg *config.Config, pool *pgxpool.Pool, m *metrics.Metrics, logge
 	}
 	for _, a := range cfg.Accounts {
 		acct := &jobs.Account{Account: a}
+		observe := jobs.ObserveResponses(b, acct)
 		opts := spapi.Options{
 			Region:      spapi.Region(a.Region),
 			Endpoint:    cfg.SPAPIEndpoint,
@@ -68,7 +69,7 @@ func buildDeps(cfg *config.Config, pool *pgxpool.Pool, m *metrics.Metrics, logge
 			Credentials: spapi.Credentials{ClientID: a.ClientID, ClientSecret: string(a.ClientSecret), RefreshToken: string(a.RefreshToken)},
 			OnResponse: func(ctx context.Context, meta spapi.ResponseMeta) {
 				m.ObserveResponse(acct.ID, meta.Op, meta.StatusCode)
-				b.Observe(ctx, budget.Key{AccountID: acct.ID, Region: acct.Region, Operation: meta.Op}, meta.RateLimit, meta.StatusCode == 429)
+				observe(ctx, meta)
 			},
 		}
 		if simSrv != nil {

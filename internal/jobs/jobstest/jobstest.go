@@ -62,7 +62,7 @@ func New(t testing.TB, opts Options) *Bundle {
 			Endpoint:    srv.URL,
 			LWAEndpoint: srv.URL + "/auth/o2/token",
 			Credentials: spapi.Credentials{ClientID: a.ClientID, ClientSecret: a.ClientSecret, RefreshToken: a.RefreshToken},
-			OnResponse:  ObserveResponses(deps.Budget, acct),
+			OnResponse:  jobs.ObserveResponses(deps.Budget, acct),
 		})
 		if err != nil {
 			t.Fatalf("jobstest: new client: %v", err)
@@ -70,13 +70,6 @@ func New(t testing.TB, opts Options) *Bundle {
 		deps.Accounts[a.ID] = acct
 	}
 	return &Bundle{Pool: pool, Sim: s, Server: srv, Deps: deps}
-}
-
-// ObserveResponses reports every response of acct's client to the budget.
-func ObserveResponses(b jobs.Budget, acct *jobs.Account) func(context.Context, spapi.ResponseMeta) {
-	return func(ctx context.Context, meta spapi.ResponseMeta) {
-		b.Observe(ctx, jobs.BudgetKey{AccountID: acct.ID, Region: acct.Region, Operation: meta.Op}, meta.RateLimit, meta.StatusCode == 429)
-	}
 }
 
 // StartClient starts a River client with the given registrations and
