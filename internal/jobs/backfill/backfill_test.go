@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -151,38 +150,6 @@ func (tb *testBundle) pagesNeeded(t *testing.T, from, to time.Time, window time.
 	return pages
 }
 
-// killingBudget passes every call to the real budget until the killAt-th
-// getOrders token; that one and every later one it never grants: it
-// reports the moment and holds the jobs until their context ends, as a
-// worker killed mid-backfill would.
-type killingBudget struct {
-	jobs.Budget
-	killAt int
-	mu     sync.Mutex
-	n      int
-	killed chan struct{}
-	// blocked counts callers held at the budget.
-	blocked atomic.Int32
-}
-
-func (k *killingBudget) Acquire(ctx context.Context, key jobs.BudgetKey, class jobs.BudgetClass) error {
-	if key.Operation == spapi.OpGetOrders {
-		k.mu.Lock()
-		k.n++
-		n := k.n
-		if n == k.killAt {
-			close(k.killed)
-		}
-		k.mu.Unlock()
-		if n >= k.killAt {
-			k.blocked.Add(1)
-			<-ctx.Done()
-			return ctx.Err()
-		}
-	}
-	return k.Budget.Acquire(ctx, key, class)
-}
-
 func TestBackfillKilledHalfwayResumes(t *testing.T) {
 	t.Parallel()
 	tb := setup(t, sim.Options{Seed: 11, Orders: 2000})
@@ -191,7 +158,7 @@ func TestBackfillKilledHalfwayResumes(t *testing.T) {
 	const window = 24 * time.Hour
 
 	// A worker that dies before its seventh getOrders page.
-	killer := &killingBudget{Budget: tb.Deps.Budget, killAt: 7, killed: make(chan struct{})}
+	killer := jobstest.NewKillingBudget(tb.Deps.Budget, spapi.OpGetOrders, 7)
 	dying := *tb.Deps
 	dying.Budget = killer
 	client := tb.StartClient(t, workers(&dying), nil)
@@ -199,7 +166,7 @@ func TestBackfillKilledHalfwayResumes(t *testing.T) {
 	b := tb.backfillRow(t, id)
 	require.EqualValues(t, 8, b.WindowsTotal, "8 days and 17 hours of history in 1-day windows")
 	select {
-	case <-killer.killed:
+	case <-killer.Killed():
 	case <-time.After(time.Minute):
 		t.Fatal("the backfill never reached its seventh page")
 	}
@@ -209,7 +176,7 @@ func TestBackfillKilledHalfwayResumes(t *testing.T) {
 	require.Eventually(t, func() bool {
 		var running int32
 		require.NoError(t, tb.Pool.QueryRow(ctx, `SELECT count(*) FROM river_job WHERE kind = 'backfill_window' AND state = 'running'`).Scan(&running))
-		return killer.blocked.Load() >= running
+		return killer.Held() >= running
 	}, time.Minute, 10*time.Millisecond, "window jobs never all reached the budget")
 	stopCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()

@@ -2,7 +2,6 @@ package fulfillment_test
 
 import (
 	"context"
-	"sync"
 	"testing"
 	"time"
 
@@ -10,6 +9,7 @@ import (
 
 	"github.com/spsync/spsync/internal/jobs"
 	"github.com/spsync/spsync/internal/jobs/fulfillment"
+	"github.com/spsync/spsync/internal/jobs/jobstest"
 	"github.com/spsync/spsync/internal/spapi"
 	"github.com/spsync/spsync/internal/spapi/sim"
 )
@@ -133,40 +133,13 @@ func TestPackageAndTrackingJobCommitTogether(t *testing.T) {
 	t.Logf("phase 3 done after %s", time.Since(began).Round(time.Millisecond))
 }
 
-// scriptBudget passes every call to the real budget, first calling step
-// with the number of each listAllFulfillmentOrders token asked for. A step
-// that returns false holds the job until its context ends, as a worker
-// killed before that page would.
-type scriptBudget struct {
-	jobs.Budget
-	step   func(n int) bool
-	mu     sync.Mutex
-	n      int
-	killed chan struct{}
-}
-
-func (s *scriptBudget) Acquire(ctx context.Context, key jobs.BudgetKey, class jobs.BudgetClass) error {
-	if key.Operation == spapi.OpListAllFulfillmentOrders {
-		s.mu.Lock()
-		s.n++
-		n := s.n
-		s.mu.Unlock()
-		if !s.step(n) {
-			close(s.killed)
-			<-ctx.Done()
-			return ctx.Err()
-		}
-	}
-	return s.Budget.Acquire(ctx, key, class)
-}
-
 // killAt runs the fulfillment workers (inserting a poll when insert is set)
 // until the poll asks for its page-th listAllFulfillmentOrders token of this
 // run, then stops them, as a worker killed before that page.
 func (tb *testBundle) killAt(t *testing.T, page int, insert bool) {
 	t.Helper()
 	ctx := context.Background()
-	sb := &scriptBudget{Budget: tb.Deps.Budget, step: func(n int) bool { return n != page }, killed: make(chan struct{})}
+	sb := jobstest.NewKillingBudget(tb.Deps.Budget, spapi.OpListAllFulfillmentOrders, page)
 	deps := *tb.Deps
 	deps.Budget = sb
 	client := tb.StartClient(t, tb.workers(&deps, fulfillment.Options{}), nil)
@@ -175,7 +148,7 @@ func (tb *testBundle) killAt(t *testing.T, page int, insert bool) {
 		require.NoError(t, err)
 	}
 	select {
-	case <-sb.killed:
+	case <-sb.Killed():
 	case <-time.After(time.Minute):
 		t.Fatalf("the poll never asked for its page %d", page)
 	}
@@ -213,15 +186,15 @@ func TestPollResumesAfterKillAndRestartsOnExpiredToken(t *testing.T) {
 
 	// The saved token has expired by the time the next worker presents it:
 	// the walk restarts from the same queryStartDate and completes.
-	sb := &scriptBudget{Budget: tb.Deps.Budget, killed: make(chan struct{}), step: func(n int) bool {
+	sb := jobstest.NewKillingBudget(tb.Deps.Budget, spapi.OpListAllFulfillmentOrders, 0) // never kills
+	sb.OnTake = func(n int) {
 		switch n {
 		case 1:
 			tb.Sim.SetFaults(sim.Faults{ExpirePageToken: 1, Ops: []string{spapi.OpListAllFulfillmentOrders}})
 		case 2:
 			tb.Sim.SetFaults(sim.Faults{})
 		}
-		return true
-	}}
+	}
 	deps := *tb.Deps
 	deps.Budget = sb
 	tb.StartClient(t, tb.workers(&deps, fulfillment.Options{}), nil)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"math"
-	"sync"
 	"testing"
 	"time"
 
@@ -213,47 +212,20 @@ func TestOrdersSyncMatchesAmazon(t *testing.T) {
 	require.True(t, cursor.Equal(at.Add(-twoMinutes)), "cursor %s", cursor)
 }
 
-// killingBudget passes every call to the real budget except the killAt-th
-// getOrders token, which it never grants: it reports the moment and holds
-// the job until the job's context ends, as a worker killed mid-window
-// would.
-type killingBudget struct {
-	jobs.Budget
-	killAt int
-	mu     sync.Mutex
-	n      int
-	killed chan struct{}
-}
-
-func (k *killingBudget) Acquire(ctx context.Context, key jobs.BudgetKey, class jobs.BudgetClass) error {
-	if key.Operation == spapi.OpGetOrders {
-		k.mu.Lock()
-		k.n++
-		n := k.n
-		k.mu.Unlock()
-		if n == k.killAt {
-			close(k.killed)
-			<-ctx.Done()
-			return ctx.Err()
-		}
-	}
-	return k.Budget.Acquire(ctx, key, class)
-}
-
 func TestOrdersPollKilledBetweenPagesResumes(t *testing.T) {
 	t.Parallel()
 	tb := setup(t)
 	ctx := context.Background()
 
 	// A worker that dies before its fourth page.
-	killer := &killingBudget{Budget: tb.Deps.Budget, killAt: 4, killed: make(chan struct{})}
+	killer := jobstest.NewKillingBudget(tb.Deps.Budget, spapi.OpGetOrders, 4)
 	dying := *tb.Deps
 	dying.Budget = killer
 	client := tb.StartClient(t, tb.workers(&dying), nil)
 	_, err := client.Insert(ctx, orders.PollArgs{AccountID: sim.DemoAccount.ID}, nil)
 	require.NoError(t, err)
 	select {
-	case <-killer.killed:
+	case <-killer.Killed():
 	case <-time.After(time.Minute):
 		t.Fatal("the poll never reached its fourth page")
 	}

@@ -6,7 +6,6 @@ import (
 	"math"
 	"reflect"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -532,52 +531,20 @@ func TestServiceJobsPollWalksWindows(t *testing.T) {
 	require.True(t, cursor.Equal(tb.start.Add(-margin)), "cursor %s", cursor)
 }
 
-// killingBudget passes every call to the real budget except the killAt-th
-// getServiceJobs token: it calls onKill and, if hold is set, never grants
-// the token, holding the job until its context ends, as a worker killed
-// mid-window would.
-type killingBudget struct {
-	jobs.Budget
-	killAt int
-	hold   bool
-	onKill func(n int)
-	mu     sync.Mutex
-	n      int
-	killed chan struct{}
-}
-
-func (k *killingBudget) Acquire(ctx context.Context, key jobs.BudgetKey, class jobs.BudgetClass) error {
-	if key.Operation == spapi.OpGetServiceJobs {
-		k.mu.Lock()
-		k.n++
-		n := k.n
-		k.mu.Unlock()
-		if k.onKill != nil {
-			k.onKill(n)
-		}
-		if n == k.killAt && k.hold {
-			close(k.killed)
-			<-ctx.Done()
-			return ctx.Err()
-		}
-	}
-	return k.Budget.Acquire(ctx, key, class)
-}
-
 func TestServiceJobsPollKilledBetweenPagesResumes(t *testing.T) {
 	t.Parallel()
 	tb := setup(t, 200, servicejobs.Options{})
 	ctx := context.Background()
 
 	// A worker that dies before its fourth page.
-	killer := &killingBudget{Budget: tb.Deps.Budget, killAt: 4, hold: true, killed: make(chan struct{})}
+	killer := jobstest.NewKillingBudget(tb.Deps.Budget, spapi.OpGetServiceJobs, 4)
 	dying := *tb.Deps
 	dying.Budget = killer
 	client := tb.StartClient(t, tb.workers(&dying), nil)
 	_, err := client.Insert(ctx, servicejobs.PollArgs{AccountID: acctID}, nil)
 	require.NoError(t, err)
 	select {
-	case <-killer.killed:
+	case <-killer.Killed():
 	case <-time.After(time.Minute):
 		t.Fatal("the poll never reached its fourth page")
 	}
@@ -619,14 +586,15 @@ func TestServiceJobsPollRestartsOnExpiredToken(t *testing.T) {
 	tb := setup(t, 200, servicejobs.Options{})
 	ctx := context.Background()
 	// The third page's token has expired by the time it is used.
-	killer := &killingBudget{Budget: tb.Deps.Budget, killAt: -1, onKill: func(n int) {
+	killer := jobstest.NewKillingBudget(tb.Deps.Budget, spapi.OpGetServiceJobs, 0) // never kills
+	killer.OnTake = func(n int) {
 		switch n {
 		case 3:
 			tb.Sim.SetFaults(sim.Faults{ExpirePageToken: 1, Ops: []string{spapi.OpGetServiceJobs}})
 		case 4:
 			tb.Sim.SetFaults(sim.Faults{})
 		}
-	}}
+	}
 	deps := *tb.Deps
 	deps.Budget = killer
 	client := tb.StartClient(t, tb.workers(&deps), nil)
