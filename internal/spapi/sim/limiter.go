@@ -5,41 +5,43 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/spsync/spsync/internal/spapi"
 )
 
-// Operation names, used as keys of usage plans, stats and entity counters.
+// Operation names, used as keys of usage plans, stats and entity
+// counters: the client's, so the two can never spell one differently.
 const (
-	OpGetOrders                   = "getOrders"
-	OpGetOrder                    = "getOrder"
-	OpGetOrderItems               = "getOrderItems"
-	OpListAllFulfillmentOrders    = "listAllFulfillmentOrders"
-	OpGetFulfillmentOrder         = "getFulfillmentOrder"
-	OpGetPackageTrackingDetails   = "getPackageTrackingDetails"
-	OpGetServiceJobs              = "getServiceJobs"
-	OpGetServiceJobByServiceJobID = "getServiceJobByServiceJobId"
+	OpGetOrders                   = spapi.OpGetOrders
+	OpGetOrder                    = spapi.OpGetOrder
+	OpGetOrderItems               = spapi.OpGetOrderItems
+	OpListAllFulfillmentOrders    = spapi.OpListAllFulfillmentOrders
+	OpGetFulfillmentOrder         = spapi.OpGetFulfillmentOrder
+	OpGetPackageTrackingDetails   = spapi.OpGetPackageTrackingDetails
+	OpGetServiceJobs              = spapi.OpGetServiceJobs
+	OpGetServiceJobByServiceJobID = spapi.OpGetServiceJobByServiceJobID
 )
 
 // UsagePlan is a token bucket: Rate tokens per second refill a bucket of
 // Burst tokens, and each call takes one.
-type UsagePlan struct {
-	Rate  float64
-	Burst int
+type UsagePlan = spapi.UsagePlan
+
+// simulatedOps are the operations the simulator serves.
+var simulatedOps = []string{
+	OpGetOrders, OpGetOrder, OpGetOrderItems,
+	OpListAllFulfillmentOrders, OpGetFulfillmentOrder, OpGetPackageTrackingDetails,
+	OpGetServiceJobs, OpGetServiceJobByServiceJobID,
 }
 
 // DefaultUsagePlans returns Amazon's documented default usage plans of the
-// simulated operations (spapi-facts.md). It returns a fresh map so callers
-// may modify it.
+// simulated operations, as spapi.DefaultUsagePlans records them. It
+// returns a fresh map so callers may modify it.
 func DefaultUsagePlans() map[string]UsagePlan {
-	return map[string]UsagePlan{
-		OpGetOrders:                   {Rate: 0.0167, Burst: 20},
-		OpGetOrder:                    {Rate: 0.5, Burst: 30},
-		OpGetOrderItems:               {Rate: 0.5, Burst: 30},
-		OpListAllFulfillmentOrders:    {Rate: 2, Burst: 30},
-		OpGetFulfillmentOrder:         {Rate: 2, Burst: 30},
-		OpGetPackageTrackingDetails:   {Rate: 2, Burst: 30},
-		OpGetServiceJobs:              {Rate: 10, Burst: 40},
-		OpGetServiceJobByServiceJobID: {Rate: 20, Burst: 40},
+	plans := make(map[string]UsagePlan, len(simulatedOps))
+	for _, op := range simulatedOps {
+		plans[op] = spapi.DefaultUsagePlans[op]
 	}
+	return plans
 }
 
 // limiter enforces one token bucket per (account, operation) on the
