@@ -9,7 +9,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/robfig/cron/v3"
 
@@ -199,9 +198,6 @@ func Load(getenv func(string) string) (*Config, error) {
 	}}
 	return cfg, nil
 }
-
-// ScheduleTimeout is how long a poll may run before River cancels it.
-const ScheduleTimeout = 30 * time.Minute
 
 func checkDatabaseURL(raw string) error {
 	if strings.HasPrefix(raw, "postgres://") || strings.HasPrefix(raw, "postgresql://") {

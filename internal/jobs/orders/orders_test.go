@@ -123,6 +123,7 @@ func (tb *testBundle) requireInSync(t *testing.T, syncedAt time.Time) int {
 			changedLately[o.AmazonOrderID] = true
 		}
 	}
+	t.Logf("%d orders changed in the last two minutes before the sync: their items are not compared", len(changedLately))
 	tb.clock.Set(syncedAt.Add(-twoMinutes))
 	defer tb.clock.Set(syncedAt)
 	truth, err := tb.Sim.TruthOrders(acct)
