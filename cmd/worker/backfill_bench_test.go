@@ -111,6 +111,9 @@ func benchBackfillOnce(b *testing.B, bin string, n int, scale float64) {
 	if code := run(ctx, []string{"backfill", "orders", "--from", from, "--to", to}, envOf(env), &stdout, &stderr); code != 0 {
 		b.Fatalf("backfill: %d %s", code, stderr.String())
 	}
+	// Give up at three times what the budget implies for n items calls
+	// (and never before 10 minutes): a run that slow is broken, not slow.
+	limit := max(10*time.Minute, 3*time.Duration(float64(n)/it.Rate*float64(time.Second)))
 	var samples []int64
 	var peak int64
 	for {
@@ -131,8 +134,8 @@ func benchBackfillOnce(b *testing.B, bin string, n int, scale float64) {
 			}
 			break
 		}
-		if time.Since(began) > 50*time.Minute {
-			b.Fatalf("backfill not done after 50 minutes (%s, %d jobs left)", state, left)
+		if time.Since(began) > limit {
+			b.Fatalf("backfill not done after %s (%s, %d jobs left)", limit, state, left)
 		}
 		time.Sleep(500 * time.Millisecond)
 	}

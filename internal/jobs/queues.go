@@ -1,6 +1,10 @@
 package jobs
 
-import "github.com/riverqueue/river"
+import (
+	"time"
+
+	"github.com/riverqueue/river"
+)
 
 // Queue names. Each has its own worker slots so that a flood of one kind of
 // work cannot occupy every slot.
@@ -24,6 +28,15 @@ const (
 	PriorityBackfillFollowup = 3
 )
 
+// burstFetchCooldown is the fetch cooldown of the queues of many short
+// jobs. River fetches a queue's free slots at most once per cooldown
+// (100 ms by default), so a queue of N slots runs at most 10·N jobs a second
+// however fast its jobs are: 60 a second for six backfill slots, which a
+// budget raised by SPSYNC_RATE_LIMITS (or the simulator scaled up) outruns.
+// Fetches happen only while jobs are waiting, so an idle queue costs
+// nothing more.
+const burstFetchCooldown = 20 * time.Millisecond
+
 // QueueConfig returns River's queue configuration. Follow-ups get the most
 // slots because they are many small calls; their rate is bounded by the
 // budget, not by the slot count.
@@ -31,7 +44,7 @@ func QueueConfig() map[string]river.QueueConfig {
 	return map[string]river.QueueConfig{
 		river.QueueDefault: {MaxWorkers: 2},
 		QueuePoll:          {MaxWorkers: 4},
-		QueueFollowup:      {MaxWorkers: 10},
-		QueueBackfill:      {MaxWorkers: 6},
+		QueueFollowup:      {MaxWorkers: 10, FetchCooldown: burstFetchCooldown},
+		QueueBackfill:      {MaxWorkers: 6, FetchCooldown: burstFetchCooldown},
 	}
 }
