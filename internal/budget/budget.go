@@ -24,8 +24,10 @@ type Options struct {
 	// BackfillReserve is the share of a bucket's burst that backfills
 	// leave for polls and follow-ups. Defaults to 0.5.
 	BackfillReserve float64
-	// MaxWait is the longest Acquire waits in-process; a longer wait
-	// returns a *WaitError so a job can snooze. Defaults to 3 seconds.
+	// MaxWait is the longest Acquire waits in-process, in all: a wait that
+	// would take it past MaxWait (a far token, or near tokens that other
+	// callers keep taking first) returns a *WaitError so a job can snooze
+	// and free its worker slot. Defaults to 3 seconds.
 	MaxWait time.Duration
 	// Now, when set, replaces the database clock in every statement. Tests
 	// use it to drive refills without waiting; production leaves it nil so
@@ -102,9 +104,11 @@ func New(db dbsqlc.DBTX, opts Options) *Budget {
 }
 
 // Acquire takes one token of key's bucket for a caller of class. It waits
-// when the token is at most MaxWait away, and otherwise returns a
-// *WaitError saying how long until it will be there. Call it right before
-// every SP-API request.
+// while the token is near, at most MaxWait in all, and otherwise returns a
+// *WaitError saying how long until it will be there. The cap counts every
+// wait: callers that find the token taken by another when they wake wait
+// again, and without it a crowd of them would hold their worker slots
+// indefinitely. Call it right before every SP-API request.
 func (b *Budget) Acquire(ctx context.Context, key Key, class Class) error {
 	plan, err := b.ensure(ctx, key)
 	if err != nil {
@@ -126,7 +130,7 @@ func (b *Budget) Acquire(ctx context.Context, key Key, class Class) error {
 			return nil
 		}
 		wait := refillTime(need-res.Level, res.Rate)
-		if wait > b.opts.MaxWait {
+		if waited+wait > b.opts.MaxWait {
 			if b.opts.Hooks.Snoozed != nil {
 				b.opts.Hooks.Snoozed(key, class, wait)
 			}

@@ -159,6 +159,41 @@ func TestAcquire(t *testing.T) {
 		require.InDelta(t, 6*time.Second, wait, float64(5*time.Millisecond))
 	})
 
+	t.Run("ContendedWaitStopsAtMaxWait", func(t *testing.T) {
+		t.Parallel()
+		// While this budget sleeps for the next token, another process
+		// takes it first, up to 10 times.
+		var other *budget.Budget
+		var slept time.Duration
+		steals := 0
+		tb := setup(t, func(o *budget.Options) {
+			o.MaxWait = 3 * time.Second
+			sleep := o.Sleep
+			o.Sleep = func(ctx context.Context, d time.Duration) error {
+				slept += d
+				// A millisecond more, so the token is surely whole.
+				if err := sleep(ctx, d+time.Millisecond); err != nil {
+					return err
+				}
+				if steals < 10 {
+					steals++
+					return other.Acquire(ctx, testKey, budget.ClassPoll)
+				}
+				return nil
+			}
+		})
+		other = budget.New(tb.pool, budget.Options{Plans: tb.opts.Plans, MaxWait: time.Nanosecond, Now: tb.clock.Now})
+		for range 10 {
+			require.NoError(t, tb.budget.Acquire(ctx, testKey, budget.ClassPoll))
+		}
+		err := tb.budget.Acquire(ctx, testKey, budget.ClassPoll)
+		_, ok := tb.budget.SnoozeFor(err)
+		require.True(t, ok, "a caller that keeps losing the token snoozes once MaxWait is spent; got %v", err)
+		require.LessOrEqual(t, slept, 3*time.Second, "waited %s in-process", slept)
+		require.GreaterOrEqual(t, slept, 2*time.Second, "near tokens are still waited for")
+		require.Less(t, steals, 10)
+	})
+
 	t.Run("WaitEndsWithContext", func(t *testing.T) {
 		t.Parallel()
 		tb := setup(t, func(o *budget.Options) { o.MaxWait = time.Minute })
