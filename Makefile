@@ -31,9 +31,14 @@ generate:
 generated-current:
 	@$(SQLC) diff || { echo "sqlc output is stale: run 'make generate' and commit the result"; exit 1; }
 
-## bench: benchmarks; copy the numbers into BENCHMARKS.md
+## bench: every benchmark once, the backfill at the issue's size (200,000 orders,
+## simulator rates x200: about 40 minutes); copy the numbers into BENCHMARKS.md.
+## A quick run: make bench BENCH_ORDERS=4000 BENCH_RATE_SCALE=30
+BENCH_ORDERS     ?= 200000
+BENCH_RATE_SCALE ?= 200
 bench:
-	$(WITHPG) $(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./...
+	SPSYNC_BENCH_ORDERS=$(BENCH_ORDERS) SPSYNC_BENCH_RATE_SCALE=$(BENCH_RATE_SCALE) \
+		$(WITHPG) $(GO) test -run '^$$' -bench . -benchtime 1x -timeout 3h ./...
 
 ## reliability: the long reliability runs (>= 20 SIGKILLs, database restarts, a 3-minute fault storm); bounded by -timeout
 reliability:

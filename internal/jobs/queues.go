@@ -11,7 +11,14 @@ import (
 const (
 	QueuePoll     = "poll"
 	QueueFollowup = "followup"
+	// QueueBackfill holds the backfills' window listings.
 	QueueBackfill = "backfill"
+	// QueueBackfillFollowup holds what the windows queue (order items,
+	// fulfillment details). A window job keeps its slot while it walks its
+	// pages, waiting for list tokens between them; in the backfill queue
+	// the windows would take every slot and the follow-ups, bounded by
+	// their own faster budget, would wait behind them.
+	QueueBackfillFollowup = "backfill_followup"
 )
 
 // Priorities within River (1 is highest).
@@ -19,19 +26,15 @@ const (
 	PriorityPoll     = 1
 	PriorityFollowup = 2
 	PriorityBackfill = 4
-	// PriorityBackfillFollowup orders a backfill's detail fetches (order
-	// items, fulfillment details) ahead of its window listings in the
-	// backfill queue. Listing is cheap per order and its operation is the
-	// slow one (getOrders: one page a minute), so window jobs would
-	// otherwise fill every slot waiting for list tokens while the
-	// follow-ups, bounded by their own faster budget, starve behind them.
+	// PriorityBackfillFollowup is the priority of a backfill's detail
+	// fetches (order items, fulfillment details), in their own queue.
 	PriorityBackfillFollowup = 3
 )
 
 // burstFetchCooldown is the fetch cooldown of the queues of many short
 // jobs. River fetches a queue's free slots at most once per cooldown
 // (100 ms by default), so a queue of N slots runs at most 10·N jobs a second
-// however fast its jobs are: 60 a second for six backfill slots, which a
+// however fast its jobs are: 60 a second for six slots, which a
 // budget raised by SPSYNC_RATE_LIMITS (or the simulator scaled up) outruns.
 // Fetches happen only while jobs are waiting, so an idle queue costs
 // nothing more.
@@ -42,9 +45,10 @@ const burstFetchCooldown = 20 * time.Millisecond
 // budget, not by the slot count.
 func QueueConfig() map[string]river.QueueConfig {
 	return map[string]river.QueueConfig{
-		river.QueueDefault: {MaxWorkers: 2},
-		QueuePoll:          {MaxWorkers: 4},
-		QueueFollowup:      {MaxWorkers: 10, FetchCooldown: burstFetchCooldown},
-		QueueBackfill:      {MaxWorkers: 6, FetchCooldown: burstFetchCooldown},
+		river.QueueDefault:    {MaxWorkers: 2},
+		QueuePoll:             {MaxWorkers: 4},
+		QueueFollowup:         {MaxWorkers: 10, FetchCooldown: burstFetchCooldown},
+		QueueBackfill:         {MaxWorkers: 4},
+		QueueBackfillFollowup: {MaxWorkers: 6, FetchCooldown: burstFetchCooldown},
 	}
 }

@@ -206,8 +206,8 @@ func TestBackfillKilledHalfwayResumes(t *testing.T) {
 	require.NotNil(t, b.FinishedAt)
 	var itemJobs int
 	require.NoError(t, tb.Pool.QueryRow(ctx, `SELECT count(*) FROM river_job WHERE kind = 'order_items' AND queue = $1 AND priority = $2`,
-		jobs.QueueBackfill, jobs.PriorityBackfillFollowup).Scan(&itemJobs))
-	require.Equal(t, n, itemJobs, "one items job per order, in the backfill queue")
+		jobs.QueueBackfillFollowup, jobs.PriorityBackfillFollowup).Scan(&itemJobs))
+	require.Equal(t, n, itemJobs, "one items job per order, in the backfill follow-up queue")
 }
 
 func TestBackfillCancel(t *testing.T) {
@@ -372,8 +372,8 @@ func TestBackfillFulfillmentOrders(t *testing.T) {
 	}
 	require.Equal(t, want, got)
 	var details, items int
-	require.NoError(t, tb.Pool.QueryRow(ctx, `SELECT count(*) FROM river_job WHERE kind = 'fulfillment_order_detail' AND queue = $1 AND state = 'completed'`, jobs.QueueBackfill).Scan(&details))
-	require.Equal(t, len(want), details, "a detail per order, in the backfill queue")
+	require.NoError(t, tb.Pool.QueryRow(ctx, `SELECT count(*) FROM river_job WHERE kind = 'fulfillment_order_detail' AND queue = $1 AND state = 'completed'`, jobs.QueueBackfillFollowup).Scan(&details))
+	require.Equal(t, len(want), details, "a detail per order, in the backfill follow-up queue")
 	require.NoError(t, tb.Pool.QueryRow(ctx, `SELECT count(DISTINCT seller_fulfillment_order_id) FROM fulfillment_order_items WHERE account_id = $1`, acctID).Scan(&items))
 	require.Equal(t, len(want), items, "details stored")
 	require.Equal(t, "done", tb.backfillRow(t, id).State)

@@ -15,15 +15,15 @@
 //
 //   - orders: getOrders with CreatedAfter/CreatedBefore, one day per window
 //     by default. Items follow as orders.ItemsArgs{Backfill: true} jobs, in
-//     the backfill queue at backfill budget priority.
+//     the backfill_followup queue at backfill budget priority.
 //   - service-jobs: getServiceJobs with createdAfter/createdBefore, seven
 //     days per window by default.
 //   - fulfillment-orders: listAllFulfillmentOrders has only queryStartDate
 //     (orders whose status changed since then) and no end date, so the
 //     backfill is a single window from `from` that lists every such order
 //     up to the time of the request; `to` is recorded but cannot be sent.
-//     Details follow as fulfillment.DetailArgs jobs moved to the backfill
-//     queue at backfill priority.
+//     Details follow as fulfillment.DetailArgs jobs moved to the
+//     backfill_followup queue at backfill priority.
 //
 // Amazon's "before" dates include the instant given, so a window asks for
 // [start, end] and keeps the rows created in [start, end): a row created

@@ -136,7 +136,7 @@ func fetchFulfillmentOrders(ctx context.Context, acct *jobs.Account, win *dbsqlc
 				params = append(params, river.InsertManyParams{
 					Args: fulfillment.DetailArgs{AccountID: acct.ID, SellerFulfillmentOrderID: c.SellerFulfillmentOrderID, StatusUpdatedDate: c.StatusUpdatedDate.UTC()},
 					// Details of history wait behind the live stream's.
-					InsertOpts: &river.InsertOpts{Queue: jobs.QueueBackfill, Priority: jobs.PriorityBackfillFollowup, UniqueOpts: jobs.UniqueForever()},
+					InsertOpts: &river.InsertOpts{Queue: jobs.QueueBackfillFollowup, Priority: jobs.PriorityBackfillFollowup, UniqueOpts: jobs.UniqueForever()},
 				})
 			}
 		}

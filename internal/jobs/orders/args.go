@@ -32,7 +32,7 @@ type ItemsArgs struct {
 	AmazonOrderID  string    `json:"amazon_order_id" river:"unique"`
 	LastUpdateDate time.Time `json:"last_update_date" river:"unique"`
 	// Backfill marks items of a backfill window: they go to the backfill
-	// queue and take tokens at backfill priority.
+	// follow-up queue and take tokens at backfill priority.
 	Backfill bool `json:"backfill,omitempty"`
 }
 
@@ -42,7 +42,7 @@ func (ItemsArgs) Kind() string { return "order_items" }
 // InsertOpts is only the default; NewItemsJob sets the queue per class.
 func (a ItemsArgs) InsertOpts() river.InsertOpts {
 	if a.Backfill {
-		return river.InsertOpts{Queue: jobs.QueueBackfill, Priority: jobs.PriorityBackfillFollowup, UniqueOpts: jobs.UniqueForever()}
+		return river.InsertOpts{Queue: jobs.QueueBackfillFollowup, Priority: jobs.PriorityBackfillFollowup, UniqueOpts: jobs.UniqueForever()}
 	}
 	return river.InsertOpts{Queue: jobs.QueueFollowup, Priority: jobs.PriorityFollowup, UniqueOpts: jobs.UniqueForever()}
 }
