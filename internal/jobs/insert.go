@@ -34,3 +34,25 @@ func clientFromContext(ctx context.Context) (client *river.Client[pgx.Tx], err e
 	}()
 	return river.ClientFromContext[pgx.Tx](ctx), nil
 }
+
+// InsertNew inserts unique jobs in tx, like InsertFollowups, and reports for
+// each whether it was inserted (true) or skipped as a duplicate of a job
+// already there (false).
+func InsertNew(ctx context.Context, tx pgx.Tx, params []river.InsertManyParams) ([]bool, error) {
+	if len(params) == 0 {
+		return nil, nil
+	}
+	client, err := clientFromContext(ctx)
+	if err != nil {
+		return nil, err
+	}
+	res, err := client.InsertManyTx(ctx, tx, params)
+	if err != nil {
+		return nil, fmt.Errorf("insert %d jobs: %w", len(params), err)
+	}
+	out := make([]bool, len(res))
+	for i, r := range res {
+		out[i] = !r.UniqueSkippedAsDuplicate
+	}
+	return out, nil
+}

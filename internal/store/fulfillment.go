@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/shopspring/decimal"
-
 	"github.com/spsync/spsync/internal/spapi"
 	"github.com/spsync/spsync/internal/store/dbsqlc"
 )
@@ -616,13 +614,17 @@ type FulfillmentOrderDetailBehind struct {
 	DetailStatusUpdatedDate  *time.Time
 }
 
-// ListFulfillmentOrdersDetailBehind returns up to limit orders of the account
-// whose getFulfillmentOrder follow-up is due, oldest status change first, for
-// a reconciliation that queues them again.
-func ListFulfillmentOrdersDetailBehind(ctx context.Context, db dbsqlc.DBTX, accountID string, limit int) ([]FulfillmentOrderDetailBehind, error) {
-	rows, err := dbsqlc.New().ListFulfillmentOrdersDetailBehind(ctx, db, dbsqlc.ListFulfillmentOrdersDetailBehindParams{AccountID: accountID, MaxRows: int32(limit)})
+// ListFulfillmentOrdersDetailBehind returns the orders of q.AccountID whose
+// detail is behind their header, the header unchanged since
+// q.UntouchedSince and its status changed after q.NewerThan, oldest status change first: the orders a
+// reconciliation queues a getFulfillmentOrder for.
+func ListFulfillmentOrdersDetailBehind(ctx context.Context, db dbsqlc.DBTX, q ReconcileQuery) ([]FulfillmentOrderDetailBehind, error) {
+	untouched, newer := q.bounds()
+	rows, err := dbsqlc.New().ListFulfillmentOrdersDetailBehind(ctx, db, dbsqlc.ListFulfillmentOrdersDetailBehindParams{
+		AccountID: q.AccountID, UntouchedSince: untouched, NewerThan: newer, MaxRows: int32(q.Limit),
+	})
 	if err != nil {
-		return nil, fmt.Errorf("list fulfillment orders with detail behind of account %s: %w", accountID, err)
+		return nil, fmt.Errorf("list fulfillment orders with detail behind of account %s: %w", q.AccountID, err)
 	}
 	out := make([]FulfillmentOrderDetailBehind, len(rows))
 	for i, r := range rows {
@@ -631,41 +633,23 @@ func ListFulfillmentOrdersDetailBehind(ctx context.Context, db dbsqlc.DBTX, acco
 	return out, nil
 }
 
-// ListPackagesWithoutTracking returns up to limit package numbers of the
-// account that have no package_tracking row yet, for a reconciliation that
-// queues their tracking again.
-func ListPackagesWithoutTracking(ctx context.Context, db dbsqlc.DBTX, accountID string, limit int) ([]NewPackage, error) {
-	rows, err := dbsqlc.New().ListPackagesWithoutTracking(ctx, db, dbsqlc.ListPackagesWithoutTrackingParams{AccountID: accountID, MaxRows: int32(limit)})
+// ListPackagesWithoutTracking returns the packages of q.AccountID that have
+// no package_tracking row, first seen before q.UntouchedSince and after
+// q.NewerThan: packages whose tracking job was lost, for a reconciliation
+// that queues their tracking again.
+func ListPackagesWithoutTracking(ctx context.Context, db dbsqlc.DBTX, q ReconcileQuery) ([]NewPackage, error) {
+	untouched, newer := q.bounds()
+	rows, err := dbsqlc.New().ListPackagesWithoutTracking(ctx, db, dbsqlc.ListPackagesWithoutTrackingParams{
+		AccountID: q.AccountID, UntouchedSince: untouched, NewerThan: newer, MaxRows: int32(q.Limit),
+	})
 	if err != nil {
-		return nil, fmt.Errorf("list packages without tracking of account %s: %w", accountID, err)
+		return nil, fmt.Errorf("list packages without tracking of account %s: %w", q.AccountID, err)
 	}
 	out := make([]NewPackage, len(rows))
 	for i, r := range rows {
 		out[i] = NewPackage{SellerFulfillmentOrderID: r.SellerFulfillmentOrderID, AmazonShipmentID: r.AmazonShipmentID, PackageNumber: int(r.PackageNumber)}
 	}
 	return out, nil
-}
-
-// scaledDecimal is a decimal that travels to Postgres with the scale Amazon
-// sent ("10.00" stays 10.00 in the numeric column, not 10).
-type scaledDecimal struct{ d decimal.Decimal }
-
-// MarshalJSON encodes the amount as a JSON string keeping its scale.
-func (s scaledDecimal) MarshalJSON() ([]byte, error) {
-	str := s.d.String()
-	if exp := s.d.Exponent(); exp < 0 {
-		str = s.d.StringFixed(-exp)
-	}
-	return json.Marshal(str)
-}
-
-// scaledMoney splits a Money into its amount and currency columns, both NULL
-// when Amazon sent no amount.
-func scaledMoney(m *spapi.Money) (*scaledDecimal, *string) {
-	if m == nil {
-		return nil, nil
-	}
-	return &scaledDecimal{m.Amount}, orderText(m.CurrencyCode)
 }
 
 // optTime maps Amazon's absent date (zero after decoding) to NULL.

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/shopspring/decimal"
-
 	"github.com/spsync/spsync/internal/spapi"
 	"github.com/spsync/spsync/internal/store/dbsqlc"
 )
@@ -22,50 +20,50 @@ import (
 // orderRow is one orders row as UpsertOrders reads it. JSON names are the
 // column names.
 type orderRow struct {
-	AmazonOrderID                string           `json:"amazon_order_id"`
-	SellerOrderID                *string          `json:"seller_order_id,omitzero"`
-	PurchaseDate                 time.Time        `json:"purchase_date"`
-	LastUpdateDate               time.Time        `json:"last_update_date"`
-	OrderStatus                  string           `json:"order_status"`
-	FulfillmentChannel           *string          `json:"fulfillment_channel,omitzero"`
-	SalesChannel                 *string          `json:"sales_channel,omitzero"`
-	OrderChannel                 *string          `json:"order_channel,omitzero"`
-	ShipServiceLevel             *string          `json:"ship_service_level,omitzero"`
-	ShipmentServiceLevelCategory *string          `json:"shipment_service_level_category,omitzero"`
-	MarketplaceID                *string          `json:"marketplace_id,omitzero"`
-	OrderType                    *string          `json:"order_type,omitzero"`
-	OrderTotalAmount             *decimal.Decimal `json:"order_total_amount,omitzero"`
-	OrderTotalCurrency           *string          `json:"order_total_currency,omitzero"`
-	NumberOfItemsShipped         *int             `json:"number_of_items_shipped,omitzero"`
-	NumberOfItemsUnshipped       *int             `json:"number_of_items_unshipped,omitzero"`
-	PaymentMethod                *string          `json:"payment_method,omitzero"`
-	PaymentMethodDetails         []string         `json:"payment_method_details,omitzero"`
-	EasyShipShipmentStatus       *string          `json:"easy_ship_shipment_status,omitzero"`
-	ElectronicInvoiceStatus      *string          `json:"electronic_invoice_status,omitzero"`
-	BuyerInvoicePreference       *string          `json:"buyer_invoice_preference,omitzero"`
-	EarliestShipDate             *time.Time       `json:"earliest_ship_date,omitzero"`
-	LatestShipDate               *time.Time       `json:"latest_ship_date,omitzero"`
-	EarliestDeliveryDate         *time.Time       `json:"earliest_delivery_date,omitzero"`
-	LatestDeliveryDate           *time.Time       `json:"latest_delivery_date,omitzero"`
-	PromiseResponseDueDate       *time.Time       `json:"promise_response_due_date,omitzero"`
-	IsBusinessOrder              *bool            `json:"is_business_order,omitzero"`
-	IsPrime                      *bool            `json:"is_prime,omitzero"`
-	IsPremiumOrder               *bool            `json:"is_premium_order,omitzero"`
-	IsGlobalExpressEnabled       *bool            `json:"is_global_express_enabled,omitzero"`
-	IsReplacementOrder           *bool            `json:"is_replacement_order,omitzero"`
-	ReplacedOrderID              *string          `json:"replaced_order_id,omitzero"`
-	IsEstimatedShipDateSet       *bool            `json:"is_estimated_ship_date_set,omitzero"`
-	IsSoldByAB                   *bool            `json:"is_sold_by_ab,omitzero"`
-	IsIBA                        *bool            `json:"is_iba,omitzero"`
-	IsISPU                       *bool            `json:"is_ispu,omitzero"`
-	IsAccessPointOrder           *bool            `json:"is_access_point_order,omitzero"`
-	HasRegulatedItems            *bool            `json:"has_regulated_items,omitzero"`
-	SellerDisplayName            *string          `json:"seller_display_name,omitzero"`
-	ShippingAddressCity          *string          `json:"shipping_address_city,omitzero"`
-	ShippingAddressStateOrRegion *string          `json:"shipping_address_state_or_region,omitzero"`
-	ShippingAddressPostalCode    *string          `json:"shipping_address_postal_code,omitzero"`
-	ShippingAddressCountryCode   *string          `json:"shipping_address_country_code,omitzero"`
-	Raw                          json.RawMessage  `json:"raw"`
+	AmazonOrderID                string          `json:"amazon_order_id"`
+	SellerOrderID                *string         `json:"seller_order_id,omitzero"`
+	PurchaseDate                 time.Time       `json:"purchase_date"`
+	LastUpdateDate               time.Time       `json:"last_update_date"`
+	OrderStatus                  string          `json:"order_status"`
+	FulfillmentChannel           *string         `json:"fulfillment_channel,omitzero"`
+	SalesChannel                 *string         `json:"sales_channel,omitzero"`
+	OrderChannel                 *string         `json:"order_channel,omitzero"`
+	ShipServiceLevel             *string         `json:"ship_service_level,omitzero"`
+	ShipmentServiceLevelCategory *string         `json:"shipment_service_level_category,omitzero"`
+	MarketplaceID                *string         `json:"marketplace_id,omitzero"`
+	OrderType                    *string         `json:"order_type,omitzero"`
+	OrderTotalAmount             *scaledDecimal  `json:"order_total_amount,omitzero"`
+	OrderTotalCurrency           *string         `json:"order_total_currency,omitzero"`
+	NumberOfItemsShipped         *int            `json:"number_of_items_shipped,omitzero"`
+	NumberOfItemsUnshipped       *int            `json:"number_of_items_unshipped,omitzero"`
+	PaymentMethod                *string         `json:"payment_method,omitzero"`
+	PaymentMethodDetails         []string        `json:"payment_method_details,omitzero"`
+	EasyShipShipmentStatus       *string         `json:"easy_ship_shipment_status,omitzero"`
+	ElectronicInvoiceStatus      *string         `json:"electronic_invoice_status,omitzero"`
+	BuyerInvoicePreference       *string         `json:"buyer_invoice_preference,omitzero"`
+	EarliestShipDate             *time.Time      `json:"earliest_ship_date,omitzero"`
+	LatestShipDate               *time.Time      `json:"latest_ship_date,omitzero"`
+	EarliestDeliveryDate         *time.Time      `json:"earliest_delivery_date,omitzero"`
+	LatestDeliveryDate           *time.Time      `json:"latest_delivery_date,omitzero"`
+	PromiseResponseDueDate       *time.Time      `json:"promise_response_due_date,omitzero"`
+	IsBusinessOrder              *bool           `json:"is_business_order,omitzero"`
+	IsPrime                      *bool           `json:"is_prime,omitzero"`
+	IsPremiumOrder               *bool           `json:"is_premium_order,omitzero"`
+	IsGlobalExpressEnabled       *bool           `json:"is_global_express_enabled,omitzero"`
+	IsReplacementOrder           *bool           `json:"is_replacement_order,omitzero"`
+	ReplacedOrderID              *string         `json:"replaced_order_id,omitzero"`
+	IsEstimatedShipDateSet       *bool           `json:"is_estimated_ship_date_set,omitzero"`
+	IsSoldByAB                   *bool           `json:"is_sold_by_ab,omitzero"`
+	IsIBA                        *bool           `json:"is_iba,omitzero"`
+	IsISPU                       *bool           `json:"is_ispu,omitzero"`
+	IsAccessPointOrder           *bool           `json:"is_access_point_order,omitzero"`
+	HasRegulatedItems            *bool           `json:"has_regulated_items,omitzero"`
+	SellerDisplayName            *string         `json:"seller_display_name,omitzero"`
+	ShippingAddressCity          *string         `json:"shipping_address_city,omitzero"`
+	ShippingAddressStateOrRegion *string         `json:"shipping_address_state_or_region,omitzero"`
+	ShippingAddressPostalCode    *string         `json:"shipping_address_postal_code,omitzero"`
+	ShippingAddressCountryCode   *string         `json:"shipping_address_country_code,omitzero"`
+	Raw                          json.RawMessage `json:"raw"`
 }
 
 // newOrderRow maps an SP-API order to its row. Fields Amazon left out stay
@@ -116,7 +114,7 @@ func newOrderRow(o *spapi.Order) (orderRow, error) {
 		SellerDisplayName:            orderText(o.SellerDisplayName),
 		Raw:                          raw,
 	}
-	r.OrderTotalAmount, r.OrderTotalCurrency = orderMoney(o.OrderTotal)
+	r.OrderTotalAmount, r.OrderTotalCurrency = scaledMoney(o.OrderTotal)
 	if a := o.ShippingAddress; a != nil {
 		r.ShippingAddressCity = orderText(a.City)
 		r.ShippingAddressStateOrRegion = orderText(a.StateOrRegion)
@@ -188,16 +186,6 @@ func orderText(s string) *string {
 		return nil
 	}
 	return &s
-}
-
-// orderMoney splits a Money into its amount and currency columns, both NULL
-// when Amazon sent no amount.
-func orderMoney(m *spapi.Money) (*decimal.Decimal, *string) {
-	if m == nil {
-		return nil, nil
-	}
-	amount := m.Amount
-	return &amount, orderText(m.CurrencyCode)
 }
 
 // orderRaw returns the payload for the raw column: Amazon's bytes when the

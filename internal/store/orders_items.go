@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"github.com/shopspring/decimal"
-
 	"github.com/spsync/spsync/internal/spapi"
 	"github.com/spsync/spsync/internal/store/dbsqlc"
 )
@@ -14,43 +12,43 @@ import (
 // orderItemRow is one order_items row as ReplaceOrderItems reads it. JSON
 // names are the column names.
 type orderItemRow struct {
-	AmazonOrderID                string           `json:"amazon_order_id"`
-	OrderItemID                  string           `json:"order_item_id"`
-	ASIN                         string           `json:"asin"`
-	SellerSKU                    *string          `json:"seller_sku,omitzero"`
-	Title                        *string          `json:"title,omitzero"`
-	QuantityOrdered              int              `json:"quantity_ordered"`
-	QuantityShipped              *int             `json:"quantity_shipped,omitzero"`
-	ItemPriceAmount              *decimal.Decimal `json:"item_price_amount,omitzero"`
-	ItemPriceCurrency            *string          `json:"item_price_currency,omitzero"`
-	ShippingPriceAmount          *decimal.Decimal `json:"shipping_price_amount,omitzero"`
-	ShippingPriceCurrency        *string          `json:"shipping_price_currency,omitzero"`
-	ItemTaxAmount                *decimal.Decimal `json:"item_tax_amount,omitzero"`
-	ItemTaxCurrency              *string          `json:"item_tax_currency,omitzero"`
-	ShippingTaxAmount            *decimal.Decimal `json:"shipping_tax_amount,omitzero"`
-	ShippingTaxCurrency          *string          `json:"shipping_tax_currency,omitzero"`
-	ShippingDiscountAmount       *decimal.Decimal `json:"shipping_discount_amount,omitzero"`
-	ShippingDiscountCurrency     *string          `json:"shipping_discount_currency,omitzero"`
-	ShippingDiscountTaxAmount    *decimal.Decimal `json:"shipping_discount_tax_amount,omitzero"`
-	ShippingDiscountTaxCurrency  *string          `json:"shipping_discount_tax_currency,omitzero"`
-	PromotionDiscountAmount      *decimal.Decimal `json:"promotion_discount_amount,omitzero"`
-	PromotionDiscountCurrency    *string          `json:"promotion_discount_currency,omitzero"`
-	PromotionDiscountTaxAmount   *decimal.Decimal `json:"promotion_discount_tax_amount,omitzero"`
-	PromotionDiscountTaxCurrency *string          `json:"promotion_discount_tax_currency,omitzero"`
-	CODFeeAmount                 *decimal.Decimal `json:"cod_fee_amount,omitzero"`
-	CODFeeCurrency               *string          `json:"cod_fee_currency,omitzero"`
-	CODFeeDiscountAmount         *decimal.Decimal `json:"cod_fee_discount_amount,omitzero"`
-	CODFeeDiscountCurrency       *string          `json:"cod_fee_discount_currency,omitzero"`
-	IsGift                       *bool            `json:"is_gift,omitzero"`
-	ConditionID                  *string          `json:"condition_id,omitzero"`
-	ConditionSubtypeID           *string          `json:"condition_subtype_id,omitzero"`
-	PriceDesignation             *string          `json:"price_designation,omitzero"`
-	IsTransparency               *bool            `json:"is_transparency,omitzero"`
-	SerialNumberRequired         *bool            `json:"serial_number_required,omitzero"`
-	IossNumber                   *string          `json:"ioss_number,omitzero"`
-	StoreChainStoreID            *string          `json:"store_chain_store_id,omitzero"`
-	DeemedResellerCategory       *string          `json:"deemed_reseller_category,omitzero"`
-	Raw                          json.RawMessage  `json:"raw"`
+	AmazonOrderID                string          `json:"amazon_order_id"`
+	OrderItemID                  string          `json:"order_item_id"`
+	ASIN                         string          `json:"asin"`
+	SellerSKU                    *string         `json:"seller_sku,omitzero"`
+	Title                        *string         `json:"title,omitzero"`
+	QuantityOrdered              int             `json:"quantity_ordered"`
+	QuantityShipped              *int            `json:"quantity_shipped,omitzero"`
+	ItemPriceAmount              *scaledDecimal  `json:"item_price_amount,omitzero"`
+	ItemPriceCurrency            *string         `json:"item_price_currency,omitzero"`
+	ShippingPriceAmount          *scaledDecimal  `json:"shipping_price_amount,omitzero"`
+	ShippingPriceCurrency        *string         `json:"shipping_price_currency,omitzero"`
+	ItemTaxAmount                *scaledDecimal  `json:"item_tax_amount,omitzero"`
+	ItemTaxCurrency              *string         `json:"item_tax_currency,omitzero"`
+	ShippingTaxAmount            *scaledDecimal  `json:"shipping_tax_amount,omitzero"`
+	ShippingTaxCurrency          *string         `json:"shipping_tax_currency,omitzero"`
+	ShippingDiscountAmount       *scaledDecimal  `json:"shipping_discount_amount,omitzero"`
+	ShippingDiscountCurrency     *string         `json:"shipping_discount_currency,omitzero"`
+	ShippingDiscountTaxAmount    *scaledDecimal  `json:"shipping_discount_tax_amount,omitzero"`
+	ShippingDiscountTaxCurrency  *string         `json:"shipping_discount_tax_currency,omitzero"`
+	PromotionDiscountAmount      *scaledDecimal  `json:"promotion_discount_amount,omitzero"`
+	PromotionDiscountCurrency    *string         `json:"promotion_discount_currency,omitzero"`
+	PromotionDiscountTaxAmount   *scaledDecimal  `json:"promotion_discount_tax_amount,omitzero"`
+	PromotionDiscountTaxCurrency *string         `json:"promotion_discount_tax_currency,omitzero"`
+	CODFeeAmount                 *scaledDecimal  `json:"cod_fee_amount,omitzero"`
+	CODFeeCurrency               *string         `json:"cod_fee_currency,omitzero"`
+	CODFeeDiscountAmount         *scaledDecimal  `json:"cod_fee_discount_amount,omitzero"`
+	CODFeeDiscountCurrency       *string         `json:"cod_fee_discount_currency,omitzero"`
+	IsGift                       *bool           `json:"is_gift,omitzero"`
+	ConditionID                  *string         `json:"condition_id,omitzero"`
+	ConditionSubtypeID           *string         `json:"condition_subtype_id,omitzero"`
+	PriceDesignation             *string         `json:"price_designation,omitzero"`
+	IsTransparency               *bool           `json:"is_transparency,omitzero"`
+	SerialNumberRequired         *bool           `json:"serial_number_required,omitzero"`
+	IossNumber                   *string         `json:"ioss_number,omitzero"`
+	StoreChainStoreID            *string         `json:"store_chain_store_id,omitzero"`
+	DeemedResellerCategory       *string         `json:"deemed_reseller_category,omitzero"`
+	Raw                          json.RawMessage `json:"raw"`
 }
 
 // newOrderItemRow maps an SP-API order item of order orderID to its row.
@@ -79,16 +77,16 @@ func newOrderItemRow(orderID string, it *spapi.OrderItem) (orderItemRow, error) 
 		DeemedResellerCategory: orderText(it.DeemedResellerCategory),
 		Raw:                    raw,
 	}
-	r.ItemPriceAmount, r.ItemPriceCurrency = orderMoney(it.ItemPrice)
-	r.ShippingPriceAmount, r.ShippingPriceCurrency = orderMoney(it.ShippingPrice)
-	r.ItemTaxAmount, r.ItemTaxCurrency = orderMoney(it.ItemTax)
-	r.ShippingTaxAmount, r.ShippingTaxCurrency = orderMoney(it.ShippingTax)
-	r.ShippingDiscountAmount, r.ShippingDiscountCurrency = orderMoney(it.ShippingDiscount)
-	r.ShippingDiscountTaxAmount, r.ShippingDiscountTaxCurrency = orderMoney(it.ShippingDiscountTax)
-	r.PromotionDiscountAmount, r.PromotionDiscountCurrency = orderMoney(it.PromotionDiscount)
-	r.PromotionDiscountTaxAmount, r.PromotionDiscountTaxCurrency = orderMoney(it.PromotionDiscountTax)
-	r.CODFeeAmount, r.CODFeeCurrency = orderMoney(it.CODFee)
-	r.CODFeeDiscountAmount, r.CODFeeDiscountCurrency = orderMoney(it.CODFeeDiscount)
+	r.ItemPriceAmount, r.ItemPriceCurrency = scaledMoney(it.ItemPrice)
+	r.ShippingPriceAmount, r.ShippingPriceCurrency = scaledMoney(it.ShippingPrice)
+	r.ItemTaxAmount, r.ItemTaxCurrency = scaledMoney(it.ItemTax)
+	r.ShippingTaxAmount, r.ShippingTaxCurrency = scaledMoney(it.ShippingTax)
+	r.ShippingDiscountAmount, r.ShippingDiscountCurrency = scaledMoney(it.ShippingDiscount)
+	r.ShippingDiscountTaxAmount, r.ShippingDiscountTaxCurrency = scaledMoney(it.ShippingDiscountTax)
+	r.PromotionDiscountAmount, r.PromotionDiscountCurrency = scaledMoney(it.PromotionDiscount)
+	r.PromotionDiscountTaxAmount, r.PromotionDiscountTaxCurrency = scaledMoney(it.PromotionDiscountTax)
+	r.CODFeeAmount, r.CODFeeCurrency = scaledMoney(it.CODFee)
+	r.CODFeeDiscountAmount, r.CODFeeDiscountCurrency = scaledMoney(it.CODFeeDiscount)
 	return r, nil
 }
 

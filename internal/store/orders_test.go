@@ -155,6 +155,10 @@ func TestUpsertOrders(t *testing.T) {
 		require.True(t, purchase.Equal(time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)))
 		require.True(t, earliestShip.Equal(time.Date(2025, 1, 2, 4, 4, 5, 0, time.UTC)))
 		require.Equal(t, "12.30", raw["OrderTotal"].(map[string]any)["Amount"])
+		// The typed column keeps Amazon's scale: BI sees 12.30, not 12.3.
+		var amountText string
+		require.NoError(t, b.pool.QueryRow(ctx, `SELECT order_total_amount::text FROM orders`).Scan(&amountText))
+		require.Equal(t, "12.30", amountText)
 	})
 
 	t.Run("PendingOrderKeepsNullTotals", func(t *testing.T) {
@@ -277,6 +281,9 @@ func TestReplaceOrderItems(t *testing.T) {
 			Scan(&price, &tax, &qty, &sku))
 		require.Equal(t, "25.99", price.String())
 		require.Equal(t, "0.1", tax.String())
+		var taxText string
+		require.NoError(t, b.pool.QueryRow(ctx, `SELECT item_tax_amount::text FROM order_items WHERE order_item_id = '1'`).Scan(&taxText))
+		require.Equal(t, "0.10", taxText, "the typed column keeps Amazon's scale")
 		require.Equal(t, 2, qty)
 		require.Equal(t, "SKU-1", sku)
 		require.NoError(t, b.pool.QueryRow(ctx, `SELECT item_price_amount FROM order_items WHERE order_item_id = '2'`).Scan(&price))

@@ -214,13 +214,18 @@ type OpenPackage struct {
 	SyncedAt      time.Time
 }
 
-// ListOpenPackageTracking returns up to limit packages of the account whose
-// tracking is not terminal, oldest first, for a reconciliation that makes
-// sure each has exactly one pending refresh (or retires it at the age limit).
-func ListOpenPackageTracking(ctx context.Context, db dbsqlc.DBTX, accountID string, limit int) ([]OpenPackage, error) {
-	rows, err := dbsqlc.New().ListOpenPackageTracking(ctx, db, dbsqlc.ListOpenPackageTrackingParams{AccountID: accountID, MaxRows: int32(limit)})
+// ListOpenPackageTracking returns the packages of q.AccountID whose
+// tracking is not terminal, not refreshed since q.UntouchedSince and newer than
+// q.NewerThan (by the ship date, else from when tracking was first stored),
+// longest unrefreshed first: the live packages a reconciliation makes sure
+// have a pending refresh.
+func ListOpenPackageTracking(ctx context.Context, db dbsqlc.DBTX, q ReconcileQuery) ([]OpenPackage, error) {
+	untouched, newer := q.bounds()
+	rows, err := dbsqlc.New().ListOpenPackageTracking(ctx, db, dbsqlc.ListOpenPackageTrackingParams{
+		AccountID: q.AccountID, UntouchedSince: untouched, NewerThan: newer, MaxRows: int32(q.Limit),
+	})
 	if err != nil {
-		return nil, fmt.Errorf("list open package tracking of account %s: %w", accountID, err)
+		return nil, fmt.Errorf("list open package tracking of account %s: %w", q.AccountID, err)
 	}
 	out := make([]OpenPackage, len(rows))
 	for i, r := range rows {

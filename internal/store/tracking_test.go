@@ -212,7 +212,7 @@ func TestUpsertPackageTracking(t *testing.T) {
 		require.Equal(t, "Jane", signed)
 		require.Equal(t, "FRONT_DOOR", location)
 
-		open, err := store.ListOpenPackageTracking(ctx, b.pool, "acct", 10)
+		open, err := store.ListOpenPackageTracking(ctx, b.pool, store.ReconcileQuery{AccountID: "acct", Limit: 10})
 		require.NoError(t, err)
 		require.Empty(t, open)
 	})
@@ -254,7 +254,7 @@ func TestUpsertPackageTracking(t *testing.T) {
 		require.Nil(t, ship)
 		require.Zero(t, events)
 
-		open, err := store.ListOpenPackageTracking(ctx, b.pool, "acct", 10)
+		open, err := store.ListOpenPackageTracking(ctx, b.pool, store.ReconcileQuery{AccountID: "acct", Limit: 10})
 		require.NoError(t, err)
 		require.Len(t, open, 1)
 		require.Equal(t, 7, open[0].PackageNumber)
@@ -271,7 +271,7 @@ func TestUpsertPackageTracking(t *testing.T) {
 			require.Equal(t, store.IsTerminalTrackingStatus(status), terminal, status)
 			require.Equal(t, terminal, res.Terminal, status)
 		}
-		open, err := store.ListOpenPackageTracking(ctx, b.pool, "acct", 10)
+		open, err := store.ListOpenPackageTracking(ctx, b.pool, store.ReconcileQuery{AccountID: "acct", Limit: 10})
 		require.NoError(t, err)
 		require.Len(t, open, 2)
 	})
@@ -289,3 +289,65 @@ func TestUpsertPackageTracking(t *testing.T) {
 }
 
 func fulfillmentItoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestListOpenPackageTrackingBounds checks the reconciliation's window: only
+// live packages not refreshed since UntouchedSince, only those newer than
+// NewerThan (by the ship date, else by first_seen_at).
+func TestListOpenPackageTrackingBounds(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := dbtest.NewPool(t)
+	// 101 and 102 ship now, 103 shipped 40 days ago, 104 has no ship date.
+	fresh := func(pkg int) *spapi.PackageTrackingDetails {
+		d := testTracking(t, pkg, "IN_TRANSIT", nil)
+		at := time.Now().UTC()
+		d.ShipDate = &at
+		return d
+	}
+	old := testTracking(t, 103, "IN_TRANSIT", nil)
+	longAgo := time.Now().Add(-40 * 24 * time.Hour).UTC()
+	old.ShipDate = &longAgo
+	noShip := testTracking(t, 104, "IN_TRANSIT", nil)
+	noShip.ShipDate = nil
+	for _, d := range []*spapi.PackageTrackingDetails{fresh(101), fresh(102), old, noShip} {
+		_, err := store.UpsertPackageTracking(ctx, pool, "acct", d)
+		require.NoError(t, err)
+	}
+	// 102 and 104 went unrefreshed for 9 hours; 104 was first seen 31 days ago.
+	_, err := pool.Exec(ctx, `UPDATE package_tracking SET synced_at = synced_at - interval '9 hours' WHERE package_number IN (102, 103, 104)`)
+	require.NoError(t, err)
+	_, err = pool.Exec(ctx, `UPDATE package_tracking SET first_seen_at = first_seen_at - interval '31 days' WHERE package_number = 104`)
+	require.NoError(t, err)
+
+	eightHoursAgo, monthAgo := time.Now().Add(-8*time.Hour), time.Now().Add(-30*24*time.Hour)
+	for _, tc := range []struct {
+		name  string
+		query store.ReconcileQuery
+		want  []int
+	}{
+		{"Everything", store.ReconcileQuery{Limit: 10}, []int{101, 102, 103, 104}},
+		{"UntouchedOnly", store.ReconcileQuery{UntouchedSince: eightHoursAgo, Limit: 10}, []int{102, 103, 104}},
+		{"NewerOnly", store.ReconcileQuery{NewerThan: monthAgo, Limit: 10}, []int{101, 102}},
+		{"UntouchedAndNewer", store.ReconcileQuery{UntouchedSince: eightHoursAgo, NewerThan: monthAgo, Limit: 10}, []int{102}},
+		{"Limit", store.ReconcileQuery{Limit: 1}, nil},
+		{"OtherAccount", store.ReconcileQuery{AccountID: "other", Limit: 10}, []int{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			q := tc.query
+			if q.AccountID == "" {
+				q.AccountID = "acct"
+			}
+			open, err := store.ListOpenPackageTracking(ctx, pool, q)
+			require.NoError(t, err)
+			got := []int{}
+			for _, p := range open {
+				got = append(got, p.PackageNumber)
+			}
+			if tc.want == nil {
+				require.Len(t, got, q.Limit)
+				return
+			}
+			require.ElementsMatch(t, tc.want, got)
+		})
+	}
+}

@@ -35,6 +35,10 @@ type Options struct {
 	// NotFoundInterval is how long to wait before asking again for a
 	// package Amazon answered 404 for. Defaults to 1 hour.
 	NotFoundInterval time.Duration
+	// ReconcileAfter is how long a package or order must go untouched
+	// before the reconciliation (ReconcileArgs) checks that its follow-up
+	// is still queued. Defaults to twice TrackingInterval.
+	ReconcileAfter time.Duration
 }
 
 func (o Options) withDefaults() Options {
@@ -57,6 +61,9 @@ func (o Options) withDefaults() Options {
 	if o.NotFoundInterval <= 0 {
 		o.NotFoundInterval = time.Hour
 	}
+	if o.ReconcileAfter <= 0 {
+		o.ReconcileAfter = 2 * o.TrackingInterval
+	}
 	return o
 }
 
@@ -68,10 +75,12 @@ func Register(workers *river.Workers, deps *jobs.Deps, opts Options) {
 	river.AddWorker(workers, &RefreshWorker{deps: deps})
 	river.AddWorker(workers, &TrackingWorker{deps: deps, opts: opts})
 	river.AddWorker(workers, &RefreshPackageWorker{deps: deps, opts: opts})
+	river.AddWorker(workers, &ReconcileWorker{deps: deps, opts: opts})
 }
 
 // PeriodicJobs returns one poll per configured account on the fulfillment
-// orders schedule.
+// orders schedule, and one reconciliation per account on
+// ReconcileSchedule.
 func PeriodicJobs(deps *jobs.Deps) ([]*river.PeriodicJob, error) {
 	ids := make([]string, 0, len(deps.Accounts))
 	for id := range deps.Accounts {
@@ -86,7 +95,13 @@ func PeriodicJobs(deps *jobs.Deps) ([]*river.PeriodicJob, error) {
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, pj)
+		rj, err := jobs.NewCronJob("fulfillment_reconcile:"+id, ReconcileSchedule, func() (river.JobArgs, *river.InsertOpts) {
+			return ReconcileArgs{AccountID: id}, nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, pj, rj)
 	}
 	return out, nil
 }

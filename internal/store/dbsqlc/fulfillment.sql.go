@@ -57,13 +57,17 @@ SELECT seller_fulfillment_order_id, fulfillment_order_status, status_updated_dat
 FROM fulfillment_orders
 WHERE account_id = $1::text
   AND detail_status_updated_date IS DISTINCT FROM status_updated_date
+  AND synced_at < $2::timestamptz
+  AND status_updated_date > $3::timestamptz
 ORDER BY status_updated_date
-LIMIT $2::integer
+LIMIT $4::integer
 `
 
 type ListFulfillmentOrdersDetailBehindParams struct {
-	AccountID string
-	MaxRows   int32
+	AccountID      string
+	UntouchedSince time.Time
+	NewerThan      time.Time
+	MaxRows        int32
 }
 
 type ListFulfillmentOrdersDetailBehindRow struct {
@@ -75,10 +79,17 @@ type ListFulfillmentOrdersDetailBehindRow struct {
 
 // ListFulfillmentOrdersDetailBehind lists orders of an account whose
 // children were never written or were written from an older status than the
-// header shows, oldest status change first: the orders a reconciliation
-// should queue a getFulfillmentOrder for.
+// header shows, whose header has not changed since untouched_since (its
+// detail job should have run) and whose status changed after newer_than, oldest
+// status change first: the orders a reconciliation should queue a
+// getFulfillmentOrder for.
 func (q *Queries) ListFulfillmentOrdersDetailBehind(ctx context.Context, db DBTX, arg ListFulfillmentOrdersDetailBehindParams) ([]*ListFulfillmentOrdersDetailBehindRow, error) {
-	rows, err := db.Query(ctx, listFulfillmentOrdersDetailBehind, arg.AccountID, arg.MaxRows)
+	rows, err := db.Query(ctx, listFulfillmentOrdersDetailBehind,
+		arg.AccountID,
+		arg.UntouchedSince,
+		arg.NewerThan,
+		arg.MaxRows,
+	)
 	if err != nil {
 		return nil, err
 	}
@@ -106,14 +117,18 @@ const listPackagesWithoutTracking = `-- name: ListPackagesWithoutTracking :many
 SELECT DISTINCT ON (p.package_number) p.package_number, p.seller_fulfillment_order_id, p.amazon_shipment_id, p.first_seen_at
 FROM fulfillment_shipment_packages p
 WHERE p.account_id = $1::text
+  AND p.first_seen_at < $2::timestamptz
+  AND p.first_seen_at > $3::timestamptz
   AND NOT EXISTS (SELECT 1 FROM package_tracking t WHERE t.account_id = p.account_id AND t.package_number = p.package_number)
 ORDER BY p.package_number, p.first_seen_at
-LIMIT $2::integer
+LIMIT $4::integer
 `
 
 type ListPackagesWithoutTrackingParams struct {
-	AccountID string
-	MaxRows   int32
+	AccountID      string
+	UntouchedSince time.Time
+	NewerThan      time.Time
+	MaxRows        int32
 }
 
 type ListPackagesWithoutTrackingRow struct {
@@ -124,10 +139,16 @@ type ListPackagesWithoutTrackingRow struct {
 }
 
 // ListPackagesWithoutTracking lists packages of an account that have no
-// package_tracking row yet, by package number: packages whose tracking job
-// was lost, for a reconciliation to queue again.
+// package_tracking row, first seen before untouched_since and after
+// newer_than, by package number: packages whose tracking job was
+// lost, for a reconciliation to queue again.
 func (q *Queries) ListPackagesWithoutTracking(ctx context.Context, db DBTX, arg ListPackagesWithoutTrackingParams) ([]*ListPackagesWithoutTrackingRow, error) {
-	rows, err := db.Query(ctx, listPackagesWithoutTracking, arg.AccountID, arg.MaxRows)
+	rows, err := db.Query(ctx, listPackagesWithoutTracking,
+		arg.AccountID,
+		arg.UntouchedSince,
+		arg.NewerThan,
+		arg.MaxRows,
+	)
 	if err != nil {
 		return nil, err
 	}

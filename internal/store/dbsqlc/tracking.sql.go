@@ -14,13 +14,17 @@ const listOpenPackageTracking = `-- name: ListOpenPackageTracking :many
 SELECT package_number, current_status, ship_date, first_seen_at, synced_at
 FROM package_tracking
 WHERE account_id = $1::text AND NOT terminal
-ORDER BY first_seen_at, package_number
-LIMIT $2::integer
+  AND synced_at < $2::timestamptz
+  AND COALESCE(ship_date, first_seen_at) > $3::timestamptz
+ORDER BY synced_at, package_number
+LIMIT $4::integer
 `
 
 type ListOpenPackageTrackingParams struct {
-	AccountID string
-	MaxRows   int32
+	AccountID      string
+	UntouchedSince time.Time
+	NewerThan      time.Time
+	MaxRows        int32
 }
 
 type ListOpenPackageTrackingRow struct {
@@ -32,10 +36,17 @@ type ListOpenPackageTrackingRow struct {
 }
 
 // ListOpenPackageTracking lists packages of an account whose tracking is not
-// terminal yet, oldest first: for a reconciliation that makes sure each has
-// a pending refresh.
+// terminal, not refreshed since untouched_since and newer than newer_than
+// (by the ship date, else by when tracking was first stored): the live
+// packages a reconciliation makes sure have a pending refresh. Longest
+// unrefreshed first.
 func (q *Queries) ListOpenPackageTracking(ctx context.Context, db DBTX, arg ListOpenPackageTrackingParams) ([]*ListOpenPackageTrackingRow, error) {
-	rows, err := db.Query(ctx, listOpenPackageTracking, arg.AccountID, arg.MaxRows)
+	rows, err := db.Query(ctx, listOpenPackageTracking,
+		arg.AccountID,
+		arg.UntouchedSince,
+		arg.NewerThan,
+		arg.MaxRows,
+	)
 	if err != nil {
 		return nil, err
 	}

@@ -325,22 +325,29 @@ SELECT (SELECT count(*) FROM written)::bigint AS written,
 -- name: ListFulfillmentOrdersDetailBehind :many
 -- ListFulfillmentOrdersDetailBehind lists orders of an account whose
 -- children were never written or were written from an older status than the
--- header shows, oldest status change first: the orders a reconciliation
--- should queue a getFulfillmentOrder for.
+-- header shows, whose header has not changed since untouched_since (its
+-- detail job should have run) and whose status changed after newer_than, oldest
+-- status change first: the orders a reconciliation should queue a
+-- getFulfillmentOrder for.
 SELECT seller_fulfillment_order_id, fulfillment_order_status, status_updated_date, detail_status_updated_date
 FROM fulfillment_orders
 WHERE account_id = @account_id::text
   AND detail_status_updated_date IS DISTINCT FROM status_updated_date
+  AND synced_at < @untouched_since::timestamptz
+  AND status_updated_date > @newer_than::timestamptz
 ORDER BY status_updated_date
 LIMIT @max_rows::integer;
 
 -- name: ListPackagesWithoutTracking :many
 -- ListPackagesWithoutTracking lists packages of an account that have no
--- package_tracking row yet, by package number: packages whose tracking job
--- was lost, for a reconciliation to queue again.
+-- package_tracking row, first seen before untouched_since and after
+-- newer_than, by package number: packages whose tracking job was
+-- lost, for a reconciliation to queue again.
 SELECT DISTINCT ON (p.package_number) p.package_number, p.seller_fulfillment_order_id, p.amazon_shipment_id, p.first_seen_at
 FROM fulfillment_shipment_packages p
 WHERE p.account_id = @account_id::text
+  AND p.first_seen_at < @untouched_since::timestamptz
+  AND p.first_seen_at > @newer_than::timestamptz
   AND NOT EXISTS (SELECT 1 FROM package_tracking t WHERE t.account_id = p.account_id AND t.package_number = p.package_number)
 ORDER BY p.package_number, p.first_seen_at
 LIMIT @max_rows::integer;

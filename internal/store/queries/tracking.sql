@@ -106,10 +106,14 @@ SELECT (SELECT count(*) FROM written)::bigint AS written,
 
 -- name: ListOpenPackageTracking :many
 -- ListOpenPackageTracking lists packages of an account whose tracking is not
--- terminal yet, oldest first: for a reconciliation that makes sure each has
--- a pending refresh.
+-- terminal, not refreshed since untouched_since and newer than newer_than
+-- (by the ship date, else by when tracking was first stored): the live
+-- packages a reconciliation makes sure have a pending refresh. Longest
+-- unrefreshed first.
 SELECT package_number, current_status, ship_date, first_seen_at, synced_at
 FROM package_tracking
 WHERE account_id = @account_id::text AND NOT terminal
-ORDER BY first_seen_at, package_number
+  AND synced_at < @untouched_since::timestamptz
+  AND COALESCE(ship_date, first_seen_at) > @newer_than::timestamptz
+ORDER BY synced_at, package_number
 LIMIT @max_rows::integer;
