@@ -13,17 +13,8 @@ import (
 // current job, so they commit (or vanish) with the rows that caused them.
 // Unique jobs that already exist are skipped by River.
 func InsertFollowups(ctx context.Context, tx pgx.Tx, params []river.InsertManyParams) error {
-	if len(params) == 0 {
-		return nil
-	}
-	client, err := clientFromContext(ctx)
-	if err != nil {
-		return err
-	}
-	if _, err := client.InsertManyTx(ctx, tx, params); err != nil {
-		return fmt.Errorf("insert %d follow-up jobs: %w", len(params), err)
-	}
-	return nil
+	_, err := InsertNew(ctx, tx, params)
+	return err
 }
 
 func clientFromContext(ctx context.Context) (client *river.Client[pgx.Tx], err error) {
@@ -48,7 +39,7 @@ func InsertNew(ctx context.Context, tx pgx.Tx, params []river.InsertManyParams) 
 	}
 	res, err := client.InsertManyTx(ctx, tx, params)
 	if err != nil {
-		return nil, fmt.Errorf("insert %d jobs: %w", len(params), err)
+		return nil, fmt.Errorf("insert %d follow-up jobs: %w", len(params), err)
 	}
 	out := make([]bool, len(res))
 	for i, r := range res {

@@ -35,8 +35,10 @@ func (ReconcileArgs) InsertOpts() river.InsertOpts {
 // once when the worker starts.
 const ReconcileSchedule = "@hourly"
 
-// reconcileBatch caps the rows of each kind one run looks at; a longer
-// backlog is worked off over the following runs.
+// reconcileBatch caps the rows of each kind one run looks at, longest
+// untouched first. Lost work beyond it waits for a later run; so can lost
+// work behind more than this many stale rows whose jobs are still pending
+// (a refresh backlog of hours), which is left until that backlog clears.
 const reconcileBatch = 2000
 
 // ReconcileWorker runs ReconcileArgs.
