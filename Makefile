@@ -9,7 +9,8 @@ WITHPG  := $(GO) run ./cmd/withpg --
 
 ## run: the worker on embedded defaults (local Postgres under ./.spsync, simulator without credentials)
 run:
-	$(GO) run ./cmd/worker run
+	$(GO) build -o bin/worker ./cmd/worker
+	./bin/worker run
 
 ## test: formatting, vet, generated code current, then every test with the race detector
 test: check
