@@ -86,6 +86,15 @@ func (d *Deps) Account(id string) (*Account, error) {
 	return a, nil
 }
 
+// Log returns Logger, or a logger that drops everything when none was set
+// (tests build Deps without one).
+func (d *Deps) Log() *slog.Logger {
+	if d.Logger != nil {
+		return d.Logger
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
 // Clock returns d.Now or time.Now.
 func (d *Deps) Clock() time.Time {
 	if d.Now != nil {

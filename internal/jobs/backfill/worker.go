@@ -187,7 +187,7 @@ func (w *WindowWorker) recordError(ctx context.Context, id int64, err error, fin
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
-	if rerr := dbsqlc.New().RecordBackfillError(ctx, w.deps.Pool, dbsqlc.RecordBackfillErrorParams{LastError: &msg, Fail: final, ID: id}); rerr != nil && w.deps.Logger != nil {
-		w.deps.Logger.Warn("record backfill failure", "backfill", id, "err", rerr)
+	if rerr := dbsqlc.New().RecordBackfillError(ctx, w.deps.Pool, dbsqlc.RecordBackfillErrorParams{LastError: &msg, Fail: final, ID: id}); rerr != nil {
+		w.deps.Log().Warn("record backfill failure", "backfill", id, "err", rerr)
 	}
 }

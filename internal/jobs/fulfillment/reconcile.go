@@ -117,7 +117,7 @@ func (w *ReconcileWorker) Work(ctx context.Context, job *river.Job[ReconcileArgs
 		return w.deps.JobError(fmt.Errorf("reconcile fulfillment of account %s: %w", acct.ID, err))
 	}
 	if tracking+first+details > 0 {
-		w.deps.Logger.Warn("fulfillment reconciliation queued lost work again", "account", acct.ID,
+		w.deps.Log().Warn("fulfillment reconciliation queued lost work again", "account", acct.ID,
 			"tracking_refreshes", tracking, "first_tracking_fetches", first, "order_details", details)
 	}
 	return nil

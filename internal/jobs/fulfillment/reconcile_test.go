@@ -27,9 +27,14 @@ func TestReconcileQueuesLostWorkAgain(t *testing.T) {
 
 	reconcile := func() {
 		t.Helper()
-		_, err := client.Insert(ctx, fulfillment.ReconcileArgs{AccountID: acct}, nil)
+		res, err := client.Insert(ctx, fulfillment.ReconcileArgs{AccountID: acct}, nil)
 		require.NoError(t, err)
 		tb.RunUntilIdle(t, time.Minute)
+		var state string
+		var errs int
+		require.NoError(t, tb.Pool.QueryRow(ctx, `SELECT state, coalesce(array_length(errors, 1), 0) FROM river_job WHERE id = $1`, res.Job.ID).Scan(&state, &errs))
+		require.Equal(t, "completed", state)
+		require.Zero(t, errs, "the reconciliation ran without an error")
 	}
 	jobCount := func() int {
 		t.Helper()
