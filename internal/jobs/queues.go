@@ -11,6 +11,12 @@ import (
 const (
 	QueuePoll     = "poll"
 	QueueFollowup = "followup"
+	// QueueFollowupItems holds the live order-items fetches. getOrderItems
+	// is the slowest budget that follow-ups meet in bulk (0.5/s against
+	// thousands of orders in a first sync); in the followup queue its jobs
+	// would fill every slot waiting for tokens while fulfillment details
+	// and tracking refreshes, with budgets of their own, waited behind them.
+	QueueFollowupItems = "followup_items"
 	// QueueBackfill holds the backfills' window listings.
 	QueueBackfill = "backfill"
 	// QueueBackfillFollowup holds what the windows queue (order items,
@@ -48,6 +54,7 @@ func QueueConfig() map[string]river.QueueConfig {
 		river.QueueDefault:    {MaxWorkers: 2},
 		QueuePoll:             {MaxWorkers: 4},
 		QueueFollowup:         {MaxWorkers: 10, FetchCooldown: burstFetchCooldown},
+		QueueFollowupItems:    {MaxWorkers: 4, FetchCooldown: burstFetchCooldown},
 		QueueBackfill:         {MaxWorkers: 4},
 		QueueBackfillFollowup: {MaxWorkers: 6, FetchCooldown: burstFetchCooldown},
 	}

@@ -39,12 +39,13 @@ type ItemsArgs struct {
 // Kind is the River job kind.
 func (ItemsArgs) Kind() string { return "order_items" }
 
-// InsertOpts is only the default; NewItemsJob sets the queue per class.
+// InsertOpts puts live items in the followup_items queue and a backfill's
+// in backfill_followup, each a follow-up of its class.
 func (a ItemsArgs) InsertOpts() river.InsertOpts {
 	if a.Backfill {
 		return river.InsertOpts{Queue: jobs.QueueBackfillFollowup, Priority: jobs.PriorityBackfillFollowup, UniqueOpts: jobs.UniqueForever()}
 	}
-	return river.InsertOpts{Queue: jobs.QueueFollowup, Priority: jobs.PriorityFollowup, UniqueOpts: jobs.UniqueForever()}
+	return river.InsertOpts{Queue: jobs.QueueFollowupItems, Priority: jobs.PriorityFollowup, UniqueOpts: jobs.UniqueForever()}
 }
 
 // RefreshArgs refetches one order (getOrder) and its items on demand.
