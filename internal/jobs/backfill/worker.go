@@ -91,11 +91,17 @@ func (w *WindowWorker) work(ctx context.Context, a WindowArgs) error {
 		page, err := s.fetch(ctx, acct, win)
 		if err != nil {
 			var apiErr *spapi.Error
-			if win.NextToken != "" && errors.As(err, &apiErr) && apiErr.Kind == spapi.KindInvalidInput && restarts < maxRestarts {
+			if win.NextToken != "" && errors.As(err, &apiErr) && apiErr.Kind == spapi.KindInvalidInput {
 				// The saved page token has expired (Amazon keeps them for
 				// minutes). The window is not done, so reading it again
 				// from its first page loses nothing; pages already stored
 				// come back as no-op upserts.
+				if restarts == maxRestarts {
+					// Not bad input for good: the error goes back
+					// unclassified (%v), so River retries the window later
+					// instead of cancelling it.
+					return fmt.Errorf("%s: the page token expired %d times in one run: %v", s.op, restarts+1, err)
+				}
 				restarts++
 				if err := q.RestartBackfillWindow(ctx, pool, dbsqlc.RestartBackfillWindowParams{BackfillID: a.BackfillID, WindowStart: a.WindowStart}); err != nil {
 					return fmt.Errorf("restart window after expired page token: %w", err)

@@ -78,11 +78,17 @@ func (w *PollWorker) poll(ctx context.Context, acct *jobs.Account, scope string)
 		})
 		if err != nil {
 			var apiErr *spapi.Error
-			if win.token != "" && errors.As(err, &apiErr) && apiErr.Kind == spapi.KindInvalidInput && restarts < maxRestarts {
+			if win.token != "" && errors.As(err, &apiErr) && apiErr.Kind == spapi.KindInvalidInput {
 				// The saved pageToken has expired (Amazon keeps them for
 				// minutes). The cursor has not moved, so restarting the
 				// window loses nothing; the pages already stored come back
 				// as no-op upserts.
+				if restarts == maxRestarts {
+					// Not bad input for good: the error goes back
+					// unclassified (%v), so River retries the poll later
+					// instead of cancelling it.
+					return fmt.Errorf("get service jobs: the page token expired %d times in one run: %v", restarts+1, err)
+				}
 				restarts++
 				if derr := store.DeleteServiceJobsProgress(ctx, w.deps.Pool, acct.ID, scope); derr != nil {
 					return fmt.Errorf("restart window after expired page token: %w", derr)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 	"github.com/stretchr/testify/require"
 
 	"github.com/spsync/spsync/internal/jobs"
@@ -606,6 +607,42 @@ func TestServiceJobsPollRestartsOnExpiredToken(t *testing.T) {
 	require.Equal(t, 1, stats.Errors, "one expired token")
 	require.Equal(t, int(math.Ceil(float64(n)/20))+2, stats.Successes, "two pages fetched again after the restart")
 	require.False(t, strings.Contains(tb.lastError(t), "expired"), "a restart is not a failure")
+}
+
+// TestServiceJobsPollRetriesWhenTokensKeepExpiring: a window whose page
+// tokens expire on every restart is retried later by River, never
+// cancelled (an expired token is not bad input for good), and the retry
+// finishes the sync once Amazon behaves.
+func TestServiceJobsPollRetriesWhenTokensKeepExpiring(t *testing.T) {
+	t.Parallel()
+	tb := setup(t, 200, servicejobs.Options{})
+	ctx := context.Background()
+	tb.Sim.SetFaults(sim.Faults{ExpirePageToken: 1, Ops: []string{spapi.OpGetServiceJobs}})
+	client := tb.StartClient(t, tb.workers(tb.Deps), nil)
+	events, cancel := client.Subscribe(river.EventKindJobFailed, river.EventKindJobCancelled)
+	defer cancel()
+	res, err := client.Insert(ctx, servicejobs.PollArgs{AccountID: acctID}, nil)
+	require.NoError(t, err)
+	select {
+	case ev := <-events:
+		require.Equal(t, res.Job.ID, ev.Job.ID)
+		require.Equal(t, river.EventKindJobFailed, ev.Kind, "the poll was cancelled: %v", ev.Job.Errors)
+		// River retries a first failure at once (available) or later
+		// (retryable); either way the job is not over.
+		require.Contains(t, []rivertype.JobState{rivertype.JobStateAvailable, rivertype.JobStateRetryable}, ev.Job.State)
+		require.Contains(t, ev.Job.Errors[len(ev.Job.Errors)-1].Error, "expired 4 times in one run")
+	case <-time.After(time.Minute):
+		t.Fatal("the poll neither failed nor was cancelled")
+	}
+
+	// Amazon behaves again; the retry, made due now if it is not already,
+	// finishes the sync.
+	tb.Sim.SetFaults(sim.Faults{})
+	_, err = tb.Pool.Exec(ctx, `UPDATE river_job SET scheduled_at = now() WHERE id = $1`, res.Job.ID)
+	require.NoError(t, err)
+	tb.RunUntilIdle(t, time.Minute)
+	require.Empty(t, tb.DiscardedJobs(t))
+	tb.requireInSync(t, tb.start, false)
 }
 
 func (tb *testBundle) lastError(t *testing.T) string {
