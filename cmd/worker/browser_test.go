@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"os/exec"
 	"strings"
@@ -9,8 +8,6 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
-
-	"github.com/spsync/spsync/internal/dbtest"
 )
 
 // chromiumPath finds a headless-capable Chromium from the distribution
@@ -33,28 +30,9 @@ func TestRiverUIInABrowser(t *testing.T) {
 	if chromium == "" {
 		t.Skip("Chromium is not installed (Debian: apt-get install chromium); the River UI browser check did not run")
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	stdout := &signalWriter{ready: make(chan struct{})}
-	var stderr bytes.Buffer
-	done := make(chan int, 1)
-	go func() {
-		done <- run(ctx, []string{"run"}, envOf(map[string]string{
-			"DATABASE_URL":          dbtest.NewURL(t),
-			"SPSYNC_HTTP_ADDR":      "127.0.0.1:0",
-			"SPSYNC_SIM_RATE_SCALE": "50",
-		}), stdout, &stderr)
-	}()
-	select {
-	case <-stdout.ready:
-	case code := <-done:
-		t.Fatalf("worker exited with %d before it was ready:\n%s", code, stderr.String())
-	case <-time.After(time.Minute):
-		t.Fatal("worker not ready after a minute")
-	}
-	line := stdout.String()
-	start := strings.Index(line, "http://")
-	base := strings.TrimSuffix(strings.Fields(line[start:])[0], "/healthz")
+	ctx := context.Background()
+	w := startWorker(t, map[string]string{"SPSYNC_SIM_RATE_SCALE": "50"})
+	base := w.base
 
 	var dom string
 	require.Eventually(t, func() bool {
@@ -78,6 +56,5 @@ func TestRiverUIInABrowser(t *testing.T) {
 		return false
 	}, 4*time.Minute, time.Second, "River UI's job list never showed the worker's jobs; last DOM:\n%.2000s", dom)
 
-	cancel()
-	require.Equal(t, 0, <-done, stderr.String())
+	require.Equal(t, 0, w.stop(t), w.stderr.String())
 }

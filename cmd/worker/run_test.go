@@ -62,30 +62,60 @@ func TestWorkerOnceSyncsFromTheSimulator(t *testing.T) {
 	require.NotContains(t, stderr.String(), "sim-demo-secret", "secrets never reach the logs")
 }
 
-func TestWorkerServesAndStopsOnSignal(t *testing.T) {
-	t.Parallel()
+// startedWorker is `worker run` running in-process, its HTTP server ready.
+type startedWorker struct {
+	base   string // http://127.0.0.1:PORT
+	cancel context.CancelFunc
+	done   chan int
+	stderr *bytes.Buffer
+}
+
+// startWorker runs `worker run` on a fresh database with the HTTP server on
+// a free port, plus env, and returns once the server is up (the worker
+// prints its address first).
+func startWorker(t *testing.T, env map[string]string) *startedWorker {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+	t.Cleanup(cancel)
+	all := map[string]string{"DATABASE_URL": dbtest.NewURL(t), "SPSYNC_HTTP_ADDR": "127.0.0.1:0"}
+	for k, v := range env {
+		all[k] = v
+	}
+	w := &startedWorker{cancel: cancel, done: make(chan int, 1), stderr: &bytes.Buffer{}}
 	stdout := &signalWriter{ready: make(chan struct{})}
-	var stderr bytes.Buffer
-	done := make(chan int, 1)
-	go func() {
-		done <- run(ctx, []string{"run"}, envOf(map[string]string{
-			"DATABASE_URL":     dbtest.NewURL(t),
-			"SPSYNC_HTTP_ADDR": "127.0.0.1:0",
-		}), stdout, &stderr)
-	}()
+	go func() { w.done <- run(ctx, []string{"run"}, envOf(all), stdout, w.stderr) }()
 	select {
 	case <-stdout.ready:
-	case code := <-done:
-		t.Fatalf("worker exited with %d before it was ready:\n%s", code, stderr.String())
+	case code := <-w.done:
+		t.Fatalf("worker exited with %d before it was ready:\n%s", code, w.stderr.String())
 	case <-time.After(time.Minute):
 		t.Fatal("worker not ready after a minute")
 	}
 	line := stdout.String()
 	start := strings.Index(line, "http://")
 	require.GreaterOrEqual(t, start, 0, line)
-	base := strings.TrimSuffix(strings.Fields(line[start:])[0], "/healthz")
+	w.base = strings.TrimSuffix(strings.Fields(line[start:])[0], "/healthz")
+	return w
+}
+
+// stop does what SIGINT does in main and returns the exit code, failing t
+// if the worker is still running a minute later.
+func (w *startedWorker) stop(t *testing.T) int {
+	t.Helper()
+	w.cancel()
+	select {
+	case code := <-w.done:
+		return code
+	case <-time.After(time.Minute):
+		t.Fatal("worker did not stop within a minute of the signal")
+		return -1
+	}
+}
+
+func TestWorkerServesAndStopsOnSignal(t *testing.T) {
+	t.Parallel()
+	w := startWorker(t, nil)
+	base, stderr := w.base, w.stderr
 
 	get := func(path string) (int, string) {
 		resp, err := http.Get(base + path)
@@ -112,12 +142,6 @@ func TestWorkerServesAndStopsOnSignal(t *testing.T) {
 		return true
 	}, time.Minute, 100*time.Millisecond, "metrics never showed every named series")
 
-	cancel() // what SIGINT does in main
-	select {
-	case code := <-done:
-		require.Equal(t, 0, code, stderr.String())
-	case <-time.After(time.Minute):
-		t.Fatal("worker did not stop within a minute of the signal")
-	}
+	require.Equal(t, 0, w.stop(t), stderr.String())
 	require.Contains(t, stderr.String(), "worker stopped")
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
+	"github.com/spsync/spsync/internal/jobs/jobstest"
 	"github.com/spsync/spsync/internal/spapi/sim"
 )
 
@@ -18,15 +19,6 @@ type summary struct {
 	ServiceJobs, Appointments           int
 	FulfillmentOrders, FulfillmentItems int
 	FulfillmentCompared                 bool
-}
-
-func asJSONMap(t *testing.T, v any) map[string]any {
-	t.Helper()
-	b, err := json.Marshal(v)
-	require.NoError(t, err)
-	var m map[string]any
-	require.NoError(t, json.Unmarshal(b, &m))
-	return m
 }
 
 // orphanChecks count child rows whose parent row is missing.
@@ -117,7 +109,7 @@ func requireEqualTruth(t *testing.T, pool *pgxpool.Pool, truth *sim.Sim, simAcco
 			missing++
 			continue
 		}
-		if !assertEqualJSON(t, asJSONMap(t, o), got, "order "+o.AmazonOrderID) {
+		if !assertEqualJSON(t, jobstest.AsMap(t, o), got, "order "+o.AmazonOrderID) {
 			wrong++
 		}
 		items, err := truth.TruthOrderItems(simAccount, o.AmazonOrderID)
@@ -129,7 +121,7 @@ func requireEqualTruth(t *testing.T, pool *pgxpool.Pool, truth *sim.Sim, simAcco
 				itemsMissing++
 				continue
 			}
-			if !assertEqualJSON(t, asJSONMap(t, it), gotItem, "item "+it.OrderItemID) {
+			if !assertEqualJSON(t, jobstest.AsMap(t, it), gotItem, "item "+it.OrderItemID) {
 				wrong++
 			}
 		}

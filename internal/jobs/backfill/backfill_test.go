@@ -66,15 +66,6 @@ func (tb *testBundle) backfillRow(t *testing.T, id int64) *dbsqlc.Backfill {
 	return b
 }
 
-func asMap(t *testing.T, v any) map[string]any {
-	t.Helper()
-	b, err := json.Marshal(v)
-	require.NoError(t, err)
-	var m map[string]any
-	require.NoError(t, json.Unmarshal(b, &m))
-	return m
-}
-
 // requireOrdersExactly compares the stored orders and items with the
 // simulator's orders created in [from, to): the same set, the same
 // payloads.
@@ -118,12 +109,12 @@ func (tb *testBundle) requireOrdersExactly(t *testing.T, from, to time.Time) int
 	}
 	require.NoError(t, rows.Err())
 	for id, o := range want {
-		require.Equal(t, asMap(t, o), got[id], "order %s", id)
+		require.Equal(t, jobstest.AsMap(t, o), got[id], "order %s", id)
 		wantItems, err := tb.Sim.TruthOrderItems(acctID, id)
 		require.NoError(t, err)
 		require.Len(t, items[id], len(wantItems), "items of order %s", id)
 		for _, it := range wantItems {
-			require.Equal(t, asMap(t, it), items[id][it.OrderItemID], "item %s of order %s", it.OrderItemID, id)
+			require.Equal(t, jobstest.AsMap(t, it), items[id][it.OrderItemID], "item %s of order %s", it.OrderItemID, id)
 		}
 	}
 	require.Len(t, items, len(want), "no items of orders outside the span")

@@ -58,15 +58,6 @@ func (tb *testBundle) poll(t *testing.T, client *river.Client[pgx.Tx]) {
 	require.Empty(t, tb.DiscardedJobs(t))
 }
 
-func asMap(t *testing.T, v any) map[string]any {
-	t.Helper()
-	b, err := json.Marshal(v)
-	require.NoError(t, err)
-	var m map[string]any
-	require.NoError(t, json.Unmarshal(b, &m))
-	return m
-}
-
 func rawMap(t *testing.T, raw []byte) map[string]any {
 	t.Helper()
 	var m map[string]any
@@ -120,7 +111,7 @@ func (tb *testBundle) requireInSync(t *testing.T) ([]sim.FulfillmentOrderDetail,
 		id := o.FulfillmentOrder.SellerFulfillmentOrderID
 		got, ok := orders[id]
 		require.True(t, ok, "order %s missing", id)
-		require.Equal(t, asMap(t, o.FulfillmentOrder), rawMap(t, got.raw), "order %s", id)
+		require.Equal(t, jobstest.AsMap(t, o.FulfillmentOrder), rawMap(t, got.raw), "order %s", id)
 		require.Equal(t, o.FulfillmentOrder.FulfillmentOrderStatus, got.status, "order %s", id)
 		require.Equal(t, o.FulfillmentOrder.MarketplaceID, got.market)
 		require.Equal(t, o.FulfillmentOrder.DisplayableOrderID, got.display)
@@ -130,25 +121,25 @@ func (tb *testBundle) requireInSync(t *testing.T) ([]sim.FulfillmentOrderDetail,
 		require.True(t, got.detailAt.Equal(got.updated), "order %s detail behind its header", id)
 		for _, it := range o.FulfillmentOrderItems {
 			k := id + "/" + it.SellerFulfillmentOrderItemID
-			wantItems[k] = asMap(t, it)
+			wantItems[k] = jobstest.AsMap(t, it)
 			itemPrice[k] = it.PerUnitPrice.Value
 		}
 		for _, sh := range o.FulfillmentShipments {
 			k := id + "/" + sh.AmazonShipmentID
-			wantShips[k] = asMap(t, sh)
+			wantShips[k] = jobstest.AsMap(t, sh)
 			shipStatus[k] = sh.FulfillmentShipmentStatus
 			for n, li := range sh.FulfillmentShipmentItem {
-				wantLines[fmt.Sprintf("%s/%d", k, n+1)] = asMap(t, li)
+				wantLines[fmt.Sprintf("%s/%d", k, n+1)] = jobstest.AsMap(t, li)
 			}
 			for _, p := range sh.FulfillmentShipmentPackage {
 				pk := fmt.Sprintf("%s/%d", k, p.PackageNumber)
-				wantPkgs[pk] = asMap(t, p)
+				wantPkgs[pk] = jobstest.AsMap(t, p)
 				pkgTracking[pk] = p.CarrierCode + " " + p.TrackingNumber
 			}
 		}
 		for _, r := range o.ReturnItems {
 			k := id + "/" + r.SellerReturnItemID
-			wantReturns[k] = asMap(t, r)
+			wantReturns[k] = jobstest.AsMap(t, r)
 			returnStatus[k] = r.Status
 		}
 	}
@@ -191,11 +182,11 @@ func (tb *testBundle) requireInSync(t *testing.T) ([]sim.FulfillmentOrderDetail,
 		tr, err := tb.Sim.TruthPackageTracking(acct, n)
 		require.NoError(t, err)
 		k := strconv.Itoa(n)
-		wantTrack[k] = asMap(t, tr)
+		wantTrack[k] = jobstest.AsMap(t, tr)
 		trackStatus[k] = fmt.Sprintf("%s %t %s", tr.CurrentStatus, store.IsTerminalTrackingStatus(tr.CurrentStatus), tr.ShipDate.Format(time.RFC3339))
 		for _, e := range tr.TrackingEvents {
 			ek := fmt.Sprintf("%d/%s/%s", n, e.EventDate.Format(time.RFC3339), e.EventCode)
-			wantEvents[ek] = asMap(t, e)
+			wantEvents[ek] = jobstest.AsMap(t, e)
 			eventCity[ek] = e.EventAddress.City + "," + e.EventAddress.State + "," + e.EventAddress.Country
 		}
 	}

@@ -5,6 +5,7 @@ package jobstest
 
 import (
 	"context"
+	"encoding/json"
 	"net/http/httptest"
 	"testing"
 	"time"
@@ -136,4 +137,19 @@ func (b *Bundle) DiscardedJobs(t testing.TB) []string {
 		t.Fatalf("jobstest: list discarded jobs: %v", err)
 	}
 	return out
+}
+
+// AsMap re-encodes v (a simulator entity, a stored row) as a JSON object,
+// so tests compare payloads field by field whatever their Go types.
+func AsMap(t testing.TB, v any) map[string]any {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatalf("jobstest: encode %T: %v", v, err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatalf("jobstest: decode %T as an object: %v", v, err)
+	}
+	return m
 }

@@ -98,15 +98,6 @@ func (tb *testBundle) stored(t *testing.T) map[string]*storedOrder {
 	return out
 }
 
-func asMap(t *testing.T, v any) map[string]any {
-	t.Helper()
-	b, err := json.Marshal(v)
-	require.NoError(t, err)
-	var m map[string]any
-	require.NoError(t, json.Unmarshal(b, &m))
-	return m
-}
-
 // requireInSync compares Postgres with the simulator's ground truth at
 // syncedAt-2m, the state a sync at syncedAt can see, field by field. Items
 // are compared for every order that did not change in those last two
@@ -134,7 +125,7 @@ func (tb *testBundle) requireInSync(t *testing.T, syncedAt time.Time) int {
 	for _, want := range truth {
 		got := stored[want.AmazonOrderID]
 		require.NotNil(t, got, "order %s missing", want.AmazonOrderID)
-		require.Equal(t, asMap(t, want), got.raw, "order %s", want.AmazonOrderID)
+		require.Equal(t, jobstest.AsMap(t, want), got.raw, "order %s", want.AmazonOrderID)
 		require.Equal(t, want.OrderStatus, got.status)
 		require.True(t, want.LastUpdateDate.Equal(got.updated), "order %s last_update_date %s, want %s", want.AmazonOrderID, got.updated, want.LastUpdateDate)
 		if want.OrderTotal == nil {
@@ -151,7 +142,7 @@ func (tb *testBundle) requireInSync(t *testing.T, syncedAt time.Time) int {
 		require.NoError(t, err)
 		require.Len(t, got.itemsRaw, len(items), "items of order %s", want.AmazonOrderID)
 		for _, it := range items {
-			require.Equal(t, asMap(t, it), got.itemsRaw[it.OrderItemID], "item %s of order %s", it.OrderItemID, want.AmazonOrderID)
+			require.Equal(t, jobstest.AsMap(t, it), got.itemsRaw[it.OrderItemID], "item %s of order %s", it.OrderItemID, want.AmazonOrderID)
 		}
 	}
 	return len(truth)

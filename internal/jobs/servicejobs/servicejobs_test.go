@@ -71,15 +71,6 @@ func (tb *testBundle) refresh(t *testing.T) int64 {
 	return n
 }
 
-func asMap(t *testing.T, v any) map[string]any {
-	t.Helper()
-	b, err := json.Marshal(v)
-	require.NoError(t, err)
-	var m map[string]any
-	require.NoError(t, json.Unmarshal(b, &m))
-	return m
-}
-
 func asSlice(t *testing.T, v any) []any {
 	t.Helper()
 	b, err := json.Marshal(v)
@@ -102,7 +93,7 @@ func decode[T any](t *testing.T, b []byte) T {
 // buyer name or phone, no name, street line or phone in the address.
 func withoutPII(t *testing.T, j sim.ServiceJob) map[string]any {
 	t.Helper()
-	m := asMap(t, j)
+	m := jobstest.AsMap(t, j)
 	buyer := m["buyer"].(map[string]any)
 	delete(buyer, "name")
 	delete(buyer, "phone")
@@ -295,7 +286,7 @@ func (tb *testBundle) requireInSync(t *testing.T, syncedAt time.Time, pii bool) 
 		requireText(t, want.ServiceLocation.Address.PostalCode, got.postal, "service_location_postal_code")
 		requireText(t, want.ServiceLocation.Address.CountryCode, got.country, "service_location_country_code")
 		if pii {
-			require.Equal(t, asMap(t, want), decode[map[string]any](t, got.raw), "raw of job %s", id)
+			require.Equal(t, jobstest.AsMap(t, want), decode[map[string]any](t, got.raw), "raw of job %s", id)
 			require.Contains(t, string(got.raw), want.Buyer.Name)
 			require.Contains(t, string(got.raw), want.ServiceLocation.Address.AddressLine1)
 		} else {
@@ -331,7 +322,7 @@ func (tb *testBundle) requireInSync(t *testing.T, syncedAt time.Time, pii bool) 
 			require.Nil(t, ga.poaStart)
 			require.Nil(t, ga.poaDuration)
 			require.Nil(t, ga.poaTechs)
-			require.Equal(t, asMap(t, wa), decode[map[string]any](t, ga.raw), "raw of appointment %s", wa.AppointmentID)
+			require.Equal(t, jobstest.AsMap(t, wa), decode[map[string]any](t, ga.raw), "raw of appointment %s", wa.AppointmentID)
 		}
 
 		// service_job_items, by position.
@@ -345,7 +336,7 @@ func (tb *testBundle) requireInSync(t *testing.T, syncedAt time.Time, pii bool) 
 			requireText(t, wi.OrderID, gi.orderID, "order_id")
 			requireText(t, wi.ItemStatus, gi.status, "item_status")
 			requireText(t, wi.BrandName, gi.brand, "brand_name")
-			require.Equal(t, asMap(t, wi), decode[map[string]any](t, gi.raw), "raw of item %d of job %s", k, id)
+			require.Equal(t, jobstest.AsMap(t, wi), decode[map[string]any](t, gi.raw), "raw of item %d of job %s", k, id)
 		}
 	}
 	for id := range stored {
