@@ -3,6 +3,7 @@ package backfill_test
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"sync"
 	"testing"
 	"time"
@@ -332,12 +333,41 @@ func TestBackfillServiceJobs(t *testing.T) {
 	require.EqualValues(t, len(want), b.RowsWritten)
 }
 
+// classRecorder counts the budget classes op's tokens are taken at.
+type classRecorder struct {
+	jobs.Budget
+	op string
+	mu sync.Mutex
+	n  map[jobs.BudgetClass]int
+}
+
+func (c *classRecorder) Acquire(ctx context.Context, key jobs.BudgetKey, class jobs.BudgetClass) error {
+	if key.Operation == c.op {
+		c.mu.Lock()
+		if c.n == nil {
+			c.n = map[jobs.BudgetClass]int{}
+		}
+		c.n[class]++
+		c.mu.Unlock()
+	}
+	return c.Budget.Acquire(ctx, key, class)
+}
+
+func (c *classRecorder) counts() map[jobs.BudgetClass]int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return maps.Clone(c.n)
+}
+
 func TestBackfillFulfillmentOrders(t *testing.T) {
 	t.Parallel()
 	tb := setup(t, sim.Options{Seed: 15, Orders: 1, ServiceJobs: 1, FulfillmentOrders: 150})
 	ctx := context.Background()
 	from, to := tb.start.Add(-6*24*time.Hour), tb.start.Add(-24*time.Hour)
-	client := tb.StartClient(t, workers(tb.Deps), nil)
+	classes := &classRecorder{Budget: tb.Deps.Budget, op: spapi.OpGetFulfillmentOrder}
+	deps := *tb.Deps
+	deps.Budget = classes
+	client := tb.StartClient(t, workers(&deps), nil)
 	id := tb.startBackfill(t, client, backfill.StreamFulfillmentOrders, from, to, 0)
 	require.EqualValues(t, 1, tb.backfillRow(t, id).WindowsTotal, "listAllFulfillmentOrders has no end date: one window")
 	tb.RunUntilIdle(t, time.Minute)
@@ -366,6 +396,8 @@ func TestBackfillFulfillmentOrders(t *testing.T) {
 	var details, items int
 	require.NoError(t, tb.Pool.QueryRow(ctx, `SELECT count(*) FROM river_job WHERE kind = 'fulfillment_order_detail' AND queue = $1 AND state = 'completed'`, jobs.QueueBackfillFollowup).Scan(&details))
 	require.Equal(t, len(want), details, "a detail per order, in the backfill follow-up queue")
+	require.Equal(t, map[jobs.BudgetClass]int{jobs.ClassBackfill: len(want)}, classes.counts(),
+		"every detail of history takes its token at backfill priority, behind the live stream's")
 	require.NoError(t, tb.Pool.QueryRow(ctx, `SELECT count(DISTINCT seller_fulfillment_order_id) FROM fulfillment_order_items WHERE account_id = $1`, acctID).Scan(&items))
 	require.Equal(t, len(want), items, "details stored")
 	require.Equal(t, "done", tb.backfillRow(t, id).State)

@@ -133,11 +133,9 @@ func fetchFulfillmentOrders(ctx context.Context, acct *jobs.Account, win *dbsqlc
 				rows++
 			}
 			if c.NeedsDetail() {
-				params = append(params, river.InsertManyParams{
-					Args: fulfillment.DetailArgs{AccountID: acct.ID, SellerFulfillmentOrderID: c.SellerFulfillmentOrderID, StatusUpdatedDate: c.StatusUpdatedDate.UTC()},
-					// Details of history wait behind the live stream's.
-					InsertOpts: &river.InsertOpts{Queue: jobs.QueueBackfillFollowup, Priority: jobs.PriorityBackfillFollowup, UniqueOpts: jobs.UniqueForever()},
-				})
+				params = append(params, river.InsertManyParams{Args: fulfillment.DetailArgs{
+					AccountID: acct.ID, SellerFulfillmentOrderID: c.SellerFulfillmentOrderID, StatusUpdatedDate: c.StatusUpdatedDate.UTC(), Backfill: true,
+				}})
 			}
 		}
 		if err := jobs.InsertFollowups(ctx, tx, params); err != nil {

@@ -38,13 +38,21 @@ type DetailArgs struct {
 	AccountID                string    `json:"account_id" river:"unique"`
 	SellerFulfillmentOrderID string    `json:"seller_fulfillment_order_id" river:"unique"`
 	StatusUpdatedDate        time.Time `json:"status_updated_date" river:"unique"`
+	// Backfill marks the detail of an order a backfill listed: it goes to
+	// the backfill follow-up queue and takes tokens at backfill priority,
+	// behind the live stream's.
+	Backfill bool `json:"backfill,omitempty"`
 }
 
 // Kind is the River job kind.
 func (DetailArgs) Kind() string { return "fulfillment_order_detail" }
 
-// InsertOpts makes the detail a follow-up, once per order version.
-func (DetailArgs) InsertOpts() river.InsertOpts {
+// InsertOpts makes the detail a follow-up of its class, once per order
+// version (a live and a backfill detail of one version are one job).
+func (a DetailArgs) InsertOpts() river.InsertOpts {
+	if a.Backfill {
+		return river.InsertOpts{Queue: jobs.QueueBackfillFollowup, Priority: jobs.PriorityBackfillFollowup, UniqueOpts: jobs.UniqueForever()}
+	}
 	return river.InsertOpts{Queue: jobs.QueueFollowup, Priority: jobs.PriorityFollowup, UniqueOpts: jobs.UniqueForever()}
 }
 

@@ -35,8 +35,11 @@ func (w *DetailWorker) Work(ctx context.Context, job *river.Job[DetailArgs]) err
 	if done != nil && !done.Before(job.Args.StatusUpdatedDate) {
 		return nil
 	}
-	_, err = fetchDetail(ctx, w.deps, acct, job.Args.SellerFulfillmentOrderID)
-	return w.deps.JobError(err)
+	class := jobs.ClassFollowup
+	if job.Args.Backfill {
+		class = jobs.ClassBackfill
+	}
+	return w.deps.JobError(fetchDetail(ctx, w.deps, acct, job.Args.SellerFulfillmentOrderID, class))
 }
 
 // RefreshWorker runs RefreshArgs.
@@ -52,8 +55,7 @@ func (w *RefreshWorker) Work(ctx context.Context, job *river.Job[RefreshArgs]) e
 	if err != nil {
 		return err
 	}
-	_, err = fetchDetail(ctx, w.deps, acct, job.Args.SellerFulfillmentOrderID)
-	return w.deps.JobError(err)
+	return w.deps.JobError(fetchDetail(ctx, w.deps, acct, job.Args.SellerFulfillmentOrderID, jobs.ClassFollowup))
 }
 
 // detailStoredAt returns the statusUpdatedDate the stored children of an
@@ -72,39 +74,32 @@ func detailStoredAt(ctx context.Context, deps *jobs.Deps, accountID, orderID str
 	return at, nil
 }
 
-// fetchDetail calls getFulfillmentOrder (one follow-up token) and stores
-// the answer: the header and every child table in one transaction, with a
+// fetchDetail calls getFulfillmentOrder (one token of class) and stores the
+// answer: the header and every child table in one transaction, with a
 // tracking job for every package the account had never stored.
-func fetchDetail(ctx context.Context, deps *jobs.Deps, acct *jobs.Account, orderID string) (store.FulfillmentDetailResult, error) {
-	if err := deps.Take(ctx, acct, spapi.OpGetFulfillmentOrder, jobs.ClassFollowup); err != nil {
-		return store.FulfillmentDetailResult{}, err
+func fetchDetail(ctx context.Context, deps *jobs.Deps, acct *jobs.Account, orderID string, class jobs.BudgetClass) error {
+	if err := deps.Take(ctx, acct, spapi.OpGetFulfillmentOrder, class); err != nil {
+		return err
 	}
 	res, err := acct.Client.GetFulfillmentOrder(ctx, orderID)
 	if err != nil {
-		return store.FulfillmentDetailResult{}, fmt.Errorf("get fulfillment order %s: %w", orderID, err)
+		return fmt.Errorf("get fulfillment order %s: %w", orderID, err)
 	}
-	var out store.FulfillmentDetailResult
-	err = pgx.BeginFunc(ctx, deps.Pool, func(tx pgx.Tx) error {
-		var err error
-		out, err = storeDetail(ctx, tx, acct.ID, res)
-		return err
+	return pgx.BeginFunc(ctx, deps.Pool, func(tx pgx.Tx) error {
+		return storeDetail(ctx, tx, acct.ID, res)
 	})
-	return out, err
 }
 
 // storeDetail writes a getFulfillmentOrder answer in tx and inserts, in the
 // same transaction, a TrackingArgs job for every package stored for the
 // first time. It must run inside a River job (the follow-ups are inserted
 // with the job's client).
-func storeDetail(ctx context.Context, tx pgx.Tx, accountID string, res *spapi.GetFulfillmentOrderResult) (store.FulfillmentDetailResult, error) {
+func storeDetail(ctx context.Context, tx pgx.Tx, accountID string, res *spapi.GetFulfillmentOrderResult) error {
 	out, err := store.ReplaceFulfillmentOrderDetail(ctx, tx, accountID, res)
 	if err != nil {
-		return out, err
+		return err
 	}
-	if err := jobs.InsertFollowups(ctx, tx, trackingJobs(accountID, out.NewPackages)); err != nil {
-		return out, err
-	}
-	return out, nil
+	return jobs.InsertFollowups(ctx, tx, trackingJobs(accountID, out.NewPackages))
 }
 
 // trackingJobs returns the first tracking job of each new package.
