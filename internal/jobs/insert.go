@@ -2,7 +2,6 @@ package jobs
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
@@ -17,15 +16,6 @@ func InsertFollowups(ctx context.Context, tx pgx.Tx, params []river.InsertManyPa
 	return err
 }
 
-func clientFromContext(ctx context.Context) (client *river.Client[pgx.Tx], err error) {
-	defer func() {
-		if recover() != nil {
-			err = errors.New("insert follow-ups: no River client in context (not running inside a job)")
-		}
-	}()
-	return river.ClientFromContext[pgx.Tx](ctx), nil
-}
-
 // InsertNew inserts unique jobs in tx, like InsertFollowups, and reports for
 // each whether it was inserted (true) or skipped as a duplicate of a job
 // already there (false).
@@ -33,9 +23,9 @@ func InsertNew(ctx context.Context, tx pgx.Tx, params []river.InsertManyParams) 
 	if len(params) == 0 {
 		return nil, nil
 	}
-	client, err := clientFromContext(ctx)
+	client, err := river.ClientFromContextSafely[pgx.Tx](ctx)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("insert follow-ups outside a job: %w", err)
 	}
 	res, err := client.InsertManyTx(ctx, tx, params)
 	if err != nil {

@@ -70,15 +70,7 @@ func fetchOrders(ctx context.Context, acct *jobs.Account, win *dbsqlc.BackfillWi
 		if err != nil {
 			return 0, err
 		}
-		var params []river.InsertManyParams
-		for _, c := range changes {
-			if c.NeedsItems() {
-				params = append(params, river.InsertManyParams{Args: orders.ItemsArgs{
-					AccountID: acct.ID, AmazonOrderID: c.AmazonOrderID, LastUpdateDate: c.LastUpdateDate.UTC(), Backfill: true,
-				}})
-			}
-		}
-		if err := jobs.InsertFollowups(ctx, tx, params); err != nil {
+		if err := jobs.InsertFollowups(ctx, tx, orders.ItemsJobs(acct.ID, changes, true)); err != nil {
 			return 0, err
 		}
 		return int64(len(changes)), nil
@@ -127,18 +119,12 @@ func fetchFulfillmentOrders(ctx context.Context, acct *jobs.Account, win *dbsqlc
 			return 0, err
 		}
 		var rows int64
-		var params []river.InsertManyParams
 		for _, c := range changes {
 			if c.Written {
 				rows++
 			}
-			if c.NeedsDetail() {
-				params = append(params, river.InsertManyParams{Args: fulfillment.DetailArgs{
-					AccountID: acct.ID, SellerFulfillmentOrderID: c.SellerFulfillmentOrderID, StatusUpdatedDate: c.StatusUpdatedDate.UTC(), Backfill: true,
-				}})
-			}
 		}
-		if err := jobs.InsertFollowups(ctx, tx, params); err != nil {
+		if err := jobs.InsertFollowups(ctx, tx, fulfillment.DetailJobs(acct.ID, changes, true)); err != nil {
 			return 0, err
 		}
 		return rows, nil

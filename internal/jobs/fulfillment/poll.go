@@ -127,7 +127,7 @@ func (w *PollWorker) storePage(ctx context.Context, tx pgx.Tx, acct *jobs.Accoun
 		}
 	}
 	w.deps.CountRows("fulfillment_orders", len(page.FulfillmentOrders), written)
-	if err := jobs.InsertFollowups(ctx, tx, detailJobs(acct.ID, changes)); err != nil {
+	if err := jobs.InsertFollowups(ctx, tx, DetailJobs(acct.ID, changes, false)); err != nil {
 		return err
 	}
 	maxSeen := wk.maxSeen
@@ -137,12 +137,7 @@ func (w *PollWorker) storePage(ctx context.Context, tx pgx.Tx, acct *jobs.Accoun
 			maxSeen = &at
 		}
 	}
-	rows := wk.rows
-	for _, c := range changes {
-		if c.Written {
-			rows++
-		}
-	}
+	rows := wk.rows + int64(written)
 	pages := wk.pages + 1
 	if page.NextToken != "" {
 		if err := q.SaveFulfillmentPollProgress(ctx, tx, dbsqlc.SaveFulfillmentPollProgressParams{
@@ -178,15 +173,16 @@ func highWater(cursor, maxSeen *time.Time, queryStart time.Time) time.Time {
 	return at.UTC()
 }
 
-// detailJobs returns a detail job for every change that needs one.
-func detailJobs(accountID string, changes []store.FulfillmentOrderChange) []river.InsertManyParams {
+// DetailJobs returns a detail job for every change that needs one; backfill
+// marks the details of history (DetailArgs.Backfill).
+func DetailJobs(accountID string, changes []store.FulfillmentOrderChange, backfill bool) []river.InsertManyParams {
 	var params []river.InsertManyParams
 	for _, c := range changes {
 		if !c.NeedsDetail() {
 			continue
 		}
 		params = append(params, river.InsertManyParams{Args: DetailArgs{
-			AccountID: accountID, SellerFulfillmentOrderID: c.SellerFulfillmentOrderID, StatusUpdatedDate: c.StatusUpdatedDate.UTC(),
+			AccountID: accountID, SellerFulfillmentOrderID: c.SellerFulfillmentOrderID, StatusUpdatedDate: c.StatusUpdatedDate.UTC(), Backfill: backfill,
 		}})
 	}
 	return params

@@ -123,7 +123,7 @@ func (w *PollWorker) storePage(ctx context.Context, tx pgx.Tx, acct *jobs.Accoun
 		return err
 	}
 	w.deps.CountRows("orders", len(page.Orders), len(changes))
-	if err := jobs.InsertFollowups(ctx, tx, itemsJobs(acct.ID, changes, false)); err != nil {
+	if err := jobs.InsertFollowups(ctx, tx, ItemsJobs(acct.ID, changes, false)); err != nil {
 		return err
 	}
 	pages, rows := win.pages+1, win.rows+int64(len(changes))
@@ -163,8 +163,9 @@ func windowEnd(page *spapi.GetOrdersResult, after time.Time) time.Time {
 	return end.UTC()
 }
 
-// itemsJobs returns an items job for every change that needs one.
-func itemsJobs(accountID string, changes []store.OrderChange, backfill bool) []river.InsertManyParams {
+// ItemsJobs returns an items job for every change that needs one; backfill
+// marks the items of history (ItemsArgs.Backfill).
+func ItemsJobs(accountID string, changes []store.OrderChange, backfill bool) []river.InsertManyParams {
 	var params []river.InsertManyParams
 	for _, c := range changes {
 		if !c.NeedsItems() {
