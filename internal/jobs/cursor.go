@@ -41,15 +41,12 @@ func (d *Deps) RecordFailure(ctx context.Context, accountID, stream, scope strin
 	if _, snooze := d.Budget.SnoozeFor(err); snooze {
 		return
 	}
-	msg := err.Error()
-	if len(msg) > 2000 {
-		msg = msg[:2000]
-	}
+	msg := ErrorText(err)
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
 	if rerr := dbsqlc.New().RecordCursorError(ctx, d.Pool, dbsqlc.RecordCursorErrorParams{
 		AccountID: accountID, Stream: stream, Scope: scope, LastError: &msg,
-	}); rerr != nil && d.Logger != nil {
-		d.Logger.Warn("record sync failure", "account", accountID, "stream", stream, "err", rerr)
+	}); rerr != nil {
+		d.Log().Warn("record sync failure", "account", accountID, "stream", stream, "err", rerr)
 	}
 }

@@ -187,10 +187,7 @@ func commitPage(ctx context.Context, tx pgx.Tx, win *dbsqlc.BackfillWindow, page
 // recordError counts a failed attempt on the backfill, for `worker
 // backfill list` and `worker status`; final marks the backfill failed.
 func (w *WindowWorker) recordError(ctx context.Context, id int64, err error, final bool) {
-	msg := err.Error()
-	if len(msg) > 2000 {
-		msg = msg[:2000]
-	}
+	msg := jobs.ErrorText(err)
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
 	if rerr := dbsqlc.New().RecordBackfillError(ctx, w.deps.Pool, dbsqlc.RecordBackfillErrorParams{LastError: &msg, Fail: final, ID: id}); rerr != nil {
