@@ -16,13 +16,15 @@ import (
 	"github.com/spsync/spsync/internal/jobs"
 )
 
+// onceIdleHorizon is how far ahead a scheduled job still counts as due
+// under Options.Once: budget snoozes do, a tracking refresh hours away does
+// not.
+const onceIdleHorizon = 10 * time.Minute
+
 // runOnce inserts one poll of every stream for every account, waits until
 // no job is due, and reports jobs that failed for good while it ran,
 // including jobs queued before it (an on-demand refresh, say).
-func runOnce(ctx context.Context, client *river.Client[pgx.Tx], pool *pgxpool.Pool, cfg *config.Config, horizon time.Duration, logger *slog.Logger) error {
-	if horizon <= 0 {
-		horizon = 10 * time.Minute
-	}
+func runOnce(ctx context.Context, client *river.Client[pgx.Tx], pool *pgxpool.Pool, cfg *config.Config, logger *slog.Logger) error {
 	var started time.Time
 	if err := pool.QueryRow(ctx, `SELECT now()`).Scan(&started); err != nil {
 		return fmt.Errorf("once: %w", err)
@@ -37,7 +39,7 @@ func runOnce(ctx context.Context, client *river.Client[pgx.Tx], pool *pgxpool.Po
 		return fmt.Errorf("once: queue polls: %w", err)
 	}
 	logger.Info("once: polls queued; waiting for them and their follow-ups", "polls", len(params))
-	if err := jobs.WaitIdle(ctx, pool, horizon, 250*time.Millisecond); err != nil {
+	if err := jobs.WaitIdle(ctx, pool, onceIdleHorizon, 250*time.Millisecond); err != nil {
 		return fmt.Errorf("once: %w", err)
 	}
 	rows, err := pool.Query(ctx, `

@@ -47,10 +47,6 @@ type Options struct {
 	// schedules, waits until the follow-ups that are due have run, and
 	// returns: nil, or an error naming the jobs that failed for good.
 	Once bool
-	// OnceIdleHorizon is how far ahead a scheduled job still counts as
-	// due under Once (budget snoozes do; a tracking refresh hours away
-	// does not). Defaults to 10 minutes.
-	OnceIdleHorizon time.Duration
 }
 
 // ReadyInfo tells the caller of Run where the running worker can be seen.
@@ -161,7 +157,7 @@ func Run(ctx context.Context, opts Options) error {
 
 	var onceErr error
 	if opts.Once {
-		onceErr = runOnce(ctx, client, db.Pool, cfg, opts.OnceIdleHorizon, logger)
+		onceErr = runOnce(ctx, client, db.Pool, cfg, logger)
 	} else {
 		select {
 		case <-ctx.Done():
