@@ -10,13 +10,8 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/spsync/spsync/internal/jobs"
-	"github.com/spsync/spsync/internal/spapi"
 	"github.com/spsync/spsync/internal/store/dbsqlc"
 )
-
-// maxRestarts is how many times one run restarts a window whose page token
-// expired before it gives up and lets River retry later.
-const maxRestarts = 3
 
 // WorkerOptions tune the window worker. Zero values are the defaults.
 type WorkerOptions struct {
@@ -90,17 +85,11 @@ func (w *WindowWorker) work(ctx context.Context, a WindowArgs) error {
 		}
 		page, err := s.fetch(ctx, acct, win)
 		if err != nil {
-			var apiErr *spapi.Error
-			if win.NextToken != "" && errors.As(err, &apiErr) && apiErr.Kind == spapi.KindInvalidInput {
-				// The saved page token has expired (Amazon keeps them for
-				// minutes). The window is not done, so reading it again
-				// from its first page loses nothing; pages already stored
-				// come back as no-op upserts.
-				if restarts == maxRestarts {
-					// Not bad input for good: the error goes back
-					// unclassified (%v), so River retries the window later
-					// instead of cancelling it.
-					return fmt.Errorf("%s: the page token expired %d times in one run: %v", s.op, restarts+1, err)
+			if jobs.ExpiredPageToken(err, win.NextToken != "") {
+				// The window is not done, so reading it again from its
+				// first page loses nothing.
+				if restarts == jobs.MaxPageTokenRestarts {
+					return jobs.PageTokenGiveUp(s.op, err)
 				}
 				restarts++
 				if err := q.RestartBackfillWindow(ctx, pool, dbsqlc.RestartBackfillWindowParams{BackfillID: a.BackfillID, WindowStart: a.WindowStart}); err != nil {

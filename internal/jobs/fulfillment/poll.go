@@ -55,6 +55,7 @@ func (w *PollWorker) poll(ctx context.Context, acct *jobs.Account) error {
 	if err != nil {
 		return err
 	}
+	restarts := 0
 	for {
 		if err := w.deps.Take(ctx, acct, spapi.OpListAllFulfillmentOrders, jobs.ClassPoll); err != nil {
 			return err
@@ -62,12 +63,13 @@ func (w *PollWorker) poll(ctx context.Context, acct *jobs.Account) error {
 		req := spapi.ListAllFulfillmentOrdersRequest{QueryStartDate: wk.queryStart, NextToken: wk.token}
 		page, err := acct.Client.ListAllFulfillmentOrders(ctx, req)
 		if err != nil {
-			var apiErr *spapi.Error
-			if wk.token != "" && errors.As(err, &apiErr) && apiErr.Kind == spapi.KindInvalidInput {
-				// The saved nextToken has expired (Amazon keeps them for
-				// minutes). The cursor has not moved, so walking again from
-				// the same queryStartDate loses nothing; pages already
-				// stored come back as no-op upserts.
+			if jobs.ExpiredPageToken(err, wk.token != "") {
+				// The cursor has not moved, so walking again from the same
+				// queryStartDate loses nothing.
+				if restarts == jobs.MaxPageTokenRestarts {
+					return jobs.PageTokenGiveUp(spapi.OpListAllFulfillmentOrders, err)
+				}
+				restarts++
 				if derr := dbsqlc.New().DeleteFulfillmentPollProgress(ctx, w.deps.Pool, dbsqlc.DeleteFulfillmentPollProgressParams{AccountID: acct.ID, Scope: Scope}); derr != nil {
 					return fmt.Errorf("restart walk after expired page token: %w", derr)
 				}

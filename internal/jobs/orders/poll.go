@@ -55,6 +55,7 @@ func (w *PollWorker) poll(ctx context.Context, acct *jobs.Account, scope string)
 	if err != nil {
 		return err
 	}
+	restarts := 0
 	for {
 		if err := w.deps.Take(ctx, acct, spapi.OpGetOrders, jobs.ClassPoll); err != nil {
 			return err
@@ -65,12 +66,13 @@ func (w *PollWorker) poll(ctx context.Context, acct *jobs.Account, scope string)
 		}
 		page, err := acct.Client.GetOrders(ctx, req)
 		if err != nil {
-			var apiErr *spapi.Error
-			if win.token != "" && errors.As(err, &apiErr) && apiErr.Kind == spapi.KindInvalidInput {
-				// The saved NextToken has expired (Amazon keeps them for
-				// minutes). The cursor has not moved, so restarting the
-				// window loses nothing; the pages already stored come back
-				// as no-op upserts.
+			if jobs.ExpiredPageToken(err, win.token != "") {
+				// The cursor has not moved, so restarting the window loses
+				// nothing.
+				if restarts == jobs.MaxPageTokenRestarts {
+					return jobs.PageTokenGiveUp(spapi.OpGetOrders, err)
+				}
+				restarts++
 				if derr := q.DeleteOrdersPollProgress(ctx, pool, dbsqlc.DeleteOrdersPollProgressParams{AccountID: acct.ID, Scope: scope}); derr != nil {
 					return fmt.Errorf("restart window after expired page token: %w", derr)
 				}

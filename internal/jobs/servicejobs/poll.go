@@ -2,7 +2,6 @@ package servicejobs
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -13,10 +12,6 @@ import (
 	"github.com/spsync/spsync/internal/spapi"
 	"github.com/spsync/spsync/internal/store"
 )
-
-// maxRestarts is how many times one run restarts a window whose pageToken
-// expired before it gives up and lets River retry later.
-const maxRestarts = 3
 
 // PollWorker runs PollArgs.
 type PollWorker struct {
@@ -77,17 +72,11 @@ func (w *PollWorker) poll(ctx context.Context, acct *jobs.Account, scope string)
 			SortOrder:         "ASC",
 		})
 		if err != nil {
-			var apiErr *spapi.Error
-			if win.token != "" && errors.As(err, &apiErr) && apiErr.Kind == spapi.KindInvalidInput {
-				// The saved pageToken has expired (Amazon keeps them for
-				// minutes). The cursor has not moved, so restarting the
-				// window loses nothing; the pages already stored come back
-				// as no-op upserts.
-				if restarts == maxRestarts {
-					// Not bad input for good: the error goes back
-					// unclassified (%v), so River retries the poll later
-					// instead of cancelling it.
-					return fmt.Errorf("get service jobs: the page token expired %d times in one run: %v", restarts+1, err)
+			if jobs.ExpiredPageToken(err, win.token != "") {
+				// The cursor has not moved, so restarting the window loses
+				// nothing.
+				if restarts == jobs.MaxPageTokenRestarts {
+					return jobs.PageTokenGiveUp(spapi.OpGetServiceJobs, err)
 				}
 				restarts++
 				if derr := store.DeleteServiceJobsProgress(ctx, w.deps.Pool, acct.ID, scope); derr != nil {
