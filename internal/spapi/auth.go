@@ -80,8 +80,8 @@ func (c Credentials) redactSecrets(s string) string {
 }
 
 // TokenSource supplies the access token sent as x-amz-access-token. The client calls
-// Invalidate with a token that SP-API rejected with 401 so that the next Token call fetches
-// a new one. Implementations must be safe for concurrent use.
+// Invalidate with a token that SP-API refused (403 Unauthorized saying it expired or is
+// invalid, or 401) so that the next Token call fetches a new one. Implementations must be safe for concurrent use.
 type TokenSource interface {
 	Token(ctx context.Context) (string, error)
 	Invalidate(token string)

@@ -53,6 +53,9 @@ type Options struct {
 	TokenExpirySkew time.Duration
 	// Now is the clock of the built-in LWA token source, for tests. Defaults to time.Now.
 	Now func() time.Time
+	// Account names the seller account in auth errors, so an operator with several accounts
+	// knows whose credentials to fix. Optional.
+	Account string
 	// OnResponse, when set, is called with the metadata of every SP-API response
 	// received, successful or not (429s included), before the body is decoded. The rate
 	// budget learns from it (x-amzn-RateLimit-Limit, throttles) without every call site
@@ -92,6 +95,7 @@ type Client struct {
 	http      *http.Client
 	maxBody   int64
 	userAgent string
+	account   string
 	onResp    func(ctx context.Context, meta ResponseMeta)
 }
 
@@ -123,7 +127,11 @@ func NewClient(opts Options) (*Client, error) {
 		http:      opts.HTTPClient,
 		maxBody:   opts.MaxBodyBytes,
 		userAgent: opts.UserAgent,
+		account:   opts.Account,
 		onResp:    opts.OnResponse,
+	}
+	if c.account == "" {
+		c.account = "(unnamed)"
 	}
 	if c.http == nil {
 		c.http = &http.Client{Timeout: 60 * time.Second}
@@ -238,9 +246,19 @@ func (c *Client) get(ctx context.Context, op, path string, query url.Values, out
 		body, readErr := readLimited(resp.Body, c.maxBody)
 		_ = resp.Body.Close()
 
-		if resp.StatusCode == http.StatusUnauthorized && attempt == 0 {
-			c.tokens.Invalidate(token)
-			continue
+		if refused := tokenRefused(resp.StatusCode, body); refused {
+			if attempt == 0 {
+				// One refresh per invalidated token, whoever sees it first: Invalidate
+				// drops the token only while it is still the cached one.
+				c.tokens.Invalidate(token)
+				continue
+			}
+			e := meta.errorf(KindAuth, fmt.Errorf("%w: account %s: the access token was refused again right after a refresh", ErrTokenRefused, c.account))
+			var env envelope
+			if json.Unmarshal(body, &env) == nil {
+				e.APIErrors = env.Errors
+			}
+			return meta, e
 		}
 		if readErr != nil {
 			kind := KindRetryable
@@ -261,16 +279,22 @@ func (c *Client) get(ctx context.Context, op, path string, query url.Values, out
 			}
 			return meta, e
 		}
-		if err := decodePayload(body, out); err != nil {
-			return meta, meta.errorf(KindRetryable, err)
+		if err := decodePayload(op, body, out); err != nil {
+			kind := KindRetryable
+			if errors.Is(err, ErrIncompleteRecord) {
+				// The same answer comes back on every retry.
+				kind = KindPermanent
+			}
+			return meta, meta.errorf(kind, err)
 		}
 		return meta, nil
 	}
 }
 
-// decodePayload decodes the envelope's payload into out. A missing or null payload is
-// malformed: every synced operation documents one on success.
-func decodePayload(body []byte, out any) error {
+// decodePayload decodes the envelope's payload of op into out with the tolerant decoder
+// (decode.go). A missing or null payload is malformed: every synced operation documents one
+// on success.
+func decodePayload(op string, body []byte, out any) error {
 	var env envelope
 	if err := json.Unmarshal(body, &env); err != nil {
 		return fmt.Errorf("%w: %w", ErrMalformedResponse, err)
@@ -278,10 +302,38 @@ func decodePayload(body []byte, out any) error {
 	if len(env.Payload) == 0 || bytes.Equal(env.Payload, []byte("null")) {
 		return fmt.Errorf("%w: no payload", ErrMalformedResponse)
 	}
-	if err := json.Unmarshal(env.Payload, out); err != nil {
-		return fmt.Errorf("%w: %w", ErrMalformedResponse, err)
+	return decodeAnswer(op, env.Payload, out)
+}
+
+// tokenRefused reports whether an answer says the access token itself is no good, which a
+// fresh token fixes. Amazon answers an expired, revoked or invalidated token with 403
+// Unauthorized and says why in details ("The access token you provided has expired.",
+// "... is revoked, malformed or invalid."; amzn/selling-partner-api-models#4122, #2333,
+// #2595), sometimes before the token's expires_in. A 401 means the same. Any other 403 (a
+// role the application lacks, an API it was not granted) is not fixed by a new token.
+func tokenRefused(status int, body []byte) bool {
+	switch status {
+	case http.StatusUnauthorized:
+		return true
+	case http.StatusForbidden:
+	default:
+		return false
 	}
-	return nil
+	var env envelope
+	if json.Unmarshal(body, &env) != nil {
+		return false
+	}
+	for _, e := range env.Errors {
+		if !strings.EqualFold(e.Code, "Unauthorized") {
+			continue
+		}
+		d := strings.ToLower(e.Details + " " + e.Message)
+		if strings.Contains(d, "access token") && (strings.Contains(d, "expired") || strings.Contains(d, "revoked") ||
+			strings.Contains(d, "malformed") || strings.Contains(d, "invalid")) {
+			return true
+		}
+	}
+	return false
 }
 
 // readLimited reads at most limit bytes of r and fails with ErrResponseTooLarge beyond it,

@@ -7,16 +7,23 @@
 // JSON spellings. It provides:
 //
 //   - Login with Amazon (LWA) refresh-token auth with a shared, refreshed-once token cache
-//     (see [LWATokenSource]), sent as the x-amz-access-token header. A 401 invalidates the
-//     cached token and the call is retried once with a fresh one.
+//     (see [LWATokenSource]), sent as the x-amz-access-token header. An answer that refuses
+//     the token (Amazon's 403 Unauthorized "The access token you provided has expired." or
+//     "... is revoked, malformed or invalid.", or a 401) invalidates the cached token and the
+//     call is retried once with a fresh one.
 //   - Regional endpoints (na, eu, fe; production and sandbox) with an override for the
 //     simulator, proxies and tests (see [Region] and [Options]).
-//   - Typed responses whose JSON names are exactly Amazon's, exact decimal [Money], RFC 3339
+//   - Tolerant decoding of what Amazon really sends (decode.go): booleans and integers as
+//     strings, timestamps with or without fraction or offset, enum values in any case
+//     (typed fields hold the model's spelling, see [Enum]); a field that still does not
+//     decode is left empty and reported in the record's Warnings, and a page's record that
+//     lacks its key is set aside in the page's Quarantined instead of failing the page.
+//   - Typed responses whose JSON names are exactly Amazon's, exact decimal [Money],
 //     timestamps, pointers for optional scalars (a pending order has no OrderTotal, and the
 //     client never invents one), and the raw JSON of every stored entity in its Raw field so
 //     the store can keep the payload as jsonb.
-//   - Errors classified by [Kind] (throttled, retryable, invalid input, auth, not found,
-//     permanent) in a single [*Error] type that carries the operation, HTTP status,
+//   - Errors classified by [Kind] (throttled, retryable, invalid input, auth, permission,
+//     not found, permanent) in a single [*Error] type that carries the operation, HTTP status,
 //     x-amzn-RequestId and x-amzn-RateLimit-Limit. Callers use errors.As or errors.Is with the
 //     sentinels such as [ErrThrottled].
 //   - Pagers (see [Pager]) that issue exactly one request per Next call, so a caller can take a

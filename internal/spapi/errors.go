@@ -26,11 +26,17 @@ const (
 	// KindInvalidInput is an HTTP 400 or 422, or a request the client refused to send
 	// because it breaks a documented rule (StatusCode 0). Amazon's errors[] are in APIErrors.
 	KindInvalidInput
-	// KindAuth is an HTTP 401 (after one retry with a fresh token) or 403, or an LWA refusal
-	// of the credentials; it needs an operator, not a retry.
+	// KindAuth is an access token refused again right after a refresh (403 Unauthorized
+	// "expired"/"revoked, malformed or invalid", or 401), or an LWA refusal of the
+	// credentials; it needs an operator, not a retry.
 	KindAuth
 	// KindNotFound is an HTTP 404: the order, package or job does not exist (yet).
 	KindNotFound
+	// KindPermission is an HTTP 403 that is not about the access token: the application
+	// lacks the role or was not granted the API for this operation. A new token does not
+	// help; the seller or the developer must change the authorization. It concerns one
+	// operation, so the account's other streams carry on.
+	KindPermission
 )
 
 // String returns a short lower-case name used in error messages and logs.
@@ -46,6 +52,8 @@ func (k Kind) String() string {
 		return "auth"
 	case KindNotFound:
 		return "not found"
+	case KindPermission:
+		return "permission"
 	default:
 		return "permanent"
 	}
@@ -64,6 +72,7 @@ var (
 	ErrInvalidInput error = &kindSentinel{KindInvalidInput}
 	ErrAuth         error = &kindSentinel{KindAuth}
 	ErrNotFound     error = &kindSentinel{KindNotFound}
+	ErrPermission   error = &kindSentinel{KindPermission}
 	ErrPermanent    error = &kindSentinel{KindPermanent}
 )
 
@@ -76,6 +85,9 @@ var (
 	// ErrResponseTooLarge means a body exceeded Options.MaxBodyBytes; reading stopped at the
 	// limit so a runaway response cannot exhaust memory.
 	ErrResponseTooLarge = errors.New("spapi: response body exceeds size limit")
+	// ErrTokenRefused means SP-API refused a freshly refreshed access token as expired or
+	// invalid: the credentials, not the token's age, are the problem.
+	ErrTokenRefused = errors.New("spapi: access token refused after refresh")
 	// ErrRepeatedPageToken means the server answered a page with the token that requested
 	// it, which would make a pager loop forever.
 	ErrRepeatedPageToken = errors.New("spapi: server repeated the page token")
@@ -164,8 +176,10 @@ func kindForStatus(status int) Kind {
 	switch {
 	case status == 429:
 		return KindThrottled
-	case status == 401 || status == 403:
+	case status == 401:
 		return KindAuth
+	case status == 403:
+		return KindPermission
 	case status == 404:
 		return KindNotFound
 	case status == 400 || status == 422:

@@ -28,7 +28,9 @@ func TestErrorClasses(t *testing.T) {
 	}{
 		{"BadRequestIsInvalidInput", 400, `{"errors":[{"code":"InvalidInput","message":"Invalid Input","details":"CreatedAfter"}]}`, "", spapi.ErrInvalidInput, spapi.KindInvalidInput, false, "InvalidInput"},
 		{"UnprocessableIsInvalidInput", 422, `{"errors":[{"code":"InvalidInput","message":"bad"}]}`, "", spapi.ErrInvalidInput, spapi.KindInvalidInput, false, "InvalidInput"},
-		{"ForbiddenIsAuth", 403, `{"errors":[{"code":"Unauthorized","message":"Access to requested resource is denied."}]}`, "", spapi.ErrAuth, spapi.KindAuth, false, "Unauthorized"},
+		// A 403 that does not say the token expired or is invalid: a missing role or API
+		// grant, which a new token cannot fix.
+		{"ForbiddenIsPermission", 403, `{"errors":[{"code":"Unauthorized","message":"Access to requested resource is denied."}]}`, "", spapi.ErrPermission, spapi.KindPermission, false, "Unauthorized"},
 		{"NotFound", 404, `{"errors":[{"code":"NotFound","message":"not found"}]}`, "", spapi.ErrNotFound, spapi.KindNotFound, false, "NotFound"},
 		{"ThrottledWithRateHeader", 429, `{"errors":[{"code":"QuotaExceeded","message":"You exceeded your quota for the requested resource."}]}`, "0.0167", spapi.ErrThrottled, spapi.KindThrottled, true, "QuotaExceeded"},
 		{"ThrottledWithoutBody", 429, ``, "", spapi.ErrThrottled, spapi.KindThrottled, true, ""},
@@ -157,11 +159,11 @@ func TestResponseBodyProblems(t *testing.T) {
 		{"EmptyBody", 200, ``, spapi.ErrRetryable, spapi.ErrMalformedResponse},
 		{"NoPayload", 200, `{"errors":[]}`, spapi.ErrRetryable, spapi.ErrMalformedResponse},
 		{"NullPayload", 200, `{"payload":null}`, spapi.ErrRetryable, spapi.ErrMalformedResponse},
-		{"WrongType", 200, `{"payload":{"AmazonOrderId":"1","PurchaseDate":"2024-05-01T00:00:00Z","LastUpdateDate":"2024-05-01T00:00:00Z","NumberOfItemsShipped":"many"}}`, spapi.ErrRetryable, spapi.ErrMalformedResponse},
-		{"MissingOrderID", 200, `{"payload":{"PurchaseDate":"2024-05-01T00:00:00Z","LastUpdateDate":"2024-05-01T00:00:00Z"}}`, spapi.ErrRetryable, spapi.ErrMalformedResponse},
-		{"NonRFC3339Date", 200, `{"payload":{"AmazonOrderId":"1","PurchaseDate":"2024-05-01","LastUpdateDate":"2024-05-01T00:00:00Z"}}`, spapi.ErrRetryable, spapi.ErrMalformedResponse},
-		{"MoneyWithoutAmount", 200, `{"payload":{"AmazonOrderId":"1","PurchaseDate":"2024-05-01T00:00:00Z","LastUpdateDate":"2024-05-01T00:00:00Z","OrderTotal":{"CurrencyCode":"USD"}}}`, spapi.ErrRetryable, spapi.ErrMalformedResponse},
-		{"MoneyNotDecimal", 200, `{"payload":{"AmazonOrderId":"1","PurchaseDate":"2024-05-01T00:00:00Z","LastUpdateDate":"2024-05-01T00:00:00Z","OrderTotal":{"CurrencyCode":"USD","Amount":"string"}}}`, spapi.ErrRetryable, spapi.ErrMalformedResponse},
+		{"PayloadNotAnObject", 200, `{"payload":[1,2]}`, spapi.ErrRetryable, spapi.ErrMalformedResponse},
+		// The same answer comes back on a retry: permanent, and the record is there to
+		// quarantine (IncompleteRecordError).
+		{"MissingOrderID", 200, `{"payload":{"PurchaseDate":"2024-05-01T00:00:00Z","LastUpdateDate":"2024-05-01T00:00:00Z"}}`, spapi.ErrPermanent, spapi.ErrIncompleteRecord},
+		{"UndecodableLastUpdateDate", 200, `{"payload":{"AmazonOrderId":"1","PurchaseDate":"2024-05-01T00:00:00Z","LastUpdateDate":"yesterday"}}`, spapi.ErrPermanent, spapi.ErrIncompleteRecord},
 		{"OverSizeLimit", 200, `{"payload":{"AmazonOrderId":"` + strings.Repeat("x", 4096) + `"}}`, spapi.ErrPermanent, spapi.ErrResponseTooLarge},
 		{"ErrorOverSizeLimitKeepsStatusKind", 503, strings.Repeat("x", 4096), spapi.ErrRetryable, spapi.ErrResponseTooLarge},
 	}
@@ -176,6 +178,54 @@ func TestResponseBodyProblems(t *testing.T) {
 			require.Nil(t, res, "no half-filled result on error")
 			require.ErrorIs(t, err, tt.sentinel)
 			require.ErrorIs(t, err, tt.cause)
+		})
+	}
+}
+
+// TestOddOptionalFieldsKeepTheRecord: an optional field that does not decode even
+// tolerantly is left empty and named in Warnings; the record, its other fields and its raw
+// JSON are kept.
+func TestOddOptionalFieldsKeepTheRecord(t *testing.T) {
+	t.Parallel()
+
+	const head = `"AmazonOrderId":"1","PurchaseDate":"2024-05-01T00:00:00Z","LastUpdateDate":"2024-05-01T00:00:00Z","IsPrime":"true"`
+	tests := []struct {
+		name  string
+		extra string
+		check func(t *testing.T, o spapi.Order)
+		warn  []spapi.DecodeWarning
+	}{
+		{"IntNotANumber", `"NumberOfItemsShipped":"many"`, func(t *testing.T, o spapi.Order) { require.Nil(t, o.NumberOfItemsShipped) },
+			[]spapi.DecodeWarning{{Field: "NumberOfItemsShipped", Problem: spapi.ProblemUndecodable}}},
+		{"MoneyWithoutAmount", `"OrderTotal":{"CurrencyCode":"USD"}`, func(t *testing.T, o spapi.Order) { require.Nil(t, o.OrderTotal) },
+			[]spapi.DecodeWarning{{Field: "OrderTotal", Problem: spapi.ProblemUndecodable}}},
+		{"MoneyNotDecimal", `"OrderTotal":{"CurrencyCode":"USD","Amount":"string"}`, func(t *testing.T, o spapi.Order) { require.Nil(t, o.OrderTotal) },
+			[]spapi.DecodeWarning{{Field: "OrderTotal", Problem: spapi.ProblemUndecodable}}},
+		{"BoolNotABool", `"IsBusinessOrder":"maybe"`, func(t *testing.T, o spapi.Order) { require.Nil(t, o.IsBusinessOrder) },
+			[]spapi.DecodeWarning{{Field: "IsBusinessOrder", Problem: spapi.ProblemUndecodable}}},
+		{"NestedAddressField", `"ShippingAddress":{"City":"Seattle","CountryCode":{"x":1}}`, func(t *testing.T, o spapi.Order) {
+			require.Equal(t, "Seattle", o.ShippingAddress.City)
+			require.Empty(t, o.ShippingAddress.CountryCode)
+		}, []spapi.DecodeWarning{{Field: "ShippingAddress.CountryCode", Problem: spapi.ProblemUndecodable}}},
+		{"UnknownEnumKeptVerbatim", `"FulfillmentChannel":"SellerFulfilled"`, func(t *testing.T, o spapi.Order) { require.Equal(t, "SellerFulfilled", o.FulfillmentChannel) },
+			[]spapi.DecodeWarning{{Field: "FulfillmentChannel", Problem: spapi.ProblemUnknownEnum}}},
+		{"BareDateIsMidnightUTC", `"EarliestShipDate":"2024-05-03"`, func(t *testing.T, o spapi.Order) {
+			require.Equal(t, time.Date(2024, 5, 3, 0, 0, 0, 0, time.UTC), *o.EarliestShipDate)
+		}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			body := `{"payload":{` + head + `,` + tt.extra + `}}`
+			b := setup(t, func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte(body)) }, nil)
+			res, err := b.client.GetOrder(context.Background(), "1")
+			require.NoError(t, err)
+			o := res.Order
+			require.Equal(t, "1", o.AmazonOrderId)
+			require.True(t, *o.IsPrime, `"true" is true`)
+			tt.check(t, o)
+			require.Equal(t, tt.warn, o.Warnings)
+			require.Equal(t, `{`+head+`,`+tt.extra+`}`, string(o.Raw), "raw is byte for byte what was sent")
 		})
 	}
 }

@@ -3,9 +3,9 @@ package spapi
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -17,36 +17,40 @@ type FulfillmentOrder struct {
 	DisplayableOrderId       string              `json:"displayableOrderId"`
 	DisplayableOrderDate     time.Time           `json:"displayableOrderDate"`
 	DisplayableOrderComment  string              `json:"displayableOrderComment"`
-	ShippingSpeedCategory    string              `json:"shippingSpeedCategory"`
+	ShippingSpeedCategory    string              `json:"shippingSpeedCategory" enum:"shippingSpeedCategory"`
 	DeliveryWindow           json.RawMessage     `json:"deliveryWindow,omitempty"`
 	DestinationAddress       *FulfillmentAddress `json:"destinationAddress,omitempty"`
-	FulfillmentAction        string              `json:"fulfillmentAction,omitempty"`
-	FulfillmentPolicy        string              `json:"fulfillmentPolicy,omitempty"`
+	FulfillmentAction        string              `json:"fulfillmentAction,omitempty" enum:"fulfillmentAction"`
+	FulfillmentPolicy        string              `json:"fulfillmentPolicy,omitempty" enum:"fulfillmentPolicy"`
 	CodSettings              json.RawMessage     `json:"codSettings,omitempty"`
 	ReceivedDate             time.Time           `json:"receivedDate"`
-	FulfillmentOrderStatus   string              `json:"fulfillmentOrderStatus"`
+	FulfillmentOrderStatus   string              `json:"fulfillmentOrderStatus" enum:"fulfillmentOrderStatus"`
 	StatusUpdatedDate        time.Time           `json:"statusUpdatedDate"`
 	NotificationEmails       []string            `json:"notificationEmails,omitempty"`
 	FeatureConstraints       json.RawMessage     `json:"featureConstraints,omitempty"`
 	// Raw is the order header exactly as Amazon sent it, for the raw jsonb column.
 	Raw json.RawMessage `json:"-"`
+	// Warnings are the fields that did not decode cleanly (see DecodeWarning).
+	Warnings []DecodeWarning `json:"-"`
 }
 
-// UnmarshalJSON decodes the header, keeps its raw JSON and rejects a header without the key
-// or the status dates the model requires (the sync orders and stores by them).
-func (o *FulfillmentOrder) UnmarshalJSON(b []byte) error {
-	type plain FulfillmentOrder
-	var p plain
-	raw, err := decodeWithRaw(b, &p)
-	if err != nil {
-		return err
+// UnmarshalJSON decodes the header tolerantly (see decode.go) and keeps its raw JSON.
+func (o *FulfillmentOrder) UnmarshalJSON(b []byte) error { return decodeRecord(b, o) }
+
+// missing: a header is stored under sellerFulfillmentOrderId and ordered by the status
+// dates the model requires.
+func (o *FulfillmentOrder) missing() (string, []string) {
+	var m []string
+	if o.SellerFulfillmentOrderId == "" {
+		m = append(m, "sellerFulfillmentOrderId")
 	}
-	if p.SellerFulfillmentOrderId == "" || p.ReceivedDate.IsZero() || p.StatusUpdatedDate.IsZero() {
-		return errors.New("fulfillment order lacks sellerFulfillmentOrderId, receivedDate or statusUpdatedDate")
+	if o.ReceivedDate.IsZero() {
+		m = append(m, "receivedDate")
 	}
-	*o = FulfillmentOrder(p)
-	o.Raw = raw
-	return nil
+	if o.StatusUpdatedDate.IsZero() {
+		m = append(m, "statusUpdatedDate")
+	}
+	return o.SellerFulfillmentOrderId, m
 }
 
 // FulfillmentAddress is a Fulfillment Outbound address (destination or return-to).
@@ -82,27 +86,21 @@ type FulfillmentOrderItem struct {
 	Raw                          json.RawMessage `json:"-"`
 }
 
-// UnmarshalJSON decodes the item and keeps its raw JSON.
-func (it *FulfillmentOrderItem) UnmarshalJSON(b []byte) error {
-	type plain FulfillmentOrderItem
-	var p plain
-	raw, err := decodeWithRaw(b, &p)
-	if err != nil {
-		return err
+// UnmarshalJSON decodes the item tolerantly and keeps its raw JSON.
+func (it *FulfillmentOrderItem) UnmarshalJSON(b []byte) error { return decodeRecord(b, it) }
+
+func (it *FulfillmentOrderItem) missing() (string, []string) {
+	if it.SellerFulfillmentOrderItemId == "" {
+		return "", []string{"sellerFulfillmentOrderItemId"}
 	}
-	if p.SellerFulfillmentOrderItemId == "" {
-		return errors.New("fulfillment order item lacks sellerFulfillmentOrderItemId")
-	}
-	*it = FulfillmentOrderItem(p)
-	it.Raw = raw
-	return nil
+	return it.SellerFulfillmentOrderItemId, nil
 }
 
 // FulfillmentShipment is one shipment of a fulfillment order with its items and packages.
 type FulfillmentShipment struct {
 	AmazonShipmentId           string                       `json:"amazonShipmentId"`
 	FulfillmentCenterId        string                       `json:"fulfillmentCenterId"`
-	FulfillmentShipmentStatus  string                       `json:"fulfillmentShipmentStatus"`
+	FulfillmentShipmentStatus  string                       `json:"fulfillmentShipmentStatus" enum:"fulfillmentShipmentStatus"`
 	ShippingDate               *time.Time                   `json:"shippingDate,omitempty"`
 	EstimatedArrivalDate       *time.Time                   `json:"estimatedArrivalDate,omitempty"`
 	ShippingNotes              []string                     `json:"shippingNotes,omitempty"`
@@ -111,20 +109,14 @@ type FulfillmentShipment struct {
 	Raw                        json.RawMessage              `json:"-"`
 }
 
-// UnmarshalJSON decodes the shipment and keeps its raw JSON.
-func (s *FulfillmentShipment) UnmarshalJSON(b []byte) error {
-	type plain FulfillmentShipment
-	var p plain
-	raw, err := decodeWithRaw(b, &p)
-	if err != nil {
-		return err
+// UnmarshalJSON decodes the shipment tolerantly and keeps its raw JSON.
+func (s *FulfillmentShipment) UnmarshalJSON(b []byte) error { return decodeRecord(b, s) }
+
+func (s *FulfillmentShipment) missing() (string, []string) {
+	if s.AmazonShipmentId == "" {
+		return "", []string{"amazonShipmentId"}
 	}
-	if p.AmazonShipmentId == "" {
-		return errors.New("fulfillment shipment lacks amazonShipmentId")
-	}
-	*s = FulfillmentShipment(p)
-	s.Raw = raw
-	return nil
+	return s.AmazonShipmentId, nil
 }
 
 // FulfillmentShipmentItem is an item in a shipment, linked to its package by PackageNumber.
@@ -135,6 +127,14 @@ type FulfillmentShipmentItem struct {
 	PackageNumber                *int     `json:"packageNumber,omitempty"`
 	SerialNumber                 string   `json:"serialNumber,omitempty"`
 	ManufacturerLotCodes         []string `json:"manufacturerLotCodes,omitempty"`
+}
+
+// normalize: Amazon sends packageNumber 0 for an item not packed yet
+// (getFulfillmentOrder/1-200.json); no package has number 0, so it means none.
+func (it *FulfillmentShipmentItem) normalize() {
+	if it.PackageNumber != nil && *it.PackageNumber == 0 {
+		it.PackageNumber = nil
+	}
 }
 
 // FulfillmentShipmentPackage is a package of a shipment; its PackageNumber is the key of
@@ -149,17 +149,16 @@ type FulfillmentShipmentPackage struct {
 	Raw                  json.RawMessage `json:"-"`
 }
 
-// UnmarshalJSON decodes the package and keeps its raw JSON.
-func (pk *FulfillmentShipmentPackage) UnmarshalJSON(b []byte) error {
-	type plain FulfillmentShipmentPackage
-	var p plain
-	raw, err := decodeWithRaw(b, &p)
-	if err != nil {
-		return err
+// UnmarshalJSON decodes the package tolerantly and keeps its raw JSON.
+func (pk *FulfillmentShipmentPackage) UnmarshalJSON(b []byte) error { return decodeRecord(b, pk) }
+
+// missing: a package is stored, and tracked, under its number; 0 is Amazon's placeholder
+// for "not packed yet", not a package.
+func (pk *FulfillmentShipmentPackage) missing() (string, []string) {
+	if pk.PackageNumber <= 0 {
+		return "", []string{"packageNumber"}
 	}
-	*pk = FulfillmentShipmentPackage(p)
-	pk.Raw = raw
-	return nil
+	return strconv.Itoa(pk.PackageNumber), nil
 }
 
 // ReturnItem is an item Amazon accepted for return.
@@ -170,25 +169,22 @@ type ReturnItem struct {
 	SellerReturnReasonCode       string          `json:"sellerReturnReasonCode,omitempty"`
 	ReturnComment                string          `json:"returnComment,omitempty"`
 	AmazonReturnReasonCode       string          `json:"amazonReturnReasonCode,omitempty"`
-	Status                       string          `json:"status"`
+	Status                       string          `json:"status" enum:"returnItemStatus"`
 	StatusChangedDate            *time.Time      `json:"statusChangedDate,omitempty"`
 	ReturnAuthorizationId        string          `json:"returnAuthorizationId,omitempty"`
-	ReturnReceivedCondition      string          `json:"returnReceivedCondition,omitempty"`
+	ReturnReceivedCondition      string          `json:"returnReceivedCondition,omitempty" enum:"returnReceivedCondition"`
 	FulfillmentCenterId          string          `json:"fulfillmentCenterId,omitempty"`
 	Raw                          json.RawMessage `json:"-"`
 }
 
-// UnmarshalJSON decodes the return item and keeps its raw JSON.
-func (r *ReturnItem) UnmarshalJSON(b []byte) error {
-	type plain ReturnItem
-	var p plain
-	raw, err := decodeWithRaw(b, &p)
-	if err != nil {
-		return err
+// UnmarshalJSON decodes the return item tolerantly and keeps its raw JSON.
+func (r *ReturnItem) UnmarshalJSON(b []byte) error { return decodeRecord(b, r) }
+
+func (r *ReturnItem) missing() (string, []string) {
+	if r.SellerReturnItemId == "" {
+		return "", []string{"sellerReturnItemId"}
 	}
-	*r = ReturnItem(p)
-	r.Raw = raw
-	return nil
+	return r.SellerReturnItemId, nil
 }
 
 // ReturnAuthorization is a return merchandise authorization of a fulfillment order.
@@ -219,8 +215,11 @@ type ListAllFulfillmentOrdersRequest struct {
 // ListAllFulfillmentOrdersResult is one listAllFulfillmentOrders page of order headers.
 type ListAllFulfillmentOrdersResult struct {
 	NextToken         string             `json:"nextToken,omitempty"`
-	FulfillmentOrders []FulfillmentOrder `json:"fulfillmentOrders"`
-	Meta              ResponseMeta       `json:"-"`
+	FulfillmentOrders []FulfillmentOrder `json:"fulfillmentOrders" spapi:"records"`
+	// Quarantined are the page's headers that lack a key and were left out.
+	Quarantined []Quarantined   `json:"-"`
+	Warnings    []DecodeWarning `json:"-"`
+	Meta        ResponseMeta    `json:"-"`
 }
 
 // ListAllFulfillmentOrders fetches one page of fulfillment order headers. Use
@@ -265,22 +264,18 @@ type GetFulfillmentOrderResult struct {
 	ReturnAuthorizations  []ReturnAuthorization  `json:"returnAuthorizations"`
 	PaymentInformation    []PaymentInformation   `json:"paymentInformation,omitempty"`
 	// Raw is the whole payload exactly as Amazon sent it.
-	Raw  json.RawMessage `json:"-"`
-	Meta ResponseMeta    `json:"-"`
+	Raw json.RawMessage `json:"-"`
+	// Warnings are the fields of the whole payload, children included, that did not decode
+	// cleanly (see DecodeWarning).
+	Warnings []DecodeWarning `json:"-"`
+	Meta     ResponseMeta    `json:"-"`
 }
 
-// UnmarshalJSON decodes the payload and keeps its raw JSON.
-func (r *GetFulfillmentOrderResult) UnmarshalJSON(b []byte) error {
-	type plain GetFulfillmentOrderResult
-	var p plain
-	raw, err := decodeWithRaw(b, &p)
-	if err != nil {
-		return err
-	}
-	*r = GetFulfillmentOrderResult(p)
-	r.Raw = raw
-	return nil
-}
+// UnmarshalJSON decodes the payload tolerantly and keeps its raw JSON.
+func (r *GetFulfillmentOrderResult) UnmarshalJSON(b []byte) error { return decodeRecord(b, r) }
+
+// missing: the answer is stored under its header's key.
+func (r *GetFulfillmentOrderResult) missing() (string, []string) { return r.FulfillmentOrder.missing() }
 
 // GetFulfillmentOrder fetches a fulfillment order with everything that hangs off it.
 func (c *Client) GetFulfillmentOrder(ctx context.Context, sellerFulfillmentOrderID string) (*GetFulfillmentOrderResult, error) {
@@ -307,33 +302,47 @@ type PackageTrackingDetails struct {
 	ShipDate                 *time.Time       `json:"shipDate,omitempty"`
 	EstimatedArrivalDate     *time.Time       `json:"estimatedArrivalDate,omitempty"`
 	ShipToAddress            *TrackingAddress `json:"shipToAddress,omitempty"`
-	CurrentStatus            string           `json:"currentStatus,omitempty"`
+	CurrentStatus            string           `json:"currentStatus,omitempty" enum:"currentStatus"`
 	CurrentStatusDescription string           `json:"currentStatusDescription,omitempty"`
 	SignedForBy              string           `json:"signedForBy,omitempty"`
 	AdditionalLocationInfo   string           `json:"additionalLocationInfo,omitempty"`
 	TrackingEvents           []TrackingEvent  `json:"trackingEvents,omitempty"`
 	// Raw is the payload exactly as Amazon sent it, for the raw jsonb column.
 	Raw json.RawMessage `json:"-"`
+	// Warnings are the fields that did not decode cleanly (see DecodeWarning).
+	Warnings []DecodeWarning `json:"-"`
 }
 
-// UnmarshalJSON decodes the details and keeps their raw JSON.
-func (d *PackageTrackingDetails) UnmarshalJSON(b []byte) error {
-	type plain PackageTrackingDetails
-	var p plain
-	raw, err := decodeWithRaw(b, &p)
-	if err != nil {
-		return err
+// UnmarshalJSON decodes the details tolerantly and keeps their raw JSON.
+func (d *PackageTrackingDetails) UnmarshalJSON(b []byte) error { return decodeRecord(b, d) }
+
+// normalize: Amazon has sent customerTrackingLink URL-encoded, with an encoded newline at
+// the end ("https%3A%2F%2Fwww.swiship.com%2Ftrack%3Fid%3D1Z50V7420354708051%0A",
+// getPackageTrackingDetails/1-200.json). The typed field holds the usable link; raw keeps
+// Amazon's text.
+func (d *PackageTrackingDetails) normalize() {
+	d.CustomerTrackingLink = decodeLink(d.CustomerTrackingLink)
+}
+
+// decodeLink undoes a URL-encoded absolute link and trims whitespace; anything else is
+// returned trimmed.
+func decodeLink(s string) string {
+	lower := strings.ToLower(s)
+	if strings.HasPrefix(lower, "http%3a") || strings.HasPrefix(lower, "https%3a") {
+		if u, err := url.QueryUnescape(s); err == nil {
+			s = u
+		}
 	}
-	*d = PackageTrackingDetails(p)
-	d.Raw = raw
-	return nil
+	return strings.TrimSpace(s)
 }
 
-// TrackingAddress is the coarse location of a package or a tracking event.
+// TrackingAddress is the coarse location of a package or a tracking event. The model says
+// {city, state, country}; Amazon's example sends a package's shipToAddress in the full
+// address shape (stateOrRegion, countryCode), so both spellings are read.
 type TrackingAddress struct {
 	City    string `json:"city"`
-	State   string `json:"state"`
-	Country string `json:"country"`
+	State   string `json:"state" alt:"stateOrRegion"`
+	Country string `json:"country" alt:"countryCode"`
 }
 
 // TrackingEvent is one carrier scan of a package.
@@ -342,6 +351,18 @@ type TrackingEvent struct {
 	EventAddress     *TrackingAddress `json:"eventAddress,omitempty"`
 	EventCode        string           `json:"eventCode"`
 	EventDescription string           `json:"eventDescription,omitempty"`
+}
+
+// missing: an event is stored under its date and code.
+func (e *TrackingEvent) missing() (string, []string) {
+	var m []string
+	if e.EventDate.IsZero() {
+		m = append(m, "eventDate")
+	}
+	if e.EventCode == "" {
+		m = append(m, "eventCode")
+	}
+	return "", m
 }
 
 // GetPackageTrackingDetailsResult is the answer of getPackageTrackingDetails.

@@ -3,7 +3,6 @@ package spapi
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"net/url"
 	"strconv"
 	"time"
@@ -17,8 +16,8 @@ type Order struct {
 	SellerOrderId                  string          `json:"SellerOrderId,omitempty"`
 	PurchaseDate                   time.Time       `json:"PurchaseDate"`
 	LastUpdateDate                 time.Time       `json:"LastUpdateDate"`
-	OrderStatus                    string          `json:"OrderStatus"`
-	FulfillmentChannel             string          `json:"FulfillmentChannel,omitempty"`
+	OrderStatus                    string          `json:"OrderStatus" enum:"OrderStatus"`
+	FulfillmentChannel             string          `json:"FulfillmentChannel,omitempty" enum:"FulfillmentChannel"`
 	SalesChannel                   string          `json:"SalesChannel,omitempty"`
 	OrderChannel                   string          `json:"OrderChannel,omitempty"`
 	ShipServiceLevel               string          `json:"ShipServiceLevel,omitempty"`
@@ -26,13 +25,13 @@ type Order struct {
 	NumberOfItemsShipped           *int            `json:"NumberOfItemsShipped,omitempty"`
 	NumberOfItemsUnshipped         *int            `json:"NumberOfItemsUnshipped,omitempty"`
 	PaymentExecutionDetail         json.RawMessage `json:"PaymentExecutionDetail,omitempty"`
-	PaymentMethod                  string          `json:"PaymentMethod,omitempty"`
+	PaymentMethod                  string          `json:"PaymentMethod,omitempty" enum:"PaymentMethod"`
 	PaymentMethodDetails           []string        `json:"PaymentMethodDetails,omitempty"`
 	MarketplaceId                  string          `json:"MarketplaceId,omitempty"`
 	ShipmentServiceLevelCategory   string          `json:"ShipmentServiceLevelCategory,omitempty"`
-	EasyShipShipmentStatus         string          `json:"EasyShipShipmentStatus,omitempty"`
+	EasyShipShipmentStatus         string          `json:"EasyShipShipmentStatus,omitempty" enum:"EasyShipShipmentStatus"`
 	CbaDisplayableShippingLabel    string          `json:"CbaDisplayableShippingLabel,omitempty"`
-	OrderType                      string          `json:"OrderType,omitempty"`
+	OrderType                      string          `json:"OrderType,omitempty" enum:"OrderType"`
 	EarliestShipDate               *time.Time      `json:"EarliestShipDate,omitempty"`
 	LatestShipDate                 *time.Time      `json:"LatestShipDate,omitempty"`
 	EarliestDeliveryDate           *time.Time      `json:"EarliestDeliveryDate,omitempty"`
@@ -48,7 +47,7 @@ type Order struct {
 	IsSoldByAB                     *bool           `json:"IsSoldByAB,omitempty"`
 	IsIBA                          *bool           `json:"IsIBA,omitempty"`
 	DefaultShipFromLocationAddress *OrderAddress   `json:"DefaultShipFromLocationAddress,omitempty"`
-	BuyerInvoicePreference         string          `json:"BuyerInvoicePreference,omitempty"`
+	BuyerInvoicePreference         string          `json:"BuyerInvoicePreference,omitempty" enum:"BuyerInvoicePreference"`
 	BuyerTaxInformation            json.RawMessage `json:"BuyerTaxInformation,omitempty"`
 	FulfillmentInstruction         json.RawMessage `json:"FulfillmentInstruction,omitempty"`
 	IsISPU                         *bool           `json:"IsISPU,omitempty"`
@@ -59,26 +58,30 @@ type Order struct {
 	BuyerInfo                      json.RawMessage `json:"BuyerInfo,omitempty"`
 	AutomatedShippingSettings      json.RawMessage `json:"AutomatedShippingSettings,omitempty"`
 	HasRegulatedItems              *bool           `json:"HasRegulatedItems,omitempty"`
-	ElectronicInvoiceStatus        string          `json:"ElectronicInvoiceStatus,omitempty"`
+	ElectronicInvoiceStatus        string          `json:"ElectronicInvoiceStatus,omitempty" enum:"ElectronicInvoiceStatus"`
 	// Raw is the order exactly as Amazon sent it, for the raw jsonb column.
 	Raw json.RawMessage `json:"-"`
+	// Warnings are the fields that did not decode cleanly (see DecodeWarning).
+	Warnings []DecodeWarning `json:"-"`
 }
 
-// UnmarshalJSON decodes the order, keeps its raw JSON and rejects an order without the
-// identifiers and dates the model requires, which a sync could not store or order by.
-func (o *Order) UnmarshalJSON(b []byte) error {
-	type plain Order
-	var p plain
-	raw, err := decodeWithRaw(b, &p)
-	if err != nil {
-		return err
+// UnmarshalJSON decodes the order tolerantly (see decode.go) and keeps its raw JSON.
+func (o *Order) UnmarshalJSON(b []byte) error { return decodeRecord(b, o) }
+
+// missing: an order is stored under AmazonOrderId and ordered by its dates, which the
+// model requires.
+func (o *Order) missing() (string, []string) {
+	var m []string
+	if o.AmazonOrderId == "" {
+		m = append(m, "AmazonOrderId")
 	}
-	if p.AmazonOrderId == "" || p.PurchaseDate.IsZero() || p.LastUpdateDate.IsZero() {
-		return errors.New("order lacks AmazonOrderId, PurchaseDate or LastUpdateDate")
+	if o.PurchaseDate.IsZero() {
+		m = append(m, "PurchaseDate")
 	}
-	*o = Order(p)
-	o.Raw = raw
-	return nil
+	if o.LastUpdateDate.IsZero() {
+		m = append(m, "LastUpdateDate")
+	}
+	return o.AmazonOrderId, m
 }
 
 // OrderAddress is an Orders v0 Address. Without a Restricted Data Token Amazon fills only
@@ -136,7 +139,7 @@ type OrderItem struct {
 	IsTransparency             *bool           `json:"IsTransparency,omitempty"`
 	IossNumber                 string          `json:"IossNumber,omitempty"`
 	StoreChainStoreId          string          `json:"StoreChainStoreId,omitempty"`
-	DeemedResellerCategory     string          `json:"DeemedResellerCategory,omitempty"`
+	DeemedResellerCategory     string          `json:"DeemedResellerCategory,omitempty" enum:"DeemedResellerCategory"`
 	BuyerInfo                  json.RawMessage `json:"BuyerInfo,omitempty"`
 	BuyerRequestedCancel       json.RawMessage `json:"BuyerRequestedCancel,omitempty"`
 	SerialNumbers              []string        `json:"SerialNumbers,omitempty"`
@@ -146,22 +149,19 @@ type OrderItem struct {
 	AmazonPrograms             json.RawMessage `json:"AmazonPrograms,omitempty"`
 	// Raw is the item exactly as Amazon sent it, for the raw jsonb column.
 	Raw json.RawMessage `json:"-"`
+	// Warnings are the fields that did not decode cleanly (see DecodeWarning).
+	Warnings []DecodeWarning `json:"-"`
 }
 
-// UnmarshalJSON decodes the item, keeps its raw JSON and rejects an item without its key.
-func (it *OrderItem) UnmarshalJSON(b []byte) error {
-	type plain OrderItem
-	var p plain
-	raw, err := decodeWithRaw(b, &p)
-	if err != nil {
-		return err
+// UnmarshalJSON decodes the item tolerantly (see decode.go) and keeps its raw JSON.
+func (it *OrderItem) UnmarshalJSON(b []byte) error { return decodeRecord(b, it) }
+
+// missing: an item is stored under its OrderItemId.
+func (it *OrderItem) missing() (string, []string) {
+	if it.OrderItemId == "" {
+		return "", []string{"OrderItemId"}
 	}
-	if p.OrderItemId == "" {
-		return errors.New("order item lacks OrderItemId")
-	}
-	*it = OrderItem(p)
-	it.Raw = raw
-	return nil
+	return it.OrderItemId, nil
 }
 
 // GetOrdersRequest is the query of getOrders. Zero values are left out. On the first page
@@ -248,11 +248,15 @@ func (r GetOrdersRequest) query() (url.Values, error) {
 // GetOrdersResult is one getOrders page. LastUpdatedBefore / CreatedBefore report the end of
 // the window Amazon actually used; a cursor advances to it, not to the local clock.
 type GetOrdersResult struct {
-	Orders            []Order      `json:"Orders"`
+	Orders            []Order      `json:"Orders" spapi:"records"`
 	NextToken         string       `json:"NextToken,omitempty"`
 	LastUpdatedBefore *time.Time   `json:"LastUpdatedBefore,omitempty"`
 	CreatedBefore     *time.Time   `json:"CreatedBefore,omitempty"`
-	Meta              ResponseMeta `json:"-"`
+	// Quarantined are the page's orders that lack a key and were left out of Orders.
+	Quarantined []Quarantined `json:"-"`
+	// Warnings are page fields (not orders' fields) that did not decode cleanly.
+	Warnings []DecodeWarning `json:"-"`
+	Meta     ResponseMeta    `json:"-"`
 }
 
 // GetOrders fetches one page of orders. Use GetOrdersPager to walk every page.
@@ -313,10 +317,13 @@ type GetOrderItemsRequest struct {
 
 // GetOrderItemsResult is one getOrderItems page.
 type GetOrderItemsResult struct {
-	OrderItems    []OrderItem  `json:"OrderItems"`
-	NextToken     string       `json:"NextToken,omitempty"`
-	AmazonOrderId string       `json:"AmazonOrderId"`
-	Meta          ResponseMeta `json:"-"`
+	OrderItems    []OrderItem `json:"OrderItems" spapi:"records"`
+	NextToken     string      `json:"NextToken,omitempty"`
+	AmazonOrderId string      `json:"AmazonOrderId"`
+	// Quarantined are the page's items that lack a key and were left out of OrderItems.
+	Quarantined []Quarantined   `json:"-"`
+	Warnings    []DecodeWarning `json:"-"`
+	Meta        ResponseMeta    `json:"-"`
 }
 
 // GetOrderItems fetches one page of an order's items. Use GetOrderItemsPager to walk every

@@ -3,7 +3,6 @@ package spapi
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"net/url"
 	"strconv"
 	"time"
@@ -14,7 +13,7 @@ import (
 type ServiceJob struct {
 	CreateTime                *time.Time          `json:"createTime,omitempty"`
 	ServiceJobId              string              `json:"serviceJobId"`
-	ServiceJobStatus          string              `json:"serviceJobStatus,omitempty"`
+	ServiceJobStatus          string              `json:"serviceJobStatus,omitempty" enum:"serviceJobStatus"`
 	ScopeOfWork               *ScopeOfWork        `json:"scopeOfWork,omitempty"`
 	Seller                    *ServiceSeller      `json:"seller,omitempty"`
 	ServiceJobProvider        *ServiceJobProvider `json:"serviceJobProvider,omitempty"`
@@ -28,23 +27,20 @@ type ServiceJob struct {
 	ServiceLocation           *ServiceLocation    `json:"serviceLocation,omitempty"`
 	// Raw is the job exactly as Amazon sent it, for the raw jsonb column.
 	Raw json.RawMessage `json:"-"`
+	// Warnings are the fields that did not decode cleanly (see DecodeWarning).
+	Warnings []DecodeWarning `json:"-"`
 }
 
-// UnmarshalJSON decodes the job, keeps its raw JSON and rejects a job without its id, which
-// the model marks optional but a sync cannot store.
-func (j *ServiceJob) UnmarshalJSON(b []byte) error {
-	type plain ServiceJob
-	var p plain
-	raw, err := decodeWithRaw(b, &p)
-	if err != nil {
-		return err
+// UnmarshalJSON decodes the job tolerantly (see decode.go) and keeps its raw JSON.
+func (j *ServiceJob) UnmarshalJSON(b []byte) error { return decodeRecord(b, j) }
+
+// missing: the model marks serviceJobId optional, but a sync stores a job under it. The
+// sandbox answers getServiceJobByServiceJobId with {"payload":{}}, a job without one.
+func (j *ServiceJob) missing() (string, []string) {
+	if j.ServiceJobId == "" {
+		return "", []string{"serviceJobId"}
 	}
-	if p.ServiceJobId == "" {
-		return errors.New("service job lacks serviceJobId")
-	}
-	*j = ServiceJob(p)
-	j.Raw = raw
-	return nil
+	return j.ServiceJobId, nil
 }
 
 // ScopeOfWork is what the service job is for.
@@ -74,7 +70,7 @@ type AppointmentTime struct {
 // Appointment is one appointment of a service job.
 type Appointment struct {
 	AppointmentId            string           `json:"appointmentId,omitempty"`
-	AppointmentStatus        string           `json:"appointmentStatus,omitempty"`
+	AppointmentStatus        string           `json:"appointmentStatus,omitempty" enum:"appointmentStatus"`
 	AppointmentTime          *AppointmentTime `json:"appointmentTime,omitempty"`
 	AssignedTechnicians      []Technician     `json:"assignedTechnicians,omitempty"`
 	RescheduledAppointmentId string           `json:"rescheduledAppointmentId,omitempty"`
@@ -82,17 +78,15 @@ type Appointment struct {
 	Raw                      json.RawMessage  `json:"-"`
 }
 
-// UnmarshalJSON decodes the appointment and keeps its raw JSON.
-func (a *Appointment) UnmarshalJSON(b []byte) error {
-	type plain Appointment
-	var p plain
-	raw, err := decodeWithRaw(b, &p)
-	if err != nil {
-		return err
+// UnmarshalJSON decodes the appointment tolerantly and keeps its raw JSON.
+func (a *Appointment) UnmarshalJSON(b []byte) error { return decodeRecord(b, a) }
+
+// missing: an appointment is stored under its appointmentId.
+func (a *Appointment) missing() (string, []string) {
+	if a.AppointmentId == "" {
+		return "", []string{"appointmentId"}
 	}
-	*a = Appointment(p)
-	a.Raw = raw
-	return nil
+	return a.AppointmentId, nil
 }
 
 // Technician is a technician assigned to an appointment.
@@ -107,29 +101,19 @@ type AssociatedItem struct {
 	Title        string          `json:"title,omitempty"`
 	Quantity     *int            `json:"quantity,omitempty"`
 	OrderId      string          `json:"orderId,omitempty"`
-	ItemStatus   string          `json:"itemStatus,omitempty"`
+	ItemStatus   string          `json:"itemStatus,omitempty" enum:"itemStatus"`
 	BrandName    string          `json:"brandName,omitempty"`
 	ItemDelivery json.RawMessage `json:"itemDelivery,omitempty"`
 	Raw          json.RawMessage `json:"-"`
 }
 
-// UnmarshalJSON decodes the item and keeps its raw JSON.
-func (it *AssociatedItem) UnmarshalJSON(b []byte) error {
-	type plain AssociatedItem
-	var p plain
-	raw, err := decodeWithRaw(b, &p)
-	if err != nil {
-		return err
-	}
-	*it = AssociatedItem(p)
-	it.Raw = raw
-	return nil
-}
+// UnmarshalJSON decodes the item tolerantly and keeps its raw JSON.
+func (it *AssociatedItem) UnmarshalJSON(b []byte) error { return decodeRecord(b, it) }
 
 // ServiceLocation is where the service happens; Address is PII and its spelling differs
 // between Amazon's pages (phone or phoneNumber), so it stays raw.
 type ServiceLocation struct {
-	ServiceLocationType string          `json:"serviceLocationType,omitempty"`
+	ServiceLocationType string          `json:"serviceLocationType,omitempty" enum:"serviceLocationType"`
 	Address             json.RawMessage `json:"address,omitempty"`
 }
 
@@ -190,23 +174,11 @@ type GetServiceJobsResult struct {
 	TotalResultSize   *int         `json:"totalResultSize,omitempty"`
 	NextPageToken     string       `json:"nextPageToken,omitempty"`
 	PreviousPageToken string       `json:"previousPageToken,omitempty"`
-	Jobs              []ServiceJob `json:"jobs"`
-	Meta              ResponseMeta `json:"-"`
-}
-
-// UnmarshalJSON reads the job list under either name; see GetServiceJobsResult.
-func (r *GetServiceJobsResult) UnmarshalJSON(b []byte) error {
-	type plain GetServiceJobsResult
-	var p struct {
-		plain
-		ServiceJobs []ServiceJob `json:"serviceJobs"`
-	}
-	if err := json.Unmarshal(b, &p); err != nil {
-		return err
-	}
-	*r = GetServiceJobsResult(p.plain)
-	r.Jobs = append(r.Jobs, p.ServiceJobs...)
-	return nil
+	Jobs              []ServiceJob `json:"jobs" alt:"serviceJobs" spapi:"records"`
+	// Quarantined are the page's jobs that lack a key and were left out of Jobs.
+	Quarantined []Quarantined   `json:"-"`
+	Warnings    []DecodeWarning `json:"-"`
+	Meta        ResponseMeta    `json:"-"`
 }
 
 // GetServiceJobs fetches one page of service jobs. Use GetServiceJobsPager to walk every
