@@ -76,9 +76,9 @@ var (
 	// Fulfillment Outbound 2020-07-01.
 	EnumFulfillmentOrderStatus = NewEnum("fulfillmentOrderStatus",
 		"New", "Received", "Planning", "Processing", "Cancelled", "Complete", "CompletePartialled", "Unfulfillable", "Invalid")
-	EnumShippingSpeedCategory = NewEnum("shippingSpeedCategory", "Standard", "Expedited", "Priority", "ScheduledDelivery")
-	EnumFulfillmentAction     = NewEnum("fulfillmentAction", "Ship", "Hold")
-	EnumFulfillmentPolicy     = NewEnum("fulfillmentPolicy", "FillOrKill", "FillAll", "FillAllAvailable")
+	EnumShippingSpeedCategory     = NewEnum("shippingSpeedCategory", "Standard", "Expedited", "Priority", "ScheduledDelivery")
+	EnumFulfillmentAction         = NewEnum("fulfillmentAction", "Ship", "Hold")
+	EnumFulfillmentPolicy         = NewEnum("fulfillmentPolicy", "FillOrKill", "FillAll", "FillAllAvailable")
 	EnumFulfillmentShipmentStatus = NewEnum("fulfillmentShipmentStatus",
 		"PENDING", "SHIPPED", "CANCELLED_BY_FULFILLER", "CANCELLED_BY_SELLER")
 	EnumReturnItemStatus    = NewEnum("returnItemStatus", "New", "Processed")

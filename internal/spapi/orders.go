@@ -248,10 +248,10 @@ func (r GetOrdersRequest) query() (url.Values, error) {
 // GetOrdersResult is one getOrders page. LastUpdatedBefore / CreatedBefore report the end of
 // the window Amazon actually used; a cursor advances to it, not to the local clock.
 type GetOrdersResult struct {
-	Orders            []Order      `json:"Orders" spapi:"records"`
-	NextToken         string       `json:"NextToken,omitempty"`
-	LastUpdatedBefore *time.Time   `json:"LastUpdatedBefore,omitempty"`
-	CreatedBefore     *time.Time   `json:"CreatedBefore,omitempty"`
+	Orders            []Order    `json:"Orders" spapi:"records"`
+	NextToken         string     `json:"NextToken,omitempty"`
+	LastUpdatedBefore *time.Time `json:"LastUpdatedBefore,omitempty"`
+	CreatedBefore     *time.Time `json:"CreatedBefore,omitempty"`
 	// Quarantined are the page's orders that lack a key and were left out of Orders.
 	Quarantined []Quarantined `json:"-"`
 	// Warnings are page fields (not orders' fields) that did not decode cleanly.
