@@ -25,6 +25,19 @@ func NewEnum(name string, values ...string) *Enum {
 	return e
 }
 
+// WithAliases adds spellings of a value that differ by more than case and underscores, as
+// pairs (alias, canonical). Orders 2026-01-01 says CANCELLED where Orders v0 says Canceled;
+// a BI query for Canceled must find both.
+func (e *Enum) WithAliases(pairs ...string) *Enum {
+	for i := 0; i+1 < len(pairs); i += 2 {
+		if _, ok := e.byKey[enumKey(pairs[i+1])]; !ok {
+			panic("spapi: alias of unknown enum value " + pairs[i+1])
+		}
+		e.byKey[enumKey(pairs[i])] = pairs[i+1]
+	}
+	return e
+}
+
 // Values returns the canonical spellings, in the model's order.
 func (e *Enum) Values() []string { return append([]string(nil), e.values...) }
 
@@ -60,7 +73,8 @@ func enumKey(v string) string {
 var (
 	// Orders v0.
 	EnumOrderStatus = NewEnum("OrderStatus",
-		"Pending", "Unshipped", "PartiallyShipped", "Shipped", "Canceled", "Unfulfillable", "InvoiceUnconfirmed", "PendingAvailability")
+		"Pending", "Unshipped", "PartiallyShipped", "Shipped", "Canceled", "Unfulfillable", "InvoiceUnconfirmed", "PendingAvailability",
+	).WithAliases("Cancelled", "Canceled")
 	EnumFulfillmentChannel = NewEnum("FulfillmentChannel", "MFN", "AFN")
 	EnumOrderType          = NewEnum("OrderType",
 		"StandardOrder", "LongLeadTimeOrder", "Preorder", "BackOrder", "SourcingOnDemandOrder")
@@ -75,7 +89,8 @@ var (
 
 	// Fulfillment Outbound 2020-07-01.
 	EnumFulfillmentOrderStatus = NewEnum("fulfillmentOrderStatus",
-		"New", "Received", "Planning", "Processing", "Cancelled", "Complete", "CompletePartialled", "Unfulfillable", "Invalid")
+		"New", "Received", "Planning", "Processing", "Cancelled", "Complete", "CompletePartialled", "Unfulfillable", "Invalid",
+	).WithAliases("Canceled", "Cancelled")
 	EnumShippingSpeedCategory     = NewEnum("shippingSpeedCategory", "Standard", "Expedited", "Priority", "ScheduledDelivery")
 	EnumFulfillmentAction         = NewEnum("fulfillmentAction", "Ship", "Hold")
 	EnumFulfillmentPolicy         = NewEnum("fulfillmentPolicy", "FillOrKill", "FillAll", "FillAllAvailable")
@@ -91,8 +106,9 @@ var (
 
 	// Services v1.
 	EnumServiceJobStatus = NewEnum("serviceJobStatus",
-		"NOT_SERVICED", "CANCELLED", "COMPLETED", "PENDING_SCHEDULE", "NOT_FULFILLABLE", "HOLD", "PAYMENT_DECLINED")
-	EnumAppointmentStatus   = NewEnum("appointmentStatus", "ACTIVE", "CANCELLED", "COMPLETED")
+		"NOT_SERVICED", "CANCELLED", "COMPLETED", "PENDING_SCHEDULE", "NOT_FULFILLABLE", "HOLD", "PAYMENT_DECLINED",
+	).WithAliases("CANCELED", "CANCELLED")
+	EnumAppointmentStatus   = NewEnum("appointmentStatus", "ACTIVE", "CANCELLED", "COMPLETED").WithAliases("CANCELED", "CANCELLED")
 	EnumItemStatus          = NewEnum("itemStatus", "ACTIVE", "CANCELLED", "SHIPPED", "DELIVERED")
 	EnumServiceLocationType = NewEnum("serviceLocationType", "IN_HOME", "IN_STORE", "ONLINE")
 )
