@@ -597,4 +597,3 @@ func join(path, key string) string {
 	}
 	return path + "." + key
 }
-
