@@ -140,6 +140,85 @@ func TestTokenLifecycle(t *testing.T) {
 		require.Equal(t, int64(2), b.lwaCalls.Load())
 	})
 
+	// Amazon answers an expired or invalidated access token with 403, not 401
+	// (amzn/selling-partner-api-models#4122, #2333, #2595), sometimes before expires_in.
+	for _, details := range []string{"The access token you provided has expired.", "The access token you provided is revoked, malformed or invalid."} {
+		t.Run("Forbidden/"+details, func(t *testing.T) {
+			t.Parallel()
+			b := setup(t, func(w http.ResponseWriter, r *http.Request) {
+				if r.Header.Get("x-amz-access-token") == "tok-1" {
+					w.WriteHeader(http.StatusForbidden)
+					_, _ = w.Write([]byte(`{"errors":[{"code":"Unauthorized","message":"Access to requested resource is denied.","details":"` + details + `"}]}`))
+					return
+				}
+				okOrder(w, r)
+			}, nil)
+			res, err := b.client.GetOrder(context.Background(), "1")
+			require.NoError(t, err)
+			require.Equal(t, "1", res.Order.AmazonOrderId)
+			require.Equal(t, int64(2), b.lwaCalls.Load(), "one refresh")
+			require.Equal(t, int64(2), b.spapiCalls.Load(), "one retry")
+		})
+	}
+
+	t.Run("ForbiddenAgainAfterRefreshIsAuthNamingTheAccount", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(http.StatusForbidden)
+			_, _ = w.Write([]byte(`{"errors":[{"code":"Unauthorized","message":"Access to requested resource is denied.","details":"The access token you provided has expired."}]}`))
+		}, func(o *spapi.Options) { o.Account = "acme-us" })
+		_, err := b.client.GetOrder(context.Background(), "1")
+		require.ErrorIs(t, err, spapi.ErrAuth)
+		require.ErrorIs(t, err, spapi.ErrTokenRefused)
+		require.ErrorContains(t, err, "account acme-us")
+		require.Equal(t, int64(2), b.spapiCalls.Load(), "no loop: one retry")
+		require.Equal(t, int64(2), b.lwaCalls.Load())
+	})
+
+	t.Run("ForbiddenForARoleIsPermissionWithoutRefresh", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(http.StatusForbidden)
+			_, _ = w.Write([]byte(`{"errors":[{"code":"Unauthorized","message":"Access to requested resource is denied.","details":""}]}`))
+		}, nil)
+		_, err := b.client.GetOrder(context.Background(), "1")
+		require.ErrorIs(t, err, spapi.ErrPermission)
+		require.Equal(t, int64(1), b.spapiCalls.Load(), "a new token does not grant a role")
+		require.Equal(t, int64(1), b.lwaCalls.Load())
+	})
+
+	t.Run("ManyCallersOneInvalidationOneRefresh", func(t *testing.T) {
+		t.Parallel()
+		const callers = 20
+		var revoked atomic.Bool
+		b := setup(t, func(w http.ResponseWriter, r *http.Request) {
+			if revoked.Load() && r.Header.Get("x-amz-access-token") == "tok-1" {
+				w.WriteHeader(http.StatusForbidden)
+				_, _ = w.Write([]byte(`{"errors":[{"code":"Unauthorized","message":"Access to requested resource is denied.","details":"The access token you provided has expired."}]}`))
+				return
+			}
+			okOrder(w, r)
+		}, nil)
+		ctx := context.Background()
+		_, err := b.client.GetOrder(ctx, "1") // caches tok-1
+		require.NoError(t, err)
+		revoked.Store(true) // Amazon invalidates tok-1 long before its expires_in
+		var wg sync.WaitGroup
+		errs := make(chan error, callers)
+		for range callers {
+			wg.Go(func() {
+				_, err := b.client.GetOrder(ctx, "1")
+				errs <- err
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			require.NoError(t, err)
+		}
+		require.Equal(t, int64(2), b.lwaCalls.Load(), "one refresh for the one invalidation, not one per caller")
+	})
+
 	t.Run("LWARejectionIsAuthWithoutSecrets", func(t *testing.T) {
 		t.Parallel()
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
