@@ -64,6 +64,7 @@ func buildDeps(cfg *config.Config, pool *pgxpool.Pool, m *metrics.Metrics, logge
 		observe := jobs.ObserveResponses(b, acct)
 		opts := spapi.Options{
 			Region:      spapi.Region(a.Region),
+			Account:     a.ID,
 			Endpoint:    cfg.SPAPIEndpoint,
 			LWAEndpoint: cfg.LWAEndpoint,
 			Credentials: spapi.Credentials{ClientID: a.ClientID, ClientSecret: string(a.ClientSecret), RefreshToken: string(a.RefreshToken)},

@@ -60,6 +60,7 @@ func New(t testing.TB, opts Options) *Bundle {
 		}}
 		acct.Client, err = spapi.NewClient(spapi.Options{
 			Region:      spapi.RegionNA,
+			Account:     a.ID,
 			Endpoint:    srv.URL,
 			LWAEndpoint: srv.URL + "/auth/o2/token",
 			Credentials: spapi.Credentials{ClientID: a.ClientID, ClientSecret: a.ClientSecret, RefreshToken: a.RefreshToken},
