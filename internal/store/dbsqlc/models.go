@@ -574,6 +574,28 @@ type PackageTrackingEvent struct {
 	SyncedAt time.Time
 }
 
+// Records of SP-API answers that could not be stored in their table because a required key was missing (see reason), one row per account, operation and content. The rest of the answer was stored. Read them with SELECT account_id, operation, entity_id, reason, raw, first_seen_at, last_seen_at, times_seen FROM quarantined_records ORDER BY last_seen_at DESC. spsync never deletes them; delete rows you have dealt with.
+type QuarantinedRecord struct {
+	// The spsync account (selling partner + application) whose answer held the record.
+	AccountID string
+	// SP-API operation whose answer held the record, e.g. getOrders, listAllFulfillmentOrders, getServiceJobs.
+	Operation string
+	// The record's identifier (AmazonOrderId, sellerFulfillmentOrderId, serviceJobId, ...) when it has a usable one; NULL when the identifier itself is what is missing.
+	EntityID *string
+	// Why the record could not be stored: the missing or undecodable required fields, by name (never their values).
+	Reason string
+	// The record as the SP-API returned it (jsonb). For service jobs, buyer name/phone and the address's name, street lines and phone are removed unless the account opted in to storing PII, as in service_jobs.raw.
+	Raw []byte
+	// sha256 (hex) of raw's jsonb text: the same content seen again, in any key order or spacing, is the same row.
+	RawHash string
+	// When an answer first held the record (database clock of the transaction that stored its page).
+	FirstSeenAt time.Time
+	// When an answer last held the record.
+	LastSeenAt time.Time
+	// How many stored answers (pages, detail fetches) held the record.
+	TimesSeen int32
+}
+
 // Shared SP-API rate budget: a token bucket per account, region and operation, refilled on the database clock. tokens is the level at updated_at; the level now is least(burst, tokens + rate * seconds since updated_at).
 type RateBudget struct {
 	// The spsync account (selling partner + application).

@@ -1,0 +1,106 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/spsync/spsync/internal/spapi"
+	"github.com/spsync/spsync/internal/store/dbsqlc"
+)
+
+// A record of an SP-API page that lacks a key the sync needs cannot be
+// stored in its table. Failing the page for it would stop the stream at that
+// record for good (the next poll brings it back), and dropping it would lose
+// what Amazon sent without a trace. So the decoder sets it aside
+// (spapi.Quarantined) and QuarantineRecords keeps it in quarantined_records,
+// on the transaction that stores the rest of the page.
+
+// quarantineRow is one element of QuarantineRecords' jsonb batch.
+type quarantineRow struct {
+	Operation string          `json:"operation"`
+	EntityID  string          `json:"entity_id"`
+	Reason    string          `json:"reason"`
+	Raw       json.RawMessage `json:"raw"`
+}
+
+// QuarantineRecords stores the quarantined records of one answer of one
+// account in one statement on db, the caller's transaction, so they commit
+// (or roll back) with the page's other rows. A record already stored for the
+// account and operation with the same content (as jsonb: key order and
+// spacing do not matter) is not stored twice: its last_seen_at and
+// times_seen move, because overlapping poll windows bring the same bad record
+// back on every poll.
+//
+// Service job records (getServiceJobs, getServiceJobByServiceJobId) lose the
+// buyer's name and phone and the address's name, street lines and phone,
+// like service_jobs.raw, unless StoreServiceJobPII(true) is passed: a
+// quarantined job must not keep the PII its stored copy would not. A record
+// without raw JSON is stored as JSON null.
+func QuarantineRecords(ctx context.Context, db dbsqlc.DBTX, accountID string, recs []spapi.Quarantined, opts ...ServiceJobsOption) error {
+	if len(recs) == 0 {
+		return nil
+	}
+	var o serviceJobsOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
+	rows := make([]quarantineRow, len(recs))
+	for i, r := range recs {
+		raw := r.Raw
+		if len(raw) == 0 {
+			raw = json.RawMessage("null")
+		}
+		if !o.keepPII && isServiceJobOp(r.Op) && isJSONObject(raw) {
+			redacted, err := redactServiceJobPII(raw)
+			if err != nil {
+				return fmt.Errorf("quarantine %s record of account %s: remove PII: %w", r.Op, accountID, err)
+			}
+			raw = redacted
+		}
+		rows[i] = quarantineRow{Operation: r.Op, EntityID: r.EntityID, Reason: r.Reason, Raw: raw}
+	}
+	payload, err := json.Marshal(rows)
+	if err != nil {
+		return fmt.Errorf("encode %d quarantined records: %w", len(rows), err)
+	}
+	if err := dbsqlc.New().QuarantineRecords(ctx, db, dbsqlc.QuarantineRecordsParams{Rows: payload, AccountID: accountID}); err != nil {
+		return fmt.Errorf("quarantine %d records of account %s: %w", len(rows), accountID, err)
+	}
+	return nil
+}
+
+// isServiceJobOp reports whether op answers with service jobs, whose raw
+// payload is stored without PII unless the account opted in.
+func isServiceJobOp(op string) bool {
+	return op == spapi.OpGetServiceJobs || op == spapi.OpGetServiceJobByServiceJobID
+}
+
+// QuarantineCount summarizes the quarantined records of one account and
+// operation.
+type QuarantineCount struct {
+	AccountID string
+	Operation string
+	// Records counts distinct records (not sightings).
+	Records int64
+	// LastSeenAt is when an answer last held one of them.
+	LastSeenAt time.Time
+	// LastReason is the reason of the record seen last.
+	LastReason string
+}
+
+// QuarantineSummary counts the quarantined records per account and
+// operation, ordered by account and operation, for `worker status` and the
+// spsync_quarantined_records gauge.
+func QuarantineSummary(ctx context.Context, db dbsqlc.DBTX) ([]QuarantineCount, error) {
+	rows, err := dbsqlc.New().QuarantineSummary(ctx, db)
+	if err != nil {
+		return nil, fmt.Errorf("summarize quarantined records: %w", err)
+	}
+	out := make([]QuarantineCount, len(rows))
+	for i, r := range rows {
+		out[i] = QuarantineCount{AccountID: r.AccountID, Operation: r.Operation, Records: r.Records, LastSeenAt: r.LastSeenAt, LastReason: r.LastReason}
+	}
+	return out, nil
+}
