@@ -67,6 +67,9 @@ type Deps struct {
 	// OnRows, when set, hears how many rows an upsert was offered and how
 	// many it changed, per table (the /metrics rows series).
 	OnRows func(table string, offered, changed int)
+	// OnDecodeWarning, when set, hears every field of a stored record that did not
+	// decode cleanly (the /metrics decode warning series).
+	OnDecodeWarning func(op, field string, problem spapi.Problem)
 }
 
 // CountRows reports an upsert's outcome to OnRows.
@@ -111,9 +114,10 @@ func (d *Deps) Take(ctx context.Context, acct *Account, op string, class BudgetC
 
 // JobError turns an error from a job's work into what River should do with
 // it: a budget wait becomes a snooze (no attempt used), a throttle becomes a
-// snooze after the refill time, invalid input and unknown ids cancel the
-// job (retrying cannot help), and anything else is returned for River's
-// retry with backoff.
+// snooze after the refill time, invalid input, unknown ids, a missing
+// permission and an answer without its record's key cancel the job
+// (retrying cannot help), and anything else is returned for River's retry
+// with backoff.
 func (d *Deps) JobError(err error) error {
 	if err == nil {
 		return nil
@@ -128,6 +132,15 @@ func (d *Deps) JobError(err error) error {
 			return river.JobSnooze(throttleSnooze(apiErr.RateLimit))
 		case spapi.KindInvalidInput, spapi.KindNotFound:
 			return river.JobCancel(err)
+		case spapi.KindPermission:
+			// The application lacks the role or API for this operation: no retry
+			// grants it. Polls record it on their stream (worker status) and the
+			// next scheduled run tries again; the account's other streams go on.
+			return river.JobCancel(err)
+		case spapi.KindPermanent:
+			if errors.Is(err, spapi.ErrIncompleteRecord) {
+				return river.JobCancel(err)
+			}
 		}
 	}
 	return err

@@ -1,6 +1,9 @@
 package spapi
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"strconv"
+)
 
 // Problem says why a field produced a DecodeWarning.
 type Problem string
@@ -45,3 +48,50 @@ type Quarantined struct {
 	// Raw is the record exactly as Amazon sent it.
 	Raw json.RawMessage
 }
+
+// Record is an entity of an answer that spsync stores: its key, and what its decoding
+// reported. The jobs log and count the warnings of every record they store.
+type Record interface {
+	RecordID() string
+	DecodeWarnings() []DecodeWarning
+}
+
+// RecordID returns AmazonOrderId.
+func (o Order) RecordID() string { return o.AmazonOrderId }
+
+// DecodeWarnings returns Warnings.
+func (o Order) DecodeWarnings() []DecodeWarning { return o.Warnings }
+
+// RecordID returns OrderItemId.
+func (it OrderItem) RecordID() string { return it.OrderItemId }
+
+// DecodeWarnings returns Warnings.
+func (it OrderItem) DecodeWarnings() []DecodeWarning { return it.Warnings }
+
+// RecordID returns sellerFulfillmentOrderId.
+func (o FulfillmentOrder) RecordID() string { return o.SellerFulfillmentOrderId }
+
+// DecodeWarnings returns Warnings.
+func (o FulfillmentOrder) DecodeWarnings() []DecodeWarning { return o.Warnings }
+
+// RecordID returns the header's sellerFulfillmentOrderId.
+func (r GetFulfillmentOrderResult) RecordID() string {
+	return r.FulfillmentOrder.SellerFulfillmentOrderId
+}
+
+// DecodeWarnings returns the warnings of the whole answer, children included.
+func (r GetFulfillmentOrderResult) DecodeWarnings() []DecodeWarning {
+	return append(append([]DecodeWarning(nil), r.Warnings...), r.FulfillmentOrder.Warnings...)
+}
+
+// RecordID returns the package number.
+func (d PackageTrackingDetails) RecordID() string { return strconv.Itoa(d.PackageNumber) }
+
+// DecodeWarnings returns Warnings.
+func (d PackageTrackingDetails) DecodeWarnings() []DecodeWarning { return d.Warnings }
+
+// RecordID returns serviceJobId.
+func (j ServiceJob) RecordID() string { return j.ServiceJobId }
+
+// DecodeWarnings returns Warnings.
+func (j ServiceJob) DecodeWarnings() []DecodeWarning { return j.Warnings }

@@ -34,11 +34,11 @@ type streamOps struct {
 func (w *WindowWorker) stream(name string) (streamOps, error) {
 	switch name {
 	case StreamOrders:
-		return streamOps{op: spapi.OpGetOrders, fetch: fetchOrders}, nil
+		return streamOps{op: spapi.OpGetOrders, fetch: w.fetchOrders}, nil
 	case StreamServiceJobs:
 		return streamOps{op: spapi.OpGetServiceJobs, fetch: w.fetchServiceJobs}, nil
 	case StreamFulfillmentOrders:
-		return streamOps{op: spapi.OpListAllFulfillmentOrders, fetch: fetchFulfillmentOrders}, nil
+		return streamOps{op: spapi.OpListAllFulfillmentOrders, fetch: w.fetchFulfillmentOrders}, nil
 	}
 	return streamOps{}, river.JobCancel(fmt.Errorf("unknown backfill stream %q", name))
 }
@@ -50,7 +50,7 @@ func inWindow(created, start, end time.Time) bool {
 	return !created.Before(start) && created.Before(end)
 }
 
-func fetchOrders(ctx context.Context, acct *jobs.Account, win *dbsqlc.BackfillWindow) (*page, error) {
+func (w *WindowWorker) fetchOrders(ctx context.Context, acct *jobs.Account, win *dbsqlc.BackfillWindow) (*page, error) {
 	req := spapi.GetOrdersRequest{MarketplaceIDs: acct.MarketplaceIDs, CreatedAfter: win.WindowStart, CreatedBefore: win.WindowEnd, MaxResultsPerPage: 100}
 	if win.NextToken != "" {
 		req = spapi.GetOrdersRequest{MarketplaceIDs: acct.MarketplaceIDs, NextToken: win.NextToken}
@@ -70,6 +70,10 @@ func fetchOrders(ctx context.Context, acct *jobs.Account, win *dbsqlc.BackfillWi
 		if err != nil {
 			return 0, err
 		}
+		if err := w.deps.Quarantine(ctx, tx, acct, res.Quarantined); err != nil {
+			return 0, err
+		}
+		jobs.ReportDecoded(w.deps, acct.ID, spapi.OpGetOrders, keep...)
 		if err := jobs.InsertFollowups(ctx, tx, orders.ItemsJobs(acct.ID, changes, true)); err != nil {
 			return 0, err
 		}
@@ -102,11 +106,18 @@ func (w *WindowWorker) fetchServiceJobs(ctx context.Context, acct *jobs.Account,
 	storePII := w.opts.ServiceJobsStorePII
 	return &page{next: res.NextPageToken, store: func(ctx context.Context, tx pgx.Tx) (int64, error) {
 		changes, err := store.UpsertServiceJobs(ctx, tx, acct.ID, keep, store.StoreServiceJobPII(storePII))
-		return int64(len(changes)), err
+		if err != nil {
+			return 0, err
+		}
+		if err := w.deps.Quarantine(ctx, tx, acct, res.Quarantined, store.StoreServiceJobPII(storePII)); err != nil {
+			return 0, err
+		}
+		jobs.ReportDecoded(w.deps, acct.ID, spapi.OpGetServiceJobs, keep...)
+		return int64(len(changes)), nil
 	}}, nil
 }
 
-func fetchFulfillmentOrders(ctx context.Context, acct *jobs.Account, win *dbsqlc.BackfillWindow) (*page, error) {
+func (w *WindowWorker) fetchFulfillmentOrders(ctx context.Context, acct *jobs.Account, win *dbsqlc.BackfillWindow) (*page, error) {
 	res, err := acct.Client.ListAllFulfillmentOrders(ctx, spapi.ListAllFulfillmentOrdersRequest{QueryStartDate: win.WindowStart, NextToken: win.NextToken})
 	if err != nil {
 		return nil, err
@@ -118,6 +129,10 @@ func fetchFulfillmentOrders(ctx context.Context, acct *jobs.Account, win *dbsqlc
 		if err != nil {
 			return 0, err
 		}
+		if err := w.deps.Quarantine(ctx, tx, acct, res.Quarantined); err != nil {
+			return 0, err
+		}
+		jobs.ReportDecoded(w.deps, acct.ID, spapi.OpListAllFulfillmentOrders, res.FulfillmentOrders...)
 		var rows int64
 		for _, c := range changes {
 			if c.Written {

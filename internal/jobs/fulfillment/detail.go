@@ -83,11 +83,15 @@ func fetchDetail(ctx context.Context, deps *jobs.Deps, acct *jobs.Account, order
 	}
 	res, err := acct.Client.GetFulfillmentOrder(ctx, orderID)
 	if err != nil {
-		return fmt.Errorf("get fulfillment order %s: %w", orderID, err)
+		return fmt.Errorf("get fulfillment order %s: %w", orderID, deps.QuarantineIncomplete(ctx, acct, err))
 	}
-	return pgx.BeginFunc(ctx, deps.Pool, func(tx pgx.Tx) error {
+	if err := pgx.BeginFunc(ctx, deps.Pool, func(tx pgx.Tx) error {
 		return storeDetail(ctx, tx, acct.ID, res)
-	})
+	}); err != nil {
+		return err
+	}
+	jobs.ReportDecoded(deps, acct.ID, spapi.OpGetFulfillmentOrder, *res)
+	return nil
 }
 
 // storeDetail writes a getFulfillmentOrder answer in tx and inserts, in the

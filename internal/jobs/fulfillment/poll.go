@@ -122,6 +122,10 @@ func (w *PollWorker) storePage(ctx context.Context, tx pgx.Tx, acct *jobs.Accoun
 	if err != nil {
 		return err
 	}
+	if err := w.deps.Quarantine(ctx, tx, acct, page.Quarantined); err != nil {
+		return err
+	}
+	jobs.ReportDecoded(w.deps, acct.ID, spapi.OpListAllFulfillmentOrders, page.FulfillmentOrders...)
 	written := 0
 	for _, c := range changes {
 		if c.Written {

@@ -116,8 +116,9 @@ func fetchTracking(ctx context.Context, deps *jobs.Deps, acct *jobs.Account, pkg
 	}
 	res, err := acct.Client.GetPackageTrackingDetails(ctx, pkg)
 	if err != nil {
-		return nil, fmt.Errorf("get tracking of package %d: %w", pkg, err)
+		return nil, fmt.Errorf("get tracking of package %d: %w", pkg, deps.QuarantineIncomplete(ctx, acct, err))
 	}
+	jobs.ReportDecoded(deps, acct.ID, spapi.OpGetPackageTrackingDetails, res.Details)
 	det := &res.Details
 	switch det.PackageNumber {
 	case pkg:

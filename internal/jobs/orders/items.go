@@ -30,34 +30,41 @@ func (w *ItemsWorker) Work(ctx context.Context, job *river.Job[ItemsArgs]) error
 	if job.Args.Backfill {
 		class = jobs.ClassBackfill
 	}
-	items, err := fetchItems(ctx, w.deps, acct, job.Args.AmazonOrderID, class)
+	items, bad, err := fetchItems(ctx, w.deps, acct, job.Args.AmazonOrderID, class)
 	if err != nil {
 		return w.deps.JobError(err)
 	}
 	var res store.ItemsResult
 	err = pgx.BeginFunc(ctx, w.deps.Pool, func(tx pgx.Tx) error {
 		res, err = store.ReplaceOrderItems(ctx, tx, acct.ID, []store.OrderItems{{AmazonOrderID: job.Args.AmazonOrderID, Items: items}})
-		return err
+		if err != nil {
+			return err
+		}
+		return w.deps.Quarantine(ctx, tx, acct, bad)
 	})
+	jobs.ReportDecoded(w.deps, acct.ID, spapi.OpGetOrderItems, items...)
 	if err == nil {
 		w.deps.CountRows("order_items", len(items), int(res.Written))
 	}
 	return w.deps.JobError(err)
 }
 
-// fetchItems walks getOrderItems, one budget token per page.
-func fetchItems(ctx context.Context, deps *jobs.Deps, acct *jobs.Account, orderID string, class jobs.BudgetClass) ([]spapi.OrderItem, error) {
+// fetchItems walks getOrderItems, one budget token per page. It returns the
+// items and the records Amazon sent without an OrderItemId (to quarantine).
+func fetchItems(ctx context.Context, deps *jobs.Deps, acct *jobs.Account, orderID string, class jobs.BudgetClass) ([]spapi.OrderItem, []spapi.Quarantined, error) {
 	var items []spapi.OrderItem
+	var bad []spapi.Quarantined
 	pager := acct.Client.GetOrderItemsPager(spapi.GetOrderItemsRequest{AmazonOrderID: orderID})
 	for pager.More() {
 		if err := deps.Take(ctx, acct, spapi.OpGetOrderItems, class); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		page, err := pager.Next(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("get items of order %s, page %d: %w", orderID, pager.Pages()+1, err)
+			return nil, nil, fmt.Errorf("get items of order %s, page %d: %w", orderID, pager.Pages()+1, err)
 		}
 		items = append(items, page.OrderItems...)
+		bad = append(bad, page.Quarantined...)
 	}
-	return items, nil
+	return items, bad, nil
 }

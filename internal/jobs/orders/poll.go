@@ -124,6 +124,10 @@ func (w *PollWorker) storePage(ctx context.Context, tx pgx.Tx, acct *jobs.Accoun
 	if err != nil {
 		return err
 	}
+	if err := w.deps.Quarantine(ctx, tx, acct, page.Quarantined); err != nil {
+		return err
+	}
+	jobs.ReportDecoded(w.deps, acct.ID, spapi.OpGetOrders, page.Orders...)
 	w.deps.CountRows("orders", len(page.Orders), len(changes))
 	if err := jobs.InsertFollowups(ctx, tx, ItemsJobs(acct.ID, changes, false)); err != nil {
 		return err

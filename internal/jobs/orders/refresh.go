@@ -30,9 +30,10 @@ func (w *RefreshWorker) Work(ctx context.Context, job *river.Job[RefreshArgs]) e
 	}
 	res, err := acct.Client.GetOrder(ctx, job.Args.AmazonOrderID)
 	if err != nil {
+		err = w.deps.QuarantineIncomplete(ctx, acct, err)
 		return w.deps.JobError(fmt.Errorf("get order %s: %w", job.Args.AmazonOrderID, err))
 	}
-	items, err := fetchItems(ctx, w.deps, acct, job.Args.AmazonOrderID, jobs.ClassFollowup)
+	items, bad, err := fetchItems(ctx, w.deps, acct, job.Args.AmazonOrderID, jobs.ClassFollowup)
 	if err != nil {
 		return w.deps.JobError(err)
 	}
@@ -40,8 +41,14 @@ func (w *RefreshWorker) Work(ctx context.Context, job *river.Job[RefreshArgs]) e
 		if _, err := store.UpsertOrders(ctx, tx, acct.ID, []spapi.Order{res.Order}); err != nil {
 			return err
 		}
-		_, err := store.ReplaceOrderItems(ctx, tx, acct.ID, []store.OrderItems{{AmazonOrderID: job.Args.AmazonOrderID, Items: items}})
-		return err
+		if _, err := store.ReplaceOrderItems(ctx, tx, acct.ID, []store.OrderItems{{AmazonOrderID: job.Args.AmazonOrderID, Items: items}}); err != nil {
+			return err
+		}
+		return w.deps.Quarantine(ctx, tx, acct, bad)
 	})
+	if err == nil {
+		jobs.ReportDecoded(w.deps, acct.ID, spapi.OpGetOrder, res.Order)
+		jobs.ReportDecoded(w.deps, acct.ID, spapi.OpGetOrderItems, items...)
+	}
 	return w.deps.JobError(err)
 }

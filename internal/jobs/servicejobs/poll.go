@@ -155,6 +155,10 @@ func (w *PollWorker) storePage(ctx context.Context, tx pgx.Tx, acct *jobs.Accoun
 	if err != nil {
 		return err
 	}
+	if err := w.deps.Quarantine(ctx, tx, acct, page.Quarantined, store.StoreServiceJobPII(w.opts.StorePII)); err != nil {
+		return err
+	}
+	jobs.ReportDecoded(w.deps, acct.ID, spapi.OpGetServiceJobs, page.Jobs...)
 	w.deps.CountRows("service_jobs", len(page.Jobs), len(changes))
 	if err := cancelClosedRefreshes(ctx, tx, acct.ID, changes); err != nil {
 		return err

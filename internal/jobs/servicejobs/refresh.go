@@ -44,12 +44,16 @@ func (w *RefreshWorker) Work(ctx context.Context, job *river.Job[RefreshArgs]) e
 	}
 	res, err := acct.Client.GetServiceJobByServiceJobID(ctx, id)
 	if err != nil {
+		err = w.deps.QuarantineIncomplete(ctx, acct, err, store.StoreServiceJobPII(w.opts.StorePII))
 		return w.deps.JobError(fmt.Errorf("get service job %s: %w", id, err))
 	}
 	err = pgx.BeginFunc(ctx, w.deps.Pool, func(tx pgx.Tx) error {
 		_, err := store.UpsertServiceJobs(ctx, tx, acct.ID, []spapi.ServiceJob{res.Job}, store.StoreServiceJobPII(w.opts.StorePII))
 		return err
 	})
+	if err == nil {
+		jobs.ReportDecoded(w.deps, acct.ID, spapi.OpGetServiceJobByServiceJobID, res.Job)
+	}
 	return w.deps.JobError(err)
 }
 
