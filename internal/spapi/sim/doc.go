@@ -63,9 +63,25 @@
 // Faults (Options.Faults, SetFaults) inject, each with its own probability
 // per call and optionally only for some operations: 500 and 503 answers,
 // added latency (through Options.Sleep, so tests need not wait), dropped
-// connections, malformed or truncated JSON bodies, expired access tokens
-// (401 until the client refreshes), forced 429 runs and expired page
-// tokens. ExpireAccessTokens and DrainBucket force the same states directly.
+// connections, malformed or truncated JSON bodies, expired access tokens,
+// forced 429 runs and expired page tokens. ExpireAccessTokens and
+// DrainBucket force the same states directly.
+//
+// # Access tokens
+//
+// Amazon refuses an access token it no longer accepts with 403, not 401:
+// {"errors":[{"code":"Unauthorized","message":"Access to requested resource
+// is denied.","details":"The access token you provided has expired."}]}. A
+// missing, forged or revoked token gets the same status, code and message
+// with other details ("The access token you provided is revoked, malformed
+// or invalid."), so only details tells a client that refreshing helps. The
+// simulator answers so when a token outlives Options.AccessTokenTTL on the
+// limiter clock, after ExpireAccessTokens, and on the ExpireAccessToken
+// fault, every later call with that token included. Amazon also invalidates
+// tokens before the expires_in it reported; Options.AccessTokenInvalidateAfter
+// plays that, while the token endpoint keeps reporting the TTL. TokenGrants
+// counts the tokens issued per account, so a test can assert one refresh per
+// invalidation.
 //
 // # Ground truth
 //

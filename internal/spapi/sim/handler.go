@@ -86,7 +86,7 @@ func (s *Sim) route(mux *http.ServeMux, op, pattern string, h opHandler) {
 			writeJSON(w, http.StatusForbidden, errorBody{[]apiError{{"Unauthorized", "Access to requested resource is denied.", "The access token you provided is revoked, malformed or invalid."}}})
 			return
 		case tokenExpired:
-			s.stats.record(account, op, http.StatusUnauthorized)
+			s.stats.record(account, op, http.StatusForbidden)
 			writeExpired(w)
 			return
 		}
@@ -95,11 +95,12 @@ func (s *Sim) route(mux *http.ServeMux, op, pattern string, h opHandler) {
 	})
 }
 
-// writeExpired answers a call made with an expired access token. Amazon's
-// body says so in details; the status is 401 so that clients know a token
-// refresh, not an operator, fixes it.
+// writeExpired answers a call made with an expired access token as Amazon
+// does: 403, not 401, with the same code and message as a revoked or forged
+// token. Only details tells them apart, so a client that wants to refresh
+// and retry (and not page an operator) has to read it.
 func writeExpired(w http.ResponseWriter) {
-	writeJSON(w, http.StatusUnauthorized, errorBody{[]apiError{{"Unauthorized", "Access to requested resource is denied.", "The access token you provided has expired."}}})
+	writeJSON(w, http.StatusForbidden, errorBody{[]apiError{{"Unauthorized", "Access to requested resource is denied.", "The access token you provided has expired."}}})
 }
 
 var (
@@ -115,7 +116,7 @@ func (s *Sim) serveOp(w http.ResponseWriter, r *http.Request, op, account, tok s
 	if fs.roll(op, func(f Faults) float64 { return f.ExpireAccessToken }) {
 		s.tokens.expire(tok)
 		writeExpired(w)
-		return http.StatusUnauthorized
+		return http.StatusForbidden
 	}
 	if fs.roll(op, func(f Faults) float64 { return f.Latency }) {
 		s.sleep(r.Context(), fs.get().LatencyDuration)

@@ -102,6 +102,14 @@ type Options struct {
 	// AccessTokenTTL is how long an access token lives on the limiter
 	// clock. Defaults to one hour, like LWA.
 	AccessTokenTTL time.Duration
+	// AccessTokenInvalidateAfter, when positive, makes every access token
+	// stop working that long after it was issued on the limiter clock,
+	// while the token endpoint still reports expires_in of AccessTokenTTL.
+	// Amazon invalidates tokens before their expires_in (the answer is 403
+	// "The access token you provided has expired."), so a client must
+	// refresh on that answer, not only by the clock. Zero leaves tokens
+	// their whole TTL.
+	AccessTokenInvalidateAfter time.Duration
 	// PageTokenTTL is how long a paging token stays valid on the limiter
 	// clock. Defaults to 5 minutes.
 	PageTokenTTL time.Duration
