@@ -69,8 +69,8 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTT
 
 // route wraps an operation with what every SP-API call goes through, in
 // Amazon's order: request id, authentication, injected latency, the usage
-// plan, injected transport and server faults, the operation itself and
-// finally injected body corruption.
+// plan, injected transport and server faults, the operation itself,
+// Amazon's real shapes (shapes.go) and finally injected body corruption.
 func (s *Sim) route(mux *http.ServeMux, op, pattern string, h opHandler) {
 	mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("x-amzn-RequestId", s.requestID())
@@ -159,7 +159,11 @@ func (s *Sim) serveOp(w http.ResponseWriter, r *http.Request, op, account, tok s
 	if c.entity != "" {
 		s.stats.recordEntity(account, op, c.entity)
 	}
-	body, _ := json.Marshal(map[string]any{"payload": payload})
+	body, err := encodePayload(d, op, payload, s.opts.CleanShapes)
+	if err != nil {
+		writeJSON(w, http.StatusInternalServerError, bodyInternal)
+		return http.StatusInternalServerError
+	}
 	switch {
 	case fs.roll(op, func(f Faults) float64 { return f.MalformedJSON }):
 		body = append([]byte(`{"payload": <html><body>Internal proxy error</body></html>`), '\n')

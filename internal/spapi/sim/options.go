@@ -127,6 +127,12 @@ type Options struct {
 	// must cope with its absence.
 	RateLimitHeaderOn429 bool
 
+	// CleanShapes sends the model's clean shapes instead of Amazon's real
+	// ones; for comparing against the model, never the default. By default
+	// payloads carry the quirks Amazon's examples and real traffic show
+	// (see the package documentation, "Amazon's real shapes").
+	CleanShapes bool
+
 	// Faults is the initial fault configuration; SetFaults changes it.
 	Faults Faults
 	// Sleep waits for injected latency. Defaults to a timer that stops
