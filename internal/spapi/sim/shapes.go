@@ -20,9 +20,9 @@ import (
 // else: booleans as strings, enums in another case, integers in quotes,
 // placeholders, extra objects and missing keys (see the package
 // documentation, "Amazon's real shapes", for each one with the example that
-// shows it). A client written from the model, as this simulator once was,
-// passes every test against clean JSON and fails on Amazon's. So the
-// simulator rewrites each payload at the wire, after rendering and before
+// shows it). A client and a simulator written from the same reading of the
+// models pass every test together and fail on Amazon's. So the simulator
+// rewrites each payload at the wire, after rendering and before
 // writing: the typed values and the ground truth stay as they are, and every
 // rewrite is one a tolerant client reads back to the same typed value
 // ("false" is false, COMPLETE is Complete, "1" is 1, packageNumber 0 is no
