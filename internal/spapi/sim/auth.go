@@ -12,7 +12,10 @@ import (
 // tokens and maps each access token back to its account.
 type tokens struct {
 	clock Clock
-	ttl   time.Duration
+	// life is how long a token is accepted: AccessTokenTTL, or
+	// AccessTokenInvalidateAfter when that is shorter. LWA reports the TTL
+	// either way, as Amazon does.
+	life  time.Duration
 	mu    sync.Mutex
 	byTok map[string]*accessToken
 }
@@ -23,8 +26,12 @@ type accessToken struct {
 	revoked bool // set by the expired-token fault until the client refreshes
 }
 
-func newTokens(clock Clock, ttl time.Duration) *tokens {
-	return &tokens{clock: clock, ttl: ttl, byTok: map[string]*accessToken{}}
+func newTokens(clock Clock, ttl, invalidateAfter time.Duration) *tokens {
+	life := ttl
+	if invalidateAfter > 0 && invalidateAfter < life {
+		life = invalidateAfter
+	}
+	return &tokens{clock: clock, life: life, byTok: map[string]*accessToken{}}
 }
 
 func (t *tokens) issue(account string) string {
@@ -33,7 +40,7 @@ func (t *tokens) issue(account string) string {
 	tok := "Atza|" + base64.RawURLEncoding.EncodeToString(b[:])
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.byTok[tok] = &accessToken{account: account, expires: t.clock.Now().Add(t.ttl)}
+	t.byTok[tok] = &accessToken{account: account, expires: t.clock.Now().Add(t.life)}
 	return tok
 }
 
@@ -74,7 +81,8 @@ func (t *tokens) expire(tok string) {
 }
 
 // ExpireAccessTokens makes every access token issued so far expired, so the
-// next call of every client gets a 401 until it refreshes its token.
+// next call of every client gets Amazon's 403 "The access token you provided
+// has expired." until it refreshes its token.
 func (s *Sim) ExpireAccessTokens() {
 	s.tokens.mu.Lock()
 	defer s.tokens.mu.Unlock()
@@ -90,6 +98,9 @@ type lwaError struct {
 }
 
 // handleToken plays POST /auth/o2/token for the refresh_token grant.
+// expires_in is always AccessTokenTTL, even when AccessTokenInvalidateAfter
+// will refuse the token sooner: Amazon's expires_in is an upper bound, not
+// a promise.
 func (s *Sim) handleToken(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("x-amzn-RequestId", s.requestID())
 	if err := r.ParseForm(); err != nil {
@@ -126,6 +137,7 @@ func (s *Sim) handleToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	tok := s.tokens.issue(acct.ID)
+	s.stats.recordGrant(acct.ID)
 	writeJSON(w, http.StatusOK, map[string]any{
 		"access_token":  tok,
 		"token_type":    "bearer",

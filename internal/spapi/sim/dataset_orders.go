@@ -68,8 +68,9 @@ type OrderItem struct {
 	ItemTax           *Money `json:"ItemTax,omitempty"`
 	PromotionDiscount *Money `json:"PromotionDiscount,omitempty"`
 	ConditionID       string `json:"ConditionId"`
-	// IsGift is a JSON boolean because that is what the spapi client
-	// decodes; Amazon's model declares a "true"/"false" string.
+	// IsGift is a boolean in the model's clean shape; Amazon's HEAD schema
+	// declares a "true"/"false" string, which is what the wire carries
+	// unless Options.CleanShapes (shapes.go).
 	IsGift bool `json:"IsGift"`
 }
 

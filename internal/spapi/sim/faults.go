@@ -31,7 +31,8 @@ type Faults struct {
 	// TruncatedJSON answers 200 with the first half of the real body.
 	TruncatedJSON float64
 	// ExpireAccessToken expires the caller's access token, so this and
-	// every later call with it get 401 until the client refreshes.
+	// every later call with it get Amazon's 403 "The access token you
+	// provided has expired." until the client refreshes.
 	ExpireAccessToken float64
 	// Throttle starts a run of ThrottleBurst (default 1) forced 429s for
 	// the caller's (account, operation), whatever its bucket holds.

@@ -69,8 +69,8 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTT
 
 // route wraps an operation with what every SP-API call goes through, in
 // Amazon's order: request id, authentication, injected latency, the usage
-// plan, injected transport and server faults, the operation itself and
-// finally injected body corruption.
+// plan, injected transport and server faults, the operation itself,
+// Amazon's real shapes (shapes.go) and finally injected body corruption.
 func (s *Sim) route(mux *http.ServeMux, op, pattern string, h opHandler) {
 	mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("x-amzn-RequestId", s.requestID())
@@ -86,7 +86,7 @@ func (s *Sim) route(mux *http.ServeMux, op, pattern string, h opHandler) {
 			writeJSON(w, http.StatusForbidden, errorBody{[]apiError{{"Unauthorized", "Access to requested resource is denied.", "The access token you provided is revoked, malformed or invalid."}}})
 			return
 		case tokenExpired:
-			s.stats.record(account, op, http.StatusUnauthorized)
+			s.stats.record(account, op, http.StatusForbidden)
 			writeExpired(w)
 			return
 		}
@@ -95,11 +95,12 @@ func (s *Sim) route(mux *http.ServeMux, op, pattern string, h opHandler) {
 	})
 }
 
-// writeExpired answers a call made with an expired access token. Amazon's
-// body says so in details; the status is 401 so that clients know a token
-// refresh, not an operator, fixes it.
+// writeExpired answers a call made with an expired access token as Amazon
+// does: 403, not 401, with the same code and message as a revoked or forged
+// token. Only details tells them apart, so a client that wants to refresh
+// and retry (and not page an operator) has to read it.
 func writeExpired(w http.ResponseWriter) {
-	writeJSON(w, http.StatusUnauthorized, errorBody{[]apiError{{"Unauthorized", "Access to requested resource is denied.", "The access token you provided has expired."}}})
+	writeJSON(w, http.StatusForbidden, errorBody{[]apiError{{"Unauthorized", "Access to requested resource is denied.", "The access token you provided has expired."}}})
 }
 
 var (
@@ -115,7 +116,7 @@ func (s *Sim) serveOp(w http.ResponseWriter, r *http.Request, op, account, tok s
 	if fs.roll(op, func(f Faults) float64 { return f.ExpireAccessToken }) {
 		s.tokens.expire(tok)
 		writeExpired(w)
-		return http.StatusUnauthorized
+		return http.StatusForbidden
 	}
 	if fs.roll(op, func(f Faults) float64 { return f.Latency }) {
 		s.sleep(r.Context(), fs.get().LatencyDuration)
@@ -158,7 +159,11 @@ func (s *Sim) serveOp(w http.ResponseWriter, r *http.Request, op, account, tok s
 	if c.entity != "" {
 		s.stats.recordEntity(account, op, c.entity)
 	}
-	body, _ := json.Marshal(map[string]any{"payload": payload})
+	body, err := encodePayload(d, op, payload, s.opts.CleanShapes)
+	if err != nil {
+		writeJSON(w, http.StatusInternalServerError, bodyInternal)
+		return http.StatusInternalServerError
+	}
 	switch {
 	case fs.roll(op, func(f Faults) float64 { return f.MalformedJSON }):
 		body = append([]byte(`{"payload": <html><body>Internal proxy error</body></html>`), '\n')

@@ -102,6 +102,14 @@ type Options struct {
 	// AccessTokenTTL is how long an access token lives on the limiter
 	// clock. Defaults to one hour, like LWA.
 	AccessTokenTTL time.Duration
+	// AccessTokenInvalidateAfter, when positive, makes every access token
+	// stop working that long after it was issued on the limiter clock,
+	// while the token endpoint still reports expires_in of AccessTokenTTL.
+	// Amazon invalidates tokens before their expires_in (the answer is 403
+	// "The access token you provided has expired."), so a client must
+	// refresh on that answer, not only by the clock. Zero leaves tokens
+	// their whole TTL.
+	AccessTokenInvalidateAfter time.Duration
 	// PageTokenTTL is how long a paging token stays valid on the limiter
 	// clock. Defaults to 5 minutes.
 	PageTokenTTL time.Duration
@@ -118,6 +126,12 @@ type Options struct {
 	// Amazon does so only sometimes, so the default is false and clients
 	// must cope with its absence.
 	RateLimitHeaderOn429 bool
+
+	// CleanShapes sends the model's clean shapes instead of Amazon's real
+	// ones; for comparing against the model, never the default. By default
+	// payloads carry the quirks Amazon's examples and real traffic show
+	// (see the package documentation, "Amazon's real shapes").
+	CleanShapes bool
 
 	// Faults is the initial fault configuration; SetFaults changes it.
 	Faults Faults

@@ -27,30 +27,32 @@ func TestGetOrdersPagingMatchesTruth(t *testing.T) {
 		}},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			b := setup(t, nil)
-			// Move past the two-minute horizon so the window covers every order.
-			b.data.Advance(3 * time.Minute)
-			truth, err := b.sim.TruthOrders(b.acct.ID)
-			require.NoError(t, err)
-			require.NotEmpty(t, truth)
+		for _, mode := range shapeModes {
+			t.Run(tt.name+"/"+mode.name, func(t *testing.T) {
+				t.Parallel()
+				b := setup(t, func(o *sim.Options) { o.CleanShapes = mode.clean })
+				// Move past the two-minute horizon so the window covers every order.
+				b.data.Advance(3 * time.Minute)
+				truth, err := b.sim.TruthOrders(b.acct.ID)
+				require.NoError(t, err)
+				require.NotEmpty(t, truth)
 
-			got := allOrders(t, b.client, tt.req(b))
-			byID := map[string]spapi.Order{}
-			for _, o := range got {
-				require.NotContains(t, byID, o.AmazonOrderId, "order returned twice")
-				byID[o.AmazonOrderId] = o
-			}
-			// Orders created or updated within the last two minutes lie
-			// outside the default window; none do at this instant.
-			require.Len(t, byID, len(truth))
-			for _, want := range truth {
-				o, ok := byID[want.AmazonOrderID]
-				require.True(t, ok, "order %s missing", want.AmazonOrderID)
-				require.JSONEq(t, jsonString(t, want), string(o.Raw))
-			}
-		})
+				got := allOrders(t, b.client, tt.req(b))
+				byID := map[string]spapi.Order{}
+				for _, o := range got {
+					require.NotContains(t, byID, o.AmazonOrderId, "order returned twice")
+					byID[o.AmazonOrderId] = o
+				}
+				// Orders created or updated within the last two minutes lie
+				// outside the default window; none do at this instant.
+				require.Len(t, byID, len(truth))
+				for _, want := range truth {
+					o, ok := byID[want.AmazonOrderID]
+					require.True(t, ok, "order %s missing", want.AmazonOrderID)
+					requireMatchesTruth(t, kindOrder, mode.clean, want, o.Raw)
+				}
+			})
+		}
 	}
 }
 
@@ -231,9 +233,19 @@ func TestGetOrdersValidation(t *testing.T) {
 
 func TestGetOrderAndItems(t *testing.T) {
 	t.Parallel()
+	for _, mode := range shapeModes {
+		t.Run(mode.name, func(t *testing.T) {
+			t.Parallel()
+			testGetOrderAndItems(t, mode.clean)
+		})
+	}
+}
+
+func testGetOrderAndItems(t *testing.T, clean bool) {
 	b := setup(t, func(o *sim.Options) {
 		o.ItemsPerOrderMin, o.ItemsPerOrderMax = 3, 7
 		o.OrderItemsPageSize = 2
+		o.CleanShapes = clean
 	})
 	ctx := context.Background()
 	truth, err := b.sim.TruthOrders(b.acct.ID)
@@ -242,7 +254,7 @@ func TestGetOrderAndItems(t *testing.T) {
 	for _, want := range truth[:20] {
 		res, err := b.client.GetOrder(ctx, want.AmazonOrderID)
 		require.NoError(t, err)
-		require.JSONEq(t, jsonString(t, want), string(res.Order.Raw))
+		requireMatchesTruth(t, kindOrder, clean, want, res.Order.Raw)
 
 		items, err := b.sim.TruthOrderItems(b.acct.ID, want.AmazonOrderID)
 		require.NoError(t, err)
@@ -258,7 +270,7 @@ func TestGetOrderAndItems(t *testing.T) {
 		require.Greater(t, pager.Pages(), 1)
 		require.Len(t, got, len(items))
 		for k := range items {
-			require.JSONEq(t, jsonString(t, items[k]), string(got[k].Raw))
+			requireMatchesTruth(t, kindOrderItem, clean, items[k], got[k].Raw)
 		}
 		require.Equal(t, 1, b.sim.EntityCalls(b.acct.ID, sim.OpGetOrder, want.AmazonOrderID))
 	}

@@ -39,7 +39,7 @@ func New(opts Options) (*Sim, error) {
 	s := &Sim{
 		opts:      o,
 		accounts:  map[string]*accountData{},
-		tokens:    newTokens(o.LimiterClock, o.AccessTokenTTL),
+		tokens:    newTokens(o.LimiterClock, o.AccessTokenTTL, o.AccessTokenInvalidateAfter),
 		limiter:   newLimiter(o),
 		faults:    newFaultState(o.Faults),
 		stats:     newStats(),

@@ -21,6 +21,7 @@ type stats struct {
 	byOp     map[string]OpStats
 	byAcctOp map[[2]string]OpStats
 	entity   map[[3]string]int
+	grants   map[string]int // access tokens issued, per account
 }
 
 func newStats() *stats {
@@ -35,6 +36,7 @@ func (s *stats) reset() {
 	s.byOp = map[string]OpStats{}
 	s.byAcctOp = map[[2]string]OpStats{}
 	s.entity = map[[3]string]int{}
+	s.grants = map[string]int{}
 }
 
 // record counts one finished call with HTTP status code (0 when the
@@ -63,6 +65,13 @@ func (s *stats) recordEntity(account, op, id string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.entity[[3]string{account, op, id}]++
+}
+
+// recordGrant counts one access token issued by the token endpoint.
+func (s *stats) recordGrant(account string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.grants[account]++
 }
 
 // Stats returns call counters per operation over all accounts.
@@ -97,6 +106,17 @@ func (s *Sim) EntityCalls(account, op, id string) int {
 	s.stats.mu.Lock()
 	defer s.stats.mu.Unlock()
 	return s.stats.entity[[3]string{account, op, id}]
+}
+
+// TokenGrants returns how many access tokens the token endpoint issued to
+// account, so a test can assert that a client refreshes once per
+// invalidated token and not on every call. Refused token requests are not
+// counted. They are kept apart from Stats because the token endpoint is not
+// an SP-API operation.
+func (s *Sim) TokenGrants(account string) int {
+	s.stats.mu.Lock()
+	defer s.stats.mu.Unlock()
+	return s.stats.grants[account]
 }
 
 // ResetStats zeroes every counter.
