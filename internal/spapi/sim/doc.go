@@ -131,11 +131,10 @@
 //   - shipToAddress in the full FBA Address shape (name, addressLine1,
 //     city, stateOrRegion, countryCode, postalCode: the fulfillment order's
 //     destinationAddress) instead of {city, state, country} on some
-//     packages (getPackageTrackingDetails/1-200.json), and {} on a few
-//     (getPackageTrackingDetails/history/2022-03-04-0956094-1-200.json).
-//     The empty address is the one quirk no client can read back: those
-//     packages' ship-to city, state and country are unknown from the
-//     answer, while the ground truth keeps them.
+//     packages (getPackageTrackingDetails/1-200.json). Not played: the
+//     2022 sandbox's shipToAddress {} (history/2022-03-04-0956094-1-200.json),
+//     which would make the answer disagree with the ground truth's address
+//     rather than spell it differently.
 //
 // Services v1 is sent as the model says: its examples show nothing the
 // simulator does not already do (numeric-looking string ids).

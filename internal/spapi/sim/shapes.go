@@ -69,8 +69,7 @@ const (
 	sharePackagePlaceholder   = 0.75 // fulfillment orders with packageNumber 0 before packing
 	shareQuotedIntegers       = 0.25 // fulfillment orders with quoted integers
 	shareEncodedTrackingLink  = 0.5  // packages with an URL-encoded customerTrackingLink
-	shareShipToEmpty          = 0.05 // packages with shipToAddress {}
-	shareShipToFull           = 0.45 // further packages with the full FBA address
+	shareShipToFull           = 0.45 // packages with the full FBA address
 )
 
 // quirk returns a number in [0, 1) fixed by the account (and so the seed),
@@ -401,14 +400,13 @@ func shapeGetFulfillmentOrder(d *accountData, p map[string]any) {
 
 // shapeGetPackageTrackingDetails: customerTrackingLink URL-encoded with an
 // encoded newline at its end on some packages, and shipToAddress in the
-// full FBA Address shape on some and {} on a few
-// (getPackageTrackingDetails/1-200.json and its 2022-03 history).
+// full FBA Address shape on some (getPackageTrackingDetails/1-200.json).
 //
 // The full address is the fulfillment order's destinationAddress, which is
 // where the package goes: its city, stateOrRegion and countryCode are the
-// typed city, state and country. The empty address is the one quirk a
-// client cannot read back: those packages' ship-to columns stay empty
-// while the ground truth has them.
+// typed city, state and country. The 2022 sandbox's shipToAddress {} is not
+// played: it would drop the address, not spell it differently, and the
+// ground truth could not match it.
 func shapeGetPackageTrackingDetails(d *accountData, p map[string]any) {
 	num, _ := p["packageNumber"].(json.Number)
 	id := num.String()
@@ -416,9 +414,7 @@ func shapeGetPackageTrackingDetails(d *accountData, p map[string]any) {
 		p["customerTrackingLink"] = url.QueryEscape(link + "\n")
 	}
 	switch q := d.quirk("shipToAddress", id); {
-	case q < shareShipToEmpty:
-		p["shipToAddress"] = map[string]any{}
-	case q < shareShipToEmpty+shareShipToFull:
+	case q < shareShipToFull:
 		n, err := num.Int64()
 		if err != nil {
 			return
