@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/spsync/spsync/internal/jobs/jobstest"
+	"github.com/spsync/spsync/internal/spapi"
 	"github.com/spsync/spsync/internal/spapi/sim"
 )
 
@@ -109,8 +110,8 @@ func requireEqualTruth(t *testing.T, pool *pgxpool.Pool, truth *sim.Sim, simAcco
 			missing++
 			continue
 		}
-		if !assertEqualJSON(t, jobstest.AsMap(t, o), got, "order "+o.AmazonOrderID) {
-			wrong++
+		if diff := jobstest.SameTyped[spapi.Order](t, o, got); diff != "" {
+			noteDiff(t, &wrong, "order "+o.AmazonOrderID, diff)
 		}
 		items, err := truth.TruthOrderItems(simAccount, o.AmazonOrderID)
 		require.NoError(t, err)
@@ -121,8 +122,8 @@ func requireEqualTruth(t *testing.T, pool *pgxpool.Pool, truth *sim.Sim, simAcco
 				itemsMissing++
 				continue
 			}
-			if !assertEqualJSON(t, jobstest.AsMap(t, it), gotItem, "item "+it.OrderItemID) {
-				wrong++
+			if diff := jobstest.SameTyped[spapi.OrderItem](t, it, gotItem); diff != "" {
+				noteDiff(t, &wrong, "item "+it.OrderItemID, diff)
 			}
 		}
 	}
@@ -199,15 +200,12 @@ func requireEqualTruth(t *testing.T, pool *pgxpool.Pool, truth *sim.Sim, simAcco
 	return s
 }
 
-// assertEqualJSON reports a difference once (with the first few) without
-// stopping, so one run reports how many rows differ.
-func assertEqualJSON(t *testing.T, want, got map[string]any, what string) bool {
+// noteDiff counts a row that differs from Amazon and reports the first few,
+// without stopping, so one run tells how many rows differ.
+func noteDiff(t *testing.T, wrong *int, what, diff string) {
 	t.Helper()
-	wb, _ := json.Marshal(want)
-	gb, _ := json.Marshal(got)
-	if string(wb) == string(gb) {
-		return true
+	if *wrong < 5 {
+		t.Errorf("%s differs from Amazon: %s", what, diff)
 	}
-	t.Errorf("%s differs from Amazon:\nwant %s\ngot  %s", what, wb, gb)
-	return false
+	*wrong++
 }

@@ -67,6 +67,9 @@ type FulfillmentAddress struct {
 	Phone            string `json:"phone,omitempty"`
 }
 
+// UnmarshalJSON decodes tolerantly (see decode.go).
+func (x *FulfillmentAddress) UnmarshalJSON(b []byte) error { return decodeRecord(b, x) }
+
 // FulfillmentOrderItem is one line of a fulfillment order.
 type FulfillmentOrderItem struct {
 	SellerSku                    string          `json:"sellerSku"`
@@ -128,6 +131,9 @@ type FulfillmentShipmentItem struct {
 	SerialNumber                 string   `json:"serialNumber,omitempty"`
 	ManufacturerLotCodes         []string `json:"manufacturerLotCodes,omitempty"`
 }
+
+// UnmarshalJSON decodes tolerantly (see decode.go).
+func (x *FulfillmentShipmentItem) UnmarshalJSON(b []byte) error { return decodeRecord(b, x) }
 
 // normalize: Amazon sends packageNumber 0 for an item not packed yet
 // (getFulfillmentOrder/1-200.json); no package has number 0, so it means none.
@@ -196,6 +202,9 @@ type ReturnAuthorization struct {
 	RmaPageURL            string              `json:"rmaPageURL,omitempty"`
 }
 
+// UnmarshalJSON decodes tolerantly (see decode.go).
+func (x *ReturnAuthorization) UnmarshalJSON(b []byte) error { return decodeRecord(b, x) }
+
 // PaymentInformation is a payment attribute of a fulfillment order. PaymentDate stays a
 // string because the model types it as a plain string.
 type PaymentInformation struct {
@@ -203,6 +212,9 @@ type PaymentInformation struct {
 	PaymentMode          string `json:"paymentMode"`
 	PaymentDate          string `json:"paymentDate,omitempty"`
 }
+
+// UnmarshalJSON decodes tolerantly (see decode.go).
+func (x *PaymentInformation) UnmarshalJSON(b []byte) error { return decodeRecord(b, x) }
 
 // ListAllFulfillmentOrdersRequest is the query of listAllFulfillmentOrders. QueryStartDate
 // selects orders whose status changed after it; zero means Amazon's default window. With
@@ -345,6 +357,9 @@ type TrackingAddress struct {
 	Country string `json:"country" alt:"countryCode"`
 }
 
+// UnmarshalJSON decodes tolerantly (see decode.go).
+func (x *TrackingAddress) UnmarshalJSON(b []byte) error { return decodeRecord(b, x) }
+
 // TrackingEvent is one carrier scan of a package.
 type TrackingEvent struct {
 	EventDate        time.Time        `json:"eventDate"`
@@ -352,6 +367,9 @@ type TrackingEvent struct {
 	EventCode        string           `json:"eventCode"`
 	EventDescription string           `json:"eventDescription,omitempty"`
 }
+
+// UnmarshalJSON decodes tolerantly (see decode.go).
+func (x *TrackingEvent) UnmarshalJSON(b []byte) error { return decodeRecord(b, x) }
 
 // missing: an event is stored under its date and code.
 func (e *TrackingEvent) missing() (string, []string) {

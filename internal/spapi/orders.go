@@ -104,6 +104,9 @@ type OrderAddress struct {
 	AddressType    string          `json:"AddressType,omitempty"`
 }
 
+// UnmarshalJSON decodes tolerantly (see decode.go).
+func (x *OrderAddress) UnmarshalJSON(b []byte) error { return decodeRecord(b, x) }
+
 // OrderItem is an Orders v0 order item. Money and quantities are typed because BI sums
 // them; the rest of the nested objects stay raw.
 type OrderItem struct {

@@ -51,21 +51,33 @@ type ScopeOfWork struct {
 	RequiredSkills []string `json:"requiredSkills,omitempty"`
 }
 
+// UnmarshalJSON decodes tolerantly (see decode.go).
+func (x *ScopeOfWork) UnmarshalJSON(b []byte) error { return decodeRecord(b, x) }
+
 // ServiceSeller identifies the seller of a service job.
 type ServiceSeller struct {
 	SellerId string `json:"sellerId,omitempty"`
 }
+
+// UnmarshalJSON decodes tolerantly (see decode.go).
+func (x *ServiceSeller) UnmarshalJSON(b []byte) error { return decodeRecord(b, x) }
 
 // ServiceJobProvider identifies who performs a service job.
 type ServiceJobProvider struct {
 	ServiceJobProviderId string `json:"serviceJobProviderId,omitempty"`
 }
 
+// UnmarshalJSON decodes tolerantly (see decode.go).
+func (x *ServiceJobProvider) UnmarshalJSON(b []byte) error { return decodeRecord(b, x) }
+
 // AppointmentTime is a time window.
 type AppointmentTime struct {
 	StartTime         time.Time `json:"startTime"`
 	DurationInMinutes int       `json:"durationInMinutes"`
 }
+
+// UnmarshalJSON decodes tolerantly (see decode.go).
+func (x *AppointmentTime) UnmarshalJSON(b []byte) error { return decodeRecord(b, x) }
 
 // Appointment is one appointment of a service job.
 type Appointment struct {
@@ -95,6 +107,9 @@ type Technician struct {
 	Name         string `json:"name,omitempty"`
 }
 
+// UnmarshalJSON decodes tolerantly (see decode.go).
+func (x *Technician) UnmarshalJSON(b []byte) error { return decodeRecord(b, x) }
+
 // AssociatedItem is an item bought together with the service.
 type AssociatedItem struct {
 	ASIN         string          `json:"asin,omitempty"`
@@ -116,6 +131,9 @@ type ServiceLocation struct {
 	ServiceLocationType string          `json:"serviceLocationType,omitempty" enum:"serviceLocationType"`
 	Address             json.RawMessage `json:"address,omitempty"`
 }
+
+// UnmarshalJSON decodes tolerantly (see decode.go).
+func (x *ServiceLocation) UnmarshalJSON(b []byte) error { return decodeRecord(b, x) }
 
 // GetServiceJobsRequest is the query of getServiceJobs. MarketplaceIDs is required. Unlike
 // Orders, Services expects every filter again with the pageToken, so all fields are sent

@@ -110,12 +110,12 @@ func (tb *testBundle) requireOrdersExactly(t *testing.T, from, to time.Time) int
 	}
 	require.NoError(t, rows.Err())
 	for id, o := range want {
-		require.Equal(t, jobstest.AsMap(t, o), got[id], "order %s", id)
+		require.Empty(t, jobstest.SameTyped[spapi.Order](t, o, got[id]), "order %s", id)
 		wantItems, err := tb.Sim.TruthOrderItems(acctID, id)
 		require.NoError(t, err)
 		require.Len(t, items[id], len(wantItems), "items of order %s", id)
 		for _, it := range wantItems {
-			require.Equal(t, jobstest.AsMap(t, it), items[id][it.OrderItemID], "item %s of order %s", it.OrderItemID, id)
+			require.Empty(t, jobstest.SameTyped[spapi.OrderItem](t, it, items[id][it.OrderItemID]), "item %s of order %s", it.OrderItemID, id)
 		}
 	}
 	require.Len(t, items, len(want), "no items of orders outside the span")

@@ -102,7 +102,10 @@ func (tb *testBundle) requireInSync(t *testing.T) ([]sim.FulfillmentOrderDetail,
 	require.NoError(t, rows.Err())
 	require.Len(t, orders, len(truth), "fulfillment orders stored vs Amazon's")
 
-	wantItems, wantShips, wantLines, wantPkgs, wantReturns := map[string]map[string]any{}, map[string]map[string]any{}, map[string]map[string]any{}, map[string]map[string]any{}, map[string]map[string]any{}
+	// Stored raw payloads keep Amazon's spelling (UPPER statuses, quoted integers, …):
+	// they are compared with the truth as the client reads them (jobstest.RequireSameTyped).
+	wantItems, wantShips, wantLines, wantPkgs, wantReturns := map[string]any{}, map[string]any{}, map[string]any{}, map[string]any{}, map[string]any{}
+	lineQty := map[string]string{}
 	itemPrice := map[string]string{}
 	shipStatus := map[string]string{}
 	pkgTracking := map[string]string{}
@@ -111,7 +114,7 @@ func (tb *testBundle) requireInSync(t *testing.T) ([]sim.FulfillmentOrderDetail,
 		id := o.FulfillmentOrder.SellerFulfillmentOrderID
 		got, ok := orders[id]
 		require.True(t, ok, "order %s missing", id)
-		require.Equal(t, jobstest.AsMap(t, o.FulfillmentOrder), rawMap(t, got.raw), "order %s", id)
+		jobstest.RequireSameTyped[spapi.FulfillmentOrder](t, o.FulfillmentOrder, got.raw, "order ", id)
 		require.Equal(t, o.FulfillmentOrder.FulfillmentOrderStatus, got.status, "order %s", id)
 		require.Equal(t, o.FulfillmentOrder.MarketplaceID, got.market)
 		require.Equal(t, o.FulfillmentOrder.DisplayableOrderID, got.display)
@@ -121,31 +124,32 @@ func (tb *testBundle) requireInSync(t *testing.T) ([]sim.FulfillmentOrderDetail,
 		require.True(t, got.detailAt.Equal(got.updated), "order %s detail behind its header", id)
 		for _, it := range o.FulfillmentOrderItems {
 			k := id + "/" + it.SellerFulfillmentOrderItemID
-			wantItems[k] = jobstest.AsMap(t, it)
+			wantItems[k] = it
 			itemPrice[k] = it.PerUnitPrice.Value
 		}
 		for _, sh := range o.FulfillmentShipments {
 			k := id + "/" + sh.AmazonShipmentID
-			wantShips[k] = jobstest.AsMap(t, sh)
+			wantShips[k] = sh
 			shipStatus[k] = sh.FulfillmentShipmentStatus
 			for n, li := range sh.FulfillmentShipmentItem {
-				wantLines[fmt.Sprintf("%s/%d", k, n+1)] = jobstest.AsMap(t, li)
+				wantLines[fmt.Sprintf("%s/%d", k, n+1)] = li
+				lineQty[fmt.Sprintf("%s/%d", k, n+1)] = fmt.Sprint(li.Quantity)
 			}
 			for _, p := range sh.FulfillmentShipmentPackage {
 				pk := fmt.Sprintf("%s/%d", k, p.PackageNumber)
-				wantPkgs[pk] = jobstest.AsMap(t, p)
+				wantPkgs[pk] = p
 				pkgTracking[pk] = p.CarrierCode + " " + p.TrackingNumber
 			}
 		}
 		for _, r := range o.ReturnItems {
 			k := id + "/" + r.SellerReturnItemID
-			wantReturns[k] = jobstest.AsMap(t, r)
+			wantReturns[k] = r
 			returnStatus[k] = r.Status
 		}
 	}
 	require.Len(t, wantPkgs, len(pkgNums))
 
-	check := func(what, sql string, want map[string]map[string]any, typed func(k string, typed string)) {
+	check := func(what, sql string, want map[string]any, same func(t testing.TB, want any, got []byte, msg ...any), typed func(k string, typed string)) {
 		t.Helper()
 		rows, err := tb.Pool.Query(ctx, sql, acct)
 		require.NoError(t, err)
@@ -157,7 +161,7 @@ func (tb *testBundle) requireInSync(t *testing.T) ([]sim.FulfillmentOrderDetail,
 			require.NoError(t, rows.Scan(&k, &raw, &ty))
 			w, ok := want[k]
 			require.True(t, ok, "%s %s stored but not on Amazon", what, k)
-			require.Equal(t, w, rawMap(t, raw), "%s %s", what, k)
+			same(t, w, raw, what, " ", k)
 			typed(k, ty)
 			n++
 		}
@@ -165,35 +169,35 @@ func (tb *testBundle) requireInSync(t *testing.T) ([]sim.FulfillmentOrderDetail,
 		require.Equal(t, len(want), n, "%s rows", what)
 	}
 	check("item", `SELECT seller_fulfillment_order_id || '/' || seller_fulfillment_order_item_id, raw, per_unit_price_amount::text
-		FROM fulfillment_order_items WHERE account_id = $1`, wantItems, func(k, price string) { decEq(t, itemPrice[k], &price, "price of "+k) })
+		FROM fulfillment_order_items WHERE account_id = $1`, wantItems, jobstest.RequireSameTyped[spapi.FulfillmentOrderItem], func(k, price string) { decEq(t, itemPrice[k], &price, "price of "+k) })
 	check("shipment", `SELECT seller_fulfillment_order_id || '/' || amazon_shipment_id, raw, fulfillment_shipment_status
-		FROM fulfillment_shipments WHERE account_id = $1`, wantShips, func(k, st string) { require.Equal(t, shipStatus[k], st, k) })
+		FROM fulfillment_shipments WHERE account_id = $1`, wantShips, jobstest.RequireSameTyped[spapi.FulfillmentShipment], func(k, st string) { require.Equal(t, shipStatus[k], st, k) })
 	check("shipment item", `SELECT seller_fulfillment_order_id || '/' || amazon_shipment_id || '/' || ordinal, raw, quantity::text
-		FROM fulfillment_shipment_items WHERE account_id = $1`, wantLines, func(k, q string) { require.Equal(t, fmt.Sprint(wantLines[k]["quantity"]), q, k) })
+		FROM fulfillment_shipment_items WHERE account_id = $1`, wantLines, jobstest.RequireSameTyped[spapi.FulfillmentShipmentItem], func(k, q string) { require.Equal(t, lineQty[k], q, k) })
 	check("package", `SELECT seller_fulfillment_order_id || '/' || amazon_shipment_id || '/' || package_number, raw, carrier_code || ' ' || tracking_number
-		FROM fulfillment_shipment_packages WHERE account_id = $1`, wantPkgs, func(k, tr string) { require.Equal(t, pkgTracking[k], tr, k) })
+		FROM fulfillment_shipment_packages WHERE account_id = $1`, wantPkgs, jobstest.RequireSameTyped[spapi.FulfillmentShipmentPackage], func(k, tr string) { require.Equal(t, pkgTracking[k], tr, k) })
 	check("return item", `SELECT seller_fulfillment_order_id || '/' || seller_return_item_id, raw, status
-		FROM fulfillment_return_items WHERE account_id = $1`, wantReturns, func(k, st string) { require.Equal(t, returnStatus[k], st, k) })
+		FROM fulfillment_return_items WHERE account_id = $1`, wantReturns, jobstest.RequireSameTyped[spapi.ReturnItem], func(k, st string) { require.Equal(t, returnStatus[k], st, k) })
 
 	// Tracking: one row per package, its events keyed by date and code.
-	wantTrack, wantEvents := map[string]map[string]any{}, map[string]map[string]any{}
+	wantTrack, wantEvents := map[string]any{}, map[string]any{}
 	trackStatus, eventCity := map[string]string{}, map[string]string{}
 	for _, n := range pkgNums {
 		tr, err := tb.Sim.TruthPackageTracking(acct, n)
 		require.NoError(t, err)
 		k := strconv.Itoa(n)
-		wantTrack[k] = jobstest.AsMap(t, tr)
+		wantTrack[k] = tr
 		trackStatus[k] = fmt.Sprintf("%s %t %s", tr.CurrentStatus, store.IsTerminalTrackingStatus(tr.CurrentStatus), tr.ShipDate.Format(time.RFC3339))
 		for _, e := range tr.TrackingEvents {
 			ek := fmt.Sprintf("%d/%s/%s", n, e.EventDate.Format(time.RFC3339), e.EventCode)
-			wantEvents[ek] = jobstest.AsMap(t, e)
+			wantEvents[ek] = e
 			eventCity[ek] = e.EventAddress.City + "," + e.EventAddress.State + "," + e.EventAddress.Country
 		}
 	}
 	check("tracking", `SELECT package_number::text, raw, current_status || ' ' || terminal || ' ' || to_char(ship_date AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
-		FROM package_tracking WHERE account_id = $1`, wantTrack, func(k, st string) { require.Equal(t, trackStatus[k], st, "package %s", k) })
+		FROM package_tracking WHERE account_id = $1`, wantTrack, jobstest.RequireSameTyped[spapi.PackageTrackingDetails], func(k, st string) { require.Equal(t, trackStatus[k], st, "package %s", k) })
 	check("tracking event", `SELECT package_number || '/' || to_char(event_date AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') || '/' || event_code, raw, city || ',' || state || ',' || country
-		FROM package_tracking_events WHERE account_id = $1`, wantEvents, func(k, c string) { require.Equal(t, eventCity[k], c, k) })
+		FROM package_tracking_events WHERE account_id = $1`, wantEvents, jobstest.RequireSameTyped[spapi.TrackingEvent], func(k, c string) { require.Equal(t, eventCity[k], c, k) })
 	return truth, pkgNums
 }
 

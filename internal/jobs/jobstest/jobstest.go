@@ -6,7 +6,9 @@ package jobstest
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http/httptest"
+	"reflect"
 	"testing"
 	"time"
 
@@ -153,4 +155,59 @@ func AsMap(t testing.TB, v any) map[string]any {
 		t.Fatalf("jobstest: decode %T as an object: %v", v, err)
 	}
 	return m
+}
+
+// RequireSameTyped fails t unless got (a stored raw payload) says what want (the
+// simulator's ground truth for the same entity) says; see SameTyped.
+func RequireSameTyped[T any](t testing.TB, want any, got []byte, msgAndArgs ...any) {
+	t.Helper()
+	if diff := SameTyped[T](t, want, got); diff != "" {
+		t.Fatalf("jobstest: %s: %s", fmt.Sprint(msgAndArgs...), diff)
+	}
+}
+
+// SameTyped compares got (stored raw JSON bytes, or a value) with want (the simulator's
+// ground truth for the same entity) read the way spsync reads Amazon: both go through the
+// SP-API client's tolerant decoder into T, and every field the truth's T has must be equal
+// in got's. Amazon's spelling on the wire ("IsGift":"false", COMPLETE, quoted integers, an
+// encoded link) therefore matches the truth's model spelling, while a value that differs,
+// or a field the stored copy lacks or could not decode, is a difference. Fields only the
+// stored copy has are the extras Amazon adds beside the model (BuyerInfo {}, …). It returns
+// "" when they agree, else what differs.
+func SameTyped[T any](t testing.TB, want, got any) string {
+	t.Helper()
+	w, _ := typedMap[T](t, want)
+	g, warnings := typedMap[T](t, got)
+	if len(warnings) > 0 {
+		return fmt.Sprintf("the stored copy did not decode cleanly: %v", warnings)
+	}
+	for k, wv := range w {
+		gv, ok := g[k]
+		if !ok || !reflect.DeepEqual(wv, gv) {
+			return fmt.Sprintf("field %s is %v, the truth says %v (stored: %v)", k, gv, wv, g)
+		}
+	}
+	return ""
+}
+
+// typedMap reads v (raw JSON bytes, or a value to encode first) into T with the client's
+// decoder and returns T re-encoded as a map, with T's decode warnings.
+func typedMap[T any](t testing.TB, v any) (map[string]any, []spapi.DecodeWarning) {
+	t.Helper()
+	b, ok := v.([]byte)
+	if !ok {
+		var err error
+		if b, err = json.Marshal(v); err != nil {
+			t.Fatalf("jobstest: encode %T: %v", v, err)
+		}
+	}
+	var typed T
+	if err := json.Unmarshal(b, &typed); err != nil {
+		t.Fatalf("jobstest: read %s as %T: %v", b, typed, err)
+	}
+	var warnings []spapi.DecodeWarning
+	if r, ok := any(typed).(spapi.Record); ok {
+		warnings = r.DecodeWarnings()
+	}
+	return AsMap(t, typed), warnings
 }

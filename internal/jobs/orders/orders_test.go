@@ -2,7 +2,6 @@ package orders_test
 
 import (
 	"context"
-	"encoding/json"
 	"math"
 	"testing"
 	"time"
@@ -60,11 +59,11 @@ func (tb *testBundle) poll(t *testing.T, client *river.Client[pgx.Tx]) {
 
 // storedOrder is an order row as the comparison needs it.
 type storedOrder struct {
-	raw      map[string]any
+	raw      []byte
 	status   string
 	updated  time.Time
 	total    *string
-	itemsRaw map[string]map[string]any
+	itemsRaw map[string][]byte
 }
 
 func (tb *testBundle) stored(t *testing.T) map[string]*storedOrder {
@@ -76,9 +75,9 @@ func (tb *testBundle) stored(t *testing.T) map[string]*storedOrder {
 	for rows.Next() {
 		var id string
 		var raw []byte
-		o := &storedOrder{itemsRaw: map[string]map[string]any{}}
+		o := &storedOrder{itemsRaw: map[string][]byte{}}
 		require.NoError(t, rows.Scan(&id, &raw, &o.status, &o.updated, &o.total))
-		require.NoError(t, json.Unmarshal(raw, &o.raw))
+		o.raw = raw
 		out[id] = o
 	}
 	require.NoError(t, rows.Err())
@@ -90,9 +89,7 @@ func (tb *testBundle) stored(t *testing.T) map[string]*storedOrder {
 		require.NoError(t, rows.Scan(&orderID, &itemID, &raw))
 		o := out[orderID]
 		require.NotNil(t, o, "item %s of order %s that is not stored", itemID, orderID)
-		var m map[string]any
-		require.NoError(t, json.Unmarshal(raw, &m))
-		o.itemsRaw[itemID] = m
+		o.itemsRaw[itemID] = raw
 	}
 	require.NoError(t, rows.Err())
 	return out
@@ -125,7 +122,7 @@ func (tb *testBundle) requireInSync(t *testing.T, syncedAt time.Time) int {
 	for _, want := range truth {
 		got := stored[want.AmazonOrderID]
 		require.NotNil(t, got, "order %s missing", want.AmazonOrderID)
-		require.Equal(t, jobstest.AsMap(t, want), got.raw, "order %s", want.AmazonOrderID)
+		jobstest.RequireSameTyped[spapi.Order](t, want, got.raw, "order ", want.AmazonOrderID)
 		require.Equal(t, want.OrderStatus, got.status)
 		require.True(t, want.LastUpdateDate.Equal(got.updated), "order %s last_update_date %s, want %s", want.AmazonOrderID, got.updated, want.LastUpdateDate)
 		if want.OrderTotal == nil {
@@ -142,7 +139,7 @@ func (tb *testBundle) requireInSync(t *testing.T, syncedAt time.Time) int {
 		require.NoError(t, err)
 		require.Len(t, got.itemsRaw, len(items), "items of order %s", want.AmazonOrderID)
 		for _, it := range items {
-			require.Equal(t, jobstest.AsMap(t, it), got.itemsRaw[it.OrderItemID], "item %s of order %s", it.OrderItemID, want.AmazonOrderID)
+			jobstest.RequireSameTyped[spapi.OrderItem](t, it, got.itemsRaw[it.OrderItemID], "item ", it.OrderItemID, " of order ", want.AmazonOrderID)
 		}
 	}
 	return len(truth)
