@@ -15,6 +15,7 @@ import (
 	"github.com/spsync/spsync/internal/spapi"
 	"github.com/spsync/spsync/internal/spapi/sim"
 	"github.com/spsync/spsync/internal/status"
+	"github.com/spsync/spsync/internal/store"
 )
 
 // simEnv serves a simulator for the test and returns the environment that
@@ -57,6 +58,16 @@ func TestStatusShowsAThrottleInjectedAtTheSimulator(t *testing.T) {
 	throttled := s.Stats()[spapi.OpGetOrders].Throttled
 	require.Positive(t, throttled, "the fault must have fired for the test to mean anything")
 
+	// A record Amazon sent without its key, as the orders poll quarantines it.
+	pool, err := pgxpool.New(context.Background(), env["DATABASE_URL"])
+	require.NoError(t, err)
+	defer pool.Close()
+	var acct string
+	require.NoError(t, pool.QueryRow(context.Background(), `SELECT account_id FROM sync_cursors WHERE stream = 'orders'`).Scan(&acct))
+	require.NoError(t, store.QuarantineRecords(context.Background(), pool, acct, []spapi.Quarantined{
+		{Op: spapi.OpGetOrders, Reason: "missing AmazonOrderId", Raw: json.RawMessage(`{"OrderStatus":"Shipped"}`)},
+	}))
+
 	code, out, stderr := runCmd(t, env, "status", "--json")
 	require.Equal(t, 0, code, stderr)
 	var r status.Report
@@ -77,11 +88,20 @@ func TestStatusShowsAThrottleInjectedAtTheSimulator(t *testing.T) {
 	require.Contains(t, streams, "orders")
 	require.NotNil(t, streams["orders"].CursorAt)
 	require.NotNil(t, streams["orders"].LagSeconds)
+	require.Len(t, r.Quarantine, 1, out)
+	require.Equal(t, acct, r.Quarantine[0].AccountID)
+	require.Equal(t, spapi.OpGetOrders, r.Quarantine[0].Operation)
+	require.EqualValues(t, 1, r.Quarantine[0].Records)
+	require.Equal(t, "missing AmazonOrderId", r.Quarantine[0].LastReason)
+	require.False(t, r.Quarantine[0].LastSeenAt.IsZero())
 
 	code, out, stderr = runCmd(t, env, "status")
 	require.Equal(t, 0, code, stderr)
 	require.Contains(t, out, "getOrders")
 	require.Contains(t, out, "LAST ERROR")
+	require.Contains(t, out, "QUARANTINED")
+	require.Contains(t, out, "missing AmazonOrderId")
+	require.Contains(t, out, "FROM quarantined_records")
 }
 
 func TestRefreshOrderRestoresIt(t *testing.T) {

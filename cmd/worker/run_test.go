@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"strings"
@@ -14,6 +15,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/spsync/spsync/internal/dbtest"
+	"github.com/spsync/spsync/internal/spapi"
+	"github.com/spsync/spsync/internal/store"
 )
 
 // signalWriter is stdout for a worker under test: it keeps what was
@@ -114,7 +117,16 @@ func (w *startedWorker) stop(t *testing.T) int {
 
 func TestWorkerServesAndStopsOnSignal(t *testing.T) {
 	t.Parallel()
-	w := startWorker(t, nil)
+	// A quarantined record in the worker's database, for the gauge that
+	// counts them.
+	url := dbtest.NewURL(t)
+	pool, err := pgxpool.New(context.Background(), url)
+	require.NoError(t, err)
+	defer pool.Close()
+	require.NoError(t, store.QuarantineRecords(context.Background(), pool, "default", []spapi.Quarantined{
+		{Op: spapi.OpGetOrders, Reason: "missing AmazonOrderId", Raw: json.RawMessage(`{"OrderStatus":"Shipped"}`)},
+	}))
+	w := startWorker(t, map[string]string{"DATABASE_URL": url})
 	base, stderr := w.base, w.stderr
 
 	get := func(path string) (int, string) {
@@ -134,7 +146,8 @@ func TestWorkerServesAndStopsOnSignal(t *testing.T) {
 	var metrics string
 	require.Eventually(t, func() bool {
 		code, metrics = get("/metrics")
-		for _, series := range []string{"spsync_api_calls_total{", "spsync_budget_tokens{", "spsync_rows_upserted_total{outcome=\"changed\",table=\"orders\"}", "spsync_sync_lag_seconds{", "spsync_queue_jobs{"} {
+		for _, series := range []string{"spsync_api_calls_total{", "spsync_budget_tokens{", "spsync_rows_upserted_total{outcome=\"changed\",table=\"orders\"}", "spsync_sync_lag_seconds{", "spsync_queue_jobs{",
+			`spsync_quarantined_records{account="default",operation="getOrders"} 1`} {
 			if code != http.StatusOK || !strings.Contains(metrics, series) {
 				return false
 			}

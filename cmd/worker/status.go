@@ -10,8 +10,8 @@ import (
 	"github.com/spsync/spsync/internal/status"
 )
 
-// runStatus prints cursors, lag, errors, budgets and queues, as a table or
-// with --json for machines.
+// runStatus prints cursors, lag, errors, budgets, queues, running backfills
+// and quarantined records, as a table or with --json for machines.
 func runStatus(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("worker status", flag.ContinueOnError)
 	fs.SetOutput(stderr)

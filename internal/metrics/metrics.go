@@ -1,7 +1,7 @@
 // Package metrics defines spsync's Prometheus series and serves them on
 // /metrics. Counters are fed by the SP-API client hook and the stores;
-// gauges that describe the database (sync lag, queue depth, budget tokens)
-// are read at scrape time, so they are true for every worker process that
+// gauges that describe the database (sync lag, queue depth, budget tokens,
+// quarantined records) are read at scrape time, so they are true for every worker process that
 // shares the database, not just this one.
 package metrics
 
@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/spsync/spsync/internal/store"
 	"github.com/spsync/spsync/internal/store/dbsqlc"
 )
 
@@ -33,6 +34,12 @@ type Metrics struct {
 	// RowsUpserted counts rows written by table and outcome
 	// ("changed" or "unchanged").
 	RowsUpserted *prometheus.CounterVec
+	// DecodeWarnings counts fields of SP-API records that did not decode
+	// cleanly (spapi.DecodeWarning), by operation and field path.
+	DecodeWarnings *prometheus.CounterVec
+	// UnknownEnums counts enum values outside the model's list, in any
+	// spelling, by operation and field path.
+	UnknownEnums *prometheus.CounterVec
 }
 
 // New creates the series and registers them plus database-backed gauges
@@ -53,8 +60,14 @@ func New(pool *pgxpool.Pool, logger *slog.Logger) *Metrics {
 		RowsUpserted: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "spsync_rows_upserted_total", Help: "Rows offered to upserts by table and whether content changed.",
 		}, []string{"table", "outcome"}),
+		DecodeWarnings: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "spsync_decode_warnings_total", Help: "Fields of SP-API records that did not decode cleanly (the record was stored, raw keeps the value), by operation and field path.",
+		}, []string{"operation", "field"}),
+		UnknownEnums: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "spsync_unknown_enum_values_total", Help: "Enum values outside the model's list in any spelling (stored verbatim), by operation and field path.",
+		}, []string{"operation", "field"}),
 	}
-	reg.MustRegister(m.APICalls, m.Throttles, m.BudgetWaits, m.RowsUpserted,
+	reg.MustRegister(m.APICalls, m.Throttles, m.BudgetWaits, m.RowsUpserted, m.DecodeWarnings, m.UnknownEnums,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if pool != nil {
 		reg.MustRegister(&dbCollector{pool: pool, logger: logger})
@@ -75,6 +88,21 @@ func (m *Metrics) ObserveResponse(account, operation string, status int) {
 	}
 }
 
+// ObserveDecodeWarning records one field of an op record that did not
+// decode cleanly. field is spapi.DecodeWarning.Field: a path bounded by the
+// model (array positions as []), never a value, so it is safe as a label.
+func (m *Metrics) ObserveDecodeWarning(op, field string) {
+	m.DecodeWarnings.WithLabelValues(op, field).Inc()
+}
+
+// ObserveUnknownEnum records one enum value of an op record that is not in
+// the model's list. Like ObserveDecodeWarning it is labelled by the field,
+// not the value: values are open-ended and would grow the series without
+// bound.
+func (m *Metrics) ObserveUnknownEnum(op, field string) {
+	m.UnknownEnums.WithLabelValues(op, field).Inc()
+}
+
 var (
 	lagDesc = prometheus.NewDesc("spsync_sync_lag_seconds",
 		"Seconds between now and the stream's cursor (the newest change known to be synced).",
@@ -84,6 +112,9 @@ var (
 	tokensDesc = prometheus.NewDesc("spsync_budget_tokens",
 		"Tokens in the shared rate budget bucket now (refilled to the scrape time).",
 		[]string{"account", "region", "operation"}, nil)
+	quarantinedDesc = prometheus.NewDesc("spsync_quarantined_records",
+		"Records Amazon sent that could not be stored for a missing required key, now in quarantined_records, by account and operation.",
+		[]string{"account", "operation"}, nil)
 )
 
 // dbCollector reads gauges from the shared database at scrape time.
@@ -96,6 +127,7 @@ func (c *dbCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- lagDesc
 	ch <- queueDesc
 	ch <- tokensDesc
+	ch <- quarantinedDesc
 }
 
 func (c *dbCollector) Collect(ch chan<- prometheus.Metric) {
@@ -105,13 +137,20 @@ func (c *dbCollector) Collect(ch chan<- prometheus.Metric) {
 	c.collect(ctx, ch, queueDesc, `SELECT queue, state::text, count(*)::float8 FROM river_job WHERE state NOT IN ('completed', 'cancelled', 'discarded') GROUP BY 1, 2`)
 	// The level now comes from the query `worker status` uses, so the two
 	// never disagree on how a bucket refills.
-	budgets, err := dbsqlc.New().ListRateBudgets(ctx, c.pool)
-	if err != nil {
+	if budgets, err := dbsqlc.New().ListRateBudgets(ctx, c.pool); err != nil {
 		c.logf("metrics rate budgets", err)
-		return
+	} else {
+		for _, b := range budgets {
+			ch <- prometheus.MustNewConstMetric(tokensDesc, prometheus.GaugeValue, b.Level, b.AccountID, b.Region, b.Operation)
+		}
 	}
-	for _, b := range budgets {
-		ch <- prometheus.MustNewConstMetric(tokensDesc, prometheus.GaugeValue, b.Level, b.AccountID, b.Region, b.Operation)
+	// Quarantined records are counted as `worker status` counts them.
+	if quarantined, err := store.QuarantineSummary(ctx, c.pool); err != nil {
+		c.logf("metrics quarantined records", err)
+	} else {
+		for _, q := range quarantined {
+			ch <- prometheus.MustNewConstMetric(quarantinedDesc, prometheus.GaugeValue, float64(q.Records), q.AccountID, q.Operation)
+		}
 	}
 }
 

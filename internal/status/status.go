@@ -14,6 +14,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/spsync/spsync/internal/store"
 	"github.com/spsync/spsync/internal/store/dbsqlc"
 )
 
@@ -25,7 +26,25 @@ type Report struct {
 	Queues      []Queue   `json:"queues"`
 	// Backfills are the backfills still running, oldest first.
 	Backfills []Backfill `json:"backfills"`
+	// Quarantine counts the records Amazon sent that could not be stored
+	// (a required key missing), per account and operation; empty when
+	// there are none.
+	Quarantine []Quarantine `json:"quarantine"`
 }
+
+// Quarantine is the quarantined records of one account and operation; the
+// records themselves are in the quarantined_records table.
+type Quarantine struct {
+	AccountID  string    `json:"account_id"`
+	Operation  string    `json:"operation"`
+	Records    int64     `json:"records"`
+	LastSeenAt time.Time `json:"last_seen_at"`
+	LastReason string    `json:"last_reason"`
+}
+
+// QuarantineQuery is what WriteText tells operators to run to read the
+// quarantined records.
+const QuarantineQuery = `SELECT account_id, operation, entity_id, reason, raw, first_seen_at, last_seen_at, times_seen FROM quarantined_records ORDER BY last_seen_at DESC`
 
 // Backfill is one running `worker backfill`.
 type Backfill struct {
@@ -84,7 +103,7 @@ type Queue struct {
 // Collect reads a report from db.
 func Collect(ctx context.Context, db dbsqlc.DBTX) (*Report, error) {
 	q := dbsqlc.New()
-	r := &Report{Streams: []Stream{}, Budgets: []Budget{}, Queues: []Queue{}, Backfills: []Backfill{}}
+	r := &Report{Streams: []Stream{}, Budgets: []Budget{}, Queues: []Queue{}, Backfills: []Backfill{}, Quarantine: []Quarantine{}}
 	if err := db.QueryRow(ctx, `SELECT now()`).Scan(&r.GeneratedAt); err != nil {
 		return nil, fmt.Errorf("status: %w", err)
 	}
@@ -141,6 +160,14 @@ func Collect(ctx context.Context, db dbsqlc.DBTX) (*Report, error) {
 			WindowsDone: b.WindowsDone, WindowsTotal: b.WindowsTotal, RowsWritten: b.RowsWritten, Errors: b.Errors,
 			LastError: b.LastError, StartedAt: b.CreatedAt, UpdatedAt: b.UpdatedAt})
 	}
+	quarantined, err := store.QuarantineSummary(ctx, db)
+	if err != nil {
+		return nil, fmt.Errorf("status: %w", err)
+	}
+	for _, c := range quarantined {
+		r.Quarantine = append(r.Quarantine, Quarantine{AccountID: c.AccountID, Operation: c.Operation,
+			Records: c.Records, LastSeenAt: c.LastSeenAt, LastReason: c.LastReason})
+	}
 	return r, nil
 }
 
@@ -174,6 +201,16 @@ func (r *Report) WriteText(w io.Writer) error {
 		}
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s..%s\t%d/%d\t%d\t%d\t%s\n", b.ID, b.AccountID, b.Stream,
 			b.From.UTC().Format(time.RFC3339), b.To.UTC().Format(time.RFC3339), b.WindowsDone, b.WindowsTotal, b.RowsWritten, b.Errors, last)
+	}
+	// Quarantined records are rare and need a person, so the section shows
+	// only when there are some, and says where to read them.
+	if len(r.Quarantine) > 0 {
+		fmt.Fprintln(tw, "\nQUARANTINED: records Amazon sent without a key spsync needs (the rest of their pages is stored)")
+		fmt.Fprintln(tw, "ACCOUNT\tOPERATION\tRECORDS\tLAST SEEN\tLAST REASON")
+		for _, q := range r.Quarantine {
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", q.AccountID, q.Operation, q.Records, ts(&q.LastSeenAt), shorten(q.LastReason))
+		}
+		fmt.Fprintf(tw, "Read them with: %s;\n", QuarantineQuery)
 	}
 	return tw.Flush()
 }
