@@ -125,6 +125,11 @@ func (c FulfillmentOrderChange) NeedsDetail() bool {
 // alone. When the batch repeats an order, the copy with the latest
 // statusUpdatedDate wins.
 //
+// listAllFulfillmentOrders leaves out marketplaceId, which the detail
+// (ReplaceFulfillmentOrderDetail) stores: a listed header keeps the stored
+// marketplace_id, and one that differs from the stored header only by the
+// missing key is not written, so ERP readers see no version without a change.
+//
 // It returns the orders it wrote and the orders whose detail is behind, in
 // batch order; queue a getFulfillmentOrder for each change whose
 // NeedsDetail() is true.

@@ -698,3 +698,126 @@ func TestFulfillmentPollProgress(t *testing.T) {
 	_, err = q.GetFulfillmentPollProgress(ctx, pool, key)
 	require.ErrorIs(t, err, pgx.ErrNoRows)
 }
+
+// TestListedHeaderKeepsTheDetailsMarketplace: listAllFulfillmentOrders
+// leaves out marketplaceId, which getFulfillmentOrder sends. A list write
+// must not blank it, nor move the row's version for it.
+func TestListedHeaderKeepsTheDetailsMarketplace(t *testing.T) {
+	t.Parallel()
+
+	ctx := context.Background()
+	t0 := time.Date(2025, 1, 2, 3, 10, 0, 0, time.UTC)
+	t1 := t0.Add(time.Hour)
+	const detailMarketplace, otherMarketplace = "ATVPDKIKX0DER", "A2EUQ1WTGCTBG2"
+	ptr := func(s string) *string { return &s }
+
+	// step is one write of fo-1: a getFulfillmentOrder answer (detail), or
+	// a listAllFulfillmentOrders header with marketplaceId set to
+	// *marketplace or, when nil, left out.
+	type step struct {
+		detail      bool
+		status      string
+		updated     time.Time
+		marketplace *string
+	}
+	detail := func(status string, at time.Time) step { return step{detail: true, status: status, updated: at} }
+	listed := func(status string, at time.Time, marketplace *string) step {
+		return step{status: status, updated: at, marketplace: marketplace}
+	}
+
+	tests := []struct {
+		name  string
+		steps []step
+		// Of the last step:
+		wantWritten bool // the header row was written (sync_version and synced_at moved)
+		// Of the stored row:
+		wantMarketplace    *string
+		wantRawMarketplace bool // raw has a marketplaceId key
+		wantStatus         string
+	}{
+		{
+			name:               "DetailThenTheSameHeaderListedWithoutMarketplaceIsNotWritten",
+			steps:              []step{detail("Processing", t0), listed("Processing", t0, nil)},
+			wantWritten:        false,
+			wantMarketplace:    ptr(detailMarketplace),
+			wantRawMarketplace: true,
+			wantStatus:         "Processing",
+		},
+		{
+			name:               "DetailThenAStatusChangeListedWithoutMarketplaceKeepsIt",
+			steps:              []step{detail("Processing", t0), listed("Complete", t1, nil)},
+			wantWritten:        true,
+			wantMarketplace:    ptr(detailMarketplace),
+			wantRawMarketplace: false, // raw is the header as Amazon listed it
+			wantStatus:         "Complete",
+		},
+		{
+			name:               "FirstListWithoutMarketplaceIsNull",
+			steps:              []step{listed("New", t0, nil)},
+			wantWritten:        true,
+			wantMarketplace:    nil,
+			wantRawMarketplace: false,
+			wantStatus:         "New",
+		},
+		{
+			name:               "ListedWithoutMarketplaceThenDetailFillsIt",
+			steps:              []step{listed("New", t0, nil), detail("New", t0)},
+			wantWritten:        true,
+			wantMarketplace:    ptr(detailMarketplace),
+			wantRawMarketplace: true,
+			wantStatus:         "New",
+		},
+		{
+			name:               "AListThatSendsMarketplaceIsBelieved",
+			steps:              []step{detail("Processing", t0), listed("Processing", t0, ptr(otherMarketplace))},
+			wantWritten:        true,
+			wantMarketplace:    ptr(otherMarketplace),
+			wantRawMarketplace: true,
+			wantStatus:         "Processing",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			pool := dbtest.NewPool(t)
+			var before map[string]rowVersion
+			var written bool
+			for _, s := range tt.steps {
+				before = fulfillmentTableVersions(t, pool, "fulfillment_orders", "seller_fulfillment_order_id")
+				if s.detail {
+					res, err := store.ReplaceFulfillmentOrderDetail(ctx, pool, "acct", foDetail{id: "fo-1", status: s.status, updated: s.updated}.decode(t))
+					require.NoError(t, err)
+					written = res.OrderWritten
+					continue
+				}
+				h := foHeaderMap("fo-1", s.status, s.updated)
+				delete(h, "marketplaceId")
+				if s.marketplace != nil {
+					h["marketplaceId"] = *s.marketplace
+				}
+				changes, err := store.UpsertFulfillmentOrders(ctx, pool, "acct", []spapi.FulfillmentOrder{fulfillmentDecode[spapi.FulfillmentOrder](t, h)})
+				require.NoError(t, err)
+				written = false
+				for _, c := range changes {
+					written = written || c.Written
+				}
+			}
+			require.Equal(t, tt.wantWritten, written)
+			after := fulfillmentTableVersions(t, pool, "fulfillment_orders", "seller_fulfillment_order_id")
+			if tt.wantWritten {
+				require.NotEqual(t, before["fo-1"].SyncVersion, after["fo-1"].SyncVersion)
+			} else {
+				require.Equal(t, before, after, "no new tuple, sync_version or synced_at")
+			}
+
+			var marketplace *string
+			var rawHasMarketplace bool
+			var status string
+			require.NoError(t, pool.QueryRow(ctx, `SELECT marketplace_id, raw ? 'marketplaceId', fulfillment_order_status FROM fulfillment_orders
+				WHERE account_id = 'acct' AND seller_fulfillment_order_id = 'fo-1'`).Scan(&marketplace, &rawHasMarketplace, &status))
+			require.Equal(t, tt.wantMarketplace, marketplace)
+			require.Equal(t, tt.wantRawMarketplace, rawHasMarketplace)
+			require.Equal(t, tt.wantStatus, status)
+		})
+	}
+}

@@ -10,6 +10,13 @@
 -- overwrites a newer one. It returns one row per input order with what was
 -- stored before (NULLs for a new order) and whether the row was written.
 -- The batch must not repeat an order id.
+--
+-- listAllFulfillmentOrders leaves out marketplaceId, which getFulfillmentOrder
+-- sends: absent is not null. A list write never blanks a stored
+-- marketplace_id (COALESCE), and when its header has no marketplaceId key
+-- the raw payloads are compared without that key, so a listed header that
+-- differs from the stored detail only by the missing key is not written at
+-- all (no sync_version, no synced_at).
 WITH input AS (
     SELECT
         (e->>'seller_fulfillment_order_id')::text AS seller_fulfillment_order_id,
@@ -44,7 +51,7 @@ WITH input AS (
     SELECT @account_id::text, input.seller_fulfillment_order_id, input.marketplace_id, input.displayable_order_id, input.displayable_order_date, input.displayable_order_comment, input.shipping_speed_category, input.delivery_window_start_date, input.delivery_window_end_date, input.destination_address_city, input.destination_address_district_or_county, input.destination_address_state_or_region, input.destination_address_postal_code, input.destination_address_country_code, input.fulfillment_action, input.fulfillment_policy, input.received_date, input.fulfillment_order_status, input.status_updated_date, input.return_authorizations, input.payment_information, input.detail_status_updated_date, input.raw
     FROM input
     ON CONFLICT (account_id, seller_fulfillment_order_id) DO UPDATE SET
-    marketplace_id = EXCLUDED.marketplace_id,
+    marketplace_id = CASE WHEN @with_detail::boolean THEN EXCLUDED.marketplace_id ELSE COALESCE(EXCLUDED.marketplace_id, fulfillment_orders.marketplace_id) END,
     displayable_order_id = EXCLUDED.displayable_order_id,
     displayable_order_date = EXCLUDED.displayable_order_date,
     displayable_order_comment = EXCLUDED.displayable_order_comment,
@@ -68,7 +75,9 @@ WITH input AS (
     sync_version = nextval('sync_version_seq'),
     synced_at = now()
     WHERE fulfillment_orders.status_updated_date <= EXCLUDED.status_updated_date
-      AND (fulfillment_orders.raw IS DISTINCT FROM EXCLUDED.raw
+      AND (CASE WHEN NOT @with_detail::boolean AND EXCLUDED.marketplace_id IS NULL AND NOT (EXCLUDED.raw ? 'marketplaceId')
+                THEN fulfillment_orders.raw - 'marketplaceId' IS DISTINCT FROM EXCLUDED.raw - 'marketplaceId'
+                ELSE fulfillment_orders.raw IS DISTINCT FROM EXCLUDED.raw END
         OR (@with_detail::boolean AND (fulfillment_orders.return_authorizations, fulfillment_orders.payment_information, fulfillment_orders.detail_status_updated_date)
             IS DISTINCT FROM (EXCLUDED.return_authorizations, EXCLUDED.payment_information, EXCLUDED.detail_status_updated_date)))
     RETURNING fulfillment_orders.seller_fulfillment_order_id
