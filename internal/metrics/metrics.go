@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/spsync/spsync/internal/spapi"
 	"github.com/spsync/spsync/internal/store"
 	"github.com/spsync/spsync/internal/store/dbsqlc"
 )
@@ -101,6 +102,17 @@ func (m *Metrics) ObserveDecodeWarning(op, field string) {
 // bound.
 func (m *Metrics) ObserveUnknownEnum(op, field string) {
 	m.UnknownEnums.WithLabelValues(op, field).Inc()
+}
+
+// ObserveDecodeProblem is the jobs' OnDecodeWarning hook: an unknown enum
+// value counts in spsync_unknown_enum_values_total, an undecodable field or a
+// dropped element in spsync_decode_warnings_total.
+func (m *Metrics) ObserveDecodeProblem(op, field string, problem spapi.Problem) {
+	if problem == spapi.ProblemUnknownEnum {
+		m.ObserveUnknownEnum(op, field)
+		return
+	}
+	m.ObserveDecodeWarning(op, field)
 }
 
 var (

@@ -58,6 +58,7 @@ func buildDeps(cfg *config.Config, pool *pgxpool.Pool, m *metrics.Metrics, logge
 			m.RowsUpserted.WithLabelValues(table, "changed").Add(float64(changed))
 			m.RowsUpserted.WithLabelValues(table, "unchanged").Add(float64(offered - changed))
 		},
+		OnDecodeWarning: m.ObserveDecodeProblem,
 	}
 	for _, a := range cfg.Accounts {
 		acct := &jobs.Account{Account: a}

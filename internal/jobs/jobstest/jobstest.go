@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"reflect"
 	"testing"
@@ -36,6 +37,9 @@ type Bundle struct {
 type Options struct {
 	// Sim configures the simulator. Its DataClock also drives Deps.Now.
 	Sim sim.Options
+	// Wrap, when set, wraps the simulator's handler, so a test can change what
+	// "Amazon" answers (one odd field in one order, …).
+	Wrap func(http.Handler) http.Handler
 }
 
 // New builds a Bundle. The simulator, server and pool close when t ends.
@@ -45,7 +49,11 @@ func New(t testing.TB, opts Options) *Bundle {
 	if err != nil {
 		t.Fatalf("jobstest: new simulator: %v", err)
 	}
-	srv := httptest.NewServer(s)
+	var h http.Handler = s
+	if opts.Wrap != nil {
+		h = opts.Wrap(s)
+	}
+	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 
 	pool := dbtest.NewPool(t)

@@ -24,6 +24,7 @@ type accessToken struct {
 	account string
 	expires time.Time
 	revoked bool // set by the expired-token fault until the client refreshes
+	refused bool // answered 403 at least once
 }
 
 func newTokens(clock Clock, ttl, invalidateAfter time.Duration) *tokens {
@@ -65,6 +66,7 @@ func (t *tokens) check(tok string) (string, tokenVerdict) {
 	case at == nil:
 		return "", tokenInvalid
 	case at.revoked || !t.clock.Now().Before(at.expires):
+		at.refused = true
 		return at.account, tokenExpired
 	}
 	return at.account, tokenOK
@@ -78,6 +80,22 @@ func (t *tokens) expire(tok string) {
 	if at := t.byTok[tok]; at != nil {
 		at.revoked = true
 	}
+}
+
+// RefusedTokens returns how many distinct access tokens of account were
+// refused as expired or invalidated. A client that refreshes once per
+// invalidation, not once per refused call, has TokenGrants = RefusedTokens +
+// 1 after its first grant.
+func (s *Sim) RefusedTokens(account string) int {
+	s.tokens.mu.Lock()
+	defer s.tokens.mu.Unlock()
+	n := 0
+	for _, at := range s.tokens.byTok {
+		if at.account == account && at.refused {
+			n++
+		}
+	}
+	return n
 }
 
 // ExpireAccessTokens makes every access token issued so far expired, so the
