@@ -27,6 +27,8 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	horizon := fs.Duration("horizon", 0, "how long after --start new entities keep arriving (default 48h)")
 	serviceJobs := fs.Int("service-jobs", 0, "service jobs per account (default 50)")
 	fulfillmentOrders := fs.Int("fulfillment-orders", 0, "fulfillment orders per account (default 100)")
+	cleanShapes := fs.Bool("clean-shapes", false, "send the models' clean JSON shapes instead of Amazon's real ones (string booleans, UPPER statuses, quoted integers, …)")
+	invalidateAfter := fs.Duration("invalidate-tokens-after", 0, "refuse each access token this long after it was issued (403, as Amazon does), although LWA reports a one-hour expires_in (default: never early)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -38,8 +40,8 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "worker sim: --rate-scale and --orders must be positive")
 		return 2
 	}
-	if *history < 0 || *horizon < 0 || *serviceJobs < 0 || *fulfillmentOrders < 0 {
-		fmt.Fprintln(stderr, "worker sim: --history, --horizon, --service-jobs and --fulfillment-orders must not be negative")
+	if *history < 0 || *horizon < 0 || *serviceJobs < 0 || *fulfillmentOrders < 0 || *invalidateAfter < 0 {
+		fmt.Fprintln(stderr, "worker sim: --history, --horizon, --service-jobs, --fulfillment-orders and --invalidate-tokens-after must not be negative")
 		return 2
 	}
 	var anchor time.Time
@@ -56,6 +58,7 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		Seed: *seed, Orders: *orders, RateScale: *rateScale,
 		Start: anchor, History: *history, Horizon: *horizon,
 		ServiceJobs: *serviceJobs, FulfillmentOrders: *fulfillmentOrders,
+		CleanShapes: *cleanShapes, AccessTokenInvalidateAfter: *invalidateAfter,
 	})
 	if err != nil {
 		fmt.Fprintln(stderr, "worker sim:", err)
