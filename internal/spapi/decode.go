@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 )
 
 // Amazon does not send what its models declare, and not the same thing twice: getOrders
@@ -256,12 +257,29 @@ func (d *decoder) object(raw json.RawMessage, v reflect.Value, path string) bool
 	if err := json.Unmarshal(raw, &obj); err != nil {
 		return false
 	}
-	for _, f := range fieldsOf(v.Type()) {
-		val, ok := lookup(obj, f.name)
-		if !ok && f.alt != "" {
-			val, ok = lookup(obj, f.alt)
+	ti := fieldsOf(v.Type())
+	// Match the object's keys to fields as encoding/json does (exact name first, then
+	// ignoring case), the model's name before an alternative spelling: one pass over the
+	// keys, the best match per field kept.
+	vals := make([]json.RawMessage, len(ti.fields))
+	rank := make([]int8, len(ti.fields))
+	for k, val := range obj {
+		for r, m := range [...]map[string]int{ti.byName, ti.byFold, ti.byAlt, ti.byAltFold} {
+			key := k
+			if r%2 == 1 {
+				key = strings.ToLower(k)
+			}
+			if i, ok := m[key]; ok {
+				if vals[i] == nil || int8(r+1) < rank[i] {
+					vals[i], rank[i] = val, int8(r+1)
+				}
+				break
+			}
 		}
-		if !ok {
+	}
+	for i, f := range ti.fields {
+		val := vals[i]
+		if val == nil {
 			continue
 		}
 		fv := v.Field(f.index)
@@ -364,12 +382,18 @@ type field struct {
 	records bool
 }
 
-var fieldCache sync.Map // reflect.Type → []field
+// typeInfo is a struct type's JSON fields and the indexes that find them by key.
+type typeInfo struct {
+	fields                           []field
+	byName, byFold, byAlt, byAltFold map[string]int // key → position in fields
+}
 
-// fieldsOf lists the JSON-named fields of t, from its tags, once per type.
-func fieldsOf(t reflect.Type) []field {
-	if fs, ok := fieldCache.Load(t); ok {
-		return fs.([]field)
+var fieldCache sync.Map // reflect.Type → *typeInfo
+
+// fieldsOf describes the JSON-named fields of t, from its tags, once per type.
+func fieldsOf(t reflect.Type) *typeInfo {
+	if ti, ok := fieldCache.Load(t); ok {
+		return ti.(*typeInfo)
 	}
 	var fs []field
 	for i := range t.NumField() {
@@ -391,21 +415,17 @@ func fieldsOf(t reflect.Type) []field {
 		}
 		fs = append(fs, f)
 	}
-	fieldCache.Store(t, fs)
-	return fs
-}
-
-// lookup finds key in obj as encoding/json does: exact match first, then ignoring case.
-func lookup(obj map[string]json.RawMessage, key string) (json.RawMessage, bool) {
-	if v, ok := obj[key]; ok {
-		return v, true
-	}
-	for k, v := range obj {
-		if strings.EqualFold(k, key) {
-			return v, true
+	ti := &typeInfo{fields: fs, byName: map[string]int{}, byFold: map[string]int{}, byAlt: map[string]int{}, byAltFold: map[string]int{}}
+	for i, f := range fs {
+		ti.byName[f.name] = i
+		ti.byFold[strings.ToLower(f.name)] = i
+		if f.alt != "" {
+			ti.byAlt[f.alt] = i
+			ti.byAltFold[strings.ToLower(f.alt)] = i
 		}
 	}
-	return nil, false
+	fieldCache.Store(t, ti)
+	return ti
 }
 
 func join(path, name string) string {
@@ -429,6 +449,9 @@ func scalarText(raw []byte) (string, bool) {
 	}
 	switch raw[0] {
 	case '"':
+		if n := len(raw); n >= 2 && raw[n-1] == '"' && bytes.IndexByte(raw[1:n-1], '\\') < 0 && bytes.IndexByte(raw[1:n-1], '"') < 0 && utf8.Valid(raw) {
+			return string(raw[1 : n-1]), true // no escapes: the common case, without a decoder
+		}
 		var s string
 		if err := json.Unmarshal(raw, &s); err != nil {
 			return "", false
