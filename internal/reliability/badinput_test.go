@@ -87,12 +87,28 @@ func editOrder(edit func(o map[string]any)) func(*testing.T, []byte) []byte {
 	}
 }
 
-// TestBadSPAPIInput serves a getOrders page 2 that is broken in one way
-// each: the poll must neither panic nor store half of it. A broken page
-// is a clear error with the page's transaction rolled back (page 1 stays,
-// nothing of page 2, the cursor unmoved); a page that is merely unusual
-// (an enum value spsync does not know) is stored verbatim, since enums are
-// text.
+// editAllOrders applies edit to every order of a getOrders page body.
+func editAllOrders(edit func(o map[string]any)) func(*testing.T, []byte) []byte {
+	return func(t *testing.T, body []byte) []byte {
+		var doc map[string]any
+		require.NoError(t, json.Unmarshal(body, &doc))
+		for _, o := range doc["payload"].(map[string]any)["Orders"].([]any) {
+			edit(o.(map[string]any))
+		}
+		out, err := json.Marshal(doc)
+		require.NoError(t, err)
+		return out
+	}
+}
+
+// TestBadSPAPIInput serves a getOrders page 2 that is odd or broken in one
+// way each: the poll must neither panic nor store half of a page. One odd
+// record never loses its page: an enum value spsync does not know is stored
+// verbatim, an optional field that cannot be read is NULL, and an order
+// without its key is quarantined while the rest of the page commits and the
+// cursor moves. A page that is broken as a whole (nothing in it decodes, a
+// body over the size limit) is a clear error with the page's transaction
+// rolled back: page 1 stays, nothing of page 2, the cursor unmoved.
 func TestBadSPAPIInput(t *testing.T) {
 	t.Parallel()
 	const pageSize = 20
@@ -100,15 +116,35 @@ func TestBadSPAPIInput(t *testing.T) {
 		name    string
 		mutate  func(*testing.T, []byte) []byte
 		wantErr string // "" means the page is stored
+		// check, for a stored page, asserts what became of the edited orders.
+		check func(t *testing.T, b *jobstest.Bundle, edited []string, stored map[string]string)
+		// quarantined is the reason the edited orders are quarantined with, "" when
+		// they are stored.
+		quarantined string
 	}{
 		{name: "UnknownEnumValues", mutate: editOrder(func(o map[string]any) {
 			o["OrderStatus"] = "TeleportedToMars"
 			o["FulfillmentChannel"] = "Drone"
 			o["OrderType"] = "QuantumOrder"
-		})},
-		{name: "MissingAmazonOrderId", mutate: editOrder(func(o map[string]any) { delete(o, "AmazonOrderId") }), wantErr: "lacks AmazonOrderId"},
-		{name: "MissingLastUpdateDate", mutate: editOrder(func(o map[string]any) { delete(o, "LastUpdateDate") }), wantErr: "LastUpdateDate"},
-		{name: "WrongType", mutate: editOrder(func(o map[string]any) { o["NumberOfItemsShipped"] = "many" }), wantErr: "malformed response body"},
+		}), check: func(t *testing.T, b *jobstest.Bundle, edited []string, stored map[string]string) {
+			for _, id := range edited {
+				require.Equal(t, "TeleportedToMars", stored[id], "order %s stored with the unknown status verbatim", id)
+			}
+		}},
+		{name: "WrongType", mutate: editOrder(func(o map[string]any) { o["NumberOfItemsShipped"] = "many" }),
+			check: func(t *testing.T, b *jobstest.Bundle, edited []string, stored map[string]string) {
+				for _, id := range edited {
+					var n *int
+					var raw string
+					require.NoError(t, b.Pool.QueryRow(context.Background(),
+						`SELECT number_of_items_shipped, raw->>'NumberOfItemsShipped' FROM orders WHERE amazon_order_id = $1`, id).Scan(&n, &raw))
+					require.Nil(t, n, "order %s: the unreadable count is NULL", id)
+					require.Equal(t, "many", raw, "order %s: raw keeps what Amazon sent", id)
+				}
+			}},
+		{name: "MissingAmazonOrderId", mutate: editOrder(func(o map[string]any) { delete(o, "AmazonOrderId") }), quarantined: "AmazonOrderId"},
+		{name: "MissingLastUpdateDate", mutate: editOrder(func(o map[string]any) { delete(o, "LastUpdateDate") }), quarantined: "LastUpdateDate"},
+		{name: "NothingDecodes", mutate: editAllOrders(func(o map[string]any) { delete(o, "AmazonOrderId") }), wantErr: "none of the 20 records"},
 		{name: "FiftyMegabyteBody", mutate: func(t *testing.T, body []byte) []byte {
 			pad := strings.Repeat("A", 50<<20)
 			return []byte(`{"payload":{"Orders":[{"AmazonOrderId":"111-0000000-0000000","Padding":"` + pad + `"}]}}`)
@@ -163,15 +199,30 @@ func TestBadSPAPIInput(t *testing.T) {
 				require.Equal(t, "completed", state, "last error: %s", lastErr)
 				truth, err := b.Sim.TruthOrders(acctID)
 				require.NoError(t, err)
-				require.Len(t, stored, len(truth))
 				m.mu.Lock()
 				edited := append([]string(nil), m.edited...)
 				m.mu.Unlock()
 				require.NotEmpty(t, edited)
-				for _, id := range edited {
-					require.Equal(t, "TeleportedToMars", stored[id], "order %s stored with the unknown status verbatim", id)
+				var cursorRows int
+				require.NoError(t, b.Pool.QueryRow(ctx, `SELECT count(*) FROM sync_cursors WHERE cursor_at IS NOT NULL`).Scan(&cursorRows))
+				require.Equal(t, 1, cursorRows, "the cursor moved past the odd pages")
+				if tc.quarantined == "" {
+					require.Len(t, stored, len(truth))
+					tc.check(t, b, edited, stored)
+					t.Logf("%s: %d odd orders stored", tc.name, len(edited))
+					return
 				}
-				t.Logf("%s: %d orders with unknown enum values stored verbatim", tc.name, len(edited))
+				// Each edited order is quarantined, every other order stored.
+				require.Len(t, stored, len(truth)-len(edited))
+				for _, id := range edited {
+					require.NotContains(t, stored, id)
+				}
+				var n int
+				var reason string
+				require.NoError(t, b.Pool.QueryRow(ctx, `SELECT count(*), min(reason) FROM quarantined_records WHERE operation = 'getOrders'`).Scan(&n, &reason))
+				require.Equal(t, len(edited), n, "one quarantined record per odd order")
+				require.Contains(t, reason, tc.quarantined)
+				t.Logf("%s: %d orders quarantined (%s), the rest stored", tc.name, n, reason)
 				return
 			}
 			require.NotEqual(t, "completed", state)
