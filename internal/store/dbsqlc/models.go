@@ -76,7 +76,7 @@ type FulfillmentOrder struct {
 	DisplayableOrderDate *time.Time
 	// displayableOrderComment: text printed on the packing slip.
 	DisplayableOrderComment *string
-	// shippingSpeedCategory: Standard, Expedited, Priority or ScheduledDelivery.
+	// shippingSpeedCategory: Standard, Expedited, Priority or ScheduledDelivery, in the model's spelling; raw keeps Amazon's text.
 	ShippingSpeedCategory *string
 	// deliveryWindow.startDate, ScheduledDelivery orders only.
 	DeliveryWindowStartDate *time.Time
@@ -92,13 +92,13 @@ type FulfillmentOrder struct {
 	DestinationAddressPostalCode *string
 	// destinationAddress.countryCode (ISO 3166-1 alpha-2).
 	DestinationAddressCountryCode *string
-	// fulfillmentAction: Ship or Hold.
+	// fulfillmentAction: Ship or Hold, in the model's spelling; raw keeps Amazon's text.
 	FulfillmentAction *string
-	// fulfillmentPolicy: FillOrKill, FillAll or FillAllAvailable.
+	// fulfillmentPolicy: FillOrKill, FillAll or FillAllAvailable, in the model's spelling; raw keeps Amazon's text.
 	FulfillmentPolicy *string
 	// receivedDate: when Amazon received the order.
 	ReceivedDate time.Time
-	// fulfillmentOrderStatus: New, Received, Planning, Processing, Cancelled, Complete, CompletePartialled, Unfulfillable or Invalid.
+	// fulfillmentOrderStatus: New, Received, Planning, Processing, Cancelled, Complete, CompletePartialled, Unfulfillable or Invalid, in the model's spelling whatever case or underscores Amazon sent (COMPLETE is stored as Complete; a value outside the list is kept as sent); raw keeps Amazon's text.
 	FulfillmentOrderStatus string
 	// statusUpdatedDate: when the status last changed. Never moves backwards here: an older copy of the order does not overwrite a newer one.
 	StatusUpdatedDate time.Time
@@ -204,13 +204,13 @@ type FulfillmentReturnItem struct {
 	ReturnComment *string
 	// amazonReturnReasonCode.
 	AmazonReturnReasonCode *string
-	// status of the return: New or Processed.
+	// status of the return: New or Processed, in the model's spelling; raw keeps Amazon's text.
 	Status *string
 	// statusChangedDate.
 	StatusChangedDate *time.Time
 	// returnAuthorizationId (see fulfillment_orders.return_authorizations).
 	ReturnAuthorizationID *string
-	// returnReceivedCondition: Sellable, Defective, CustomerDamaged, CarrierDamaged or FulfillerDamaged.
+	// returnReceivedCondition: Sellable, Defective, CustomerDamaged, CarrierDamaged or FulfillerDamaged, in the model's spelling; raw keeps Amazon's text.
 	ReturnReceivedCondition *string
 	// fulfillmentCenterId that received the return.
 	FulfillmentCenterID *string
@@ -232,7 +232,7 @@ type FulfillmentShipment struct {
 	AmazonShipmentID string
 	// fulfillmentCenterId the shipment leaves from.
 	FulfillmentCenterID *string
-	// fulfillmentShipmentStatus: PENDING, SHIPPED, CANCELLED_BY_FULFILLER or CANCELLED_BY_SELLER.
+	// fulfillmentShipmentStatus: PENDING, SHIPPED, CANCELLED_BY_FULFILLER or CANCELLED_BY_SELLER, in the model's spelling; raw keeps Amazon's text.
 	FulfillmentShipmentStatus *string
 	// shippingDate: when the shipment left; NULL while PENDING.
 	ShippingDate *time.Time
@@ -318,9 +318,9 @@ type Order struct {
 	PurchaseDate time.Time
 	// LastUpdateDate: when Amazon last changed the order.
 	LastUpdateDate time.Time
-	// OrderStatus: PendingAvailability, Pending, Unshipped, PartiallyShipped, Shipped, InvoiceUnconfirmed, Canceled or Unfulfillable.
+	// OrderStatus: Pending, Unshipped, PartiallyShipped, Shipped, Canceled, Unfulfillable, InvoiceUnconfirmed or PendingAvailability, in the model's spelling whatever case or underscores Amazon sent (a value outside the list is kept as sent); raw keeps Amazon's text.
 	OrderStatus string
-	// FulfillmentChannel: AFN (fulfilled by Amazon) or MFN (by the seller).
+	// FulfillmentChannel: AFN (fulfilled by Amazon) or MFN (by the seller), in the model's spelling; raw keeps Amazon's text.
 	FulfillmentChannel *string
 	// SalesChannel, e.g. Amazon.com.
 	SalesChannel *string
@@ -332,7 +332,7 @@ type Order struct {
 	ShipmentServiceLevelCategory *string
 	// MarketplaceId the order was placed in.
 	MarketplaceID *string
-	// OrderType, e.g. StandardOrder, Preorder, BusinessOrder.
+	// OrderType: StandardOrder, LongLeadTimeOrder, Preorder, BackOrder or SourcingOnDemandOrder, in the model's spelling (a value outside the list is kept as sent); raw keeps Amazon's text.
 	OrderType *string
 	// OrderTotal.Amount, exact decimal. NULL while the order is Pending (Amazon sends no total): never summed as zero.
 	OrderTotalAmount pgtype.Numeric
@@ -342,15 +342,15 @@ type Order struct {
 	NumberOfItemsShipped *int32
 	// NumberOfItemsUnshipped.
 	NumberOfItemsUnshipped *int32
-	// PaymentMethod: COD, CVS or Other.
+	// PaymentMethod: COD, CVS or Other, in the model's spelling; raw keeps Amazon's text.
 	PaymentMethod *string
 	// PaymentMethodDetails as a text array.
 	PaymentMethodDetails []string
-	// EasyShipShipmentStatus, Easy Ship orders only.
+	// EasyShipShipmentStatus, Easy Ship orders only: PendingSchedule, PendingPickUp, PendingDropOff, LabelCanceled, PickedUp, DroppedOff, AtOriginFC, AtDestinationFC, Delivered, RejectedByBuyer, Undeliverable, ReturningToSeller, ReturnedToSeller, Lost, OutForDelivery or Damaged, in the model's spelling; raw keeps Amazon's text.
 	EasyShipShipmentStatus *string
-	// ElectronicInvoiceStatus, where electronic invoicing applies.
+	// ElectronicInvoiceStatus, where electronic invoicing applies: NotRequired, NotFound, Processing, Errored or Accepted, in the model's spelling; raw keeps Amazon's text.
 	ElectronicInvoiceStatus *string
-	// BuyerInvoicePreference: INDIVIDUAL or BUSINESS.
+	// BuyerInvoicePreference: INDIVIDUAL or BUSINESS, in the model's spelling; raw keeps Amazon's text.
 	BuyerInvoicePreference *string
 	// EarliestShipDate of the ship window.
 	EarliestShipDate *time.Time
@@ -478,7 +478,7 @@ type OrderItem struct {
 	IossNumber *string
 	// StoreChainStoreId.
 	StoreChainStoreID *string
-	// DeemedResellerCategory: IOSS or UOSS.
+	// DeemedResellerCategory: IOSS or UOSS, in the model's spelling; raw keeps Amazon's text.
 	DeemedResellerCategory *string
 	// The item exactly as the SP-API returned it (jsonb).
 	Raw []byte
@@ -526,7 +526,7 @@ type PackageTracking struct {
 	ShipToAddressState *string
 	// shipToAddress.country.
 	ShipToAddressCountry *string
-	// currentStatus: IN_TRANSIT, DELIVERED, RETURNING, RETURNED, UNDELIVERABLE, DELAYED, AVAILABLE_FOR_PICKUP, CUSTOMER_ACTION, UNKNOWN, OUT_FOR_DELIVERY, DELIVERY_ATTEMPTED, PICKUP_SUCCESSFUL, PICKUP_CANCELLED, PICKUP_ATTEMPTED, PICKUP_SCHEDULED, RETURN_REQUEST_ACCEPTED, REFUND_ISSUED or RETURN_RECEIVED_IN_FC.
+	// currentStatus: IN_TRANSIT, DELIVERED, RETURNING, RETURNED, UNDELIVERABLE, DELAYED, AVAILABLE_FOR_PICKUP, CUSTOMER_ACTION, UNKNOWN, OUT_FOR_DELIVERY, DELIVERY_ATTEMPTED, PICKUP_SUCCESSFUL, PICKUP_CANCELLED, PICKUP_ATTEMPTED, PICKUP_SCHEDULED, RETURN_REQUEST_ACCEPTED, REFUND_ISSUED or RETURN_RECEIVED_IN_FC, in the model's spelling whatever case Amazon sent (a value outside the list is kept as sent); raw keeps Amazon's text.
 	CurrentStatus *string
 	// currentStatusDescription.
 	CurrentStatusDescription *string
@@ -642,7 +642,7 @@ type ServiceJob struct {
 	MarketplaceID *string
 	// storeId: Amazon's region-scoped store identifier.
 	StoreID *string
-	// serviceJobStatus: NOT_SERVICED, CANCELLED, COMPLETED, PENDING_SCHEDULE, NOT_FULFILLABLE, HOLD or PAYMENT_DECLINED. Every status but COMPLETED and CANCELLED (and NULL) counts as open and is refreshed.
+	// serviceJobStatus: NOT_SERVICED, CANCELLED, COMPLETED, PENDING_SCHEDULE, NOT_FULFILLABLE, HOLD or PAYMENT_DECLINED, in the model's spelling whatever case Amazon sent (a value outside the list is kept as sent; raw keeps Amazon's text). Every status but COMPLETED and CANCELLED (and NULL) counts as open and is refreshed.
 	ServiceJobStatus *string
 	// createTime: when the job was created.
 	CreateTime *time.Time
@@ -662,7 +662,7 @@ type ServiceJob struct {
 	PreferredAppointmentTimes []byte
 	// buyer.isPrimeMember (the buyer's name and phone are PII and get no column).
 	BuyerIsPrimeMember *bool
-	// serviceLocation.serviceLocationType: IN_HOME, IN_STORE or ONLINE.
+	// serviceLocation.serviceLocationType: IN_HOME, IN_STORE or ONLINE, in the model's spelling; raw keeps Amazon's text.
 	ServiceLocationType *string
 	// serviceLocation.address.city (not PII; street lines, name and phone stay out).
 	ServiceLocationCity *string
@@ -702,7 +702,7 @@ type ServiceJobAppointment struct {
 	ServiceJobID string
 	// appointmentId.
 	AppointmentID string
-	// appointmentStatus: ACTIVE, CANCELLED or COMPLETED.
+	// appointmentStatus: ACTIVE, CANCELLED or COMPLETED, in the model's spelling; raw keeps Amazon's text.
 	AppointmentStatus *string
 	// appointmentTime.startTime: when the appointment starts.
 	StartTime *time.Time
@@ -750,7 +750,7 @@ type ServiceJobItem struct {
 	Quantity *int32
 	// orderId: the Amazon order (3-7-7) the item was bought in; joins orders.amazon_order_id.
 	OrderID *string
-	// itemStatus: ACTIVE or CANCELLED.
+	// itemStatus: ACTIVE, CANCELLED, SHIPPED or DELIVERED, in the model's spelling; raw keeps Amazon's text.
 	ItemStatus *string
 	// brandName.
 	BrandName *string
