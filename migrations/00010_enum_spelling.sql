@@ -2,10 +2,11 @@
 -- Typed enum columns speak one spelling: the model's (internal/spapi/enums.go).
 -- Amazon does not keep to its own models: the FBA examples send COMPLETE where
 -- the model says Complete. spsync's decoder writes the model's spelling of
--- every enum value, matched ignoring case, underscores, spaces and hyphens;
+-- every enum value, matched ignoring case, underscores, spaces and hyphens
+-- and through the aliases enums.go lists (Cancelled for Orders' Canceled);
 -- this migration re-derives the rows stored before it did, so a reader
--- filtering on order_status = 'Shipped' or
--- current_status = 'DELIVERED' sees them all. Values outside a model's list
+-- filtering on order_status = 'Shipped' or current_status = 'DELIVERED'
+-- sees them all. Values outside a model's list
 -- are left exactly as they are (enums are open sets in practice). raw is not
 -- touched: it keeps Amazon's text.
 --
@@ -19,8 +20,10 @@
 -- ListOpenServiceJobs' NOT IN ('COMPLETED', 'CANCELLED')) use the model's
 -- spelling, so they hold for the respelled rows.
 --
--- The lists below are the enums.go lists; TestEnumSpellingMigration checks
--- every value of every list against spapi.Enum.Canonical.
+-- The lists below are the enums.go lists with their aliases (Canceled and
+-- Cancelled); TestEnumSpellingMigration checks every value of every list,
+-- and the other spelling of every cancelled value, against
+-- spapi.Enum.Canonical.
 
 -- m00010_enum_key is spapi's enumKey: lower case, without surrounding
 -- blanks and without '_', ' ' and '-' (COMPLETE_PARTIALLED,
@@ -34,12 +37,19 @@ $$;
 -- +goose StatementEnd
 
 -- m00010_keymap maps the key of each value of an enum to its spelling,
--- computed once per table below.
+-- computed once per table below. aliases are pairs (alias, canonical) as in
+-- spapi.Enum.WithAliases: spellings that differ by more than case and
+-- underscores (Orders 2026-01-01 says CANCELLED where Orders v0 says
+-- Canceled).
 -- +goose StatementBegin
-CREATE FUNCTION m00010_keymap(canonical text[]) RETURNS jsonb
+CREATE FUNCTION m00010_keymap(canonical text[], aliases text[] DEFAULT '{}') RETURNS jsonb
     LANGUAGE sql IMMUTABLE
 AS $$
-    SELECT jsonb_object_agg(m00010_enum_key(c), c) FROM unnest(canonical) AS c
+    SELECT jsonb_object_agg(k, v) FROM (
+        SELECT m00010_enum_key(c) AS k, c AS v FROM unnest(canonical) AS c
+        UNION ALL
+        SELECT m00010_enum_key(aliases[i]), aliases[i + 1] FROM generate_subscripts(aliases, 1) AS i WHERE i % 2 = 1
+    ) AS m
 $$;
 -- +goose StatementEnd
 
@@ -59,7 +69,8 @@ $$;
 -- change.
 
 WITH lists AS (SELECT
-        m00010_keymap(ARRAY['Pending', 'Unshipped', 'PartiallyShipped', 'Shipped', 'Canceled', 'Unfulfillable', 'InvoiceUnconfirmed', 'PendingAvailability']) AS order_status,
+        m00010_keymap(ARRAY['Pending', 'Unshipped', 'PartiallyShipped', 'Shipped', 'Canceled', 'Unfulfillable', 'InvoiceUnconfirmed', 'PendingAvailability'],
+            aliases => ARRAY['Cancelled', 'Canceled']) AS order_status,
         m00010_keymap(ARRAY['MFN', 'AFN']) AS fulfillment_channel,
         m00010_keymap(ARRAY['StandardOrder', 'LongLeadTimeOrder', 'Preorder', 'BackOrder', 'SourcingOnDemandOrder']) AS order_type,
         m00010_keymap(ARRAY['COD', 'CVS', 'Other']) AS payment_method,
@@ -109,7 +120,8 @@ WHERE (t.account_id, t.amazon_order_id, t.order_item_id) = (r.account_id, r.amaz
   AND t.deemed_reseller_category IS DISTINCT FROM r.deemed_reseller_category;
 
 WITH lists AS (SELECT
-        m00010_keymap(ARRAY['New', 'Received', 'Planning', 'Processing', 'Cancelled', 'Complete', 'CompletePartialled', 'Unfulfillable', 'Invalid']) AS fulfillment_order_status,
+        m00010_keymap(ARRAY['New', 'Received', 'Planning', 'Processing', 'Cancelled', 'Complete', 'CompletePartialled', 'Unfulfillable', 'Invalid'],
+            aliases => ARRAY['Canceled', 'Cancelled']) AS fulfillment_order_status,
         m00010_keymap(ARRAY['Standard', 'Expedited', 'Priority', 'ScheduledDelivery']) AS shipping_speed_category,
         m00010_keymap(ARRAY['Ship', 'Hold']) AS fulfillment_action,
         m00010_keymap(ARRAY['FillOrKill', 'FillAll', 'FillAllAvailable']) AS fulfillment_policy
@@ -187,7 +199,8 @@ WHERE (t.account_id, t.package_number) = (r.account_id, r.package_number)
   AND t.current_status IS DISTINCT FROM r.current_status;
 
 WITH lists AS (SELECT
-        m00010_keymap(ARRAY['NOT_SERVICED', 'CANCELLED', 'COMPLETED', 'PENDING_SCHEDULE', 'NOT_FULFILLABLE', 'HOLD', 'PAYMENT_DECLINED']) AS service_job_status,
+        m00010_keymap(ARRAY['NOT_SERVICED', 'CANCELLED', 'COMPLETED', 'PENDING_SCHEDULE', 'NOT_FULFILLABLE', 'HOLD', 'PAYMENT_DECLINED'],
+            aliases => ARRAY['CANCELED', 'CANCELLED']) AS service_job_status,
         m00010_keymap(ARRAY['IN_HOME', 'IN_STORE', 'ONLINE']) AS service_location_type
 ), respelled AS (
     SELECT t.account_id, t.service_job_id,
@@ -206,7 +219,7 @@ WHERE (t.account_id, t.service_job_id) = (r.account_id, r.service_job_id)
       IS DISTINCT FROM (r.service_job_status, r.service_location_type);
 
 WITH lists AS (SELECT
-        m00010_keymap(ARRAY['ACTIVE', 'CANCELLED', 'COMPLETED']) AS appointment_status
+        m00010_keymap(ARRAY['ACTIVE', 'CANCELLED', 'COMPLETED'], aliases => ARRAY['CANCELED', 'CANCELLED']) AS appointment_status
 ), respelled AS (
     SELECT t.account_id, t.service_job_id, t.appointment_id,
         m00010_canonical(t.appointment_status, l.appointment_status) AS appointment_status
@@ -236,7 +249,7 @@ WHERE (t.account_id, t.service_job_id, t.item_index) = (r.account_id, r.service_
   AND t.item_status IS DISTINCT FROM r.item_status;
 
 DROP FUNCTION m00010_canonical(text, jsonb);
-DROP FUNCTION m00010_keymap(text[]);
+DROP FUNCTION m00010_keymap(text[], text[]);
 DROP FUNCTION m00010_enum_key(text);
 
 -- The comments of enum columns say which spelling they hold.

@@ -142,8 +142,9 @@ func strp(s string) *string { return &s }
 // enumRows builds the rows of table: one per position of its longest enum
 // with every column in an odd spelling of that position's value (so every
 // value of every enum is respelled once), one already in the model's
-// spelling, one with values outside the lists, one with NULLs, and one with
-// a single odd column among canonical ones.
+// spelling, one with values outside the lists, one with NULLs, one with a
+// single odd column among canonical ones, and one per cancelled value
+// spelled the other way (Canceled, Cancelled).
 func enumRows(t *testing.T, table enumTable) []enumRow {
 	t.Helper()
 	n := 0
@@ -195,7 +196,32 @@ func enumRows(t *testing.T, table enumTable) []enumRow {
 			}
 		}
 	}
-	return append(rows, canonical, unknown, null, mixed)
+	rows = append(rows, canonical, unknown, null, mixed)
+
+	// The other spelling of every cancelled value: an alias where the model
+	// has one (spapi.Enum.WithAliases: Orders' Canceled is also Cancelled),
+	// else a value outside the list that must stay as it is.
+	for _, c := range table.columns {
+		for _, v := range c.enum.Values() {
+			lower := strings.ToLower(v)
+			other := strings.ReplaceAll(lower, "cancelled", "canceled")
+			if other == lower {
+				other = strings.ReplaceAll(lower, "canceled", "cancelled")
+			}
+			if other == lower {
+				continue
+			}
+			r := enumRow{id: id(len(rows)), before: map[string]*string{}, want: map[string]*string{}}
+			for _, o := range table.columns {
+				first := o.enum.Values()[0]
+				r.before[o.name], r.want[o.name] = strp(first), strp(first)
+			}
+			want, ok := c.enum.Canonical(other)
+			r.before[c.name], r.want[c.name], r.changed = strp(other), strp(want), ok
+			rows = append(rows, r)
+		}
+	}
+	return rows
 }
 
 // storedRow is a row of an enum table as the test reads it.
