@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
@@ -89,4 +90,42 @@ func (d *Deps) QuarantineIncomplete(ctx context.Context, acct *Account, err erro
 		return fmt.Errorf("%w (and quarantining it failed: %w)", err, qerr)
 	}
 	return river.JobCancel(err)
+}
+
+// WatchPermissions returns an spapi OnResponse hook that keeps permission_denials
+// current for acct: a refusal that a new token does not fix (spapi.ResponseMeta
+// PermissionDenied) is recorded, and the next success of that operation clears it. Each
+// operation's first success in a process clears too, so a row an earlier process left
+// does not outlive the fix. A failed write is logged, never returned: bookkeeping must
+// not fail the call.
+func (d *Deps) WatchPermissions(acct *Account) func(context.Context, spapi.ResponseMeta) {
+	var mu sync.Mutex
+	noRow := map[string]bool{} // operation → known to have no row
+	return func(ctx context.Context, meta spapi.ResponseMeta) {
+		switch {
+		case meta.PermissionDenied:
+			mu.Lock()
+			noRow[meta.Op] = false
+			mu.Unlock()
+			d.Log().Warn("SP-API refused an operation: the application lacks the role or the seller did not grant the API; the account's other operations go on",
+				"account", acct.ID, "operation", meta.Op, "error", meta.Denial)
+			if err := store.RecordPermissionDenied(ctx, d.Pool, acct.ID, meta.Op, meta.Denial); err != nil {
+				d.Log().Error("record permission denied", "account", acct.ID, "err", err)
+			}
+		case meta.StatusCode >= 200 && meta.StatusCode <= 299:
+			mu.Lock()
+			done := noRow[meta.Op]
+			noRow[meta.Op] = true
+			mu.Unlock()
+			if done {
+				return
+			}
+			if err := store.ClearPermissionDenied(ctx, d.Pool, acct.ID, meta.Op); err != nil {
+				d.Log().Error("clear permission denied", "account", acct.ID, "err", err)
+				mu.Lock()
+				noRow[meta.Op] = false
+				mu.Unlock()
+			}
+		}
+	}
 }

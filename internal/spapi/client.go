@@ -188,6 +188,10 @@ type ResponseMeta struct {
 	// RateLimit is the x-amzn-RateLimit-Limit header in requests per second, 0 when absent
 	// or unparsable.
 	RateLimit float64
+	// PermissionDenied is set on a 403 that is not about the access token (a role or API
+	// the application lacks); Denial then holds Amazon's errors[] as text.
+	PermissionDenied bool
+	Denial           string
 }
 
 func metaFromResponse(op string, resp *http.Response) ResponseMeta {
@@ -202,6 +206,15 @@ func metaFromResponse(op string, resp *http.Response) ResponseMeta {
 
 func (m ResponseMeta) errorf(kind Kind, err error) *Error {
 	return &Error{Op: m.Op, Kind: kind, StatusCode: m.StatusCode, RequestID: m.RequestID, RateLimit: m.RateLimit, Err: err}
+}
+
+// withAPIErrors fills APIErrors from an error body, when it has Amazon's shape.
+func (e *Error) withAPIErrors(body []byte) *Error {
+	var env envelope
+	if json.Unmarshal(body, &env) == nil {
+		e.APIErrors = env.Errors
+	}
+	return e
 }
 
 // envelope is the {"payload":…,"errors":[…]} wrapper every synced operation answers with.
@@ -240,13 +253,18 @@ func (c *Client) get(ctx context.Context, op, path string, query url.Values, out
 			return ResponseMeta{Op: op}, &Error{Op: op, Kind: KindRetryable, Err: err}
 		}
 		meta := metaFromResponse(op, resp)
+		body, readErr := readLimited(resp.Body, c.maxBody)
+		_ = resp.Body.Close()
+		refused := tokenRefused(resp.StatusCode, body)
+		if resp.StatusCode == http.StatusForbidden && !refused {
+			meta.PermissionDenied = true
+			meta.Denial = meta.errorf(KindPermission, nil).withAPIErrors(body).Error()
+		}
 		if c.onResp != nil {
 			c.onResp(ctx, meta)
 		}
-		body, readErr := readLimited(resp.Body, c.maxBody)
-		_ = resp.Body.Close()
 
-		if refused := tokenRefused(resp.StatusCode, body); refused {
+		if refused {
 			if attempt == 0 {
 				// One refresh per invalidated token, whoever sees it first: Invalidate
 				// drops the token only while it is still the cached one.
@@ -254,11 +272,7 @@ func (c *Client) get(ctx context.Context, op, path string, query url.Values, out
 				continue
 			}
 			e := meta.errorf(KindAuth, fmt.Errorf("%w: account %s: the access token was refused again right after a refresh", ErrTokenRefused, c.account))
-			var env envelope
-			if json.Unmarshal(body, &env) == nil {
-				e.APIErrors = env.Errors
-			}
-			return meta, e
+			return meta, e.withAPIErrors(body)
 		}
 		if readErr != nil {
 			kind := KindRetryable
@@ -272,12 +286,7 @@ func (c *Client) get(ctx context.Context, op, path string, query url.Values, out
 			return meta, e
 		}
 		if resp.StatusCode < 200 || resp.StatusCode > 299 {
-			e := meta.errorf(kindForStatus(resp.StatusCode), nil)
-			var env envelope
-			if json.Unmarshal(body, &env) == nil {
-				e.APIErrors = env.Errors
-			}
-			return meta, e
+			return meta, meta.errorf(kindForStatus(resp.StatusCode), nil).withAPIErrors(body)
 		}
 		if err := decodePayload(op, body, out); err != nil {
 			kind := KindRetryable

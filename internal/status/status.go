@@ -30,6 +30,19 @@ type Report struct {
 	// (a required key missing), per account and operation; empty when
 	// there are none.
 	Quarantine []Quarantine `json:"quarantine"`
+	// PermissionDenied lists the operations Amazon refuses an account with a 403 that a
+	// new token does not fix (a missing role or API grant), until they answer again.
+	PermissionDenied []PermissionDenied `json:"permission_denied"`
+}
+
+// PermissionDenied is one operation refused to one account.
+type PermissionDenied struct {
+	AccountID   string    `json:"account_id"`
+	Operation   string    `json:"operation"`
+	Error       string    `json:"error"`
+	FirstSeenAt time.Time `json:"first_seen_at"`
+	LastSeenAt  time.Time `json:"last_seen_at"`
+	Times       int64     `json:"times"`
 }
 
 // Quarantine is the quarantined records of one account and operation; the
@@ -103,7 +116,7 @@ type Queue struct {
 // Collect reads a report from db.
 func Collect(ctx context.Context, db dbsqlc.DBTX) (*Report, error) {
 	q := dbsqlc.New()
-	r := &Report{Streams: []Stream{}, Budgets: []Budget{}, Queues: []Queue{}, Backfills: []Backfill{}, Quarantine: []Quarantine{}}
+	r := &Report{Streams: []Stream{}, Budgets: []Budget{}, Queues: []Queue{}, Backfills: []Backfill{}, Quarantine: []Quarantine{}, PermissionDenied: []PermissionDenied{}}
 	if err := db.QueryRow(ctx, `SELECT now()`).Scan(&r.GeneratedAt); err != nil {
 		return nil, fmt.Errorf("status: %w", err)
 	}
@@ -168,6 +181,14 @@ func Collect(ctx context.Context, db dbsqlc.DBTX) (*Report, error) {
 		r.Quarantine = append(r.Quarantine, Quarantine{AccountID: c.AccountID, Operation: c.Operation,
 			Records: c.Records, LastSeenAt: c.LastSeenAt, LastReason: c.LastReason})
 	}
+	denials, err := store.ListPermissionDenials(ctx, db)
+	if err != nil {
+		return nil, fmt.Errorf("status: %w", err)
+	}
+	for _, d := range denials {
+		r.PermissionDenied = append(r.PermissionDenied, PermissionDenied{AccountID: d.AccountID, Operation: d.Operation,
+			Error: d.Error, FirstSeenAt: d.FirstSeenAt, LastSeenAt: d.LastSeenAt, Times: d.TimesSeen})
+	}
 	return r, nil
 }
 
@@ -211,6 +232,15 @@ func (r *Report) WriteText(w io.Writer) error {
 			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", q.AccountID, q.Operation, q.Records, ts(&q.LastSeenAt), shorten(q.LastReason))
 		}
 		fmt.Fprintf(tw, "Read them with: %s;\n", QuarantineQuery)
+	}
+	// A refused operation needs the seller or the developer to change the
+	// authorization; shown only when there is one.
+	if len(r.PermissionDenied) > 0 {
+		fmt.Fprintln(tw, "\nPERMISSION DENIED: Amazon refuses these operations (a role or API grant is missing); the accounts' other operations go on")
+		fmt.Fprintln(tw, "ACCOUNT\tOPERATION\tSINCE\tLAST\tTIMES\tERROR")
+		for _, d := range r.PermissionDenied {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\n", d.AccountID, d.Operation, ts(&d.FirstSeenAt), ts(&d.LastSeenAt), d.Times, shorten(d.Error))
+		}
 	}
 	return tw.Flush()
 }

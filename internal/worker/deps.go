@@ -63,6 +63,7 @@ func buildDeps(cfg *config.Config, pool *pgxpool.Pool, m *metrics.Metrics, logge
 	for _, a := range cfg.Accounts {
 		acct := &jobs.Account{Account: a}
 		observe := jobs.ObserveResponses(b, acct)
+		watch := deps.WatchPermissions(acct)
 		opts := spapi.Options{
 			Region:      spapi.Region(a.Region),
 			Account:     a.ID,
@@ -72,6 +73,7 @@ func buildDeps(cfg *config.Config, pool *pgxpool.Pool, m *metrics.Metrics, logge
 			OnResponse: func(ctx context.Context, meta spapi.ResponseMeta) {
 				m.ObserveResponse(acct.ID, meta.Op, meta.StatusCode)
 				observe(ctx, meta)
+				watch(ctx, meta)
 			},
 		}
 		if simSrv != nil {

@@ -74,7 +74,7 @@ func New(t testing.TB, opts Options) *Bundle {
 			Endpoint:    srv.URL,
 			LWAEndpoint: srv.URL + "/auth/o2/token",
 			Credentials: spapi.Credentials{ClientID: a.ClientID, ClientSecret: a.ClientSecret, RefreshToken: a.RefreshToken},
-			OnResponse:  jobs.ObserveResponses(deps.Budget, acct),
+			OnResponse:  both(jobs.ObserveResponses(deps.Budget, acct), deps.WatchPermissions(acct)),
 		})
 		if err != nil {
 			t.Fatalf("jobstest: new client: %v", err)
@@ -218,4 +218,12 @@ func typedMap[T any](t testing.TB, v any) (map[string]any, []spapi.DecodeWarning
 		warnings = r.DecodeWarnings()
 	}
 	return AsMap(t, typed), warnings
+}
+
+// both calls two response hooks in turn.
+func both(a, b func(context.Context, spapi.ResponseMeta)) func(context.Context, spapi.ResponseMeta) {
+	return func(ctx context.Context, meta spapi.ResponseMeta) {
+		a(ctx, meta)
+		b(ctx, meta)
+	}
 }

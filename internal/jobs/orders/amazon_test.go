@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -14,9 +15,11 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/spsync/spsync/internal/jobs/jobstest"
+	"github.com/spsync/spsync/internal/jobs/orders"
 	"github.com/spsync/spsync/internal/metrics"
 	"github.com/spsync/spsync/internal/spapi"
 	"github.com/spsync/spsync/internal/spapi/sim"
+	"github.com/spsync/spsync/internal/status"
 )
 
 // oddFieldPage rewrites getOrders answers: the first order of the first page gets an
@@ -153,4 +156,65 @@ func TestTokensInvalidatedEarlyCostOneRefreshEach(t *testing.T) {
 		answeredErrors += st.Errors
 	}
 	require.GreaterOrEqual(t, answeredErrors, refused, "each refused token was answered 403")
+}
+
+// TestPermissionDeniedIsReportedAndContained: Amazon answers getOrderItems with a 403
+// that is not about the token (the application lacks the role). The items jobs are
+// cancelled without a token refresh, the orders themselves are stored and the cursor
+// moves, worker status names the refused operation, and the first success clears it.
+func TestPermissionDeniedIsReportedAndContained(t *testing.T) {
+	t.Parallel()
+	start := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
+	clock := sim.NewManualClock(start)
+	var deny atomic.Bool
+	deny.Store(true)
+	b := jobstest.New(t, jobstest.Options{
+		Sim: sim.Options{Seed: 13, Start: start, Orders: 40, DataClock: clock, RateScale: 600},
+		Wrap: func(next http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if deny.Load() && strings.HasSuffix(r.URL.Path, "/orderItems") {
+					w.Header().Set("Content-Type", "application/json")
+					w.WriteHeader(http.StatusForbidden)
+					_, _ = w.Write([]byte(`{"errors":[{"code":"Unauthorized","message":"Access to requested resource is denied.","details":""}]}`))
+					return
+				}
+				next.ServeHTTP(w, r)
+			})
+		},
+	})
+	tb := &testBundle{Bundle: b, clock: clock, start: start}
+	client := tb.StartClient(t, tb.workers(tb.Deps), nil)
+	ctx := context.Background()
+
+	_, err := client.Insert(ctx, orders.PollArgs{AccountID: sim.DemoAccount.ID}, nil)
+	require.NoError(t, err)
+	tb.RunUntilIdle(t, time.Minute)
+
+	truth, err := tb.Sim.TruthOrders(sim.DemoAccount.ID)
+	require.NoError(t, err)
+	require.Len(t, tb.stored(t), len(truth), "the orders stream went on")
+	var cancelled int
+	require.NoError(t, tb.Pool.QueryRow(ctx, `SELECT count(*) FROM river_job WHERE kind = 'order_items' AND state = 'cancelled'`).Scan(&cancelled))
+	require.Equal(t, len(truth), cancelled, "each items job cancelled: retrying does not grant a role")
+	require.Equal(t, 1, tb.Sim.TokenGrants(sim.DemoAccount.ID), "a permission 403 is not a token problem: no refresh")
+
+	rep, err := status.Collect(ctx, tb.Pool)
+	require.NoError(t, err)
+	require.Len(t, rep.PermissionDenied, 1)
+	d := rep.PermissionDenied[0]
+	require.Equal(t, spapi.OpGetOrderItems, d.Operation)
+	require.EqualValues(t, len(truth), d.Times)
+	require.Contains(t, d.Error, "Access to requested resource is denied")
+	var text strings.Builder
+	require.NoError(t, rep.WriteText(&text))
+	require.Contains(t, text.String(), "PERMISSION DENIED")
+
+	// The role is granted: the next items call succeeds and the record is gone.
+	deny.Store(false)
+	_, err = client.Insert(ctx, orders.ItemsArgs{AccountID: sim.DemoAccount.ID, AmazonOrderID: truth[0].AmazonOrderID, LastUpdateDate: truth[0].LastUpdateDate}, nil)
+	require.NoError(t, err)
+	tb.RunUntilIdle(t, time.Minute)
+	rep, err = status.Collect(ctx, tb.Pool)
+	require.NoError(t, err)
+	require.Empty(t, rep.PermissionDenied)
 }

@@ -574,6 +574,22 @@ type PackageTrackingEvent struct {
 	SyncedAt time.Time
 }
 
+// SP-API operations refused to an account with a 403 that a new access token does not fix (a missing role or API grant), one row per account and operation, deleted by the operation's next success.
+type PermissionDenial struct {
+	// The spsync account that was refused.
+	AccountID string
+	// The SP-API operation refused, e.g. getOrderItems.
+	Operation string
+	// Amazon's error of the latest refusal (code, message, details, request id); never a credential.
+	Error string
+	// When the operation was first refused since its last success.
+	FirstSeenAt time.Time
+	// When it was last refused.
+	LastSeenAt time.Time
+	// How many calls were refused since its last success.
+	TimesSeen int64
+}
+
 // Records of SP-API answers that could not be stored in their table because a required key was missing (see reason), one row per account, operation and content. The rest of the answer was stored. Read them with SELECT account_id, operation, entity_id, reason, raw, first_seen_at, last_seen_at, times_seen FROM quarantined_records ORDER BY last_seen_at DESC. spsync never deletes them; delete rows you have dealt with.
 type QuarantinedRecord struct {
 	// The spsync account (selling partner + application) whose answer held the record.
