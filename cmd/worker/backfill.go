@@ -7,7 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"slices"
+
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -15,8 +15,10 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/spsync/spsync/internal/jobs"
 	"github.com/spsync/spsync/internal/jobs/backfill"
 	"github.com/spsync/spsync/internal/store/dbsqlc"
+	"github.com/spsync/spsync/internal/streams"
 )
 
 const backfillUsage = `usage:
@@ -58,7 +60,7 @@ func runBackfill(ctx context.Context, args []string, getenv func(string) string,
 
 // backfillRequest is a checked `worker backfill STREAM` command line.
 type backfillRequest struct {
-	stream   string
+	stream   jobs.Stream
 	from, to time.Time
 	account  string
 	window   time.Duration
@@ -74,7 +76,7 @@ func parseBackfill(args []string, now time.Time, stderr io.Writer) (*backfillReq
 	from := fs.String("from", "", "start of the history, by creation date (inclusive)")
 	to := fs.String("to", "", "end of the history, by creation date (exclusive)")
 	account := fs.String("account", "", "account id (required when several are configured)")
-	window := fs.Duration("window", 0, "window length (default 24h for orders, 168h for service-jobs)")
+	window := fs.Duration("window", 0, "window length (default 24h for orders, 168h for service_jobs)")
 	wait := fs.Bool("wait", false, "show progress until the backfill is done")
 	// The stream may come before or after the flags.
 	var positional []string
@@ -88,15 +90,18 @@ func parseBackfill(args []string, now time.Time, stderr io.Writer) (*backfillReq
 		positional = append(positional, fs.Arg(0))
 		args = fs.Args()[1:]
 	}
+	backfillable := streams.All(nil).Backfillable()
 	switch {
 	case len(positional) == 0:
-		return nil, errors.New("name the stream: " + strings.Join(backfill.Streams, ", "))
+		return nil, errors.New("name the stream: " + backfillable.Names())
 	case len(positional) > 1:
 		return nil, fmt.Errorf("unexpected argument %q", positional[1])
-	case !slices.Contains(backfill.Streams, positional[0]):
-		return nil, fmt.Errorf("unknown stream %q: want %s", positional[0], strings.Join(backfill.Streams, ", "))
 	}
-	r := &backfillRequest{stream: positional[0], account: *account, window: *window, wait: *wait}
+	stream, ok := backfillable.Lookup(positional[0])
+	if !ok {
+		return nil, fmt.Errorf("unknown stream %q: want %s", positional[0], backfillable.Names())
+	}
+	r := &backfillRequest{stream: stream, account: *account, window: *window, wait: *wait}
 	var err error
 	if r.from, err = parseDate("--from", *from); err != nil {
 		return nil, err
@@ -107,7 +112,7 @@ func parseBackfill(args []string, now time.Time, stderr io.Writer) (*backfillReq
 	if *window < 0 || (*window > 0 && *window < time.Second) {
 		return nil, fmt.Errorf("--window %s: want a duration of a second or more, such as 24h", *window)
 	}
-	if err := backfill.Validate(r.stream, r.from, r.to, now); err != nil {
+	if err := backfill.Validate(r.from, r.to, now); err != nil {
 		return nil, errors.New(strings.TrimPrefix(err.Error(), backfill.ErrInvalid.Error()+": "))
 	}
 	return r, nil
@@ -179,7 +184,7 @@ func waitBackfill(ctx context.Context, op *operatorDB, id int64, stderr io.Write
 	defer ticker.Stop()
 	width := 0
 	for {
-		p, err := backfill.GetProgress(ctx, op.db.Pool, id)
+		p, err := backfill.GetProgress(ctx, op.db.Pool, streams.All(nil), id)
 		if err != nil {
 			fmt.Fprintln(stderr, "\nworker backfill:", err)
 			return 1

@@ -5,46 +5,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"sort"
-	"strconv"
 	"strings"
 
-	"github.com/riverqueue/river"
-
-	"github.com/spsync/spsync/internal/jobs/fulfillment"
-	"github.com/spsync/spsync/internal/jobs/orders"
-	"github.com/spsync/spsync/internal/jobs/servicejobs"
+	"github.com/spsync/spsync/internal/streams"
 )
-
-// refreshKinds maps `worker refresh KIND` to the job that refetches one
-// entity. Streams add theirs as they gain a refresh job.
-var refreshKinds = map[string]func(accountID, id string) (river.JobArgs, error){
-	"order": func(accountID, id string) (river.JobArgs, error) {
-		return orders.RefreshArgs{AccountID: accountID, AmazonOrderID: id}, nil
-	},
-	"fulfillment-order": func(accountID, id string) (river.JobArgs, error) {
-		return fulfillment.RefreshArgs{AccountID: accountID, SellerFulfillmentOrderID: id}, nil
-	},
-	"package": func(accountID, id string) (river.JobArgs, error) {
-		n, err := strconv.Atoi(id)
-		if err != nil || n <= 0 {
-			return nil, fmt.Errorf("package number %q is not a positive integer", id)
-		}
-		return fulfillment.RefreshPackageArgs{AccountID: accountID, PackageNumber: n}, nil
-	},
-	"service-job": func(accountID, id string) (river.JobArgs, error) {
-		return servicejobs.RefreshArgs{AccountID: accountID, ServiceJobID: id}, nil
-	},
-}
-
-func refreshKindNames() string {
-	names := make([]string, 0, len(refreshKinds))
-	for k := range refreshKinds {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	return strings.Join(names, ", ")
-}
 
 // runRefresh queues an on-demand refetch of one entity. The running
 // worker picks it up at follow-up priority; the command returns at once.
@@ -65,13 +29,13 @@ func runRefresh(ctx context.Context, args []string, getenv func(string) string, 
 		args = fs.Args()[1:]
 	}
 	if len(pos) != 2 {
-		fmt.Fprintf(stderr, "worker refresh: want KIND ID, got %d arguments (KIND is one of %s)\n", len(pos), refreshKindNames())
+		fmt.Fprintf(stderr, "worker refresh: want KIND ID, got %d arguments (KIND is one of %s)\n", len(pos), streams.All(nil).RefreshKinds())
 		return 2
 	}
 	kind, id := pos[0], strings.TrimSpace(pos[1])
-	newArgs, ok := refreshKinds[kind]
+	refresh, ok := streams.All(nil).RefreshKind(kind)
 	if !ok {
-		fmt.Fprintf(stderr, "worker refresh: unknown kind %q (want one of %s)\n", kind, refreshKindNames())
+		fmt.Fprintf(stderr, "worker refresh: unknown kind %q (want one of %s)\n", kind, streams.All(nil).RefreshKinds())
 		return 2
 	}
 	if id == "" {
@@ -89,7 +53,7 @@ func runRefresh(ctx context.Context, args []string, getenv func(string) string, 
 		fmt.Fprintln(stderr, "worker refresh:", err)
 		return 2
 	}
-	jobArgs, err := newArgs(acct, id)
+	jobArgs, err := refresh.Args(acct, id)
 	if err != nil {
 		fmt.Fprintln(stderr, "worker refresh:", err)
 		return 2

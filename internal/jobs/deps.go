@@ -70,6 +70,10 @@ type Deps struct {
 	// OnDecodeWarning, when set, hears every field of a stored record that did not
 	// decode cleanly (the /metrics decode warning series).
 	OnDecodeWarning func(op, field string, problem spapi.Problem)
+	// BeforePageCommit, when set, runs last in every walk page's transaction,
+	// after the rows, follow-ups and progress are written and before the
+	// commit; an error rolls the page back. Tests inject faults here.
+	BeforePageCommit func(ctx context.Context, stream string) error
 }
 
 // CountRows reports an upsert's outcome to OnRows.

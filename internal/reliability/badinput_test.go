@@ -235,7 +235,7 @@ func TestBadSPAPIInput(t *testing.T) {
 			require.NoError(t, b.Pool.QueryRow(ctx, `SELECT count(*) FROM sync_cursors WHERE cursor_at IS NOT NULL`).Scan(&cursorRows))
 			require.Zero(t, cursorRows, "the cursor moved past a page that was not stored")
 			var pages int
-			require.NoError(t, b.Pool.QueryRow(ctx, `SELECT pages FROM orders_poll_progress`).Scan(&pages))
+			require.NoError(t, b.Pool.QueryRow(ctx, `SELECT pages FROM walk_progress WHERE stream = 'orders'`).Scan(&pages))
 			require.Equal(t, 1, pages, "progress stays at the last stored page")
 			t.Logf("%s: %s", tc.name, lastErr)
 		})

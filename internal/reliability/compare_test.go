@@ -194,9 +194,7 @@ func requireEqualTruth(t *testing.T, pool *pgxpool.Pool, truth *sim.Sim, simAcco
 	}
 
 	requireOrphanFree(t, pool)
-	for _, tbl := range []string{"orders_poll_progress", "service_jobs_poll_progress", "fulfillment_poll_progress"} {
-		require.Zero(t, count(t, pool, `SELECT count(*) FROM `+tbl), "%s left behind after a completed run", tbl)
-	}
+	require.Zero(t, count(t, pool, `SELECT count(*) FROM walk_progress WHERE walk LIKE 'poll:%'`), "poll progress left behind after a completed run")
 	return s
 }
 

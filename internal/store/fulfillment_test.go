@@ -15,7 +15,6 @@ import (
 	"github.com/spsync/spsync/internal/dbtest"
 	"github.com/spsync/spsync/internal/spapi"
 	"github.com/spsync/spsync/internal/store"
-	"github.com/spsync/spsync/internal/store/dbsqlc"
 )
 
 // fulfillmentDecode encodes v and decodes it into T the way the SP-API client does, so
@@ -670,33 +669,6 @@ func TestReplaceFulfillmentOrderDetail(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, []int{102}, fulfillmentPackageNumbers(missing))
 	})
-}
-
-func TestFulfillmentPollProgress(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	pool := dbtest.NewPool(t)
-	q := dbsqlc.New()
-	start := time.Date(2025, 1, 2, 0, 0, 0, 0, time.UTC)
-	key := dbsqlc.GetFulfillmentPollProgressParams{AccountID: "acct", Scope: "incremental"}
-
-	_, err := q.GetFulfillmentPollProgress(ctx, pool, key)
-	require.ErrorIs(t, err, pgx.ErrNoRows)
-	for page := int32(1); page <= 2; page++ {
-		require.NoError(t, q.SaveFulfillmentPollProgress(ctx, pool, dbsqlc.SaveFulfillmentPollProgressParams{
-			AccountID: "acct", Scope: "incremental", QueryStartDate: start, StartedAt: start.Add(time.Hour),
-			NextToken: fmt.Sprintf("tok-%d", page), Pages: page, RowsWritten: int64(page) * 10,
-		}))
-	}
-	p, err := q.GetFulfillmentPollProgress(ctx, pool, key)
-	require.NoError(t, err)
-	require.Equal(t, "tok-2", p.NextToken)
-	require.Equal(t, int32(2), p.Pages)
-	require.Nil(t, p.MaxStatusUpdatedDate)
-	require.True(t, p.QueryStartDate.Equal(start))
-	require.NoError(t, q.DeleteFulfillmentPollProgress(ctx, pool, dbsqlc.DeleteFulfillmentPollProgressParams{AccountID: "acct", Scope: "incremental"}))
-	_, err = q.GetFulfillmentPollProgress(ctx, pool, key)
-	require.ErrorIs(t, err, pgx.ErrNoRows)
 }
 
 // TestListedHeaderKeepsTheDetailsMarketplace: listAllFulfillmentOrders

@@ -5,13 +5,10 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
 	"slices"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/spsync/spsync/internal/spapi"
 	"github.com/spsync/spsync/internal/store/dbsqlc"
@@ -600,66 +597,4 @@ func ListOpenServiceJobs(ctx context.Context, db dbsqlc.DBTX, accountID string, 
 		}
 	}
 	return out, nil
-}
-
-// ServiceJobsProgress is the service jobs poller's place in a window that
-// spans several pages (service_jobs_poll_progress).
-type ServiceJobsProgress struct {
-	LastUpdatedAfter  time.Time
-	LastUpdatedBefore time.Time
-	// PageToken is the pageToken of the next page to fetch.
-	PageToken string
-	// Pages is how many pages of the window have committed.
-	Pages int
-	// RowsWritten is how many jobs the window wrote so far.
-	RowsWritten int64
-	// UpdatedAt is when the last page committed (set by the database).
-	UpdatedAt time.Time
-}
-
-// GetServiceJobsProgress returns the window in progress for the account and
-// scope, or nil when none is half done.
-func GetServiceJobsProgress(ctx context.Context, db dbsqlc.DBTX, accountID, scope string) (*ServiceJobsProgress, error) {
-	p, err := dbsqlc.New().GetServiceJobsPollProgress(ctx, db, dbsqlc.GetServiceJobsPollProgressParams{AccountID: accountID, Scope: scope})
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read service jobs poll progress of account %s scope %q: %w", accountID, scope, err)
-	}
-	return &ServiceJobsProgress{
-		LastUpdatedAfter:  p.LastUpdatedAfter,
-		LastUpdatedBefore: p.LastUpdatedBefore,
-		PageToken:         p.PageToken,
-		Pages:             int(p.Pages),
-		RowsWritten:       p.RowsWritten,
-		UpdatedAt:         p.UpdatedAt,
-	}, nil
-}
-
-// SaveServiceJobsProgress records, in the transaction that writes a page's
-// rows, where the window continues. p.UpdatedAt is ignored.
-func SaveServiceJobsProgress(ctx context.Context, db dbsqlc.DBTX, accountID, scope string, p ServiceJobsProgress) error {
-	err := dbsqlc.New().SaveServiceJobsPollProgress(ctx, db, dbsqlc.SaveServiceJobsPollProgressParams{
-		AccountID:         accountID,
-		Scope:             scope,
-		LastUpdatedAfter:  p.LastUpdatedAfter,
-		LastUpdatedBefore: p.LastUpdatedBefore,
-		PageToken:         p.PageToken,
-		Pages:             int32(min(p.Pages, math.MaxInt32)),
-		RowsWritten:       p.RowsWritten,
-	})
-	if err != nil {
-		return fmt.Errorf("save service jobs poll progress of account %s scope %q: %w", accountID, scope, err)
-	}
-	return nil
-}
-
-// DeleteServiceJobsProgress forgets the window in progress, in the
-// transaction that commits its last page and the cursor.
-func DeleteServiceJobsProgress(ctx context.Context, db dbsqlc.DBTX, accountID, scope string) error {
-	if err := dbsqlc.New().DeleteServiceJobsPollProgress(ctx, db, dbsqlc.DeleteServiceJobsPollProgressParams{AccountID: accountID, Scope: scope}); err != nil {
-		return fmt.Errorf("delete service jobs poll progress of account %s scope %q: %w", accountID, scope, err)
-	}
-	return nil
 }

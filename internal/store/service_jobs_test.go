@@ -520,44 +520,6 @@ func TestUpsertServiceJobs(t *testing.T) {
 	})
 }
 
-func TestServiceJobsProgress(t *testing.T) {
-	t.Parallel()
-
-	ctx := context.Background()
-	pool := dbtest.NewPool(t)
-	after := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
-	before := after.Add(time.Hour)
-
-	p, err := store.GetServiceJobsProgress(ctx, pool, "acct", "ATVPDKIKX0DER")
-	require.NoError(t, err)
-	require.Nil(t, p)
-
-	require.NoError(t, store.SaveServiceJobsProgress(ctx, pool, "acct", "ATVPDKIKX0DER", store.ServiceJobsProgress{
-		LastUpdatedAfter: after, LastUpdatedBefore: before, PageToken: "tok1", Pages: 1, RowsWritten: 20,
-	}))
-	require.NoError(t, store.SaveServiceJobsProgress(ctx, pool, "acct", "ATVPDKIKX0DER", store.ServiceJobsProgress{
-		LastUpdatedAfter: after, LastUpdatedBefore: before, PageToken: "tok2", Pages: 2, RowsWritten: 35,
-	}))
-	p, err = store.GetServiceJobsProgress(ctx, pool, "acct", "ATVPDKIKX0DER")
-	require.NoError(t, err)
-	require.NotNil(t, p)
-	require.Equal(t, "tok2", p.PageToken)
-	require.Equal(t, 2, p.Pages)
-	require.Equal(t, int64(35), p.RowsWritten)
-	require.True(t, p.LastUpdatedAfter.Equal(after))
-	require.True(t, p.LastUpdatedBefore.Equal(before))
-	require.False(t, p.UpdatedAt.IsZero())
-
-	other, err := store.GetServiceJobsProgress(ctx, pool, "acct", "A2EUQ1WTGCTBG2")
-	require.NoError(t, err)
-	require.Nil(t, other)
-
-	require.NoError(t, store.DeleteServiceJobsProgress(ctx, pool, "acct", "ATVPDKIKX0DER"))
-	p, err = store.GetServiceJobsProgress(ctx, pool, "acct", "ATVPDKIKX0DER")
-	require.NoError(t, err)
-	require.Nil(t, p)
-}
-
 func keys[V any](m map[string]V) []string {
 	out := make([]string, 0, len(m))
 	for k := range m {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/spsync/spsync/internal/config"
 	"github.com/spsync/spsync/internal/jobs"
+	"github.com/spsync/spsync/internal/streams"
 )
 
 // onceIdleHorizon is how far ahead a scheduled job still counts as due
@@ -30,9 +31,9 @@ func runOnce(ctx context.Context, client *river.Client[pgx.Tx], pool *pgxpool.Po
 		return fmt.Errorf("once: %w", err)
 	}
 	var params []river.InsertManyParams
-	for _, s := range streams {
-		for _, a := range cfg.Accounts {
-			params = append(params, river.InsertManyParams{Args: s.poll(a.ID)})
+	for _, a := range cfg.Accounts {
+		for _, args := range streams.All(cfg).Polls(a.ID) {
+			params = append(params, river.InsertManyParams{Args: args})
 		}
 	}
 	if _, err := client.InsertMany(ctx, params); err != nil {

@@ -201,17 +201,13 @@ func prepareSchema(ctx context.Context, db *dbopen.DB, migrate bool, logger *slo
 // periodic polls.
 func newRiverClient(pool *pgxpool.Pool, deps *jobs.Deps, cfg *config.Config, logger *slog.Logger, once bool, id string) (*river.Client[pgx.Tx], error) {
 	workers := river.NewWorkers()
+	all := register(workers, deps, cfg)
 	var periodic []*river.PeriodicJob
-	for _, s := range streams {
-		s.register(workers, deps, cfg)
-		if once {
-			continue
+	if !once {
+		var err error
+		if periodic, err = all.PeriodicJobs(deps); err != nil {
+			return nil, err
 		}
-		pj, err := s.periodic(deps)
-		if err != nil {
-			return nil, fmt.Errorf("%s schedule: %w", s.name, err)
-		}
-		periodic = append(periodic, pj...)
 	}
 	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
 		ID:           id,

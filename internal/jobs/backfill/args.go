@@ -8,16 +8,6 @@ import (
 	"github.com/spsync/spsync/internal/jobs"
 )
 
-// Stream names as the command line and the backfills table spell them.
-const (
-	StreamOrders            = "orders"
-	StreamFulfillmentOrders = "fulfillment-orders"
-	StreamServiceJobs       = "service-jobs"
-)
-
-// Streams lists every stream that can be backfilled.
-var Streams = []string{StreamOrders, StreamFulfillmentOrders, StreamServiceJobs}
-
 // WindowArgs fetches one window of one backfill.
 type WindowArgs struct {
 	BackfillID  int64     `json:"backfill_id"`

@@ -20,6 +20,7 @@ import (
 	"github.com/spsync/spsync/internal/spapi"
 	"github.com/spsync/spsync/internal/spapi/sim"
 	"github.com/spsync/spsync/internal/store/dbsqlc"
+	"github.com/spsync/spsync/internal/streams"
 )
 
 var acctID = sim.DemoAccount.ID
@@ -43,7 +44,7 @@ func workers(deps *jobs.Deps) *river.Workers {
 	w := river.NewWorkers()
 	orders.Register(w, deps, orders.Options{})
 	fulfillment.Register(w, deps, fulfillment.Options{})
-	backfill.Register(w, deps, backfill.WorkerOptions{})
+	backfill.Register(w, deps, streams.All(nil))
 	return w
 }
 
@@ -51,13 +52,22 @@ func workers(deps *jobs.Deps) *river.Workers {
 func (tb *testBundle) startBackfill(t *testing.T, client *river.Client[pgx.Tx], stream string, from, to time.Time, window time.Duration) int64 {
 	t.Helper()
 	ctx := context.Background()
+	s := mustStream(t, stream)
 	var id int64
 	require.NoError(t, pgx.BeginFunc(ctx, tb.Pool, func(tx pgx.Tx) error {
 		var err error
-		id, err = backfill.Start(ctx, tx, client, acctID, stream, from, to, backfill.Options{Window: window, Now: tb.Sim.Now})
+		id, err = backfill.Start(ctx, tx, client, acctID, s, from, to, backfill.Options{Window: window, Now: tb.Sim.Now})
 		return err
 	}))
 	return id
+}
+
+// mustStream looks a stream up in the registry.
+func mustStream(t *testing.T, name string) jobs.Stream {
+	t.Helper()
+	s, ok := streams.All(nil).Lookup(name)
+	require.True(t, ok, "stream %s", name)
+	return s
 }
 
 func (tb *testBundle) backfillRow(t *testing.T, id int64) *dbsqlc.Backfill {
@@ -130,7 +140,7 @@ func (tb *testBundle) pagesNeeded(t *testing.T, from, to time.Time, window time.
 	truth, err := tb.Sim.TruthOrders(acctID)
 	require.NoError(t, err)
 	pages := 0
-	for _, w := range backfill.Split(backfill.StreamOrders, from, to, window) {
+	for _, w := range backfill.Split(mustStream(t, "orders").Backfill, from, to, window) {
 		n := 0
 		for _, o := range truth {
 			if !o.PurchaseDate.Before(w.Start) && !o.PurchaseDate.After(w.End) {
@@ -154,7 +164,7 @@ func TestBackfillKilledHalfwayResumes(t *testing.T) {
 	dying := *tb.Deps
 	dying.Budget = killer
 	client := tb.StartClient(t, workers(&dying), nil)
-	id := tb.startBackfill(t, client, backfill.StreamOrders, from, to, window)
+	id := tb.startBackfill(t, client, "orders", from, to, window)
 	b := tb.backfillRow(t, id)
 	require.EqualValues(t, 8, b.WindowsTotal, "8 days and 17 hours of history in 1-day windows")
 	select {
@@ -211,7 +221,7 @@ func TestBackfillCancel(t *testing.T) {
 	// Windows are queued but no worker runs yet: an insert-only client.
 	insertOnly := tb.StartClient(t, workers(tb.Deps), nil)
 	require.NoError(t, insertOnly.Stop(ctx))
-	id := tb.startBackfill(t, insertOnly, backfill.StreamOrders, from, to, 24*time.Hour)
+	id := tb.startBackfill(t, insertOnly, "orders", from, to, 24*time.Hour)
 
 	b, err := backfill.Cancel(ctx, tb.Pool, id)
 	require.NoError(t, err)
@@ -269,7 +279,7 @@ func TestBackfillCancelWhileRunning(t *testing.T) {
 	deps := *tb.Deps
 	deps.Budget = pause
 	client := tb.StartClient(t, workers(&deps), nil)
-	id := tb.startBackfill(t, client, backfill.StreamOrders, from, to, 24*time.Hour)
+	id := tb.startBackfill(t, client, "orders", from, to, 24*time.Hour)
 	select {
 	case <-pause.reached:
 	case <-time.After(time.Minute):
@@ -305,7 +315,7 @@ func TestBackfillServiceJobs(t *testing.T) {
 	ctx := context.Background()
 	from, to := tb.start.Add(-13*24*time.Hour), tb.start.Add(-24*time.Hour)
 	client := tb.StartClient(t, workers(tb.Deps), nil)
-	id := tb.startBackfill(t, client, backfill.StreamServiceJobs, from, to, 0)
+	id := tb.startBackfill(t, client, "service_jobs", from, to, 0)
 	require.EqualValues(t, 2, tb.backfillRow(t, id).WindowsTotal, "12 days in 7-day windows")
 	tb.RunUntilIdle(t, time.Minute)
 	require.Empty(t, tb.DiscardedJobs(t))
@@ -368,7 +378,7 @@ func TestBackfillFulfillmentOrders(t *testing.T) {
 	deps := *tb.Deps
 	deps.Budget = classes
 	client := tb.StartClient(t, workers(&deps), nil)
-	id := tb.startBackfill(t, client, backfill.StreamFulfillmentOrders, from, to, 0)
+	id := tb.startBackfill(t, client, "fulfillment_orders", from, to, 0)
 	require.EqualValues(t, 1, tb.backfillRow(t, id).WindowsTotal, "listAllFulfillmentOrders has no end date: one window")
 	tb.RunUntilIdle(t, time.Minute)
 	require.Empty(t, tb.DiscardedJobs(t))
@@ -417,11 +427,11 @@ func TestEstimate(t *testing.T) {
 func TestSplit(t *testing.T) {
 	from := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	to := from.Add(50 * time.Hour)
-	w := backfill.Split(backfill.StreamOrders, from, to, 24*time.Hour)
+	w := backfill.Split(mustStream(t, "orders").Backfill, from, to, 24*time.Hour)
 	require.Len(t, w, 3)
 	require.Equal(t, from, w[0].Start)
 	require.Equal(t, w[0].End, w[1].Start)
 	require.Equal(t, to, w[2].End)
-	require.Len(t, backfill.Split(backfill.StreamFulfillmentOrders, from, to, time.Hour), 1)
-	require.Len(t, backfill.Split(backfill.StreamServiceJobs, from, to, 0), 1)
+	require.Len(t, backfill.Split(mustStream(t, "fulfillment_orders").Backfill, from, to, time.Hour), 1)
+	require.Len(t, backfill.Split(mustStream(t, "service_jobs").Backfill, from, to, 0), 1)
 }

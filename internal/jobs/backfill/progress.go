@@ -9,22 +9,10 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/spsync/spsync/internal/jobs"
 	"github.com/spsync/spsync/internal/spapi"
 	"github.com/spsync/spsync/internal/store/dbsqlc"
 )
-
-// ListOperation is the SP-API operation whose pages a backfill of stream
-// spends, one budget token each.
-func ListOperation(stream string) string {
-	switch stream {
-	case StreamServiceJobs:
-		return spapi.OpGetServiceJobs
-	case StreamFulfillmentOrders:
-		return spapi.OpListAllFulfillmentOrders
-	default:
-		return spapi.OpGetOrders
-	}
-}
 
 // Progress is a backfill with an estimate of the time it still needs.
 type Progress struct {
@@ -45,8 +33,9 @@ type Progress struct {
 	ETA time.Duration
 }
 
-// GetProgress reads backfill id and estimates its remaining time.
-func GetProgress(ctx context.Context, db dbsqlc.DBTX, id int64) (*Progress, error) {
+// GetProgress reads backfill id and estimates its remaining time; streams
+// give the list operation whose budget bounds it.
+func GetProgress(ctx context.Context, db dbsqlc.DBTX, streams jobs.Streams, id int64) (*Progress, error) {
 	q := dbsqlc.New()
 	b, err := q.GetBackfill(ctx, db, id)
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -64,7 +53,11 @@ func GetProgress(ctx context.Context, db dbsqlc.DBTX, id int64) (*Progress, erro
 		return nil, fmt.Errorf("read backfill %d windows: %w", id, err)
 	}
 	p := &Progress{Backfill: *b, PagesDone: done.Pages + pending}
-	op := ListOperation(b.Stream)
+	s, ok := streams.Lookup(b.Stream)
+	if !ok || s.Backfill == nil {
+		return nil, fmt.Errorf("backfill %d: stream %q has no backfill", id, b.Stream)
+	}
+	op := s.Backfill.Op
 	p.Rate = spapi.DefaultUsagePlans[op].Rate
 	budget, err := q.BackfillListBudget(ctx, db, dbsqlc.BackfillListBudgetParams{AccountID: b.AccountID, Operation: op})
 	switch {

@@ -4,13 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
+	"github.com/spsync/spsync/internal/jobs"
 	"github.com/spsync/spsync/internal/store/dbsqlc"
 )
 
@@ -24,23 +23,12 @@ var ErrInvalid = errors.New("invalid backfill")
 
 // Options tune Start. Zero values are the defaults.
 type Options struct {
-	// Window is the length of one window. Defaults to DefaultWindow of the
-	// stream; ignored for fulfillment-orders, which is one window.
+	// Window is the length of one window. Defaults to the stream's
+	// DefaultWindow; ignored for a stream that is one window.
 	Window time.Duration
 	// Now is the clock that `to` is checked against (the two-minute rule).
 	// Defaults to time.Now.
 	Now func() time.Time
-}
-
-// DefaultWindow is the default window of stream: a day of orders (a busy
-// seller's day is a few pages), a week of service jobs.
-func DefaultWindow(stream string) time.Duration {
-	switch stream {
-	case StreamServiceJobs:
-		return 7 * 24 * time.Hour
-	default:
-		return 24 * time.Hour
-	}
 }
 
 // Window is one span of creation dates, start inclusive, end exclusive.
@@ -48,12 +36,19 @@ type Window struct {
 	Start, End time.Time
 }
 
-// Validate checks a backfill's stream and span against the clock now.
-// Errors wrap ErrInvalid.
-func Validate(stream string, from, to, now time.Time) error {
-	if !slices.Contains(Streams, stream) {
-		return fmt.Errorf("%w: unknown stream %q (want %s)", ErrInvalid, stream, strings.Join(Streams, ", "))
+// Find returns the backfillable stream named name (or one of its old
+// spellings). Errors wrap ErrInvalid.
+func Find(streams jobs.Streams, name string) (jobs.Stream, error) {
+	s, ok := streams.Backfillable().Lookup(name)
+	if !ok {
+		return jobs.Stream{}, fmt.Errorf("%w: unknown stream %q (want %s)", ErrInvalid, name, streams.Backfillable().Names())
 	}
+	return s, nil
+}
+
+// Validate checks a backfill's span against the clock now. Errors wrap
+// ErrInvalid.
+func Validate(from, to, now time.Time) error {
 	if from.IsZero() || to.IsZero() {
 		return fmt.Errorf("%w: both from and to are required", ErrInvalid)
 	}
@@ -68,13 +63,14 @@ func Validate(stream string, from, to, now time.Time) error {
 }
 
 // Split cuts [from, to) into windows of the stream: size long each (the
-// last one shorter), or a single window for fulfillment-orders.
-func Split(stream string, from, to time.Time, size time.Duration) []Window {
-	if stream == StreamFulfillmentOrders {
+// last one shorter), or a single window for a stream that cannot bound its
+// end.
+func Split(src *jobs.BackfillSource, from, to time.Time, size time.Duration) []Window {
+	if src.SingleWindow {
 		return []Window{{Start: from, End: to}}
 	}
 	if size <= 0 {
-		size = DefaultWindow(stream)
+		size = src.DefaultWindow
 	}
 	var out []Window
 	for start := from; start.Before(to); start = start.Add(size) {
@@ -94,13 +90,16 @@ func minTime(a, b time.Time) time.Time {
 // queues one window job per window, all in tx: the backfill exists with
 // all its jobs or not at all. from and to are truncated to whole seconds
 // (Amazon's dates have no fractions). It returns the backfill's id.
-func Start(ctx context.Context, tx pgx.Tx, client *river.Client[pgx.Tx], accountID, stream string, from, to time.Time, opts Options) (int64, error) {
+func Start(ctx context.Context, tx pgx.Tx, client *river.Client[pgx.Tx], accountID string, stream jobs.Stream, from, to time.Time, opts Options) (int64, error) {
 	now := time.Now
 	if opts.Now != nil {
 		now = opts.Now
 	}
+	if stream.Backfill == nil {
+		return 0, fmt.Errorf("%w: stream %s has no backfill", ErrInvalid, stream.Name)
+	}
 	from, to = from.UTC().Truncate(time.Second), to.UTC().Truncate(time.Second)
-	if err := Validate(stream, from, to, now()); err != nil {
+	if err := Validate(from, to, now()); err != nil {
 		return 0, err
 	}
 	if accountID == "" {
@@ -108,19 +107,19 @@ func Start(ctx context.Context, tx pgx.Tx, client *river.Client[pgx.Tx], account
 	}
 	size := opts.Window
 	if size <= 0 {
-		size = DefaultWindow(stream)
+		size = stream.Backfill.DefaultWindow
+	}
+	if stream.Backfill.SingleWindow {
+		size = to.Sub(from)
 	}
 	size = size.Truncate(time.Second)
 	if size <= 0 {
 		return 0, fmt.Errorf("%w: window %s is shorter than a second", ErrInvalid, opts.Window)
 	}
-	windows := Split(stream, from, to, size)
-	if stream == StreamFulfillmentOrders {
-		size = to.Sub(from)
-	}
+	windows := Split(stream.Backfill, from, to, size)
 	q := dbsqlc.New()
 	b, err := q.CreateBackfill(ctx, tx, dbsqlc.CreateBackfillParams{
-		AccountID: accountID, Stream: stream, FromTime: from, ToTime: to,
+		AccountID: accountID, Stream: stream.Name, FromTime: from, ToTime: to,
 		WindowSeconds: int64(size / time.Second), WindowsTotal: int32(len(windows)),
 	})
 	if err != nil {
@@ -132,7 +131,7 @@ func Start(ctx context.Context, tx pgx.Tx, client *river.Client[pgx.Tx], account
 	for i, w := range windows {
 		starts[i], ends[i] = w.Start, w.End
 		params[i] = river.InsertManyParams{Args: WindowArgs{
-			BackfillID: b.ID, AccountID: accountID, Stream: stream, WindowStart: w.Start, WindowEnd: w.End,
+			BackfillID: b.ID, AccountID: accountID, Stream: stream.Name, WindowStart: w.Start, WindowEnd: w.End,
 		}}
 	}
 	if err := q.CreateBackfillWindows(ctx, tx, dbsqlc.CreateBackfillWindowsParams{BackfillID: b.ID, WindowStarts: starts, WindowEnds: ends}); err != nil {

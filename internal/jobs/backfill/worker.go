@@ -13,25 +13,19 @@ import (
 	"github.com/spsync/spsync/internal/store/dbsqlc"
 )
 
-// WorkerOptions tune the window worker. Zero values are the defaults.
-type WorkerOptions struct {
-	// ServiceJobsStorePII keeps buyer PII of service jobs, as the
-	// service jobs stream's option of the same meaning.
-	ServiceJobsStorePII bool
-}
-
-// Register adds the window worker. The follow-ups it queues (order items,
-// fulfillment order details) run on the streams' own workers, which the
-// process registers too.
-func Register(workers *river.Workers, deps *jobs.Deps, opts WorkerOptions) {
-	river.AddWorker(workers, &WindowWorker{deps: deps, opts: opts})
+// Register adds the window worker for the backfillable streams of the
+// registry. The follow-ups it queues (order items, fulfillment order
+// details) run on the streams' own workers, which the process registers
+// too.
+func Register(workers *river.Workers, deps *jobs.Deps, streams jobs.Streams) {
+	river.AddWorker(workers, &WindowWorker{deps: deps, streams: streams})
 }
 
 // WindowWorker runs WindowArgs.
 type WindowWorker struct {
 	river.WorkerDefaults[WindowArgs]
-	deps *jobs.Deps
-	opts WorkerOptions
+	deps    *jobs.Deps
+	streams jobs.Streams
 }
 
 // Timeout lets a long window page on: each page commits on its own, and
@@ -61,108 +55,84 @@ func (w *WindowWorker) work(ctx context.Context, a WindowArgs) error {
 	if err != nil {
 		return err
 	}
-	s, err := w.stream(a.Stream)
-	if err != nil {
-		return err
+	s, ok := w.streams.Lookup(a.Stream)
+	if !ok || s.Backfill == nil {
+		return river.JobCancel(fmt.Errorf("stream %q has no backfill (want %s)", a.Stream, w.streams.Backfillable().Names()))
 	}
-	pool := w.deps.Pool
-	q := dbsqlc.New()
-	restarts := 0
-	for {
-		// The backfill and the window are read before every page, and the
-		// backfill again once the token is granted (a budget wait can be
-		// long): a cancelled backfill or a window committed by an earlier
-		// run costs no call to Amazon.
-		win, ok, err := w.pending(ctx, a, true)
-		if err != nil || !ok {
-			return err
-		}
-		if err := w.deps.Take(ctx, acct, s.op, jobs.ClassBackfill); err != nil {
-			return err
-		}
-		if _, ok, err := w.pending(ctx, a, false); err != nil || !ok {
-			return err
-		}
-		page, err := s.fetch(ctx, acct, win)
-		if err != nil {
-			if jobs.ExpiredPageToken(err, win.NextToken != "") {
-				// The window is not done, so reading it again from its
-				// first page loses nothing.
-				if restarts == jobs.MaxPageTokenRestarts {
-					return jobs.PageTokenGiveUp(s.op, err)
-				}
-				restarts++
-				if err := q.RestartBackfillWindow(ctx, pool, dbsqlc.RestartBackfillWindowParams{BackfillID: a.BackfillID, WindowStart: a.WindowStart}); err != nil {
-					return fmt.Errorf("restart window after expired page token: %w", err)
-				}
-				continue
-			}
-			return fmt.Errorf("%s page %d: %w", s.op, win.Pages+1, err)
-		}
-		err = pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error { return commitPage(ctx, tx, win, page) })
-		if errors.Is(err, errStopped) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if page.next == "" {
-			return nil
-		}
+	_, err = w.deps.RunWalk(ctx, jobs.Walk{
+		Account: acct, Stream: s.Name, Key: WalkKey(a.BackfillID, a.WindowStart),
+		Op: s.Backfill.Op, Class: jobs.ClassBackfill,
+		Begin: func(ctx context.Context) (jobs.WalkState, bool, error) {
+			ok, err := w.pending(ctx, a)
+			return jobs.WalkState{From: a.WindowStart.UTC(), To: a.WindowEnd.UTC()}, ok, err
+		},
+		// The backfill and the window are read before every page, and again
+		// once the token is granted (a budget wait can be long): a cancelled
+		// backfill or a window committed by an earlier run costs no call to
+		// Amazon.
+		Proceed: func(ctx context.Context) (bool, error) { return w.pending(ctx, a) },
+		Fetch: func(ctx context.Context, st jobs.WalkState) (*jobs.Page, error) {
+			return s.Backfill.Page(ctx, w.deps, acct, st.From, st.To, st.Token)
+		},
+		Commit: func(ctx context.Context, tx pgx.Tx, _ jobs.WalkState, rows int64, last bool) error {
+			return commitPage(ctx, tx, a, rows, last)
+		},
+	})
+	if errors.Is(err, errStopped) {
+		return nil
 	}
+	return err
 }
 
-// pending reports whether the backfill is running and, with window, reads
-// the window and reports whether it is still to do.
-func (w *WindowWorker) pending(ctx context.Context, a WindowArgs, window bool) (*dbsqlc.BackfillWindow, bool, error) {
+// WalkKey is the walk key of one backfill window (store.WalkKey.Walk).
+func WalkKey(backfillID int64, windowStart time.Time) string {
+	return fmt.Sprintf("backfill:%d:%d", backfillID, windowStart.Unix())
+}
+
+// pending reports whether the backfill is running and the window still to
+// do.
+func (w *WindowWorker) pending(ctx context.Context, a WindowArgs) (bool, error) {
 	q := dbsqlc.New()
 	b, err := q.GetBackfill(ctx, w.deps.Pool, a.BackfillID)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, false, river.JobCancel(fmt.Errorf("backfill %d does not exist", a.BackfillID))
+		return false, river.JobCancel(fmt.Errorf("backfill %d does not exist", a.BackfillID))
 	}
 	if err != nil {
-		return nil, false, fmt.Errorf("read backfill: %w", err)
+		return false, fmt.Errorf("read backfill: %w", err)
 	}
-	if b.State != "running" || !window {
-		return nil, b.State == "running", nil
+	if b.State != "running" {
+		return false, nil
 	}
 	win, err := q.GetBackfillWindow(ctx, w.deps.Pool, dbsqlc.GetBackfillWindowParams{BackfillID: a.BackfillID, WindowStart: a.WindowStart})
 	if err != nil {
-		return nil, false, fmt.Errorf("read window: %w", err)
+		return false, fmt.Errorf("read window: %w", err)
 	}
-	return win, win.DoneAt == nil, nil
+	return win.DoneAt == nil, nil
 }
 
 // errStopped rolls a page back when its backfill stopped running meanwhile.
 var errStopped = errors.New("backfill no longer running")
 
-// commitPage writes one page in tx: the rows and follow-ups, the window's
-// progress and the backfill's counts. It returns errStopped, so that the
-// page rolls back, when the backfill was cancelled meanwhile.
-func commitPage(ctx context.Context, tx pgx.Tx, win *dbsqlc.BackfillWindow, page *page) error {
+// commitPage counts one page in tx, the page's transaction: the window's
+// pages and rows (and, on its last page, the window done) and the
+// backfill's counts. It returns errStopped, so that the page rolls back,
+// when the backfill was cancelled meanwhile.
+func commitPage(ctx context.Context, tx pgx.Tx, a WindowArgs, rows int64, last bool) error {
 	q := dbsqlc.New()
-	rows, err := page.store(ctx, tx)
-	if err != nil {
-		return err
-	}
-	var windows int32
-	if page.next != "" {
-		_, err = q.SaveBackfillWindowPage(ctx, tx, dbsqlc.SaveBackfillWindowPageParams{
-			NextToken: page.next, Rows: rows, BackfillID: win.BackfillID, WindowStart: win.WindowStart, Pages: win.Pages,
-		})
-	} else {
-		windows = 1
-		_, err = q.FinishBackfillWindow(ctx, tx, dbsqlc.FinishBackfillWindowParams{
-			Rows: rows, BackfillID: win.BackfillID, WindowStart: win.WindowStart, Pages: win.Pages,
-		})
-	}
+	_, err := q.CountBackfillWindowPage(ctx, tx, dbsqlc.CountBackfillWindowPageParams{
+		Rows: rows, Last: last, BackfillID: a.BackfillID, WindowStart: a.WindowStart,
+	})
 	if errors.Is(err, pgx.ErrNoRows) {
-		return fmt.Errorf("window moved on while page %d was fetched (another run of it?)", win.Pages+1)
+		return fmt.Errorf("window %s of backfill %d is already done (another run of it?)", a.WindowStart.UTC().Format(time.RFC3339), a.BackfillID)
 	}
 	if err != nil {
 		return fmt.Errorf("save window progress: %w", err)
 	}
-	_, err = q.AddBackfillProgress(ctx, tx, dbsqlc.AddBackfillProgressParams{Rows: rows, Windows: windows, ID: win.BackfillID})
+	var windows int32
+	if last {
+		windows = 1
+	}
+	_, err = q.AddBackfillProgress(ctx, tx, dbsqlc.AddBackfillProgressParams{Rows: rows, Windows: windows, ID: a.BackfillID})
 	if errors.Is(err, pgx.ErrNoRows) {
 		// Cancelled while the page was fetched: roll the page back.
 		return errStopped

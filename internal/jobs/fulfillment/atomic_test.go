@@ -162,7 +162,7 @@ func TestPollResumesAfterKillAndRestartsOnExpiredToken(t *testing.T) {
 	tb := setup(t, 300)
 	ctx := context.Background()
 	progress := func() (pages int, token string) {
-		require.NoError(t, tb.Pool.QueryRow(ctx, `SELECT pages, next_token FROM fulfillment_poll_progress WHERE account_id = $1`, acct).Scan(&pages, &token))
+		require.NoError(t, tb.Pool.QueryRow(ctx, `SELECT pages, next_token FROM walk_progress WHERE account_id = $1 AND stream = 'fulfillment_orders'`, acct).Scan(&pages, &token))
 		return pages, token
 	}
 	listed := func() sim.OpStats { return tb.Sim.Stats()[spapi.OpListAllFulfillmentOrders] }
@@ -204,7 +204,7 @@ func TestPollResumesAfterKillAndRestartsOnExpiredToken(t *testing.T) {
 	full := (len(truth) + 49) / 50
 	require.Equal(t, 1, listed().Errors, "one expired token")
 	require.Equal(t, 3+full, listed().Successes, "three pages before the expiry, then one whole walk")
-	require.Zero(t, tb.count(t, `SELECT count(*) FROM fulfillment_poll_progress`))
+	require.Zero(t, tb.count(t, `SELECT count(*) FROM walk_progress WHERE stream = 'fulfillment_orders'`))
 	require.True(t, tb.cursor(t).Equal(maxStatusUpdated(truth)))
 	var detailJobs, distinct int
 	require.NoError(t, tb.Pool.QueryRow(ctx, `SELECT count(*), count(DISTINCT args->>'seller_fulfillment_order_id') FROM river_job WHERE kind = 'fulfillment_order_detail'`).Scan(&detailJobs, &distinct))

@@ -6,7 +6,7 @@
 // A periodic PollArgs job per account walks listAllFulfillmentOrders from
 // the account's cursor (less an overlap), one budget token per page. Each
 // page commits in one transaction with its order headers, the place where
-// the walk continues (fulfillment_poll_progress: queryStartDate, nextToken,
+// the walk continues (walk_progress, see jobs.RunWalk: queryStartDate, nextToken,
 // the greatest statusUpdatedDate seen) and a DetailArgs job for every order
 // that is new, whose statusUpdatedDate moved, or whose children are behind
 // its header. The last page moves the cursor, in that same transaction, to

@@ -2,7 +2,6 @@ package fulfillment
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -12,7 +11,6 @@ import (
 	"github.com/spsync/spsync/internal/jobs"
 	"github.com/spsync/spsync/internal/spapi"
 	"github.com/spsync/spsync/internal/store"
-	"github.com/spsync/spsync/internal/store/dbsqlc"
 )
 
 // PollWorker runs PollArgs.
@@ -32,98 +30,72 @@ func (w *PollWorker) Work(ctx context.Context, job *river.Job[PollArgs]) error {
 	if err != nil {
 		return err
 	}
-	if err := w.poll(ctx, acct); err != nil {
+	if _, err := w.deps.RunWalk(ctx, w.walk(acct)); err != nil {
 		w.deps.RecordFailure(ctx, acct.ID, Stream, Scope, err)
 		return w.deps.JobError(fmt.Errorf("fulfillment orders poll of account %s: %w", acct.ID, err))
 	}
 	return nil
 }
 
-// walk is the part of a poll that survives between pages.
-type walk struct {
-	queryStart time.Time
-	startedAt  time.Time
-	cursor     *time.Time // the cursor the walk started from, nil on the first poll
-	token      string
-	maxSeen    *time.Time // greatest statusUpdatedDate of the pages done
-	pages      int32
-	rows       int64
-}
-
-func (w *PollWorker) poll(ctx context.Context, acct *jobs.Account) error {
-	wk, err := w.start(ctx, acct)
-	if err != nil {
-		return err
-	}
-	restarts := 0
-	for {
-		if err := w.deps.Take(ctx, acct, spapi.OpListAllFulfillmentOrders, jobs.ClassPoll); err != nil {
-			return err
-		}
-		req := spapi.ListAllFulfillmentOrdersRequest{QueryStartDate: wk.queryStart, NextToken: wk.token}
-		page, err := acct.Client.ListAllFulfillmentOrders(ctx, req)
-		if err != nil {
-			if jobs.ExpiredPageToken(err, wk.token != "") {
-				// The cursor has not moved, so walking again from the same
-				// queryStartDate loses nothing.
-				if restarts == jobs.MaxPageTokenRestarts {
-					return jobs.PageTokenGiveUp(spapi.OpListAllFulfillmentOrders, err)
-				}
-				restarts++
-				if derr := dbsqlc.New().DeleteFulfillmentPollProgress(ctx, w.deps.Pool, dbsqlc.DeleteFulfillmentPollProgressParams{AccountID: acct.ID, Scope: Scope}); derr != nil {
-					return fmt.Errorf("restart walk after expired page token: %w", derr)
-				}
-				wk = walk{queryStart: wk.queryStart, startedAt: w.deps.Clock(), cursor: wk.cursor, maxSeen: wk.maxSeen}
-				continue
+// walk is one poll of an account's fulfillment orders: every order whose
+// status changed since queryStartDate (the cursor less the overlap), page
+// by page; the cursor then goes to the greatest statusUpdatedDate listed.
+func (w *PollWorker) walk(acct *jobs.Account) jobs.Walk {
+	return jobs.Walk{
+		Account: acct, Stream: Stream, Key: jobs.PollWalkKey(Scope),
+		Op: spapi.OpListAllFulfillmentOrders, Class: jobs.ClassPoll,
+		Begin: func(ctx context.Context) (jobs.WalkState, bool, error) {
+			cursor, err := jobs.Cursor(ctx, w.deps.Pool, acct.ID, Stream, Scope)
+			if err != nil {
+				return jobs.WalkState{}, false, fmt.Errorf("read fulfillment orders cursor: %w", err)
 			}
-			return fmt.Errorf("list fulfillment orders page %d: %w", wk.pages+1, err)
-		}
-		if err := pgx.BeginFunc(ctx, w.deps.Pool, func(tx pgx.Tx) error {
-			return w.storePage(ctx, tx, acct, &wk, page)
-		}); err != nil {
-			return err
-		}
-		if page.NextToken == "" {
+			start := w.deps.Clock().Add(-w.opts.InitialLookback)
+			if cursor != nil {
+				start = cursor.Add(-w.opts.Overlap)
+			}
+			return jobs.WalkState{From: start.UTC().Truncate(time.Second), StartedAt: w.deps.Clock()}, true, nil
+		},
+		Fetch: func(ctx context.Context, st jobs.WalkState) (*jobs.Page, error) {
+			page, err := acct.Client.ListAllFulfillmentOrders(ctx, spapi.ListAllFulfillmentOrdersRequest{QueryStartDate: st.From, NextToken: st.Token})
+			if err != nil {
+				return nil, err
+			}
+			p := &jobs.Page{Next: page.NextToken, Store: func(ctx context.Context, tx pgx.Tx) (int64, error) {
+				return w.storePage(ctx, tx, acct, page)
+			}}
+			for _, o := range page.FulfillmentOrders {
+				if p.HighWater == nil || o.StatusUpdatedDate.After(*p.HighWater) {
+					at := o.StatusUpdatedDate
+					p.HighWater = &at
+				}
+			}
+			return p, nil
+		},
+		Commit: func(ctx context.Context, tx pgx.Tx, st jobs.WalkState, _ int64, last bool) error {
+			if !last {
+				return nil
+			}
+			cursor, err := jobs.Cursor(ctx, tx, acct.ID, Stream, Scope)
+			if err != nil {
+				return fmt.Errorf("read fulfillment orders cursor: %w", err)
+			}
+			if err := jobs.AdvanceCursor(ctx, tx, acct.ID, Stream, Scope, highWater(cursor, st.HighWater, st.From), st.Rows); err != nil {
+				return fmt.Errorf("advance fulfillment orders cursor: %w", err)
+			}
 			return nil
-		}
-		wk.token = page.NextToken
+		},
 	}
 }
 
-// start resumes a half-done walk or begins a new one at the cursor.
-func (w *PollWorker) start(ctx context.Context, acct *jobs.Account) (walk, error) {
-	cursor, err := jobs.Cursor(ctx, w.deps.Pool, acct.ID, Stream, Scope)
-	if err != nil {
-		return walk{}, fmt.Errorf("read fulfillment orders cursor: %w", err)
-	}
-	prog, err := dbsqlc.New().GetFulfillmentPollProgress(ctx, w.deps.Pool, dbsqlc.GetFulfillmentPollProgressParams{AccountID: acct.ID, Scope: Scope})
-	switch {
-	case err == nil:
-		return walk{
-			queryStart: prog.QueryStartDate.UTC(), startedAt: prog.StartedAt, cursor: cursor, token: prog.NextToken,
-			maxSeen: prog.MaxStatusUpdatedDate, pages: prog.Pages, rows: prog.RowsWritten,
-		}, nil
-	case !errors.Is(err, pgx.ErrNoRows):
-		return walk{}, fmt.Errorf("read fulfillment orders poll progress: %w", err)
-	}
-	start := w.deps.Clock().Add(-w.opts.InitialLookback)
-	if cursor != nil {
-		start = cursor.Add(-w.opts.Overlap)
-	}
-	return walk{queryStart: start.UTC().Truncate(time.Second), startedAt: w.deps.Clock(), cursor: cursor}, nil
-}
-
-// storePage writes one page in tx: the headers, a detail job for each
-// order that needs one, and either where the walk continues or, on its
-// last page, the cursor.
-func (w *PollWorker) storePage(ctx context.Context, tx pgx.Tx, acct *jobs.Account, wk *walk, page *spapi.ListAllFulfillmentOrdersResult) error {
-	q := dbsqlc.New()
+// storePage writes one page's headers in tx, with a detail job for each
+// order that needs one and the records without their key set aside.
+func (w *PollWorker) storePage(ctx context.Context, tx pgx.Tx, acct *jobs.Account, page *spapi.ListAllFulfillmentOrdersResult) (int64, error) {
 	changes, err := store.UpsertFulfillmentOrders(ctx, tx, acct.ID, page.FulfillmentOrders)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if err := w.deps.Quarantine(ctx, tx, acct, page.Quarantined); err != nil {
-		return err
+		return 0, err
 	}
 	jobs.ReportDecoded(w.deps, acct.ID, spapi.OpListAllFulfillmentOrders, page.FulfillmentOrders...)
 	written := 0
@@ -134,34 +106,9 @@ func (w *PollWorker) storePage(ctx context.Context, tx pgx.Tx, acct *jobs.Accoun
 	}
 	w.deps.CountRows("fulfillment_orders", len(page.FulfillmentOrders), written)
 	if err := jobs.InsertFollowups(ctx, tx, DetailJobs(acct.ID, changes, false)); err != nil {
-		return err
+		return 0, err
 	}
-	maxSeen := wk.maxSeen
-	for _, o := range page.FulfillmentOrders {
-		if maxSeen == nil || o.StatusUpdatedDate.After(*maxSeen) {
-			at := o.StatusUpdatedDate.UTC()
-			maxSeen = &at
-		}
-	}
-	rows := wk.rows + int64(written)
-	pages := wk.pages + 1
-	if page.NextToken != "" {
-		if err := q.SaveFulfillmentPollProgress(ctx, tx, dbsqlc.SaveFulfillmentPollProgressParams{
-			AccountID: acct.ID, Scope: Scope, QueryStartDate: wk.queryStart, StartedAt: wk.startedAt,
-			NextToken: page.NextToken, MaxStatusUpdatedDate: maxSeen, Pages: pages, RowsWritten: rows,
-		}); err != nil {
-			return fmt.Errorf("save fulfillment orders poll progress: %w", err)
-		}
-	} else {
-		if err := q.DeleteFulfillmentPollProgress(ctx, tx, dbsqlc.DeleteFulfillmentPollProgressParams{AccountID: acct.ID, Scope: Scope}); err != nil {
-			return fmt.Errorf("clear fulfillment orders poll progress: %w", err)
-		}
-		if err := jobs.AdvanceCursor(ctx, tx, acct.ID, Stream, Scope, highWater(wk.cursor, maxSeen, wk.queryStart), rows); err != nil {
-			return fmt.Errorf("advance fulfillment orders cursor: %w", err)
-		}
-	}
-	wk.maxSeen, wk.pages, wk.rows = maxSeen, pages, rows
-	return nil
+	return int64(written), nil
 }
 
 // highWater is where the cursor goes when a walk is done: the greatest

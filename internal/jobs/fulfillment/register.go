@@ -1,7 +1,6 @@
 package fulfillment
 
 import (
-	"sort"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -76,32 +75,4 @@ func Register(workers *river.Workers, deps *jobs.Deps, opts Options) {
 	river.AddWorker(workers, &TrackingWorker{deps: deps, opts: opts})
 	river.AddWorker(workers, &RefreshPackageWorker{deps: deps, opts: opts})
 	river.AddWorker(workers, &ReconcileWorker{deps: deps, opts: opts})
-}
-
-// PeriodicJobs returns one poll per configured account on the fulfillment
-// orders schedule, and one reconciliation per account on
-// ReconcileSchedule.
-func PeriodicJobs(deps *jobs.Deps) ([]*river.PeriodicJob, error) {
-	ids := make([]string, 0, len(deps.Accounts))
-	for id := range deps.Accounts {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	var out []*river.PeriodicJob
-	for _, id := range ids {
-		pj, err := jobs.NewCronJob("fulfillment_orders_poll:"+id, deps.Schedules.FulfillmentOrders, func() (river.JobArgs, *river.InsertOpts) {
-			return PollArgs{AccountID: id}, nil
-		})
-		if err != nil {
-			return nil, err
-		}
-		rj, err := jobs.NewCronJob("fulfillment_reconcile:"+id, ReconcileSchedule, func() (river.JobArgs, *river.InsertOpts) {
-			return ReconcileArgs{AccountID: id}, nil
-		})
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, pj, rj)
-	}
-	return out, nil
 }

@@ -4,7 +4,7 @@
 // A periodic PollArgs job per account walks getOrders from the account's
 // cursor (less a small overlap) to the window end Amazon reports, one
 // budget token per page. Each page commits in one transaction with its
-// rows, the place where the window continues (orders_poll_progress), and
+// rows, the place where the window continues (walk_progress, see jobs.RunWalk), and
 // an ItemsArgs job for every order that is new or whose LastUpdateDate
 // moved; the last page moves the cursor in that same transaction. A poll
 // that is killed or snoozed between pages resumes from the saved page, so

@@ -224,7 +224,7 @@ func TestOrdersPollKilledBetweenPagesResumes(t *testing.T) {
 
 	// Three pages are stored, with where the window continues, and no cursor.
 	var pages, stored int
-	require.NoError(t, tb.Pool.QueryRow(ctx, `SELECT pages FROM orders_poll_progress`).Scan(&pages))
+	require.NoError(t, tb.Pool.QueryRow(ctx, `SELECT pages FROM walk_progress WHERE stream = 'orders'`).Scan(&pages))
 	require.Equal(t, 3, pages)
 	require.NoError(t, tb.Pool.QueryRow(ctx, `SELECT count(*) FROM orders`).Scan(&stored))
 	require.Equal(t, 300, stored)

@@ -2,7 +2,6 @@ package orders
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -12,7 +11,6 @@ import (
 	"github.com/spsync/spsync/internal/jobs"
 	"github.com/spsync/spsync/internal/spapi"
 	"github.com/spsync/spsync/internal/store"
-	"github.com/spsync/spsync/internal/store/dbsqlc"
 )
 
 // PollWorker runs PollArgs.
@@ -33,123 +31,77 @@ func (w *PollWorker) Work(ctx context.Context, job *river.Job[PollArgs]) error {
 		return err
 	}
 	scope := jobs.Scope(acct.MarketplaceIDs)
-	if err := w.poll(ctx, acct, scope); err != nil {
+	if _, err := w.deps.RunWalk(ctx, w.walk(acct, scope)); err != nil {
 		w.deps.RecordFailure(ctx, acct.ID, Stream, scope, err)
 		return w.deps.JobError(fmt.Errorf("orders poll of account %s: %w", acct.ID, err))
 	}
 	return nil
 }
 
-// window is the part of a poll that survives between pages.
-type window struct {
-	after, before time.Time // before is zero until Amazon reports it
-	token         string
-	pages         int32
-	rows          int64
-}
-
-func (w *PollWorker) poll(ctx context.Context, acct *jobs.Account, scope string) error {
-	pool := w.deps.Pool
-	q := dbsqlc.New()
-	win, err := w.start(ctx, acct, scope)
-	if err != nil {
-		return err
-	}
-	restarts := 0
-	for {
-		if err := w.deps.Take(ctx, acct, spapi.OpGetOrders, jobs.ClassPoll); err != nil {
-			return err
-		}
-		req := spapi.GetOrdersRequest{MarketplaceIDs: acct.MarketplaceIDs, LastUpdatedAfter: win.after, MaxResultsPerPage: w.opts.PageSize}
-		if win.token != "" {
-			req = spapi.GetOrdersRequest{MarketplaceIDs: acct.MarketplaceIDs, NextToken: win.token}
-		}
-		page, err := acct.Client.GetOrders(ctx, req)
-		if err != nil {
-			if jobs.ExpiredPageToken(err, win.token != "") {
-				// The cursor has not moved, so restarting the window loses
-				// nothing.
-				if restarts == jobs.MaxPageTokenRestarts {
-					return jobs.PageTokenGiveUp(spapi.OpGetOrders, err)
-				}
-				restarts++
-				if derr := q.DeleteOrdersPollProgress(ctx, pool, dbsqlc.DeleteOrdersPollProgressParams{AccountID: acct.ID, Scope: scope}); derr != nil {
-					return fmt.Errorf("restart window after expired page token: %w", derr)
-				}
-				win = window{after: win.after}
-				continue
+// walk is one poll of an account's orders: the window from the cursor
+// (less the overlap) to the end Amazon reports on the first page, by
+// LastUpdateDate, page by page.
+func (w *PollWorker) walk(acct *jobs.Account, scope string) jobs.Walk {
+	return jobs.Walk{
+		Account: acct, Stream: Stream, Key: jobs.PollWalkKey(scope),
+		Op: spapi.OpGetOrders, Class: jobs.ClassPoll,
+		Begin: func(ctx context.Context) (jobs.WalkState, bool, error) {
+			cursor, err := jobs.Cursor(ctx, w.deps.Pool, acct.ID, Stream, scope)
+			if err != nil {
+				return jobs.WalkState{}, false, fmt.Errorf("read orders cursor: %w", err)
 			}
-			return fmt.Errorf("get orders page %d: %w", win.pages+1, err)
-		}
-		if win.token == "" {
-			win.before = windowEnd(page, win.after)
-		}
-		if err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-			return w.storePage(ctx, tx, acct, scope, &win, page)
-		}); err != nil {
-			return err
-		}
-		if page.NextToken == "" {
+			from := w.deps.Clock().Add(-w.opts.InitialLookback).UTC().Truncate(time.Second)
+			if cursor != nil {
+				from = cursor.Add(-w.opts.Overlap)
+			}
+			return jobs.WalkState{From: from}, true, nil
+		},
+		Fetch: func(ctx context.Context, st jobs.WalkState) (*jobs.Page, error) {
+			req := spapi.GetOrdersRequest{MarketplaceIDs: acct.MarketplaceIDs, LastUpdatedAfter: st.From, MaxResultsPerPage: w.opts.PageSize}
+			if st.Token != "" {
+				req = spapi.GetOrdersRequest{MarketplaceIDs: acct.MarketplaceIDs, NextToken: st.Token}
+			}
+			page, err := acct.Client.GetOrders(ctx, req)
+			if err != nil {
+				return nil, err
+			}
+			p := &jobs.Page{Next: page.NextToken, Store: func(ctx context.Context, tx pgx.Tx) (int64, error) {
+				return w.storePage(ctx, tx, acct, page)
+			}}
+			if st.Token == "" {
+				p.To = windowEnd(page, st.From)
+			}
+			return p, nil
+		},
+		Commit: func(ctx context.Context, tx pgx.Tx, st jobs.WalkState, _ int64, last bool) error {
+			if !last {
+				return nil
+			}
+			if err := jobs.AdvanceCursor(ctx, tx, acct.ID, Stream, scope, st.To, st.Rows); err != nil {
+				return fmt.Errorf("advance orders cursor: %w", err)
+			}
 			return nil
-		}
-		win.token = page.NextToken
+		},
 	}
 }
 
-// start resumes a half-done window or opens a new one at the cursor.
-func (w *PollWorker) start(ctx context.Context, acct *jobs.Account, scope string) (window, error) {
-	prog, err := dbsqlc.New().GetOrdersPollProgress(ctx, w.deps.Pool, dbsqlc.GetOrdersPollProgressParams{AccountID: acct.ID, Scope: scope})
-	switch {
-	case err == nil:
-		return window{after: prog.LastUpdatedAfter, before: prog.LastUpdatedBefore, token: prog.NextToken, pages: prog.Pages, rows: prog.RowsWritten}, nil
-	case !errors.Is(err, pgx.ErrNoRows):
-		return window{}, fmt.Errorf("read orders poll progress: %w", err)
-	}
-	cursor, err := jobs.Cursor(ctx, w.deps.Pool, acct.ID, Stream, scope)
-	if err != nil {
-		return window{}, fmt.Errorf("read orders cursor: %w", err)
-	}
-	if cursor == nil {
-		return window{after: w.deps.Clock().Add(-w.opts.InitialLookback).UTC().Truncate(time.Second)}, nil
-	}
-	return window{after: cursor.Add(-w.opts.Overlap)}, nil
-}
-
-// storePage writes one page in tx: the orders, an items job for each
-// order that is new or changed, and either where the window continues or,
-// on its last page, the cursor.
-func (w *PollWorker) storePage(ctx context.Context, tx pgx.Tx, acct *jobs.Account, scope string, win *window, page *spapi.GetOrdersResult) error {
-	q := dbsqlc.New()
+// storePage writes one page's orders in tx, with an items job for each
+// order that is new or changed, and the records Amazon sent without their
+// key set aside.
+func (w *PollWorker) storePage(ctx context.Context, tx pgx.Tx, acct *jobs.Account, page *spapi.GetOrdersResult) (int64, error) {
 	changes, err := store.UpsertOrders(ctx, tx, acct.ID, page.Orders)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if err := w.deps.Quarantine(ctx, tx, acct, page.Quarantined); err != nil {
-		return err
+		return 0, err
 	}
 	jobs.ReportDecoded(w.deps, acct.ID, spapi.OpGetOrders, page.Orders...)
 	w.deps.CountRows("orders", len(page.Orders), len(changes))
 	if err := jobs.InsertFollowups(ctx, tx, ItemsJobs(acct.ID, changes, false)); err != nil {
-		return err
+		return 0, err
 	}
-	pages, rows := win.pages+1, win.rows+int64(len(changes))
-	if page.NextToken != "" {
-		if err := q.SaveOrdersPollProgress(ctx, tx, dbsqlc.SaveOrdersPollProgressParams{
-			AccountID: acct.ID, Scope: scope, LastUpdatedAfter: win.after, LastUpdatedBefore: win.before,
-			NextToken: page.NextToken, Pages: pages, RowsWritten: rows,
-		}); err != nil {
-			return fmt.Errorf("save orders poll progress: %w", err)
-		}
-	} else {
-		if err := q.DeleteOrdersPollProgress(ctx, tx, dbsqlc.DeleteOrdersPollProgressParams{AccountID: acct.ID, Scope: scope}); err != nil {
-			return fmt.Errorf("clear orders poll progress: %w", err)
-		}
-		if err := jobs.AdvanceCursor(ctx, tx, acct.ID, Stream, scope, win.before, rows); err != nil {
-			return fmt.Errorf("advance orders cursor: %w", err)
-		}
-	}
-	win.pages, win.rows = pages, rows
-	return nil
+	return int64(len(changes)), nil
 }
 
 // windowEnd is where the cursor goes when the window is done: the end

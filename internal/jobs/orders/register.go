@@ -1,7 +1,6 @@
 package orders
 
 import (
-	"sort"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -41,25 +40,4 @@ func Register(workers *river.Workers, deps *jobs.Deps, opts Options) {
 	river.AddWorker(workers, &PollWorker{deps: deps, opts: opts})
 	river.AddWorker(workers, &ItemsWorker{deps: deps})
 	river.AddWorker(workers, &RefreshWorker{deps: deps})
-}
-
-// PeriodicJobs returns one poll per configured account on the orders
-// schedule.
-func PeriodicJobs(deps *jobs.Deps) ([]*river.PeriodicJob, error) {
-	ids := make([]string, 0, len(deps.Accounts))
-	for id := range deps.Accounts {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	var out []*river.PeriodicJob
-	for _, id := range ids {
-		pj, err := jobs.NewCronJob("orders_poll:"+id, deps.Schedules.Orders, func() (river.JobArgs, *river.InsertOpts) {
-			return PollArgs{AccountID: id}, nil
-		})
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, pj)
-	}
-	return out, nil
 }

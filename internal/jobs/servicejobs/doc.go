@@ -7,7 +7,7 @@
 // lastUpdatedAfter/lastUpdatedBefore window, pageSize 20 (Amazon's
 // maximum), one budget token per page. Each page commits in one
 // transaction with its rows and the place where the window continues
-// (service_jobs_poll_progress); the window's last page moves the cursor
+// (walk_progress, see jobs.RunWalk); the window's last page moves the cursor
 // (stream "service_jobs") in that same transaction. A poll killed or
 // snoozed between pages resumes from the saved pageToken; a token that has
 // expired restarts the window (the cursor has not moved, so nothing is

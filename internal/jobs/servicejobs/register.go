@@ -1,7 +1,6 @@
 package servicejobs
 
 import (
-	"sort"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -85,25 +84,4 @@ func Register(workers *river.Workers, deps *jobs.Deps, opts Options) {
 	opts = opts.withDefaults()
 	river.AddWorker(workers, &PollWorker{deps: deps, opts: opts})
 	river.AddWorker(workers, &RefreshWorker{deps: deps, opts: opts})
-}
-
-// PeriodicJobs returns one poll per configured account on the service jobs
-// schedule.
-func PeriodicJobs(deps *jobs.Deps) ([]*river.PeriodicJob, error) {
-	ids := make([]string, 0, len(deps.Accounts))
-	for id := range deps.Accounts {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	var out []*river.PeriodicJob
-	for _, id := range ids {
-		pj, err := jobs.NewCronJob("service_jobs_poll:"+id, deps.Schedules.ServiceJobs, func() (river.JobArgs, *river.InsertOpts) {
-			return PollArgs{AccountID: id}, nil
-		})
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, pj)
-	}
-	return out, nil
 }

@@ -483,7 +483,7 @@ func TestServiceJobsSyncMatchesAmazon(t *testing.T) {
 		`SELECT cursor_at FROM sync_cursors WHERE account_id = $1 AND stream = 'service_jobs'`, acctID).Scan(&cursor))
 	require.True(t, cursor.Equal(at.Add(-margin)), "cursor %s", cursor)
 	var progress int
-	require.NoError(t, tb.Pool.QueryRow(ctx, `SELECT count(*) FROM service_jobs_poll_progress`).Scan(&progress))
+	require.NoError(t, tb.Pool.QueryRow(ctx, `SELECT count(*) FROM walk_progress WHERE stream = 'service_jobs'`).Scan(&progress))
 	require.Zero(t, progress)
 }
 
@@ -548,7 +548,7 @@ func TestServiceJobsPollKilledBetweenPagesResumes(t *testing.T) {
 	// cursor and no refreshes yet.
 	var pages, stored, cursors, refreshes int
 	var token string
-	require.NoError(t, tb.Pool.QueryRow(ctx, `SELECT pages, page_token FROM service_jobs_poll_progress`).Scan(&pages, &token))
+	require.NoError(t, tb.Pool.QueryRow(ctx, `SELECT pages, next_token FROM walk_progress WHERE stream = 'service_jobs'`).Scan(&pages, &token))
 	require.Equal(t, 3, pages)
 	require.NotEmpty(t, token)
 	require.NoError(t, tb.Pool.QueryRow(ctx, `SELECT count(*) FROM service_jobs`).Scan(&stored))

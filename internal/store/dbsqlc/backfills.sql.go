@@ -135,6 +135,37 @@ func (q *Queries) CancelBackfill(ctx context.Context, db DBTX, id int64) (*Backf
 	return &i, err
 }
 
+const countBackfillWindowPage = `-- name: CountBackfillWindowPage :one
+UPDATE backfill_windows
+SET pages = pages + 1, rows_written = rows_written + $1,
+    done_at = CASE WHEN $2::boolean THEN now() END
+WHERE backfill_id = $3 AND window_start = $4 AND done_at IS NULL
+RETURNING pages
+`
+
+type CountBackfillWindowPageParams struct {
+	Rows        int64
+	Last        bool
+	BackfillID  int64
+	WindowStart time.Time
+}
+
+// CountBackfillWindowPage adds one committed page to a window's accounting
+// and, with last, marks it done: a done window is never fetched again. It
+// matches only a window that is not done yet. (Where a half-done window
+// resumes is in walk_progress, written in the same transaction.)
+func (q *Queries) CountBackfillWindowPage(ctx context.Context, db DBTX, arg CountBackfillWindowPageParams) (int32, error) {
+	row := db.QueryRow(ctx, countBackfillWindowPage,
+		arg.Rows,
+		arg.Last,
+		arg.BackfillID,
+		arg.WindowStart,
+	)
+	var pages int32
+	err := row.Scan(&pages)
+	return pages, err
+}
+
 const createBackfill = `-- name: CreateBackfill :one
 INSERT INTO backfills (account_id, stream, from_time, to_time, window_seconds, windows_total)
 VALUES ($1, $2, $3, $4, $5, $6)
@@ -196,34 +227,6 @@ func (q *Queries) CreateBackfillWindows(ctx context.Context, db DBTX, arg Create
 	return err
 }
 
-const finishBackfillWindow = `-- name: FinishBackfillWindow :one
-UPDATE backfill_windows
-SET next_token = '', pages = pages + 1, rows_written = rows_written + $1, done_at = now()
-WHERE backfill_id = $2 AND window_start = $3 AND pages = $4 AND done_at IS NULL
-RETURNING pages
-`
-
-type FinishBackfillWindowParams struct {
-	Rows        int64
-	BackfillID  int64
-	WindowStart time.Time
-	Pages       int32
-}
-
-// FinishBackfillWindow records a window's last page: the window is done
-// and is never fetched again.
-func (q *Queries) FinishBackfillWindow(ctx context.Context, db DBTX, arg FinishBackfillWindowParams) (int32, error) {
-	row := db.QueryRow(ctx, finishBackfillWindow,
-		arg.Rows,
-		arg.BackfillID,
-		arg.WindowStart,
-		arg.Pages,
-	)
-	var pages int32
-	err := row.Scan(&pages)
-	return pages, err
-}
-
 const getBackfill = `-- name: GetBackfill :one
 SELECT id, account_id, stream, from_time, to_time, window_seconds, windows_total, windows_done, rows_written, errors, last_error, state, created_at, updated_at, finished_at FROM backfills WHERE id = $1
 `
@@ -252,7 +255,7 @@ func (q *Queries) GetBackfill(ctx context.Context, db DBTX, id int64) (*Backfill
 }
 
 const getBackfillWindow = `-- name: GetBackfillWindow :one
-SELECT backfill_id, window_start, window_end, next_token, pages, rows_written, done_at FROM backfill_windows WHERE backfill_id = $1 AND window_start = $2
+SELECT backfill_id, window_start, window_end, pages, rows_written, done_at FROM backfill_windows WHERE backfill_id = $1 AND window_start = $2
 `
 
 type GetBackfillWindowParams struct {
@@ -267,7 +270,6 @@ func (q *Queries) GetBackfillWindow(ctx context.Context, db DBTX, arg GetBackfil
 		&i.BackfillID,
 		&i.WindowStart,
 		&i.WindowEnd,
-		&i.NextToken,
 		&i.Pages,
 		&i.RowsWritten,
 		&i.DoneAt,
@@ -377,52 +379,4 @@ type RecordBackfillErrorParams struct {
 func (q *Queries) RecordBackfillError(ctx context.Context, db DBTX, arg RecordBackfillErrorParams) error {
 	_, err := db.Exec(ctx, recordBackfillError, arg.LastError, arg.Fail, arg.ID)
 	return err
-}
-
-const restartBackfillWindow = `-- name: RestartBackfillWindow :exec
-UPDATE backfill_windows SET next_token = ''
-WHERE backfill_id = $1 AND window_start = $2 AND done_at IS NULL
-`
-
-type RestartBackfillWindowParams struct {
-	BackfillID  int64
-	WindowStart time.Time
-}
-
-// RestartBackfillWindow forgets an expired page token: the window is read
-// again from its first page (pages already stored come back unchanged).
-func (q *Queries) RestartBackfillWindow(ctx context.Context, db DBTX, arg RestartBackfillWindowParams) error {
-	_, err := db.Exec(ctx, restartBackfillWindow, arg.BackfillID, arg.WindowStart)
-	return err
-}
-
-const saveBackfillWindowPage = `-- name: SaveBackfillWindowPage :one
-UPDATE backfill_windows
-SET next_token = $1, pages = pages + 1, rows_written = rows_written + $2
-WHERE backfill_id = $3 AND window_start = $4 AND pages = $5 AND done_at IS NULL
-RETURNING pages
-`
-
-type SaveBackfillWindowPageParams struct {
-	NextToken   string
-	Rows        int64
-	BackfillID  int64
-	WindowStart time.Time
-	Pages       int32
-}
-
-// SaveBackfillWindowPage records one committed page of a window that
-// continues. It matches only while the window stands where the caller read
-// it (pages), so two runs of one window cannot both commit a page.
-func (q *Queries) SaveBackfillWindowPage(ctx context.Context, db DBTX, arg SaveBackfillWindowPageParams) (int32, error) {
-	row := db.QueryRow(ctx, saveBackfillWindowPage,
-		arg.NextToken,
-		arg.Rows,
-		arg.BackfillID,
-		arg.WindowStart,
-		arg.Pages,
-	)
-	var pages int32
-	err := row.Scan(&pages)
-	return pages, err
 }

@@ -10,48 +10,6 @@ import (
 	"time"
 )
 
-const deleteFulfillmentPollProgress = `-- name: DeleteFulfillmentPollProgress :exec
-DELETE FROM fulfillment_poll_progress
-WHERE account_id = $1 AND scope = $2
-`
-
-type DeleteFulfillmentPollProgressParams struct {
-	AccountID string
-	Scope     string
-}
-
-func (q *Queries) DeleteFulfillmentPollProgress(ctx context.Context, db DBTX, arg DeleteFulfillmentPollProgressParams) error {
-	_, err := db.Exec(ctx, deleteFulfillmentPollProgress, arg.AccountID, arg.Scope)
-	return err
-}
-
-const getFulfillmentPollProgress = `-- name: GetFulfillmentPollProgress :one
-SELECT account_id, scope, query_start_date, started_at, next_token, max_status_updated_date, pages, rows_written, updated_at FROM fulfillment_poll_progress
-WHERE account_id = $1 AND scope = $2
-`
-
-type GetFulfillmentPollProgressParams struct {
-	AccountID string
-	Scope     string
-}
-
-func (q *Queries) GetFulfillmentPollProgress(ctx context.Context, db DBTX, arg GetFulfillmentPollProgressParams) (*FulfillmentPollProgress, error) {
-	row := db.QueryRow(ctx, getFulfillmentPollProgress, arg.AccountID, arg.Scope)
-	var i FulfillmentPollProgress
-	err := row.Scan(
-		&i.AccountID,
-		&i.Scope,
-		&i.QueryStartDate,
-		&i.StartedAt,
-		&i.NextToken,
-		&i.MaxStatusUpdatedDate,
-		&i.Pages,
-		&i.RowsWritten,
-		&i.UpdatedAt,
-	)
-	return &i, err
-}
-
 const listFulfillmentOrdersDetailBehind = `-- name: ListFulfillmentOrdersDetailBehind :many
 SELECT seller_fulfillment_order_id, fulfillment_order_status, status_updated_date, detail_status_updated_date
 FROM fulfillment_orders
@@ -506,46 +464,6 @@ func (q *Queries) ReplaceFulfillmentShipments(ctx context.Context, db DBTX, arg 
 	var i ReplaceFulfillmentShipmentsRow
 	err := row.Scan(&i.Written, &i.Deleted)
 	return &i, err
-}
-
-const saveFulfillmentPollProgress = `-- name: SaveFulfillmentPollProgress :exec
-INSERT INTO fulfillment_poll_progress (account_id, scope, query_start_date, started_at, next_token, max_status_updated_date, pages, rows_written, updated_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now())
-ON CONFLICT (account_id, scope) DO UPDATE SET
-    query_start_date        = EXCLUDED.query_start_date,
-    started_at              = EXCLUDED.started_at,
-    next_token              = EXCLUDED.next_token,
-    max_status_updated_date = EXCLUDED.max_status_updated_date,
-    pages                   = EXCLUDED.pages,
-    rows_written            = EXCLUDED.rows_written,
-    updated_at              = now()
-`
-
-type SaveFulfillmentPollProgressParams struct {
-	AccountID            string
-	Scope                string
-	QueryStartDate       time.Time
-	StartedAt            time.Time
-	NextToken            string
-	MaxStatusUpdatedDate *time.Time
-	Pages                int32
-	RowsWritten          int64
-}
-
-// SaveFulfillmentPollProgress records, with a page's rows, where the walk
-// continues.
-func (q *Queries) SaveFulfillmentPollProgress(ctx context.Context, db DBTX, arg SaveFulfillmentPollProgressParams) error {
-	_, err := db.Exec(ctx, saveFulfillmentPollProgress,
-		arg.AccountID,
-		arg.Scope,
-		arg.QueryStartDate,
-		arg.StartedAt,
-		arg.NextToken,
-		arg.MaxStatusUpdatedDate,
-		arg.Pages,
-		arg.RowsWritten,
-	)
-	return err
 }
 
 const upsertFulfillmentOrders = `-- name: UpsertFulfillmentOrders :many

@@ -16,7 +16,7 @@ type Backfill struct {
 	ID int64
 	// The spsync account (selling partner + application) whose history is fetched.
 	AccountID string
-	// orders (getOrders by CreatedAfter/CreatedBefore), service-jobs (getServiceJobs by createdAfter/createdBefore) or fulfillment-orders (listAllFulfillmentOrders from queryStartDate: one window, see from_time).
+	// orders (getOrders by CreatedAfter/CreatedBefore), service_jobs (getServiceJobs by createdAfter/createdBefore) or fulfillment_orders (listAllFulfillmentOrders from queryStartDate: one window, see from_time).
 	Stream string
 	// Start of the history (inclusive), by creation date. For fulfillment-orders, the queryStartDate: every order whose status changed since then, up to the time of the request (the API has no end date).
 	FromTime time.Time
@@ -44,7 +44,7 @@ type Backfill struct {
 	FinishedAt *time.Time
 }
 
-// The windows of a backfill and where each stands: the next page token of a half-done window, or done_at once its last page is committed.
+// The windows of a backfill and their accounting: pages and rows committed, and done_at once the last page is committed (a done window is never fetched again). Where a half-done window resumes is in walk_progress.
 type BackfillWindow struct {
 	// The backfill (backfills.id).
 	BackfillID int64
@@ -52,8 +52,6 @@ type BackfillWindow struct {
 	WindowStart time.Time
 	// End of the window (exclusive), by creation date.
 	WindowEnd time.Time
-	// Paging token of the next page while the window is half done; empty before the first page and once done.
-	NextToken string
 	// Pages committed.
 	Pages int32
 	// Rows inserted or changed by the window's pages.
@@ -162,28 +160,6 @@ type FulfillmentOrderItem struct {
 	SyncVersion int64
 	// When this row's content was last written.
 	SyncedAt time.Time
-}
-
-// Worker state: the listAllFulfillmentOrders walk in progress per account and scope, with the queryStartDate it began from, when it began, the greatest statusUpdatedDate seen so far and the paging token of its next page. Empty when no walk is half done.
-type FulfillmentPollProgress struct {
-	// The spsync account polled.
-	AccountID string
-	// Distinguishes walks of one account, e.g. the incremental poll from a backfill.
-	Scope string
-	// queryStartDate the walk's first page was requested with.
-	QueryStartDate time.Time
-	// When the walk's first page was requested; the cursor may advance to it (less an overlap) when the walk ends.
-	StartedAt time.Time
-	// nextToken of the page to request next.
-	NextToken string
-	// Greatest statusUpdatedDate among the orders of the pages done so far.
-	MaxStatusUpdatedDate *time.Time
-	// Pages done so far.
-	Pages int32
-	// Orders written (new or changed) so far.
-	RowsWritten int64
-	// When the last page committed.
-	UpdatedAt time.Time
 }
 
 // Items returned against fulfillment orders (getFulfillmentOrder returnItems), one row per account, order and sellerReturnItemId. Return items Amazon stops listing are deleted.
@@ -488,18 +464,6 @@ type OrderItem struct {
 	SyncedAt time.Time
 }
 
-// Worker state: the orders poll window in progress per account and marketplace set (scope), with the paging token of its next page. Empty when no window is half done.
-type OrdersPollProgress struct {
-	AccountID         string
-	Scope             string
-	LastUpdatedAfter  time.Time
-	LastUpdatedBefore time.Time
-	NextToken         string
-	Pages             int32
-	RowsWritten       int64
-	UpdatedAt         time.Time
-}
-
 // Carrier tracking of fulfillment packages (SP-API getPackageTrackingDetails), one row per account and packageNumber (fulfillment_shipment_packages.package_number). Events are in package_tracking_events. sync_version moves only when the payload changes.
 type PackageTracking struct {
 	// The spsync account the package belongs to.
@@ -784,26 +748,6 @@ type ServiceJobItem struct {
 	SyncedAt time.Time
 }
 
-// Worker state: the service jobs poll window in progress per account and marketplace set (scope), with the pageToken of its next page. Empty when no window is half done.
-type ServiceJobsPollProgress struct {
-	// The spsync account polled.
-	AccountID string
-	// The marketplace set polled (the sync_cursors scope).
-	Scope string
-	// lastUpdatedAfter of the window.
-	LastUpdatedAfter time.Time
-	// lastUpdatedBefore of the window.
-	LastUpdatedBefore time.Time
-	// pageToken of the next page to fetch.
-	PageToken string
-	// Pages of the window committed so far.
-	Pages int32
-	// Jobs written (new or changed) in the window so far.
-	RowsWritten int64
-	// When the last page committed.
-	UpdatedAt time.Time
-}
-
 // Per account, stream and scope: the poll high-water mark (cursor_at) and the last outcome.
 type SyncCursor struct {
 	AccountID     string
@@ -816,4 +760,30 @@ type SyncCursor struct {
 	LastErrorAt   *time.Time
 	RowsWritten   int64
 	UpdatedAt     time.Time
+}
+
+// Worker state: page walks (polls and backfill windows) that have committed some pages but not their last, with the paging token of the next page. Empty when no walk is half done.
+type WalkProgress struct {
+	// The spsync account walked.
+	AccountID string
+	// The stream: orders, fulfillment_orders or service_jobs.
+	Stream string
+	// Which walk of the stream: poll:<marketplace scope> for a poll, backfill:<backfill id>:<window start, unix seconds> for a backfill window.
+	Walk string
+	// Start of the window the walk lists (LastUpdatedAfter, queryStartDate or the window's creation start).
+	WindowFrom time.Time
+	// End of the window when known (the end Amazon reported or the request's end); NULL for fulfillment orders, which have none.
+	WindowTo *time.Time
+	// When the walk fetched its first page.
+	StartedAt time.Time
+	// Paging token of the next page (NextToken, nextToken or pageToken). Amazon expires them: a walk whose token expired starts its window again, which loses nothing.
+	NextToken string
+	// Greatest change time seen so far, for streams whose cursor goes there (fulfillment orders' statusUpdatedDate).
+	HighWater *time.Time
+	// Pages committed so far.
+	Pages int32
+	// Rows inserted or changed by those pages.
+	RowsWritten int64
+	// When the last page committed.
+	UpdatedAt time.Time
 }

@@ -10,47 +10,6 @@ import (
 	"time"
 )
 
-const deleteOrdersPollProgress = `-- name: DeleteOrdersPollProgress :exec
-DELETE FROM orders_poll_progress
-WHERE account_id = $1 AND scope = $2
-`
-
-type DeleteOrdersPollProgressParams struct {
-	AccountID string
-	Scope     string
-}
-
-func (q *Queries) DeleteOrdersPollProgress(ctx context.Context, db DBTX, arg DeleteOrdersPollProgressParams) error {
-	_, err := db.Exec(ctx, deleteOrdersPollProgress, arg.AccountID, arg.Scope)
-	return err
-}
-
-const getOrdersPollProgress = `-- name: GetOrdersPollProgress :one
-SELECT account_id, scope, last_updated_after, last_updated_before, next_token, pages, rows_written, updated_at FROM orders_poll_progress
-WHERE account_id = $1 AND scope = $2
-`
-
-type GetOrdersPollProgressParams struct {
-	AccountID string
-	Scope     string
-}
-
-func (q *Queries) GetOrdersPollProgress(ctx context.Context, db DBTX, arg GetOrdersPollProgressParams) (*OrdersPollProgress, error) {
-	row := db.QueryRow(ctx, getOrdersPollProgress, arg.AccountID, arg.Scope)
-	var i OrdersPollProgress
-	err := row.Scan(
-		&i.AccountID,
-		&i.Scope,
-		&i.LastUpdatedAfter,
-		&i.LastUpdatedBefore,
-		&i.NextToken,
-		&i.Pages,
-		&i.RowsWritten,
-		&i.UpdatedAt,
-	)
-	return &i, err
-}
-
 const replaceOrderItems = `-- name: ReplaceOrderItems :one
 WITH gone AS MATERIALIZED (
     SELECT k.amazon_order_id, stored.order_item_id
@@ -187,43 +146,6 @@ func (q *Queries) ReplaceOrderItems(ctx context.Context, db DBTX, arg ReplaceOrd
 	var i ReplaceOrderItemsRow
 	err := row.Scan(&i.Written, &i.Deleted)
 	return &i, err
-}
-
-const saveOrdersPollProgress = `-- name: SaveOrdersPollProgress :exec
-INSERT INTO orders_poll_progress (account_id, scope, last_updated_after, last_updated_before, next_token, pages, rows_written, updated_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, now())
-ON CONFLICT (account_id, scope) DO UPDATE SET
-    last_updated_after  = EXCLUDED.last_updated_after,
-    last_updated_before = EXCLUDED.last_updated_before,
-    next_token          = EXCLUDED.next_token,
-    pages               = EXCLUDED.pages,
-    rows_written        = EXCLUDED.rows_written,
-    updated_at          = now()
-`
-
-type SaveOrdersPollProgressParams struct {
-	AccountID         string
-	Scope             string
-	LastUpdatedAfter  time.Time
-	LastUpdatedBefore time.Time
-	NextToken         string
-	Pages             int32
-	RowsWritten       int64
-}
-
-// SaveOrdersPollProgress records, with a page's rows, where the window
-// continues.
-func (q *Queries) SaveOrdersPollProgress(ctx context.Context, db DBTX, arg SaveOrdersPollProgressParams) error {
-	_, err := db.Exec(ctx, saveOrdersPollProgress,
-		arg.AccountID,
-		arg.Scope,
-		arg.LastUpdatedAfter,
-		arg.LastUpdatedBefore,
-		arg.NextToken,
-		arg.Pages,
-		arg.RowsWritten,
-	)
-	return err
 }
 
 const upsertOrders = `-- name: UpsertOrders :many

@@ -10,47 +10,6 @@ import (
 	"time"
 )
 
-const deleteServiceJobsPollProgress = `-- name: DeleteServiceJobsPollProgress :exec
-DELETE FROM service_jobs_poll_progress
-WHERE account_id = $1 AND scope = $2
-`
-
-type DeleteServiceJobsPollProgressParams struct {
-	AccountID string
-	Scope     string
-}
-
-func (q *Queries) DeleteServiceJobsPollProgress(ctx context.Context, db DBTX, arg DeleteServiceJobsPollProgressParams) error {
-	_, err := db.Exec(ctx, deleteServiceJobsPollProgress, arg.AccountID, arg.Scope)
-	return err
-}
-
-const getServiceJobsPollProgress = `-- name: GetServiceJobsPollProgress :one
-SELECT account_id, scope, last_updated_after, last_updated_before, page_token, pages, rows_written, updated_at FROM service_jobs_poll_progress
-WHERE account_id = $1 AND scope = $2
-`
-
-type GetServiceJobsPollProgressParams struct {
-	AccountID string
-	Scope     string
-}
-
-func (q *Queries) GetServiceJobsPollProgress(ctx context.Context, db DBTX, arg GetServiceJobsPollProgressParams) (*ServiceJobsPollProgress, error) {
-	row := db.QueryRow(ctx, getServiceJobsPollProgress, arg.AccountID, arg.Scope)
-	var i ServiceJobsPollProgress
-	err := row.Scan(
-		&i.AccountID,
-		&i.Scope,
-		&i.LastUpdatedAfter,
-		&i.LastUpdatedBefore,
-		&i.PageToken,
-		&i.Pages,
-		&i.RowsWritten,
-		&i.UpdatedAt,
-	)
-	return &i, err
-}
-
 const listOpenServiceJobs = `-- name: ListOpenServiceJobs :many
 SELECT j.service_job_id, j.service_job_status, j.create_time, j.synced_at,
        n.next_appointment_time
@@ -259,43 +218,6 @@ func (q *Queries) ReplaceServiceJobItems(ctx context.Context, db DBTX, arg Repla
 	var i ReplaceServiceJobItemsRow
 	err := row.Scan(&i.Written, &i.Deleted)
 	return &i, err
-}
-
-const saveServiceJobsPollProgress = `-- name: SaveServiceJobsPollProgress :exec
-INSERT INTO service_jobs_poll_progress (account_id, scope, last_updated_after, last_updated_before, page_token, pages, rows_written, updated_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, now())
-ON CONFLICT (account_id, scope) DO UPDATE SET
-    last_updated_after  = EXCLUDED.last_updated_after,
-    last_updated_before = EXCLUDED.last_updated_before,
-    page_token          = EXCLUDED.page_token,
-    pages               = EXCLUDED.pages,
-    rows_written        = EXCLUDED.rows_written,
-    updated_at          = now()
-`
-
-type SaveServiceJobsPollProgressParams struct {
-	AccountID         string
-	Scope             string
-	LastUpdatedAfter  time.Time
-	LastUpdatedBefore time.Time
-	PageToken         string
-	Pages             int32
-	RowsWritten       int64
-}
-
-// SaveServiceJobsPollProgress records, with a page's rows, where the window
-// continues.
-func (q *Queries) SaveServiceJobsPollProgress(ctx context.Context, db DBTX, arg SaveServiceJobsPollProgressParams) error {
-	_, err := db.Exec(ctx, saveServiceJobsPollProgress,
-		arg.AccountID,
-		arg.Scope,
-		arg.LastUpdatedAfter,
-		arg.LastUpdatedBefore,
-		arg.PageToken,
-		arg.Pages,
-		arg.RowsWritten,
-	)
-	return err
 }
 
 const upsertServiceJobs = `-- name: UpsertServiceJobs :many

@@ -26,28 +26,16 @@ FROM backfill_windows WHERE backfill_id = @backfill_id AND done_at IS NOT NULL;
 -- name: GetBackfillWindow :one
 SELECT * FROM backfill_windows WHERE backfill_id = @backfill_id AND window_start = @window_start;
 
--- name: SaveBackfillWindowPage :one
--- SaveBackfillWindowPage records one committed page of a window that
--- continues. It matches only while the window stands where the caller read
--- it (pages), so two runs of one window cannot both commit a page.
+-- name: CountBackfillWindowPage :one
+-- CountBackfillWindowPage adds one committed page to a window's accounting
+-- and, with last, marks it done: a done window is never fetched again. It
+-- matches only a window that is not done yet. (Where a half-done window
+-- resumes is in walk_progress, written in the same transaction.)
 UPDATE backfill_windows
-SET next_token = @next_token, pages = pages + 1, rows_written = rows_written + @rows
-WHERE backfill_id = @backfill_id AND window_start = @window_start AND pages = @pages AND done_at IS NULL
+SET pages = pages + 1, rows_written = rows_written + @rows,
+    done_at = CASE WHEN @last::boolean THEN now() END
+WHERE backfill_id = @backfill_id AND window_start = @window_start AND done_at IS NULL
 RETURNING pages;
-
--- name: FinishBackfillWindow :one
--- FinishBackfillWindow records a window's last page: the window is done
--- and is never fetched again.
-UPDATE backfill_windows
-SET next_token = '', pages = pages + 1, rows_written = rows_written + @rows, done_at = now()
-WHERE backfill_id = @backfill_id AND window_start = @window_start AND pages = @pages AND done_at IS NULL
-RETURNING pages;
-
--- name: RestartBackfillWindow :exec
--- RestartBackfillWindow forgets an expired page token: the window is read
--- again from its first page (pages already stored come back unchanged).
-UPDATE backfill_windows SET next_token = ''
-WHERE backfill_id = @backfill_id AND window_start = @window_start AND done_at IS NULL;
 
 -- name: AddBackfillProgress :one
 -- AddBackfillProgress adds a page's rows and, for a window's last page, the

@@ -360,25 +360,3 @@ WHERE p.account_id = @account_id::text
   AND NOT EXISTS (SELECT 1 FROM package_tracking t WHERE t.account_id = p.account_id AND t.package_number = p.package_number)
 ORDER BY p.package_number, p.first_seen_at
 LIMIT @max_rows::integer;
-
--- name: GetFulfillmentPollProgress :one
-SELECT * FROM fulfillment_poll_progress
-WHERE account_id = @account_id AND scope = @scope;
-
--- name: SaveFulfillmentPollProgress :exec
--- SaveFulfillmentPollProgress records, with a page's rows, where the walk
--- continues.
-INSERT INTO fulfillment_poll_progress (account_id, scope, query_start_date, started_at, next_token, max_status_updated_date, pages, rows_written, updated_at)
-VALUES (@account_id, @scope, @query_start_date, @started_at, @next_token, @max_status_updated_date, @pages, @rows_written, now())
-ON CONFLICT (account_id, scope) DO UPDATE SET
-    query_start_date        = EXCLUDED.query_start_date,
-    started_at              = EXCLUDED.started_at,
-    next_token              = EXCLUDED.next_token,
-    max_status_updated_date = EXCLUDED.max_status_updated_date,
-    pages                   = EXCLUDED.pages,
-    rows_written            = EXCLUDED.rows_written,
-    updated_at              = now();
-
--- name: DeleteFulfillmentPollProgress :exec
-DELETE FROM fulfillment_poll_progress
-WHERE account_id = @account_id AND scope = @scope;

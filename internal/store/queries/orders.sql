@@ -241,24 +241,3 @@ WITH gone AS MATERIALIZED (
 )
 SELECT (SELECT count(*) FROM written)::bigint AS written,
        (SELECT count(*) FROM deleted)::bigint AS deleted;
-
--- name: GetOrdersPollProgress :one
-SELECT * FROM orders_poll_progress
-WHERE account_id = @account_id AND scope = @scope;
-
--- name: SaveOrdersPollProgress :exec
--- SaveOrdersPollProgress records, with a page's rows, where the window
--- continues.
-INSERT INTO orders_poll_progress (account_id, scope, last_updated_after, last_updated_before, next_token, pages, rows_written, updated_at)
-VALUES (@account_id, @scope, @last_updated_after, @last_updated_before, @next_token, @pages, @rows_written, now())
-ON CONFLICT (account_id, scope) DO UPDATE SET
-    last_updated_after  = EXCLUDED.last_updated_after,
-    last_updated_before = EXCLUDED.last_updated_before,
-    next_token          = EXCLUDED.next_token,
-    pages               = EXCLUDED.pages,
-    rows_written        = EXCLUDED.rows_written,
-    updated_at          = now();
-
--- name: DeleteOrdersPollProgress :exec
-DELETE FROM orders_poll_progress
-WHERE account_id = @account_id AND scope = @scope;

@@ -211,24 +211,3 @@ WHERE j.account_id = @account_id::text
   AND (j.service_job_status IS NULL OR j.service_job_status NOT IN ('COMPLETED', 'CANCELLED'))
 ORDER BY n.next_appointment_time NULLS LAST, j.service_job_id
 LIMIT @max_rows::integer;
-
--- name: GetServiceJobsPollProgress :one
-SELECT * FROM service_jobs_poll_progress
-WHERE account_id = @account_id AND scope = @scope;
-
--- name: SaveServiceJobsPollProgress :exec
--- SaveServiceJobsPollProgress records, with a page's rows, where the window
--- continues.
-INSERT INTO service_jobs_poll_progress (account_id, scope, last_updated_after, last_updated_before, page_token, pages, rows_written, updated_at)
-VALUES (@account_id, @scope, @last_updated_after, @last_updated_before, @page_token, @pages, @rows_written, now())
-ON CONFLICT (account_id, scope) DO UPDATE SET
-    last_updated_after  = EXCLUDED.last_updated_after,
-    last_updated_before = EXCLUDED.last_updated_before,
-    page_token          = EXCLUDED.page_token,
-    pages               = EXCLUDED.pages,
-    rows_written        = EXCLUDED.rows_written,
-    updated_at          = now();
-
--- name: DeleteServiceJobsPollProgress :exec
-DELETE FROM service_jobs_poll_progress
-WHERE account_id = @account_id AND scope = @scope;

@@ -1,0 +1,70 @@
+package orders
+
+import (
+	"context"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+
+	"github.com/spsync/spsync/internal/config"
+	"github.com/spsync/spsync/internal/jobs"
+	"github.com/spsync/spsync/internal/spapi"
+	"github.com/spsync/spsync/internal/store"
+)
+
+// NewStream describes the orders stream (see jobs.Stream): its poll, its
+// follow-ups, `worker refresh order ID`, and backfills by creation date.
+func NewStream(opts Options) jobs.Stream {
+	return jobs.Stream{
+		Name:     Stream,
+		Tables:   []string{"orders", "order_items"},
+		Register: func(w *river.Workers, deps *jobs.Deps) { Register(w, deps, opts) },
+		Periodic: []jobs.Periodic{{
+			ID: "orders_poll", Poll: true,
+			Schedule: func(s config.Schedules) string { return s.Orders },
+			Args:     func(accountID string) river.JobArgs { return PollArgs{AccountID: accountID} },
+		}},
+		Refresh: []jobs.RefreshKind{{Kind: "order", Args: func(accountID, id string) (river.JobArgs, error) {
+			return RefreshArgs{AccountID: accountID, AmazonOrderID: id}, nil
+		}}},
+		Backfill: &jobs.BackfillSource{
+			// A busy seller's day of orders is a few pages.
+			Op: spapi.OpGetOrders, DefaultWindow: 24 * time.Hour, Page: backfillPage,
+		},
+	}
+}
+
+// backfillPage fetches one page of orders created in [from, to) and keeps
+// the ones created in it: Amazon's CreatedBefore includes its instant, so an
+// order created exactly at to belongs to the next window.
+func backfillPage(ctx context.Context, deps *jobs.Deps, acct *jobs.Account, from, to time.Time, token string) (*jobs.Page, error) {
+	req := spapi.GetOrdersRequest{MarketplaceIDs: acct.MarketplaceIDs, CreatedAfter: from, CreatedBefore: to, MaxResultsPerPage: 100}
+	if token != "" {
+		req = spapi.GetOrdersRequest{MarketplaceIDs: acct.MarketplaceIDs, NextToken: token}
+	}
+	res, err := acct.Client.GetOrders(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	keep := res.Orders[:0:0]
+	for _, o := range res.Orders {
+		if jobs.InWindow(o.PurchaseDate, from, to) {
+			keep = append(keep, o)
+		}
+	}
+	return &jobs.Page{Next: res.NextToken, Store: func(ctx context.Context, tx pgx.Tx) (int64, error) {
+		changes, err := store.UpsertOrders(ctx, tx, acct.ID, keep)
+		if err != nil {
+			return 0, err
+		}
+		if err := deps.Quarantine(ctx, tx, acct, res.Quarantined); err != nil {
+			return 0, err
+		}
+		jobs.ReportDecoded(deps, acct.ID, spapi.OpGetOrders, keep...)
+		if err := jobs.InsertFollowups(ctx, tx, ItemsJobs(acct.ID, changes, true)); err != nil {
+			return 0, err
+		}
+		return int64(len(changes)), nil
+	}}, nil
+}
