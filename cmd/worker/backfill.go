@@ -330,7 +330,7 @@ func backfillCancel(ctx context.Context, args []string, getenv func(string) stri
 		return code
 	}
 	defer op.Close()
-	b, err := backfill.Cancel(ctx, op.db.Pool, id)
+	b, err := backfill.Cancel(ctx, op.river, op.db.Pool, id)
 	if err != nil {
 		fmt.Fprintln(stderr, "worker backfill cancel:", err)
 		return 1

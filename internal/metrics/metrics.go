@@ -18,8 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/spsync/spsync/internal/spapi"
-	"github.com/spsync/spsync/internal/store"
-	"github.com/spsync/spsync/internal/store/dbsqlc"
+	"github.com/spsync/spsync/internal/status"
 )
 
 // Metrics holds one process's registry and series.
@@ -117,19 +116,25 @@ func (m *Metrics) ObserveDecodeProblem(op, field string, problem spapi.Problem) 
 
 var (
 	lagDesc = prometheus.NewDesc("spsync_sync_lag_seconds",
-		"Seconds between now and the stream's cursor (the newest change known to be synced).",
+		"Seconds between now and the stream's cursor (the newest change known to be synced), as worker status shows it.",
 		[]string{"account", "stream", "scope"}, nil)
 	queueDesc = prometheus.NewDesc("spsync_queue_jobs",
-		"River jobs by queue and state.", []string{"queue", "state"}, nil)
+		"River jobs by queue and state, as worker status counts them: available, running, scheduled, retryable, and discarded (failed for good) in the last day.",
+		[]string{"queue", "state"}, nil)
 	tokensDesc = prometheus.NewDesc("spsync_budget_tokens",
 		"Tokens in the shared rate budget bucket now (refilled to the scrape time).",
 		[]string{"account", "region", "operation"}, nil)
 	quarantinedDesc = prometheus.NewDesc("spsync_quarantined_records",
 		"Records Amazon sent that could not be stored for a missing required key, now in quarantined_records, by account and operation.",
 		[]string{"account", "operation"}, nil)
+	deniedDesc = prometheus.NewDesc("spsync_permission_denied",
+		"1 for each operation Amazon refuses an account with a 403 a new token does not fix (a missing role or API grant), until it answers again.",
+		[]string{"account", "operation"}, nil)
 )
 
-// dbCollector reads gauges from the shared database at scrape time.
+// dbCollector reads gauges from the shared database at scrape time, through
+// status.Collect: /metrics and `worker status` compute every operator fact
+// the same way, once.
 type dbCollector struct {
 	pool   *pgxpool.Pool
 	logger *slog.Logger
@@ -140,61 +145,39 @@ func (c *dbCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- queueDesc
 	ch <- tokensDesc
 	ch <- quarantinedDesc
+	ch <- deniedDesc
 }
 
 func (c *dbCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
-	c.collect(ctx, ch, lagDesc, `SELECT account_id, stream, scope, extract(epoch FROM now() - cursor_at)::float8 FROM sync_cursors WHERE cursor_at IS NOT NULL`)
-	c.collect(ctx, ch, queueDesc, `SELECT queue, state::text, count(*)::float8 FROM river_job WHERE state NOT IN ('completed', 'cancelled', 'discarded') GROUP BY 1, 2`)
-	// The level now comes from the query `worker status` uses, so the two
-	// never disagree on how a bucket refills.
-	if budgets, err := dbsqlc.New().ListRateBudgets(ctx, c.pool); err != nil {
-		c.logf("metrics rate budgets", err)
-	} else {
-		for _, b := range budgets {
-			ch <- prometheus.MustNewConstMetric(tokensDesc, prometheus.GaugeValue, b.Level, b.AccountID, b.Region, b.Operation)
-		}
-	}
-	// Quarantined records are counted as `worker status` counts them.
-	if quarantined, err := store.QuarantineSummary(ctx, c.pool); err != nil {
-		c.logf("metrics quarantined records", err)
-	} else {
-		for _, q := range quarantined {
-			ch <- prometheus.MustNewConstMetric(quarantinedDesc, prometheus.GaugeValue, float64(q.Records), q.AccountID, q.Operation)
-		}
-	}
-}
-
-// collect runs a query whose last column is the value and whose other
-// columns are the labels. A table that does not exist yet yields nothing.
-func (c *dbCollector) collect(ctx context.Context, ch chan<- prometheus.Metric, desc *prometheus.Desc, sql string) {
-	rows, err := c.pool.Query(ctx, sql)
+	r, err := status.Collect(ctx, c.pool)
 	if err != nil {
-		c.logf("metrics query", err)
+		if c.logger != nil {
+			c.logger.Debug("metrics: read status", "err", err)
+		}
 		return
 	}
-	defer rows.Close()
-	for rows.Next() {
-		vals, err := rows.Values()
-		if err != nil {
-			c.logf("metrics scan", err)
-			return
+	for _, s := range r.Streams {
+		if s.LagSeconds != nil {
+			ch <- prometheus.MustNewConstMetric(lagDesc, prometheus.GaugeValue, *s.LagSeconds, s.AccountID, s.Stream, s.Scope)
 		}
-		labels := make([]string, len(vals)-1)
-		for i := range labels {
-			labels[i], _ = vals[i].(string)
+	}
+	for _, q := range r.Queues {
+		for state, n := range map[string]int64{"available": q.Available, "running": q.Running, "scheduled": q.Scheduled,
+			"retryable": q.Retryable, "discarded": q.Discarded24h} {
+			if n > 0 {
+				ch <- prometheus.MustNewConstMetric(queueDesc, prometheus.GaugeValue, float64(n), q.Queue, state)
+			}
 		}
-		v, _ := vals[len(vals)-1].(float64)
-		ch <- prometheus.MustNewConstMetric(desc, prometheus.GaugeValue, v, labels...)
 	}
-	if err := rows.Err(); err != nil {
-		c.logf("metrics rows", err)
+	for _, b := range r.Budgets {
+		ch <- prometheus.MustNewConstMetric(tokensDesc, prometheus.GaugeValue, b.Tokens, b.AccountID, b.Region, b.Operation)
 	}
-}
-
-func (c *dbCollector) logf(what string, err error) {
-	if c.logger != nil {
-		c.logger.Debug(what, "err", err)
+	for _, q := range r.Quarantine {
+		ch <- prometheus.MustNewConstMetric(quarantinedDesc, prometheus.GaugeValue, float64(q.Records), q.AccountID, q.Operation)
+	}
+	for _, d := range r.PermissionDenied {
+		ch <- prometheus.MustNewConstMetric(deniedDesc, prometheus.GaugeValue, 1, d.AccountID, d.Operation)
 	}
 }

@@ -12,8 +12,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
+	"github.com/spsync/spsync/internal/riverext"
 	"github.com/spsync/spsync/internal/store"
 	"github.com/spsync/spsync/internal/store/dbsqlc"
 )
@@ -142,27 +141,13 @@ func Collect(ctx context.Context, db dbsqlc.DBTX) (*Report, error) {
 			Tokens: b.Level, Burst: b.Burst, Rate: b.Rate, LearnedRate: b.LearnedRate,
 			Granted: b.GrantedTotal, Throttled: b.ThrottledTotal, LastThrottledAt: b.LastThrottledAt})
 	}
-	rows, err := db.Query(ctx, `
-		SELECT queue,
-		       count(*) FILTER (WHERE state = 'available'),
-		       count(*) FILTER (WHERE state = 'running'),
-		       count(*) FILTER (WHERE state = 'scheduled'),
-		       count(*) FILTER (WHERE state = 'retryable'),
-		       count(*) FILTER (WHERE state = 'discarded' AND finalized_at > now() - interval '1 day')
-		FROM river_job
-		WHERE state IN ('available', 'running', 'scheduled', 'retryable')
-		   OR (state = 'discarded' AND finalized_at > now() - interval '1 day')
-		GROUP BY queue ORDER BY queue`)
+	queues, err := riverext.CountQueues(ctx, db)
 	if err != nil {
-		return nil, fmt.Errorf("status: count jobs: %w", err)
+		return nil, fmt.Errorf("status: %w", err)
 	}
-	r.Queues, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (Queue, error) {
-		var qu Queue
-		err := row.Scan(&qu.Queue, &qu.Available, &qu.Running, &qu.Scheduled, &qu.Retryable, &qu.Discarded24h)
-		return qu, err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("status: count jobs: %w", err)
+	for _, c := range queues {
+		r.Queues = append(r.Queues, Queue{Queue: c.Queue, Available: c.Available, Running: c.Running,
+			Scheduled: c.Scheduled, Retryable: c.Retryable, Discarded24h: c.Discarded24h})
 	}
 	backfills, err := q.ListRunningBackfills(ctx, db)
 	if err != nil {

@@ -11,9 +11,10 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/spsync/spsync/internal/config"
-	"github.com/spsync/spsync/internal/jobs"
+	"github.com/spsync/spsync/internal/riverext"
 	"github.com/spsync/spsync/internal/streams"
 )
 
@@ -40,16 +41,10 @@ func runOnce(ctx context.Context, client *river.Client[pgx.Tx], pool *pgxpool.Po
 		return fmt.Errorf("once: queue polls: %w", err)
 	}
 	logger.Info("once: polls queued; waiting for them and their follow-ups", "polls", len(params))
-	if err := jobs.WaitIdle(ctx, pool, onceIdleHorizon, 250*time.Millisecond); err != nil {
+	if err := riverext.WaitIdle(ctx, pool, onceIdleHorizon, 250*time.Millisecond); err != nil {
 		return fmt.Errorf("once: %w", err)
 	}
-	rows, err := pool.Query(ctx, `
-		SELECT kind || ' #' || id || ': ' || coalesce(errors[array_length(errors, 1)]->>'error', state::text)
-		FROM river_job WHERE state IN ('discarded', 'cancelled') AND finalized_at >= $1`, started)
-	if err != nil {
-		return fmt.Errorf("once: list failed jobs: %w", err)
-	}
-	failed, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	failed, err := finalizedSince(ctx, client, started)
 	if err != nil {
 		return fmt.Errorf("once: list failed jobs: %w", err)
 	}
@@ -59,4 +54,31 @@ func runOnce(ctx context.Context, client *river.Client[pgx.Tx], pool *pgxpool.Po
 	}
 	logger.Info("once: done")
 	return nil
+}
+
+// finalizedSince lists the jobs that failed for good (discarded) or were
+// cancelled since, as "kind #id: last error".
+func finalizedSince(ctx context.Context, client *river.Client[pgx.Tx], since time.Time) ([]string, error) {
+	params := river.NewJobListParams().
+		States(rivertype.JobStateDiscarded, rivertype.JobStateCancelled).
+		Where("finalized_at >= @since", river.NamedArgs{"since": since}).
+		First(10_000)
+	var out []string
+	for {
+		res, err := client.JobList(ctx, params)
+		if err != nil {
+			return nil, err
+		}
+		for _, j := range res.Jobs {
+			msg := string(j.State)
+			if n := len(j.Errors); n > 0 {
+				msg = j.Errors[n-1].Error
+			}
+			out = append(out, fmt.Sprintf("%s #%d: %s", j.Kind, j.ID, msg))
+		}
+		if res.LastCursor == nil || len(res.Jobs) < 10_000 {
+			return out, nil
+		}
+		params = params.After(res.LastCursor)
+	}
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/spsync/spsync/internal/httpserver"
 	"github.com/spsync/spsync/internal/jobs"
 	"github.com/spsync/spsync/internal/metrics"
+	"github.com/spsync/spsync/internal/riverext"
 	"github.com/spsync/spsync/internal/schema"
 )
 
@@ -92,13 +93,13 @@ func Run(ctx context.Context, opts Options) error {
 
 	// Jobs a killed worker left running are runnable again before this
 	// one starts (see rescue.go).
-	live, err := startLiveness(ctx, db.Pool, logger)
+	live, err := riverext.StartLiveness(ctx, db.Pool, logger)
 	if err != nil {
 		return err
 	}
-	defer live.close()
+	defer live.Close()
 
-	client, err := newRiverClient(db.Pool, deps, cfg, logger, opts.Once, live.id)
+	client, err := newRiverClient(db.Pool, deps, cfg, logger, opts.Once, live.ID())
 	if err != nil {
 		return err
 	}

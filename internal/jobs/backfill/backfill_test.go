@@ -223,12 +223,12 @@ func TestBackfillCancel(t *testing.T) {
 	require.NoError(t, insertOnly.Stop(ctx))
 	id := tb.startBackfill(t, insertOnly, "orders", from, to, 24*time.Hour)
 
-	b, err := backfill.Cancel(ctx, tb.Pool, id)
+	b, err := backfill.Cancel(ctx, insertOnly, tb.Pool, id)
 	require.NoError(t, err)
 	require.Equal(t, "cancelled", b.State)
-	_, err = backfill.Cancel(ctx, tb.Pool, id)
+	_, err = backfill.Cancel(ctx, insertOnly, tb.Pool, id)
 	require.ErrorIs(t, err, backfill.ErrNotRunning)
-	_, err = backfill.Cancel(ctx, tb.Pool, id+1000)
+	_, err = backfill.Cancel(ctx, insertOnly, tb.Pool, id+1000)
 	require.ErrorIs(t, err, backfill.ErrNotFound)
 
 	var cancelled int
@@ -285,7 +285,7 @@ func TestBackfillCancelWhileRunning(t *testing.T) {
 	case <-time.After(time.Minute):
 		t.Fatal("the backfill never reached its third page")
 	}
-	_, err := backfill.Cancel(ctx, tb.Pool, id)
+	_, err := backfill.Cancel(ctx, client, tb.Pool, id)
 	require.NoError(t, err)
 	calls := tb.Sim.Stats()[spapi.OpGetOrders].Successes
 	var pages, started int

@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/spsync/spsync/internal/jobs"
 	"github.com/spsync/spsync/internal/store/dbsqlc"
@@ -155,10 +156,11 @@ type Beginner interface {
 }
 
 // Cancel marks backfill id cancelled and cancels its window jobs that have
-// not started, in one transaction. A window job that is running stops
-// before its next page (it rereads the state), and its page in flight, if
-// any, rolls back. It returns the backfill as cancelled.
-func Cancel(ctx context.Context, db Beginner, id int64) (*dbsqlc.Backfill, error) {
+// not started, in one transaction, through client (an insert-only client
+// will do: any process with the database can cancel). A window job that is
+// running stops before its next page (it rereads the state), and its page in
+// flight, if any, rolls back. It returns the backfill as cancelled.
+func Cancel(ctx context.Context, client *river.Client[pgx.Tx], db Beginner, id int64) (*dbsqlc.Backfill, error) {
 	var out *dbsqlc.Backfill
 	err := pgx.BeginFunc(ctx, db, func(tx pgx.Tx) error {
 		q := dbsqlc.New()
@@ -176,16 +178,26 @@ func Cancel(ctx context.Context, db Beginner, id int64) (*dbsqlc.Backfill, error
 		if err != nil {
 			return fmt.Errorf("cancel backfill %d: %w", id, err)
 		}
-		// The jobs not yet running are cancelled the way River's
-		// JobCancelTx does it for them. No River client is needed, so any
-		// process with the database can cancel.
-		if _, err := tx.Exec(ctx, `
-			UPDATE river_job SET state = 'cancelled', finalized_at = now(),
-			       metadata = metadata || jsonb_build_object('cancel_attempted_at', now())
-			WHERE kind = $1 AND (args->>'backfill_id')::bigint = $2
-			  AND state IN ('available', 'scheduled', 'retryable', 'pending')`,
-			WindowArgs{}.Kind(), id); err != nil {
-			return fmt.Errorf("cancel jobs of backfill %d: %w", id, err)
+		// The jobs not yet running are cancelled; a running one stops at
+		// its next page.
+		params := river.NewJobListParams().Kinds(WindowArgs{}.Kind()).
+			States(rivertype.JobStateAvailable, rivertype.JobStateScheduled, rivertype.JobStateRetryable, rivertype.JobStatePending).
+			Where("(args->>'backfill_id')::bigint = @backfill_id", river.NamedArgs{"backfill_id": id}).
+			First(10_000)
+		for {
+			res, err := client.JobListTx(ctx, tx, params)
+			if err != nil {
+				return fmt.Errorf("list jobs of backfill %d: %w", id, err)
+			}
+			for _, j := range res.Jobs {
+				if _, err := client.JobCancelTx(ctx, tx, j.ID); err != nil {
+					return fmt.Errorf("cancel job %d of backfill %d: %w", j.ID, id, err)
+				}
+			}
+			if len(res.Jobs) < 10_000 {
+				break
+			}
+			params = params.After(res.LastCursor)
 		}
 		out = b
 		return nil

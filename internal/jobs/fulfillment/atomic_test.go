@@ -7,9 +7,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/spsync/spsync/internal/jobs"
 	"github.com/spsync/spsync/internal/jobs/fulfillment"
 	"github.com/spsync/spsync/internal/jobs/jobstest"
+	"github.com/spsync/spsync/internal/riverext"
 	"github.com/spsync/spsync/internal/spapi"
 	"github.com/spsync/spsync/internal/spapi/sim"
 )
@@ -121,7 +121,7 @@ func TestPackageAndTrackingJobCommitTogether(t *testing.T) {
 	// completer reports them, not after its backoff.
 	waitFor(t, "an idle queue", func() bool {
 		tb.retryNow(t)
-		n, err := jobs.Backlog(ctx, tb.Pool, 30*time.Second)
+		n, err := riverext.Backlog(ctx, tb.Pool, 30*time.Second)
 		require.NoError(t, err)
 		return n == 0
 	})

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"reflect"
+	"sync"
 	"testing"
 	"time"
 
@@ -17,10 +18,12 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/spsync/spsync/internal/config"
 	"github.com/spsync/spsync/internal/dbtest"
 	"github.com/spsync/spsync/internal/jobs"
+	"github.com/spsync/spsync/internal/riverext"
 	"github.com/spsync/spsync/internal/spapi"
 	"github.com/spsync/spsync/internal/spapi/sim"
 )
@@ -31,6 +34,10 @@ type Bundle struct {
 	Sim    *sim.Sim
 	Server *httptest.Server
 	Deps   *jobs.Deps
+
+	apiOnce sync.Once
+	api     *river.Client[pgx.Tx]
+	apiErr  error
 }
 
 // Options configures New.
@@ -111,43 +118,76 @@ func (b *Bundle) StartClient(t testing.TB, workers *river.Workers, periodic []*r
 	return client
 }
 
-// RunUntilIdle waits until no job is left to run now (see jobs.Backlog) and
+// RunUntilIdle waits until no job is left to run now (see riverext.Backlog) and
 // fails t on timeout. Jobs that failed for good are reported.
 func (b *Bundle) RunUntilIdle(t testing.TB, timeout time.Duration) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	if err := jobs.WaitIdle(ctx, b.Pool, 30*time.Second, 25*time.Millisecond); err != nil {
+	if err := riverext.WaitIdle(ctx, b.Pool, 30*time.Second, 25*time.Millisecond); err != nil {
 		t.Fatalf("jobstest: %v", err)
 	}
 }
 
 // MakeScheduledDue moves every scheduled job (tracking refreshes, service
-// job refreshes) to now: River schedules in real time, while tests move the
-// simulator's data clock by hours.
+// job refreshes) to now, through River's JobRetry: River schedules in real
+// time, while tests move the simulator's data clock by hours.
 func (b *Bundle) MakeScheduledDue(t testing.TB) int64 {
 	t.Helper()
-	tag, err := b.Pool.Exec(context.Background(),
-		`UPDATE river_job SET state = 'available', scheduled_at = now() WHERE state = 'scheduled'`)
-	if err != nil {
-		t.Fatalf("jobstest: make scheduled jobs due: %v", err)
+	ctx := context.Background()
+	jobs := b.listJobs(t, river.NewJobListParams().States(rivertype.JobStateScheduled))
+	for _, j := range jobs {
+		if _, err := b.riverAPI(t).JobRetry(ctx, j.ID); err != nil {
+			t.Fatalf("jobstest: make scheduled job %d due: %v", j.ID, err)
+		}
 	}
-	return tag.RowsAffected()
+	return int64(len(jobs))
 }
 
-// DiscardedJobs lists jobs that failed for good, for assertions.
+// DiscardedJobs lists jobs that failed for good, as "kind: last error", for
+// assertions.
 func (b *Bundle) DiscardedJobs(t testing.TB) []string {
 	t.Helper()
-	rows, err := b.Pool.Query(context.Background(),
-		`SELECT kind || ': ' || coalesce(errors[array_length(errors, 1)]->>'error', '') FROM river_job WHERE state = 'discarded'`)
-	if err != nil {
-		t.Fatalf("jobstest: list discarded jobs: %v", err)
-	}
-	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		t.Fatalf("jobstest: list discarded jobs: %v", err)
+	var out []string
+	for _, j := range b.listJobs(t, river.NewJobListParams().States(rivertype.JobStateDiscarded)) {
+		msg := ""
+		if n := len(j.Errors); n > 0 {
+			msg = j.Errors[n-1].Error
+		}
+		out = append(out, j.Kind+": "+msg)
 	}
 	return out
+}
+
+// listJobs lists every job params selects, through River's JobList.
+func (b *Bundle) listJobs(t testing.TB, params *river.JobListParams) []*rivertype.JobRow {
+	t.Helper()
+	params = params.First(10_000)
+	var out []*rivertype.JobRow
+	for {
+		res, err := b.riverAPI(t).JobList(context.Background(), params)
+		if err != nil {
+			t.Fatalf("jobstest: list jobs: %v", err)
+		}
+		out = append(out, res.Jobs...)
+		if len(res.Jobs) < 10_000 {
+			return out
+		}
+		params = params.After(res.LastCursor)
+	}
+}
+
+// riverAPI is an insert-only River client (no workers, never started) for
+// reading and changing jobs through River's API.
+func (b *Bundle) riverAPI(t testing.TB) *river.Client[pgx.Tx] {
+	t.Helper()
+	b.apiOnce.Do(func() {
+		b.api, b.apiErr = river.NewClient(riverpgxv5.New(b.Pool), &river.Config{})
+	})
+	if b.apiErr != nil {
+		t.Fatalf("jobstest: river client: %v", b.apiErr)
+	}
+	return b.api
 }
 
 // AsMap re-encodes v (a simulator entity, a stored row) as a JSON object,

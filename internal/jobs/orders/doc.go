@@ -14,5 +14,5 @@
 // items. RefreshArgs refetches one order and its items on demand; inserting
 // it is the documented way for an ERP to ask for a refresh:
 //
-//	INSERT INTO river_job ... -- or `worker refresh order 111-2223334-4445556`
+//	worker refresh order 111-2223334-4445556   (or insert orders.RefreshArgs with River)
 package orders

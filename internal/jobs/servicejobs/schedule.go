@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/spsync/spsync/internal/store"
 )
@@ -63,29 +64,21 @@ func cancelClosedRefreshes(ctx context.Context, tx pgx.Tx, accountID string, cha
 	if len(closed) == 0 {
 		return nil
 	}
-	rows, err := tx.Query(ctx, `
-		SELECT id FROM river_job
-		WHERE kind = $1 AND state IN ('available', 'pending', 'retryable', 'scheduled')
-		  AND args->>'account_id' = $2 AND args->>'service_job_id' = ANY($3::text[])
-		  AND (args->>'scheduled')::boolean IS TRUE`,
-		RefreshArgs{}.Kind(), accountID, closed)
-	if err != nil {
-		return fmt.Errorf("find refreshes of closed service jobs: %w", err)
-	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-	if err != nil {
-		return fmt.Errorf("find refreshes of closed service jobs: %w", err)
-	}
-	if len(ids) == 0 {
-		return nil
-	}
 	client, err := river.ClientFromContextSafely[pgx.Tx](ctx)
 	if err != nil {
 		return fmt.Errorf("cancel refreshes of closed service jobs: %w", err)
 	}
-	for _, id := range ids {
-		if _, err := client.JobCancelTx(ctx, tx, id); err != nil {
-			return fmt.Errorf("cancel refresh job %d of a closed service job: %w", id, err)
+	res, err := client.JobListTx(ctx, tx, river.NewJobListParams().Kinds(RefreshArgs{}.Kind()).
+		States(rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRetryable, rivertype.JobStateScheduled).
+		Where("args->>'account_id' = @account_id AND args->>'service_job_id' = ANY(@closed::text[]) AND (args->>'scheduled')::boolean IS TRUE",
+			river.NamedArgs{"account_id": accountID, "closed": closed}).
+		First(len(closed)*4+10))
+	if err != nil {
+		return fmt.Errorf("find refreshes of closed service jobs: %w", err)
+	}
+	for _, j := range res.Jobs {
+		if _, err := client.JobCancelTx(ctx, tx, j.ID); err != nil {
+			return fmt.Errorf("cancel refresh job %d of a closed service job: %w", j.ID, err)
 		}
 	}
 	return nil

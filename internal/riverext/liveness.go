@@ -1,4 +1,4 @@
-package worker
+package riverext
 
 import (
 	"context"
@@ -33,16 +33,16 @@ import (
 // worker whose lock session was cut by a database restart) costs a
 // duplicate run, never a lost or doubled row.
 
-// livenessLockClass is the first key of every liveness advisory lock
+// LivenessLockClass is the first key of every liveness advisory lock
 // ("SPSW"); the second is hashtext(client id).
-const livenessLockClass = 0x53505357
+const LivenessLockClass = 0x53505357
 
 // rescueInterval is how often a running worker looks for jobs of dead ones.
 const rescueInterval = 15 * time.Second
 
-// liveness holds this process's liveness lock and rescues dead processes'
+// Liveness holds this process's liveness lock and rescues dead processes'
 // jobs.
-type liveness struct {
+type Liveness struct {
 	id     string
 	pool   *pgxpool.Pool
 	logger *slog.Logger
@@ -54,8 +54,8 @@ type liveness struct {
 	done chan struct{}
 }
 
-// newClientID names this process for River and for its liveness lock.
-func newClientID() string {
+// NewClientID names this process for River and for its liveness lock.
+func NewClientID() string {
 	host, _ := os.Hostname()
 	if host == "" {
 		host = "worker"
@@ -65,14 +65,15 @@ func newClientID() string {
 	return fmt.Sprintf("spsync_%s_%d_%s", host, os.Getpid(), hex.EncodeToString(b[:]))
 }
 
-// startLiveness takes this process's liveness lock, rescues the jobs of
-// dead processes once, and keeps doing both in the background until close.
-func startLiveness(ctx context.Context, pool *pgxpool.Pool, logger *slog.Logger) (*liveness, error) {
-	l := &liveness{id: newClientID(), pool: pool, logger: logger, stop: make(chan struct{}), done: make(chan struct{})}
+// StartLiveness takes this process's liveness lock, rescues the jobs of
+// dead processes once, and keeps doing both in the background until Close.
+// ID is the River client id the process must use.
+func StartLiveness(ctx context.Context, pool *pgxpool.Pool, logger *slog.Logger) (*Liveness, error) {
+	l := &Liveness{id: NewClientID(), pool: pool, logger: logger, stop: make(chan struct{}), done: make(chan struct{})}
 	if err := l.hold(ctx); err != nil {
 		return nil, err
 	}
-	if _, err := l.rescue(ctx); err != nil {
+	if _, err := l.Rescue(ctx); err != nil {
 		l.release()
 		return nil, err
 	}
@@ -82,7 +83,7 @@ func startLiveness(ctx context.Context, pool *pgxpool.Pool, logger *slog.Logger)
 
 // hold takes the liveness lock on a dedicated session, unless it still
 // holds it.
-func (l *liveness) hold(ctx context.Context) error {
+func (l *Liveness) hold(ctx context.Context) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.conn != nil {
@@ -96,7 +97,7 @@ func (l *liveness) hold(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("liveness lock: %w", err)
 	}
-	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1, hashtext($2))`, livenessLockClass, l.id); err != nil {
+	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1, hashtext($2))`, LivenessLockClass, l.id); err != nil {
 		conn.Release()
 		return fmt.Errorf("liveness lock: %w", err)
 	}
@@ -105,7 +106,7 @@ func (l *liveness) hold(ctx context.Context) error {
 	return nil
 }
 
-func (l *liveness) release() {
+func (l *Liveness) release() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.conn != nil {
@@ -116,7 +117,7 @@ func (l *liveness) release() {
 	}
 }
 
-func (l *liveness) loop() {
+func (l *Liveness) loop() {
 	defer close(l.done)
 	t := time.NewTicker(rescueInterval)
 	defer t.Stop()
@@ -129,23 +130,26 @@ func (l *liveness) loop() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		if err := l.hold(ctx); err != nil {
 			l.logger.Warn("liveness lock lost; retrying", "err", err)
-		} else if _, err := l.rescue(ctx); err != nil {
+		} else if _, err := l.Rescue(ctx); err != nil {
 			l.logger.Warn("rescue jobs of dead workers", "err", err)
 		}
 		cancel()
 	}
 }
 
-// close stops the background loop and drops the lock.
-func (l *liveness) close() {
+// ID is this process's River client id.
+func (l *Liveness) ID() string { return l.id }
+
+// Close stops the background loop and drops the lock.
+func (l *Liveness) Close() {
 	close(l.stop)
 	<-l.done
 	l.release()
 }
 
-// rescue makes the running jobs of dead clients runnable again and returns
+// Rescue makes the running jobs of dead clients runnable again and returns
 // how many it rescued.
-func (l *liveness) rescue(ctx context.Context) (int, error) {
+func (l *Liveness) Rescue(ctx context.Context) (int, error) {
 	rows, err := l.pool.Query(ctx, `
 		SELECT DISTINCT coalesce(attempted_by[array_length(attempted_by, 1)], '')
 		FROM river_job WHERE state = 'running'`)
@@ -200,7 +204,7 @@ func (l *liveness) rescue(ctx context.Context) (int, error) {
 
 // dead reports whether client holds no liveness lock: its lock can be
 // taken (and is released again at once).
-func (l *liveness) dead(ctx context.Context, client string) (bool, error) {
+func (l *Liveness) dead(ctx context.Context, client string) (bool, error) {
 	if client == "" {
 		return true, nil
 	}
@@ -210,11 +214,11 @@ func (l *liveness) dead(ctx context.Context, client string) (bool, error) {
 	}
 	defer conn.Release()
 	var got bool
-	if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock($1, hashtext($2))`, livenessLockClass, client).Scan(&got); err != nil {
+	if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock($1, hashtext($2))`, LivenessLockClass, client).Scan(&got); err != nil {
 		return false, fmt.Errorf("probe liveness of %s: %w", client, err)
 	}
 	if got {
-		if _, err := conn.Exec(ctx, `SELECT pg_advisory_unlock($1, hashtext($2))`, livenessLockClass, client); err != nil {
+		if _, err := conn.Exec(ctx, `SELECT pg_advisory_unlock($1, hashtext($2))`, LivenessLockClass, client); err != nil {
 			// Keep no lock we do not own on a pooled session.
 			_ = conn.Conn().Close(ctx)
 			return true, errors.Join(fmt.Errorf("release probe lock of %s", client), err)
