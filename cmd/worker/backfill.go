@@ -17,7 +17,7 @@ import (
 
 	"github.com/spsync/spsync/internal/jobs"
 	"github.com/spsync/spsync/internal/jobs/backfill"
-	"github.com/spsync/spsync/internal/store/dbsqlc"
+	"github.com/spsync/spsync/internal/store"
 	"github.com/spsync/spsync/internal/streams"
 )
 
@@ -164,7 +164,7 @@ func backfillStart(ctx context.Context, args []string, getenv func(string) strin
 		fmt.Fprintln(stderr, "worker backfill:", err)
 		return 1
 	}
-	b, err := dbsqlc.New().GetBackfill(ctx, op.db.Pool, id)
+	b, err := store.GetBackfill(ctx, op.db.Pool, id)
 	if err != nil {
 		fmt.Fprintln(stderr, "worker backfill:", err)
 		return 1
@@ -260,7 +260,7 @@ func backfillList(ctx context.Context, args []string, getenv func(string) string
 		return code
 	}
 	defer op.Close()
-	list, err := dbsqlc.New().ListBackfills(ctx, op.db.Pool, int32(max(*limit, 1)))
+	list, err := store.ListBackfills(ctx, op.db.Pool, int32(max(*limit, 1)))
 	if err != nil {
 		fmt.Fprintln(stderr, "worker backfill list:", err)
 		return 1

@@ -9,7 +9,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/spsync/spsync/internal/store/dbsqlc"
+	"github.com/spsync/spsync/internal/store"
 )
 
 // Options configures a Budget. The zero value of every field is a sane
@@ -69,8 +69,7 @@ func (e *WaitError) Error() string {
 // Budget is the shared rate budget. It is safe for concurrent use, and any
 // number of Budgets in any number of processes may share one database.
 type Budget struct {
-	db      dbsqlc.DBTX
-	q       *dbsqlc.Queries
+	db      store.DBTX
 	opts    Options
 	ensured sync.Map // Key → struct{}: buckets this Budget has created or aligned
 	// learned is the rate header this Budget last wrote per Key. Amazon
@@ -81,7 +80,7 @@ type Budget struct {
 }
 
 // New returns a Budget over db (a pgxpool.Pool in practice).
-func New(db dbsqlc.DBTX, opts Options) *Budget {
+func New(db store.DBTX, opts Options) *Budget {
 	if opts.Plans == nil {
 		opts.Plans = DefaultPlans(1, nil)
 	}
@@ -100,7 +99,7 @@ func New(db dbsqlc.DBTX, opts Options) *Budget {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	return &Budget{db: db, q: dbsqlc.New(), opts: opts}
+	return &Budget{db: db, opts: opts}
 }
 
 // Acquire takes one token of key's bucket for a caller of class. It waits
@@ -117,7 +116,7 @@ func (b *Budget) Acquire(ctx context.Context, key Key, class Class) error {
 	need := 1 + b.reserve(class, bucketSize(plan.Burst))
 	var waited time.Duration
 	for {
-		res, err := b.q.TakeRateToken(ctx, b.db, dbsqlc.TakeRateTokenParams{
+		res, err := store.TakeRateToken(ctx, b.db, store.TakeRateTokenParams{
 			Need: need, At: b.now(), AccountID: key.AccountID, Region: key.Region, Operation: key.Operation,
 		})
 		if err != nil {
@@ -164,7 +163,7 @@ func (b *Budget) Observe(ctx context.Context, key Key, rateLimit float64, thrott
 		if b.opts.Hooks.Throttled != nil {
 			b.opts.Hooks.Throttled(key)
 		}
-		if err := b.q.DrainRateBudget(ctx, b.db, dbsqlc.DrainRateBudgetParams{
+		if err := store.DrainRateBudget(ctx, b.db, store.DrainRateBudgetParams{
 			At: b.now(), AccountID: key.AccountID, Region: key.Region, Operation: key.Operation,
 		}); err != nil {
 			b.opts.Logger.Warn("rate budget: drain after 429", "key", key.String(), "err", err)
@@ -174,7 +173,7 @@ func (b *Budget) Observe(ctx context.Context, key Key, rateLimit float64, thrott
 		if last, ok := b.learned.Load(key); ok && last.(float64) == rateLimit {
 			return
 		}
-		if err := b.q.LearnRate(ctx, b.db, dbsqlc.LearnRateParams{
+		if err := store.LearnRate(ctx, b.db, store.LearnRateParams{
 			LearnedRate: rateLimit, At: b.now(), AccountID: key.AccountID, Region: key.Region, Operation: key.Operation,
 		}); err != nil {
 			b.opts.Logger.Warn("rate budget: learn rate", "key", key.String(), "err", err)
@@ -204,7 +203,7 @@ func (b *Budget) ensure(ctx context.Context, key Key) (Plan, error) {
 	if _, done := b.ensured.Load(key); done {
 		return plan, nil
 	}
-	if err := b.q.EnsureRateBudget(ctx, b.db, dbsqlc.EnsureRateBudgetParams{
+	if err := store.EnsureRateBudget(ctx, b.db, store.EnsureRateBudgetParams{
 		AccountID: key.AccountID, Region: key.Region, Operation: key.Operation,
 		PlanRate: plan.Rate, PlanBurst: plan.Burst, Burst: bucketSize(plan.Burst), Pinned: plan.Pinned, At: b.now(),
 	}); err != nil {

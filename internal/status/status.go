@@ -14,7 +14,6 @@ import (
 
 	"github.com/spsync/spsync/internal/riverext"
 	"github.com/spsync/spsync/internal/store"
-	"github.com/spsync/spsync/internal/store/dbsqlc"
 )
 
 // Report is one status snapshot. JSON names are stable: scripts read them.
@@ -113,13 +112,13 @@ type Queue struct {
 }
 
 // Collect reads a report from db.
-func Collect(ctx context.Context, db dbsqlc.DBTX) (*Report, error) {
-	q := dbsqlc.New()
+func Collect(ctx context.Context, db store.DBTX) (*Report, error) {
 	r := &Report{Streams: []Stream{}, Budgets: []Budget{}, Queues: []Queue{}, Backfills: []Backfill{}, Quarantine: []Quarantine{}, PermissionDenied: []PermissionDenied{}}
-	if err := db.QueryRow(ctx, `SELECT now()`).Scan(&r.GeneratedAt); err != nil {
+	var err error
+	if r.GeneratedAt, err = store.Now(ctx, db); err != nil {
 		return nil, fmt.Errorf("status: %w", err)
 	}
-	cursors, err := q.ListCursors(ctx, db)
+	cursors, err := store.ListCursors(ctx, db)
 	if err != nil {
 		return nil, fmt.Errorf("status: list cursors: %w", err)
 	}
@@ -132,7 +131,7 @@ func Collect(ctx context.Context, db dbsqlc.DBTX) (*Report, error) {
 		}
 		r.Streams = append(r.Streams, s)
 	}
-	budgets, err := q.ListRateBudgets(ctx, db)
+	budgets, err := store.ListRateBudgets(ctx, db)
 	if err != nil {
 		return nil, fmt.Errorf("status: list rate budgets: %w", err)
 	}
@@ -149,7 +148,7 @@ func Collect(ctx context.Context, db dbsqlc.DBTX) (*Report, error) {
 		r.Queues = append(r.Queues, Queue{Queue: c.Queue, Available: c.Available, Running: c.Running,
 			Scheduled: c.Scheduled, Retryable: c.Retryable, Discarded24h: c.Discarded24h})
 	}
-	backfills, err := q.ListRunningBackfills(ctx, db)
+	backfills, err := store.ListRunningBackfills(ctx, db)
 	if err != nil {
 		return nil, fmt.Errorf("status: list backfills: %w", err)
 	}

@@ -3,8 +3,11 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/spsync/spsync/internal/spapi"
 	"github.com/spsync/spsync/internal/store/dbsqlc"
@@ -692,4 +695,18 @@ func rawArray(raw json.RawMessage, field string, n int) []json.RawMessage {
 		}
 	}
 	return make([]json.RawMessage, n)
+}
+
+// FulfillmentDetailVersion returns the statusUpdatedDate the stored
+// children of an order were written from; nil when the detail was never
+// stored or the order is unknown.
+func FulfillmentDetailVersion(ctx context.Context, db dbsqlc.DBTX, accountID, orderID string) (*time.Time, error) {
+	at, err := dbsqlc.New().GetFulfillmentDetailVersion(ctx, db, dbsqlc.GetFulfillmentDetailVersionParams{AccountID: accountID, SellerFulfillmentOrderID: orderID})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read detail version of fulfillment order %s: %w", orderID, err)
+	}
+	return at, nil
 }

@@ -5,10 +5,13 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/spsync/spsync/internal/spapi"
 	"github.com/spsync/spsync/internal/store/dbsqlc"
@@ -597,4 +600,17 @@ func ListOpenServiceJobs(ctx context.Context, db dbsqlc.DBTX, accountID string, 
 		}
 	}
 	return out, nil
+}
+
+// ServiceJobStoredOpen reports whether the job is stored and open (a job
+// without a status counts as open).
+func ServiceJobStoredOpen(ctx context.Context, db dbsqlc.DBTX, accountID, id string) (bool, error) {
+	status, err := dbsqlc.New().GetServiceJobStatus(ctx, db, dbsqlc.GetServiceJobStatusParams{AccountID: accountID, ServiceJobID: id})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("read status of service job %s: %w", id, err)
+	}
+	return status == nil || ServiceJobOpen(*status), nil
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/spsync/spsync/internal/config"
 	"github.com/spsync/spsync/internal/riverext"
+	"github.com/spsync/spsync/internal/store"
 	"github.com/spsync/spsync/internal/streams"
 )
 
@@ -27,8 +28,8 @@ const onceIdleHorizon = 10 * time.Minute
 // no job is due, and reports jobs that failed for good while it ran,
 // including jobs queued before it (an on-demand refresh, say).
 func runOnce(ctx context.Context, client *river.Client[pgx.Tx], pool *pgxpool.Pool, cfg *config.Config, logger *slog.Logger) error {
-	var started time.Time
-	if err := pool.QueryRow(ctx, `SELECT now()`).Scan(&started); err != nil {
+	started, err := store.Now(ctx, pool)
+	if err != nil {
 		return fmt.Errorf("once: %w", err)
 	}
 	var params []river.InsertManyParams

@@ -19,7 +19,7 @@ import (
 	"github.com/spsync/spsync/internal/jobs/orders"
 	"github.com/spsync/spsync/internal/spapi"
 	"github.com/spsync/spsync/internal/spapi/sim"
-	"github.com/spsync/spsync/internal/store/dbsqlc"
+	"github.com/spsync/spsync/internal/store"
 	"github.com/spsync/spsync/internal/streams"
 )
 
@@ -70,9 +70,9 @@ func mustStream(t *testing.T, name string) jobs.Stream {
 	return s
 }
 
-func (tb *testBundle) backfillRow(t *testing.T, id int64) *dbsqlc.Backfill {
+func (tb *testBundle) backfillRow(t *testing.T, id int64) *store.Backfill {
 	t.Helper()
-	b, err := dbsqlc.New().GetBackfill(context.Background(), tb.Pool, id)
+	b, err := store.GetBackfill(context.Background(), tb.Pool, id)
 	require.NoError(t, err)
 	return b
 }

@@ -2,21 +2,18 @@ package backfill
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/spsync/spsync/internal/jobs"
 	"github.com/spsync/spsync/internal/spapi"
-	"github.com/spsync/spsync/internal/store/dbsqlc"
+	"github.com/spsync/spsync/internal/store"
 )
 
 // Progress is a backfill with an estimate of the time it still needs.
 type Progress struct {
-	dbsqlc.Backfill
+	store.Backfill
 	// PagesDone counts the pages committed so far.
 	PagesDone int64
 	// PagesLeft estimates the pages still to fetch: the remaining windows
@@ -35,38 +32,29 @@ type Progress struct {
 
 // GetProgress reads backfill id and estimates its remaining time; streams
 // give the list operation whose budget bounds it.
-func GetProgress(ctx context.Context, db dbsqlc.DBTX, streams jobs.Streams, id int64) (*Progress, error) {
-	q := dbsqlc.New()
-	b, err := q.GetBackfill(ctx, db, id)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, fmt.Errorf("%w %d", ErrNotFound, id)
-	}
+func GetProgress(ctx context.Context, db store.DBTX, streams jobs.Streams, id int64) (*Progress, error) {
+	b, err := store.GetBackfill(ctx, db, id)
 	if err != nil {
-		return nil, fmt.Errorf("read backfill %d: %w", id, err)
+		return nil, err
 	}
-	done, err := q.BackfillPagesDone(ctx, db, id)
+	pages, err := store.CountBackfillPages(ctx, db, id)
 	if err != nil {
-		return nil, fmt.Errorf("read backfill %d windows: %w", id, err)
+		return nil, err
 	}
-	pending, err := q.BackfillPagesPending(ctx, db, id)
-	if err != nil {
-		return nil, fmt.Errorf("read backfill %d windows: %w", id, err)
-	}
-	p := &Progress{Backfill: *b, PagesDone: done.Pages + pending}
+	done, pending := pages.PagesDone, pages.PagesPending
+	p := &Progress{Backfill: *b, PagesDone: done + pending}
 	s, ok := streams.Lookup(b.Stream)
 	if !ok || s.Backfill == nil {
 		return nil, fmt.Errorf("backfill %d: stream %q has no backfill", id, b.Stream)
 	}
 	op := s.Backfill.Op
 	p.Rate = spapi.DefaultUsagePlans[op].Rate
-	budget, err := q.BackfillListBudget(ctx, db, dbsqlc.BackfillListBudgetParams{AccountID: b.AccountID, Operation: op})
-	switch {
-	case err == nil:
-		p.Rate, p.Tokens = budget.Rate, budget.Level
-	case !errors.Is(err, pgx.ErrNoRows):
-		return nil, fmt.Errorf("read %s budget: %w", op, err)
+	if rate, tokens, ok, err := store.ListBudgetNow(ctx, db, b.AccountID, op); err != nil {
+		return nil, err
+	} else if ok {
+		p.Rate, p.Tokens = rate, tokens
 	}
-	p.PagesLeft, p.ETA = Estimate(int64(b.WindowsTotal-b.WindowsDone), done.Windows, done.Pages, pending, p.Rate, p.Tokens)
+	p.PagesLeft, p.ETA = Estimate(int64(b.WindowsTotal-b.WindowsDone), pages.WindowsDone, pages.PagesDone, pending, p.Rate, p.Tokens)
 	return p, nil
 }
 

@@ -11,7 +11,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/spsync/spsync/internal/jobs"
-	"github.com/spsync/spsync/internal/store/dbsqlc"
+	"github.com/spsync/spsync/internal/store"
 )
 
 // AmazonDelay is how far behind its own clock Amazon serves data: every
@@ -118,25 +118,23 @@ func Start(ctx context.Context, tx pgx.Tx, client *river.Client[pgx.Tx], account
 		return 0, fmt.Errorf("%w: window %s is shorter than a second", ErrInvalid, opts.Window)
 	}
 	windows := Split(stream.Backfill, from, to, size)
-	q := dbsqlc.New()
-	b, err := q.CreateBackfill(ctx, tx, dbsqlc.CreateBackfillParams{
-		AccountID: accountID, Stream: stream.Name, FromTime: from, ToTime: to,
-		WindowSeconds: int64(size / time.Second), WindowsTotal: int32(len(windows)),
-	})
-	if err != nil {
-		return 0, fmt.Errorf("create backfill: %w", err)
-	}
 	starts := make([]time.Time, len(windows))
 	ends := make([]time.Time, len(windows))
-	params := make([]river.InsertManyParams, len(windows))
 	for i, w := range windows {
 		starts[i], ends[i] = w.Start, w.End
+	}
+	b, err := store.CreateBackfill(ctx, tx, store.NewBackfill{
+		AccountID: accountID, Stream: stream.Name, FromTime: from, ToTime: to,
+		WindowSeconds: int64(size / time.Second), WindowsTotal: int32(len(windows)),
+	}, starts, ends)
+	if err != nil {
+		return 0, err
+	}
+	params := make([]river.InsertManyParams, len(windows))
+	for i, w := range windows {
 		params[i] = river.InsertManyParams{Args: WindowArgs{
 			BackfillID: b.ID, AccountID: accountID, Stream: stream.Name, WindowStart: w.Start, WindowEnd: w.End,
 		}}
-	}
-	if err := q.CreateBackfillWindows(ctx, tx, dbsqlc.CreateBackfillWindowsParams{BackfillID: b.ID, WindowStarts: starts, WindowEnds: ends}); err != nil {
-		return 0, fmt.Errorf("create backfill windows: %w", err)
 	}
 	if _, err := client.InsertManyTx(ctx, tx, params); err != nil {
 		return 0, fmt.Errorf("queue %d backfill windows: %w", len(params), err)
@@ -146,8 +144,8 @@ func Start(ctx context.Context, tx pgx.Tx, client *river.Client[pgx.Tx], account
 
 // ErrNotFound and ErrNotRunning are Cancel's refusals.
 var (
-	ErrNotFound   = errors.New("no such backfill")
-	ErrNotRunning = errors.New("backfill is not running")
+	ErrNotFound   = store.ErrBackfillNotFound
+	ErrNotRunning = store.ErrBackfillStopped
 )
 
 // Beginner is a database that can open a transaction (*pgxpool.Pool).
@@ -160,23 +158,12 @@ type Beginner interface {
 // will do: any process with the database can cancel). A window job that is
 // running stops before its next page (it rereads the state), and its page in
 // flight, if any, rolls back. It returns the backfill as cancelled.
-func Cancel(ctx context.Context, client *river.Client[pgx.Tx], db Beginner, id int64) (*dbsqlc.Backfill, error) {
-	var out *dbsqlc.Backfill
+func Cancel(ctx context.Context, client *river.Client[pgx.Tx], db Beginner, id int64) (*store.Backfill, error) {
+	var out *store.Backfill
 	err := pgx.BeginFunc(ctx, db, func(tx pgx.Tx) error {
-		q := dbsqlc.New()
-		b, err := q.CancelBackfill(ctx, tx, id)
-		if errors.Is(err, pgx.ErrNoRows) {
-			cur, gerr := q.GetBackfill(ctx, tx, id)
-			if errors.Is(gerr, pgx.ErrNoRows) {
-				return fmt.Errorf("%w %d", ErrNotFound, id)
-			}
-			if gerr != nil {
-				return gerr
-			}
-			return fmt.Errorf("%w: backfill %d is %s", ErrNotRunning, id, cur.State)
-		}
+		b, err := store.CancelBackfill(ctx, tx, id)
 		if err != nil {
-			return fmt.Errorf("cancel backfill %d: %w", id, err)
+			return err
 		}
 		// The jobs not yet running are cancelled; a running one stops at
 		// its next page.

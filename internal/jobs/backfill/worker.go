@@ -10,7 +10,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/spsync/spsync/internal/jobs"
-	"github.com/spsync/spsync/internal/store/dbsqlc"
+	"github.com/spsync/spsync/internal/store"
 )
 
 // Register adds the window worker for the backfillable streams of the
@@ -78,8 +78,8 @@ func (w *WindowWorker) work(ctx context.Context, a WindowArgs) error {
 			return commitPage(ctx, tx, a, rows, last)
 		},
 	})
-	if errors.Is(err, errStopped) {
-		return nil
+	if errors.Is(err, store.ErrBackfillStopped) {
+		return nil // cancelled while a page was fetched: the page rolled back
 	}
 	return err
 }
@@ -92,55 +92,29 @@ func WalkKey(backfillID int64, windowStart time.Time) string {
 // pending reports whether the backfill is running and the window still to
 // do.
 func (w *WindowWorker) pending(ctx context.Context, a WindowArgs) (bool, error) {
-	q := dbsqlc.New()
-	b, err := q.GetBackfill(ctx, w.deps.Pool, a.BackfillID)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return false, river.JobCancel(fmt.Errorf("backfill %d does not exist", a.BackfillID))
+	b, err := store.GetBackfill(ctx, w.deps.Pool, a.BackfillID)
+	if errors.Is(err, store.ErrBackfillNotFound) {
+		return false, river.JobCancel(err)
 	}
 	if err != nil {
-		return false, fmt.Errorf("read backfill: %w", err)
+		return false, err
 	}
 	if b.State != "running" {
 		return false, nil
 	}
-	win, err := q.GetBackfillWindow(ctx, w.deps.Pool, dbsqlc.GetBackfillWindowParams{BackfillID: a.BackfillID, WindowStart: a.WindowStart})
+	win, err := store.GetBackfillWindow(ctx, w.deps.Pool, a.BackfillID, a.WindowStart)
 	if err != nil {
-		return false, fmt.Errorf("read window: %w", err)
+		return false, err
 	}
 	return win.DoneAt == nil, nil
 }
 
-// errStopped rolls a page back when its backfill stopped running meanwhile.
-var errStopped = errors.New("backfill no longer running")
-
 // commitPage counts one page in tx, the page's transaction: the window's
 // pages and rows (and, on its last page, the window done) and the
-// backfill's counts. It returns errStopped, so that the page rolls back,
-// when the backfill was cancelled meanwhile.
+// backfill's counts. It returns store.ErrBackfillStopped, so that the page
+// rolls back, when the backfill was cancelled meanwhile.
 func commitPage(ctx context.Context, tx pgx.Tx, a WindowArgs, rows int64, last bool) error {
-	q := dbsqlc.New()
-	_, err := q.CountBackfillWindowPage(ctx, tx, dbsqlc.CountBackfillWindowPageParams{
-		Rows: rows, Last: last, BackfillID: a.BackfillID, WindowStart: a.WindowStart,
-	})
-	if errors.Is(err, pgx.ErrNoRows) {
-		return fmt.Errorf("window %s of backfill %d is already done (another run of it?)", a.WindowStart.UTC().Format(time.RFC3339), a.BackfillID)
-	}
-	if err != nil {
-		return fmt.Errorf("save window progress: %w", err)
-	}
-	var windows int32
-	if last {
-		windows = 1
-	}
-	_, err = q.AddBackfillProgress(ctx, tx, dbsqlc.AddBackfillProgressParams{Rows: rows, Windows: windows, ID: a.BackfillID})
-	if errors.Is(err, pgx.ErrNoRows) {
-		// Cancelled while the page was fetched: roll the page back.
-		return errStopped
-	}
-	if err != nil {
-		return fmt.Errorf("save backfill progress: %w", err)
-	}
-	return nil
+	return store.CountBackfillPage(ctx, tx, a.BackfillID, a.WindowStart, rows, last)
 }
 
 // recordError counts a failed attempt on the backfill, for `worker
@@ -149,7 +123,7 @@ func (w *WindowWorker) recordError(ctx context.Context, id int64, err error, fin
 	msg := jobs.ErrorText(err)
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
-	if rerr := dbsqlc.New().RecordBackfillError(ctx, w.deps.Pool, dbsqlc.RecordBackfillErrorParams{LastError: &msg, Fail: final, ID: id}); rerr != nil {
+	if rerr := store.RecordBackfillError(ctx, w.deps.Pool, id, msg, final); rerr != nil {
 		w.deps.Log().Warn("record backfill failure", "backfill", id, "err", rerr)
 	}
 }

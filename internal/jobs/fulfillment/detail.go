@@ -2,9 +2,7 @@ package fulfillment
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
@@ -28,7 +26,7 @@ func (w *DetailWorker) Work(ctx context.Context, job *river.Job[DetailArgs]) err
 	if err != nil {
 		return err
 	}
-	done, err := detailStoredAt(ctx, w.deps, acct.ID, job.Args.SellerFulfillmentOrderID)
+	done, err := store.FulfillmentDetailVersion(ctx, w.deps.Pool, acct.ID, job.Args.SellerFulfillmentOrderID)
 	if err != nil {
 		return err
 	}
@@ -56,22 +54,6 @@ func (w *RefreshWorker) Work(ctx context.Context, job *river.Job[RefreshArgs]) e
 		return err
 	}
 	return w.deps.JobError(fetchDetail(ctx, w.deps, acct, job.Args.SellerFulfillmentOrderID, jobs.ClassFollowup))
-}
-
-// detailStoredAt returns the statusUpdatedDate the stored children of an
-// order were written from, nil when never.
-func detailStoredAt(ctx context.Context, deps *jobs.Deps, accountID, orderID string) (*time.Time, error) {
-	var at *time.Time
-	err := deps.Pool.QueryRow(ctx,
-		`SELECT detail_status_updated_date FROM fulfillment_orders WHERE account_id = $1 AND seller_fulfillment_order_id = $2`,
-		accountID, orderID).Scan(&at)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read detail version of fulfillment order %s: %w", orderID, err)
-	}
-	return at, nil
 }
 
 // fetchDetail calls getFulfillmentOrder (one token of class) and stores the

@@ -2,7 +2,6 @@ package servicejobs
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
@@ -31,7 +30,7 @@ func (w *RefreshWorker) Work(ctx context.Context, job *river.Job[RefreshArgs]) e
 	}
 	id := job.Args.ServiceJobID
 	if job.Args.Scheduled {
-		open, err := storedOpen(ctx, w.deps, acct.ID, id)
+		open, err := store.ServiceJobStoredOpen(ctx, w.deps.Pool, acct.ID, id)
 		if err != nil {
 			return w.deps.JobError(err)
 		}
@@ -55,19 +54,4 @@ func (w *RefreshWorker) Work(ctx context.Context, job *river.Job[RefreshArgs]) e
 		jobs.ReportDecoded(w.deps, acct.ID, spapi.OpGetServiceJobByServiceJobID, res.Job)
 	}
 	return w.deps.JobError(err)
-}
-
-// storedOpen reports whether the job is stored and open.
-func storedOpen(ctx context.Context, deps *jobs.Deps, accountID, id string) (bool, error) {
-	var status *string
-	err := deps.Pool.QueryRow(ctx,
-		`SELECT service_job_status FROM service_jobs WHERE account_id = $1 AND service_job_id = $2`,
-		accountID, id).Scan(&status)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return false, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("read status of service job %s: %w", id, err)
-	}
-	return status == nil || store.ServiceJobOpen(*status), nil
 }

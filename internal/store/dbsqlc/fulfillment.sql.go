@@ -10,6 +10,25 @@ import (
 	"time"
 )
 
+const getFulfillmentDetailVersion = `-- name: GetFulfillmentDetailVersion :one
+SELECT detail_status_updated_date FROM fulfillment_orders
+WHERE account_id = $1 AND seller_fulfillment_order_id = $2
+`
+
+type GetFulfillmentDetailVersionParams struct {
+	AccountID                string
+	SellerFulfillmentOrderID string
+}
+
+// GetFulfillmentDetailVersion is the statusUpdatedDate the stored children
+// of an order were written from (NULL when never).
+func (q *Queries) GetFulfillmentDetailVersion(ctx context.Context, db DBTX, arg GetFulfillmentDetailVersionParams) (*time.Time, error) {
+	row := db.QueryRow(ctx, getFulfillmentDetailVersion, arg.AccountID, arg.SellerFulfillmentOrderID)
+	var detail_status_updated_date *time.Time
+	err := row.Scan(&detail_status_updated_date)
+	return detail_status_updated_date, err
+}
+
 const listFulfillmentOrdersDetailBehind = `-- name: ListFulfillmentOrdersDetailBehind :many
 SELECT seller_fulfillment_order_id, fulfillment_order_status, status_updated_date, detail_status_updated_date
 FROM fulfillment_orders

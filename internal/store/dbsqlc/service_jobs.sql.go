@@ -10,6 +10,23 @@ import (
 	"time"
 )
 
+const getServiceJobStatus = `-- name: GetServiceJobStatus :one
+SELECT service_job_status FROM service_jobs
+WHERE account_id = $1 AND service_job_id = $2
+`
+
+type GetServiceJobStatusParams struct {
+	AccountID    string
+	ServiceJobID string
+}
+
+func (q *Queries) GetServiceJobStatus(ctx context.Context, db DBTX, arg GetServiceJobStatusParams) (*string, error) {
+	row := db.QueryRow(ctx, getServiceJobStatus, arg.AccountID, arg.ServiceJobID)
+	var service_job_status *string
+	err := row.Scan(&service_job_status)
+	return service_job_status, err
+}
+
 const listOpenServiceJobs = `-- name: ListOpenServiceJobs :many
 SELECT j.service_job_id, j.service_job_status, j.create_time, j.synced_at,
        n.next_appointment_time

@@ -360,3 +360,9 @@ WHERE p.account_id = @account_id::text
   AND NOT EXISTS (SELECT 1 FROM package_tracking t WHERE t.account_id = p.account_id AND t.package_number = p.package_number)
 ORDER BY p.package_number, p.first_seen_at
 LIMIT @max_rows::integer;
+
+-- name: GetFulfillmentDetailVersion :one
+-- GetFulfillmentDetailVersion is the statusUpdatedDate the stored children
+-- of an order were written from (NULL when never).
+SELECT detail_status_updated_date FROM fulfillment_orders
+WHERE account_id = @account_id AND seller_fulfillment_order_id = @seller_fulfillment_order_id;

@@ -211,3 +211,7 @@ WHERE j.account_id = @account_id::text
   AND (j.service_job_status IS NULL OR j.service_job_status NOT IN ('COMPLETED', 'CANCELLED'))
 ORDER BY n.next_appointment_time NULLS LAST, j.service_job_id
 LIMIT @max_rows::integer;
+
+-- name: GetServiceJobStatus :one
+SELECT service_job_status FROM service_jobs
+WHERE account_id = @account_id AND service_job_id = @service_job_id;

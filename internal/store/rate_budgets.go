@@ -1,0 +1,54 @@
+package store
+
+import (
+	"context"
+
+	"github.com/spsync/spsync/internal/store/dbsqlc"
+)
+
+// The shared rate budget (internal/budget) keeps one token bucket per
+// account, region and operation in rate_budgets; every statement that
+// refills, takes or adapts a bucket does it atomically on the database
+// clock (queries/rate_budgets.sql). These are its statements.
+
+type (
+	// TakeRateTokenParams are the arguments of TakeRateToken.
+	TakeRateTokenParams = dbsqlc.TakeRateTokenParams
+	// TakeRateTokenRow is a bucket after a take.
+	TakeRateTokenRow = dbsqlc.TakeRateTokenRow
+	// DrainRateBudgetParams are the arguments of DrainRateBudget.
+	DrainRateBudgetParams = dbsqlc.DrainRateBudgetParams
+	// LearnRateParams are the arguments of LearnRate.
+	LearnRateParams = dbsqlc.LearnRateParams
+	// EnsureRateBudgetParams are the arguments of EnsureRateBudget.
+	EnsureRateBudgetParams = dbsqlc.EnsureRateBudgetParams
+	// RateBudget is one bucket as ListRateBudgets reads it, refilled to now.
+	RateBudget = dbsqlc.ListRateBudgetsRow
+)
+
+// TakeRateToken refills a bucket to now and takes a token if the caller's
+// class may (see queries/rate_budgets.sql).
+func TakeRateToken(ctx context.Context, db DBTX, p TakeRateTokenParams) (*TakeRateTokenRow, error) {
+	return dbsqlc.New().TakeRateToken(ctx, db, p)
+}
+
+// DrainRateBudget empties a bucket after Amazon answered 429.
+func DrainRateBudget(ctx context.Context, db DBTX, p DrainRateBudgetParams) error {
+	return dbsqlc.New().DrainRateBudget(ctx, db, p)
+}
+
+// LearnRate adapts a bucket's rate to Amazon's x-amzn-RateLimit-Limit.
+func LearnRate(ctx context.Context, db DBTX, p LearnRateParams) error {
+	return dbsqlc.New().LearnRate(ctx, db, p)
+}
+
+// EnsureRateBudget creates a bucket with its plan unless it exists.
+func EnsureRateBudget(ctx context.Context, db DBTX, p EnsureRateBudgetParams) error {
+	return dbsqlc.New().EnsureRateBudget(ctx, db, p)
+}
+
+// ListRateBudgets returns every bucket refilled to now, for `worker status`
+// and /metrics.
+func ListRateBudgets(ctx context.Context, db DBTX) ([]*RateBudget, error) {
+	return dbsqlc.New().ListRateBudgets(ctx, db)
+}
