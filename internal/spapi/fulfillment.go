@@ -130,6 +130,8 @@ type FulfillmentShipmentItem struct {
 	PackageNumber                *int     `json:"packageNumber,omitempty"`
 	SerialNumber                 string   `json:"serialNumber,omitempty"`
 	ManufacturerLotCodes         []string `json:"manufacturerLotCodes,omitempty"`
+	// Raw is the line exactly as Amazon sent it.
+	Raw json.RawMessage `json:"-"`
 }
 
 // UnmarshalJSON decodes tolerantly (see decode.go).
@@ -366,6 +368,8 @@ type TrackingEvent struct {
 	EventAddress     *TrackingAddress `json:"eventAddress,omitempty"`
 	EventCode        string           `json:"eventCode"`
 	EventDescription string           `json:"eventDescription,omitempty"`
+	// Raw is the event exactly as Amazon sent it.
+	Raw json.RawMessage `json:"-"`
 }
 
 // UnmarshalJSON decodes tolerantly (see decode.go).

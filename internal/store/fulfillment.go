@@ -141,21 +141,17 @@ func UpsertFulfillmentOrders(ctx context.Context, db dbsqlc.DBTX, accountID stri
 		return nil, nil
 	}
 	rows := make([]fulfillmentOrderRow, 0, len(orders))
-	index := make(map[string]int, len(orders))
 	for i := range orders {
 		r, err := newFulfillmentOrderRow(&orders[i])
 		if err != nil {
 			return nil, err
 		}
-		if at, dup := index[r.SellerFulfillmentOrderID]; dup {
-			if !r.StatusUpdatedDate.Before(rows[at].StatusUpdatedDate) {
-				rows[at] = r
-			}
-			continue
-		}
-		index[r.SellerFulfillmentOrderID] = len(rows)
 		rows = append(rows, r)
 	}
+	rows = dedupe(rows, func(r *fulfillmentOrderRow) string { return r.SellerFulfillmentOrderID },
+		func(kept, later *fulfillmentOrderRow) bool {
+			return !later.StatusUpdatedDate.Before(kept.StatusUpdatedDate)
+		})
 	written, err := upsertFulfillmentOrderRows(ctx, db, accountID, rows, false)
 	if err != nil {
 		return nil, err
@@ -338,46 +334,23 @@ func ReplaceFulfillmentOrderDetail(ctx context.Context, db dbsqlc.DBTX, accountI
 	if id == "" {
 		return FulfillmentDetailResult{}, fmt.Errorf("replace fulfillment order detail of account %s: answer lacks sellerFulfillmentOrderId", accountID)
 	}
-	res := FulfillmentDetailResult{SellerFulfillmentOrderID: id}
 	fail := func(what string, err error) (FulfillmentDetailResult, error) {
 		return FulfillmentDetailResult{}, fmt.Errorf("fulfillment order %s of account %s: %s: %w", id, accountID, what, err)
 	}
-
-	header, err := newFulfillmentOrderRow(&d.FulfillmentOrder)
+	rows, err := newFulfillmentDetailRows(d)
 	if err != nil {
-		return fail("header", err)
+		return fail("map answer", err)
 	}
-	var rest struct {
-		ReturnAuthorizations json.RawMessage `json:"returnAuthorizations"`
-		PaymentInformation   json.RawMessage `json:"paymentInformation"`
-	}
-	if len(d.Raw) > 0 {
-		if err := json.Unmarshal(d.Raw, &rest); err != nil {
-			return fail("decode raw payload", err)
-		}
-	} else {
-		if rest.ReturnAuthorizations, err = json.Marshal(d.ReturnAuthorizations); err != nil {
-			return fail("encode return authorizations", err)
-		}
-		if d.PaymentInformation != nil {
-			if rest.PaymentInformation, err = json.Marshal(d.PaymentInformation); err != nil {
-				return fail("encode payment information", err)
-			}
-		}
-	}
-	header.ReturnAuthorizations = jsonOrNil(rest.ReturnAuthorizations)
-	header.PaymentInformation = jsonOrNil(rest.PaymentInformation)
-	detailAt := header.StatusUpdatedDate
-	header.DetailStatusUpdatedDate = &detailAt
+	res := FulfillmentDetailResult{SellerFulfillmentOrderID: id}
 
-	hw, err := upsertFulfillmentOrderRows(ctx, db, accountID, []fulfillmentOrderRow{header}, true)
+	hw, err := upsertFulfillmentOrderRows(ctx, db, accountID, []fulfillmentOrderRow{rows.header}, true)
 	if err != nil {
 		return FulfillmentDetailResult{}, err
 	}
 	if len(hw) != 1 {
 		return fail("header", fmt.Errorf("upsert returned %d rows, want 1", len(hw)))
 	}
-	h := hw[0]
+	h, detailAt := hw[0], rows.header.StatusUpdatedDate
 	res.OrderWritten = h.Written
 	if h.DetailStatusUpdatedDate != nil && h.DetailStatusUpdatedDate.After(detailAt) {
 		res.Stale = true
@@ -385,181 +358,293 @@ func ReplaceFulfillmentOrderDetail(ctx context.Context, db dbsqlc.DBTX, accountI
 	}
 	res.Behind = h.PreviousStatusUpdatedDate != nil && h.PreviousStatusUpdatedDate.After(detailAt)
 
+	// Each child table is replaced by one statement over a jsonb array:
+	// rows Amazon no longer lists are deleted, unchanged ones not touched.
 	q := dbsqlc.New()
-
-	// Items.
-	items := make([]fulfillmentOrderItemRow, 0, len(d.FulfillmentOrderItems))
-	itemAt := map[string]int{}
-	for i := range d.FulfillmentOrderItems {
-		it := &d.FulfillmentOrderItems[i]
-		raw, err := orderRaw(it.Raw, it)
+	replace := func(what string, rows any, run func(payload []byte) (ChildCounts, error)) (ChildCounts, error) {
+		payload, err := json.Marshal(rows)
 		if err != nil {
-			return fail("item "+it.SellerFulfillmentOrderItemId, err)
+			return ChildCounts{}, fmt.Errorf("encode %s: %w", what, err)
 		}
-		r := fulfillmentOrderItemRow{
-			SellerFulfillmentOrderID:     id,
-			SellerFulfillmentOrderItemID: it.SellerFulfillmentOrderItemId,
-			SellerSKU:                    orderText(it.SellerSku),
-			Quantity:                     it.Quantity,
-			GiftMessage:                  orderText(it.GiftMessage),
-			DisplayableComment:           orderText(it.DisplayableComment),
-			FulfillmentNetworkSKU:        orderText(it.FulfillmentNetworkSku),
-			OrderItemDisposition:         orderText(it.OrderItemDisposition),
-			CancelledQuantity:            it.CancelledQuantity,
-			UnfulfillableQuantity:        it.UnfulfillableQuantity,
-			EstimatedShipDate:            it.EstimatedShipDate,
-			EstimatedArrivalDate:         it.EstimatedArrivalDate,
-			Raw:                          raw,
+		c, err := run(payload)
+		if err != nil {
+			return ChildCounts{}, fmt.Errorf("replace %s: %w", what, err)
 		}
-		r.PerUnitPriceAmount, r.PerUnitPriceCurrency = scaledMoney(it.PerUnitPrice)
-		r.PerUnitTaxAmount, r.PerUnitTaxCurrency = scaledMoney(it.PerUnitTax)
-		r.PerUnitDeclaredValueAmount, r.PerUnitDeclaredValueCurrency = scaledMoney(it.PerUnitDeclaredValue)
-		if at, dup := itemAt[r.SellerFulfillmentOrderItemID]; dup {
-			items[at] = r
-			continue
+		return c, nil
+	}
+	if res.Items, err = replace("items", rows.items, func(p []byte) (ChildCounts, error) {
+		r, err := q.ReplaceFulfillmentOrderItems(ctx, db, dbsqlc.ReplaceFulfillmentOrderItemsParams{Rows: p, AccountID: accountID, SellerFulfillmentOrderID: id})
+		if err != nil {
+			return ChildCounts{}, err
 		}
-		itemAt[r.SellerFulfillmentOrderItemID] = len(items)
-		items = append(items, r)
+		return ChildCounts{r.Written, r.Deleted}, nil
+	}); err != nil {
+		return fail("items", err)
 	}
-	payload, err := json.Marshal(items)
-	if err != nil {
-		return fail("encode items", err)
+	if res.Shipments, err = replace("shipments", rows.shipments, func(p []byte) (ChildCounts, error) {
+		r, err := q.ReplaceFulfillmentShipments(ctx, db, dbsqlc.ReplaceFulfillmentShipmentsParams{Rows: p, AccountID: accountID, SellerFulfillmentOrderID: id})
+		if err != nil {
+			return ChildCounts{}, err
+		}
+		return ChildCounts{r.Written, r.Deleted}, nil
+	}); err != nil {
+		return fail("shipments", err)
 	}
-	ir, err := q.ReplaceFulfillmentOrderItems(ctx, db, dbsqlc.ReplaceFulfillmentOrderItemsParams{Rows: payload, AccountID: accountID, SellerFulfillmentOrderID: id})
-	if err != nil {
-		return fail("replace items", err)
+	if res.ShipmentItems, err = replace("shipment items", rows.lines, func(p []byte) (ChildCounts, error) {
+		r, err := q.ReplaceFulfillmentShipmentItems(ctx, db, dbsqlc.ReplaceFulfillmentShipmentItemsParams{Rows: p, AccountID: accountID, SellerFulfillmentOrderID: id})
+		if err != nil {
+			return ChildCounts{}, err
+		}
+		return ChildCounts{r.Written, r.Deleted}, nil
+	}); err != nil {
+		return fail("shipment items", err)
 	}
-	res.Items = ChildCounts{ir.Written, ir.Deleted}
+	var newNumbers []int32
+	if res.Packages, err = replace("packages", rows.packages, func(p []byte) (ChildCounts, error) {
+		r, err := q.ReplaceFulfillmentShipmentPackages(ctx, db, dbsqlc.ReplaceFulfillmentShipmentPackagesParams{Rows: p, AccountID: accountID, SellerFulfillmentOrderID: id})
+		if err != nil {
+			return ChildCounts{}, err
+		}
+		newNumbers = r.NewPackageNumbers
+		return ChildCounts{r.Written, r.Deleted}, nil
+	}); err != nil {
+		return fail("packages", err)
+	}
+	res.NewPackages = newPackages(id, rows.packages, newNumbers)
+	if res.ReturnItems, err = replace("return items", rows.returns, func(p []byte) (ChildCounts, error) {
+		r, err := q.ReplaceFulfillmentReturnItems(ctx, db, dbsqlc.ReplaceFulfillmentReturnItemsParams{Rows: p, AccountID: accountID, SellerFulfillmentOrderID: id})
+		if err != nil {
+			return ChildCounts{}, err
+		}
+		return ChildCounts{r.Written, r.Deleted}, nil
+	}); err != nil {
+		return fail("return items", err)
+	}
+	return res, nil
+}
 
-	// Shipments, their lines and their packages.
-	shipments := make([]fulfillmentShipmentRow, 0, len(d.FulfillmentShipments))
-	shipmentAt := map[string]int{}
+// fulfillmentDetailRows are the rows of every table a getFulfillmentOrder
+// answer writes, each list without repeated keys.
+type fulfillmentDetailRows struct {
+	header    fulfillmentOrderRow
+	items     []fulfillmentOrderItemRow
+	shipments []fulfillmentShipmentRow
+	lines     []fulfillmentShipmentItemRow
+	packages  []fulfillmentPackageRow
+	returns   []fulfillmentReturnItemRow
+}
+
+// newFulfillmentDetailRows maps a getFulfillmentOrder answer to its rows.
+// It writes nothing.
+func newFulfillmentDetailRows(d *spapi.GetFulfillmentOrderResult) (*fulfillmentDetailRows, error) {
+	id := d.FulfillmentOrder.SellerFulfillmentOrderId
+	header, err := newFulfillmentOrderRow(&d.FulfillmentOrder)
+	if err != nil {
+		return nil, fmt.Errorf("header: %w", err)
+	}
+	var rest struct {
+		ReturnAuthorizations json.RawMessage `json:"returnAuthorizations"`
+		PaymentInformation   json.RawMessage `json:"paymentInformation"`
+	}
+	if len(d.Raw) > 0 {
+		if err := json.Unmarshal(d.Raw, &rest); err != nil {
+			return nil, fmt.Errorf("decode raw payload: %w", err)
+		}
+	} else {
+		if rest.ReturnAuthorizations, err = json.Marshal(d.ReturnAuthorizations); err != nil {
+			return nil, fmt.Errorf("encode return authorizations: %w", err)
+		}
+		if d.PaymentInformation != nil {
+			if rest.PaymentInformation, err = json.Marshal(d.PaymentInformation); err != nil {
+				return nil, fmt.Errorf("encode payment information: %w", err)
+			}
+		}
+	}
+	header.ReturnAuthorizations = jsonOrNil(rest.ReturnAuthorizations)
+	header.PaymentInformation = jsonOrNil(rest.PaymentInformation)
+	detailAt := header.StatusUpdatedDate
+	header.DetailStatusUpdatedDate = &detailAt
+	out := &fulfillmentDetailRows{header: header}
+
+	for i := range d.FulfillmentOrderItems {
+		r, err := newFulfillmentOrderItemRow(id, &d.FulfillmentOrderItems[i])
+		if err != nil {
+			return nil, err
+		}
+		out.items = append(out.items, r)
+	}
+	out.items = dedupe(out.items, func(r *fulfillmentOrderItemRow) string { return r.SellerFulfillmentOrderItemID }, nil)
+
 	lines := map[string][]fulfillmentShipmentItemRow{}
-	var packages []fulfillmentPackageRow
-	packageAt := map[string]int{}
 	for i := range d.FulfillmentShipments {
 		s := &d.FulfillmentShipments[i]
-		raw, err := orderRaw(s.Raw, s)
+		r, ls, ps, err := newFulfillmentShipmentRows(id, s)
 		if err != nil {
-			return fail("shipment "+s.AmazonShipmentId, err)
+			return nil, err
 		}
-		r := fulfillmentShipmentRow{
-			SellerFulfillmentOrderID:  id,
-			AmazonShipmentID:          s.AmazonShipmentId,
-			FulfillmentCenterID:       orderText(s.FulfillmentCenterId),
-			FulfillmentShipmentStatus: orderText(s.FulfillmentShipmentStatus),
-			ShippingDate:              s.ShippingDate,
-			EstimatedArrivalDate:      s.EstimatedArrivalDate,
-			ShippingNotes:             s.ShippingNotes,
-			Raw:                       raw,
-		}
-		if at, dup := shipmentAt[r.AmazonShipmentID]; dup {
-			shipments[at] = r
-		} else {
-			shipmentAt[r.AmazonShipmentID] = len(shipments)
-			shipments = append(shipments, r)
-		}
-
-		lineRaws := rawArray(raw, "fulfillmentShipmentItem", len(s.FulfillmentShipmentItem))
-		ls := make([]fulfillmentShipmentItemRow, 0, len(s.FulfillmentShipmentItem))
-		for k := range s.FulfillmentShipmentItem {
-			it := &s.FulfillmentShipmentItem[k]
-			lraw := lineRaws[k]
-			if lraw == nil {
-				if lraw, err = json.Marshal(it); err != nil {
-					return fail("encode shipment item", err)
-				}
-			}
-			ls = append(ls, fulfillmentShipmentItemRow{
-				SellerFulfillmentOrderID:     id,
-				AmazonShipmentID:             s.AmazonShipmentId,
-				Ordinal:                      k + 1,
-				SellerSKU:                    orderText(it.SellerSku),
-				SellerFulfillmentOrderItemID: orderText(it.SellerFulfillmentOrderItemId),
-				Quantity:                     it.Quantity,
-				PackageNumber:                it.PackageNumber,
-				SerialNumber:                 orderText(it.SerialNumber),
-				ManufacturerLotCodes:         it.ManufacturerLotCodes,
-				Raw:                          lraw,
-			})
-		}
+		out.shipments = append(out.shipments, r)
 		lines[s.AmazonShipmentId] = ls // a repeated shipment keeps its last lines
+		out.packages = append(out.packages, ps...)
+	}
+	out.shipments = dedupe(out.shipments, func(r *fulfillmentShipmentRow) string { return r.AmazonShipmentID }, nil)
+	for _, s := range out.shipments {
+		out.lines = append(out.lines, lines[s.AmazonShipmentID]...)
+	}
+	out.packages = dedupe(out.packages, func(r *fulfillmentPackageRow) string {
+		return fmt.Sprintf("%s\x00%d", r.AmazonShipmentID, r.PackageNumber)
+	}, nil)
 
-		for k := range s.FulfillmentShipmentPackage {
-			p := &s.FulfillmentShipmentPackage[k]
-			praw, err := orderRaw(p.Raw, p)
-			if err != nil {
-				return fail(fmt.Sprintf("package %d", p.PackageNumber), err)
-			}
-			var extra struct {
-				AmazonFulfillmentTrackingNumber string `json:"amazonFulfillmentTrackingNumber"`
-			}
-			_ = json.Unmarshal(praw, &extra) // absent or malformed: NULL
-			r := fulfillmentPackageRow{
-				SellerFulfillmentOrderID:        id,
-				AmazonShipmentID:                s.AmazonShipmentId,
-				PackageNumber:                   p.PackageNumber,
-				CarrierCode:                     orderText(p.CarrierCode),
-				TrackingNumber:                  orderText(p.TrackingNumber),
-				AmazonFulfillmentTrackingNumber: orderText(extra.AmazonFulfillmentTrackingNumber),
-				EstimatedArrivalDate:            p.EstimatedArrivalDate,
-				Raw:                             praw,
-			}
-			key := fmt.Sprintf("%s\x00%d", r.AmazonShipmentID, r.PackageNumber)
-			if at, dup := packageAt[key]; dup {
-				packages[at] = r
-				continue
-			}
-			packageAt[key] = len(packages)
-			packages = append(packages, r)
+	for i := range d.ReturnItems {
+		r, err := newFulfillmentReturnItemRow(id, &d.ReturnItems[i])
+		if err != nil {
+			return nil, err
 		}
+		out.returns = append(out.returns, r)
 	}
-	payload, err = json.Marshal(shipments)
-	if err != nil {
-		return fail("encode shipments", err)
+	out.returns = dedupe(out.returns, func(r *fulfillmentReturnItemRow) string { return r.SellerReturnItemID }, nil)
+	// The statements read their input as a jsonb array: none is null.
+	if out.items == nil {
+		out.items = []fulfillmentOrderItemRow{}
 	}
-	sr, err := q.ReplaceFulfillmentShipments(ctx, db, dbsqlc.ReplaceFulfillmentShipmentsParams{Rows: payload, AccountID: accountID, SellerFulfillmentOrderID: id})
-	if err != nil {
-		return fail("replace shipments", err)
+	if out.shipments == nil {
+		out.shipments = []fulfillmentShipmentRow{}
 	}
-	res.Shipments = ChildCounts{sr.Written, sr.Deleted}
+	if out.lines == nil {
+		out.lines = []fulfillmentShipmentItemRow{}
+	}
+	if out.packages == nil {
+		out.packages = []fulfillmentPackageRow{}
+	}
+	if out.returns == nil {
+		out.returns = []fulfillmentReturnItemRow{}
+	}
+	return out, nil
+}
 
-	allLines := []fulfillmentShipmentItemRow{}
-	for _, s := range shipments {
-		allLines = append(allLines, lines[s.AmazonShipmentID]...)
-	}
-	payload, err = json.Marshal(allLines)
+func newFulfillmentOrderItemRow(orderID string, it *spapi.FulfillmentOrderItem) (fulfillmentOrderItemRow, error) {
+	raw, err := orderRaw(it.Raw, it)
 	if err != nil {
-		return fail("encode shipment items", err)
+		return fulfillmentOrderItemRow{}, fmt.Errorf("item %s: %w", it.SellerFulfillmentOrderItemId, err)
 	}
-	lr, err := q.ReplaceFulfillmentShipmentItems(ctx, db, dbsqlc.ReplaceFulfillmentShipmentItemsParams{Rows: payload, AccountID: accountID, SellerFulfillmentOrderID: id})
-	if err != nil {
-		return fail("replace shipment items", err)
+	r := fulfillmentOrderItemRow{
+		SellerFulfillmentOrderID:     orderID,
+		SellerFulfillmentOrderItemID: it.SellerFulfillmentOrderItemId,
+		SellerSKU:                    orderText(it.SellerSku),
+		Quantity:                     it.Quantity,
+		GiftMessage:                  orderText(it.GiftMessage),
+		DisplayableComment:           orderText(it.DisplayableComment),
+		FulfillmentNetworkSKU:        orderText(it.FulfillmentNetworkSku),
+		OrderItemDisposition:         orderText(it.OrderItemDisposition),
+		CancelledQuantity:            it.CancelledQuantity,
+		UnfulfillableQuantity:        it.UnfulfillableQuantity,
+		EstimatedShipDate:            it.EstimatedShipDate,
+		EstimatedArrivalDate:         it.EstimatedArrivalDate,
+		Raw:                          raw,
 	}
-	res.ShipmentItems = ChildCounts{lr.Written, lr.Deleted}
+	r.PerUnitPriceAmount, r.PerUnitPriceCurrency = scaledMoney(it.PerUnitPrice)
+	r.PerUnitTaxAmount, r.PerUnitTaxCurrency = scaledMoney(it.PerUnitTax)
+	r.PerUnitDeclaredValueAmount, r.PerUnitDeclaredValueCurrency = scaledMoney(it.PerUnitDeclaredValue)
+	return r, nil
+}
 
-	if packages == nil {
-		packages = []fulfillmentPackageRow{}
-	}
-	payload, err = json.Marshal(packages)
+// newFulfillmentShipmentRows maps a shipment to its row, its lines (numbered
+// from 1 in Amazon's order) and its packages.
+func newFulfillmentShipmentRows(orderID string, s *spapi.FulfillmentShipment) (fulfillmentShipmentRow, []fulfillmentShipmentItemRow, []fulfillmentPackageRow, error) {
+	raw, err := orderRaw(s.Raw, s)
 	if err != nil {
-		return fail("encode packages", err)
+		return fulfillmentShipmentRow{}, nil, nil, fmt.Errorf("shipment %s: %w", s.AmazonShipmentId, err)
 	}
-	pr, err := q.ReplaceFulfillmentShipmentPackages(ctx, db, dbsqlc.ReplaceFulfillmentShipmentPackagesParams{Rows: payload, AccountID: accountID, SellerFulfillmentOrderID: id})
+	r := fulfillmentShipmentRow{
+		SellerFulfillmentOrderID:  orderID,
+		AmazonShipmentID:          s.AmazonShipmentId,
+		FulfillmentCenterID:       orderText(s.FulfillmentCenterId),
+		FulfillmentShipmentStatus: orderText(s.FulfillmentShipmentStatus),
+		ShippingDate:              s.ShippingDate,
+		EstimatedArrivalDate:      s.EstimatedArrivalDate,
+		ShippingNotes:             s.ShippingNotes,
+		Raw:                       raw,
+	}
+	lines := make([]fulfillmentShipmentItemRow, 0, len(s.FulfillmentShipmentItem))
+	for k := range s.FulfillmentShipmentItem {
+		it := &s.FulfillmentShipmentItem[k]
+		lraw, err := orderRaw(it.Raw, it)
+		if err != nil {
+			return fulfillmentShipmentRow{}, nil, nil, fmt.Errorf("shipment %s item %d: %w", s.AmazonShipmentId, k+1, err)
+		}
+		lines = append(lines, fulfillmentShipmentItemRow{
+			SellerFulfillmentOrderID:     orderID,
+			AmazonShipmentID:             s.AmazonShipmentId,
+			Ordinal:                      k + 1,
+			SellerSKU:                    orderText(it.SellerSku),
+			SellerFulfillmentOrderItemID: orderText(it.SellerFulfillmentOrderItemId),
+			Quantity:                     it.Quantity,
+			PackageNumber:                it.PackageNumber,
+			SerialNumber:                 orderText(it.SerialNumber),
+			ManufacturerLotCodes:         it.ManufacturerLotCodes,
+			Raw:                          lraw,
+		})
+	}
+	packages := make([]fulfillmentPackageRow, 0, len(s.FulfillmentShipmentPackage))
+	for k := range s.FulfillmentShipmentPackage {
+		p := &s.FulfillmentShipmentPackage[k]
+		praw, err := orderRaw(p.Raw, p)
+		if err != nil {
+			return fulfillmentShipmentRow{}, nil, nil, fmt.Errorf("package %d: %w", p.PackageNumber, err)
+		}
+		var extra struct {
+			AmazonFulfillmentTrackingNumber string `json:"amazonFulfillmentTrackingNumber"`
+		}
+		_ = json.Unmarshal(praw, &extra) // absent or malformed: NULL
+		packages = append(packages, fulfillmentPackageRow{
+			SellerFulfillmentOrderID:        orderID,
+			AmazonShipmentID:                s.AmazonShipmentId,
+			PackageNumber:                   p.PackageNumber,
+			CarrierCode:                     orderText(p.CarrierCode),
+			TrackingNumber:                  orderText(p.TrackingNumber),
+			AmazonFulfillmentTrackingNumber: orderText(extra.AmazonFulfillmentTrackingNumber),
+			EstimatedArrivalDate:            p.EstimatedArrivalDate,
+			Raw:                             praw,
+		})
+	}
+	return r, lines, packages, nil
+}
+
+func newFulfillmentReturnItemRow(orderID string, it *spapi.ReturnItem) (fulfillmentReturnItemRow, error) {
+	raw, err := orderRaw(it.Raw, it)
 	if err != nil {
-		return fail("replace packages", err)
+		return fulfillmentReturnItemRow{}, fmt.Errorf("return item %s: %w", it.SellerReturnItemId, err)
 	}
-	res.Packages = ChildCounts{pr.Written, pr.Deleted}
+	return fulfillmentReturnItemRow{
+		SellerFulfillmentOrderID:     orderID,
+		SellerReturnItemID:           it.SellerReturnItemId,
+		SellerFulfillmentOrderItemID: orderText(it.SellerFulfillmentOrderItemId),
+		AmazonShipmentID:             orderText(it.AmazonShipmentId),
+		SellerReturnReasonCode:       orderText(it.SellerReturnReasonCode),
+		ReturnComment:                orderText(it.ReturnComment),
+		AmazonReturnReasonCode:       orderText(it.AmazonReturnReasonCode),
+		Status:                       orderText(it.Status),
+		StatusChangedDate:            it.StatusChangedDate,
+		ReturnAuthorizationID:        orderText(it.ReturnAuthorizationId),
+		ReturnReceivedCondition:      orderText(it.ReturnReceivedCondition),
+		FulfillmentCenterID:          orderText(it.FulfillmentCenterId),
+		Raw:                          raw,
+	}, nil
+}
+
+// newPackages returns the packages the statement reported as stored for the
+// first time, each once (a package listed in two shipments of one answer).
+func newPackages(orderID string, packages []fulfillmentPackageRow, numbers []int32) []NewPackage {
+	var out []NewPackage
 	reported := map[int]bool{}
-	for _, n := range pr.NewPackageNumbers {
+	for _, n := range numbers {
 		if reported[int(n)] {
-			continue // listed in two shipments of this answer
+			continue
 		}
 		reported[int(n)] = true
 		for _, p := range packages {
 			if p.PackageNumber == int(n) {
-				res.NewPackages = append(res.NewPackages, NewPackage{
-					SellerFulfillmentOrderID: id,
+				out = append(out, NewPackage{
+					SellerFulfillmentOrderID: orderID,
 					AmazonShipmentID:         p.AmazonShipmentID,
 					PackageNumber:            p.PackageNumber,
 					CarrierCode:              deref(p.CarrierCode),
@@ -569,48 +654,7 @@ func ReplaceFulfillmentOrderDetail(ctx context.Context, db dbsqlc.DBTX, accountI
 			}
 		}
 	}
-
-	// Return items.
-	returns := make([]fulfillmentReturnItemRow, 0, len(d.ReturnItems))
-	returnAt := map[string]int{}
-	for i := range d.ReturnItems {
-		it := &d.ReturnItems[i]
-		raw, err := orderRaw(it.Raw, it)
-		if err != nil {
-			return fail("return item "+it.SellerReturnItemId, err)
-		}
-		r := fulfillmentReturnItemRow{
-			SellerFulfillmentOrderID:     id,
-			SellerReturnItemID:           it.SellerReturnItemId,
-			SellerFulfillmentOrderItemID: orderText(it.SellerFulfillmentOrderItemId),
-			AmazonShipmentID:             orderText(it.AmazonShipmentId),
-			SellerReturnReasonCode:       orderText(it.SellerReturnReasonCode),
-			ReturnComment:                orderText(it.ReturnComment),
-			AmazonReturnReasonCode:       orderText(it.AmazonReturnReasonCode),
-			Status:                       orderText(it.Status),
-			StatusChangedDate:            it.StatusChangedDate,
-			ReturnAuthorizationID:        orderText(it.ReturnAuthorizationId),
-			ReturnReceivedCondition:      orderText(it.ReturnReceivedCondition),
-			FulfillmentCenterID:          orderText(it.FulfillmentCenterId),
-			Raw:                          raw,
-		}
-		if at, dup := returnAt[r.SellerReturnItemID]; dup {
-			returns[at] = r
-			continue
-		}
-		returnAt[r.SellerReturnItemID] = len(returns)
-		returns = append(returns, r)
-	}
-	payload, err = json.Marshal(returns)
-	if err != nil {
-		return fail("encode return items", err)
-	}
-	rr, err := q.ReplaceFulfillmentReturnItems(ctx, db, dbsqlc.ReplaceFulfillmentReturnItemsParams{Rows: payload, AccountID: accountID, SellerFulfillmentOrderID: id})
-	if err != nil {
-		return fail("replace return items", err)
-	}
-	res.ReturnItems = ChildCounts{rr.Written, rr.Deleted}
-	return res, nil
+	return out
 }
 
 // FulfillmentOrderDetailBehind is an order whose children were never written
@@ -681,20 +725,6 @@ func jsonOrNil(b json.RawMessage) json.RawMessage {
 		return nil
 	}
 	return b
-}
-
-// rawArray returns the elements of the array field of a raw JSON object, as
-// Amazon sent them, or a slice of n nils when the field is missing or does
-// not have n elements (the caller then re-encodes the decoded values).
-func rawArray(raw json.RawMessage, field string, n int) []json.RawMessage {
-	var obj map[string]json.RawMessage
-	if json.Unmarshal(raw, &obj) == nil {
-		var elems []json.RawMessage
-		if json.Unmarshal(obj[field], &elems) == nil && len(elems) == n {
-			return elems
-		}
-	}
-	return make([]json.RawMessage, n)
 }
 
 // FulfillmentDetailVersion returns the statusUpdatedDate the stored

@@ -276,7 +276,6 @@ func newServiceJobRows(j *spapi.ServiceJob, keepPII bool) (serviceJobRows, error
 	}
 	out := serviceJobRows{job: r}
 
-	index := map[string]int{}
 	for i := range j.Appointments {
 		a := &j.Appointments[i]
 		if a.AppointmentId == "" {
@@ -286,13 +285,9 @@ func newServiceJobRows(j *spapi.ServiceJob, keepPII bool) (serviceJobRows, error
 		if err != nil {
 			return fail("appointment "+a.AppointmentId, err)
 		}
-		if at, dup := index[ar.AppointmentID]; dup {
-			out.appointments[at] = ar
-		} else {
-			index[ar.AppointmentID] = len(out.appointments)
-			out.appointments = append(out.appointments, ar)
-		}
+		out.appointments = append(out.appointments, ar)
 	}
+	out.appointments = dedupe(out.appointments, func(r *serviceJobAppointmentRow) string { return r.AppointmentID }, nil)
 	for _, ar := range out.appointments {
 		status := ""
 		if ar.AppointmentStatus != nil {
@@ -499,18 +494,17 @@ func UpsertServiceJobsCounted(ctx context.Context, db dbsqlc.DBTX, accountID str
 		opt(&o)
 	}
 	mapped := make([]serviceJobRows, 0, len(jobs))
-	index := make(map[string]int, len(jobs))
 	for i := range jobs {
 		r, err := newServiceJobRows(&jobs[i], o.keepPII)
 		if err != nil {
 			return nil, res, err
 		}
-		if at, dup := index[r.job.ServiceJobID]; dup {
-			mapped[at] = r
-			continue
-		}
-		index[r.job.ServiceJobID] = len(mapped)
 		mapped = append(mapped, r)
+	}
+	mapped = dedupe(mapped, func(r *serviceJobRows) string { return r.job.ServiceJobID }, nil)
+	index := make(map[string]int, len(mapped))
+	for i, m := range mapped {
+		index[m.job.ServiceJobID] = i
 	}
 	ids := make([]string, len(mapped))
 	jobRows := make([]serviceJobRow, len(mapped))

@@ -148,7 +148,6 @@ func UpsertPackageTracking(ctx context.Context, db dbsqlc.DBTX, accountID string
 		return fail("upsert", err)
 	}
 
-	eventRaws := rawArray(raw, "trackingEvents", len(d.TrackingEvents))
 	events := make([]trackingEventRow, 0, len(d.TrackingEvents))
 	type eventKey struct {
 		at   time.Time
@@ -164,7 +163,7 @@ func UpsertPackageTracking(ctx context.Context, db dbsqlc.DBTX, accountID string
 		} else {
 			seen[k] = true
 		}
-		eraw := eventRaws[i]
+		eraw := e.Raw
 		if eraw == nil {
 			if eraw, err = json.Marshal(e); err != nil {
 				return fail("encode event", err)
