@@ -31,9 +31,7 @@ func ReportDecoded[R spapi.Record](d *Deps, accountID, op string, recs ...R) {
 		}
 		var undecodable, unknown, dropped []string
 		for _, w := range ws {
-			if d.OnDecodeWarning != nil {
-				d.OnDecodeWarning(op, w.Field, w.Problem)
-			}
+			d.OnDecodeWarning(op, w.Field, w.Problem)
 			switch w.Problem {
 			case spapi.ProblemUnknownEnum:
 				unknown = append(unknown, w.Field)

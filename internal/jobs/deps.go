@@ -53,22 +53,23 @@ type Account struct {
 }
 
 // Deps is what every job worker needs. One Deps is shared by all workers of
-// a process.
+// a process; build it with NewDeps, which fills the defaults.
 type Deps struct {
 	Pool      *pgxpool.Pool
 	Accounts  map[string]*Account
 	Budget    Budget
 	Schedules config.Schedules
-	Logger    *slog.Logger
+	// Logger defaults to one that drops everything.
+	Logger *slog.Logger
 	// Now is the clock used for scheduling decisions (tracking refresh
 	// intervals, age limits). Defaults to time.Now; tests that drive the
 	// simulator's data clock pass that clock here.
 	Now func() time.Time
-	// OnRows, when set, hears how many rows an upsert was offered and how
-	// many it changed, per table (the /metrics rows series).
+	// OnRows hears how many rows an upsert was offered and how many it
+	// changed, per table (the /metrics rows series). Defaults to nothing.
 	OnRows func(table string, offered, changed int)
-	// OnDecodeWarning, when set, hears every field of a stored record that did not
-	// decode cleanly (the /metrics decode warning series).
+	// OnDecodeWarning hears every field of a stored record that did not
+	// decode cleanly (the /metrics decode series). Defaults to nothing.
 	OnDecodeWarning func(op, field string, problem spapi.Problem)
 	// BeforePageCommit, when set, runs last in every walk page's transaction,
 	// after the rows, follow-ups and progress are written and before the
@@ -76,9 +77,29 @@ type Deps struct {
 	BeforePageCommit func(ctx context.Context, stream string) error
 }
 
+// NewDeps returns d with every unset field at its default.
+func NewDeps(d Deps) *Deps {
+	if d.Accounts == nil {
+		d.Accounts = map[string]*Account{}
+	}
+	if d.Logger == nil {
+		d.Logger = slog.New(slog.DiscardHandler)
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.OnRows == nil {
+		d.OnRows = func(string, int, int) {}
+	}
+	if d.OnDecodeWarning == nil {
+		d.OnDecodeWarning = func(string, string, spapi.Problem) {}
+	}
+	return &d
+}
+
 // CountRows reports an upsert's outcome to OnRows.
 func (d *Deps) CountRows(table string, offered, changed int) {
-	if d.OnRows != nil && offered > 0 {
+	if offered > 0 {
 		d.OnRows(table, offered, changed)
 	}
 }
@@ -93,22 +114,11 @@ func (d *Deps) Account(id string) (*Account, error) {
 	return a, nil
 }
 
-// Log returns Logger, or a logger that drops everything when none was set
-// (tests build Deps without one).
-func (d *Deps) Log() *slog.Logger {
-	if d.Logger != nil {
-		return d.Logger
-	}
-	return slog.New(slog.DiscardHandler)
-}
+// Log returns Logger.
+func (d *Deps) Log() *slog.Logger { return d.Logger }
 
-// Clock returns d.Now or time.Now.
-func (d *Deps) Clock() time.Time {
-	if d.Now != nil {
-		return d.Now()
-	}
-	return time.Now()
-}
+// Clock returns the time on Now.
+func (d *Deps) Clock() time.Time { return d.Now() }
 
 // Take acquires one budget token for op on acct's bucket at class priority.
 // Call it right before each SP-API request (each page of a pager).

@@ -48,7 +48,7 @@ func buildDeps(cfg *config.Config, pool *pgxpool.Pool, m *metrics.Metrics, logge
 			},
 		},
 	})
-	deps := &jobs.Deps{
+	deps := jobs.NewDeps(jobs.Deps{
 		Pool:      pool,
 		Accounts:  map[string]*jobs.Account{},
 		Budget:    b,
@@ -59,7 +59,7 @@ func buildDeps(cfg *config.Config, pool *pgxpool.Pool, m *metrics.Metrics, logge
 			m.RowsUpserted.WithLabelValues(table, "unchanged").Add(float64(offered - changed))
 		},
 		OnDecodeWarning: m.ObserveDecodeProblem,
-	}
+	})
 	for _, a := range cfg.Accounts {
 		acct := &jobs.Account{Account: a}
 		observe := jobs.ObserveResponses(b, acct)

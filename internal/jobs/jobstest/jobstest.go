@@ -64,12 +64,11 @@ func New(t testing.TB, opts Options) *Bundle {
 	t.Cleanup(srv.Close)
 
 	pool := dbtest.NewPool(t)
-	deps := &jobs.Deps{
-		Pool:     pool,
-		Accounts: map[string]*jobs.Account{},
-		Budget:   newBudget(t, pool, s),
-		Now:      s.Now,
-	}
+	deps := jobs.NewDeps(jobs.Deps{
+		Pool:   pool,
+		Budget: newBudget(t, pool, s),
+		Now:    s.Now,
+	})
 	for _, a := range s.Accounts() {
 		acct := &jobs.Account{Account: config.Account{
 			ID: a.ID, Region: "na", MarketplaceIDs: a.MarketplaceIDs,
