@@ -4,21 +4,34 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/spsync/spsync/internal/spapi"
 	"github.com/spsync/spsync/internal/store/dbsqlc"
 )
 
 // Batches of orders and items travel to Postgres as one jsonb array of typed
-// rows, unpacked there with jsonb_to_recordset (queries/orders.sql). That
-// keeps a whole page in one statement and one round trip, lets NULLs stay
-// NULL (a Pending order has no total; nothing is invented), and needs no
-// temporary table per transaction. Decimal amounts travel as JSON strings,
-// so they arrive exact.
+// rows, unpacked there by jsonb_populate_recordset into the table's own row
+// type. That keeps a whole page in one statement and one round trip, lets
+// NULLs stay NULL (a Pending order has no total; nothing is invented: a NULL
+// column is left out of the JSON and a key the array lacks is NULL), and
+// needs no temporary table per transaction. Decimal amounts travel as JSON
+// strings, so they arrive exact.
+//
+// The two statements (upsertOrdersSQL, replaceOrderItemsSQL) are written
+// here, not in queries/ for sqlc, because their column lists are not written
+// at all: they come from the row struct (upsertStatement), and the types come
+// from the table (NULL::orders), so a typed column is a migration plus a
+// field of orderRow (see doc.go). They stay in internal/store, the one
+// package that speaks SQL; every other statement is sqlc's.
 
 // orderRow is one orders row as UpsertOrders reads it. JSON names are the
-// column names.
+// column names, and its fields are the columns UpsertOrders writes: the
+// statement's column lists are built from them. A NULL column is left out
+// (omitzero).
 type orderRow struct {
 	AmazonOrderID                string          `json:"amazon_order_id"`
 	SellerOrderID                *string         `json:"seller_order_id,omitzero"`
@@ -169,16 +182,64 @@ func UpsertOrders(ctx context.Context, db dbsqlc.DBTX, accountID string, orders 
 	if err != nil {
 		return nil, fmt.Errorf("encode %d orders: %w", len(rows), err)
 	}
-	written, err := dbsqlc.New().UpsertOrders(ctx, db, dbsqlc.UpsertOrdersParams{Rows: payload, AccountID: accountID})
+	res, err := db.Query(ctx, upsertOrdersSQL, pgx.NamedArgs{"rows": payload, "account_id": accountID})
 	if err != nil {
 		return nil, fmt.Errorf("upsert %d orders of account %s: %w", len(rows), accountID, err)
 	}
-	out := make([]OrderChange, len(written))
-	for i, w := range written {
-		out[i] = OrderChange{AmazonOrderID: w.AmazonOrderID, LastUpdateDate: w.LastUpdateDate, PreviousLastUpdateDate: w.PreviousLastUpdateDate}
+	out, err := pgx.CollectRows(res, func(row pgx.CollectableRow) (OrderChange, error) {
+		var c OrderChange
+		err := row.Scan(&c.AmazonOrderID, &c.LastUpdateDate, &c.PreviousLastUpdateDate)
+		return c, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("upsert %d orders of account %s: %w", len(rows), accountID, err)
 	}
 	return out, nil
 }
+
+// upsertOrdersSQL is upsertOrdersTemplate with the columns of orderRow.
+var upsertOrdersSQL = upsertStatement(upsertOrdersTemplate, reflect.TypeFor[orderRow](), "amazon_order_id")
+
+// upsertOrdersTemplate writes a batch of orders of one account (@rows, a
+// jsonb array of orderRow). A row whose raw payload is unchanged is not
+// touched at all (no new sync_version, no synced_at churn, no dead tuple):
+// the typed columns are read out of raw, so an equal raw is an equal row
+// (when the reading changes, a migration fixes the stored rows: see doc.go).
+// It returns the rows it wrote, with the last_update_date they had before
+// (NULL for new orders), so the caller can queue item fetches for new orders
+// and orders whose LastUpdateDate moved. The batch must not repeat an order
+// id. {{columns}} and {{update}} are filled in by upsertStatement.
+//
+// jsonb_populate_recordset types the page in one pass by the orders row
+// type, so the statement lists no casts. previous reads the stored
+// last_update_date of written rows only, one primary-key lookup each (a
+// LATERAL that OFFSET 0 keeps from being flattened into a join), so it never
+// scans the account's orders, whatever the statistics say (a freshly filled
+// table has none). Every part of the statement sees the snapshot from before
+// the insert, so that is the value before this write.
+const upsertOrdersTemplate = `
+WITH written AS (
+    INSERT INTO orders (account_id, {{columns}})
+    SELECT @account_id::text, {{columns}}
+    FROM jsonb_populate_recordset(NULL::orders, @rows::jsonb)
+    ON CONFLICT (account_id, amazon_order_id) DO UPDATE SET
+    {{update}},
+    sync_version = nextval('sync_version_seq'),
+    synced_at = now()
+    WHERE orders.raw IS DISTINCT FROM EXCLUDED.raw
+    RETURNING orders.amazon_order_id, orders.last_update_date
+), previous AS (
+    SELECT w.amazon_order_id, o.last_update_date
+    FROM written w
+    CROSS JOIN LATERAL (
+        SELECT o.last_update_date FROM orders o
+        WHERE o.account_id = @account_id::text AND o.amazon_order_id = w.amazon_order_id
+        OFFSET 0
+    ) AS o
+)
+SELECT written.amazon_order_id, written.last_update_date,
+       previous.last_update_date AS previous_last_update_date
+FROM written LEFT JOIN previous ON previous.amazon_order_id = written.amazon_order_id`
 
 // orderText maps Amazon's absent string (empty after decoding) to NULL.
 func orderText(s string) *string {

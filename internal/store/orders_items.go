@@ -4,13 +4,18 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"reflect"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/spsync/spsync/internal/spapi"
 	"github.com/spsync/spsync/internal/store/dbsqlc"
 )
 
 // orderItemRow is one order_items row as ReplaceOrderItems reads it. JSON
-// names are the column names.
+// names are the column names, and its fields are the columns
+// ReplaceOrderItems writes: the statement's column lists are built from them
+// (see orders.go). A NULL column is left out (omitzero).
 type orderItemRow struct {
 	AmazonOrderID                string          `json:"amazon_order_id"`
 	OrderItemID                  string          `json:"order_item_id"`
@@ -151,9 +156,63 @@ func ReplaceOrderItems(ctx context.Context, db dbsqlc.DBTX, accountID string, or
 	if err != nil {
 		return ItemsResult{}, fmt.Errorf("encode item ids of %d orders: %w", len(keep), err)
 	}
-	res, err := dbsqlc.New().ReplaceOrderItems(ctx, db, dbsqlc.ReplaceOrderItemsParams{Rows: payload, AccountID: accountID, Keep: keepJSON})
+	var res ItemsResult
+	err = db.QueryRow(ctx, replaceOrderItemsSQL, pgx.NamedArgs{"rows": payload, "account_id": accountID, "keep": keepJSON}).
+		Scan(&res.Written, &res.Deleted)
 	if err != nil {
 		return ItemsResult{}, fmt.Errorf("replace items of %d orders of account %s: %w", len(keep), accountID, err)
 	}
-	return ItemsResult{Written: res.Written, Deleted: res.Deleted}, nil
+	return res, nil
 }
+
+// replaceOrderItemsSQL is replaceOrderItemsTemplate with the columns of orderItemRow.
+var replaceOrderItemsSQL = upsertStatement(replaceOrderItemsTemplate, reflect.TypeFor[orderItemRow](), "amazon_order_id", "order_item_id")
+
+// replaceOrderItemsTemplate makes the stored items of the given orders of one
+// account equal to the batch: items are upserted (untouched when their raw
+// payload is unchanged) and items of those orders missing from the batch are
+// deleted, in one statement. It reports how many rows were written and
+// deleted. The batch must not repeat an (order id, item id) pair.
+// {{columns}} and {{update}} are filled in by upsertStatement.
+//
+// @rows is a jsonb array of orderItemRow, typed in one pass by
+// jsonb_populate_recordset by the order_items row type. @keep maps each
+// order id of the batch to the array of its item ids. gone walks the stored
+// items of each order by primary key (a LATERAL that OFFSET 0 keeps from
+// being flattened into a join) and tests each against its own order's short
+// list. The delete runs only when gone found something (EXISTS is a one-time
+// filter): in the usual page nothing vanished and the delete does not even
+// start a scan. So no part of the statement scans the account's items in the
+// usual case, whatever the statistics say (a freshly filled table has none
+// and looks tiny to the planner).
+const replaceOrderItemsTemplate = `
+WITH gone AS MATERIALIZED (
+    SELECT k.amazon_order_id, stored.order_item_id
+    FROM jsonb_each(@keep::jsonb) AS k(amazon_order_id, item_ids)
+    CROSS JOIN LATERAL (
+        SELECT i.order_item_id FROM order_items i
+        WHERE i.account_id = @account_id::text AND i.amazon_order_id = k.amazon_order_id
+        OFFSET 0
+    ) AS stored
+    WHERE NOT k.item_ids ? stored.order_item_id
+), deleted AS (
+    DELETE FROM order_items t
+    USING gone
+    WHERE EXISTS (SELECT 1 FROM gone)
+      AND t.account_id = @account_id::text
+      AND t.amazon_order_id = gone.amazon_order_id
+      AND t.order_item_id = gone.order_item_id
+    RETURNING 1
+), written AS (
+    INSERT INTO order_items (account_id, {{columns}})
+    SELECT @account_id::text, {{columns}}
+    FROM jsonb_populate_recordset(NULL::order_items, @rows::jsonb)
+    ON CONFLICT (account_id, amazon_order_id, order_item_id) DO UPDATE SET
+    {{update}},
+    sync_version = nextval('sync_version_seq'),
+    synced_at = now()
+    WHERE order_items.raw IS DISTINCT FROM EXCLUDED.raw
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM written)::bigint AS written,
+       (SELECT count(*) FROM deleted)::bigint AS deleted`

@@ -17,17 +17,8 @@ import (
 // no-op rule (a row whose raw payload is unchanged is not written), plus one
 // DELETE per order for the items it no longer lists. It is test-only.
 
-// rowColumns lists the column names (json tags) of a row struct.
-func rowColumns(row any) []string {
-	t := reflect.TypeOf(row)
-	cols := make([]string, t.NumField())
-	for i := range cols {
-		cols[i], _, _ = strings.Cut(t.Field(i).Tag.Get("json"), ",")
-	}
-	return cols
-}
-
-// rowValues lists the field values of a row struct, in rowColumns order.
+// rowValues lists the field values of a flat row struct, in rowColumns
+// order.
 func rowValues(row any) []any {
 	v := reflect.ValueOf(row)
 	vals := make([]any, v.NumField())
@@ -61,9 +52,9 @@ WHERE %s.raw IS DISTINCT FROM EXCLUDED.raw %s`,
 
 var naiveSQL = sync.OnceValues(func() (string, string) {
 	orders := `WITH previous AS (SELECT last_update_date FROM orders WHERE account_id = $1 AND amazon_order_id = $2) ` +
-		upsertOneSQL("orders", rowColumns(orderRow{}), []string{"amazon_order_id"},
+		upsertOneSQL("orders", rowColumns(reflect.TypeFor[orderRow]()), []string{"amazon_order_id"},
 			"RETURNING orders.amazon_order_id, orders.last_update_date, (SELECT last_update_date FROM previous)")
-	items := upsertOneSQL("order_items", rowColumns(orderItemRow{}), []string{"amazon_order_id", "order_item_id"}, "")
+	items := upsertOneSQL("order_items", rowColumns(reflect.TypeFor[orderItemRow]()), []string{"amazon_order_id", "order_item_id"}, "")
 	return orders, items
 })
 
