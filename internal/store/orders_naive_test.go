@@ -18,12 +18,20 @@ import (
 // DELETE per order for the items it no longer lists. It is test-only.
 
 // rowValues lists the field values of a flat row struct, in rowColumns
-// order.
+// order. pgx has no encoder for scaledDecimal (the batch path sends it as
+// JSON), so an amount goes as the text it marshals to, scale kept.
 func rowValues(row any) []any {
 	v := reflect.ValueOf(row)
 	vals := make([]any, v.NumField())
 	for i := range vals {
 		vals[i] = v.Field(i).Interface()
+		if d, ok := vals[i].(*scaledDecimal); ok {
+			vals[i] = nil
+			if d != nil {
+				b, _ := d.MarshalJSON() // cannot fail: a quoted decimal
+				vals[i] = strings.Trim(string(b), `"`)
+			}
+		}
 	}
 	return vals
 }
