@@ -25,8 +25,13 @@ import (
 // here, not in queries/ for sqlc, because their column lists are not written
 // at all: they come from the row struct (upsertStatement), and the types come
 // from the table (NULL::orders), so a typed column is a migration plus a
-// field of orderRow (see doc.go). They stay in internal/store, the one
-// package that speaks SQL; every other statement is sqlc's.
+// field of orderRow (see doc.go). Postgres has no way to say "set every
+// column from EXCLUDED" and sqlc compiles literal text, so the lists have to
+// be spelled somewhere; spelling them from the struct keeps one copy. The
+// statements stay SQL with two markers ({{columns}}, {{update}}) rather than
+// a Go query builder, so they read like the sqlc queries beside them with
+// only the column names left out. Built in Go, they still stay in
+// internal/store, the SQL boundary; every other statement here is sqlc's.
 
 // orderRow is one orders row as UpsertOrders reads it. JSON names are the
 // column names, and its fields are the columns UpsertOrders writes: the
