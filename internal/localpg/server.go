@@ -27,7 +27,7 @@ type Options struct {
 	// the port of a server already running on DataDir.
 	Port int
 
-	// BinDir holds initdb, pg_ctl and postgres. Empty means EnsureBinDir.
+	// BinDir holds initdb, pg_ctl and postgres. Empty means FindBinDir.
 	BinDir string
 
 	// Ephemeral trades durability for speed (fsync off and friends) and
@@ -64,7 +64,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	}
 	binDir := opts.BinDir
 	if binDir == "" {
-		if binDir, err = EnsureBinDir(ctx, opts.Log); err != nil {
+		if binDir, err = FindBinDir(); err != nil {
 			return nil, err
 		}
 	}
