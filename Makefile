@@ -11,7 +11,8 @@ PGBINARIES := $(GO) run ./internal/devtools/withpg -binaries
 
 .PHONY: run test check fmt vet generate generated-current bench reliability migrate build
 
-## run: the worker on embedded defaults (local Postgres under ./.spsync,
+## run: the worker on embedded defaults (local Postgres under ./.spsync, or
+## under /var/lib/spsync/ when the server's user cannot reach the checkout;
 ## simulator without credentials). Server binaries are installed first when missing.
 run:
 	$(PGBINARIES)
