@@ -26,7 +26,8 @@ import (
 const usage = `usage: migrate up | down [--to N] | status
 
 Applies spsync's schema to DATABASE_URL, or to the local Postgres under
-SPSYNC_DATA_DIR (default ./.spsync) when DATABASE_URL is unset.
+SPSYNC_DATA_DIR (default ./.spsync, or /var/lib/spsync/... when the
+server's user cannot reach it) when DATABASE_URL is unset.
 `
 
 func main() {
