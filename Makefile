@@ -1,14 +1,21 @@
 # spsync — see README.md.
 GO      ?= go
 SQLC    := $(GO) tool -modfile=tools/go.mod sqlc
-# withpg runs a command with TEST_DATABASE_URL pointing at a Postgres server:
-# the one you set, or a throwaway one it starts from the machine's binaries.
-WITHPG  := $(GO) run ./cmd/withpg --
+# withpg (development tooling, not shipped) runs a command with
+# TEST_DATABASE_URL pointing at a Postgres server: the one you set, or a
+# throwaway one it starts from the machine's binaries. It is also the only
+# thing that installs PostgreSQL (as root on Debian-like machines, when the
+# binaries are missing): the worker and migrate binaries only look for them.
+WITHPG  := $(GO) run ./internal/devtools/withpg --
+PGBINARIES := $(GO) run ./internal/devtools/withpg -binaries
 
 .PHONY: run test check fmt vet generate generated-current bench reliability migrate build
 
-## run: the worker on embedded defaults (local Postgres under ./.spsync, simulator without credentials)
+## run: the worker on embedded defaults (local Postgres under ./.spsync, or
+## under /var/lib/spsync/ when the server's user cannot reach the checkout;
+## simulator without credentials). Server binaries are installed first when missing.
 run:
+	$(PGBINARIES)
 	$(GO) build -o bin/worker ./cmd/worker
 	./bin/worker run
 

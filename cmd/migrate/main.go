@@ -19,13 +19,15 @@ import (
 	"syscall"
 
 	"github.com/spsync/spsync/internal/dbopen"
+	"github.com/spsync/spsync/internal/localpg"
 	"github.com/spsync/spsync/internal/schema"
 )
 
 const usage = `usage: migrate up | down [--to N] | status
 
 Applies spsync's schema to DATABASE_URL, or to the local Postgres under
-SPSYNC_DATA_DIR (default ./.spsync) when DATABASE_URL is unset.
+SPSYNC_DATA_DIR (default ./.spsync, or /var/lib/spsync/... when the
+server's user cannot reach it) when DATABASE_URL is unset.
 `
 
 func main() {
@@ -59,7 +61,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 	dataDir := getenv("SPSYNC_DATA_DIR")
 	if dataDir == "" {
-		dataDir = ".spsync"
+		dataDir = localpg.DefaultDataDir
 	}
 	db, err := dbopen.Open(ctx, getenv("DATABASE_URL"), dataDir, stderr)
 	if err != nil {
@@ -95,10 +97,22 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprintln(stderr, "migrate:", err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "database: %s\nriver:    version %d of %d\nspsync:   version %d of %d (applied %v, pending %v)\n",
-		db.URL, st.RiverVersion, st.RiverTarget, st.GooseVersion, st.GooseTarget, st.AppliedGoose, st.PendingGoose)
+	fmt.Fprintf(stdout, "database: %s\n", db.URL)
+	if db.DataDir != "" {
+		fmt.Fprintf(stdout, "data:     %s%s\n", db.DataDir, movedNote(db.DataDirMovedFrom))
+	}
+	fmt.Fprintf(stdout, "river:    version %d of %d\nspsync:   version %d of %d (applied %v, pending %v)\n",
+		st.RiverVersion, st.RiverTarget, st.GooseVersion, st.GooseTarget, st.AppliedGoose, st.PendingGoose)
 	if cmd == "status" && !st.UpToDate() {
 		fmt.Fprintln(stdout, "schema is behind: run `migrate up`")
 	}
 	return 0
+}
+
+// movedNote explains a data directory that is not the one asked for.
+func movedNote(from string) string {
+	if from == "" {
+		return ""
+	}
+	return " (the server's user cannot reach " + from + ")"
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 
 	"github.com/spsync/spsync/internal/config"
 	"github.com/spsync/spsync/internal/worker"
@@ -41,22 +42,12 @@ func runWorker(ctx context.Context, args []string, getenv func(string) string, s
 		Migrate:  *migrate,
 		Once:     *once,
 		Ready: func(info worker.ReadyInfo) {
+			view := hostViewFrom(getenv, os.Args[0])
 			if *once {
-				fmt.Fprintf(stdout, "spsync worker: one round of every poller (health http://%s/healthz)\n", info.HTTPAddr)
+				writeOnceBanner(stdout, info, view)
 				return
 			}
-			source := "Amazon SP-API"
-			if info.Simulated {
-				source = "the built-in SP-API simulator (no credentials set)"
-			}
-			fmt.Fprintf(stdout, `spsync worker running, syncing from %s
-  health:  http://%[2]s/healthz
-  jobs:    http://%[2]s/riverui/
-  metrics: http://%[2]s/metrics
-  status:  go run ./cmd/worker status
-  data:    psql '%[3]s' -c 'SELECT order_status, count(*) FROM orders GROUP BY 1'
-Ctrl-C stops it (running jobs finish first).
-`, source, info.HTTPAddr, info.DatabaseURL)
+			writeBanner(stdout, info, view)
 		},
 	})
 	if err != nil {

@@ -28,8 +28,13 @@ type DB struct {
 	// URL is the pool's connection string, without its password.
 	URL string
 	// Local is true when the server was started from SPSYNC_DATA_DIR.
-	Local  bool
-	server *localpg.Server
+	Local bool
+	// DataDir is the local server's absolute data directory ("" with
+	// DATABASE_URL), and DataDirMovedFrom the default directory it stands
+	// in for when the server's user could not reach that (see
+	// localpg.Options.Relocate). Start-up banners print both.
+	DataDir, DataDirMovedFrom string
+	server                    *localpg.Server
 }
 
 // Close closes the pool and stops a local server that Open started.
@@ -54,7 +59,14 @@ func Open(ctx context.Context, databaseURL, dataDir string, progress io.Writer) 
 		return &DB{Pool: pool, URL: redact(databaseURL)}, nil
 	}
 
-	srv, err := localpg.Start(ctx, localpg.Options{DataDir: filepath.Clean(dataDir), Port: 0, Log: progress})
+	// Only the default may move: a directory the operator chose stays
+	// theirs, and localpg says why it cannot be used instead.
+	dataDir = filepath.Clean(dataDir)
+	srv, err := localpg.Start(ctx, localpg.Options{
+		DataDir:  dataDir,
+		Relocate: dataDir == localpg.DefaultDataDir,
+		Log:      progress,
+	})
 	if err != nil {
 		return nil, fmt.Errorf("start local postgres in %s: %w", dataDir, err)
 	}
@@ -67,7 +79,8 @@ func Open(ctx context.Context, databaseURL, dataDir string, progress io.Writer) 
 		_ = srv.Stop()
 		return nil, err
 	}
-	return &DB{Pool: pool, URL: srv.URL(LocalDatabase), Local: true, server: srv}, nil
+	return &DB{Pool: pool, URL: srv.URL(LocalDatabase), Local: true,
+		DataDir: srv.DataDir(), DataDirMovedFrom: srv.MovedFrom(), server: srv}, nil
 }
 
 func connect(ctx context.Context, databaseURL string) (*pgxpool.Pool, error) {

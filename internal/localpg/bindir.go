@@ -1,10 +1,7 @@
 package localpg
 
 import (
-	"context"
 	"errors"
-	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,25 +11,49 @@ import (
 )
 
 // ErrNoBinaries is returned when no PostgreSQL server binaries can be found.
-var ErrNoBinaries = errors.New("no PostgreSQL server binaries (initdb, pg_ctl, postgres) found on PATH, via pg_config --bindir, or under /usr/lib/postgresql/*/bin")
+// It is one line naming both ways out, because the worker and migrate print
+// it as their only output: this package finds binaries but never installs
+// them (a service binary must not run a package manager; `make run` and
+// `make test` install through the development tooling instead).
+var ErrNoBinaries = errors.New("no PostgreSQL server binaries (initdb, pg_ctl, postgres) on PATH, via pg_config --bindir or under /usr/lib/postgresql/*/bin: install them (Debian/Ubuntu: apt-get install postgresql) or set DATABASE_URL to a running server")
+
+// binSearch is where FindBinDir looks; a variable so tests can search an
+// empty machine.
+type binSearch struct {
+	lookPath func(string) (string, error)
+	pgConfig func() (string, error)
+	globs    []string
+}
+
+var defaultSearch = binSearch{
+	lookPath: exec.LookPath,
+	pgConfig: func() (string, error) {
+		out, err := exec.Command("pg_config", "--bindir").Output()
+		return strings.TrimSpace(string(out)), err
+	},
+	globs: []string{"/usr/lib/postgresql/*/bin"},
+}
 
 // FindBinDir returns the directory holding initdb, pg_ctl and postgres. It
 // looks on PATH first (resolving symlinks, because Debian links the versioned
 // binaries into /usr/local/bin), then asks pg_config, then takes the newest
-// /usr/lib/postgresql/N/bin.
-func FindBinDir() (string, error) {
-	if p, err := exec.LookPath("pg_ctl"); err == nil {
+// /usr/lib/postgresql/N/bin. It returns ErrNoBinaries when there are none.
+func FindBinDir() (string, error) { return defaultSearch.find() }
+
+func (s binSearch) find() (string, error) {
+	if p, err := s.lookPath("pg_ctl"); err == nil {
 		if real, err := filepath.EvalSymlinks(p); err == nil && hasServerBinaries(filepath.Dir(real)) {
 			return filepath.Dir(real), nil
 		}
 	}
-	if out, err := exec.Command("pg_config", "--bindir").Output(); err == nil {
-		dir := strings.TrimSpace(string(out))
-		if hasServerBinaries(dir) {
-			return dir, nil
-		}
+	if dir, err := s.pgConfig(); err == nil && hasServerBinaries(dir) {
+		return dir, nil
 	}
-	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
+	var dirs []string
+	for _, g := range s.globs {
+		m, _ := filepath.Glob(g)
+		dirs = append(dirs, m...)
+	}
 	sort.Slice(dirs, func(i, j int) bool { return versionOf(dirs[i]) > versionOf(dirs[j]) })
 	for _, dir := range dirs {
 		if hasServerBinaries(dir) {
@@ -42,33 +63,10 @@ func FindBinDir() (string, error) {
 	return "", ErrNoBinaries
 }
 
-// EnsureBinDir finds the server binaries and, when there are none and the
-// process runs as root on a Debian-like system, installs the distribution's
-// postgresql package first. Progress goes to w.
-func EnsureBinDir(ctx context.Context, w io.Writer) (string, error) {
-	dir, err := FindBinDir()
-	if err == nil {
-		return dir, nil
-	}
-	if os.Geteuid() != 0 {
-		return "", fmt.Errorf("%w; install PostgreSQL (e.g. `sudo apt-get install postgresql`) or set DATABASE_URL", err)
-	}
-	if _, lookErr := exec.LookPath("apt-get"); lookErr != nil {
-		return "", fmt.Errorf("%w; install PostgreSQL or set DATABASE_URL", err)
-	}
-	fmt.Fprintln(w, "localpg: no PostgreSQL binaries found; installing the distribution package (apt-get install postgresql)")
-	for _, args := range [][]string{{"update"}, {"install", "-y", "--no-install-recommends", "postgresql"}} {
-		cmd := exec.CommandContext(ctx, "apt-get", args...)
-		cmd.Env = append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
-		cmd.Stdout, cmd.Stderr = w, w
-		if runErr := cmd.Run(); runErr != nil {
-			return "", fmt.Errorf("apt-get %s: %w", strings.Join(args, " "), runErr)
-		}
-	}
-	return FindBinDir()
-}
-
 func hasServerBinaries(dir string) bool {
+	if dir == "" {
+		return false
+	}
 	for _, name := range []string{"initdb", "pg_ctl", "postgres"} {
 		if fi, err := os.Stat(filepath.Join(dir, name)); err != nil || fi.IsDir() {
 			return false

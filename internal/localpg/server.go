@@ -23,11 +23,22 @@ type Options struct {
 	// (DataDir/postgres.log). It is created when missing. Required.
 	DataDir string
 
+	// Relocate lets Start keep the cluster under FallbackRoot instead of
+	// DataDir when the server's user cannot reach DataDir (as root, the
+	// server runs as "postgres", which cannot pass a 0700 checkout). Meant
+	// for the default ./.spsync only; a directory someone chose is an error
+	// instead. Server.DataDir says where the cluster went.
+	Relocate bool
+
+	// FallbackRoot replaces FallbackRoot (the constant) for Relocate; tests
+	// use it to stay out of /var/lib.
+	FallbackRoot string
+
 	// Port is the TCP port on 127.0.0.1. Zero picks a free port, or reuses
 	// the port of a server already running on DataDir.
 	Port int
 
-	// BinDir holds initdb, pg_ctl and postgres. Empty means EnsureBinDir.
+	// BinDir holds initdb, pg_ctl and postgres. Empty means FindBinDir.
 	BinDir string
 
 	// Ephemeral trades durability for speed (fsync off and friends) and
@@ -41,6 +52,7 @@ type Options struct {
 // Server is a running PostgreSQL server started by Start.
 type Server struct {
 	binDir  string
+	place   placement
 	pgData  string
 	port    int
 	cred    *syscall.Credential
@@ -48,9 +60,10 @@ type Server struct {
 	adopted bool
 }
 
-// Start initializes DataDir when it holds no cluster yet and starts the
-// server, waiting until it accepts connections. A server already running on
-// DataDir (left over from a crash, say) is adopted rather than started twice.
+// Start initializes the data directory when it holds no cluster yet and
+// starts the server, waiting until it accepts connections. A server already
+// running on it (left over from a crash, or the `worker run` an operator
+// command shares) is adopted rather than started twice.
 func Start(ctx context.Context, opts Options) (*Server, error) {
 	if opts.DataDir == "" {
 		return nil, errors.New("localpg: DataDir is required")
@@ -58,24 +71,35 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	if opts.Log == nil {
 		opts.Log = io.Discard
 	}
-	dataDir, err := filepath.Abs(opts.DataDir)
-	if err != nil {
-		return nil, fmt.Errorf("localpg: resolve data dir: %w", err)
+	if opts.FallbackRoot == "" {
+		opts.FallbackRoot = FallbackRoot
 	}
 	binDir := opts.BinDir
 	if binDir == "" {
-		if binDir, err = EnsureBinDir(ctx, opts.Log); err != nil {
+		var err error
+		if binDir, err = FindBinDir(); err != nil {
 			return nil, err
 		}
 	}
-	s := &Server{binDir: binDir, pgData: filepath.Join(dataDir, "pgdata"), log: opts.Log}
-	if s.cred, err = serverCredential(); err != nil {
+	su, err := lookupServerUser()
+	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(dataDir, 0o700); err != nil {
-		return nil, fmt.Errorf("localpg: create data dir: %w", err)
+	p, err := place(opts.DataDir, opts.Relocate, opts.FallbackRoot, su)
+	if err != nil {
+		return nil, err
 	}
-	if err := s.chown(dataDir); err != nil {
+	s := &Server{binDir: binDir, place: p, pgData: filepath.Join(p.dir, "pgdata"), log: opts.Log}
+	if su != nil {
+		s.cred = su.cred
+	}
+	if p.movedFrom != "" {
+		fmt.Fprintf(s.log, "localpg: %s; the cluster lives in %s instead\n", p.note(su.name), p.dir)
+	}
+	if err := makeDirs(p.dir, s.cred != nil); err != nil {
+		return nil, err
+	}
+	if err := s.chown(p.dir); err != nil {
 		return nil, err
 	}
 
@@ -101,7 +125,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	settings := []string{
 		"-p", strconv.Itoa(s.port),
 		"-c", "listen_addresses=127.0.0.1",
-		"-c", "unix_socket_directories=" + socketDir(dataDir),
+		"-c", "unix_socket_directories=" + socketDir(p.dir),
 	}
 	if opts.Ephemeral {
 		settings = append(settings, "-c", "fsync=off", "-c", "synchronous_commit=off",
@@ -111,7 +135,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	}
 	fmt.Fprintf(s.log, "localpg: starting PostgreSQL on 127.0.0.1:%d\n", s.port)
 	if err := s.run(ctx, "pg_ctl", "start", "-D", s.pgData, "-w", "-t", "120",
-		"-l", filepath.Join(dataDir, "postgres.log"), "-o", strings.Join(settings, " ")); err != nil {
+		"-l", filepath.Join(p.dir, "postgres.log"), "-o", strings.Join(settings, " ")); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -124,6 +148,14 @@ func (s *Server) URL(database string) string {
 
 // Port is the TCP port the server listens on.
 func (s *Server) Port() int { return s.port }
+
+// DataDir is the absolute directory the cluster lives in: Options.DataDir,
+// or a directory under the fallback root when Start relocated it.
+func (s *Server) DataDir() string { return s.place.dir }
+
+// MovedFrom is the absolute Options.DataDir when Start relocated the
+// cluster (see Options.Relocate), and "" otherwise.
+func (s *Server) MovedFrom() string { return s.place.movedFrom }
 
 // Stop shuts the server down (fast mode: open transactions roll back). A
 // server that Start adopted rather than started is left running.
@@ -202,9 +234,16 @@ func (s *Server) chown(dir string) error {
 	})
 }
 
-// serverCredential is nil for an ordinary user, and an unprivileged user's
-// identity when running as root, because initdb and postgres refuse root.
-func serverCredential() (*syscall.Credential, error) {
+// serverUser is who runs the server when that is not the current user.
+type serverUser struct {
+	name string
+	cred *syscall.Credential
+}
+
+// lookupServerUser is nil for an ordinary user, who runs the server as
+// themselves, and an unprivileged user's identity when running as root,
+// because initdb and postgres refuse root.
+func lookupServerUser() (*serverUser, error) {
 	if os.Geteuid() != 0 {
 		return nil, nil
 	}
@@ -213,9 +252,12 @@ func serverCredential() (*syscall.Credential, error) {
 		if err != nil {
 			continue
 		}
-		uid, _ := strconv.Atoi(u.Uid)
-		gid, _ := strconv.Atoi(u.Gid)
-		return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}, nil
+		uid, err1 := strconv.ParseUint(u.Uid, 10, 32)
+		gid, err2 := strconv.ParseUint(u.Gid, 10, 32)
+		if err1 != nil || err2 != nil {
+			return nil, fmt.Errorf("localpg: user %s has a non-numeric uid %q or gid %q", name, u.Uid, u.Gid)
+		}
+		return &serverUser{name: name, cred: &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}}, nil
 	}
 	return nil, errors.New("localpg: running as root and neither a 'postgres' nor a 'nobody' user exists to run the server as")
 }

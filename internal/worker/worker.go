@@ -58,6 +58,10 @@ type ReadyInfo struct {
 	DatabaseURL string
 	// Simulated is true when the worker syncs from the built-in simulator.
 	Simulated bool
+	// DataDir is the local Postgres's data directory ("" with
+	// DATABASE_URL); DataDirMovedFrom is the default it stands in for when
+	// the server's user could not reach that one (see dbopen.DB).
+	DataDir, DataDirMovedFrom string
 }
 
 // Run runs the worker until ctx is cancelled, then shuts down gracefully
@@ -153,7 +157,8 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	logger.Info("worker started", "http", "http://"+ln.Addr().String(), "database", db.URL, "simulate", cfg.Simulate)
 	if opts.Ready != nil {
-		opts.Ready(ReadyInfo{HTTPAddr: ln.Addr().String(), DatabaseURL: db.URL, Simulated: cfg.Simulate})
+		opts.Ready(ReadyInfo{HTTPAddr: ln.Addr().String(), DatabaseURL: db.URL, Simulated: cfg.Simulate,
+			DataDir: db.DataDir, DataDirMovedFrom: db.DataDirMovedFrom})
 	}
 
 	var onceErr error
