@@ -8,7 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/spsync/spsync/internal/store/dbsqlc"
+	"github.com/spsync/spsync/internal/store/internal/dbsqlc"
 )
 
 // A backfill (`worker backfill`) is a backfills row and one backfill_windows

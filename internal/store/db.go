@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/spsync/spsync/internal/store/dbsqlc"
+	"github.com/spsync/spsync/internal/store/internal/dbsqlc"
 )
 
 // DBTX is what every store function runs on: a pool, a connection or a

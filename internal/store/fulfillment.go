@@ -10,7 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/spsync/spsync/internal/spapi"
-	"github.com/spsync/spsync/internal/store/dbsqlc"
+	"github.com/spsync/spsync/internal/store/internal/dbsqlc"
 )
 
 // Fulfillment orders (Fulfillment Outbound 2020-07-01) travel to Postgres the

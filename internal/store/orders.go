@@ -10,7 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/spsync/spsync/internal/spapi"
-	"github.com/spsync/spsync/internal/store/dbsqlc"
+	"github.com/spsync/spsync/internal/store/internal/dbsqlc"
 )
 
 // Batches of orders and items travel to Postgres as one jsonb array of typed

@@ -8,7 +8,7 @@ import (
 	"sync"
 
 	"github.com/spsync/spsync/internal/spapi"
-	"github.com/spsync/spsync/internal/store/dbsqlc"
+	"github.com/spsync/spsync/internal/store/internal/dbsqlc"
 )
 
 // This file holds the row-at-a-time baseline BenchmarkOrdersUpsert measures

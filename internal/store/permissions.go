@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/spsync/spsync/internal/store/dbsqlc"
+	"github.com/spsync/spsync/internal/store/internal/dbsqlc"
 )
 
 // An operation Amazon refuses with a 403 that is not about the access token

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/spsync/spsync/internal/spapi"
-	"github.com/spsync/spsync/internal/store/dbsqlc"
+	"github.com/spsync/spsync/internal/store/internal/dbsqlc"
 )
 
 // A record of an SP-API page that lacks a key the sync needs cannot be

@@ -3,7 +3,7 @@ package store
 import (
 	"context"
 
-	"github.com/spsync/spsync/internal/store/dbsqlc"
+	"github.com/spsync/spsync/internal/store/internal/dbsqlc"
 )
 
 // The shared rate budget (internal/budget) keeps one token bucket per

@@ -14,7 +14,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/spsync/spsync/internal/spapi"
-	"github.com/spsync/spsync/internal/store/dbsqlc"
+	"github.com/spsync/spsync/internal/store/internal/dbsqlc"
 )
 
 // Service jobs (Services v1) are stored like orders (see orders.go): one

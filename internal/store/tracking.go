@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/spsync/spsync/internal/spapi"
-	"github.com/spsync/spsync/internal/store/dbsqlc"
+	"github.com/spsync/spsync/internal/store/internal/dbsqlc"
 )
 
 // terminalTrackingStatuses are the currentStatus values of
