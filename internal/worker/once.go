@@ -15,7 +15,6 @@ import (
 
 	"github.com/spsync/spsync/internal/config"
 	"github.com/spsync/spsync/internal/riverext"
-	"github.com/spsync/spsync/internal/store"
 	"github.com/spsync/spsync/internal/streams"
 )
 
@@ -25,13 +24,10 @@ import (
 const onceIdleHorizon = 10 * time.Minute
 
 // runOnce inserts one poll of every stream for every account, waits until
-// no job is due, and reports jobs that failed for good while it ran,
-// including jobs queued before it (an on-demand refresh, say).
-func runOnce(ctx context.Context, client *river.Client[pgx.Tx], pool *pgxpool.Pool, cfg *config.Config, logger *slog.Logger) error {
-	started, err := store.Now(ctx, pool)
-	if err != nil {
-		return fmt.Errorf("once: %w", err)
-	}
+// no job is due, and reports jobs that failed for good since started (read
+// before the River client started), including jobs queued before the round
+// (an on-demand refresh, say).
+func runOnce(ctx context.Context, client *river.Client[pgx.Tx], pool *pgxpool.Pool, cfg *config.Config, logger *slog.Logger, started time.Time) error {
 	var params []river.InsertManyParams
 	for _, a := range cfg.Accounts {
 		for _, args := range streams.All(cfg).Polls(a.ID) {

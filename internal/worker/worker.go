@@ -27,6 +27,7 @@ import (
 	"github.com/spsync/spsync/internal/metrics"
 	"github.com/spsync/spsync/internal/riverext"
 	"github.com/spsync/spsync/internal/schema"
+	"github.com/spsync/spsync/internal/store"
 )
 
 // Options configures Run.
@@ -145,6 +146,16 @@ func Run(ctx context.Context, opts Options) error {
 	httpErr := make(chan error, 1)
 	go func() { httpErr <- srv.Serve(ln) }()
 
+	// A round of --once reports the jobs that failed since it began, so it
+	// begins before River does: a queued job River finishes at once (a
+	// refresh of an order Amazon does not have) is part of the round.
+	var onceStarted time.Time
+	if opts.Once {
+		if onceStarted, err = store.Now(ctx, db.Pool); err != nil {
+			_ = srv.Close()
+			return fmt.Errorf("once: %w", err)
+		}
+	}
 	// River gets its own context: cancelling ctx starts a graceful stop
 	// below instead of yanking the client.
 	if err := client.Start(context.WithoutCancel(ctx)); err != nil {
@@ -163,7 +174,7 @@ func Run(ctx context.Context, opts Options) error {
 
 	var onceErr error
 	if opts.Once {
-		onceErr = runOnce(ctx, client, db.Pool, cfg, logger)
+		onceErr = runOnce(ctx, client, db.Pool, cfg, logger, onceStarted)
 	} else {
 		select {
 		case <-ctx.Done():

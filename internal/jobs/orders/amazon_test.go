@@ -123,18 +123,21 @@ func boolText(b bool) string {
 	return "false"
 }
 
-// TestTokensInvalidatedEarlyCostOneRefreshEach: Amazon invalidates access tokens long
-// before their expires_in and answers 403 "The access token you provided has expired.".
-// With every token dying 400 ms after it was issued, a whole sync still ends equal to the
-// truth, each invalidated token causes exactly one refresh however many calls held it, and
-// no job attempt fails.
+// TestTokensInvalidatedEarlyCostOneRefreshEach: Amazon invalidates access
+// tokens long before their expires_in and answers 403 "The access token you
+// provided has expired.". Here every token dies after 40 SP-API calls
+// (counted, not timed, so a loaded machine cannot turn it into a different
+// test): a whole sync still ends equal to the truth, each invalidated token
+// causes exactly one refresh however many calls held it, and no job attempt
+// fails. (The timed variant, sim.Options.AccessTokenInvalidateAfter, is
+// covered by the simulator's own tests.)
 func TestTokensInvalidatedEarlyCostOneRefreshEach(t *testing.T) {
 	t.Parallel()
 	start := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
 	clock := sim.NewManualClock(start)
 	b := jobstest.New(t, jobstest.Options{Sim: sim.Options{
 		Seed: 12, Start: start, Orders: 600, DataClock: clock, RateScale: 200,
-		AccessTokenInvalidateAfter: 400 * time.Millisecond,
+		AccessTokenInvalidateAfterCalls: 40,
 	}})
 	tb := &testBundle{Bundle: b, clock: clock, start: start}
 	client := tb.StartClient(t, tb.workers(tb.Deps), nil)
@@ -145,17 +148,12 @@ func TestTokensInvalidatedEarlyCostOneRefreshEach(t *testing.T) {
 	acct := sim.DemoAccount.ID
 	refused, grants := tb.Sim.RefusedTokens(acct), tb.Sim.TokenGrants(acct)
 	t.Logf("%d access tokens granted, %d refused as expired", grants, refused)
-	require.Positive(t, refused, "the sync outlived several tokens")
+	require.GreaterOrEqual(t, refused, 5, "the sync outlived several tokens")
 	require.Equal(t, refused+1, grants, "one refresh per invalidated token")
 	var failedAttempts int
 	require.NoError(t, tb.Pool.QueryRow(context.Background(),
 		`SELECT count(*) FROM river_job WHERE coalesce(array_length(errors, 1), 0) > 0`).Scan(&failedAttempts))
 	require.Zero(t, failedAttempts, "no job attempt failed")
-	answeredErrors := 0
-	for _, st := range tb.Sim.Stats() {
-		answeredErrors += st.Errors
-	}
-	require.GreaterOrEqual(t, answeredErrors, refused, "each refused token was answered 403")
 }
 
 // TestPermissionDeniedIsReportedAndContained: Amazon answers getOrderItems with a 403

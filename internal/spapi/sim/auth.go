@@ -15,9 +15,11 @@ type tokens struct {
 	// life is how long a token is accepted: AccessTokenTTL, or
 	// AccessTokenInvalidateAfter when that is shorter. LWA reports the TTL
 	// either way, as Amazon does.
-	life  time.Duration
-	mu    sync.Mutex
-	byTok map[string]*accessToken
+	life time.Duration
+	// maxCalls is AccessTokenInvalidateAfterCalls (0: no limit).
+	maxCalls int
+	mu       sync.Mutex
+	byTok    map[string]*accessToken
 }
 
 type accessToken struct {
@@ -25,14 +27,15 @@ type accessToken struct {
 	expires time.Time
 	revoked bool // set by the expired-token fault until the client refreshes
 	refused bool // answered 403 at least once
+	calls   int  // SP-API calls served
 }
 
-func newTokens(clock Clock, ttl, invalidateAfter time.Duration) *tokens {
+func newTokens(clock Clock, ttl, invalidateAfter time.Duration, maxCalls int) *tokens {
 	life := ttl
 	if invalidateAfter > 0 && invalidateAfter < life {
 		life = invalidateAfter
 	}
-	return &tokens{clock: clock, life: life, byTok: map[string]*accessToken{}}
+	return &tokens{clock: clock, life: life, maxCalls: maxCalls, byTok: map[string]*accessToken{}}
 }
 
 func (t *tokens) issue(account string) string {
@@ -65,10 +68,11 @@ func (t *tokens) check(tok string) (string, tokenVerdict) {
 	switch {
 	case at == nil:
 		return "", tokenInvalid
-	case at.revoked || !t.clock.Now().Before(at.expires):
+	case at.revoked || !t.clock.Now().Before(at.expires) || (t.maxCalls > 0 && at.calls >= t.maxCalls):
 		at.refused = true
 		return at.account, tokenExpired
 	}
+	at.calls++
 	return at.account, tokenOK
 }
 

@@ -98,6 +98,23 @@ func TestRefusedAccessTokensAnswer403(t *testing.T) {
 		})
 	}
 
+	t.Run("AfterCalls", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, func(o *sim.Options) { o.AccessTokenInvalidateAfterCalls = 3 })
+		truth, err := b.sim.TruthOrders(b.acct.ID)
+		require.NoError(t, err)
+		path := "/orders/v0/orders/" + truth[0].AmazonOrderID
+		g := b.grant(t)
+		for i := range 3 {
+			require.Equal(t, http.StatusOK, b.get(t, g.AccessToken, path).status, "call %d", i+1)
+		}
+		resp := b.get(t, g.AccessToken, path)
+		require.Equal(t, http.StatusForbidden, resp.status, "the fourth call")
+		require.Equal(t, bodyTokenExpired, resp.body)
+		require.Equal(t, 1, b.sim.RefusedTokens(b.acct.ID))
+		require.Equal(t, http.StatusOK, b.get(t, b.grant(t).AccessToken, path).status, "a new grant works")
+	})
+
 	t.Run("UnknownToken", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t, nil)

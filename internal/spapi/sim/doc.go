@@ -170,7 +170,8 @@
 // limiter clock, after ExpireAccessTokens, and on the ExpireAccessToken
 // fault, every later call with that token included. Amazon also invalidates
 // tokens before the expires_in it reported; Options.AccessTokenInvalidateAfter
-// plays that, while the token endpoint keeps reporting the TTL. TokenGrants
+// plays that (and AccessTokenInvalidateAfterCalls, counted in calls rather
+// than time), while the token endpoint keeps reporting the TTL. TokenGrants
 // counts the tokens issued per account, so a test can assert one refresh per
 // invalidation.
 //

@@ -110,6 +110,11 @@ type Options struct {
 	// refresh on that answer, not only by the clock. Zero leaves tokens
 	// their whole TTL.
 	AccessTokenInvalidateAfter time.Duration
+	// AccessTokenInvalidateAfterCalls, when positive, makes every access
+	// token stop working after it served that many SP-API calls: Amazon's
+	// early invalidation again, counted instead of timed, so a test's
+	// number of invalidations does not depend on the machine's speed.
+	AccessTokenInvalidateAfterCalls int
 	// PageTokenTTL is how long a paging token stays valid on the limiter
 	// clock. Defaults to 5 minutes.
 	PageTokenTTL time.Duration

@@ -39,7 +39,7 @@ func New(opts Options) (*Sim, error) {
 	s := &Sim{
 		opts:      o,
 		accounts:  map[string]*accountData{},
-		tokens:    newTokens(o.LimiterClock, o.AccessTokenTTL, o.AccessTokenInvalidateAfter),
+		tokens:    newTokens(o.LimiterClock, o.AccessTokenTTL, o.AccessTokenInvalidateAfter, o.AccessTokenInvalidateAfterCalls),
 		limiter:   newLimiter(o),
 		faults:    newFaultState(o.Faults),
 		stats:     newStats(),
