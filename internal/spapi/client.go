@@ -226,6 +226,17 @@ type envelope struct {
 // get sends a GET for op, with one retry on 401 after invalidating the token, and decodes
 // the payload into out. out is only meaningful when the error is nil.
 func (c *Client) get(ctx context.Context, op, path string, query url.Values, out any) (ResponseMeta, error) {
+	return c.getBody(ctx, op, path, query, out, decodePayload)
+}
+
+// getBare is get for the newer APIs (Orders 2026-01-01) whose answers have no
+// {"payload": …} envelope: the body is the result.
+func (c *Client) getBare(ctx context.Context, op, path string, query url.Values, out any) (ResponseMeta, error) {
+	return c.getBody(ctx, op, path, query, out, decodeBare)
+}
+
+// getBody sends a GET for op and decodes a successful body with decode.
+func (c *Client) getBody(ctx context.Context, op, path string, query url.Values, out any, decode func(op string, body []byte, out any) error) (ResponseMeta, error) {
 	// path is already escaped (identifiers go through url.PathEscape).
 	target := strings.TrimSuffix(c.base.String(), "/") + path
 	if len(query) > 0 {
@@ -288,7 +299,7 @@ func (c *Client) get(ctx context.Context, op, path string, query url.Values, out
 		if resp.StatusCode < 200 || resp.StatusCode > 299 {
 			return meta, meta.errorf(kindForStatus(resp.StatusCode), nil).withAPIErrors(body)
 		}
-		if err := decodePayload(op, body, out); err != nil {
+		if err := decode(op, body, out); err != nil {
 			kind := KindRetryable
 			if errors.Is(err, ErrIncompleteRecord) {
 				// The same answer comes back on every retry.
@@ -312,6 +323,19 @@ func decodePayload(op string, body []byte, out any) error {
 		return fmt.Errorf("%w: no payload", ErrMalformedResponse)
 	}
 	return decodeAnswer(op, env.Payload, out)
+}
+
+// decodeBare decodes a body without envelope into out with the tolerant
+// decoder. An empty body or a JSON null is malformed.
+func decodeBare(op string, body []byte, out any) error {
+	body = bytes.TrimSpace(body)
+	if len(body) == 0 || bytes.Equal(body, []byte("null")) {
+		return fmt.Errorf("%w: empty body", ErrMalformedResponse)
+	}
+	if !json.Valid(body) {
+		return fmt.Errorf("%w: not JSON", ErrMalformedResponse)
+	}
+	return decodeAnswer(op, body, out)
 }
 
 // tokenRefused reports whether an answer says the access token itself is no good, which a

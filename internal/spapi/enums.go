@@ -111,6 +111,13 @@ var (
 	EnumAppointmentStatus   = NewEnum("appointmentStatus", "ACTIVE", "CANCELLED", "COMPLETED").WithAliases("CANCELED", "CANCELLED")
 	EnumItemStatus          = NewEnum("itemStatus", "ACTIVE", "CANCELLED", "SHIPPED", "DELIVERED")
 	EnumServiceLocationType = NewEnum("serviceLocationType", "IN_HOME", "IN_STORE", "ONLINE")
+
+	// Orders 2026-01-01.
+	EnumFulfillmentStatus2026 = NewEnum("fulfillmentStatus2026",
+		"PENDING_AVAILABILITY", "PENDING", "UNSHIPPED", "PARTIALLY_SHIPPED", "SHIPPED", "CANCELLED", "UNFULFILLABLE",
+	).WithAliases("CANCELED", "CANCELLED")
+	EnumFulfilledBy       = NewEnum("fulfilledBy", "MERCHANT", "AMAZON")
+	EnumPackageStatus2026 = NewEnum("packageStatus2026", "PENDING", "IN_TRANSIT", "SHIPPED", "DELIVERED", "CANCELLED", "UNDELIVERABLE")
 )
 
 // enumsByTag resolves the `enum:"…"` struct tags.
@@ -122,6 +129,7 @@ var enumsByTag = func() map[string]*Enum {
 		EnumFulfillmentOrderStatus, EnumShippingSpeedCategory, EnumFulfillmentAction, EnumFulfillmentPolicy,
 		EnumFulfillmentShipmentStatus, EnumReturnItemStatus, EnumReturnItemCondition, EnumCurrentStatus,
 		EnumServiceJobStatus, EnumAppointmentStatus, EnumItemStatus, EnumServiceLocationType,
+		EnumFulfillmentStatus2026, EnumFulfilledBy, EnumPackageStatus2026,
 	} {
 		m[e.Name] = e
 	}

@@ -15,6 +15,10 @@ const (
 	OpGetServiceJobs              = "getServiceJobs"
 	OpGetServiceJobByServiceJobID = "getServiceJobByServiceJobId"
 	OpCreateRestrictedDataToken   = "createRestrictedDataToken"
+	// Orders API 2026-01-01. Its getOrder has its own usage plan, so it gets a
+	// name of its own here (Amazon's operationId is getOrder, like v0's).
+	OpSearchOrders = "searchOrders"
+	OpGetOrder2026 = "getOrder2026"
 )
 
 // UsagePlan is an SP-API token bucket: Rate tokens are added per second up to Burst, and
@@ -44,4 +48,6 @@ var DefaultUsagePlans = map[string]UsagePlan{
 	OpGetServiceJobs:              {Rate: 10, Burst: 40},
 	OpGetServiceJobByServiceJobID: {Rate: 20, Burst: 40},
 	OpCreateRestrictedDataToken:   {Rate: 1, Burst: 10},
+	OpSearchOrders:                {Rate: 0.0056, Burst: 20},
+	OpGetOrder2026:                {Rate: 0.5, Burst: 30},
 }
