@@ -42,7 +42,7 @@ type orderRow struct {
 	SellerOrderID                *string         `json:"seller_order_id,omitzero"`
 	PurchaseDate                 time.Time       `json:"purchase_date"`
 	LastUpdateDate               time.Time       `json:"last_update_date"`
-	OrderStatus                  string          `json:"order_status"`
+	OrderStatus                  *string         `json:"order_status,omitzero"`
 	FulfillmentChannel           *string         `json:"fulfillment_channel,omitzero"`
 	SalesChannel                 *string         `json:"sales_channel,omitzero"`
 	OrderChannel                 *string         `json:"order_channel,omitzero"`
@@ -81,6 +81,11 @@ type orderRow struct {
 	ShippingAddressStateOrRegion *string         `json:"shipping_address_state_or_region,omitzero"`
 	ShippingAddressPostalCode    *string         `json:"shipping_address_postal_code,omitzero"`
 	ShippingAddressCountryCode   *string         `json:"shipping_address_country_code,omitzero"`
+	APIVersion                   string          `json:"api_version"`
+	ProceedsAmount               *scaledDecimal  `json:"proceeds_amount,omitzero"`
+	ProceedsCurrency             *string         `json:"proceeds_currency,omitzero"`
+	Programs                     []string        `json:"programs,omitzero"`
+	EasyshipShipmentIDs          []string        `json:"easyship_shipment_ids,omitzero"`
 	Raw                          json.RawMessage `json:"raw"`
 }
 
@@ -97,7 +102,8 @@ func newOrderRow(o *spapi.Order) (orderRow, error) {
 		SellerOrderID:                orderText(o.SellerOrderId),
 		PurchaseDate:                 o.PurchaseDate,
 		LastUpdateDate:               o.LastUpdateDate,
-		OrderStatus:                  o.OrderStatus,
+		OrderStatus:                  orderText(o.OrderStatus),
+		APIVersion:                   "v0",
 		FulfillmentChannel:           orderText(o.FulfillmentChannel),
 		SalesChannel:                 orderText(o.SalesChannel),
 		OrderChannel:                 orderText(o.OrderChannel),
@@ -168,21 +174,21 @@ func UpsertOrders(ctx context.Context, db dbsqlc.DBTX, accountID string, orders 
 		return nil, nil
 	}
 	rows := make([]orderRow, 0, len(orders))
-	index := make(map[string]int, len(orders))
 	for i := range orders {
 		r, err := newOrderRow(&orders[i])
 		if err != nil {
 			return nil, err
 		}
-		if at, dup := index[r.AmazonOrderID]; dup {
-			if !r.LastUpdateDate.Before(rows[at].LastUpdateDate) {
-				rows[at] = r
-			}
-			continue
-		}
-		index[r.AmazonOrderID] = len(rows)
 		rows = append(rows, r)
 	}
+	return upsertOrderRows(ctx, db, accountID, rows)
+}
+
+// upsertOrderRows writes rows in one statement (upsertOrdersSQL); of a
+// repeated order the copy with the latest LastUpdateDate wins.
+func upsertOrderRows(ctx context.Context, db dbsqlc.DBTX, accountID string, rows []orderRow) ([]OrderChange, error) {
+	rows = dedupe(rows, func(r *orderRow) string { return r.AmazonOrderID },
+		func(kept, later *orderRow) bool { return !later.LastUpdateDate.Before(kept.LastUpdateDate) })
 	payload, err := json.Marshal(rows)
 	if err != nil {
 		return nil, fmt.Errorf("encode %d orders: %w", len(rows), err)

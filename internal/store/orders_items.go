@@ -53,6 +53,12 @@ type orderItemRow struct {
 	IossNumber                   *string         `json:"ioss_number,omitzero"`
 	StoreChainStoreID            *string         `json:"store_chain_store_id,omitzero"`
 	DeemedResellerCategory       *string         `json:"deemed_reseller_category,omitzero"`
+	APIVersion                   string          `json:"api_version"`
+	UnitPriceAmount              *scaledDecimal  `json:"unit_price_amount,omitzero"`
+	UnitPriceCurrency            *string         `json:"unit_price_currency,omitzero"`
+	ProceedsTotalAmount          *scaledDecimal  `json:"proceeds_total_amount,omitzero"`
+	ProceedsTotalCurrency        *string         `json:"proceeds_total_currency,omitzero"`
+	Programs                     []string        `json:"programs,omitzero"`
 	Raw                          json.RawMessage `json:"raw"`
 }
 
@@ -80,6 +86,7 @@ func newOrderItemRow(orderID string, it *spapi.OrderItem) (orderItemRow, error) 
 		IossNumber:             orderText(it.IossNumber),
 		StoreChainStoreID:      orderText(it.StoreChainStoreId),
 		DeemedResellerCategory: orderText(it.DeemedResellerCategory),
+		APIVersion:             "v0",
 		Raw:                    raw,
 	}
 	r.ItemPriceAmount, r.ItemPriceCurrency = scaledMoney(it.ItemPrice)
@@ -144,6 +151,15 @@ func ReplaceOrderItems(ctx context.Context, db dbsqlc.DBTX, accountID string, or
 			ids = append(ids, r.OrderItemID)
 		}
 		keep[o.AmazonOrderID] = ids
+	}
+	return replaceOrderItemRows(ctx, db, accountID, rows, keep)
+}
+
+// replaceOrderItemRows writes rows and deletes the items of the orders in
+// keep that keep does not list, in one statement (replaceOrderItemsSQL).
+func replaceOrderItemRows(ctx context.Context, db dbsqlc.DBTX, accountID string, rows []orderItemRow, keep map[string][]string) (ItemsResult, error) {
+	if len(keep) == 0 {
+		return ItemsResult{}, nil
 	}
 	if rows == nil {
 		rows = []orderItemRow{} // encode as [], not null

@@ -78,6 +78,9 @@ var rowTables = []rowTable{
 	// quarantined_records is not a synced table: a record is stored once
 	// per content and then only counted, so its statement has no SET list
 	// of the struct's columns to keep in step (no query here).
+	{table: "order_packages", row: reflect.TypeFor[orderPackageRow](), notCarried: syncColumns},
+	{table: "order_package_items", row: reflect.TypeFor[orderPackageItemRow](), notCarried: map[string]string{"account_id": "a parameter of the statement"}},
+	{table: "order_proceeds", row: reflect.TypeFor[orderProceedsRow](), notCarried: map[string]string{"account_id": "a parameter of the statement"}},
 	{table: "quarantined_records", row: reflect.TypeFor[quarantineRow](), notCarried: map[string]string{
 		"account_id":    "a parameter of the statement",
 		"raw_hash":      "computed by the statement from raw (sha256 of its jsonb text): the record's identity",
@@ -386,11 +389,11 @@ func TestRowGuardBites(t *testing.T) {
 		},
 		{
 			name: "AZeroValueLeftOut",
-			rt: withRow("orders", editRow(reflect.TypeFor[orderRow](), "order_status", func(f *reflect.StructField) bool {
-				f.Tag = `json:"order_status,omitzero"`
+			rt: withRow("orders", editRow(reflect.TypeFor[orderRow](), "api_version", func(f *reflect.StructField) bool {
+				f.Tag = `json:"api_version,omitzero"`
 				return true
 			})),
-			want: []string{"orders.order_status: field OrderStatus is a string tagged omitzero: its zero value would be left out and stored as NULL"},
+			want: []string{"orders.api_version: field APIVersion is a string tagged omitzero: its zero value would be left out and stored as NULL"},
 		},
 		{
 			name:    "AGeneratedColumnCarried",
@@ -448,7 +451,7 @@ func TestAddingAColumnTakesAMigrationAndAField(t *testing.T) {
 	t0 := time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC)
 	order := func(id, status, region string) orderRowPlus {
 		r := orderRowPlus{orderRow: orderRow{
-			AmazonOrderID: id, PurchaseDate: t0, LastUpdateDate: t0, OrderStatus: status,
+			AmazonOrderID: id, PurchaseDate: t0, LastUpdateDate: t0, OrderStatus: &status, APIVersion: "v0",
 			Raw: json.RawMessage(fmt.Sprintf(`{"AmazonOrderId": %q, "OrderStatus": %q, "BuyerTaxRegion": %q}`, id, status, region)),
 		}}
 		if region != "" {

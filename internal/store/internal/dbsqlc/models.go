@@ -294,8 +294,8 @@ type Order struct {
 	PurchaseDate time.Time
 	// LastUpdateDate: when Amazon last changed the order.
 	LastUpdateDate time.Time
-	// OrderStatus: Pending, Unshipped, PartiallyShipped, Shipped, Canceled, Unfulfillable, InvoiceUnconfirmed or PendingAvailability, in the model's spelling whatever case or underscores Amazon sent (a value outside the list is kept as sent); raw keeps Amazon's text.
-	OrderStatus string
+	// OrderStatus in Orders v0's spelling: PendingAvailability, Pending, Unshipped, PartiallyShipped, Shipped, InvoiceUnconfirmed, Canceled or Unfulfillable (2026-01-01 fulfillment.fulfillmentStatus mapped: CANCELLED is Canceled). NULL only for an order Amazon sent without its fulfillment dataset before any status was stored.
+	OrderStatus *string
 	// FulfillmentChannel: AFN (fulfilled by Amazon) or MFN (by the seller), in the model's spelling; raw keeps Amazon's text.
 	FulfillmentChannel *string
 	// SalesChannel, e.g. Amazon.com.
@@ -378,6 +378,16 @@ type Order struct {
 	SyncVersion int64
 	// When this row's content was last written.
 	SyncedAt time.Time
+	// The Orders API whose answer wrote the row: v0 or 2026-01-01. raw holds that answer's payload.
+	ApiVersion string
+	// proceeds.grandTotal (2026-01-01): what the seller receives, delivery tips included. Not order_total_amount, which keeps v0's meaning (the order's charges without tips). NULL from v0 and while Pending.
+	ProceedsAmount pgtype.Numeric
+	// proceeds.grandTotal.currencyCode.
+	ProceedsCurrency *string
+	// programs (2026-01-01): PRIME, AMAZON_BUSINESS, PREMIUM, PREORDER, IN_STORE_PICK_UP, AMAZON_EASY_SHIP, … NULL from v0 (its IsPrime, IsBusinessOrder, … flags are typed as before).
+	Programs []string
+	// fulfillmentOrders[].fulfillmentOrderId (2026-01-01): EasyShip shipment ids, not Multi-Channel Fulfillment order ids.
+	EasyshipShipmentIds []string
 }
 
 // Items of Amazon orders (SP-API getOrderItems), one row per account, AmazonOrderId and OrderItemId. Items Amazon stops listing are deleted. sync_version moves only when the item's payload changes.
@@ -462,6 +472,80 @@ type OrderItem struct {
 	SyncVersion int64
 	// When this row's content was last written.
 	SyncedAt time.Time
+	// The Orders API whose answer wrote the row: v0 (getOrderItems) or 2026-01-01 (items inline).
+	ApiVersion string
+	// product.price.unitPrice (2026-01-01): the price of one unit. item_price_amount is the line (all units), as in v0.
+	UnitPriceAmount pgtype.Numeric
+	// product.price.unitPrice.currencyCode.
+	UnitPriceCurrency *string
+	// proceeds.proceedsTotal (2026-01-01): what the seller receives for the line.
+	ProceedsTotalAmount pgtype.Numeric
+	// proceeds.proceedsTotal.currencyCode.
+	ProceedsTotalCurrency *string
+	// programs of the item (2026-01-01): TRANSPARENCY, SUBSCRIBE_AND_SAVE.
+	Programs []string
+}
+
+// Packages of merchant-fulfilled orders (Orders 2026-01-01 packages[]), one row per account, order and packageReferenceId; their items in order_package_items. Packages Amazon stops listing are deleted.
+type OrderPackage struct {
+	// The spsync account the order belongs to.
+	AccountID string
+	// The order (orders.amazon_order_id).
+	AmazonOrderID string
+	// packageReferenceId.
+	PackageReferenceID string
+	// carrier, e.g. UPS.
+	Carrier *string
+	// trackingNumber.
+	TrackingNumber *string
+	// shippingService, e.g. UPS Ground.
+	ShippingService *string
+	// packageStatus.status: PENDING, IN_TRANSIT, SHIPPED, DELIVERED, CANCELLED or UNDELIVERABLE.
+	PackageStatus *string
+	// packageStatus.detailedStatus.
+	DetailedStatus *string
+	// shipTime.
+	ShipTime *time.Time
+	// createdTime.
+	CreatedTime *time.Time
+	// The package exactly as the SP-API returned it (jsonb).
+	Raw []byte
+	// From sync_version_seq; moves only when raw changes.
+	SyncVersion int64
+	// When this row's content was last written.
+	SyncedAt time.Time
+}
+
+// How many units of which item each package of order_packages holds (packages[].packageItems[]).
+type OrderPackageItem struct {
+	// The spsync account the order belongs to.
+	AccountID string
+	// The order.
+	AmazonOrderID string
+	// The package (order_packages.package_reference_id).
+	PackageReferenceID string
+	// The item (order_items.order_item_id).
+	OrderItemID string
+	// Units of the item in the package.
+	Quantity int32
+}
+
+// Proceeds breakdowns of Orders 2026-01-01 by type: the order's (order_item_id empty: ITEM, SHIPPING, TAX, DISCOUNT, DELIVERY_TIP, … aggregated over its items) and each item's. Amounts add up to orders.proceeds_amount and order_items.proceeds_total_amount; DISCOUNT is negative.
+type OrderProceed struct {
+	// The spsync account the order belongs to.
+	AccountID string
+	// The order.
+	AmazonOrderID string
+	// The item, or empty for the order's own breakdown.
+	OrderItemID string
+	// ITEM, SHIPPING, GIFT_WRAP, COD_FEE, TAX, DISCOUNT, DELIVERY_TIP or OTHER.
+	Type string
+	// PENDING or FINALIZED, for charges processed after checkout (DELIVERY_TIP).
+	Status *string
+	// subtotal.amount, exact decimal.
+	Amount pgtype.Numeric
+	// subtotal.currencyCode.
+	Currency string
 }
 
 // Carrier tracking of fulfillment packages (SP-API getPackageTrackingDetails), one row per account and packageNumber (fulfillment_shipment_packages.package_number). Events are in package_tracking_events. sync_version moves only when the payload changes.
