@@ -184,7 +184,7 @@ func waitBackfill(ctx context.Context, op *operatorDB, id int64, stderr io.Write
 	defer ticker.Stop()
 	width := 0
 	for {
-		p, err := backfill.GetProgress(ctx, op.db.Pool, streams.All(nil), id)
+		p, err := backfill.GetProgress(ctx, op.db.Pool, streams.All(op.cfg), op.cfg.Accounts, id)
 		if err != nil {
 			fmt.Fprintln(stderr, "\nworker backfill:", err)
 			return 1

@@ -21,6 +21,7 @@ import (
 //	    client_id: amzn1.application-oa2-client.abc
 //	    client_secret_env: SELLER_US_LWA_CLIENT_SECRET
 //	    refresh_token_env: SELLER_US_REFRESH_TOKEN
+//	    orders_api: v0            # optional; SPSYNC_ORDERS_API otherwise
 type accountsFile struct {
 	Accounts []accountEntry `yaml:"accounts"`
 }
@@ -32,11 +33,13 @@ type accountEntry struct {
 	ClientID        string   `yaml:"client_id"`
 	ClientSecretEnv string   `yaml:"client_secret_env"`
 	RefreshTokenEnv string   `yaml:"refresh_token_env"`
+	// OrdersAPI overrides SPSYNC_ORDERS_API for the account.
+	OrdersAPI string `yaml:"orders_api"`
 }
 
 // loadAccountsFile reads and validates the accounts file at path. Every
 // problem names the file and line.
-func loadAccountsFile(path string, getenv func(string) string) ([]Account, error) {
+func loadAccountsFile(path string, getenv func(string) string, ordersAPI string) ([]Account, error) {
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		return nil, &Error{"SPSYNC_ACCOUNTS_FILE", fmt.Sprintf("cannot read %s: %v", path, err)}
@@ -103,9 +106,15 @@ func loadAccountsFile(path string, getenv func(string) string) ([]Account, error
 		if refresh == "" {
 			return nil, lineErr(line, "account %q: environment variable %s (refresh_token_env) is empty", e.ID, e.RefreshTokenEnv)
 		}
+		api := ordersAPI
+		if e.OrdersAPI != "" {
+			if api, err = parseOrdersAPI(e.OrdersAPI); err != nil {
+				return nil, lineErr(line, "account %q: orders_api: %v", e.ID, err)
+			}
+		}
 		accounts = append(accounts, Account{
 			ID: e.ID, Region: region, MarketplaceIDs: mps, ClientID: e.ClientID,
-			ClientSecret: Secret(secret), RefreshToken: Secret(refresh),
+			ClientSecret: Secret(secret), RefreshToken: Secret(refresh), OrdersAPI: api,
 		})
 	}
 	return accounts, nil

@@ -7,8 +7,10 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/robfig/cron/v3"
 
@@ -54,11 +56,46 @@ type Config struct {
 	// service jobs in raw (SPSYNC_SERVICE_JOBS_STORE_PII=true). Off by
 	// default: BI rarely needs them and they are personal data.
 	ServiceJobsStorePII bool
+	// OrdersIncludedData are the includedData datasets the Orders
+	// 2026-01-01 poll asks for (SPSYNC_ORDERS_INCLUDED_DATA, comma
+	// separated). FULFILLMENT and PROCEEDS are always added: status and
+	// totals live there.
+	OrdersIncludedData []string
+	// OrdersStorePII stores Orders 2026-01-01 buyer and recipient PII in its
+	// own table, purged PIIRetention after the order closes
+	// (SPSYNC_ORDERS_STORE_PII=true). Off by default: BUYER is not asked
+	// for and PII is stripped from raw.
+	OrdersStorePII bool
+	// PIIRetention is how long stored PII outlives its order's shipment or
+	// cancellation (SPSYNC_PII_RETENTION, default 30 days: Amazon's data
+	// protection policy).
+	PIIRetention time.Duration
 }
+
+// Orders API versions (SPSYNC_ORDERS_API, accounts file orders_api).
+const (
+	OrdersAPIV0   = "v0"
+	OrdersAPI2026 = "2026-01-01"
+)
+
+// DefaultOrdersIncludedData is the includedData asked for when
+// SPSYNC_ORDERS_INCLUDED_DATA is unset: status and totals (FULFILLMENT,
+// PROCEEDS), what BI and ERPs read (PACKAGES, PROMOTION, CANCELLATION), and
+// RECIPIENT for the shipping city, state and country v0 gave without a role
+// (its PII paths are stripped). BUYER is added only with OrdersStorePII.
+var DefaultOrdersIncludedData = []string{"FULFILLMENT", "PROCEEDS", "PACKAGES", "PROMOTION", "CANCELLATION", "RECIPIENT"}
+
+// includedDataValues are the model's includedData values.
+var includedDataValues = []string{"BUYER", "RECIPIENT", "PROCEEDS", "EXPENSE", "PROMOTION", "CANCELLATION", "FULFILLMENT", "PACKAGES", "TAX", "PAYMENT", "FULFILLMENT_ORDERS"}
 
 // Schedules are the pollers' cron expressions.
 type Schedules struct {
-	Orders            string // SPSYNC_ORDERS_CRON, default "*/2 * * * *"
+	// Orders is SPSYNC_ORDERS_CRON. Unset, each account's orders poll runs
+	// on its API's default: every 2 minutes for v0 (getOrders refills a
+	// call a minute), every 5 minutes for 2026-01-01 (searchOrders refills
+	// one every 179 s: 12 of its ~20 calls an hour, the rest left for
+	// long windows and backfills).
+	Orders            string
 	FulfillmentOrders string // SPSYNC_FULFILLMENT_ORDERS_CRON, default "*/5 * * * *"
 	ServiceJobs       string // SPSYNC_SERVICE_JOBS_CRON, default "*/5 * * * *"
 }
@@ -71,6 +108,22 @@ type Account struct {
 	ClientID       string
 	ClientSecret   Secret
 	RefreshToken   Secret
+	// OrdersAPI is the Orders API the account syncs through: OrdersAPI2026
+	// (the default) or OrdersAPIV0 (SPSYNC_ORDERS_API; orders_api in the
+	// accounts file).
+	OrdersAPI string
+}
+
+// OrdersSchedule is the orders poll's cron expression for an account on
+// api: the configured one, else the API's default.
+func (s Schedules) OrdersSchedule(api string) string {
+	if s.Orders != "" {
+		return s.Orders
+	}
+	if api == OrdersAPIV0 {
+		return "*/2 * * * *"
+	}
+	return "*/5 * * * *"
 }
 
 // Error is a configuration problem: which variable, and what to do.
@@ -106,7 +159,7 @@ func Load(getenv func(string) string) (*Config, error) {
 		SPAPIEndpoint: get("SPAPI_ENDPOINT", ""),
 		LWAEndpoint:   get("LWA_ENDPOINT", ""),
 		Schedules: Schedules{
-			Orders:            get("SPSYNC_ORDERS_CRON", "*/2 * * * *"),
+			Orders:            get("SPSYNC_ORDERS_CRON", ""),
 			FulfillmentOrders: get("SPSYNC_FULFILLMENT_ORDERS_CRON", "*/5 * * * *"),
 			ServiceJobs:       get("SPSYNC_SERVICE_JOBS_CRON", "*/5 * * * *"),
 		},
@@ -129,7 +182,7 @@ func Load(getenv func(string) string) (*Config, error) {
 		}
 	}
 	for _, s := range []struct{ name, expr string }{
-		{"SPSYNC_ORDERS_CRON", cfg.Schedules.Orders},
+		{"SPSYNC_ORDERS_CRON", cfg.Schedules.OrdersSchedule(OrdersAPI2026)},
 		{"SPSYNC_FULFILLMENT_ORDERS_CRON", cfg.Schedules.FulfillmentOrders},
 		{"SPSYNC_SERVICE_JOBS_CRON", cfg.Schedules.ServiceJobs},
 	} {
@@ -156,6 +209,24 @@ func Load(getenv func(string) string) (*Config, error) {
 		return nil, &Error{"SPSYNC_SERVICE_JOBS_STORE_PII", fmt.Sprintf("%q is not true or false", pii)}
 	}
 
+	ordersAPI, err := parseOrdersAPI(get("SPSYNC_ORDERS_API", OrdersAPI2026))
+	if err != nil {
+		return nil, &Error{"SPSYNC_ORDERS_API", err.Error()}
+	}
+	switch pii := strings.ToLower(get("SPSYNC_ORDERS_STORE_PII", "false")); pii {
+	case "true", "1", "yes":
+		cfg.OrdersStorePII = true
+	case "false", "0", "no":
+	default:
+		return nil, &Error{"SPSYNC_ORDERS_STORE_PII", fmt.Sprintf("%q is not true or false", pii)}
+	}
+	if cfg.PIIRetention, err = parseRetention(get("SPSYNC_PII_RETENTION", "30d")); err != nil {
+		return nil, &Error{"SPSYNC_PII_RETENTION", err.Error()}
+	}
+	if cfg.OrdersIncludedData, err = parseIncludedData(get("SPSYNC_ORDERS_INCLUDED_DATA", ""), cfg.OrdersStorePII); err != nil {
+		return nil, &Error{"SPSYNC_ORDERS_INCLUDED_DATA", err.Error()}
+	}
+
 	region := strings.ToLower(get("SPAPI_REGION", "na"))
 	if !isRegion(region) {
 		return nil, &Error{"SPAPI_REGION", fmt.Sprintf("unknown region %q: set SPAPI_REGION to one of %s", region, strings.Join(Regions, ", "))}
@@ -173,7 +244,7 @@ func Load(getenv func(string) string) (*Config, error) {
 		if countSet(clientID, secret, refresh) > 0 {
 			return nil, &Error{"SPSYNC_ACCOUNTS_FILE", "set either SPSYNC_ACCOUNTS_FILE or LWA_CLIENT_ID/LWA_CLIENT_SECRET/SPAPI_REFRESH_TOKEN, not both"}
 		}
-		if cfg.Accounts, err = loadAccountsFile(file, getenv); err != nil {
+		if cfg.Accounts, err = loadAccountsFile(file, getenv, ordersAPI); err != nil {
 			return nil, err
 		}
 		return cfg, nil
@@ -195,8 +266,79 @@ func Load(getenv func(string) string) (*Config, error) {
 		ClientID:       clientID,
 		ClientSecret:   Secret(secret),
 		RefreshToken:   Secret(refresh),
+		OrdersAPI:      ordersAPI,
 	}}
 	return cfg, nil
+}
+
+// parseOrdersAPI checks an Orders API version.
+func parseOrdersAPI(v string) (string, error) {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case OrdersAPI2026:
+		return OrdersAPI2026, nil
+	case OrdersAPIV0:
+		return OrdersAPIV0, nil
+	}
+	return "", fmt.Errorf("%q is not an Orders API version: use 2026-01-01 (the default) or v0 (removed by Amazon on 2027-03-27)", v)
+}
+
+// parseRetention reads a retention like 30d, 720h or 45m.
+func parseRetention(v string) (time.Duration, error) {
+	var d time.Duration
+	if days, ok := strings.CutSuffix(v, "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err != nil {
+			return 0, fmt.Errorf("%q is not a duration: write e.g. 30d or 720h", v)
+		}
+		d = time.Duration(n) * 24 * time.Hour
+	} else {
+		var err error
+		if d, err = time.ParseDuration(v); err != nil {
+			return 0, fmt.Errorf("%q is not a duration: write e.g. 30d or 720h", v)
+		}
+	}
+	if d <= 0 {
+		return 0, fmt.Errorf("%q must be positive", v)
+	}
+	return d, nil
+}
+
+// parseIncludedData reads SPSYNC_ORDERS_INCLUDED_DATA: the datasets to ask
+// for, FULFILLMENT and PROCEEDS always among them, BUYER only when PII is
+// stored (asking for it otherwise would fetch what is thrown away).
+func parseIncludedData(v string, storePII bool) ([]string, error) {
+	var list []string
+	if v == "" {
+		list = append(list, DefaultOrdersIncludedData...)
+	} else {
+		for _, part := range strings.Split(v, ",") {
+			d := strings.ToUpper(strings.TrimSpace(part))
+			if d == "" {
+				continue
+			}
+			if !slices.Contains(includedDataValues, d) {
+				return nil, fmt.Errorf("%q is not an includedData value: use some of %s", d, strings.Join(includedDataValues, ","))
+			}
+			if d == "BUYER" && !storePII {
+				return nil, fmt.Errorf("BUYER is only PII: set SPSYNC_ORDERS_STORE_PII=true to store it, or leave it out")
+			}
+			list = append(list, d)
+		}
+	}
+	for _, must := range []string{"FULFILLMENT", "PROCEEDS"} {
+		if !slices.Contains(list, must) {
+			list = append(list, must)
+		}
+	}
+	if storePII {
+		for _, pii := range []string{"BUYER", "RECIPIENT"} {
+			if !slices.Contains(list, pii) {
+				list = append(list, pii)
+			}
+		}
+	}
+	slices.Sort(list)
+	return slices.Compact(list), nil
 }
 
 func checkDatabaseURL(raw string) error {

@@ -42,8 +42,9 @@ type Stream struct {
 type Periodic struct {
 	// ID names the periodic job; the account id is appended.
 	ID string
-	// Schedule is the cron expression, from the configured schedules.
-	Schedule func(config.Schedules) string
+	// Schedule is the account's cron expression, from the configured
+	// schedules.
+	Schedule func(s config.Schedules, acct *Account) string
 	// Args returns the job of one account.
 	Args func(accountID string) river.JobArgs
 	// Poll marks the stream's poll.
@@ -61,8 +62,9 @@ type RefreshKind struct {
 // BackfillSource is how a stream's history is fetched: windows of creation
 // dates, each a page walk (RunWalk) at backfill priority.
 type BackfillSource struct {
-	// Op is the list operation; each page takes one of its tokens.
-	Op string
+	// Op is the list operation of an account (nil: of a default account);
+	// each page takes one of its tokens.
+	Op func(acct *config.Account) string
 	// DefaultWindow is the window length when the operator names none.
 	DefaultWindow time.Duration
 	// SingleWindow marks a list that cannot bound its end (listAllFulfillmentOrders
@@ -71,6 +73,11 @@ type BackfillSource struct {
 	// Page fetches the page of window [from, to) after token ("" for the
 	// first) and says how to store it.
 	Page func(ctx context.Context, deps *Deps, acct *Account, from, to time.Time, token string) (*Page, error)
+}
+
+// OneOp is BackfillSource.Op of a stream with one list operation.
+func OneOp(op string) func(*config.Account) string {
+	return func(*config.Account) string { return op }
 }
 
 // Streams is the registry's list.
@@ -145,7 +152,7 @@ func (ss Streams) PeriodicJobs(deps *Deps) ([]*river.PeriodicJob, error) {
 	for _, s := range ss {
 		for _, p := range s.Periodic {
 			for _, id := range ids {
-				pj, err := NewCronJob(p.ID+":"+id, p.Schedule(deps.Schedules), func() (river.JobArgs, *river.InsertOpts) {
+				pj, err := NewCronJob(p.ID+":"+id, p.Schedule(deps.Schedules, deps.Accounts[id]), func() (river.JobArgs, *river.InsertOpts) {
 					return p.Args(id), nil
 				})
 				if err != nil {

@@ -16,8 +16,12 @@ import (
 // defaults, which is enough for the command line's lookups).
 func All(cfg *config.Config) jobs.Streams {
 	storePII := cfg != nil && cfg.ServiceJobsStorePII
+	var ordersOpts orders.Options
+	if cfg != nil {
+		ordersOpts = orders.Options{IncludedData: cfg.OrdersIncludedData, StorePII: cfg.OrdersStorePII, PIIRetention: cfg.PIIRetention}
+	}
 	return jobs.Streams{
-		orders.NewStream(orders.Options{}),
+		orders.NewStream(ordersOpts),
 		servicejobs.NewStream(servicejobs.Options{StorePII: storePII}),
 		fulfillment.NewStream(fulfillment.Options{}),
 	}

@@ -6,6 +6,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/spsync/spsync/internal/config"
 	"github.com/spsync/spsync/internal/jobs"
 	"github.com/spsync/spsync/internal/spapi"
 	"github.com/spsync/spsync/internal/store"
@@ -31,8 +32,9 @@ type Progress struct {
 }
 
 // GetProgress reads backfill id and estimates its remaining time; streams
-// give the list operation whose budget bounds it.
-func GetProgress(ctx context.Context, db store.DBTX, streams jobs.Streams, id int64) (*Progress, error) {
+// and the account's configuration give the list operation whose budget
+// bounds it.
+func GetProgress(ctx context.Context, db store.DBTX, streams jobs.Streams, accounts []config.Account, id int64) (*Progress, error) {
 	b, err := store.GetBackfill(ctx, db, id)
 	if err != nil {
 		return nil, err
@@ -47,7 +49,13 @@ func GetProgress(ctx context.Context, db store.DBTX, streams jobs.Streams, id in
 	if !ok || s.Backfill == nil {
 		return nil, fmt.Errorf("backfill %d: stream %q has no backfill", id, b.Stream)
 	}
-	op := s.Backfill.Op
+	var acct *config.Account
+	for i := range accounts {
+		if accounts[i].ID == b.AccountID {
+			acct = &accounts[i]
+		}
+	}
+	op := s.Backfill.Op(acct)
 	p.Rate = spapi.DefaultUsagePlans[op].Rate
 	if rate, tokens, ok, err := store.ListBudgetNow(ctx, db, b.AccountID, op); err != nil {
 		return nil, err

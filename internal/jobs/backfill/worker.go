@@ -61,7 +61,7 @@ func (w *WindowWorker) work(ctx context.Context, a WindowArgs) error {
 	}
 	_, err = w.deps.RunWalk(ctx, jobs.Walk{
 		Account: acct, Stream: s.Name, Key: WalkKey(a.BackfillID, a.WindowStart),
-		Op: s.Backfill.Op, Class: jobs.ClassBackfill,
+		Op: s.Backfill.Op(&acct.Account), Class: jobs.ClassBackfill,
 		Begin: func(ctx context.Context) (jobs.WalkState, bool, error) {
 			ok, err := w.pending(ctx, a)
 			return jobs.WalkState{From: a.WindowStart.UTC(), To: a.WindowEnd.UTC()}, ok, err

@@ -28,11 +28,11 @@ func NewStream(opts Options) jobs.Stream {
 		Register: func(w *river.Workers, deps *jobs.Deps) { Register(w, deps, opts) },
 		Periodic: []jobs.Periodic{{
 			ID: "fulfillment_orders_poll", Poll: true,
-			Schedule: func(s config.Schedules) string { return s.FulfillmentOrders },
+			Schedule: func(s config.Schedules, _ *jobs.Account) string { return s.FulfillmentOrders },
 			Args:     func(accountID string) river.JobArgs { return PollArgs{AccountID: accountID} },
 		}, {
 			ID:       "fulfillment_reconcile",
-			Schedule: func(config.Schedules) string { return ReconcileSchedule },
+			Schedule: func(config.Schedules, *jobs.Account) string { return ReconcileSchedule },
 			Args:     func(accountID string) river.JobArgs { return ReconcileArgs{AccountID: accountID} },
 		}},
 		Refresh: []jobs.RefreshKind{{Kind: "fulfillment-order", Args: func(accountID, id string) (river.JobArgs, error) {
@@ -45,7 +45,7 @@ func NewStream(opts Options) jobs.Stream {
 			return RefreshPackageArgs{AccountID: accountID, PackageNumber: n}, nil
 		}}},
 		Backfill: &jobs.BackfillSource{
-			Op: spapi.OpListAllFulfillmentOrders, SingleWindow: true, Page: backfillPage,
+			Op: jobs.OneOp(spapi.OpListAllFulfillmentOrders), SingleWindow: true, Page: backfillPage,
 		},
 	}
 }

@@ -47,6 +47,10 @@ type Options struct {
 	// Wrap, when set, wraps the simulator's handler, so a test can change what
 	// "Amazon" answers (one odd field in one order, …).
 	Wrap func(http.Handler) http.Handler
+	// OrdersAPI is the accounts' Orders API: config.OrdersAPI2026, or v0
+	// when empty (the worker's default is 2026-01-01; tests of the v0 path
+	// predate it and say nothing).
+	OrdersAPI string
 }
 
 // New builds a Bundle. The simulator, server and pool close when t ends.
@@ -69,10 +73,15 @@ func New(t testing.TB, opts Options) *Bundle {
 		Budget: newBudget(t, pool, s),
 		Now:    s.Now,
 	})
+	ordersAPI := opts.OrdersAPI
+	if ordersAPI == "" {
+		ordersAPI = config.OrdersAPIV0
+	}
 	for _, a := range s.Accounts() {
 		acct := &jobs.Account{Account: config.Account{
 			ID: a.ID, Region: "na", MarketplaceIDs: a.MarketplaceIDs,
 			ClientID: a.ClientID, ClientSecret: config.Secret(a.ClientSecret), RefreshToken: config.Secret(a.RefreshToken),
+			OrdersAPI: ordersAPI,
 		}}
 		acct.Client, err = spapi.NewClient(spapi.Options{
 			Region:      spapi.RegionNA,

@@ -18,6 +18,7 @@ type PollWorker struct {
 	river.WorkerDefaults[PollArgs]
 	deps *jobs.Deps
 	opts Options
+	src  *source2026
 }
 
 // Timeout lets a long window page on: each page commits on its own, and
@@ -31,7 +32,11 @@ func (w *PollWorker) Work(ctx context.Context, job *river.Job[PollArgs]) error {
 		return err
 	}
 	scope := jobs.Scope(acct.MarketplaceIDs)
-	if _, err := w.deps.RunWalk(ctx, w.walk(acct, scope)); err != nil {
+	walk := w.walk(acct, scope)
+	if uses2026(acct) {
+		walk = w.walk2026(acct, scope)
+	}
+	if _, err := w.deps.RunWalk(ctx, walk); err != nil {
 		w.deps.RecordFailure(ctx, acct.ID, Stream, scope, err)
 		return w.deps.JobError(fmt.Errorf("orders poll of account %s: %w", acct.ID, err))
 	}

@@ -16,14 +16,19 @@ import (
 type RefreshWorker struct {
 	river.WorkerDefaults[RefreshArgs]
 	deps *jobs.Deps
+	src  *source2026
 }
 
 // Work refetches the order and all its items and writes them in one
 // transaction. Like every upsert, it changes nothing when nothing changed.
+// Orders 2026-01-01 accounts use its getOrder, items inline.
 func (w *RefreshWorker) Work(ctx context.Context, job *river.Job[RefreshArgs]) error {
 	acct, err := w.deps.Account(job.Args.AccountID)
 	if err != nil {
 		return err
+	}
+	if uses2026(acct) {
+		return w.deps.JobError(w.src.refresh(ctx, w.deps, acct, job.Args.AmazonOrderID))
 	}
 	if err := w.deps.Take(ctx, acct, spapi.OpGetOrder, jobs.ClassFollowup); err != nil {
 		return w.deps.JobError(err)

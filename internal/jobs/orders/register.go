@@ -19,6 +19,14 @@ type Options struct {
 	Overlap time.Duration
 	// PageSize is MaxResultsPerPage. Defaults to 100, Amazon's maximum.
 	PageSize int
+	// IncludedData are the Orders 2026-01-01 datasets to ask for; FULFILLMENT
+	// and PROCEEDS are always added. Defaults to
+	// config.DefaultOrdersIncludedData.
+	IncludedData []string
+	// StorePII keeps 2026 buyer and recipient PII in order_pii, purged
+	// PIIRetention after the order closes.
+	StorePII     bool
+	PIIRetention time.Duration
 }
 
 func (o Options) withDefaults() Options {
@@ -31,13 +39,19 @@ func (o Options) withDefaults() Options {
 	if o.PageSize <= 0 || o.PageSize > 100 {
 		o.PageSize = 100
 	}
+	if o.PIIRetention <= 0 {
+		o.PIIRetention = 30 * 24 * time.Hour
+	}
 	return o
 }
 
 // Register adds the stream's workers.
 func Register(workers *river.Workers, deps *jobs.Deps, opts Options) {
-	opts = opts.withDefaults()
-	river.AddWorker(workers, &PollWorker{deps: deps, opts: opts})
+	register(workers, deps, opts.withDefaults(), newSource2026(opts.withDefaults()))
+}
+
+func register(workers *river.Workers, deps *jobs.Deps, opts Options, src *source2026) {
+	river.AddWorker(workers, &PollWorker{deps: deps, opts: opts, src: src})
 	river.AddWorker(workers, &ItemsWorker{deps: deps})
-	river.AddWorker(workers, &RefreshWorker{deps: deps})
+	river.AddWorker(workers, &RefreshWorker{deps: deps, src: src})
 }

@@ -16,13 +16,15 @@ import (
 // NewStream describes the orders stream (see jobs.Stream): its poll, its
 // follow-ups, `worker refresh order ID`, and backfills by creation date.
 func NewStream(opts Options) jobs.Stream {
+	opts = opts.withDefaults()
+	src := newSource2026(opts)
 	return jobs.Stream{
 		Name:     Stream,
-		Tables:   []string{"orders", "order_items"},
-		Register: func(w *river.Workers, deps *jobs.Deps) { Register(w, deps, opts) },
+		Tables:   []string{"orders", "order_items", "order_packages", "order_package_items", "order_proceeds"},
+		Register: func(w *river.Workers, deps *jobs.Deps) { register(w, deps, opts, src) },
 		Periodic: []jobs.Periodic{{
 			ID: "orders_poll", Poll: true,
-			Schedule: func(s config.Schedules) string { return s.Orders },
+			Schedule: func(s config.Schedules, acct *jobs.Account) string { return s.OrdersSchedule(acct.OrdersAPI) },
 			Args:     func(accountID string) river.JobArgs { return PollArgs{AccountID: accountID} },
 		}},
 		Refresh: []jobs.RefreshKind{{Kind: "order", Args: func(accountID, id string) (river.JobArgs, error) {
@@ -30,7 +32,19 @@ func NewStream(opts Options) jobs.Stream {
 		}}},
 		Backfill: &jobs.BackfillSource{
 			// A busy seller's day of orders is a few pages.
-			Op: spapi.OpGetOrders, DefaultWindow: 24 * time.Hour, Page: backfillPage,
+			Op: func(acct *config.Account) string {
+				if acct != nil && acct.OrdersAPI == config.OrdersAPIV0 {
+					return spapi.OpGetOrders
+				}
+				return spapi.OpSearchOrders
+			},
+			DefaultWindow: 24 * time.Hour,
+			Page: func(ctx context.Context, deps *jobs.Deps, acct *jobs.Account, from, to time.Time, token string) (*jobs.Page, error) {
+				if uses2026(acct) {
+					return src.backfillPage(ctx, deps, acct, from, to, token)
+				}
+				return backfillPage(ctx, deps, acct, from, to, token)
+			},
 		},
 	}
 }

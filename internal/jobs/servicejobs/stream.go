@@ -24,7 +24,7 @@ func NewStream(opts Options) jobs.Stream {
 		Register: func(w *river.Workers, deps *jobs.Deps) { Register(w, deps, opts) },
 		Periodic: []jobs.Periodic{{
 			ID: "service_jobs_poll", Poll: true,
-			Schedule: func(s config.Schedules) string { return s.ServiceJobs },
+			Schedule: func(s config.Schedules, _ *jobs.Account) string { return s.ServiceJobs },
 			Args:     func(accountID string) river.JobArgs { return PollArgs{AccountID: accountID} },
 		}},
 		Refresh: []jobs.RefreshKind{{Kind: "service-job", Args: func(accountID, id string) (river.JobArgs, error) {
@@ -32,7 +32,7 @@ func NewStream(opts Options) jobs.Stream {
 		}}},
 		Backfill: &jobs.BackfillSource{
 			// A week of service jobs is a few pages.
-			Op: spapi.OpGetServiceJobs, DefaultWindow: 7 * 24 * time.Hour,
+			Op: jobs.OneOp(spapi.OpGetServiceJobs), DefaultWindow: 7 * 24 * time.Hour,
 			Page: func(ctx context.Context, deps *jobs.Deps, acct *jobs.Account, from, to time.Time, token string) (*jobs.Page, error) {
 				return backfillPage(ctx, deps, acct, from, to, token, opts.StorePII)
 			},
