@@ -29,6 +29,8 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fulfillmentOrders := fs.Int("fulfillment-orders", 0, "fulfillment orders per account (default 100)")
 	cleanShapes := fs.Bool("clean-shapes", false, "send the models' clean JSON shapes instead of Amazon's real ones (string booleans, UPPER statuses, quoted integers, …)")
 	invalidateAfter := fs.Duration("invalidate-tokens-after", 0, "refuse each access token this long after it was issued (403, as Amazon does), although LWA reports a one-hour expires_in (default: never early)")
+	missingRoles := fs.String("missing-roles", "", "comma-separated restricted roles the demo application lacks, for Orders 2026-01-01 PII: \""+sim.RoleDirectToConsumerShipping+"\" (includedData RECIPIENT), \""+sim.RoleTaxInvoicing+"\", \""+sim.RoleTaxRemittance+"\" (BUYER needs one of the two); requests needing one answer 403")
+	omitPII := fs.Bool("omit-pii-without-role", false, "with --missing-roles, answer 200 without the personal fields instead of 403 (Amazon does both)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -54,12 +56,25 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		anchor = t
 	}
 
-	s, err := sim.New(sim.Options{
+	opts := sim.Options{
 		Seed: *seed, Orders: *orders, RateScale: *rateScale,
 		Start: anchor, History: *history, Horizon: *horizon,
 		ServiceJobs: *serviceJobs, FulfillmentOrders: *fulfillmentOrders,
 		CleanShapes: *cleanShapes, AccessTokenInvalidateAfter: *invalidateAfter,
-	})
+	}
+	if *missingRoles != "" || *omitPII {
+		// Roles belong to an account; the demo account is the only one
+		// `worker sim` serves.
+		demo := sim.DemoAccount
+		for _, role := range strings.Split(*missingRoles, ",") {
+			if role = strings.TrimSpace(role); role != "" {
+				demo.MissingRoles = append(demo.MissingRoles, role)
+			}
+		}
+		demo.OmitPIIWithoutRole = *omitPII
+		opts.Accounts = []sim.Account{demo}
+	}
+	s, err := sim.New(opts)
 	if err != nil {
 		fmt.Fprintln(stderr, "worker sim:", err)
 		return 1

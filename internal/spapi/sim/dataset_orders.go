@@ -186,7 +186,7 @@ func (d *accountData) orderItems(i, n int) []OrderItem {
 		case "Shipped":
 			it.QuantityShipped = qty
 		case "PartiallyShipped":
-			if k < (count+1)/2 {
+			if shippedFirst(k, count) {
 				it.QuantityShipped = qty
 			}
 		}
@@ -197,6 +197,13 @@ func (d *accountData) orderItems(i, n int) []OrderItem {
 
 // renderOrder builds order i as it stands after n applied events.
 func (d *accountData) renderOrder(i, n int) Order {
+	return d.renderOrderWith(i, n, d.orderItems(i, n))
+}
+
+// renderOrderWith is renderOrder for a caller that already rendered the
+// order's items (orderItems(i, n)), as the 2026 rendering does: it needs
+// both and the items are the dearer half.
+func (d *accountData) renderOrderWith(i, n int, items []OrderItem) Order {
 	s := d.orders
 	times, _ := s.tl.events(i)
 	r := newRand(d.base, "order-detail", i)
@@ -233,7 +240,6 @@ func (d *accountData) renderOrder(i, n int) Order {
 	}
 	c := m.cities[r.IntN(len(m.cities))]
 	o.ShippingAddress = &Address{City: c.city, StateOrRegion: c.state, PostalCode: c.postal, CountryCode: m.country}
-	items := d.orderItems(i, n)
 	var total int64
 	for _, it := range items {
 		o.NumberOfItemsShipped += it.QuantityShipped

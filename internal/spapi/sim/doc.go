@@ -6,12 +6,14 @@
 // # What it serves
 //
 // A *Sim is an http.Handler. It answers the Login with Amazon token
-// endpoint (POST /auth/o2/token, refresh_token grant) and eight operations
+// endpoint (POST /auth/o2/token, refresh_token grant) and ten operations
 // with Amazon's paths, query parameters, JSON field names, error shapes and,
 // by default, the JSON shapes Amazon really sends (see "Amazon's real
 // shapes"):
 //
 //   - Orders v0: getOrders, getOrder, getOrderItems.
+//   - Orders 2026-01-01, v0's successor: searchOrders and getOrder (keyed
+//     getOrder2026 in plans and stats); see "Orders 2026-01-01".
 //   - Fulfillment Outbound 2020-07-01: listAllFulfillmentOrders,
 //     getFulfillmentOrder, getPackageTrackingDetails.
 //   - Services v1: getServiceJobs, getServiceJobByServiceJobId.
@@ -42,13 +44,108 @@
 // cancelled. A ManualClock steps time in tests; an AcceleratedClock lets a
 // demo watch days pass in minutes.
 //
-// Paging tokens (NextToken, nextToken, pageToken) are opaque, signed, tied
-// to the account, operation and query, and expire after
-// Options.PageTokenTTL on the limiter clock. A walk through pages sees the
+// Paging tokens (NextToken, nextToken, pageToken, paginationToken) are
+// opaque, signed, tied to the account, operation and query, and expire
+// after Options.PageTokenTTL (Options.PageTokenTTL2026 for searchOrders) on
+// the limiter clock. A walk through pages sees the
 // data as it stood at its first page, so every match is returned exactly
 // once however the data clock moves meanwhile. getOrders windows are
 // inclusive at both ends and the payload reports the end actually used
 // (LastUpdatedBefore or CreatedBefore, by default two minutes before now).
+//
+// # Orders 2026-01-01
+//
+// Amazon removes Orders v0 on 2027-03-27; its successor serves
+// GET /orders/2026-01-01/orders (searchOrders) and
+// GET /orders/2026-01-01/orders/{orderId} (getOrder) from the same dataset
+// (the model is ../shared/amazon-models/orders_2026-01-01.json). Both
+// versions render the same orders at every instant: the 2026 order is built
+// from v0's own rendering of the order and its items, and searchOrders scans
+// the same timeline as getOrders, so a getOrders and a searchOrders for the
+// same window at the same data-clock instant list the same orders, in the
+// same order, with lastUpdatedTime equal to LastUpdateDate and createdTime
+// to PurchaseDate, and report the same end of the window. The mapping:
+//
+//   - OrderStatus → fulfillment.fulfillmentStatus in UPPER_SNAKE case
+//     (Canceled → CANCELLED, PartiallyShipped → PARTIALLY_SHIPPED);
+//     FulfillmentChannel AFN/MFN → fulfilledBy AMAZON/MERCHANT;
+//     ShipmentServiceLevelCategory → fulfillmentServiceLevel; the ship and
+//     delivery dates → shipByWindow and deliverByWindow.
+//   - IsPrime → programs PRIME, IsBusinessOrder → AMAZON_BUSINESS;
+//     SellerOrderId → orderAliases SELLER_ORDER_ID; MarketplaceId and
+//     SalesChannel → salesChannel {AMAZON, marketplaceId, marketplaceName}.
+//   - Items inline, in getOrderItems order. ItemPrice is the line total, so
+//     product.price.unitPrice is ItemPrice / QuantityOrdered; the item's
+//     proceeds break down into ITEM = ItemPrice, TAX = ItemTax and, when
+//     there is one, DISCOUNT = −PromotionDiscount (negative: proceedsTotal
+//     is the sum of the breakdowns; Amazon has not documented the sign,
+//     amzn/selling-partner-api-models#5297), with promotion.breakdowns
+//     naming the promotion. quantityFulfilled is QuantityShipped,
+//     quantityUnfulfilled QuantityOrdered − QuantityShipped (0 once
+//     Canceled); IsGift → fulfillment.packing.giftOption.
+//   - proceeds exactly when v0 has an OrderTotal (never while Pending, as
+//     v0's items carry no prices then): grandTotal is OrderTotal plus a
+//     DELIVERY_TIP breakdown that about 8% of US orders carry (PENDING until
+//     Shipped, then FINALIZED; gone if Canceled). v0's OrderTotal never
+//     includes the tip, so the two totals differ by exactly it.
+//   - recipient.deliveryAddress: v0's ShippingAddress plus the personal
+//     parts v0 sends only with a Restricted Data Token (name, street,
+//     phone on merchant-fulfilled orders); buyer.buyerEmail is the relay
+//     address v0's BuyerInfo quirk shows, on merchant-fulfilled orders past
+//     Pending.
+//   - packages: one per shipping event of a merchant-fulfilled order
+//     (PartiallyShipped, Shipped), holding what that event shipped, with
+//     carrier, tracking number and the account's warehouse; v0 has none.
+//
+// What only 2026 shows (names, streets, phones, promotion ids,
+// cancellation reasons, packages, tips) comes from random streams of its
+// own, so no v0 value changed when it was added, and cannot be compared
+// with v0. Package status stays SHIPPED: the dataset has no carrier scans
+// for merchant-fulfilled orders, and a delivery without an order event would
+// change the order while lastUpdatedTime stood still.
+//
+// includedData picks the datasets; without it an order carries orderId,
+// orderAliases, createdTime, lastUpdatedTime, programs, salesChannel and
+// orderItems[] with orderItemId, quantityOrdered and product {asin, title,
+// sellerSku, condition, price}. BUYER adds buyer; RECIPIENT recipient;
+// PROCEEDS proceeds and orderItems[].proceeds; PROMOTION
+// orderItems[].promotion; CANCELLATION orderItems[].cancellation (Canceled
+// orders); FULFILLMENT fulfillment and orderItems[].fulfillment; PACKAGES
+// packages (shipped merchant-fulfilled orders); TAX orderItems[].tax (US
+// items). EXPENSE, PAYMENT and FULFILLMENT_ORDERS are accepted and add
+// nothing: points are Japanese, payment executions Brazilian or cash on
+// delivery, fulfillment orders Easy Ship, and the dataset is a North
+// American seller. Order2026.Only applies the same rule to ground truth.
+//
+// searchOrders enforces the model's rules with 400 InvalidInput, message
+// "Invalid Input" as in searchOrders/5-400.json and details saying what was
+// wrong: exactly one of createdAfter and lastUpdatedAfter, created and
+// updated bounds never together, each Before at or after its After, every
+// date at least two minutes before now on the data clock,
+// maxResultsPerPage 1 to 100 (default 100), at most 50 marketplaceIds
+// (optional: all the seller's by default), and only the model's
+// fulfillmentStatuses, fulfilledBy and includedData values. Bodies have no
+// payload envelope: {orders, pagination: {nextToken}, createdBefore |
+// lastUpdatedBefore} and {order}; pagination is absent on the last page.
+// A page after the first must repeat every parameter of the first request
+// unchanged, compared as values (the same instant in another zone, or a
+// list in another order, is unchanged); only maxResultsPerPage and
+// includedData may differ. Anything else, and a token older than
+// Options.PageTokenTTL2026 (24 hours by default, on the limiter clock),
+// is 400 InvalidInput. v0's tokens keep Options.PageTokenTTL.
+//
+// Orders 2026-01-01 needs no Restricted Data Token, only roles
+// (developer-docs "Access Orders PII"): RECIPIENT needs Direct-to-Consumer
+// Shipping, BUYER Tax Invoicing or Tax Remittance, and buyerEmail
+// Direct-to-Consumer Shipping as well. Account.MissingRoles takes roles
+// away; a request whose includedData needs one of them is refused with 403
+// {"errors":[{"code":"Unauthorized","message":"Access to requested resource
+// is denied.","details":""}]} and x-amzn-ErrorType AccessDeniedException
+// (the body of amzn/selling-partner-api-models#737, #909), or, with
+// Account.OmitPIIWithoutRole, answered with the personal fields left out,
+// since Amazon has been seen doing that too (#5300). Not played: the
+// suppression of the phone once a shipped order is past its latest
+// delivery date, which would change an order without an update.
 //
 // # Amazon's real shapes
 //
@@ -136,6 +233,21 @@
 //     which would make the answer disagree with the ground truth's address
 //     rather than spell it differently.
 //
+// searchOrders and getOrder (2026-01-01), the same for the same order; the
+// 2026 examples are clean beyond empty values standing for "none"
+// (newer-apis/orders_2026-01-01/):
+//   - "" for the addressLine3, districtOrCounty and municipality an
+//     address lacks, in recipient.deliveryAddress and
+//     packages[].shipFromAddress, on some orders
+//     (searchOrders/1-200.json, searchOrders/3-200.json,
+//     getOrder/1-200.json, getOrder/2-200.json, getOrder/4-200.json).
+//   - product.condition.conditionNote "" on most items
+//     (searchOrders/2-200.json, getOrder/2-200.json).
+//   - product.customization {"customizedUrl": ""} on some items
+//     (getOrder/1-200.json).
+//   - programs [] on some items and associatedOrders [] on some orders
+//     (searchOrders/1-200.json, searchOrders/2-200.json).
+//
 // Services v1 is sent as the model says: its examples show nothing the
 // simulator does not already do (numeric-looking string ids).
 //
@@ -177,8 +289,9 @@
 //
 // # Ground truth
 //
-// TruthOrders, TruthOrderItems, TruthFulfillmentOrders,
-// TruthPackageNumbers, TruthPackageTracking and TruthServiceJobs return
+// TruthOrders, TruthOrderItems, TruthOrders2026, TruthOrder2026,
+// TruthOrderPackages2026, TruthFulfillmentOrders, TruthPackageNumbers,
+// TruthPackageTracking and TruthServiceJobs return
 // what the simulator holds as of the data clock, in the same exported types
 // and with the same values the operations render, so a test can assert that
 // what a sync stored equals the source. They are the model's clean shapes:

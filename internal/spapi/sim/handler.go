@@ -24,14 +24,18 @@ type errorBody struct {
 type failure struct {
 	status int
 	err    apiError
+	// errorType, when set, is sent as x-amzn-ErrorType, the header Amazon
+	// adds to some refusals (AccessDeniedException on a 403 for a missing
+	// role, amzn/selling-partner-api-models#737).
+	errorType string
 }
 
 func invalidInput(msg string) *failure {
-	return &failure{http.StatusBadRequest, apiError{"InvalidInput", msg, ""}}
+	return &failure{status: http.StatusBadRequest, err: apiError{"InvalidInput", msg, ""}}
 }
 
 func notFound(msg string) *failure {
-	return &failure{http.StatusNotFound, apiError{"NotFound", msg, ""}}
+	return &failure{status: http.StatusNotFound, err: apiError{"NotFound", msg, ""}}
 }
 
 // call is the context of one authenticated request of one operation.
@@ -57,6 +61,8 @@ func (s *Sim) routes() {
 	s.route(mux, OpGetPackageTrackingDetails, "GET /fba/outbound/2020-07-01/tracking", s.getPackageTrackingDetails)
 	s.route(mux, OpGetServiceJobs, "GET /service/v1/serviceJobs", s.getServiceJobs)
 	s.route(mux, OpGetServiceJobByServiceJobID, "GET /service/v1/serviceJobs/{serviceJobId}", s.getServiceJobByID)
+	s.route(mux, OpSearchOrders, "GET /orders/2026-01-01/orders", s.searchOrders)
+	s.route(mux, OpGetOrder2026, "GET /orders/2026-01-01/orders/{orderId}", s.getOrder2026)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("x-amzn-RequestId", s.requestID())
 		writeJSON(w, http.StatusNotFound, errorBody{[]apiError{{"NotFound", "Resource not found.", r.URL.Path}}})
@@ -153,6 +159,9 @@ func (s *Sim) serveOp(w http.ResponseWriter, r *http.Request, op, account, tok s
 	c := &call{r: r, account: account, data: d, now: s.dataNow()}
 	payload, fail := h(c)
 	if fail != nil {
+		if fail.errorType != "" {
+			w.Header().Set("x-amzn-ErrorType", fail.errorType)
+		}
 		writeJSON(w, fail.status, errorBody{[]apiError{fail.err}})
 		return fail.status
 	}

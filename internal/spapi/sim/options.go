@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -33,7 +35,34 @@ type Account struct {
 	// MarketplaceIDs are the marketplaces the seller participates in; the
 	// dataset spreads its entities over them. Defaults to US, CA and MX.
 	MarketplaceIDs []string
+
+	// MissingRoles are restricted roles (RoleDirectToConsumerShipping,
+	// RoleTaxInvoicing, RoleTaxRemittance) the calling application lacks for
+	// this seller. Orders 2026-01-01 needs no Restricted Data Token for PII,
+	// only roles: without RoleDirectToConsumerShipping includedData=RECIPIENT
+	// is refused, and without both tax roles includedData=BUYER is refused,
+	// with 403 Unauthorized unless OmitPIIWithoutRole. Orders v0 does not
+	// look at it. Empty means the application holds every role.
+	MissingRoles []string
+	// OmitPIIWithoutRole answers a request for data a missing role gates
+	// with 200 and the personal fields left out instead of 403: Amazon has
+	// been seen doing both (amzn/selling-partner-api-models#5300 got an
+	// address without its PII, #5319 a 403), so a client must cope with each.
+	OmitPIIWithoutRole bool
 }
+
+// Restricted roles of the Selling Partner API that gate personal data in
+// Orders 2026-01-01 (developer-docs "Access Orders PII", "Get order
+// information"). Amazon's pages spell the first one both "Direct-to-Consumer
+// Shipping" and "Direct-to-Consumer Delivery"; it is one role.
+const (
+	RoleDirectToConsumerShipping = "Direct-to-Consumer Shipping (Restricted)"
+	RoleTaxInvoicing             = "Tax Invoicing (Restricted)"
+	RoleTaxRemittance            = "Tax Remittance (Restricted)"
+)
+
+// restrictedRoles are the roles MissingRoles may name.
+var restrictedRoles = []string{RoleDirectToConsumerShipping, RoleTaxInvoicing, RoleTaxRemittance}
 
 // DemoAccount is the account used when Options.Accounts is empty, so
 // `worker sim` and quick tests work without configuration.
@@ -116,8 +145,14 @@ type Options struct {
 	// number of invalidations does not depend on the machine's speed.
 	AccessTokenInvalidateAfterCalls int
 	// PageTokenTTL is how long a paging token stays valid on the limiter
-	// clock. Defaults to 5 minutes.
+	// clock. Defaults to 5 minutes. It does not apply to Orders 2026-01-01,
+	// whose tokens live PageTokenTTL2026.
 	PageTokenTTL time.Duration
+	// PageTokenTTL2026 is how long a searchOrders paginationToken stays
+	// valid on the limiter clock. Defaults to 24 hours, as the 2026-01-01
+	// model documents; a client must checkpoint the token and restart the
+	// window when it is older than that.
+	PageTokenTTL2026 time.Duration
 
 	// RateScale multiplies every usage plan's rate so tests need not wait
 	// a minute for a getOrders token. Defaults to 1.
@@ -173,6 +208,12 @@ func (o Options) withDefaults() (Options, error) {
 			a.MarketplaceIDs = []string{MarketplaceUS, MarketplaceCA, MarketplaceMX}
 		}
 		a.MarketplaceIDs = append([]string(nil), a.MarketplaceIDs...)
+		for _, role := range a.MissingRoles {
+			if !slices.Contains(restrictedRoles, role) {
+				return o, fmt.Errorf("sim: account %q: unknown role %q in MissingRoles (known: %s)", a.ID, role, strings.Join(restrictedRoles, ", "))
+			}
+		}
+		a.MissingRoles = append([]string(nil), a.MissingRoles...)
 		if a.SellerID == "" {
 			a.SellerID = fmt.Sprintf("A%013X", hash64(0, "seller", a.ID)&0xFFFFFFFFFFFFF)
 		}
@@ -228,6 +269,7 @@ func (o Options) withDefaults() (Options, error) {
 	defDur(&o.FulfillmentQueryDefault, 30*24*time.Hour)
 	defDur(&o.AccessTokenTTL, time.Hour)
 	defDur(&o.PageTokenTTL, 5*time.Minute)
+	defDur(&o.PageTokenTTL2026, 24*time.Hour)
 	if o.RateScale <= 0 {
 		o.RateScale = 1
 	}

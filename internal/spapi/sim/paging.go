@@ -6,6 +6,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"time"
 )
 
 // pageState is everything a follow-up page needs. It travels inside the
@@ -32,6 +34,10 @@ type pageState struct {
 var (
 	errTokenInvalid = errors.New("invalid token")
 	errTokenExpired = errors.New("expired token")
+	// errTokenParams is a genuine token presented with query parameters
+	// other than those of the request that produced it. It wraps
+	// errTokenInvalid, so callers that do not tell them apart need not.
+	errTokenParams = fmt.Errorf("%w: parameters differ from the first page's", errTokenInvalid)
 )
 
 // encodePage signs and encodes a page state as an opaque token.
@@ -45,7 +51,8 @@ func (s *Sim) encodePage(st pageState) string {
 }
 
 // decodePage verifies a token and checks that it belongs to this account,
-// operation and query binding and has not outlived PageTokenTTL.
+// operation and query binding and has not outlived its operation's TTL
+// (pageTTL).
 func (s *Sim) decodePage(tok, account, op, binding string) (pageState, error) {
 	var st pageState
 	raw, err := base64.RawURLEncoding.DecodeString(tok)
@@ -60,14 +67,26 @@ func (s *Sim) decodePage(tok, account, op, binding string) (pageState, error) {
 	if err := json.Unmarshal(raw[16:], &st); err != nil {
 		return st, errTokenInvalid
 	}
-	if st.Account != account || st.Op != op || st.Binding != binding {
+	if st.Account != account || st.Op != op {
 		return st, errTokenInvalid
 	}
-	if s.opts.LimiterClock.Now().UnixNano()-st.Issued > int64(s.opts.PageTokenTTL) {
+	if st.Binding != binding {
+		return st, errTokenParams
+	}
+	if s.opts.LimiterClock.Now().UnixNano()-st.Issued > int64(s.pageTTL(op)) {
 		return st, errTokenExpired
 	}
 	if s.faults.roll(op, func(f Faults) float64 { return f.ExpirePageToken }) {
 		return st, errTokenExpired
 	}
 	return st, nil
+}
+
+// pageTTL is how long op's paging tokens live: 24 hours by default for
+// Orders 2026-01-01, as its model documents, and PageTokenTTL for the rest.
+func (s *Sim) pageTTL(op string) time.Duration {
+	if op == OpSearchOrders {
+		return s.opts.PageTokenTTL2026
+	}
+	return s.opts.PageTokenTTL
 }

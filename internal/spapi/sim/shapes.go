@@ -46,6 +46,8 @@ var shapers = map[string]shaper{
 	OpListAllFulfillmentOrders:  shapeListAllFulfillmentOrders,
 	OpGetFulfillmentOrder:       shapeGetFulfillmentOrder,
 	OpGetPackageTrackingDetails: shapeGetPackageTrackingDetails,
+	OpSearchOrders:              shapeSearchOrders,
+	OpGetOrder2026:              shapeGetOrder2026,
 }
 
 // Shares of entities that show an optional quirk. Quirks not listed here
@@ -84,11 +86,19 @@ func (d *accountData) quirkRand(name, id string) *rand.Rand {
 	return rand.New(rand.NewPCG(h, splitmix(h)))
 }
 
+// bareOps are the operations whose answers have no {"payload": …}
+// envelope: Orders 2026-01-01 sends {"orders": …} and {"order": …} as the
+// whole body (newer-apis/orders_2026-01-01/ in the examples).
+var bareOps = map[string]bool{OpSearchOrders: true, OpGetOrder2026: true}
+
 // encodePayload is the body of a successful answer: the payload in Amazon's
-// envelope, in Amazon's real shapes unless clean is set.
+// envelope (none for bareOps), in Amazon's real shapes unless clean is set.
 func encodePayload(d *accountData, op string, payload any, clean bool) ([]byte, error) {
 	shape := shapers[op]
 	if clean || shape == nil {
+		if bareOps[op] {
+			return json.Marshal(payload)
+		}
 		return json.Marshal(map[string]any{"payload": payload})
 	}
 	b, err := json.Marshal(payload)
@@ -103,6 +113,9 @@ func encodePayload(d *accountData, op string, payload any, clean bool) ([]byte, 
 	}
 	shape(d, generic)
 	out := make([]byte, 0, len(b)+len(b)/4+16)
+	if bareOps[op] {
+		return appendGeneric(out, generic), nil
+	}
 	out = append(out, `{"payload":`...)
 	out = appendGeneric(out, generic)
 	return append(out, '}'), nil
@@ -277,19 +290,33 @@ func (d *accountData) shapeOrder(o map[string]any) {
 	case text(o, "OrderStatus") == "Canceled" || q < shareOrderBuyerInfoEmpty:
 		o["BuyerInfo"] = map[string]any{}
 	case q < shareOrderBuyerInfoEmpty+shareOrderBuyerInfoEmail:
-		r := d.quirkRand("BuyerEmail", id)
-		o["BuyerInfo"] = map[string]any{"BuyerEmail": randString(r, "abcdefghijklmnopqrstuvwxyz0123456789", 15) + "@marketplace.amazon.com"}
+		o["BuyerInfo"] = map[string]any{"BuyerEmail": d.relayEmail(id)}
 	}
 	if text(o, "FulfillmentChannel") == "MFN" && d.quirk("DefaultShipFromLocationAddress", id) < shareShipFromNull {
 		o["DefaultShipFromLocationAddress"] = d.shipFrom()
 	}
 }
 
+// relayEmail is the anonymised buyer address Amazon shows for an order.
+// v0's BuyerInfo quirk and the 2026 buyer.buyerEmail use the same one, so
+// the two versions never disagree about it.
+func (d *accountData) relayEmail(orderID string) string {
+	r := d.quirkRand("BuyerEmail", orderID)
+	return randString(r, "abcdefghijklmnopqrstuvwxyz0123456789", 15) + "@marketplace.amazon.com"
+}
+
+// warehouse is the city the account ships its merchant-fulfilled orders
+// from: v0's DefaultShipFromLocationAddress and the 2026 packages'
+// shipFromAddress agree on it.
+func (d *accountData) warehouse() cityInfo {
+	cities := markets[MarketplaceUS].cities
+	return cities[d.quirkRand("ShipFrom", d.acct.ID).IntN(len(cities))]
+}
+
 // shipFrom is the account's warehouse as real getOrders answers show it:
 // real city, state and postal code, "null" for name and street.
 func (d *accountData) shipFrom() map[string]any {
-	cities := markets[MarketplaceUS].cities
-	c := cities[d.quirkRand("ShipFrom", d.acct.ID).IntN(len(cities))]
+	c := d.warehouse()
 	return map[string]any{
 		"Name": "null", "AddressLine1": "null",
 		"City": c.city, "StateOrRegion": c.state, "PostalCode": c.postal, "CountryCode": "US",

@@ -50,6 +50,54 @@ func (s *Sim) TruthOrderItems(account, orderID string) ([]OrderItem, error) {
 	return d.orderItems(i, n), nil
 }
 
+// TruthOrders2026 returns every order of account as Orders 2026-01-01
+// renders it with every includedData value (Order2026.Only narrows it),
+// sorted by OrderID: the same orders, items, times and statuses as
+// TruthOrders and TruthOrderItems, in the 2026 shapes. Personal data the
+// account's MissingRoles do not allow is left out, as Amazon never sends it
+// to that application.
+func (s *Sim) TruthOrders2026(account string) ([]Order2026, error) {
+	d, err := s.data(account)
+	if err != nil {
+		return nil, err
+	}
+	now := s.dataNow()
+	var out []Order2026
+	for i := range d.orders.tl.ids {
+		if n := d.orders.tl.applied(i, now); n > 0 {
+			out = append(out, d.renderOrder2026(i, n))
+		}
+	}
+	slices.SortFunc(out, func(a, b Order2026) int { return strings.Compare(a.OrderID, b.OrderID) })
+	return out, nil
+}
+
+// TruthOrder2026 returns one order as TruthOrders2026 does, or an error
+// wrapping ErrNotFound.
+func (s *Sim) TruthOrder2026(account, orderID string) (Order2026, error) {
+	d, err := s.data(account)
+	if err != nil {
+		return Order2026{}, err
+	}
+	i, n, ok := d.orderAt(orderID, s.dataNow())
+	if !ok {
+		return Order2026{}, fmt.Errorf("order %s of account %q: %w", orderID, account, ErrNotFound)
+	}
+	return d.renderOrder2026(i, n), nil
+}
+
+// TruthOrderPackages2026 returns the packages of one order, the 2026
+// packages[] (merchant-fulfilled orders that shipped; none otherwise),
+// or an error wrapping ErrNotFound. v0 has no packages: they are derived
+// from the order's shipping events and its own random stream.
+func (s *Sim) TruthOrderPackages2026(account, orderID string) ([]Package2026, error) {
+	o, err := s.TruthOrder2026(account, orderID)
+	if err != nil {
+		return nil, err
+	}
+	return o.Packages, nil
+}
+
 // TruthFulfillmentOrders returns every fulfillment order of account with
 // its items, shipments, packages and return items, exactly as
 // getFulfillmentOrder would answer now, sorted by SellerFulfillmentOrderID.
