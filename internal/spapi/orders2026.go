@@ -332,15 +332,15 @@ func (x *ItemFulfillment2026) UnmarshalJSON(b []byte) error { return decodeRecor
 // OrderPackage2026 is a package of a merchant-fulfilled order (includedData
 // PACKAGES).
 type OrderPackage2026 struct {
-	PackageReferenceId string             `json:"packageReferenceId"`
-	CreatedTime        *time.Time         `json:"createdTime,omitempty"`
-	PackageStatus      *PackageStatus2026 `json:"packageStatus,omitempty"`
-	Carrier            string             `json:"carrier,omitempty"`
-	ShipTime           *time.Time         `json:"shipTime,omitempty"`
-	ShippingService    string             `json:"shippingService,omitempty"`
-	TrackingNumber     string             `json:"trackingNumber,omitempty"`
-	ShipFromAddress    json.RawMessage    `json:"shipFromAddress,omitempty"`
-	PackageItems       []PackageItem2026  `json:"packageItems,omitempty"`
+	PackageReferenceId string               `json:"packageReferenceId"`
+	CreatedTime        *time.Time           `json:"createdTime,omitempty"`
+	PackageStatus      *PackageStatus2026   `json:"packageStatus,omitempty"`
+	Carrier            string               `json:"carrier,omitempty"`
+	ShipTime           *time.Time           `json:"shipTime,omitempty"`
+	ShippingService    string               `json:"shippingService,omitempty"`
+	TrackingNumber     string               `json:"trackingNumber,omitempty"`
+	ShipFromAddress    *MerchantAddress2026 `json:"shipFromAddress,omitempty"`
+	PackageItems       []PackageItem2026    `json:"packageItems,omitempty"`
 	// Raw is the package exactly as Amazon sent it.
 	Raw json.RawMessage `json:"-"`
 }
@@ -355,6 +355,24 @@ func (x *OrderPackage2026) missing() (string, []string) {
 	}
 	return x.PackageReferenceId, nil
 }
+
+// MerchantAddress2026 is the seller's address a package left from (not
+// personal data).
+type MerchantAddress2026 struct {
+	Name             string `json:"name,omitempty"`
+	AddressLine1     string `json:"addressLine1,omitempty"`
+	AddressLine2     string `json:"addressLine2,omitempty"`
+	AddressLine3     string `json:"addressLine3,omitempty"`
+	City             string `json:"city,omitempty"`
+	DistrictOrCounty string `json:"districtOrCounty,omitempty"`
+	StateOrRegion    string `json:"stateOrRegion,omitempty"`
+	Municipality     string `json:"municipality,omitempty"`
+	PostalCode       string `json:"postalCode,omitempty"`
+	CountryCode      string `json:"countryCode,omitempty"`
+}
+
+// UnmarshalJSON decodes tolerantly.
+func (x *MerchantAddress2026) UnmarshalJSON(b []byte) error { return decodeRecord(b, x) }
 
 // PackageStatus2026 is a package's state.
 type PackageStatus2026 struct {

@@ -84,11 +84,14 @@ func stripOrderPII(raw json.RawMessage) (json.RawMessage, error) {
 	})
 }
 
-// stripItemPII removes an item's gift message and customization URL.
+// stripItemPII removes an item's gift message and customization.
 func stripItemPII(raw json.RawMessage) (json.RawMessage, error) {
 	return editObject(raw, func(it map[string]json.RawMessage) error {
 		if p, ok := it["product"]; ok {
-			b, err := editPath(p, []string{"customization"}, "customizedUrl")
+			// customizedUrl is all a customization holds (the model's
+			// ItemCustomization): the object goes with it. A giftOption
+			// stays, emptied or not: it says the item is a gift.
+			b, err := editPath(p, nil, "customization")
 			if err != nil {
 				return err
 			}

@@ -23,25 +23,12 @@ const (
 )
 
 // Operation names of Orders 2026-01-01. Amazon names its getOrder the same
-// in both versions; the simulator keys the 2026 one getOrder2026 because
-// the two have separate usage plans, budgets and stats.
-//
-// TODO(lead): move to spapi/operations.go (with their DefaultUsagePlans
-// entries) and alias them here like the others.
+// in both versions; spsync keys the 2026 one getOrder2026 because the two
+// have separate usage plans, budgets and stats.
 const (
-	OpSearchOrders = "searchOrders"
-	OpGetOrder2026 = "getOrder2026"
+	OpSearchOrders = spapi.OpSearchOrders
+	OpGetOrder2026 = spapi.OpGetOrder2026
 )
-
-// plans2026 are the documented default plans of the Orders 2026-01-01
-// operations (orders_2026-01-01.json, each operation's description), used
-// until spapi.DefaultUsagePlans knows them.
-//
-// TODO(lead): drop once spapi.DefaultUsagePlans has both entries.
-var plans2026 = map[string]UsagePlan{
-	OpSearchOrders: {Rate: 0.0056, Burst: 20},
-	OpGetOrder2026: {Rate: 0.5, Burst: 30},
-}
 
 // UsagePlan is a token bucket: Rate tokens per second refill a bucket of
 // Burst tokens, and each call takes one.
@@ -56,17 +43,12 @@ var simulatedOps = []string{
 }
 
 // DefaultUsagePlans returns Amazon's documented default usage plans of the
-// simulated operations, as spapi.DefaultUsagePlans records them (the
-// Orders 2026-01-01 ones from plans2026 until it does). It returns a fresh
+// simulated operations, as spapi.DefaultUsagePlans records them. It returns a fresh
 // map so callers may modify it.
 func DefaultUsagePlans() map[string]UsagePlan {
 	plans := make(map[string]UsagePlan, len(simulatedOps))
 	for _, op := range simulatedOps {
-		p, ok := spapi.DefaultUsagePlans[op]
-		if !ok {
-			p = plans2026[op]
-		}
-		plans[op] = p
+		plans[op] = spapi.DefaultUsagePlans[op]
 	}
 	return plans
 }
