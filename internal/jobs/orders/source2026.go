@@ -269,4 +269,3 @@ func (s *source2026) refresh(ctx context.Context, deps *jobs.Deps, acct *jobs.Ac
 		return err
 	})
 }
-
