@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/shopspring/decimal"
 
 	"github.com/spsync/spsync/internal/spapi"
 	"github.com/spsync/spsync/internal/store/internal/dbsqlc"
@@ -241,6 +242,20 @@ func newOrderItemRow2026(orderID string, it *spapi.OrderItem2026, raw json.RawMe
 		itemDiscount, shipDiscount := splitBreakdown(p, "DISCOUNT", true)
 		r.PromotionDiscountAmount, r.PromotionDiscountCurrency = scaledMoney(itemDiscount)
 		r.ShippingDiscountAmount, r.ShippingDiscountCurrency = scaledMoney(shipDiscount)
+		// v0 sends ItemTax and PromotionDiscount "0.00" on a priced item
+		// with none (Amazon's recorded getOrderItems); 2026 lists only the
+		// breakdowns that are there, so on a priced item an absent one is
+		// zero. Shipping columns stay NULL without a SHIPPING charge, as
+		// v0 sends none then.
+		if item := p.Breakdown("ITEM"); item != nil {
+			zero := spapi.NewMoney(item.CurrencyCode, decimal.Zero)
+			if r.ItemTaxAmount == nil {
+				r.ItemTaxAmount, r.ItemTaxCurrency = scaledMoney(&zero)
+			}
+			if r.PromotionDiscountAmount == nil {
+				r.PromotionDiscountAmount, r.PromotionDiscountCurrency = scaledMoney(&zero)
+			}
+		}
 	}
 	return r
 }

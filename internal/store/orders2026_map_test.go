@@ -117,6 +117,8 @@ func TestMapOrders2026AmazonSearchExample(t *testing.T) {
 	first := rows.items[0]
 	require.NotContains(t, string(first.Raw), "Happy Holidays")
 	first.Raw = nil
+	require.Equal(t, "0 USD", first.PromotionDiscountAmount.d.String()+" "+*first.PromotionDiscountCurrency, "a promotion id but no DISCOUNT breakdown: nothing off")
+	first.PromotionDiscountAmount, first.PromotionDiscountCurrency = nil, nil
 	two := 2
 	require.Equal(t, orderItemRow{
 		AmazonOrderID:         "123-4567890-1234567",
@@ -145,7 +147,9 @@ func TestMapOrders2026AmazonSearchExample(t *testing.T) {
 	second := rows.items[1]
 	require.Equal(t, "12345678901235", second.OrderItemID)
 	require.Equal(t, false, *second.IsGift, "no giftOption: not a gift")
-	require.Nil(t, second.ItemTaxAmount, "no TAX breakdown: NULL, not 0")
+	require.Equal(t, "0", second.ItemTaxAmount.d.String(), "a priced item without a TAX breakdown has no tax: 0, as v0's ItemTax \"0.00\"")
+	require.Equal(t, "0", second.PromotionDiscountAmount.d.String(), "and no discount: 0, as v0's PromotionDiscount \"0.00\"")
+	require.Nil(t, second.ShippingPriceAmount, "no SHIPPING charge: NULL, as v0 sends no ShippingPrice")
 	require.Equal(t, []string{"12345678901234", "12345678901235"}, rows.keep["123-4567890-1234567"])
 
 	require.Len(t, rows.packages, 1)
