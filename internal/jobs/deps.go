@@ -71,6 +71,9 @@ type Deps struct {
 	// OnDecodeWarning hears every field of a stored record that did not
 	// decode cleanly (the /metrics decode series). Defaults to nothing.
 	OnDecodeWarning func(op, field string, problem spapi.Problem)
+	// OnPIIPurged hears how many order_pii rows each purge deleted (the
+	// evidence that PII is deleted on schedule). Defaults to nothing.
+	OnPIIPurged func(n int64)
 	// BeforePageCommit, when set, runs last in every walk page's transaction,
 	// after the rows, follow-ups and progress are written and before the
 	// commit; an error rolls the page back. Tests inject faults here.
@@ -93,6 +96,9 @@ func NewDeps(d Deps) *Deps {
 	}
 	if d.OnDecodeWarning == nil {
 		d.OnDecodeWarning = func(string, string, spapi.Problem) {}
+	}
+	if d.OnPIIPurged == nil {
+		d.OnPIIPurged = func(int64) {}
 	}
 	return &d
 }

@@ -530,6 +530,50 @@ type OrderPackageItem struct {
 	Quantity int32
 }
 
+// Buyer and recipient PII of Orders 2026-01-01 orders, one row per account and order, written only when SPSYNC_ORDERS_STORE_PII=true (orders.raw never holds it). A field Amazon did not send in a later answer keeps its stored value. Rows are deleted at delete_after: SPSYNC_PII_RETENTION (default 30 days) after the order closed (Amazon's Data Protection Policy).
+type OrderPii struct {
+	// The spsync account the order belongs to.
+	AccountID string
+	// The order (orders.amazon_order_id).
+	AmazonOrderID string
+	// buyer.buyerName (includedData BUYER).
+	BuyerName *string
+	// buyer.buyerEmail: Amazon's anonymized relay address (merchant-fulfilled orders only).
+	BuyerEmail *string
+	// buyer.buyerCompanyName (business orders).
+	BuyerCompanyName *string
+	// buyer.buyerPurchaseOrderNumber: the PO number the buyer entered at checkout.
+	BuyerPurchaseOrderNumber *string
+	// recipient.deliveryAddress.name (includedData RECIPIENT).
+	RecipientName *string
+	// recipient.deliveryAddress.companyName.
+	RecipientCompanyName *string
+	// recipient.deliveryAddress.addressLine1. City, state and country are not PII and are in orders.shipping_address_*.
+	AddressLine1 *string
+	// recipient.deliveryAddress.addressLine2.
+	AddressLine2 *string
+	// recipient.deliveryAddress.addressLine3.
+	AddressLine3 *string
+	// recipient.deliveryAddress.postalCode.
+	PostalCode *string
+	// recipient.deliveryAddress.phone (Amazon suppresses it for FBA and for shipped merchant-fulfilled orders).
+	Phone *string
+	// recipient.deliveryAddress.extendedFields as Amazon sent it (streetName, streetNumber, complement, neighborhood; Brazil only).
+	ExtendedFields []byte
+	// The buyer's free text from recipient.deliveryPreference: {"address_instruction": addressInstruction, "drop_off_location": dropOffLocation}, keys present only when sent. Buyers write names and door codes here.
+	DeliveryInstructions []byte
+	// Per-item PII by orderItemId: {"<orderItemId>": {"gift_message": fulfillment.packing.giftOption.giftMessage, "customized_url": product.customization.customizedUrl}}; only items with either, keys present only when sent.
+	Items []byte
+	// lastUpdatedTime of the first answer that showed the order SHIPPED, CANCELLED or UNFULFILLABLE (the earliest such sighting is kept); orders.last_update_date when the close was seen only in orders (Orders v0). NULL while the order is open.
+	ClosedAt *time.Time
+	// closed_at plus SPSYNC_PII_RETENTION: when the purge deletes the row. NULL while the order is open (never purged).
+	DeleteAfter *time.Time
+	// When the row was first written.
+	StoredAt time.Time
+	// When the row's content last changed.
+	UpdatedAt time.Time
+}
+
 // Proceeds breakdowns of Orders 2026-01-01 by type: the order's (order_item_id empty: ITEM, SHIPPING, TAX, DISCOUNT, DELIVERY_TIP, … aggregated over its items) and each item's. Amounts add up to orders.proceeds_amount and order_items.proceeds_total_amount; DISCOUNT is negative.
 type OrderProceed struct {
 	// The spsync account the order belongs to.

@@ -1,0 +1,159 @@
+package orders_test
+
+import (
+	"context"
+	"encoding/json"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+	"github.com/stretchr/testify/require"
+
+	"github.com/spsync/spsync/internal/jobs/jobstest"
+	"github.com/spsync/spsync/internal/jobs/orders"
+	"github.com/spsync/spsync/internal/spapi"
+	"github.com/spsync/spsync/internal/spapi/sim"
+	"github.com/spsync/spsync/internal/store"
+)
+
+const piiAccount = "acct-pii"
+
+// piiOrder2026 decodes an Orders 2026-01-01 order with a buyer, last updated
+// at updated with fulfillmentStatus status.
+func piiOrder2026(t *testing.T, id, status string, updated time.Time) spapi.Order2026 {
+	t.Helper()
+	b, err := json.Marshal(map[string]any{
+		"orderId": id, "createdTime": "2026-01-01T00:00:00Z", "lastUpdatedTime": updated.UTC().Format(time.RFC3339),
+		"salesChannel": map[string]any{"channelName": "AMAZON"},
+		"fulfillment":  map[string]any{"fulfillmentStatus": status, "fulfilledBy": "MERCHANT"},
+		"buyer":        map[string]any{"buyerName": "Jane Buyer"},
+		"orderItems":   []any{map[string]any{"orderItemId": "1", "quantityOrdered": 1, "product": map[string]any{"asin": "B0PII"}}},
+	})
+	require.NoError(t, err)
+	var o spapi.Order2026
+	require.NoError(t, json.Unmarshal(b, &o))
+	return o
+}
+
+// piiOrderV0 decodes an Orders v0 order header.
+func piiOrderV0(t *testing.T, id, status string, updated time.Time) spapi.Order {
+	t.Helper()
+	b, err := json.Marshal(map[string]any{
+		"AmazonOrderId": id, "PurchaseDate": "2026-01-01T00:00:00Z", "LastUpdateDate": updated.UTC().Format(time.RFC3339), "OrderStatus": status,
+	})
+	require.NoError(t, err)
+	var o spapi.Order
+	require.NoError(t, json.Unmarshal(b, &o))
+	return o
+}
+
+func TestPIIPurge(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	start := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	const retention = 30 * 24 * time.Hour
+
+	type testBundle struct {
+		*jobstest.Bundle
+		clock  *sim.ManualClock
+		client *river.Client[pgx.Tx]
+
+		mu     sync.Mutex
+		purged []int64
+	}
+	// setup stores PII written with a 30-day retention, runs a River client
+	// with the purge worker built with workerRetention, and has the data
+	// clock stand still at start.
+	setup := func(t *testing.T, workerRetention time.Duration, o2026 []spapi.Order2026, v0 []spapi.Order) *testBundle {
+		t.Helper()
+		clock := sim.NewManualClock(start)
+		tb := &testBundle{Bundle: jobstest.New(t, jobstest.Options{Sim: sim.Options{Seed: 7, Start: start, Orders: 1, DataClock: clock}}), clock: clock}
+		tb.Deps.OnPIIPurged = func(n int64) {
+			tb.mu.Lock()
+			defer tb.mu.Unlock()
+			tb.purged = append(tb.purged, n)
+		}
+		require.NoError(t, pgx.BeginFunc(ctx, tb.Pool, func(tx pgx.Tx) error {
+			if _, err := store.UpsertOrderPII(ctx, tx, piiAccount, o2026, retention); err != nil {
+				return err
+			}
+			_, err := store.UpsertOrders(ctx, tx, piiAccount, v0)
+			return err
+		}))
+		workers := river.NewWorkers()
+		river.AddWorker(workers, orders.NewPIIPurgeWorker(tb.Deps, workerRetention))
+		tb.client = tb.StartClient(t, workers, nil)
+		return tb
+	}
+	// purge runs one purge job to completion and returns what it reported.
+	purge := func(t *testing.T, tb *testBundle) int64 {
+		t.Helper()
+		res, err := tb.client.Insert(ctx, orders.PIIPurgeArgs{}, nil)
+		require.NoError(t, err)
+		tb.RunUntilIdle(t, time.Minute)
+		job, err := tb.client.JobGet(ctx, res.Job.ID)
+		require.NoError(t, err)
+		require.Equal(t, rivertype.JobStateCompleted, job.State, "the purge ran without an error: %v", job.Errors)
+		tb.mu.Lock()
+		defer tb.mu.Unlock()
+		require.NotEmpty(t, tb.purged, "the purge reported its count")
+		return tb.purged[len(tb.purged)-1]
+	}
+	remaining := func(t *testing.T, tb *testBundle) []string {
+		t.Helper()
+		rows, err := tb.Pool.Query(ctx, `SELECT amazon_order_id FROM order_pii ORDER BY 1`)
+		require.NoError(t, err)
+		ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		require.NoError(t, err)
+		return ids
+	}
+
+	t.Run("DeletesWhatIsDueOnTheInjectedClock", func(t *testing.T) {
+		t.Parallel()
+		tb := setup(t, retention, []spapi.Order2026{
+			piiOrder2026(t, "EXPIRED", "SHIPPED", start.Add(-retention-time.Hour)),
+			piiOrder2026(t, "TOMORROW", "CANCELLED", start.Add(-retention+24*time.Hour)),
+			piiOrder2026(t, "OPEN", "UNSHIPPED", start.Add(-365*24*time.Hour)),
+		}, nil)
+		require.Equal(t, []string{"EXPIRED", "OPEN", "TOMORROW"}, remaining(t, tb))
+
+		require.EqualValues(t, 1, purge(t, tb))
+		require.Equal(t, []string{"OPEN", "TOMORROW"}, remaining(t, tb))
+
+		tb.clock.Advance(48 * time.Hour)
+		require.EqualValues(t, 1, purge(t, tb))
+		require.Equal(t, []string{"OPEN"}, remaining(t, tb))
+
+		tb.clock.Advance(10 * 365 * 24 * time.Hour)
+		require.EqualValues(t, 0, purge(t, tb), "an open order's PII is never due")
+		require.Equal(t, []string{"OPEN"}, remaining(t, tb))
+	})
+
+	t.Run("RetentionDatesOrdersClosedOnlyInOrders", func(t *testing.T) {
+		t.Parallel()
+		shipped := start.Add(-5 * 24 * time.Hour)
+		cases := []struct {
+			name      string
+			retention time.Duration
+			want      time.Time
+		}{
+			{"Configured", 7 * 24 * time.Hour, shipped.Add(7 * 24 * time.Hour)},
+			{"ZeroIsThirtyDays", 0, shipped.Add(30 * 24 * time.Hour)},
+		}
+		for _, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) {
+				t.Parallel()
+				tb := setup(t, tc.retention,
+					[]spapi.Order2026{piiOrder2026(t, "V0", "UNSHIPPED", shipped.Add(-time.Hour))},
+					[]spapi.Order{piiOrderV0(t, "V0", "Shipped", shipped)})
+				require.EqualValues(t, 0, purge(t, tb))
+				var deleteAfter time.Time
+				require.NoError(t, tb.Pool.QueryRow(ctx, `SELECT delete_after FROM order_pii WHERE amazon_order_id = 'V0'`).Scan(&deleteAfter))
+				require.True(t, tc.want.Equal(deleteAfter), "delete_after %s, want %s", deleteAfter, tc.want)
+			})
+		}
+	})
+}
