@@ -38,7 +38,7 @@ func simEnv(t *testing.T, opts sim.Options) (*sim.Sim, map[string]string) {
 		"LWA_CLIENT_SECRET":     a.ClientSecret,
 		"SPAPI_REFRESH_TOKEN":   a.RefreshToken,
 		"SPAPI_MARKETPLACE_IDS": strings.Join(a.MarketplaceIDs, ","),
-		"SPSYNC_RATE_LIMITS":    "getOrders=10:20,getOrder=300:30,getOrderItems=300:30",
+		"SPSYNC_RATE_LIMITS":    "getOrders=10:20,getOrder=300:30,getOrderItems=300:30,searchOrders=10:20,getOrder2026=300:30",
 	}
 }
 
@@ -51,11 +51,11 @@ func runCmd(t *testing.T, env map[string]string, args ...string) (int, string, s
 
 func TestStatusShowsAThrottleInjectedAtTheSimulator(t *testing.T) {
 	t.Parallel()
-	s, env := simEnv(t, sim.Options{Seed: 3, Orders: 300, Faults: sim.Faults{Seed: 1, Ops: []string{spapi.OpGetOrders}, Throttle: 0.5}})
+	s, env := simEnv(t, sim.Options{Seed: 3, Orders: 300, Faults: sim.Faults{Seed: 1, Ops: []string{spapi.OpSearchOrders}, Throttle: 0.5}})
 
 	code, _, stderr := runCmd(t, env, "run", "--once")
 	require.Equal(t, 0, code, stderr)
-	throttled := s.Stats()[spapi.OpGetOrders].Throttled
+	throttled := s.Stats()[spapi.OpSearchOrders].Throttled
 	require.Positive(t, throttled, "the fault must have fired for the test to mean anything")
 
 	// A record Amazon sent without its key, as the orders poll quarantines it.
@@ -74,13 +74,13 @@ func TestStatusShowsAThrottleInjectedAtTheSimulator(t *testing.T) {
 	require.NoError(t, json.Unmarshal([]byte(out), &r))
 	var found bool
 	for _, b := range r.Budgets {
-		if b.Operation == spapi.OpGetOrders {
+		if b.Operation == spapi.OpSearchOrders {
 			found = true
 			require.EqualValues(t, throttled, b.Throttled, "every 429 the simulator sent is on the bucket")
 			require.NotNil(t, b.LastThrottledAt)
 		}
 	}
-	require.True(t, found, "getOrders bucket in %s", out)
+	require.True(t, found, "searchOrders bucket in %s", out)
 	streams := map[string]status.Stream{}
 	for _, st := range r.Streams {
 		streams[st.Stream] = st
@@ -97,7 +97,7 @@ func TestStatusShowsAThrottleInjectedAtTheSimulator(t *testing.T) {
 
 	code, out, stderr = runCmd(t, env, "status")
 	require.Equal(t, 0, code, stderr)
-	require.Contains(t, out, "getOrders")
+	require.Contains(t, out, "searchOrders")
 	require.Contains(t, out, "LAST ERROR")
 	require.Contains(t, out, "QUARANTINED")
 	require.Contains(t, out, "missing AmazonOrderId")
@@ -124,10 +124,11 @@ func TestRefreshOrderRestoresIt(t *testing.T) {
 	code, out, stderr := runCmd(t, env, "refresh", "order", id)
 	require.Equal(t, 0, code, stderr)
 	require.Contains(t, out, "refresh queued")
-	before := s.EntityCalls(sim.DemoAccount.ID, spapi.OpGetOrder, id)
+	before := s.EntityCalls(sim.DemoAccount.ID, spapi.OpGetOrder2026, id)
 	code, _, stderr = runCmd(t, env, "run", "--once")
 	require.Equal(t, 0, code, stderr)
-	require.Equal(t, before+1, s.EntityCalls(sim.DemoAccount.ID, spapi.OpGetOrder, id))
+	require.Equal(t, before+1, s.EntityCalls(sim.DemoAccount.ID, spapi.OpGetOrder2026, id), "Orders 2026-01-01 getOrder, the default")
+	require.Zero(t, s.EntityCalls(sim.DemoAccount.ID, spapi.OpGetOrder, id), "no v0 call")
 
 	var orders, items int
 	require.NoError(t, pool.QueryRow(context.Background(), `SELECT count(*) FROM orders WHERE amazon_order_id = $1`, id).Scan(&orders))

@@ -40,6 +40,8 @@ type Metrics struct {
 	// UnknownEnums counts enum values outside the model's list, in any
 	// spelling, by operation and field path.
 	UnknownEnums *prometheus.CounterVec
+	// PIIPurged counts order_pii rows deleted after their retention.
+	PIIPurged prometheus.Counter
 }
 
 // New creates the series and registers them plus database-backed gauges
@@ -66,8 +68,11 @@ func New(pool *pgxpool.Pool, logger *slog.Logger) *Metrics {
 		UnknownEnums: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "spsync_unknown_enum_values_total", Help: "Enum values outside the model's list in any spelling (stored verbatim), by operation and field path.",
 		}, []string{"operation", "field"}),
+		PIIPurged: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "spsync_pii_purged_total", Help: "Orders 2026-01-01 buyer and recipient PII rows (order_pii) deleted once SPSYNC_PII_RETENTION ran out after their order closed.",
+		}),
 	}
-	reg.MustRegister(m.APICalls, m.Throttles, m.BudgetWaits, m.RowsUpserted, m.DecodeWarnings, m.UnknownEnums,
+	reg.MustRegister(m.APICalls, m.Throttles, m.BudgetWaits, m.RowsUpserted, m.DecodeWarnings, m.UnknownEnums, m.PIIPurged,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if pool != nil {
 		reg.MustRegister(&dbCollector{pool: pool, logger: logger})

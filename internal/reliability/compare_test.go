@@ -66,21 +66,32 @@ func requireEqualTruth(t *testing.T, pool *pgxpool.Pool, truth *sim.Sim, simAcco
 	ctx := context.Background()
 	var s summary
 
-	// Orders and items: the raw payload equals what Amazon answers.
+	// Orders and items: the raw payload equals what Amazon answers, through
+	// the Orders API that wrote the row (2026-01-01 by default: the 2026
+	// order as stored, PII removed).
 	orders, err := truth.TruthOrders(simAccount)
 	require.NoError(t, err)
 	require.NotEmpty(t, orders)
+	orders2026, err := truth.TruthOrders2026(simAccount)
+	require.NoError(t, err)
+	truth2026 := map[string]map[string]any{}
+	for _, o := range orders2026 {
+		truth2026[o.OrderID] = jobstest.Order2026AsStored(t, o)
+	}
 	storedOrders := map[string]map[string]any{}
-	rows, err := pool.Query(ctx, `SELECT amazon_order_id, raw FROM orders WHERE account_id = $1`, accountID)
+	is2026 := map[string]bool{}
+	rows, err := pool.Query(ctx, `SELECT amazon_order_id, raw, api_version = '2026-01-01' FROM orders WHERE account_id = $1`, accountID)
 	require.NoError(t, err)
 	for rows.Next() {
 		var id string
 		var raw []byte
-		require.NoError(t, rows.Scan(&id, &raw))
+		var v2026 bool
+		require.NoError(t, rows.Scan(&id, &raw, &v2026))
 		require.NotContains(t, storedOrders, id, "order %s stored twice", id)
 		var m map[string]any
 		require.NoError(t, json.Unmarshal(raw, &m))
 		storedOrders[id] = m
+		is2026[id] = v2026
 	}
 	require.NoError(t, rows.Err())
 	storedItems := map[string]map[string]map[string]any{}
@@ -110,12 +121,31 @@ func requireEqualTruth(t *testing.T, pool *pgxpool.Pool, truth *sim.Sim, simAcco
 			missing++
 			continue
 		}
-		if diff := jobstest.SameTyped[spapi.Order](t, o, got); diff != "" {
-			noteDiff(t, &wrong, "order "+o.AmazonOrderID, diff)
-		}
 		items, err := truth.TruthOrderItems(simAccount, o.AmazonOrderID)
 		require.NoError(t, err)
 		truthItems += len(items)
+		if is2026[o.AmazonOrderID] {
+			want := truth2026[o.AmazonOrderID]
+			if diff := jobstest.SameTyped[spapi.Order2026](t, want, got); diff != "" {
+				noteDiff(t, &wrong, "order "+o.AmazonOrderID, diff)
+			}
+			wantItems, _ := want["orderItems"].([]any)
+			for _, wi := range wantItems {
+				id, _ := wi.(map[string]any)["orderItemId"].(string)
+				gotItem, ok := storedItems[o.AmazonOrderID][id]
+				if !ok {
+					itemsMissing++
+					continue
+				}
+				if diff := jobstest.SameTyped[spapi.OrderItem2026](t, wi, gotItem); diff != "" {
+					noteDiff(t, &wrong, "item "+id, diff)
+				}
+			}
+			continue
+		}
+		if diff := jobstest.SameTyped[spapi.Order](t, o, got); diff != "" {
+			noteDiff(t, &wrong, "order "+o.AmazonOrderID, diff)
+		}
 		for _, it := range items {
 			gotItem, ok := storedItems[o.AmazonOrderID][it.OrderItemID]
 			if !ok {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"maps"
-	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -16,18 +15,6 @@ import (
 	"github.com/spsync/spsync/internal/dbtest"
 	"github.com/spsync/spsync/internal/spapi"
 )
-
-// orderPIIRow joins the row guard (TestRowStructsMatchTables,
-// TestRowStructsAreAllGuarded) from here because this change may add files
-// only; its place is the rowTables literal in rowtype_test.go.
-func init() {
-	rowTables = append(rowTables, rowTable{table: "order_pii", row: reflect.TypeFor[orderPIIRow](), notCarried: map[string]string{
-		"account_id":   "a parameter of the statement",
-		"delete_after": "computed by the statement: closed_at plus the retention parameter",
-		"stored_at":    "DEFAULT now() when the row is first written",
-		"updated_at":   "now() of the write, set by the statement only when the row changes",
-	}})
-}
 
 const (
 	piiAccount   = "acct-pii"

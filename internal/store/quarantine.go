@@ -59,6 +59,18 @@ func QuarantineRecords(ctx context.Context, db dbsqlc.DBTX, accountID string, re
 			}
 			raw = redacted
 		}
+		if isOrders2026Op(r.Op) {
+			// A 2026 order, item or package: Amazon's PII list is removed
+			// as from stored rows (kept PII lives in order_pii only).
+			stripped, err := stripOrderPII(raw)
+			if err == nil {
+				stripped, err = stripItemPII(stripped)
+			}
+			if err != nil {
+				return fmt.Errorf("quarantine %s record of account %s: remove PII: %w", r.Op, accountID, err)
+			}
+			raw = stripped
+		}
 		rows[i] = quarantineRow{Operation: r.Op, EntityID: r.EntityID, Reason: r.Reason, Raw: raw}
 	}
 	payload, err := json.Marshal(rows)
@@ -75,6 +87,11 @@ func QuarantineRecords(ctx context.Context, db dbsqlc.DBTX, accountID string, re
 // payload is stored without PII unless the account opted in.
 func isServiceJobOp(op string) bool {
 	return op == spapi.OpGetServiceJobs || op == spapi.OpGetServiceJobByServiceJobID
+}
+
+// isOrders2026Op reports whether op answers with Orders 2026-01-01 orders.
+func isOrders2026Op(op string) bool {
+	return op == spapi.OpSearchOrders || op == spapi.OpGetOrder2026
 }
 
 // QuarantineCount summarizes the quarantined records of one account and

@@ -257,3 +257,38 @@ func TestQuarantineSummary(t *testing.T) {
 		{AccountID: "b", Operation: spapi.OpGetOrders, Records: 1, LastReason: "missing AmazonOrderId"},
 	}, got)
 }
+
+// TestQuarantineOrders2026KeepsNoPII: an Orders 2026-01-01 order set aside
+// for a missing key loses Amazon's PII list like a stored one (kept PII
+// lives in order_pii only); city and the rest stay.
+func TestQuarantineOrders2026KeepsNoPII(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := dbtest.NewPool(t)
+	rec := spapi.Quarantined{Op: spapi.OpSearchOrders, Reason: "missing orderId", Raw: json.RawMessage(`{
+		"buyer": {"buyerName": "Jane Roe", "buyerEmail": "jane@marketplace.amazon.com"},
+		"recipient": {"deliveryAddress": {"name": "Jane Roe", "addressLine1": "1 Elm St", "postalCode": "98101", "phone": "555-0100", "city": "Seattle"}},
+		"orderItems": [{"orderItemId": "1", "product": {"customization": {"customizedUrl": "https://example.com/c/1"}},
+			"fulfillment": {"packing": {"giftOption": {"giftMessage": "Happy birthday Jane", "giftWrapLevel": "BASIC"}}}}]}`)}
+	item := spapi.Quarantined{Op: spapi.OpGetOrder2026, EntityID: "111-0000000-0000009", Reason: "missing orderItemId",
+		Raw: json.RawMessage(`{"product": {"customization": {"customizedUrl": "https://example.com/c/2"}},
+			"fulfillment": {"packing": {"giftOption": {"giftMessage": "For Jane"}}}}`)}
+	require.NoError(t, store.QuarantineRecords(ctx, pool, "acct", []spapi.Quarantined{rec, item}))
+	var raws []string
+	rows, err := pool.Query(ctx, `SELECT raw::text FROM quarantined_records ORDER BY operation`)
+	require.NoError(t, err)
+	for rows.Next() {
+		var r string
+		require.NoError(t, rows.Scan(&r))
+		raws = append(raws, r)
+	}
+	require.NoError(t, rows.Err())
+	require.Len(t, raws, 2)
+	for _, r := range raws {
+		for _, pii := range []string{"Jane", "1 Elm St", "98101", "555-0100", "example.com/c"} {
+			require.NotContains(t, r, pii)
+		}
+	}
+	require.Contains(t, raws[1], "Seattle")
+	require.Contains(t, raws[1], "BASIC")
+}

@@ -81,6 +81,12 @@ var rowTables = []rowTable{
 	{table: "order_packages", row: reflect.TypeFor[orderPackageRow](), notCarried: syncColumns},
 	{table: "order_package_items", row: reflect.TypeFor[orderPackageItemRow](), notCarried: map[string]string{"account_id": "a parameter of the statement"}},
 	{table: "order_proceeds", row: reflect.TypeFor[orderProceedsRow](), notCarried: map[string]string{"account_id": "a parameter of the statement"}},
+	{table: "order_pii", row: reflect.TypeFor[orderPIIRow](), notCarried: map[string]string{
+		"account_id":   "a parameter of the statement",
+		"delete_after": "computed by the statement: closed_at plus the retention parameter",
+		"stored_at":    "DEFAULT now() when the row is first written",
+		"updated_at":   "now() of the write, set by the statement only when the row changes",
+	}},
 	{table: "quarantined_records", row: reflect.TypeFor[quarantineRow](), notCarried: map[string]string{
 		"account_id":    "a parameter of the statement",
 		"raw_hash":      "computed by the statement from raw (sha256 of its jsonb text): the record's identity",

@@ -59,6 +59,7 @@ func buildDeps(cfg *config.Config, pool *pgxpool.Pool, m *metrics.Metrics, logge
 			m.RowsUpserted.WithLabelValues(table, "unchanged").Add(float64(offered - changed))
 		},
 		OnDecodeWarning: m.ObserveDecodeProblem,
+		OnPIIPurged:     func(n int64) { m.PIIPurged.Add(float64(n)) },
 	})
 	for _, a := range cfg.Accounts {
 		acct := &jobs.Account{Account: a}

@@ -275,3 +275,62 @@ func both(a, b func(context.Context, spapi.ResponseMeta)) func(context.Context, 
 		b(ctx, meta)
 	}
 }
+
+// piiPaths are the paths of Amazon's Orders 2026-01-01 PII list (and the
+// free text spsync drops with it), written out here rather than taken from
+// the store's stripper, so the two cannot agree by construction.
+var piiPaths = [][]string{
+	{"buyer"},
+	{"recipient", "deliveryAddress", "name"},
+	{"recipient", "deliveryAddress", "companyName"},
+	{"recipient", "deliveryAddress", "addressLine1"},
+	{"recipient", "deliveryAddress", "addressLine2"},
+	{"recipient", "deliveryAddress", "addressLine3"},
+	{"recipient", "deliveryAddress", "postalCode"},
+	{"recipient", "deliveryAddress", "phone"},
+	{"recipient", "deliveryAddress", "extendedFields"},
+	{"recipient", "deliveryPreference", "addressInstruction"},
+	{"recipient", "deliveryPreference", "dropOffLocation"},
+}
+
+var itemPIIPaths = [][]string{
+	{"fulfillment", "packing", "giftOption", "giftMessage"},
+	{"product", "customization", "customizedUrl"},
+}
+
+// Order2026AsStored is the simulator's truth for a 2026-01-01 order as
+// spsync stores it by default: the datasets it asks for
+// (config.DefaultOrdersIncludedData), Amazon's PII list removed. Its
+// "orderItems" are the items as order_items.raw holds them.
+func Order2026AsStored(t testing.TB, o sim.Order2026) map[string]any {
+	t.Helper()
+	b, err := json.Marshal(o.Only(config.DefaultOrdersIncludedData...))
+	if err != nil {
+		t.Fatalf("jobstest: encode order %s: %v", o.OrderID, err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatalf("jobstest: decode order %s: %v", o.OrderID, err)
+	}
+	for _, p := range piiPaths {
+		deletePath(m, p)
+	}
+	items, _ := m["orderItems"].([]any)
+	for _, it := range items {
+		for _, p := range itemPIIPaths {
+			deletePath(it.(map[string]any), p)
+		}
+	}
+	return m
+}
+
+func deletePath(m map[string]any, path []string) {
+	for _, k := range path[:len(path)-1] {
+		next, ok := m[k].(map[string]any)
+		if !ok {
+			return
+		}
+		m = next
+	}
+	delete(m, path[len(path)-1])
+}

@@ -26,59 +26,6 @@ func setup2026(t *testing.T) *testBundle {
 	return &testBundle{Bundle: b, clock: clock, start: start}
 }
 
-// piiPaths are the paths of Amazon's PII list (and the free text spsync
-// drops with it), written out here rather than taken from the store's
-// stripper, so the two cannot agree by construction.
-var piiPaths = [][]string{
-	{"buyer"},
-	{"recipient", "deliveryAddress", "name"},
-	{"recipient", "deliveryAddress", "companyName"},
-	{"recipient", "deliveryAddress", "addressLine1"},
-	{"recipient", "deliveryAddress", "addressLine2"},
-	{"recipient", "deliveryAddress", "addressLine3"},
-	{"recipient", "deliveryAddress", "postalCode"},
-	{"recipient", "deliveryAddress", "phone"},
-	{"recipient", "deliveryAddress", "extendedFields"},
-	{"recipient", "deliveryPreference", "addressInstruction"},
-	{"recipient", "deliveryPreference", "dropOffLocation"},
-}
-
-var itemPIIPaths = [][]string{
-	{"fulfillment", "packing", "giftOption", "giftMessage"},
-	{"product", "customization", "customizedUrl"},
-}
-
-// withoutPII is the truth as spsync may store it: the datasets it asks for,
-// Amazon's PII list removed.
-func withoutPII(t *testing.T, o sim.Order2026) map[string]any {
-	t.Helper()
-	b, err := json.Marshal(o.Only(config.DefaultOrdersIncludedData...))
-	require.NoError(t, err)
-	var m map[string]any
-	require.NoError(t, json.Unmarshal(b, &m))
-	for _, p := range piiPaths {
-		deletePath(m, p)
-	}
-	items, _ := m["orderItems"].([]any)
-	for _, it := range items {
-		for _, p := range itemPIIPaths {
-			deletePath(it.(map[string]any), p)
-		}
-	}
-	return m
-}
-
-func deletePath(m map[string]any, path []string) {
-	for _, k := range path[:len(path)-1] {
-		next, ok := m[k].(map[string]any)
-		if !ok {
-			return
-		}
-		m = next
-	}
-	delete(m, path[len(path)-1])
-}
-
 // requireInSync2026 compares Postgres with the simulator's ground truth at
 // syncedAt-2m, both versions of it: raw with the 2026 order (PII removed),
 // items with its items, and the typed columns with what v0 says of the same
@@ -104,7 +51,7 @@ func (tb *testBundle) requireInSync2026(t *testing.T, syncedAt time.Time) int {
 	for _, want := range truth {
 		got := stored[want.OrderID]
 		require.NotNil(t, got, "order %s missing", want.OrderID)
-		jobstest.RequireSameTyped[spapi.Order2026](t, withoutPII(t, want), got.raw, "order ", want.OrderID)
+		jobstest.RequireSameTyped[spapi.Order2026](t, jobstest.Order2026AsStored(t, want), got.raw, "order ", want.OrderID)
 		var raw struct {
 			Buyer     json.RawMessage `json:"buyer"`
 			Recipient struct {
@@ -127,7 +74,7 @@ func (tb *testBundle) requireInSync2026(t *testing.T, syncedAt time.Time) int {
 				"order %s total %s, v0 says %s (a delivery tip is proceeds, not OrderTotal)", want.OrderID, *got.total, old.OrderTotal.Amount)
 		}
 		require.Len(t, got.itemsRaw, len(want.OrderItems), "items of order %s", want.OrderID)
-		wantItems := withoutPII(t, want)["orderItems"].([]any)
+		wantItems := jobstest.Order2026AsStored(t, want)["orderItems"].([]any)
 		for k, it := range want.OrderItems {
 			jobstest.RequireSameTyped[spapi.OrderItem2026](t, wantItems[k], got.itemsRaw[it.OrderItemID], "item ", it.OrderItemID, " of order ", want.OrderID)
 		}

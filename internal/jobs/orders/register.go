@@ -54,4 +54,5 @@ func register(workers *river.Workers, deps *jobs.Deps, opts Options, src *source
 	river.AddWorker(workers, &PollWorker{deps: deps, opts: opts, src: src})
 	river.AddWorker(workers, &ItemsWorker{deps: deps})
 	river.AddWorker(workers, &RefreshWorker{deps: deps, src: src})
+	river.AddWorker(workers, NewPIIPurgeWorker(deps, opts.PIIRetention))
 }

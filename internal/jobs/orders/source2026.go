@@ -168,6 +168,11 @@ func (s *source2026) store(ctx context.Context, deps *jobs.Deps, tx pgx.Tx, acct
 		deps.Log().Warn("Amazon sent orders without their fulfillment dataset: they keep their stored status",
 			"account", acct.ID, "orders", len(res.NoFulfillment), "first", res.NoFulfillment[0])
 	}
+	if s.storePII {
+		if _, err := store.UpsertOrderPII(ctx, tx, acct.ID, orders, s.retention); err != nil {
+			return 0, err
+		}
+	}
 	if err := deps.Quarantine(ctx, tx, acct, bad); err != nil {
 		return 0, err
 	}

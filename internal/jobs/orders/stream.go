@@ -26,6 +26,13 @@ func NewStream(opts Options) jobs.Stream {
 			ID: "orders_poll", Poll: true,
 			Schedule: func(s config.Schedules, acct *jobs.Account) string { return s.OrdersSchedule(acct.OrdersAPI) },
 			Args:     func(accountID string) river.JobArgs { return PollArgs{AccountID: accountID} },
+		}, {
+			// Hourly, whether or not PII is stored now: rows kept before the
+			// opt-in was turned off are purged too. One job covers every
+			// account; the accounts' copies are one unique job.
+			ID:       "order_pii_purge",
+			Schedule: func(config.Schedules, *jobs.Account) string { return "17 * * * *" },
+			Args:     func(string) river.JobArgs { return PIIPurgeArgs{} },
 		}},
 		Refresh: []jobs.RefreshKind{{Kind: "order", Args: func(accountID, id string) (river.JobArgs, error) {
 			return RefreshArgs{AccountID: accountID, AmazonOrderID: id}, nil
