@@ -11,6 +11,7 @@ import (
 
 	"github.com/spsync/spsync/internal/config"
 	"github.com/spsync/spsync/internal/jobs/jobstest"
+	"github.com/spsync/spsync/internal/jobs/orders"
 	"github.com/spsync/spsync/internal/spapi"
 	"github.com/spsync/spsync/internal/spapi/sim"
 )
@@ -134,4 +135,60 @@ func TestOrders2026SyncMatchesAmazon(t *testing.T) {
 	}
 	require.NoError(t, rows.Err())
 	require.Equal(t, []string{"2026-01-01"}, versions)
+}
+
+// TestOrders2026KilledThenTokenExpired: a searchOrders walk killed before
+// its fourth page keeps three pages and no cursor; the next worker presents
+// the saved paginationToken, which Amazon refuses as expired (they live
+// 24 h): the window starts again from the same cursor and the sync ends
+// equal to the truth, every order written once per change.
+func TestOrders2026KilledThenTokenExpired(t *testing.T) {
+	t.Parallel()
+	tb := setup2026(t)
+	ctx := context.Background()
+
+	killer := jobstest.NewKillingBudget(tb.Deps.Budget, spapi.OpSearchOrders, 4)
+	dying := *tb.Deps
+	dying.Budget = killer
+	client := tb.StartClient(t, tb.workers(&dying), nil)
+	_, err := client.Insert(ctx, orders.PollArgs{AccountID: sim.DemoAccount.ID}, nil)
+	require.NoError(t, err)
+	select {
+	case <-killer.Killed():
+	case <-time.After(time.Minute):
+		t.Fatal("the poll never reached its fourth page")
+	}
+	stopCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	require.NoError(t, client.StopAndCancel(stopCtx))
+
+	var pages int
+	var token string
+	require.NoError(t, tb.Pool.QueryRow(ctx, `SELECT pages, next_token FROM walk_progress WHERE stream = 'orders'`).Scan(&pages, &token))
+	require.Equal(t, 3, pages)
+	require.NotEmpty(t, token)
+	require.Equal(t, 300, tb.count(t, `SELECT count(*) FROM orders`))
+	require.Equal(t, 300, tb.count(t, `SELECT count(DISTINCT amazon_order_id) FROM order_items`), "items came with their orders")
+	require.Zero(t, tb.count(t, `SELECT count(*) FROM sync_cursors WHERE cursor_at IS NOT NULL`))
+
+	expiring := jobstest.NewKillingBudget(tb.Deps.Budget, spapi.OpSearchOrders, 0) // never kills
+	expiring.OnTake = func(n int) {
+		switch n {
+		case 1:
+			tb.Sim.SetFaults(sim.Faults{ExpirePageToken: 1, Ops: []string{spapi.OpSearchOrders}})
+		case 2:
+			tb.Sim.SetFaults(sim.Faults{})
+		}
+	}
+	resumed := *tb.Deps
+	resumed.Budget = expiring
+	tb.StartClient(t, tb.workers(&resumed), nil)
+	tb.RunUntilIdle(t, 2*time.Minute)
+	require.Empty(t, tb.DiscardedJobs(t))
+	n := tb.requireInSync2026(t, tb.start)
+	stats := tb.Sim.Stats()[spapi.OpSearchOrders]
+	require.Equal(t, 1, stats.Errors, "one expired token")
+	require.Equal(t, 3+(n+99)/100, stats.Successes, "three pages before the kill, then the whole window again")
+	require.Zero(t, tb.count(t, `SELECT count(*) FROM walk_progress`))
+	require.Zero(t, tb.Sim.Stats()[spapi.OpGetOrderItems].Calls)
 }

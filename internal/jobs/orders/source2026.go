@@ -55,9 +55,13 @@ func newSource2026(opts Options) *source2026 {
 	if len(included) == 0 {
 		included = config.DefaultOrdersIncludedData
 	}
-	for _, must := range []string{spapi.IncludedFulfillment, spapi.IncludedProceeds} {
-		if !slices.Contains(included, must) {
-			included = append(slices.Clone(included), must)
+	must := []string{spapi.IncludedFulfillment, spapi.IncludedProceeds}
+	if opts.StorePII {
+		must = append(must, spapi.IncludedBuyer, spapi.IncludedRecipient)
+	}
+	for _, d := range must {
+		if !slices.Contains(included, d) {
+			included = append(slices.Clone(included), d)
 		}
 	}
 	return &source2026{included: included, storePII: opts.StorePII, retention: opts.PIIRetention,
