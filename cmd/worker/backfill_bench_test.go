@@ -17,6 +17,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/spsync/spsync/internal/config"
 	"github.com/spsync/spsync/internal/dbtest"
 	"github.com/spsync/spsync/internal/spapi"
 	"github.com/spsync/spsync/internal/spapi/sim"
@@ -30,17 +31,24 @@ import (
 // about 33 minutes); these defaults are a quick check. It reports the wall
 // time
 // from the backfill's start until every window and every items job is done,
-// the minimum the budget allows for the same calls, and the worker
-// process's peak RSS (sampled, with its VmHWM).
+// the minimum the budget allows for the same calls, SP-API calls per 1,000
+// orders, fully itemized orders per hour at the scaled and at Amazon's
+// rates, and the worker process's peak RSS (sampled, with its VmHWM).
+// SPSYNC_BENCH_ORDERS_API picks the Orders API (2026-01-01, the default, or
+// v0).
 func BenchmarkBackfill(b *testing.B) {
 	n := envInt(b, "SPSYNC_BENCH_ORDERS", 4000)
 	scale := float64(envInt(b, "SPSYNC_BENCH_RATE_SCALE", 30))
+	api := os.Getenv("SPSYNC_BENCH_ORDERS_API")
+	if api == "" {
+		api = config.OrdersAPI2026
+	}
 	bin := filepath.Join(b.TempDir(), "worker")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		b.Fatalf("build worker: %v\n%s", err, out)
 	}
 	for i := 0; i < b.N; i++ {
-		benchBackfillOnce(b, bin, n, scale)
+		benchBackfillOnce(b, bin, n, scale, api)
 	}
 }
 
@@ -55,7 +63,7 @@ func envInt(b *testing.B, name string, def int) int {
 	return def
 }
 
-func benchBackfillOnce(b *testing.B, bin string, n int, scale float64) {
+func benchBackfillOnce(b *testing.B, bin string, n int, scale float64, api string) {
 	ctx := context.Background()
 	// The history lies 30 to 60 days back, before the polls' 30-day
 	// lookback, so the live polls (which run on start) find nothing and
@@ -69,7 +77,7 @@ func benchBackfillOnce(b *testing.B, bin string, n int, scale float64) {
 	defer srv.Close()
 	b.Logf("simulator: %d orders generated in %s", n, time.Since(genStart).Round(time.Millisecond))
 	a := s.Accounts()[0]
-	op, it := s.UsagePlan(spapi.OpGetOrders), s.UsagePlan(spapi.OpGetOrderItems)
+	op, it, so := s.UsagePlan(spapi.OpGetOrders), s.UsagePlan(spapi.OpGetOrderItems), s.UsagePlan(spapi.OpSearchOrders)
 	env := map[string]string{
 		"DATABASE_URL":          dbtest.NewURL(b),
 		"SPSYNC_HTTP_ADDR":      "127.0.0.1:0",
@@ -79,8 +87,9 @@ func benchBackfillOnce(b *testing.B, bin string, n int, scale float64) {
 		"LWA_CLIENT_SECRET":     a.ClientSecret,
 		"SPAPI_REFRESH_TOKEN":   a.RefreshToken,
 		"SPAPI_MARKETPLACE_IDS": strings.Join(a.MarketplaceIDs, ","),
-		"SPSYNC_RATE_LIMITS": fmt.Sprintf("getOrders=%g:%d,getOrderItems=%g:%d",
-			op.Rate, op.Burst, it.Rate, it.Burst),
+		"SPSYNC_RATE_LIMITS": fmt.Sprintf("getOrders=%g:%d,getOrderItems=%g:%d,searchOrders=%g:%d",
+			op.Rate, op.Burst, it.Rate, it.Burst, so.Rate, so.Burst),
+		"SPSYNC_ORDERS_API": api,
 	}
 	from, to := start.Add(-31*24*time.Hour).Format(time.DateOnly), start.Add(2*time.Hour).Format(time.RFC3339)
 	pool, err := pgxpool.New(ctx, env["DATABASE_URL"])
@@ -114,6 +123,9 @@ func benchBackfillOnce(b *testing.B, bin string, n int, scale float64) {
 	// Give up at three times what the budget implies for n items calls
 	// (and never before 10 minutes): a run that slow is broken, not slow.
 	limit := max(10*time.Minute, 3*time.Duration(float64(n)/it.Rate*float64(time.Second)))
+	if api == config.OrdersAPI2026 {
+		limit = max(10*time.Minute, 3*time.Duration(float64(n)/100/so.Rate*float64(time.Second)))
+	}
 	var samples []int64
 	var peak int64
 	for {
@@ -151,18 +163,27 @@ func benchBackfillOnce(b *testing.B, bin string, n int, scale float64) {
 	st := s.Stats()
 	// The minimum: each operation's calls, less its burst, at its rate;
 	// the slower operation bounds the run.
-	minOrders := float64(st[spapi.OpGetOrders].Successes-op.Burst) / op.Rate
-	minItems := float64(st[spapi.OpGetOrderItems].Successes-it.Burst) / it.Rate
-	minimum := time.Duration(max(minOrders, minItems) * float64(time.Second))
+	minOrders := float64(max(0, st[spapi.OpGetOrders].Successes-op.Burst)) / op.Rate
+	minItems := float64(max(0, st[spapi.OpGetOrderItems].Successes-it.Burst)) / it.Rate
+	minSearch := float64(max(0, st[spapi.OpSearchOrders].Successes-so.Burst)) / so.Rate
+	minimum := time.Duration(max(minOrders, minItems, minSearch) * float64(time.Second))
+	calls := st[spapi.OpGetOrders].Calls + st[spapi.OpGetOrderItems].Calls + st[spapi.OpSearchOrders].Calls
 	b.ReportMetric(wall.Seconds(), "wall-s")
 	b.ReportMetric(minimum.Seconds(), "min-s")
 	b.ReportMetric(wall.Seconds()/minimum.Seconds(), "x-min")
 	b.ReportMetric(float64(max(peak, hwm))/1024, "peak-rss-MB")
+	b.ReportMetric(float64(calls)*1000/float64(orders), "calls/1k-orders")
+	perHour := float64(orders) / wall.Hours()
+	b.ReportMetric(perHour, "orders/h")
+	b.ReportMetric(perHour/scale, "orders/h-at-amazon-rates")
+	b.Logf("%s: %d SP-API order calls (getOrders %d, getOrderItems %d, searchOrders %d; searchOrders throttled %d): %.1f per 1,000 orders; %.0f itemized orders an hour at x%g, %.0f at Amazon's rates",
+		api, calls, st[spapi.OpGetOrders].Calls, st[spapi.OpGetOrderItems].Calls, st[spapi.OpSearchOrders].Calls, st[spapi.OpSearchOrders].Throttled,
+		float64(calls)*1000/float64(orders), perHour, scale, perHour/scale)
 	b.Logf("orders %d, items %d, getOrders %d (%d pages committed, %d throttled), getOrderItems %d (%d throttled)",
 		orders, items, st[spapi.OpGetOrders].Successes, pages, st[spapi.OpGetOrders].Throttled,
 		st[spapi.OpGetOrderItems].Successes, st[spapi.OpGetOrderItems].Throttled)
-	b.Logf("wall %s, budget minimum %s (getOrders %.0fs, getOrderItems %.0fs): %.2fx; RSS peak %d MB (VmHWM %d MB), samples every 0.5s: %s",
-		wall.Round(time.Second), minimum.Round(time.Second), minOrders, minItems, wall.Seconds()/minimum.Seconds(),
+	b.Logf("wall %s, budget minimum %s (getOrders %.0fs, getOrderItems %.0fs, searchOrders %.0fs): %.2fx; RSS peak %d MB (VmHWM %d MB), samples every 0.5s: %s",
+		wall.Round(time.Second), minimum.Round(time.Second), minOrders, minItems, minSearch, wall.Seconds()/minimum.Seconds(),
 		peak/1024, hwm/1024, rssSummary(samples))
 }
 
