@@ -157,3 +157,34 @@ func (tb *testBundle) count(t *testing.T, query string, args ...any) int {
 	require.NoError(t, tb.Pool.QueryRow(context.Background(), query, args...).Scan(&n))
 	return n
 }
+
+// TestOrders2026RoleMissingFieldsOmitted: Amazon may answer a missing role
+// with 200 and the personal fields left out. With PII kept, the stream
+// syncs on, stores no address it was not sent, and worker status names the
+// dataset and the role.
+func TestOrders2026RoleMissingFieldsOmitted(t *testing.T) {
+	t.Parallel()
+	acct := sim.DemoAccount
+	acct.MissingRoles = []string{sim.RoleDirectToConsumerShipping}
+	acct.OmitPIIWithoutRole = true
+	tb, _ := setupPII(t, acct)
+	tb.runPoll(t, orders.Options{StorePII: true})
+
+	truth, err := tb.Sim.TruthOrders(acct.ID)
+	require.NoError(t, err)
+	require.Equal(t, len(truth), tb.count(t, `SELECT count(*) FROM orders`))
+	require.Zero(t, tb.Sim.Stats()[spapi.OpSearchOrders].Errors, "no 403: the fields were left out")
+	require.Zero(t, tb.count(t, `SELECT count(*) FROM order_pii WHERE address_line1 IS NOT NULL`))
+	require.Positive(t, tb.count(t, `SELECT count(*) FROM order_pii WHERE buyer_name IS NOT NULL`), "the buyer's role is there")
+
+	rep, err := status.Collect(context.Background(), tb.Pool)
+	require.NoError(t, err)
+	var ops []string
+	for _, d := range rep.PermissionDenied {
+		ops = append(ops, d.Operation)
+		if d.Operation == "searchOrders includedData=RECIPIENT" {
+			require.Contains(t, d.Error, "Direct-to-Consumer Shipping (Restricted)")
+		}
+	}
+	require.Equal(t, []string{"searchOrders includedData=RECIPIENT"}, ops)
+}

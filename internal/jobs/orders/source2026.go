@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -101,18 +102,12 @@ func deniedOp(op, dataset string) string { return op + " includedData=" + datase
 // (BUYER first), records the refusal for `worker status` naming the role,
 // takes another token and asks again: the stream syncs on without it.
 func call2026[T any](ctx context.Context, s *source2026, deps *jobs.Deps, acct *jobs.Account, op string, class jobs.BudgetClass,
-	fetch func(ctx context.Context, included []string) (T, error)) (T, []string, error) {
+	fetch func(ctx context.Context, included []string) (T, error), ordersOf func(T) []spapi.Order2026) (T, []string, error) {
 	included := s.datasets(acct.ID, deps.Clock())
 	for {
 		res, err := fetch(ctx, included)
 		if err == nil {
-			for _, d := range included {
-				if _, gated := piiDatasets[d]; gated {
-					if err := store.ClearPermissionDenied(ctx, deps.Pool, acct.ID, deniedOp(op, d)); err != nil {
-						deps.Log().Error("clear dataset permission", "account", acct.ID, "err", err)
-					}
-				}
-			}
+			s.checkOmitted(ctx, deps, acct, op, included, ordersOf(res))
 			return res, included, nil
 		}
 		drop := refusedDataset(err, included)
@@ -129,6 +124,54 @@ func call2026[T any](ctx context.Context, s *source2026, deps *jobs.Deps, acct *
 		included = slices.DeleteFunc(slices.Clone(included), func(d string) bool { return d == drop })
 		if err := deps.Take(ctx, acct, op, class); err != nil {
 			return res, included, err
+		}
+	}
+}
+
+// checkOmitted keeps permission_denials current for the role-gated datasets
+// of an answer: Amazon may also answer a missing role with 200 and the
+// personal fields left out. When PII is kept and an answer lists orders
+// that must carry them (merchant-fulfilled, past Pending, not cancelled) but
+// none does, the dataset is recorded as refused, naming the role; an answer
+// that carries them clears it. Without the opt-in only the 403 counts: the
+// fields would be stripped anyway.
+func (s *source2026) checkOmitted(ctx context.Context, deps *jobs.Deps, acct *jobs.Account, op string, included []string, orders []spapi.Order2026) {
+	for _, d := range included {
+		role, gated := piiDatasets[d]
+		if !gated {
+			continue
+		}
+		expected, carried := 0, 0
+		for i := range orders {
+			o := &orders[i]
+			f := o.Fulfillment
+			if f == nil || f.FulfilledBy != "MERCHANT" || !slices.Contains([]string{"UNSHIPPED", "PARTIALLY_SHIPPED", "SHIPPED"}, f.FulfillmentStatus) {
+				continue
+			}
+			expected++
+			switch d {
+			case spapi.IncludedRecipient:
+				if o.Recipient != nil && o.Recipient.DeliveryAddress != nil && o.Recipient.DeliveryAddress.AddressLine1 != "" {
+					carried++
+				}
+			case spapi.IncludedBuyer:
+				if len(o.Buyer) > 0 && strings.Contains(string(o.Buyer), `"buyerName"`) {
+					carried++
+				}
+			}
+		}
+		var err error
+		switch {
+		case s.storePII && expected > 0 && carried == 0:
+			msg := fmt.Sprintf("Amazon answered includedData %s without its personal fields on %d merchant-fulfilled orders: the application likely lacks the role %s",
+				d, expected, role)
+			deps.Log().Warn("SP-API left out a role-gated dataset", "account", acct.ID, "operation", op, "dataset", d, "role", role)
+			err = store.RecordPermissionDenied(ctx, deps.Pool, acct.ID, deniedOp(op, d), msg)
+		case carried > 0 || !s.storePII:
+			err = store.ClearPermissionDenied(ctx, deps.Pool, acct.ID, deniedOp(op, d))
+		}
+		if err != nil {
+			deps.Log().Error("dataset permission bookkeeping", "account", acct.ID, "err", err)
 		}
 	}
 }
@@ -156,7 +199,7 @@ func (s *source2026) search(ctx context.Context, deps *jobs.Deps, acct *jobs.Acc
 		r := req
 		r.IncludedData = included
 		return acct.Client.SearchOrders(ctx, r)
-	})
+	}, func(res *spapi.SearchOrdersResult) []spapi.Order2026 { return res.Orders })
 	return res, err
 }
 
@@ -268,7 +311,7 @@ func (s *source2026) refresh(ctx context.Context, deps *jobs.Deps, acct *jobs.Ac
 	}
 	res, _, err := call2026(ctx, s, deps, acct, spapi.OpGetOrder2026, jobs.ClassFollowup, func(ctx context.Context, included []string) (*spapi.GetOrder2026Result, error) {
 		return acct.Client.GetOrder2026(ctx, orderID, included)
-	})
+	}, func(res *spapi.GetOrder2026Result) []spapi.Order2026 { return []spapi.Order2026{res.Order} })
 	if err != nil {
 		err = deps.QuarantineIncomplete(ctx, acct, err)
 		return fmt.Errorf("get order %s (2026-01-01): %w", orderID, err)
