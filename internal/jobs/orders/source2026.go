@@ -97,7 +97,7 @@ func (s *source2026) refuse(accountID, dataset string, now time.Time) {
 // `worker status` lists it beside whole operations.
 func deniedOp(op, dataset string) string { return op + " includedData=" + dataset }
 
-// call runs one searchOrders or getOrder call with the datasets acct may ask
+// call2026 runs one searchOrders or getOrder call with the datasets acct may ask
 // for. A 403 on a request carrying a role-gated dataset drops that dataset
 // (BUYER first), records the refusal for `worker status` naming the role,
 // takes another token and asks again: the stream syncs on without it.
