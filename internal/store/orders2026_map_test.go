@@ -1,14 +1,17 @@
 package store
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
+	"github.com/spsync/spsync/internal/dbtest"
 	"github.com/spsync/spsync/internal/spapi"
 )
 
@@ -262,4 +265,53 @@ func TestMapOrders2026Fixture(t *testing.T) {
 	require.Equal(t, "AWAITING_PICKUP", *odd.OrderStatus, "outside the enum: kept as Amazon sent it")
 	require.Equal(t, "NON_AMAZON", *odd.OrderChannel)
 	require.Equal(t, "PRIORITY", *odd.ShipmentServiceLevelCategory, "PRIORITY has no v0 spelling: kept in the model's case")
+}
+
+// TestUpsertOrders2026KeepsStoredFulfillment: an order Amazon sends again
+// without its fulfillment dataset keeps the stored status, channel and
+// windows (the dataset's absence says nothing about them) and is named in
+// NoFulfillment; a new order without it has no status. Packages and
+// proceeds follow the latest answer.
+func TestUpsertOrders2026KeepsStoredFulfillment(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := dbtest.NewPool(t)
+	body, err := os.ReadFile(filepath.Join("testdata", "orders2026-mapper.json"))
+	require.NoError(t, err)
+	var page spapi.SearchOrdersResult
+	require.NoError(t, json.Unmarshal(body, &page))
+	upsert := func(orders []spapi.Order2026) Orders2026Result {
+		var res Orders2026Result
+		require.NoError(t, pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+			res, err = UpsertOrders2026(ctx, tx, "acct", orders, Orders2026Options{Marketplace: "A2EUQ1WTGCTBG2"})
+			return err
+		}))
+		return res
+	}
+	res := upsert(page.Orders)
+	require.Len(t, res.Changes, 4)
+	require.Equal(t, []string{"701-0000000-0000003"}, res.NoFulfillment, "new and without fulfillment")
+
+	status := func(id string) (s, channel *string) {
+		require.NoError(t, pool.QueryRow(ctx, `SELECT order_status, fulfillment_channel FROM orders WHERE amazon_order_id = $1`, id).Scan(&s, &channel))
+		return s, channel
+	}
+	s, _ := status("701-0000000-0000003")
+	require.Nil(t, s, "a new order without fulfillment has no status")
+
+	// Order 2 comes again, updated, without its fulfillment dataset.
+	again := page.Orders[1]
+	require.Equal(t, "701-0000000-0000002", again.OrderId)
+	again.Fulfillment = nil
+	again.LastUpdatedTime = again.LastUpdatedTime.Add(time.Hour)
+	again.Raw = nil // stored from the struct: Amazon's bytes would be the old answer
+	res = upsert([]spapi.Order2026{again})
+	require.Equal(t, []string{"701-0000000-0000002"}, res.NoFulfillment)
+	require.Len(t, res.Changes, 1, "the update itself is written")
+	s, channel := status("701-0000000-0000002")
+	require.Equal(t, "PartiallyShipped", *s, "the stored status stays")
+	require.Equal(t, "MFN", *channel)
+	var proceeds int
+	require.NoError(t, pool.QueryRow(ctx, `SELECT count(*) FROM order_proceeds WHERE amazon_order_id = '701-0000000-0000002'`).Scan(&proceeds))
+	require.Equal(t, 8, proceeds, "4 order and 4 item breakdowns: rows follow the answer")
 }
