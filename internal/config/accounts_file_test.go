@@ -33,6 +33,7 @@ func TestAccountsFile(t *testing.T) {
     client_id: amzn1.application-oa2-client.de
     client_secret_env: DE_SECRET
     refresh_token_env: DE_REFRESH
+    orders_api: v0
 `
 	secrets := map[string]string{"US_SECRET": "s1", "US_REFRESH": "r1", "DE_SECRET": "s2", "DE_REFRESH": "r2"}
 
@@ -49,6 +50,8 @@ func TestAccountsFile(t *testing.T) {
 		require.Equal(t, "seller-de", cfg.Accounts[1].ID)
 		require.Equal(t, "eu", cfg.Accounts[1].Region)
 		require.Equal(t, "r2", cfg.Accounts[1].RefreshToken.Reveal())
+		require.Equal(t, config.OrdersAPI2026, cfg.Accounts[0].OrdersAPI, "SPSYNC_ORDERS_API's default")
+		require.Equal(t, config.OrdersAPIV0, cfg.Accounts[1].OrdersAPI, "orders_api of the account")
 	})
 
 	cases := []struct {
@@ -57,6 +60,7 @@ func TestAccountsFile(t *testing.T) {
 		wantLine string
 		wantText string
 	}{
+		{"UnknownOrdersAPINamesItsLine", "accounts:\n  - id: a\n    region: na\n    marketplace_ids: [ATVPDKIKX0DER]\n    client_id: c\n    client_secret_env: US_SECRET\n    refresh_token_env: US_REFRESH\n    orders_api: v1\n", ":2:", `orders_api: "v1" is not an Orders API version`},
 		{"UnknownRegionNamesItsLine", "accounts:\n  - id: a\n    region: na\n    marketplace_ids: [ATVPDKIKX0DER]\n    client_id: c\n    client_secret_env: US_SECRET\n    refresh_token_env: US_REFRESH\n  - id: b\n    region: mars\n", ":8:", `unknown region "mars"`},
 		{"MisspelledKey", "accounts:\n  - id: a\n    regoin: na\n", ":3", "regoin"},
 		{"DuplicateID", "accounts:\n  - id: a\n    marketplace_ids: [ATVPDKIKX0DER]\n    client_id: c\n    client_secret_env: US_SECRET\n    refresh_token_env: US_REFRESH\n  - id: a\n", ":7:", "also used on line 2"},

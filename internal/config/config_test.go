@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -29,6 +30,32 @@ func TestLoad(t *testing.T) {
 		require.Len(t, cfg.Accounts, 1)
 		require.Equal(t, "na", cfg.Accounts[0].Region)
 		require.Equal(t, []string{"ATVPDKIKX0DER"}, cfg.Accounts[0].MarketplaceIDs)
+	})
+
+	t.Run("OrdersAPIDefaultsTo2026", func(t *testing.T) {
+		t.Parallel()
+		cfg, err := config.Load(env(nil))
+		require.NoError(t, err)
+		require.Equal(t, config.OrdersAPI2026, cfg.Accounts[0].OrdersAPI)
+		require.Equal(t, []string{"CANCELLATION", "FULFILLMENT", "PACKAGES", "PROCEEDS", "PROMOTION", "RECIPIENT"}, cfg.OrdersIncludedData)
+		require.False(t, cfg.OrdersStorePII)
+		require.Equal(t, 30*24*time.Hour, cfg.PIIRetention)
+		require.Equal(t, "*/5 * * * *", cfg.Schedules.OrdersSchedule(config.OrdersAPI2026))
+		require.Equal(t, "*/2 * * * *", cfg.Schedules.OrdersSchedule(config.OrdersAPIV0))
+	})
+
+	t.Run("OrdersSettings", func(t *testing.T) {
+		t.Parallel()
+		cfg, err := config.Load(env(map[string]string{
+			"SPSYNC_ORDERS_API": "V0", "SPSYNC_ORDERS_INCLUDED_DATA": "packages, tax", "SPSYNC_ORDERS_STORE_PII": "true",
+			"SPSYNC_PII_RETENTION": "720h", "SPSYNC_ORDERS_CRON": "@every 7m",
+		}))
+		require.NoError(t, err)
+		require.Equal(t, config.OrdersAPIV0, cfg.Accounts[0].OrdersAPI)
+		require.Equal(t, []string{"BUYER", "FULFILLMENT", "PACKAGES", "PROCEEDS", "RECIPIENT", "TAX"}, cfg.OrdersIncludedData,
+			"FULFILLMENT and PROCEEDS always; BUYER and RECIPIENT with the PII opt-in")
+		require.Equal(t, 30*24*time.Hour, cfg.PIIRetention)
+		require.Equal(t, "@every 7m", cfg.Schedules.OrdersSchedule(config.OrdersAPI2026), "a configured schedule wins")
 	})
 
 	t.Run("CredentialsSelectRealAmazon", func(t *testing.T) {
@@ -58,6 +85,12 @@ func TestLoad(t *testing.T) {
 		{"BadHTTPAddr", map[string]string{"SPSYNC_HTTP_ADDR": "8080"}, "SPSYNC_HTTP_ADDR"},
 		{"BadCron", map[string]string{"SPSYNC_ORDERS_CRON": "every minute"}, "SPSYNC_ORDERS_CRON"},
 		{"BadDatabaseURL", map[string]string{"DATABASE_URL": "localhost"}, "DATABASE_URL"},
+		{"UnknownOrdersAPI", map[string]string{"SPSYNC_ORDERS_API": "2024-01-01"}, "SPSYNC_ORDERS_API"},
+		{"UnknownIncludedData", map[string]string{"SPSYNC_ORDERS_INCLUDED_DATA": "FULFILLMENT,ADDRESS"}, "SPSYNC_ORDERS_INCLUDED_DATA"},
+		{"BuyerWithoutPII", map[string]string{"SPSYNC_ORDERS_INCLUDED_DATA": "BUYER"}, "SPSYNC_ORDERS_INCLUDED_DATA"},
+		{"BadStorePII", map[string]string{"SPSYNC_ORDERS_STORE_PII": "maybe"}, "SPSYNC_ORDERS_STORE_PII"},
+		{"BadRetention", map[string]string{"SPSYNC_PII_RETENTION": "a month"}, "SPSYNC_PII_RETENTION"},
+		{"NegativeRetention", map[string]string{"SPSYNC_PII_RETENTION": "-5d"}, "SPSYNC_PII_RETENTION"},
 		{"BadRateScale", map[string]string{"SPSYNC_SIM_RATE_SCALE": "-3"}, "SPSYNC_SIM_RATE_SCALE"},
 		{"BadRateLimits", map[string]string{"SPSYNC_RATE_LIMITS": "getOrdrs=1:2"}, "SPSYNC_RATE_LIMITS"},
 		{"BadStorePII", map[string]string{"SPSYNC_SERVICE_JOBS_STORE_PII": "maybe"}, "SPSYNC_SERVICE_JOBS_STORE_PII"},
