@@ -19,6 +19,11 @@ const (
 	// name of its own here (Amazon's operationId is getOrder, like v0's).
 	OpSearchOrders = "searchOrders"
 	OpGetOrder2026 = "getOrder2026"
+	// Reports API 2021-06-30.
+	OpCreateReport      = "createReport"
+	OpGetReports        = "getReports"
+	OpGetReport         = "getReport"
+	OpGetReportDocument = "getReportDocument"
 )
 
 // UsagePlan is an SP-API token bucket: Rate tokens are added per second up to Burst, and
@@ -50,4 +55,8 @@ var DefaultUsagePlans = map[string]UsagePlan{
 	OpCreateRestrictedDataToken:   {Rate: 1, Burst: 10},
 	OpSearchOrders:                {Rate: 0.0056, Burst: 20},
 	OpGetOrder2026:                {Rate: 0.5, Burst: 30},
+	OpCreateReport:                {Rate: 0.0167, Burst: 15},
+	OpGetReports:                  {Rate: 0.0222, Burst: 10},
+	OpGetReport:                   {Rate: 2, Burst: 15},
+	OpGetReportDocument:           {Rate: 0.0167, Burst: 15},
 }
