@@ -227,7 +227,8 @@ var upsertOrdersSQL = upsertStatement(upsertOrdersTemplate, reflect.TypeFor[orde
 // LATERAL that OFFSET 0 keeps from being flattened into a join), so it never
 // scans the account's orders, whatever the statistics say (a freshly filled
 // table has none). Every part of the statement sees the snapshot from before
-// the insert, so that is the value before this write.
+// the insert, so that is the value before this write. An order known only
+// from an order report counts as new: its items have never been fetched.
 const upsertOrdersTemplate = `
 WITH written AS (
     INSERT INTO orders (account_id, {{columns}})
@@ -245,6 +246,7 @@ WITH written AS (
     CROSS JOIN LATERAL (
         SELECT o.last_update_date FROM orders o
         WHERE o.account_id = @account_id::text AND o.amazon_order_id = w.amazon_order_id
+          AND o.api_version <> 'reports-2021-06-30'
         OFFSET 0
     ) AS o
 )

@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"reflect"
+	"slices"
 
 	"github.com/jackc/pgx/v5"
 
@@ -177,6 +179,11 @@ func replaceOrderItemRows(ctx context.Context, db dbsqlc.DBTX, accountID string,
 		Scan(&res.Written, &res.Deleted)
 	if err != nil {
 		return ItemsResult{}, fmt.Errorf("replace items of %d orders of account %s: %w", len(keep), accountID, err)
+	}
+	// Real items replace the lines an order report gave these orders.
+	orders := slices.Collect(maps.Keys(keep))
+	if _, err := db.Exec(ctx, deleteReportLinesSQL, pgx.NamedArgs{"account_id": accountID, "orders": orders}); err != nil {
+		return ItemsResult{}, fmt.Errorf("drop report lines of %d orders of account %s: %w", len(keep), accountID, err)
 	}
 	return res, nil
 }

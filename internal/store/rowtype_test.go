@@ -81,6 +81,7 @@ var rowTables = []rowTable{
 	{table: "order_packages", row: reflect.TypeFor[orderPackageRow](), notCarried: syncColumns},
 	{table: "order_package_items", row: reflect.TypeFor[orderPackageItemRow](), notCarried: map[string]string{"account_id": "a parameter of the statement"}},
 	{table: "order_proceeds", row: reflect.TypeFor[orderProceedsRow](), notCarried: map[string]string{"account_id": "a parameter of the statement"}},
+	{table: "order_report_lines", row: reflect.TypeFor[reportLineRow](), notCarried: syncColumns},
 	{table: "order_pii", row: reflect.TypeFor[orderPIIRow](), notCarried: map[string]string{
 		"account_id":   "a parameter of the statement",
 		"delete_after": "computed by the statement: closed_at plus the retention parameter",

@@ -1,0 +1,376 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"reflect"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/shopspring/decimal"
+
+	"github.com/spsync/spsync/internal/spapi"
+)
+
+// APIVersionReports is orders.api_version of an order known only from an
+// order report.
+const APIVersionReports = "reports-2021-06-30"
+
+// ReportLine is one line of an order report (one order item; the order's
+// fields repeated), typed. spapi/orderreport reads it from a document.
+type ReportLine struct {
+	AmazonOrderID      string
+	MerchantOrderID    string
+	PurchaseDate       time.Time
+	LastUpdatedDate    *time.Time
+	OrderStatus        string
+	FulfillmentChannel string
+	SalesChannel       string
+	OrderChannel       string
+	ShipServiceLevel   string
+
+	ProductName string
+	SKU         string
+	ASIN        string
+	ItemStatus  string
+	Quantity    *int
+	Currency    string
+
+	ItemPrice, ItemTax, ShippingPrice, ShippingTax, GiftWrapPrice, GiftWrapTax *decimal.Decimal
+	ItemPromotionDiscount, ShipPromotionDiscount                               *decimal.Decimal
+
+	ShipCity, ShipState, ShipCountry string
+	PromotionIDs                     []string
+	IsBusinessOrder                  *bool
+	IsReplacementOrder               *bool
+	PriceDesignation                 string
+
+	// Fields are all the line's columns by header name, as sent.
+	Fields map[string]string
+}
+
+// orderFieldsOfReport are the report columns that describe the order, not
+// the line: they go to orders.raw. The rest of a line goes to
+// order_report_lines.raw.
+var orderFieldsOfReport = []string{"amazon-order-id", "merchant-order-id", "purchase-date", "last-updated-date",
+	"order-status", "fulfillment-channel", "sales-channel", "order-channel", "url", "ship-service-level",
+	"ship-city", "ship-state", "ship-country", "is-business-order", "purchase-order-number", "is-replacement-order",
+	"is-heavy-or-bulky", "cpf", "payment-method-details", "address-type"}
+
+// reportPII are report columns not kept, under the orders' PII rule.
+var reportPII = []string{"ship-postal-code", "buyer-name", "buyer-email", "buyer-phone-number", "recipient-name",
+	"ship-address-1", "ship-address-2", "ship-address-3", "ship-phone-number", "customized-url", "customized-page"}
+
+// marketplaceBySalesChannel maps a report's sales-channel to its
+// marketplace id (the report names the site, the APIs the id).
+var marketplaceBySalesChannel = map[string]string{
+	"amazon.com": "ATVPDKIKX0DER", "amazon.ca": "A2EUQ1WTGCTBG2", "amazon.com.mx": "A1AM78C64UM0Y8",
+	"amazon.com.br": "A2Q3Y263D00KWC", "amazon.co.uk": "A1F83G8C2ARO7P", "amazon.de": "A1PA6795UKMFR9",
+	"amazon.fr": "A13V1IB3VIYZZH", "amazon.it": "APJ6JRA9NG5V4", "amazon.es": "A1RKKUPIHCS9HS",
+	"amazon.nl": "A1805IZSGTT6HS", "amazon.se": "A2NODRKZP88ZB9", "amazon.pl": "A1C3SOZRARQ6R3",
+	"amazon.com.be": "AMEN7PMS3EDWL", "amazon.com.tr": "A33AVAJ2PDY3EV", "amazon.ae": "A2VIGQ35RCS4UG",
+	"amazon.sa": "A17E79C6D8DWNP", "amazon.eg": "ARBP9OOSHTCHU", "amazon.in": "A21TJRUUN4KGV",
+	"amazon.co.jp": "A1VC38T7YXB528", "amazon.com.au": "A39IBJ37TRP1C6", "amazon.sg": "A19VAU5U5O7RUS",
+}
+
+// ReportLinesResult says what one document wrote.
+type ReportLinesResult struct {
+	// Orders is how many orders the document listed; OrdersWritten how many
+	// report-only order rows it inserted or changed; OrdersKept how many it
+	// left alone because an order API wrote them.
+	Orders, OrdersWritten, OrdersKept int
+	// Lines is how many lines it offered for report-only orders,
+	// LinesWritten how many it inserted or changed, LinesDeleted how many
+	// stored lines of those orders it no longer lists.
+	Lines, LinesWritten, LinesDeleted int
+}
+
+// reportLineRow is one order_report_lines row. Every typed column is read
+// from raw, so an equal raw is an equal row.
+type reportLineRow struct {
+	AmazonOrderID               string          `json:"amazon_order_id"`
+	LineNo                      int             `json:"line_no"`
+	SKU                         *string         `json:"sku,omitzero"`
+	ASIN                        *string         `json:"asin,omitzero"`
+	ProductName                 *string         `json:"product_name,omitzero"`
+	ItemStatus                  *string         `json:"item_status,omitzero"`
+	Quantity                    *int            `json:"quantity,omitzero"`
+	Currency                    *string         `json:"currency,omitzero"`
+	ItemPriceAmount             *scaledDecimal  `json:"item_price_amount,omitzero"`
+	ItemTaxAmount               *scaledDecimal  `json:"item_tax_amount,omitzero"`
+	ShippingPriceAmount         *scaledDecimal  `json:"shipping_price_amount,omitzero"`
+	ShippingTaxAmount           *scaledDecimal  `json:"shipping_tax_amount,omitzero"`
+	GiftWrapPriceAmount         *scaledDecimal  `json:"gift_wrap_price_amount,omitzero"`
+	GiftWrapTaxAmount           *scaledDecimal  `json:"gift_wrap_tax_amount,omitzero"`
+	ItemPromotionDiscountAmount *scaledDecimal  `json:"item_promotion_discount_amount,omitzero"`
+	ShipPromotionDiscountAmount *scaledDecimal  `json:"ship_promotion_discount_amount,omitzero"`
+	PromotionIDs                []string        `json:"promotion_ids,omitzero"`
+	PriceDesignation            *string         `json:"price_designation,omitzero"`
+	ReportID                    string          `json:"report_id"`
+	Raw                         json.RawMessage `json:"raw"`
+}
+
+// ReplaceOrderReportLines writes one report document's lines of one account
+// on tx. Orders an order API wrote (api_version v0 or 2026-01-01) are left
+// alone, lines and all. For the others the document is the truth: the order
+// row is inserted or updated from its lines, and all its stored lines are
+// replaced by the document's (unchanged lines untouched, gone ones
+// deleted), so importing a window again, in any line order, changes
+// nothing. reportID names the report in each line.
+func ReplaceOrderReportLines(ctx context.Context, tx pgx.Tx, accountID, reportID string, lines []ReportLine) (ReportLinesResult, error) {
+	var res ReportLinesResult
+	byOrder := map[string][]ReportLine{}
+	for _, l := range lines {
+		if l.AmazonOrderID == "" {
+			continue // the caller quarantines lines without an order id
+		}
+		byOrder[l.AmazonOrderID] = append(byOrder[l.AmazonOrderID], l)
+	}
+	if len(byOrder) == 0 {
+		return res, nil
+	}
+	res.Orders = len(byOrder)
+	ids := slices.Sorted(maps.Keys(byOrder))
+	apiWritten, err := apiOrders(ctx, tx, accountID, ids)
+	if err != nil {
+		return res, err
+	}
+	var orders []orderRow
+	var rows []reportLineRow
+	var reportOnly []string
+	for _, id := range ids {
+		if apiWritten[id] {
+			res.OrdersKept++
+			continue
+		}
+		ls := byOrder[id]
+		o, err := newReportOrderRow(ls)
+		if err != nil {
+			return res, fmt.Errorf("report order %s: %w", id, err)
+		}
+		orders = append(orders, o)
+		lrows, err := newReportLineRows(ls, reportID)
+		if err != nil {
+			return res, fmt.Errorf("report order %s: %w", id, err)
+		}
+		rows = append(rows, lrows...)
+		reportOnly = append(reportOnly, id)
+	}
+	res.Lines = len(rows)
+	if len(orders) == 0 {
+		return res, nil
+	}
+	payload, err := json.Marshal(orders)
+	if err != nil {
+		return res, fmt.Errorf("encode %d report orders: %w", len(orders), err)
+	}
+	tag, err := tx.Exec(ctx, upsertReportOrdersSQL, pgx.NamedArgs{"rows": payload, "account_id": accountID})
+	if err != nil {
+		return res, fmt.Errorf("upsert %d report orders of account %s: %w", len(orders), accountID, err)
+	}
+	res.OrdersWritten = int(tag.RowsAffected())
+	payload, err = json.Marshal(nonNil(rows))
+	if err != nil {
+		return res, fmt.Errorf("encode %d report lines: %w", len(rows), err)
+	}
+	err = tx.QueryRow(ctx, replaceReportLinesSQL, pgx.NamedArgs{"rows": payload, "account_id": accountID, "orders": reportOnly}).
+		Scan(&res.LinesWritten, &res.LinesDeleted)
+	if err != nil {
+		return res, fmt.Errorf("replace report lines of %d orders of account %s: %w", len(reportOnly), accountID, err)
+	}
+	return res, nil
+}
+
+// apiOrders returns which of ids an order API wrote.
+func apiOrders(ctx context.Context, tx pgx.Tx, accountID string, ids []string) (map[string]bool, error) {
+	rows, err := tx.Query(ctx, `SELECT amazon_order_id FROM orders
+		WHERE account_id = $1 AND amazon_order_id = ANY($2::text[]) AND api_version <> $3`, accountID, ids, APIVersionReports)
+	if err != nil {
+		return nil, fmt.Errorf("read API orders of account %s: %w", accountID, err)
+	}
+	found, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("read API orders of account %s: %w", accountID, err)
+	}
+	out := make(map[string]bool, len(found))
+	for _, id := range found {
+		out[id] = true
+	}
+	return out, nil
+}
+
+// newReportOrderRow maps an order's report lines to its orders row: the
+// order's fields of its first line (they repeat on every line), the status
+// and channel in the API columns' spelling, and the total derived from the
+// lines as v0 counts OrderTotal (prices, shipping, gift wrap and their
+// taxes, less promotions), NULL when any line has no price (Pending).
+func newReportOrderRow(lines []ReportLine) (orderRow, error) {
+	l := lines[0]
+	r := orderRow{
+		AmazonOrderID:      l.AmazonOrderID,
+		SellerOrderID:      orderText(l.MerchantOrderID),
+		PurchaseDate:       l.PurchaseDate,
+		LastUpdateDate:     l.PurchaseDate,
+		SalesChannel:       orderText(l.SalesChannel),
+		OrderChannel:       orderText(l.OrderChannel),
+		ShipServiceLevel:   orderText(l.ShipServiceLevel),
+		IsBusinessOrder:    l.IsBusinessOrder,
+		IsReplacementOrder: l.IsReplacementOrder,
+		APIVersion:         APIVersionReports,
+	}
+	for _, x := range lines {
+		if x.LastUpdatedDate != nil && x.LastUpdatedDate.After(r.LastUpdateDate) {
+			r.LastUpdateDate = *x.LastUpdatedDate
+		}
+	}
+	if l.OrderStatus != "" {
+		s, _ := spapi.EnumOrderStatus.Canonical(l.OrderStatus) // Cancelled is Canceled
+		r.OrderStatus = &s
+	}
+	switch strings.ToLower(l.FulfillmentChannel) {
+	case "amazon", "afn":
+		r.FulfillmentChannel = orderText("AFN")
+	case "merchant", "mfn":
+		r.FulfillmentChannel = orderText("MFN")
+	default:
+		r.FulfillmentChannel = orderText(l.FulfillmentChannel)
+	}
+	if id, ok := marketplaceBySalesChannel[strings.ToLower(l.SalesChannel)]; ok {
+		r.MarketplaceID = &id
+	}
+	r.ShippingAddressCity = orderText(l.ShipCity)
+	r.ShippingAddressStateOrRegion = orderText(l.ShipState)
+	r.ShippingAddressCountryCode = orderText(l.ShipCountry)
+	if r.OrderStatus == nil || *r.OrderStatus != "Pending" {
+		total, priced := decimal.Zero, true
+		for _, x := range lines {
+			if x.ItemPrice == nil {
+				priced = false
+				break
+			}
+			for _, add := range []*decimal.Decimal{x.ItemPrice, x.ItemTax, x.ShippingPrice, x.ShippingTax, x.GiftWrapPrice, x.GiftWrapTax} {
+				if add != nil {
+					total = total.Add(*add)
+				}
+			}
+			for _, sub := range []*decimal.Decimal{x.ItemPromotionDiscount, x.ShipPromotionDiscount} {
+				if sub != nil {
+					total = total.Sub(*sub)
+				}
+			}
+		}
+		if priced && l.Currency != "" {
+			r.OrderTotalAmount, r.OrderTotalCurrency = &scaledDecimal{total}, orderText(l.Currency)
+		}
+	}
+	raw := map[string]string{}
+	for _, k := range orderFieldsOfReport {
+		if v, ok := l.Fields[k]; ok && !slices.Contains(reportPII, k) {
+			raw[k] = v
+		}
+	}
+	b, err := json.Marshal(raw)
+	if err != nil {
+		return r, fmt.Errorf("encode raw: %w", err)
+	}
+	r.Raw = b
+	return r, nil
+}
+
+// newReportLineRows maps an order's lines to rows numbered in a fixed
+// order, so the same lines in any document order get the same numbers.
+func newReportLineRows(lines []ReportLine, reportID string) ([]reportLineRow, error) {
+	rows := make([]reportLineRow, 0, len(lines))
+	for _, l := range lines {
+		raw := map[string]string{}
+		for k, v := range l.Fields {
+			if !slices.Contains(orderFieldsOfReport, k) && !slices.Contains(reportPII, k) {
+				raw[k] = v
+			}
+		}
+		b, err := json.Marshal(raw) // map keys sorted: one spelling per content
+		if err != nil {
+			return nil, fmt.Errorf("encode raw line: %w", err)
+		}
+		dec := func(d *decimal.Decimal) *scaledDecimal {
+			if d == nil {
+				return nil
+			}
+			return &scaledDecimal{*d}
+		}
+		r := reportLineRow{
+			AmazonOrderID: l.AmazonOrderID, SKU: orderText(l.SKU), ASIN: orderText(l.ASIN), ProductName: orderText(l.ProductName),
+			ItemStatus: orderText(l.ItemStatus), Quantity: l.Quantity, Currency: orderText(l.Currency),
+			ItemPriceAmount: dec(l.ItemPrice), ItemTaxAmount: dec(l.ItemTax), ShippingPriceAmount: dec(l.ShippingPrice),
+			ShippingTaxAmount: dec(l.ShippingTax), GiftWrapPriceAmount: dec(l.GiftWrapPrice), GiftWrapTaxAmount: dec(l.GiftWrapTax),
+			ItemPromotionDiscountAmount: dec(l.ItemPromotionDiscount), ShipPromotionDiscountAmount: dec(l.ShipPromotionDiscount),
+			PriceDesignation: orderText(l.PriceDesignation), ReportID: reportID, Raw: b,
+		}
+		if len(l.PromotionIDs) > 0 {
+			r.PromotionIDs = l.PromotionIDs
+		}
+		rows = append(rows, r)
+	}
+	key := func(r reportLineRow) string {
+		price := ""
+		if r.ItemPriceAmount != nil {
+			price = r.ItemPriceAmount.d.String()
+		}
+		q := -1
+		if r.Quantity != nil {
+			q = *r.Quantity
+		}
+		return fmt.Sprintf("%s\x00%s\x00%s\x00%09d\x00%s\x00%s", deref(r.SKU), deref(r.ASIN), deref(r.ItemStatus), q+1, price, r.Raw)
+	}
+	slices.SortStableFunc(rows, func(a, b reportLineRow) int { return cmp.Compare(key(a), key(b)) })
+	for i := range rows {
+		rows[i].LineNo = i + 1
+	}
+	return rows, nil
+}
+
+// upsertReportOrdersSQL writes report-only orders: new ones, and stored
+// ones still known only from reports whose raw changed. A row an order API
+// wrote is never touched.
+var upsertReportOrdersSQL = upsertStatement(`
+INSERT INTO orders (account_id, {{columns}})
+SELECT @account_id::text, {{columns}}
+FROM jsonb_populate_recordset(NULL::orders, @rows::jsonb)
+ON CONFLICT (account_id, amazon_order_id) DO UPDATE SET
+    {{update}},
+    sync_version = nextval('sync_version_seq'),
+    synced_at = now()
+WHERE orders.api_version = '`+APIVersionReports+`' AND orders.raw IS DISTINCT FROM EXCLUDED.raw`,
+	reflect.TypeFor[orderRow](), "amazon_order_id")
+
+// replaceReportLinesSQL makes the stored lines of the given orders equal to
+// the batch, in one statement, and says how many it wrote and deleted.
+var replaceReportLinesSQL = upsertStatement(`
+WITH input AS MATERIALIZED (
+    SELECT * FROM jsonb_populate_recordset(NULL::order_report_lines, @rows::jsonb)
+), gone AS (
+    DELETE FROM order_report_lines t
+    WHERE t.account_id = @account_id::text AND t.amazon_order_id = ANY(@orders::text[])
+      AND NOT EXISTS (SELECT 1 FROM input i WHERE i.amazon_order_id = t.amazon_order_id AND i.line_no = t.line_no)
+    RETURNING 1
+), written AS (
+    INSERT INTO order_report_lines (account_id, {{columns}})
+    SELECT @account_id::text, {{columns}} FROM input
+    ON CONFLICT (account_id, amazon_order_id, line_no) DO UPDATE SET
+        {{update}},
+        sync_version = nextval('sync_version_seq'),
+        synced_at = now()
+    WHERE order_report_lines.raw IS DISTINCT FROM EXCLUDED.raw
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM written)::int, (SELECT count(*) FROM gone)::int`,
+	reflect.TypeFor[reportLineRow](), "amazon_order_id", "line_no")
+
+// deleteReportLinesSQL removes the report lines of orders whose items an
+// order API just wrote: real items replace them.
+const deleteReportLinesSQL = `DELETE FROM order_report_lines WHERE account_id = @account_id::text AND amazon_order_id = ANY(@orders::text[])`
