@@ -56,6 +56,12 @@ type Options struct {
 	// Account names the seller account in auth errors, so an operator with several accounts
 	// knows whose credentials to fix. Optional.
 	Account string
+	// DownloadIdleTimeout is how long a report document download (DownloadReportDocument)
+	// may wait for the storage server, for the response headers or for the next bytes of the
+	// body, before it fails as stalled. Defaults to 60 seconds. A download has no overall
+	// deadline of its own and HTTPClient's Timeout is not applied to it, because a large
+	// document takes longer than any fixed limit to stream; the caller's context bounds it.
+	DownloadIdleTimeout time.Duration
 	// OnResponse, when set, is called with the metadata of every SP-API response
 	// received, successful or not (429s included), before the body is decoded. The rate
 	// budget learns from it (x-amzn-RateLimit-Limit, throttles) without every call site
@@ -97,6 +103,10 @@ type Client struct {
 	userAgent string
 	account   string
 	onResp    func(ctx context.Context, meta ResponseMeta)
+	// download fetches report documents: http without its overall Timeout (see
+	// Options.DownloadIdleTimeout), which downloadIdle replaces.
+	download     *http.Client
+	downloadIdle time.Duration
 }
 
 // NewClient validates opts, applies defaults and returns a ready Client. It makes no
@@ -135,6 +145,13 @@ func NewClient(opts Options) (*Client, error) {
 	}
 	if c.http == nil {
 		c.http = &http.Client{Timeout: 60 * time.Second}
+	}
+	download := *c.http
+	download.Timeout = 0
+	c.download = &download
+	c.downloadIdle = opts.DownloadIdleTimeout
+	if c.downloadIdle <= 0 {
+		c.downloadIdle = DefaultDownloadIdleTimeout
 	}
 	if c.maxBody <= 0 {
 		c.maxBody = DefaultMaxBodyBytes
