@@ -56,6 +56,12 @@ type Options struct {
 	// Account names the seller account in auth errors, so an operator with several accounts
 	// knows whose credentials to fix. Optional.
 	Account string
+	// DownloadIdleTimeout is how long a report document download (DownloadReportDocument)
+	// may wait for the storage server, for the response headers or for the next bytes of the
+	// body, before it fails as stalled. Defaults to 60 seconds. A download has no overall
+	// deadline of its own and HTTPClient's Timeout is not applied to it, because a large
+	// document takes longer than any fixed limit to stream; the caller's context bounds it.
+	DownloadIdleTimeout time.Duration
 	// OnResponse, when set, is called with the metadata of every SP-API response
 	// received, successful or not (429s included), before the body is decoded. The rate
 	// budget learns from it (x-amzn-RateLimit-Limit, throttles) without every call site
@@ -97,6 +103,10 @@ type Client struct {
 	userAgent string
 	account   string
 	onResp    func(ctx context.Context, meta ResponseMeta)
+	// download fetches report documents: http without its overall Timeout (see
+	// Options.DownloadIdleTimeout), which downloadIdle replaces.
+	download     *http.Client
+	downloadIdle time.Duration
 }
 
 // NewClient validates opts, applies defaults and returns a ready Client. It makes no
@@ -135,6 +145,13 @@ func NewClient(opts Options) (*Client, error) {
 	}
 	if c.http == nil {
 		c.http = &http.Client{Timeout: 60 * time.Second}
+	}
+	download := *c.http
+	download.Timeout = 0
+	c.download = &download
+	c.downloadIdle = opts.DownloadIdleTimeout
+	if c.downloadIdle <= 0 {
+		c.downloadIdle = DefaultDownloadIdleTimeout
 	}
 	if c.maxBody <= 0 {
 		c.maxBody = DefaultMaxBodyBytes
@@ -237,6 +254,25 @@ func (c *Client) getBare(ctx context.Context, op, path string, query url.Values,
 
 // getBody sends a GET for op and decodes a successful body with decode.
 func (c *Client) getBody(ctx context.Context, op, path string, query url.Values, out any, decode func(op string, body []byte, out any) error) (ResponseMeta, error) {
+	return c.send(ctx, op, http.MethodGet, path, query, nil, out, decode)
+}
+
+// postBare sends a POST for op with in as its JSON body and decodes a successful answer
+// without envelope (Reports 2021-06-30) into out. It goes through the same token refresh,
+// OnResponse hook and classification as a GET; the one retry after a refused token is safe
+// for a POST because a refused request was not acted on.
+func (c *Client) postBare(ctx context.Context, op, path string, in, out any) (ResponseMeta, error) {
+	body, err := json.Marshal(in)
+	if err != nil {
+		return ResponseMeta{Op: op}, &Error{Op: op, Kind: KindInvalidInput, Err: fmt.Errorf("encoding request body: %w", err)}
+	}
+	return c.send(ctx, op, http.MethodPost, path, nil, body, out, decodeBare)
+}
+
+// send sends one SP-API request for op, with one retry on a refused token after
+// invalidating it, and decodes a successful body with decode. body, when not nil, is sent
+// as JSON.
+func (c *Client) send(ctx context.Context, op, method, path string, query url.Values, body []byte, out any, decode func(op string, body []byte, out any) error) (ResponseMeta, error) {
 	// path is already escaped (identifiers go through url.PathEscape).
 	target := strings.TrimSuffix(c.base.String(), "/") + path
 	if len(query) > 0 {
@@ -248,9 +284,16 @@ func (c *Client) getBody(ctx context.Context, op, path string, query url.Values,
 		if err != nil {
 			return ResponseMeta{Op: op}, fmt.Errorf("spapi: %s: getting access token: %w", op, err)
 		}
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
+		var reqBody io.Reader
+		if body != nil {
+			reqBody = bytes.NewReader(body)
+		}
+		req, err := http.NewRequestWithContext(ctx, method, target, reqBody)
 		if err != nil {
 			return ResponseMeta{Op: op}, &Error{Op: op, Kind: KindPermanent, Err: err}
+		}
+		if body != nil {
+			req.Header.Set("Content-Type", "application/json")
 		}
 		req.Header.Set("x-amz-access-token", token)
 		req.Header.Set("Accept", "application/json")
@@ -264,12 +307,12 @@ func (c *Client) getBody(ctx context.Context, op, path string, query url.Values,
 			return ResponseMeta{Op: op}, &Error{Op: op, Kind: KindRetryable, Err: err}
 		}
 		meta := metaFromResponse(op, resp)
-		body, readErr := readLimited(resp.Body, c.maxBody)
+		respBody, readErr := readLimited(resp.Body, c.maxBody)
 		_ = resp.Body.Close()
-		refused := tokenRefused(resp.StatusCode, body)
+		refused := tokenRefused(resp.StatusCode, respBody)
 		if resp.StatusCode == http.StatusForbidden && !refused {
 			meta.PermissionDenied = true
-			meta.Denial = meta.errorf(KindPermission, nil).withAPIErrors(body).Error()
+			meta.Denial = meta.errorf(KindPermission, nil).withAPIErrors(respBody).Error()
 		}
 		if c.onResp != nil {
 			c.onResp(ctx, meta)
@@ -283,7 +326,7 @@ func (c *Client) getBody(ctx context.Context, op, path string, query url.Values,
 				continue
 			}
 			e := meta.errorf(KindAuth, fmt.Errorf("%w: account %s: the access token was refused again right after a refresh", ErrTokenRefused, c.account))
-			return meta, e.withAPIErrors(body)
+			return meta, e.withAPIErrors(respBody)
 		}
 		if readErr != nil {
 			kind := KindRetryable
@@ -297,9 +340,9 @@ func (c *Client) getBody(ctx context.Context, op, path string, query url.Values,
 			return meta, e
 		}
 		if resp.StatusCode < 200 || resp.StatusCode > 299 {
-			return meta, meta.errorf(kindForStatus(resp.StatusCode), nil).withAPIErrors(body)
+			return meta, meta.errorf(kindForStatus(resp.StatusCode), nil).withAPIErrors(respBody)
 		}
-		if err := decode(op, body, out); err != nil {
+		if err := decode(op, respBody, out); err != nil {
 			kind := KindRetryable
 			if errors.Is(err, ErrIncompleteRecord) {
 				// The same answer comes back on every retry.

@@ -1,7 +1,11 @@
 // Package spapi is spsync's HTTP client for the handful of Amazon Selling Partner API
 // operations the worker syncs: Orders v0 (getOrders, getOrder, getOrderItems), Fulfillment
 // Outbound 2020-07-01 (listAllFulfillmentOrders, getFulfillmentOrder,
-// getPackageTrackingDetails) and Services v1 (getServiceJobs, getServiceJobByServiceJobId).
+// getPackageTrackingDetails), Services v1 (getServiceJobs, getServiceJobByServiceJobId),
+// Orders 2026-01-01 (searchOrders, getOrder) and Reports 2021-06-30 (createReport,
+// getReports, getReport, getReportDocument, and the download of a report document from its
+// presigned URL, see [Client.DownloadReportDocument]; package orderreport reads the order
+// reports).
 //
 // The package exists so that the rest of spsync never deals with HTTP, LWA tokens or Amazon's
 // JSON spellings. It provides:

@@ -118,6 +118,11 @@ var (
 	).WithAliases("CANCELED", "CANCELLED")
 	EnumFulfilledBy       = NewEnum("fulfilledBy", "MERCHANT", "AMAZON")
 	EnumPackageStatus2026 = NewEnum("packageStatus2026", "PENDING", "IN_TRANSIT", "SHIPPED", "DELIVERED", "CANCELLED", "UNDELIVERABLE")
+
+	// Reports 2021-06-30, in the order a report goes through them.
+	EnumProcessingStatus = NewEnum("processingStatus",
+		ReportInQueue, ReportInProgress, ReportDone, ReportCancelled, ReportFatal,
+	).WithAliases("CANCELED", ReportCancelled)
 )
 
 // enumsByTag resolves the `enum:"…"` struct tags.
@@ -129,7 +134,7 @@ var enumsByTag = func() map[string]*Enum {
 		EnumFulfillmentOrderStatus, EnumShippingSpeedCategory, EnumFulfillmentAction, EnumFulfillmentPolicy,
 		EnumFulfillmentShipmentStatus, EnumReturnItemStatus, EnumReturnItemCondition, EnumCurrentStatus,
 		EnumServiceJobStatus, EnumAppointmentStatus, EnumItemStatus, EnumServiceLocationType,
-		EnumFulfillmentStatus2026, EnumFulfilledBy, EnumPackageStatus2026,
+		EnumFulfillmentStatus2026, EnumFulfilledBy, EnumPackageStatus2026, EnumProcessingStatus,
 	} {
 		m[e.Name] = e
 	}
