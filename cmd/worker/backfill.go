@@ -23,6 +23,7 @@ import (
 
 const backfillUsage = `usage:
   worker backfill orders|fulfillment-orders|service-jobs --from DATE --to DATE [--account A] [--window DURATION] [--wait]
+  worker backfill orders --via reports --from DATE --to DATE [--account A] [--window DURATION] [--wait]
   worker backfill list [--json]
   worker backfill cancel ID
 
@@ -32,6 +33,11 @@ History is fetched by creation date in windows (default 24h for orders,
 whose status changed since --from (the API has no end date). The running
 workers (worker run) do the work in the backfill queue; --wait shows
 progress until the backfill ends.
+
+--via reports fetches orders history as order reports, one per window of
+order dates (default and at most 30 days; --from at most two years back):
+minutes of API time for a year, where the order APIs take days. Report
+lines fill order_report_lines; orders the order APIs synced are not touched.
 `
 
 // Tunables of --wait, variables so tests can speed them up.
@@ -65,6 +71,7 @@ type backfillRequest struct {
 	account  string
 	window   time.Duration
 	wait     bool
+	via      string
 }
 
 // parseBackfill checks the command line without touching the database:
@@ -78,6 +85,7 @@ func parseBackfill(args []string, now time.Time, stderr io.Writer) (*backfillReq
 	account := fs.String("account", "", "account id (required when several are configured)")
 	window := fs.Duration("window", 0, "window length (default 24h for orders, 168h for service_jobs)")
 	wait := fs.Bool("wait", false, "show progress until the backfill is done")
+	via := fs.String("via", backfill.ViaAPI, "api (the stream's list operation) or reports (order reports: orders only)")
 	// The stream may come before or after the flags.
 	var positional []string
 	for len(args) > 0 {
@@ -101,7 +109,15 @@ func parseBackfill(args []string, now time.Time, stderr io.Writer) (*backfillReq
 	if !ok {
 		return nil, fmt.Errorf("unknown stream %q: want %s", positional[0], backfillable.Names())
 	}
-	r := &backfillRequest{stream: stream, account: *account, window: *window, wait: *wait}
+	r := &backfillRequest{stream: stream, account: *account, window: *window, wait: *wait, via: *via}
+	switch {
+	case r.via != backfill.ViaAPI && r.via != backfill.ViaReports:
+		return nil, fmt.Errorf("--via %q: want api or reports", r.via)
+	case r.via == backfill.ViaReports && (stream.Backfill == nil || !stream.Backfill.Reports):
+		return nil, fmt.Errorf("--via reports: stream %s has no report to backfill from (only orders has)", stream.Name)
+	case r.via == backfill.ViaReports && *window > backfill.MaxReportWindow:
+		return nil, fmt.Errorf("--window %s: an order report covers at most 30 days (720h)", *window)
+	}
 	var err error
 	if r.from, err = parseDate("--from", *from); err != nil {
 		return nil, err
@@ -153,7 +169,7 @@ func backfillStart(ctx context.Context, args []string, getenv func(string) strin
 	}
 	var id int64
 	err = pgx.BeginFunc(ctx, op.db.Pool, func(tx pgx.Tx) error {
-		id, err = backfill.Start(ctx, tx, op.river, accountID, req.stream, req.from, req.to, backfill.Options{Window: req.window, Now: backfillNow})
+		id, err = backfill.Start(ctx, tx, op.river, accountID, req.stream, req.from, req.to, backfill.Options{Window: req.window, Now: backfillNow, Via: req.via})
 		return err
 	})
 	if errors.Is(err, backfill.ErrInvalid) {
@@ -232,8 +248,12 @@ func progressLine(p *backfill.Progress) string {
 	case p.ETA >= 0:
 		eta = p.ETA.String()
 	}
+	stream := p.Stream
+	if p.Via == backfill.ViaReports {
+		stream += " via reports"
+	}
 	line := fmt.Sprintf("backfill %d %s [%s%s] %d/%d windows  %d rows  ETA %s",
-		p.ID, p.Stream, strings.Repeat("#", filled), strings.Repeat(".", width-filled), p.WindowsDone, p.WindowsTotal, p.RowsWritten, eta)
+		p.ID, stream, strings.Repeat("#", filled), strings.Repeat(".", width-filled), p.WindowsDone, p.WindowsTotal, p.RowsWritten, eta)
 	if p.Errors > 0 {
 		line += fmt.Sprintf("  %d errors", p.Errors)
 	}

@@ -70,6 +70,9 @@ type BackfillSource struct {
 	// SingleWindow marks a list that cannot bound its end (listAllFulfillmentOrders
 	// has only a start): the whole span is one window from its start.
 	SingleWindow bool
+	// Reports marks a stream whose history can also come from order
+	// reports (`worker backfill orders --via reports`).
+	Reports bool
 	// Page fetches the page of window [from, to) after token ("" for the
 	// first) and says how to store it.
 	Page func(ctx context.Context, deps *Deps, acct *Account, from, to time.Time, token string) (*Page, error)

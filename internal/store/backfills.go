@@ -174,3 +174,48 @@ func ListBudgetNow(ctx context.Context, db DBTX, accountID, op string) (rate, to
 	}
 	return b.Rate, b.Level, true, nil
 }
+
+// Report windows (`worker backfill orders --via reports`): a window's
+// report survives crashes in its backfill_windows row.
+
+// MarkWindowReportRequested notes, before createReport is sent, that a
+// report of the window may exist from now on.
+func MarkWindowReportRequested(ctx context.Context, db DBTX, backfillID int64, start time.Time) error {
+	if err := dbsqlc.New().MarkWindowReportRequested(ctx, db, dbsqlc.MarkWindowReportRequestedParams{BackfillID: backfillID, WindowStart: start}); err != nil {
+		return fmt.Errorf("mark report requested for window %s of backfill %d: %w", start.UTC().Format(time.RFC3339), backfillID, err)
+	}
+	return nil
+}
+
+// SetWindowReport records the window's report and its processing status.
+func SetWindowReport(ctx context.Context, db DBTX, backfillID int64, start time.Time, reportID, status string) error {
+	err := dbsqlc.New().SetWindowReport(ctx, db, dbsqlc.SetWindowReportParams{ReportID: &reportID, ReportStatus: &status, BackfillID: backfillID, WindowStart: start})
+	if err != nil {
+		return fmt.Errorf("record report %s of window %s of backfill %d: %w", reportID, start.UTC().Format(time.RFC3339), backfillID, err)
+	}
+	return nil
+}
+
+// ForgetWindowReport drops the window's FATAL report so the next run asks
+// for a new one; it returns how many of the window's reports were FATAL.
+func ForgetWindowReport(ctx context.Context, db DBTX, backfillID int64, start time.Time) (int, error) {
+	n, err := dbsqlc.New().ForgetWindowReport(ctx, db, dbsqlc.ForgetWindowReportParams{BackfillID: backfillID, WindowStart: start})
+	if err != nil {
+		return 0, fmt.Errorf("forget report of window %s of backfill %d: %w", start.UTC().Format(time.RFC3339), backfillID, err)
+	}
+	return int(n), nil
+}
+
+// SplitBackfillWindow replaces a window by smaller ones on tx: the window
+// counts as done and the new ones join the backfill. It fails with
+// ErrBackfillStopped when the backfill is no longer running.
+func SplitBackfillWindow(ctx context.Context, tx pgx.Tx, backfillID int64, start time.Time, starts, ends []time.Time) error {
+	_, err := dbsqlc.New().SplitBackfillWindow(ctx, tx, dbsqlc.SplitBackfillWindowParams{BackfillID: backfillID, WindowStart: start, Starts: starts, Ends: ends})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return ErrBackfillStopped
+	}
+	if err != nil {
+		return fmt.Errorf("split window %s of backfill %d: %w", start.UTC().Format(time.RFC3339), backfillID, err)
+	}
+	return nil
+}

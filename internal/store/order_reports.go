@@ -60,10 +60,11 @@ type ReportLine struct {
 var orderFieldsOfReport = []string{"amazon-order-id", "merchant-order-id", "purchase-date", "last-updated-date",
 	"order-status", "fulfillment-channel", "sales-channel", "order-channel", "url", "ship-service-level",
 	"ship-city", "ship-state", "ship-country", "is-business-order", "purchase-order-number", "is-replacement-order",
-	"is-heavy-or-bulky", "cpf", "payment-method-details", "address-type"}
+	"is-heavy-or-bulky", "payment-method-details", "address-type"}
 
-// reportPII are report columns not kept, under the orders' PII rule.
-var reportPII = []string{"ship-postal-code", "buyer-name", "buyer-email", "buyer-phone-number", "recipient-name",
+// reportPII are report columns not kept, under the orders' PII rule (cpf
+// is a Brazilian taxpayer number).
+var reportPII = []string{"ship-postal-code", "cpf", "buyer-name", "buyer-email", "buyer-phone-number", "recipient-name",
 	"ship-address-1", "ship-address-2", "ship-address-3", "ship-phone-number", "customized-url", "customized-page"}
 
 // marketplaceBySalesChannel maps a report's sales-channel to its
@@ -370,6 +371,22 @@ WITH input AS MATERIALIZED (
 )
 SELECT (SELECT count(*) FROM written)::int, (SELECT count(*) FROM gone)::int`,
 	reflect.TypeFor[reportLineRow](), "amazon_order_id", "line_no")
+
+// ReportLineRaw is a report line's cells without the personal ones, as
+// JSON (for a line set aside in quarantine).
+func ReportLineRaw(fields map[string]string) (json.RawMessage, error) {
+	raw := map[string]string{}
+	for k, v := range fields {
+		if !slices.Contains(reportPII, k) {
+			raw[k] = v
+		}
+	}
+	b, err := json.Marshal(raw)
+	if err != nil {
+		return nil, fmt.Errorf("encode report line: %w", err)
+	}
+	return b, nil
+}
 
 // deleteReportLinesSQL removes the report lines of orders whose items an
 // order API just wrote: real items replace them.

@@ -45,6 +45,17 @@ func GetProgress(ctx context.Context, db store.DBTX, streams jobs.Streams, accou
 	}
 	done, pending := pages.PagesDone, pages.PagesPending
 	p := &Progress{Backfill: *b, PagesDone: done + pending}
+	if b.Via == ViaReports {
+		// A report window's time is Amazon's processing, not a budget:
+		// estimate from the windows done so far (none yet: unknown).
+		p.Rate = spapi.DefaultUsagePlans[spapi.OpCreateReport].Rate
+		p.PagesLeft, p.ETA = float64(b.WindowsTotal-b.WindowsDone), -1
+		if b.WindowsDone > 0 {
+			per := b.UpdatedAt.Sub(b.CreatedAt) / time.Duration(b.WindowsDone)
+			p.ETA = (per * time.Duration(b.WindowsTotal-b.WindowsDone)).Round(time.Second)
+		}
+		return p, nil
+	}
 	s, ok := streams.Lookup(b.Stream)
 	if !ok || s.Backfill == nil {
 		return nil, fmt.Errorf("backfill %d: stream %q has no backfill", id, b.Stream)

@@ -30,7 +30,16 @@ type Options struct {
 	// Now is the clock that `to` is checked against (the two-minute rule).
 	// Defaults to time.Now.
 	Now func() time.Time
+	// Via is how the history is fetched: ViaAPI (the stream's list
+	// operation, the default) or ViaReports (order reports; orders only).
+	Via string
 }
+
+// The ways of fetching history (backfills.via).
+const (
+	ViaAPI     = "api"
+	ViaReports = "reports"
+)
 
 // Window is one span of creation dates, start inclusive, end exclusive.
 type Window struct {
@@ -106,18 +115,45 @@ func Start(ctx context.Context, tx pgx.Tx, client *river.Client[pgx.Tx], account
 	if accountID == "" {
 		return 0, fmt.Errorf("%w: no account", ErrInvalid)
 	}
-	size := opts.Window
-	if size <= 0 {
-		size = stream.Backfill.DefaultWindow
+	via := opts.Via
+	if via == "" {
+		via = ViaAPI
 	}
-	if stream.Backfill.SingleWindow {
-		size = to.Sub(from)
+	size := opts.Window
+	switch via {
+	case ViaAPI:
+		if size <= 0 {
+			size = stream.Backfill.DefaultWindow
+		}
+		if stream.Backfill.SingleWindow {
+			size = to.Sub(from)
+		}
+	case ViaReports:
+		if !stream.Backfill.Reports {
+			return 0, fmt.Errorf("%w: stream %s has no report to backfill from (only orders has)", ErrInvalid, stream.Name)
+		}
+		if size <= 0 {
+			size = MaxReportWindow
+		}
+		if size > MaxReportWindow {
+			return 0, fmt.Errorf("%w: window %s is longer than an order report's 30 days", ErrInvalid, size)
+		}
+		if oldest := now().Add(-MaxReportAge); from.Before(oldest) {
+			return 0, fmt.Errorf("%w: from %s is more than two years ago (oldest %s): order reports cover orders less than two years old; older history needs the archived-orders report (GET_FLAT_FILE_ARCHIVED_ORDERS_DATA_BY_ORDER_DATE), which spsync does not read yet",
+				ErrInvalid, from.Format(time.DateOnly), oldest.UTC().Format(time.DateOnly))
+		}
+	default:
+		return 0, fmt.Errorf("%w: via %q (want %s or %s)", ErrInvalid, via, ViaAPI, ViaReports)
 	}
 	size = size.Truncate(time.Second)
 	if size <= 0 {
 		return 0, fmt.Errorf("%w: window %s is shorter than a second", ErrInvalid, opts.Window)
 	}
-	windows := Split(stream.Backfill, from, to, size)
+	src := stream.Backfill
+	if via == ViaReports {
+		src = &jobs.BackfillSource{DefaultWindow: MaxReportWindow}
+	}
+	windows := Split(src, from, to, size)
 	starts := make([]time.Time, len(windows))
 	ends := make([]time.Time, len(windows))
 	for i, w := range windows {
@@ -125,16 +161,20 @@ func Start(ctx context.Context, tx pgx.Tx, client *river.Client[pgx.Tx], account
 	}
 	b, err := store.CreateBackfill(ctx, tx, store.NewBackfill{
 		AccountID: accountID, Stream: stream.Name, FromTime: from, ToTime: to,
-		WindowSeconds: int64(size / time.Second), WindowsTotal: int32(len(windows)),
+		WindowSeconds: int64(size / time.Second), WindowsTotal: int32(len(windows)), Via: via,
 	}, starts, ends)
 	if err != nil {
 		return 0, err
 	}
 	params := make([]river.InsertManyParams, len(windows))
 	for i, w := range windows {
-		params[i] = river.InsertManyParams{Args: WindowArgs{
+		var args river.JobArgs = WindowArgs{
 			BackfillID: b.ID, AccountID: accountID, Stream: stream.Name, WindowStart: w.Start, WindowEnd: w.End,
-		}}
+		}
+		if via == ViaReports {
+			args = ReportWindowArgs{BackfillID: b.ID, AccountID: accountID, WindowStart: w.Start, WindowEnd: w.End}
+		}
+		params[i] = river.InsertManyParams{Args: args}
 	}
 	if _, err := client.InsertManyTx(ctx, tx, params); err != nil {
 		return 0, fmt.Errorf("queue %d backfill windows: %w", len(params), err)
@@ -167,7 +207,7 @@ func Cancel(ctx context.Context, client *river.Client[pgx.Tx], db Beginner, id i
 		}
 		// The jobs not yet running are cancelled; a running one stops at
 		// its next page.
-		params := river.NewJobListParams().Kinds(WindowArgs{}.Kind()).
+		params := river.NewJobListParams().Kinds(WindowArgs{}.Kind(), ReportWindowArgs{}.Kind()).
 			States(rivertype.JobStateAvailable, rivertype.JobStateScheduled, rivertype.JobStateRetryable, rivertype.JobStatePending).
 			Where("(args->>'backfill_id')::bigint = @backfill_id", river.NamedArgs{"backfill_id": id}).
 			First(10_000)

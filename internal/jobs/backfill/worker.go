@@ -13,12 +13,20 @@ import (
 	"github.com/spsync/spsync/internal/store"
 )
 
-// Register adds the window worker for the backfillable streams of the
-// registry. The follow-ups it queues (order items, fulfillment order
+// Register adds the window workers (page walks of the backfillable streams
+// of the registry, and order reports) with the report windows' default
+// options. The follow-ups it queues (order items, fulfillment order
 // details) run on the streams' own workers, which the process registers
 // too.
 func Register(workers *river.Workers, deps *jobs.Deps, streams jobs.Streams) {
+	RegisterWith(workers, deps, streams, ReportOptions{})
+}
+
+// RegisterWith is Register with report window options (tests shorten the
+// waits).
+func RegisterWith(workers *river.Workers, deps *jobs.Deps, streams jobs.Streams, opts ReportOptions) {
 	river.AddWorker(workers, &WindowWorker{deps: deps, streams: streams})
+	river.AddWorker(workers, &ReportWindowWorker{deps: deps, opts: opts.withDefaults()})
 }
 
 // WindowWorker runs WindowArgs.
@@ -46,7 +54,7 @@ func (w *WindowWorker) Work(ctx context.Context, job *river.Job[WindowArgs]) err
 	}
 	var cancel *river.JobCancelError
 	final := errors.As(jerr, &cancel) || job.Attempt >= job.MaxAttempts
-	w.recordError(ctx, a.BackfillID, jerr, final)
+	recordBackfillError(ctx, w.deps, a.BackfillID, jerr, final)
 	return jerr
 }
 
@@ -117,13 +125,13 @@ func commitPage(ctx context.Context, tx pgx.Tx, a WindowArgs, rows int64, last b
 	return store.CountBackfillPage(ctx, tx, a.BackfillID, a.WindowStart, rows, last)
 }
 
-// recordError counts a failed attempt on the backfill, for `worker
+// recordBackfillError counts a failed attempt on the backfill, for `worker
 // backfill list` and `worker status`; final marks the backfill failed.
-func (w *WindowWorker) recordError(ctx context.Context, id int64, err error, final bool) {
+func recordBackfillError(ctx context.Context, deps *jobs.Deps, id int64, err error, final bool) {
 	msg := jobs.ErrorText(err)
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
-	if rerr := store.RecordBackfillError(ctx, w.deps.Pool, id, msg, final); rerr != nil {
-		w.deps.Log().Warn("record backfill failure", "backfill", id, "err", rerr)
+	if rerr := store.RecordBackfillError(ctx, deps.Pool, id, msg, final); rerr != nil {
+		deps.Log().Warn("record backfill failure", "backfill", id, "err", rerr)
 	}
 }

@@ -46,6 +46,7 @@ func NewStream(opts Options) jobs.Stream {
 				return spapi.OpSearchOrders
 			},
 			DefaultWindow: 24 * time.Hour,
+			Reports:       true,
 			Page: func(ctx context.Context, deps *jobs.Deps, acct *jobs.Account, from, to time.Time, token string) (*jobs.Page, error) {
 				if uses2026(acct) {
 					return src.backfillPage(ctx, deps, acct, from, to, token)

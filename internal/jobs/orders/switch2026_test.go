@@ -133,7 +133,7 @@ func (tb *testBundle) changedLately(t *testing.T, syncedAt time.Time) map[string
 }
 
 // readmeBIQueries returns the SQL of the README's "For BI" section that
-// reads orders or order_items.
+// reads orders, order_items or order_lines.
 func readmeBIQueries(t *testing.T) []string {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("..", "..", "..", "README.md"))
@@ -149,7 +149,7 @@ func readmeBIQueries(t *testing.T) []string {
 	for _, block := range regexp.MustCompile("(?s)```sql\n(.*?)```").FindAllStringSubmatch(section, -1) {
 		code := regexp.MustCompile(`(?m)--.*$`).ReplaceAllString(block[1], "")
 		for _, stmt := range strings.Split(code, ";") {
-			if s := strings.TrimSpace(stmt); s != "" && regexp.MustCompile(`\b(orders|order_items)\b`).MatchString(s) {
+			if s := strings.TrimSpace(stmt); s != "" && regexp.MustCompile(`\b(orders|order_items|order_lines)\b`).MatchString(s) {
 				out = append(out, s)
 			}
 		}

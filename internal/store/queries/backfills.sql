@@ -1,6 +1,6 @@
 -- name: CreateBackfill :one
-INSERT INTO backfills (account_id, stream, from_time, to_time, window_seconds, windows_total)
-VALUES (@account_id, @stream, @from_time, @to_time, @window_seconds, @windows_total)
+INSERT INTO backfills (account_id, stream, from_time, to_time, window_seconds, windows_total, via)
+VALUES (@account_id, @stream, @from_time, @to_time, @window_seconds, @windows_total, @via)
 RETURNING *;
 
 -- name: CreateBackfillWindows :exec
@@ -83,3 +83,41 @@ LIMIT 1;
 -- are not done yet.
 SELECT coalesce(sum(pages), 0)::bigint AS pages
 FROM backfill_windows WHERE backfill_id = @backfill_id AND done_at IS NULL;
+
+-- name: MarkWindowReportRequested :exec
+-- MarkWindowReportRequested notes, before createReport is sent, that a
+-- report of the window may exist from now on.
+UPDATE backfill_windows SET report_requested_at = coalesce(report_requested_at, now())
+WHERE backfill_id = @backfill_id AND window_start = @window_start AND report_id IS NULL;
+
+-- name: SetWindowReport :exec
+-- SetWindowReport records the window's report and its status.
+UPDATE backfill_windows SET report_id = @report_id, report_status = @report_status,
+    report_requested_at = coalesce(report_requested_at, now())
+WHERE backfill_id = @backfill_id AND window_start = @window_start AND done_at IS NULL;
+
+-- name: ForgetWindowReport :one
+-- ForgetWindowReport drops a FATAL report of the window so that the next
+-- run asks for a new one, and counts it.
+UPDATE backfill_windows SET report_id = NULL, report_status = 'FATAL', report_requested_at = NULL,
+    fatal_reports = fatal_reports + 1
+WHERE backfill_id = @backfill_id AND window_start = @window_start AND done_at IS NULL
+RETURNING fatal_reports;
+
+-- name: SplitBackfillWindow :one
+-- SplitBackfillWindow marks a window replaced by smaller ones (counted as
+-- done) and adds the new windows to the backfill. No row comes back when
+-- the backfill is no longer running.
+WITH parent AS (
+    UPDATE backfill_windows w SET split_at = now(), done_at = now()
+    WHERE w.backfill_id = @backfill_id::bigint AND w.window_start = @window_start::timestamptz AND w.done_at IS NULL
+    RETURNING w.backfill_id
+), children AS (
+    INSERT INTO backfill_windows (backfill_id, window_start, window_end)
+    SELECT p.backfill_id, unnest(@starts::timestamptz[]), unnest(@ends::timestamptz[]) FROM parent p
+    RETURNING 1
+)
+UPDATE backfills SET windows_total = windows_total + (SELECT count(*) FROM children)::int,
+    windows_done = windows_done + (SELECT count(*) FROM parent)::int, updated_at = now()
+WHERE id = @backfill_id::bigint AND state = 'running' AND EXISTS (SELECT 1 FROM parent)
+RETURNING windows_total;

@@ -109,7 +109,7 @@ func (q *Queries) BackfillPagesPending(ctx context.Context, db DBTX, backfillID 
 const cancelBackfill = `-- name: CancelBackfill :one
 UPDATE backfills SET state = 'cancelled', finished_at = now(), updated_at = now()
 WHERE id = $1 AND state = 'running'
-RETURNING id, account_id, stream, from_time, to_time, window_seconds, windows_total, windows_done, rows_written, errors, last_error, state, created_at, updated_at, finished_at
+RETURNING id, account_id, stream, from_time, to_time, window_seconds, windows_total, windows_done, rows_written, errors, last_error, state, created_at, updated_at, finished_at, via
 `
 
 func (q *Queries) CancelBackfill(ctx context.Context, db DBTX, id int64) (*Backfill, error) {
@@ -131,6 +131,7 @@ func (q *Queries) CancelBackfill(ctx context.Context, db DBTX, id int64) (*Backf
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.FinishedAt,
+		&i.Via,
 	)
 	return &i, err
 }
@@ -167,9 +168,9 @@ func (q *Queries) CountBackfillWindowPage(ctx context.Context, db DBTX, arg Coun
 }
 
 const createBackfill = `-- name: CreateBackfill :one
-INSERT INTO backfills (account_id, stream, from_time, to_time, window_seconds, windows_total)
-VALUES ($1, $2, $3, $4, $5, $6)
-RETURNING id, account_id, stream, from_time, to_time, window_seconds, windows_total, windows_done, rows_written, errors, last_error, state, created_at, updated_at, finished_at
+INSERT INTO backfills (account_id, stream, from_time, to_time, window_seconds, windows_total, via)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
+RETURNING id, account_id, stream, from_time, to_time, window_seconds, windows_total, windows_done, rows_written, errors, last_error, state, created_at, updated_at, finished_at, via
 `
 
 type CreateBackfillParams struct {
@@ -179,6 +180,7 @@ type CreateBackfillParams struct {
 	ToTime        time.Time
 	WindowSeconds int64
 	WindowsTotal  int32
+	Via           string
 }
 
 func (q *Queries) CreateBackfill(ctx context.Context, db DBTX, arg CreateBackfillParams) (*Backfill, error) {
@@ -189,6 +191,7 @@ func (q *Queries) CreateBackfill(ctx context.Context, db DBTX, arg CreateBackfil
 		arg.ToTime,
 		arg.WindowSeconds,
 		arg.WindowsTotal,
+		arg.Via,
 	)
 	var i Backfill
 	err := row.Scan(
@@ -207,6 +210,7 @@ func (q *Queries) CreateBackfill(ctx context.Context, db DBTX, arg CreateBackfil
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.FinishedAt,
+		&i.Via,
 	)
 	return &i, err
 }
@@ -227,8 +231,29 @@ func (q *Queries) CreateBackfillWindows(ctx context.Context, db DBTX, arg Create
 	return err
 }
 
+const forgetWindowReport = `-- name: ForgetWindowReport :one
+UPDATE backfill_windows SET report_id = NULL, report_status = 'FATAL', report_requested_at = NULL,
+    fatal_reports = fatal_reports + 1
+WHERE backfill_id = $1 AND window_start = $2 AND done_at IS NULL
+RETURNING fatal_reports
+`
+
+type ForgetWindowReportParams struct {
+	BackfillID  int64
+	WindowStart time.Time
+}
+
+// ForgetWindowReport drops a FATAL report of the window so that the next
+// run asks for a new one, and counts it.
+func (q *Queries) ForgetWindowReport(ctx context.Context, db DBTX, arg ForgetWindowReportParams) (int32, error) {
+	row := db.QueryRow(ctx, forgetWindowReport, arg.BackfillID, arg.WindowStart)
+	var fatal_reports int32
+	err := row.Scan(&fatal_reports)
+	return fatal_reports, err
+}
+
 const getBackfill = `-- name: GetBackfill :one
-SELECT id, account_id, stream, from_time, to_time, window_seconds, windows_total, windows_done, rows_written, errors, last_error, state, created_at, updated_at, finished_at FROM backfills WHERE id = $1
+SELECT id, account_id, stream, from_time, to_time, window_seconds, windows_total, windows_done, rows_written, errors, last_error, state, created_at, updated_at, finished_at, via FROM backfills WHERE id = $1
 `
 
 func (q *Queries) GetBackfill(ctx context.Context, db DBTX, id int64) (*Backfill, error) {
@@ -250,12 +275,13 @@ func (q *Queries) GetBackfill(ctx context.Context, db DBTX, id int64) (*Backfill
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.FinishedAt,
+		&i.Via,
 	)
 	return &i, err
 }
 
 const getBackfillWindow = `-- name: GetBackfillWindow :one
-SELECT backfill_id, window_start, window_end, pages, rows_written, done_at FROM backfill_windows WHERE backfill_id = $1 AND window_start = $2
+SELECT backfill_id, window_start, window_end, pages, rows_written, done_at, report_requested_at, report_id, report_status, fatal_reports, split_at FROM backfill_windows WHERE backfill_id = $1 AND window_start = $2
 `
 
 type GetBackfillWindowParams struct {
@@ -273,12 +299,17 @@ func (q *Queries) GetBackfillWindow(ctx context.Context, db DBTX, arg GetBackfil
 		&i.Pages,
 		&i.RowsWritten,
 		&i.DoneAt,
+		&i.ReportRequestedAt,
+		&i.ReportID,
+		&i.ReportStatus,
+		&i.FatalReports,
+		&i.SplitAt,
 	)
 	return &i, err
 }
 
 const listBackfills = `-- name: ListBackfills :many
-SELECT id, account_id, stream, from_time, to_time, window_seconds, windows_total, windows_done, rows_written, errors, last_error, state, created_at, updated_at, finished_at FROM backfills ORDER BY id DESC LIMIT $1
+SELECT id, account_id, stream, from_time, to_time, window_seconds, windows_total, windows_done, rows_written, errors, last_error, state, created_at, updated_at, finished_at, via FROM backfills ORDER BY id DESC LIMIT $1
 `
 
 // ListBackfills returns the latest backfills, newest first.
@@ -307,6 +338,7 @@ func (q *Queries) ListBackfills(ctx context.Context, db DBTX, maxRows int32) ([]
 			&i.CreatedAt,
 			&i.UpdatedAt,
 			&i.FinishedAt,
+			&i.Via,
 		); err != nil {
 			return nil, err
 		}
@@ -319,7 +351,7 @@ func (q *Queries) ListBackfills(ctx context.Context, db DBTX, maxRows int32) ([]
 }
 
 const listRunningBackfills = `-- name: ListRunningBackfills :many
-SELECT id, account_id, stream, from_time, to_time, window_seconds, windows_total, windows_done, rows_written, errors, last_error, state, created_at, updated_at, finished_at FROM backfills WHERE state = 'running' ORDER BY id
+SELECT id, account_id, stream, from_time, to_time, window_seconds, windows_total, windows_done, rows_written, errors, last_error, state, created_at, updated_at, finished_at, via FROM backfills WHERE state = 'running' ORDER BY id
 `
 
 func (q *Queries) ListRunningBackfills(ctx context.Context, db DBTX) ([]*Backfill, error) {
@@ -347,6 +379,7 @@ func (q *Queries) ListRunningBackfills(ctx context.Context, db DBTX) ([]*Backfil
 			&i.CreatedAt,
 			&i.UpdatedAt,
 			&i.FinishedAt,
+			&i.Via,
 		); err != nil {
 			return nil, err
 		}
@@ -356,6 +389,23 @@ func (q *Queries) ListRunningBackfills(ctx context.Context, db DBTX) ([]*Backfil
 		return nil, err
 	}
 	return items, nil
+}
+
+const markWindowReportRequested = `-- name: MarkWindowReportRequested :exec
+UPDATE backfill_windows SET report_requested_at = coalesce(report_requested_at, now())
+WHERE backfill_id = $1 AND window_start = $2 AND report_id IS NULL
+`
+
+type MarkWindowReportRequestedParams struct {
+	BackfillID  int64
+	WindowStart time.Time
+}
+
+// MarkWindowReportRequested notes, before createReport is sent, that a
+// report of the window may exist from now on.
+func (q *Queries) MarkWindowReportRequested(ctx context.Context, db DBTX, arg MarkWindowReportRequestedParams) error {
+	_, err := db.Exec(ctx, markWindowReportRequested, arg.BackfillID, arg.WindowStart)
+	return err
 }
 
 const recordBackfillError = `-- name: RecordBackfillError :exec
@@ -379,4 +429,66 @@ type RecordBackfillErrorParams struct {
 func (q *Queries) RecordBackfillError(ctx context.Context, db DBTX, arg RecordBackfillErrorParams) error {
 	_, err := db.Exec(ctx, recordBackfillError, arg.LastError, arg.Fail, arg.ID)
 	return err
+}
+
+const setWindowReport = `-- name: SetWindowReport :exec
+UPDATE backfill_windows SET report_id = $1, report_status = $2,
+    report_requested_at = coalesce(report_requested_at, now())
+WHERE backfill_id = $3 AND window_start = $4 AND done_at IS NULL
+`
+
+type SetWindowReportParams struct {
+	ReportID     *string
+	ReportStatus *string
+	BackfillID   int64
+	WindowStart  time.Time
+}
+
+// SetWindowReport records the window's report and its status.
+func (q *Queries) SetWindowReport(ctx context.Context, db DBTX, arg SetWindowReportParams) error {
+	_, err := db.Exec(ctx, setWindowReport,
+		arg.ReportID,
+		arg.ReportStatus,
+		arg.BackfillID,
+		arg.WindowStart,
+	)
+	return err
+}
+
+const splitBackfillWindow = `-- name: SplitBackfillWindow :one
+WITH parent AS (
+    UPDATE backfill_windows w SET split_at = now(), done_at = now()
+    WHERE w.backfill_id = $1::bigint AND w.window_start = $2::timestamptz AND w.done_at IS NULL
+    RETURNING w.backfill_id
+), children AS (
+    INSERT INTO backfill_windows (backfill_id, window_start, window_end)
+    SELECT p.backfill_id, unnest($3::timestamptz[]), unnest($4::timestamptz[]) FROM parent p
+    RETURNING 1
+)
+UPDATE backfills SET windows_total = windows_total + (SELECT count(*) FROM children)::int,
+    windows_done = windows_done + (SELECT count(*) FROM parent)::int, updated_at = now()
+WHERE id = $1::bigint AND state = 'running' AND EXISTS (SELECT 1 FROM parent)
+RETURNING windows_total
+`
+
+type SplitBackfillWindowParams struct {
+	BackfillID  int64
+	WindowStart time.Time
+	Starts      []time.Time
+	Ends        []time.Time
+}
+
+// SplitBackfillWindow marks a window replaced by smaller ones (counted as
+// done) and adds the new windows to the backfill. No row comes back when
+// the backfill is no longer running.
+func (q *Queries) SplitBackfillWindow(ctx context.Context, db DBTX, arg SplitBackfillWindowParams) (int32, error) {
+	row := db.QueryRow(ctx, splitBackfillWindow,
+		arg.BackfillID,
+		arg.WindowStart,
+		arg.Starts,
+		arg.Ends,
+	)
+	var windows_total int32
+	err := row.Scan(&windows_total)
+	return windows_total, err
 }

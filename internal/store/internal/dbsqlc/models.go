@@ -42,6 +42,8 @@ type Backfill struct {
 	UpdatedAt time.Time
 	// When the backfill became done, cancelled or failed.
 	FinishedAt *time.Time
+	// api (the stream's list operation, page by page) or reports (one order report per window: worker backfill orders --via reports).
+	Via string
 }
 
 // The windows of a backfill and their accounting: pages and rows committed, and done_at once the last page is committed (a done window is never fetched again). Where a half-done window resumes is in walk_progress.
@@ -58,6 +60,16 @@ type BackfillWindow struct {
 	RowsWritten int64
 	// When the window's last page was committed; the window is never fetched again.
 	DoneAt *time.Time
+	// Via reports: when createReport was about to be sent for the window. Set with no report_id, the request may have reached Amazon: the next run looks for it with getReports before asking again.
+	ReportRequestedAt *time.Time
+	// Via reports: the report of the window (reportId).
+	ReportID *string
+	// Via reports: the report's last known processingStatus (IN_QUEUE, IN_PROGRESS, DONE, CANCELLED, FATAL).
+	ReportStatus *string
+	// Via reports: how many of the window's reports ended FATAL. After two the window is split in smaller windows (30, 15, 7, 1 days); a one-day window that keeps failing fails the backfill.
+	FatalReports int32
+	// Via reports: when the window was replaced by smaller windows (its own rows; it counts as done).
+	SplitAt *time.Time
 }
 
 // Multi-Channel Fulfillment orders (SP-API Fulfillment Outbound 2020-07-01 listAllFulfillmentOrders / getFulfillmentOrder), one row per account and sellerFulfillmentOrderId. Typed columns are snake_case of Amazon's fields; raw is the order header. sync_version moves only when the content changes: read changes with WHERE sync_version > $last ORDER BY sync_version.
@@ -378,7 +390,7 @@ type Order struct {
 	SyncVersion int64
 	// When this row's content was last written.
 	SyncedAt time.Time
-	// The Orders API whose answer wrote the row: v0 or 2026-01-01. raw holds that answer's payload.
+	// Where the row comes from: v0 or 2026-01-01 (the Orders API whose answer wrote it; raw holds that payload), or reports-2021-06-30 (known only from an order report: typed columns the report carries, raw = the report line's order fields, items in order_report_lines). An order API's answer replaces a report row; report data never replaces an API row.
 	ApiVersion string
 	// proceeds.grandTotal (2026-01-01): what the seller receives, delivery tips included. Not order_total_amount, which keeps v0's meaning (the order's charges without tips). NULL from v0 and while Pending.
 	ProceedsAmount pgtype.Numeric
@@ -486,6 +498,27 @@ type OrderItem struct {
 	Programs []string
 }
 
+// Every item line of every order: order_items (source api, line_key = order_item_id) and, for orders without API items, order_report_lines (source report, line_key = line:N), with the order's purchase date, status, marketplace and channel. Sum quantity or item_price_amount by sku and month for history that predates the order APIs' reach.
+type OrderLine struct {
+	AccountID               string
+	AmazonOrderID           string
+	Source                  string
+	LineKey                 string
+	PurchaseDate            time.Time
+	OrderStatus             *string
+	MarketplaceID           *string
+	FulfillmentChannel      *string
+	Sku                     *string
+	Asin                    string
+	ProductName             *string
+	Quantity                int32
+	Currency                *string
+	ItemPriceAmount         pgtype.Numeric
+	ItemTaxAmount           pgtype.Numeric
+	ShippingPriceAmount     pgtype.Numeric
+	PromotionDiscountAmount pgtype.Numeric
+}
+
 // Packages of merchant-fulfilled orders (Orders 2026-01-01 packages[]), one row per account, order and packageReferenceId; their items in order_package_items. Packages Amazon stops listing are deleted.
 type OrderPackage struct {
 	// The spsync account the order belongs to.
@@ -590,6 +623,56 @@ type OrderProceed struct {
 	Amount pgtype.Numeric
 	// subtotal.currencyCode.
 	Currency string
+}
+
+// Item lines of order reports (GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_GENERAL) for orders the order APIs have not written items for: one row per line, numbered per order in a fixed order (sku, asin, status, quantity, price), so importing a window again gives the same rows. A document replaces all lines of each order it lists. Deleted when an order API writes the order's items. Read order_lines for items and lines together.
+type OrderReportLine struct {
+	// The spsync account the order belongs to.
+	AccountID string
+	// amazon-order-id.
+	AmazonOrderID string
+	// The line's number among its order's lines, 1-based, in (sku, asin, item_status, quantity, item_price_amount, raw) order: not the line's position in the document.
+	LineNo int32
+	// sku (the seller SKU).
+	Sku *string
+	// asin.
+	Asin *string
+	// product-name.
+	ProductName *string
+	// item-status as the report spells it (Shipped, Unshipped, Cancelled): an item can be Cancelled in a Shipped order.
+	ItemStatus *string
+	// quantity (units ordered on the line).
+	Quantity *int32
+	// currency of every amount of the line.
+	Currency *string
+	// item-price: the line's price for all its units, as order_items.item_price_amount. NULL when the cell is empty (a pending merchant-fulfilled item has no price).
+	ItemPriceAmount pgtype.Numeric
+	// item-tax.
+	ItemTaxAmount pgtype.Numeric
+	// shipping-price.
+	ShippingPriceAmount pgtype.Numeric
+	// shipping-tax.
+	ShippingTaxAmount pgtype.Numeric
+	// gift-wrap-price.
+	GiftWrapPriceAmount pgtype.Numeric
+	// gift-wrap-tax.
+	GiftWrapTaxAmount pgtype.Numeric
+	// item-promotion-discount (positive, as order_items.promotion_discount_amount).
+	ItemPromotionDiscountAmount pgtype.Numeric
+	// ship-promotion-discount (positive).
+	ShipPromotionDiscountAmount pgtype.Numeric
+	// promotion-ids, split at commas.
+	PromotionIds []string
+	// price-designation (BusinessPrice).
+	PriceDesignation *string
+	// The report whose document last wrote the line.
+	ReportID string
+	// Every column of the line by header name, as sent, without ship-postal-code (PII under the orders' rule) and without the order's own fields (in orders.raw).
+	Raw []byte
+	// From sync_version_seq; moves only when the line changes.
+	SyncVersion int64
+	// When this row's content was last written.
+	SyncedAt time.Time
 }
 
 // Carrier tracking of fulfillment packages (SP-API getPackageTrackingDetails), one row per account and packageNumber (fulfillment_shipment_packages.package_number). Events are in package_tracking_events. sync_version moves only when the payload changes.
