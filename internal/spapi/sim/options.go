@@ -17,6 +17,12 @@ const (
 	MarketplaceMX = "A1AM78C64UM0Y8"
 )
 
+// MarketplaceJP is Amazon.co.jp (JPY), of the Far East region. No account
+// has it by default; list it in Account.MarketplaceIDs to get orders with
+// Japanese addresses and product titles, whose order reports are encoded
+// in CP932 (see the package documentation, "Reports").
+const MarketplaceJP = "A1VC38T7YXB528"
+
 // Account is one selling partner the simulator knows. Its refresh token
 // identifies it at the token endpoint, and every access token issued for it
 // sees only its own data.
