@@ -119,5 +119,9 @@ func (s *Sim) TokenGrants(account string) int {
 	return s.stats.grants[account]
 }
 
-// ResetStats zeroes every counter.
-func (s *Sim) ResetStats() { s.stats.reset() }
+// ResetStats zeroes every counter, the report counters (ReportStats,
+// ReportRequests, ReportDownloads) included.
+func (s *Sim) ResetStats() {
+	s.stats.reset()
+	s.reports.resetStats()
+}
