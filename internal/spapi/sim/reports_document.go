@@ -311,14 +311,9 @@ func (d *accountData) reportLinesOf(i, n int) []ReportLine {
 	return out
 }
 
-// Charsets of report documents, as their Content-Type names them.
-const (
-	charsetUTF8 = "UTF-8"
-	// charsetCP932 is Windows code page 932, Amazon.co.jp's encoding,
-	// under its IANA name (golang.org/x/text/encoding/ianaindex and
-	// htmlindex both resolve it).
-	charsetCP932 = "Windows-31J"
-)
+// charsetUTF8 is the charset of every document but Amazon.co.jp's, which
+// are in code page 932, named by Options.ReportCharsetJP.
+const charsetUTF8 = "UTF-8"
 
 // reportDoc is a rendered document, kept from completion until retention
 // ends.
@@ -376,8 +371,9 @@ func (s *Sim) renderReportDoc(d *accountData, r *simReport, lines []ReportLine) 
 		charset: charsetUTF8,
 		lines:   len(lines),
 	}
-	if slices.Contains(r.rep.MarketplaceIDs, MarketplaceJP) {
-		doc.charset = charsetCP932
+	cp932 := slices.Contains(r.rep.MarketplaceIDs, MarketplaceJP)
+	if cp932 {
+		doc.charset = s.opts.ReportCharsetJP
 	}
 	s.shuffleReport(d.acct.ID, id, lines)
 	eol := "\n"
@@ -396,7 +392,7 @@ func (s *Sim) renderReportDoc(d *accountData, r *simReport, lines []ReportLine) 
 		text.WriteString(eol)
 	}
 	raw := []byte(text.String())
-	if doc.charset == charsetCP932 {
+	if cp932 {
 		// Characters CP932 lacks would become '?', as a Windows encoder
 		// does; the dataset's Japanese text has none.
 		enc := encoding.ReplaceUnsupported(japanese.ShiftJIS.NewEncoder())

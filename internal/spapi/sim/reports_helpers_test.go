@@ -12,9 +12,12 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/require"
-	"golang.org/x/text/encoding/ianaindex"
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/htmlindex"
+	"golang.org/x/text/encoding/japanese"
 
 	"github.com/spsync/spsync/internal/spapi/sim"
 )
@@ -158,12 +161,7 @@ func parseFlatFile(t *testing.T, gz []byte, contentType string) flatFile {
 	mt, params, err := mime.ParseMediaType(contentType)
 	require.NoError(t, err)
 	require.Equal(t, "text/tab-separated-values", mt)
-	enc, err := ianaindex.IANA.Encoding(params["charset"])
-	require.NoError(t, err, "charset %q", params["charset"])
-	if enc != nil {
-		raw, err = enc.NewDecoder().Bytes(raw)
-		require.NoError(t, err)
-	}
+	raw = decodeCharset(t, raw, params["charset"])
 	text := string(raw)
 	var f flatFile
 	f.text = text
@@ -186,6 +184,29 @@ func parseFlatFile(t *testing.T, gz []byte, contentType string) flatFile {
 		f.rows = append(f.rows, cells)
 	}
 	return f
+}
+
+// decodeCharset decodes a document by the charset its Content-Type names.
+// x/text's indexes do not agree on the names of code page 932: htmlindex
+// knows Windows-31J and MS932 but not CP932, ianaindex has Windows-31J
+// without an encoder, so an importer keeps its own aliases, as here.
+func decodeCharset(t *testing.T, raw []byte, charset string) []byte {
+	t.Helper()
+	var enc encoding.Encoding
+	switch strings.ToLower(charset) {
+	case "utf-8", "utf8":
+		require.True(t, utf8.Valid(raw))
+		return raw
+	case "cp932", "ms932", "windows-31j", "shift_jis", "sjis":
+		enc = japanese.ShiftJIS
+	default:
+		var err error
+		enc, err = htmlindex.Get(charset)
+		require.NoError(t, err, "charset %q", charset)
+	}
+	out, err := enc.NewDecoder().Bytes(raw)
+	require.NoError(t, err)
+	return out
 }
 
 // columnFields maps report columns to ReportLine fields.
