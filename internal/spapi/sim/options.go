@@ -217,7 +217,8 @@ type Options struct {
 	// true ends the report FATAL ("aborted due to a fatal error"). It is
 	// how a test says "FATAL once, then DONE" (a.Attempt == 1) or "FATAL
 	// for every window longer than a week". Faults.ReportFatal and
-	// Sim.FailNextReports are the other ways to a FATAL report.
+	// Sim.FailNextReports are the other ways to a FATAL report. It runs
+	// under the simulator's report lock and must not call the Sim back.
 	FatalReports func(a ReportAttempt) bool
 
 	// Faults is the initial fault configuration; SetFaults changes it.
