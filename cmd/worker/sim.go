@@ -31,6 +31,8 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	invalidateAfter := fs.Duration("invalidate-tokens-after", 0, "refuse each access token this long after it was issued (403, as Amazon does), although LWA reports a one-hour expires_in (default: never early)")
 	missingRoles := fs.String("missing-roles", "", "comma-separated restricted roles the demo application lacks, for Orders 2026-01-01 PII: \""+sim.RoleDirectToConsumerShipping+"\" (includedData RECIPIENT), \""+sim.RoleTaxInvoicing+"\", \""+sim.RoleTaxRemittance+"\" (BUYER needs one of the two); requests needing one answer 403")
 	omitPII := fs.Bool("omit-pii-without-role", false, "with --missing-roles, answer 200 without the personal fields instead of 403 (Amazon does both)")
+	reportDelay := fs.Duration("report-delay", 0, "how long an order report stays IN_PROGRESS before it is DONE, CANCELLED or FATAL; one report per seller and type at a time (default 1m)")
+	reportFatal := fs.Float64("report-fatal", 0, "probability that an order report ends FATAL, decided per report from --seed (0 to 1)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -42,8 +44,12 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "worker sim: --rate-scale and --orders must be positive")
 		return 2
 	}
-	if *history < 0 || *horizon < 0 || *serviceJobs < 0 || *fulfillmentOrders < 0 || *invalidateAfter < 0 {
-		fmt.Fprintln(stderr, "worker sim: --history, --horizon, --service-jobs, --fulfillment-orders and --invalidate-tokens-after must not be negative")
+	if *history < 0 || *horizon < 0 || *serviceJobs < 0 || *fulfillmentOrders < 0 || *invalidateAfter < 0 || *reportDelay < 0 {
+		fmt.Fprintln(stderr, "worker sim: --history, --horizon, --service-jobs, --fulfillment-orders, --invalidate-tokens-after and --report-delay must not be negative")
+		return 2
+	}
+	if *reportFatal < 0 || *reportFatal > 1 {
+		fmt.Fprintln(stderr, "worker sim: --report-fatal is a probability from 0 to 1")
 		return 2
 	}
 	var anchor time.Time
@@ -61,6 +67,8 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		Start: anchor, History: *history, Horizon: *horizon,
 		ServiceJobs: *serviceJobs, FulfillmentOrders: *fulfillmentOrders,
 		CleanShapes: *cleanShapes, AccessTokenInvalidateAfter: *invalidateAfter,
+		ReportProcessingDelay: *reportDelay,
+		Faults:                sim.Faults{Seed: *seed, ReportFatal: *reportFatal},
 	}
 	if *missingRoles != "" || *omitPII {
 		// Roles belong to an account; the demo account is the only one

@@ -69,6 +69,26 @@ var markets = map[string]marketInfo{
 	MarketplaceUS: {"Amazon.com", "USD", "US", []cityInfo{{"Seattle", "WA", "98109"}, {"Canton", "MI", "48187"}, {"Austin", "TX", "78701"}, {"Denver", "CO", "80202"}, {"Brooklyn", "NY", "11201"}, {"Phoenix", "AZ", "85004"}}},
 	MarketplaceCA: {"Amazon.ca", "CAD", "CA", []cityInfo{{"Toronto", "ON", "M5V 2T6"}, {"Vancouver", "BC", "V6B 1A1"}, {"Calgary", "AB", "T2P 1J9"}}},
 	MarketplaceMX: {"Amazon.com.mx", "MXN", "MX", []cityInfo{{"Ciudad de Mexico", "CDMX", "06600"}, {"Guadalajara", "JAL", "44100"}, {"Monterrey", "NL", "64000"}}},
+	// Japan, for accounts that list it: Amazon writes Japanese addresses
+	// in Japanese (the FBA shipments sample in spapi-next-facts.md has
+	// 東京都 and a +09:00 date), which is what makes its reports CP932.
+	MarketplaceJP: {"Amazon.co.jp", "JPY", "JP", []cityInfo{{"渋谷区", "東京都", "150-0002"}, {"大阪市北区", "大阪府", "530-0001"}, {"札幌市中央区", "北海道", "060-0001"}, {"横浜市西区", "神奈川県", "220-0012"}, {"福岡市博多区", "福岡県", "812-0011"}}},
+}
+
+// minorUnit is the smallest amount of a currency in cents: one yen is
+// 100 "cents" of money(), so JPY amounts stay whole ("1980.00").
+func minorUnit(currency string) int64 {
+	if currency == "JPY" {
+		return 100
+	}
+	return 1
+}
+
+// roundMinor rounds cents down to a whole minor unit of currency; it is
+// the identity for every currency with cents.
+func roundMinor(currency string, cents int64) int64 {
+	u := minorUnit(currency)
+	return cents / u * u
 }
 
 // market returns the known facts of a marketplace, with neutral values for
@@ -87,10 +107,20 @@ type product struct {
 	sku   string
 	title string
 	cents int64
+	// titleJA is the product's Japanese title on Amazon.co.jp, for most
+	// products; empty when it is listed there under its English title.
+	titleJA string
 }
 
 var titleWords = []string{"Stainless", "Bamboo", "Wireless", "Organic", "Compact", "Deluxe", "Travel", "Ceramic", "Smart", "Classic"}
 var titleNouns = []string{"Water Bottle", "Cutting Board", "Headphones", "Tea Sampler", "Desk Lamp", "Backpack", "Mug Set", "Thermostat", "Yoga Mat", "Phone Stand"}
+
+// Japanese titles, every character of them in CP932 (Windows-31J), as
+// Amazon.co.jp's reports are encoded in it: full-width brackets and
+// digits, kanji, kana and the NEC circled digits CP932 adds to Shift_JIS.
+var titleWordsJA = []string{"ステンレス", "竹製", "ワイヤレス", "オーガニック", "コンパクト", "デラックス", "トラベル", "セラミック", "スマート", "クラシック"}
+var titleNounsJA = []string{"水筒", "まな板", "ヘッドホン", "お茶詰め合わせ", "デスクライト", "リュックサック", "マグカップ（２個セット）", "サーモスタット", "ヨガマット", "スマホスタンド"}
+var titleSuffixJA = []string{"", "", " 【正規品】", " ①", " 送料無料", "（ブラック）"}
 
 func makeCatalog(base uint64, n int) []product {
 	r := newRand(base, "catalog", 0)
@@ -101,6 +131,15 @@ func makeCatalog(base uint64, n int) []product {
 			sku:   fmt.Sprintf("SKU-%s-%03d", randString(r, alnum, 4), i),
 			title: titleWords[r.IntN(len(titleWords))] + " " + titleNouns[r.IntN(len(titleNouns))],
 			cents: 499 + r.Int64N(19500),
+		}
+	}
+	// A stream of its own, so the English catalog is what it was before
+	// Japan was added.
+	ja := newRand(base, "catalog-ja", 0)
+	for i := range cat {
+		w, n, suffix := ja.IntN(len(titleWordsJA)), ja.IntN(len(titleNounsJA)), ja.IntN(len(titleSuffixJA))
+		if chance(ja, 0.7) {
+			cat[i].titleJA = titleWordsJA[w] + titleNounsJA[n] + titleSuffixJA[suffix]
 		}
 	}
 	return cat

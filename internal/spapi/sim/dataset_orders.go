@@ -163,23 +163,29 @@ func (d *accountData) orderItems(i, n int) []OrderItem {
 	for k := range items {
 		p := d.catalog[r.IntN(len(d.catalog))]
 		qty := 1 + r.IntN(3)
+		// Catalog prices are cents, or whole yen on Amazon.co.jp.
+		unit := p.cents * minorUnit(m.currency)
 		discount := int64(0)
 		if chance(r, 0.2) {
-			discount = p.cents * int64(qty) / 10
+			discount = roundMinor(m.currency, unit*int64(qty)/10)
+		}
+		title := p.title
+		if s.market[i] == MarketplaceJP && p.titleJA != "" {
+			title = p.titleJA
 		}
 		it := OrderItem{
 			ASIN:            p.asin,
 			SellerSKU:       p.sku,
 			OrderItemID:     fmt.Sprintf("%014d", r.Int64N(100_000_000_000_000)),
-			Title:           p.title,
+			Title:           title,
 			QuantityOrdered: qty,
 			ConditionID:     "New",
 			IsGift:          chance(r, 0.05),
 		}
 		if priced {
-			total := p.cents * int64(qty)
+			total := unit * int64(qty)
 			it.ItemPrice = &Money{m.currency, money(total)}
-			it.ItemTax = &Money{m.currency, money(total * 8 / 100)}
+			it.ItemTax = &Money{m.currency, money(roundMinor(m.currency, total*8/100))}
 			it.PromotionDiscount = &Money{m.currency, money(discount)}
 		}
 		switch status {

@@ -402,8 +402,11 @@ func (d *accountData) orderExtras2026(i int) orderExtras2026 {
 	area, line := 200+r.IntN(800), r.IntN(100)
 	// 555-01xx numbers are reserved for fiction in North America.
 	x.phone = fmt.Sprintf("+1 %03d-555-01%02d", area, line)
-	if d.orders.market[i] == MarketplaceMX {
+	switch d.orders.market[i] {
+	case MarketplaceMX:
 		x.phone = fmt.Sprintf("+52 %02d 5555 01%02d", 10+area%90, line)
+	case MarketplaceJP:
+		x.phone = fmt.Sprintf("+81 90-5555-%02d%02d", area%100, line)
 	}
 	x.company = pick(companyNames)
 	po := fmt.Sprintf("PO-%06d", r.IntN(1_000_000))
@@ -442,6 +445,10 @@ var carriers = map[string][]carrier{
 	MarketplaceMX: {
 		{"Estafeta", "Dia Siguiente", func(r *rand.Rand) string { return digits(r, 22) }},
 		{"DHL", "DHL Express", func(r *rand.Rand) string { return digits(r, 10) }},
+	},
+	MarketplaceJP: {
+		{"YAMATO", "TA-Q-BIN", func(r *rand.Rand) string { return digits(r, 12) }},
+		{"SAGAWA", "Hikyaku Express", func(r *rand.Rand) string { return digits(r, 12) }},
 	},
 }
 

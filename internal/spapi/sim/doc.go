@@ -6,10 +6,10 @@
 // # What it serves
 //
 // A *Sim is an http.Handler. It answers the Login with Amazon token
-// endpoint (POST /auth/o2/token, refresh_token grant) and ten operations
-// with Amazon's paths, query parameters, JSON field names, error shapes and,
-// by default, the JSON shapes Amazon really sends (see "Amazon's real
-// shapes"):
+// endpoint (POST /auth/o2/token, refresh_token grant) and fourteen
+// operations with Amazon's paths, query parameters, JSON field names, error
+// shapes and, by default, the JSON shapes Amazon really sends (see
+// "Amazon's real shapes"):
 //
 //   - Orders v0: getOrders, getOrder, getOrderItems.
 //   - Orders 2026-01-01, v0's successor: searchOrders and getOrder (keyed
@@ -17,6 +17,9 @@
 //   - Fulfillment Outbound 2020-07-01: listAllFulfillmentOrders,
 //     getFulfillmentOrder, getPackageTrackingDetails.
 //   - Services v1: getServiceJobs, getServiceJobByServiceJobId.
+//   - Reports 2021-06-30: createReport, getReports, getReport,
+//     getReportDocument, for the two flat-file order reports, and the
+//     document download they lead to; see "Reports".
 //
 // Requests are validated like Amazon does: getOrders needs MarketplaceIds
 // and exactly one of CreatedAfter or LastUpdatedAfter, every date must lie
@@ -147,6 +150,128 @@
 // suppression of the phone once a shipped order is past its latest
 // delivery date, which would change an order without an update.
 //
+// # Reports
+//
+// The Reports API 2021-06-30 (the model is
+// ../shared/amazon-models/reports_2021-06-30.json) serves
+// GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_GENERAL and
+// GET_FLAT_FILE_ALL_ORDERS_DATA_BY_LAST_UPDATE_GENERAL from the same orders
+// as getOrders and searchOrders; every other reportType is 400. Answers
+// have no payload envelope and write times as Amazon does,
+// "2022-05-12T14:49:52+00:00" (amzn/selling-partner-api-models#2420).
+//
+//   - POST /reports/2021-06-30/reports (createReport) takes {reportType,
+//     marketplaceIds (1 to 25), dataStartTime?, dataEndTime?,
+//     reportOptions?} and answers 202 {"reportId": "…"}, an 11-digit id
+//     unique per seller. dataStartTime and dataEndTime default to now and
+//     must not lie after now on the data clock; a start after the end is
+//     400 "dataStartTime is after dataEndTime", Amazon's message. Other
+//     400s are InvalidInput "Invalid Input" with details.
+//   - GET /reports/2021-06-30/reports (getReports) needs reportTypes (1 to
+//     10) unless nextToken; processingStatuses, marketplaceIds (any in
+//     common), createdSince (default 90 days ago), createdUntil (default
+//     now, both inclusive, on the limiter clock) and pageSize (1 to 100,
+//     default 10) filter it; reports come newest first. A nextToken must
+//     be the only parameter (the model says so); it carries the filters
+//     and a position, so reports created between pages shift nothing, and
+//     it lives Options.PageTokenTTL.
+//   - GET /reports/2021-06-30/reports/{reportId} (getReport); an unknown or
+//     expired id is 404 NotFound "One or more of the provided
+//     ReportRequestIds could not be found." (#2419).
+//   - GET /reports/2021-06-30/documents/{reportDocumentId}
+//     (getReportDocument) answers {reportDocumentId, url,
+//     compressionAlgorithm: "GZIP"}; an unknown id is 400 InvalidInput
+//     "Invalid reportDocumentId …" (jlevers/selling-partner-api#487).
+//     enableContentEncodingUrlHeader=true makes the URL answer with
+//     Content-Encoding: gzip.
+//
+// The document is downloaded from the URL, on the same server:
+// GET /sim-s3/{reportDocumentId}?X-Amz-Algorithm=AWS4-HMAC-SHA256&
+// X-Amz-Credential=…&X-Amz-Date=20250301T120105Z&X-Amz-Expires=300&
+// X-Amz-SignedHeaders=host[&response-content-encoding=gzip]&
+// X-Amz-Signature=<HMAC-SHA256 of the id and every other parameter, keyed
+// by the seed>. Like an S3 presigned URL it needs no access token and
+// counts against no usage plan and no Stats; it works for five minutes
+// after X-Amz-Date on the limiter clock ("This URL expires after 5
+// minutes"), then answers 403 with S3's XML <Error><Code>AccessDenied</Code>
+// <Message>Request has expired</Message>…; an edited URL gets 403
+// SignatureDoesNotMatch, one without a signature 403 AccessDenied, one
+// sent with an Authorization header too 400 InvalidArgument ("Only one auth
+// mechanism allowed"), and a document past retention 404 NoSuchKey.
+//
+// A report goes IN_QUEUE → IN_PROGRESS → DONE, CANCELLED or FATAL on the
+// limiter clock: it may start Options.ReportQueueDelay (5 s) after its
+// creation, stays IN_PROGRESS Options.ReportProcessingDelay (1 min), and
+// only one report per seller and report type is IN_PROGRESS at a time, the
+// others waiting IN_QUEUE behind it in creation order ("It may be waiting
+// for another IN_PROGRESS report"). Nothing runs in the background: every
+// report call, and every report accessor, first brings the account's
+// reports up to the limiter clock, and a report found complete renders its
+// document then, from the data as of the data clock at that moment (with
+// clocks that move together, its completion). At completion a report ends
+//
+//   - FATAL when it names a marketplace the seller does not sell in (one
+//     of the causes Amazon gave Daton), when Options.FatalReports says so
+//     (it gets a ReportAttempt with the window and the attempt number of
+//     that window, so "FATAL once, then DONE" and "FATAL for windows over
+//     a week" are one line each), when Sim.FailNextReports has some left,
+//     or with probability Faults.ReportFatal, decided by a hash of the
+//     fault seed, account and report id, so polling does not change it;
+//   - CANCELLED, with a processingEndTime and no reportDocumentId, when no
+//     order is in its window ("The reports are canceled if no eligible data
+//     is found"), which includes a window of only archived orders;
+//   - DONE otherwise, with a reportDocumentId shaped like Amazon's
+//     ("amzn1.spdoc.1.4.na.…").
+//
+// Reports are kept Options.ReportRetention, 30 days by default ("Order
+// reports are retained for 30 days"): after that getReport is 404,
+// getReports leaves them out, getReportDocument is 400 and the download
+// 404. Amazon's page says so for order reports; getReports' "maximum of 90
+// days" is its default createdSince.
+//
+// The document holds one line per order item, the order's fields repeated
+// on each, tab-separated, with a header, every column on every line
+// (trailing empty cells included) and empty cells for absent values.
+// BY_ORDER_DATE takes the orders purchased in [dataStartTime, dataEndTime],
+// BY_LAST_UPDATE those whose last update lies in it, both ends inclusive
+// to the second as in getOrders, in the report's marketplaces. Orders
+// purchased two years or more before completion are left out ("Order
+// reports only support orders less than 2 years old"; they are archived),
+// except Amazon.co.jp's, which go back to 2016. Amazon's report date range
+// is said to mean when orders became eligible for fulfillment; the
+// simulator uses the purchase date, which getOrders' CreatedAfter uses too,
+// and does not play the report's 30-minute lag. ReportLine documents each
+// value's source; in short, they are v0's and the 2026 order's values in
+// the report's vocabulary: Cancelled, not Canceled, "Shipping" for a
+// partly shipped order (ReportOrderStatus), fulfillment-channel Amazon or
+// Merchant, sales-channel Amazon.com, item-price v0's ItemPrice (the line
+// total) and quantity its QuantityOrdered, item-status per item, no price
+// on items of Pending orders, item-promotion-discount negative, ship-city,
+// ship-state, ship-postal-code and ship-country v0's ShippingAddress, and
+// dates like 2017-06-17T08:04:21+00:00 (+09:00 for Amazon.co.jp).
+//
+// Which columns a document has varies, as Amazon's headers do (29 to 34
+// columns between accounts, types and years): each report gets one of
+// ReportLayouts (standard, legacy, extended, trimmed; ReportLayoutColumns
+// lists them) by a hash of the seed, account and report id, unless
+// Options.ReportLayout pins one. Each report also gets LF or CRLF line
+// endings the same way (Options.ReportLineEnding pins one), and with
+// Options.ShuffleReportLines its lines in an order of its own instead of
+// date, order id and item. Documents are gzip-compressed and served as
+// text/tab-separated-values; charset=UTF-8, except those of reports that
+// cover Amazon.co.jp (MarketplaceJP, which an account may list; its orders
+// have Japanese addresses, yen and mostly Japanese product names), which
+// are code page 932 served as charset=Windows-31J (Options.ReportCharsetJP
+// changes the name). The same seed and calls give the same bytes.
+//
+// TruthOrderReportLines returns the lines a report over a window would
+// hold now, as typed values independent of layout; TruthReportLines those
+// of a DONE report, in its document's order; TruthReports, ReportColumns
+// and ReportDocumentCharset what the simulator decided per report; and
+// ReportRequests (createReport calls per account, type and window),
+// ReportDownloads (documents served per report) and ReportStats (per
+// account) let a test assert that a window is never requested twice.
+//
 // # Amazon's real shapes
 //
 // Amazon does not send what its models say. By default every payload is
@@ -268,7 +393,8 @@
 // added latency (through Options.Sleep, so tests need not wait), dropped
 // connections, malformed or truncated JSON bodies, expired access tokens,
 // forced 429 runs and expired page tokens. ExpireAccessTokens and
-// DrainBucket force the same states directly.
+// DrainBucket force the same states directly. Faults.ReportFatal ends
+// reports FATAL (see "Reports").
 //
 // # Access tokens
 //
@@ -291,7 +417,7 @@
 //
 // TruthOrders, TruthOrderItems, TruthOrders2026, TruthOrder2026,
 // TruthOrderPackages2026, TruthFulfillmentOrders, TruthPackageNumbers,
-// TruthPackageTracking and TruthServiceJobs return
+// TruthPackageTracking, TruthServiceJobs and TruthOrderReportLines return
 // what the simulator holds as of the data clock, in the same exported types
 // and with the same values the operations render, so a test can assert that
 // what a sync stored equals the source. They are the model's clean shapes:
@@ -301,7 +427,8 @@
 // # Determinism
 //
 // The same Seed and Start give the same dataset, identifiers and timelines
-// on every run and machine; fault decisions come from Faults.Seed. Only
+// on every run and machine, and the same calls the same report ids,
+// documents and document URLs; fault decisions come from Faults.Seed. Only
 // access tokens, page tokens and request ids are random. Datasets are built
 // lazily per account on first use and render entities on demand from
 // per-entity random streams, so large datasets stay cheap.

@@ -41,6 +41,12 @@ type Faults struct {
 	// ExpirePageToken treats a presented, otherwise valid paging token as
 	// expired.
 	ExpirePageToken float64
+	// ReportFatal ends a report FATAL as it completes, with this
+	// probability per report. Unlike the others it is decided by a hash of
+	// Seed, the account and the report id rather than the call sequence,
+	// so a report's fate does not depend on how often it was polled. It
+	// applies when Ops is empty or names createReport.
+	ReportFatal float64
 }
 
 // faultState is the live fault configuration, safe to swap while serving.

@@ -45,6 +45,9 @@ type call struct {
 	data    *accountData
 	now     int64 // data clock, unix seconds
 	entity  string
+	// status is the success status to answer instead of 200 (createReport
+	// answers 202 Accepted).
+	status int
 }
 
 // opHandler answers one operation with a payload or a failure.
@@ -63,6 +66,13 @@ func (s *Sim) routes() {
 	s.route(mux, OpGetServiceJobByServiceJobID, "GET /service/v1/serviceJobs/{serviceJobId}", s.getServiceJobByID)
 	s.route(mux, OpSearchOrders, "GET /orders/2026-01-01/orders", s.searchOrders)
 	s.route(mux, OpGetOrder2026, "GET /orders/2026-01-01/orders/{orderId}", s.getOrder2026)
+	s.route(mux, OpCreateReport, "POST /reports/2021-06-30/reports", s.createReport)
+	s.route(mux, OpGetReports, "GET /reports/2021-06-30/reports", s.getReports)
+	s.route(mux, OpGetReport, "GET /reports/2021-06-30/reports/{reportId}", s.getReport)
+	s.route(mux, OpGetReportDocument, "GET /reports/2021-06-30/documents/{reportDocumentId}", s.getReportDocument)
+	// The document itself, at a presigned-like URL: not an SP-API call, so
+	// no access token, usage plan or SP-API fault applies (reports_download.go).
+	mux.HandleFunc("GET "+documentPathPrefix+"{documentId}", s.handleDocumentDownload)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("x-amzn-RequestId", s.requestID())
 		writeJSON(w, http.StatusNotFound, errorBody{[]apiError{{"NotFound", "Resource not found.", r.URL.Path}}})
@@ -182,9 +192,13 @@ func (s *Sim) serveOp(w http.ResponseWriter, r *http.Request, op, account, tok s
 	w.Header().Set("x-amzn-RateLimit-Limit", s.limiter.rateHeader(op))
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
-	w.WriteHeader(http.StatusOK)
+	status := http.StatusOK
+	if c.status != 0 {
+		status = c.status
+	}
+	w.WriteHeader(status)
 	_, _ = w.Write(body)
-	return http.StatusOK
+	return status
 }
 
 // sleep waits d for injected latency, or calls Options.Sleep.

@@ -30,6 +30,14 @@ const (
 	OpGetOrder2026 = spapi.OpGetOrder2026
 )
 
+// Operation names of the Reports API 2021-06-30.
+const (
+	OpCreateReport      = spapi.OpCreateReport
+	OpGetReports        = spapi.OpGetReports
+	OpGetReport         = spapi.OpGetReport
+	OpGetReportDocument = spapi.OpGetReportDocument
+)
+
 // UsagePlan is a token bucket: Rate tokens per second refill a bucket of
 // Burst tokens, and each call takes one.
 type UsagePlan = spapi.UsagePlan
@@ -40,6 +48,7 @@ var simulatedOps = []string{
 	OpListAllFulfillmentOrders, OpGetFulfillmentOrder, OpGetPackageTrackingDetails,
 	OpGetServiceJobs, OpGetServiceJobByServiceJobID,
 	OpSearchOrders, OpGetOrder2026,
+	OpCreateReport, OpGetReports, OpGetReport, OpGetReportDocument,
 }
 
 // DefaultUsagePlans returns Amazon's documented default usage plans of the

@@ -17,6 +17,12 @@ const (
 	MarketplaceMX = "A1AM78C64UM0Y8"
 )
 
+// MarketplaceJP is Amazon.co.jp (JPY), of the Far East region. No account
+// has it by default; list it in Account.MarketplaceIDs to get orders with
+// Japanese addresses and product titles, whose order reports are encoded
+// in CP932 (see the package documentation, "Reports").
+const MarketplaceJP = "A1VC38T7YXB528"
+
 // Account is one selling partner the simulator knows. Its refresh token
 // identifies it at the token endpoint, and every access token issued for it
 // sees only its own data.
@@ -173,6 +179,48 @@ type Options struct {
 	// (see the package documentation, "Amazon's real shapes").
 	CleanShapes bool
 
+	// ReportQueueDelay is how long a new report stays IN_QUEUE before it
+	// may start, on the limiter clock, when no other report of its seller
+	// and type is in the way. Defaults to 5 seconds.
+	ReportQueueDelay time.Duration
+	// ReportProcessingDelay is how long a report stays IN_PROGRESS before
+	// it ends DONE, CANCELLED or FATAL, on the limiter clock. One report
+	// per seller and report type is processed at a time; the others wait
+	// IN_QUEUE. Defaults to one minute.
+	ReportProcessingDelay time.Duration
+	// ReportRetention is how long a report stays listed and fetchable after
+	// its creation, on the limiter clock: Amazon retains order reports 30
+	// days (report-type-values-order). Defaults to 30 days.
+	ReportRetention time.Duration
+	// ReportLayout pins the column layout of every order report document
+	// to one of ReportLayouts (ReportLayoutStandard is Amazon's documented
+	// one). Empty, the default, picks a layout per report from a hash of
+	// the seed, account and report id, as Amazon's headers vary between
+	// accounts and over time; Sim.ReportColumns tells which one a report got.
+	ReportLayout string
+	// ReportLineEnding pins the line ending of every report document to
+	// "\n" or "\r\n". Empty, the default, picks one per report from a hash.
+	ReportLineEnding string
+	// ReportCharsetJP is the charset the Content-Type of an Amazon.co.jp
+	// report document names; the bytes are code page 932 whatever it
+	// says. Defaults to "Windows-31J", CP932's IANA name, which x/text's
+	// htmlindex resolves (ianaindex knows the name but has no encoder for
+	// it); set "CP932" (the spelling jlevers/selling-partner-api's
+	// download test uses, which neither index knows) to check that an
+	// importer has its own aliases.
+	ReportCharsetJP string
+	// ShuffleReportLines puts the lines of every report document in an
+	// order of their own, fixed per report, instead of by date, order and
+	// item: Amazon documents no order, so an importer must not need one.
+	ShuffleReportLines bool
+	// FatalReports, when set, is asked once per report as it completes;
+	// true ends the report FATAL ("aborted due to a fatal error"). It is
+	// how a test says "FATAL once, then DONE" (a.Attempt == 1) or "FATAL
+	// for every window longer than a week". Faults.ReportFatal and
+	// Sim.FailNextReports are the other ways to a FATAL report. It runs
+	// under the simulator's report lock and must not call the Sim back.
+	FatalReports func(a ReportAttempt) bool
+
 	// Faults is the initial fault configuration; SetFaults changes it.
 	Faults Faults
 	// Sleep waits for injected latency. Defaults to a timer that stops
@@ -275,6 +323,18 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.BurstScale <= 0 {
 		o.BurstScale = 1
+	}
+	defDur(&o.ReportQueueDelay, 5*time.Second)
+	defDur(&o.ReportProcessingDelay, time.Minute)
+	defDur(&o.ReportRetention, 30*24*time.Hour)
+	if o.ReportCharsetJP == "" {
+		o.ReportCharsetJP = "Windows-31J"
+	}
+	if o.ReportLayout != "" && !slices.Contains(ReportLayouts, o.ReportLayout) {
+		return o, fmt.Errorf("sim: unknown ReportLayout %q (known: %s)", o.ReportLayout, strings.Join(ReportLayouts, ", "))
+	}
+	if o.ReportLineEnding != "" && o.ReportLineEnding != "\n" && o.ReportLineEnding != "\r\n" {
+		return o, fmt.Errorf("sim: ReportLineEnding must be empty, \"\\n\" or \"\\r\\n\", got %q", o.ReportLineEnding)
 	}
 	return o, nil
 }

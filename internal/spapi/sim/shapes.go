@@ -88,8 +88,14 @@ func (d *accountData) quirkRand(name, id string) *rand.Rand {
 
 // bareOps are the operations whose answers have no {"payload": …}
 // envelope: Orders 2026-01-01 sends {"orders": …} and {"order": …} as the
-// whole body (newer-apis/orders_2026-01-01/ in the examples).
-var bareOps = map[string]bool{OpSearchOrders: true, OpGetOrder2026: true}
+// whole body (newer-apis/orders_2026-01-01/ in the examples), and so does
+// every Reports API 2021-06-30 operation.
+var bareOps = map[string]bool{
+	OpSearchOrders: true, OpGetOrder2026: true,
+	// The Reports API 2021-06-30 answers bare objects too (the model's
+	// CreateReportResponse, GetReportsResponse, Report and ReportDocument).
+	OpCreateReport: true, OpGetReports: true, OpGetReport: true, OpGetReportDocument: true,
+}
 
 // encodePayload is the body of a successful answer: the payload in Amazon's
 // envelope (none for bareOps), in Amazon's real shapes unless clean is set.

@@ -18,6 +18,7 @@ type Sim struct {
 	limiter  *limiter
 	faults   *faultState
 	stats    *stats
+	reports  *reportState
 	pageKey  []byte
 	mux      *http.ServeMux
 
@@ -43,6 +44,7 @@ func New(opts Options) (*Sim, error) {
 		limiter:   newLimiter(o),
 		faults:    newFaultState(o.Faults),
 		stats:     newStats(),
+		reports:   newReportState(o.Accounts),
 		pageKey:   key,
 		reqPrefix: hex.EncodeToString(rb[:]),
 	}

@@ -100,7 +100,9 @@ func (s *Sim) AccountStats(account string) map[string]OpStats {
 
 // EntityCalls returns how many successful calls of op fetched the entity id
 // for account: an order id for getOrder and getOrderItems, a seller
-// fulfillment order id, a package number in decimal, or a service job id.
+// fulfillment order id, a package number in decimal, a service job id, a
+// report id for createReport and getReport, or a report document id for
+// getReportDocument.
 // It is how a test asserts that a delivered package is never fetched again.
 func (s *Sim) EntityCalls(account, op, id string) int {
 	s.stats.mu.Lock()
@@ -119,5 +121,9 @@ func (s *Sim) TokenGrants(account string) int {
 	return s.stats.grants[account]
 }
 
-// ResetStats zeroes every counter.
-func (s *Sim) ResetStats() { s.stats.reset() }
+// ResetStats zeroes every counter, the report counters (ReportStats,
+// ReportRequests, ReportDownloads) included.
+func (s *Sim) ResetStats() {
+	s.stats.reset()
+	s.reports.resetStats()
+}
