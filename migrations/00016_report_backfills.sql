@@ -13,16 +13,14 @@ ALTER TABLE backfill_windows
     ADD COLUMN report_requested_at timestamptz,
     ADD COLUMN report_id           text,
     ADD COLUMN report_status       text,
-    ADD COLUMN fatal_reports       integer NOT NULL DEFAULT 0,
-    ADD COLUMN split_at            timestamptz;
+    ADD COLUMN fatal_reports       integer NOT NULL DEFAULT 0;
 COMMENT ON COLUMN backfill_windows.report_requested_at IS 'Via reports: when createReport was about to be sent for the window. Set with no report_id, the request may have reached Amazon: the next run looks for it with getReports before asking again.';
 COMMENT ON COLUMN backfill_windows.report_id IS 'Via reports: the report of the window (reportId).';
 COMMENT ON COLUMN backfill_windows.report_status IS 'Via reports: the report''s last known processingStatus (IN_QUEUE, IN_PROGRESS, DONE, CANCELLED, FATAL).';
-COMMENT ON COLUMN backfill_windows.fatal_reports IS 'Via reports: how many of the window''s reports ended FATAL. After two the window is split in smaller windows (30, 15, 7, 1 days); a one-day window that keeps failing fails the backfill.';
-COMMENT ON COLUMN backfill_windows.split_at IS 'Via reports: when the window was replaced by smaller windows (its own rows; it counts as done).';
+COMMENT ON COLUMN backfill_windows.fatal_reports IS 'Via reports: how many of the window''s reports ended FATAL. After two the window is replaced by smaller windows (15, 7, then 1 day long; backfills.windows_total grows); a one-day window that keeps failing fails the backfill.';
 
 -- +goose Down
-ALTER TABLE backfill_windows DROP COLUMN split_at, DROP COLUMN fatal_reports, DROP COLUMN report_status,
+ALTER TABLE backfill_windows DROP COLUMN fatal_reports, DROP COLUMN report_status,
     DROP COLUMN report_id, DROP COLUMN report_requested_at;
 DELETE FROM backfills WHERE via = 'reports';
 ALTER TABLE backfills DROP COLUMN via;

@@ -74,9 +74,10 @@ type Deps struct {
 	// OnPIIPurged hears how many order_pii rows each purge deleted (the
 	// evidence that PII is deleted on schedule). Defaults to nothing.
 	OnPIIPurged func(n int64)
-	// BeforePageCommit, when set, runs last in every walk page's transaction,
-	// after the rows, follow-ups and progress are written and before the
-	// commit; an error rolls the page back. Tests inject faults here.
+	// BeforePageCommit, when set, runs last in every walk page's transaction
+	// (and a report window's), after the rows, follow-ups and progress are
+	// written and before the commit; an error rolls the page back. Tests
+	// inject faults here.
 	BeforePageCommit func(ctx context.Context, stream string) error
 }
 

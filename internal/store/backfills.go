@@ -206,15 +206,23 @@ func ForgetWindowReport(ctx context.Context, db DBTX, backfillID int64, start ti
 	return int(n), nil
 }
 
-// SplitBackfillWindow replaces a window by smaller ones on tx: the window
-// counts as done and the new ones join the backfill. It fails with
-// ErrBackfillStopped when the backfill is no longer running.
+// SplitBackfillWindow replaces a window by smaller ones on tx: its row goes
+// (the first new window starts where it did) and the backfill counts the
+// difference. It fails with ErrBackfillStopped when the backfill is no
+// longer running or the window is gone or done.
 func SplitBackfillWindow(ctx context.Context, tx pgx.Tx, backfillID int64, start time.Time, starts, ends []time.Time) error {
-	_, err := dbsqlc.New().SplitBackfillWindow(ctx, tx, dbsqlc.SplitBackfillWindowParams{BackfillID: backfillID, WindowStart: start, Starts: starts, Ends: ends})
-	if errors.Is(err, pgx.ErrNoRows) {
+	q := dbsqlc.New()
+	n, err := q.DeleteWindowForSplit(ctx, tx, dbsqlc.DeleteWindowForSplitParams{BackfillID: backfillID, WindowStart: start})
+	if err != nil {
+		return fmt.Errorf("split window %s of backfill %d: %w", start.UTC().Format(time.RFC3339), backfillID, err)
+	}
+	if n == 0 {
 		return ErrBackfillStopped
 	}
-	if err != nil {
+	if err := q.CreateBackfillWindows(ctx, tx, dbsqlc.CreateBackfillWindowsParams{BackfillID: backfillID, WindowStarts: starts, WindowEnds: ends}); err != nil {
+		return fmt.Errorf("split window %s of backfill %d: %w", start.UTC().Format(time.RFC3339), backfillID, err)
+	}
+	if err := q.AddBackfillWindows(ctx, tx, dbsqlc.AddBackfillWindowsParams{Added: int32(len(starts) - 1), ID: backfillID}); err != nil {
 		return fmt.Errorf("split window %s of backfill %d: %w", start.UTC().Format(time.RFC3339), backfillID, err)
 	}
 	return nil

@@ -79,6 +79,10 @@ var marketplaceBySalesChannel = map[string]string{
 	"amazon.co.jp": "A1VC38T7YXB528", "amazon.com.au": "A39IBJ37TRP1C6", "amazon.sg": "A19VAU5U5O7RUS",
 }
 
+// reportOrderStatus maps the report's order statuses that are not v0's
+// spelling: a partly shipped order is "Shipping" in the report.
+var reportOrderStatus = map[string]string{"shipping": "PartiallyShipped", "cancelled": "Canceled"}
+
 // ReportLinesResult says what one document wrote.
 type ReportLinesResult struct {
 	// Orders is how many orders the document listed; OrdersWritten how many
@@ -209,7 +213,8 @@ func apiOrders(ctx context.Context, tx pgx.Tx, accountID string, ids []string) (
 // order's fields of its first line (they repeat on every line), the status
 // and channel in the API columns' spelling, and the total derived from the
 // lines as v0 counts OrderTotal (prices, shipping, gift wrap and their
-// taxes, less promotions), NULL when any line has no price (Pending).
+// taxes, less promotions), NULL when any line has no price (Pending) or
+// the document has no item-price or item-tax column.
 func newReportOrderRow(lines []ReportLine) (orderRow, error) {
 	l := lines[0]
 	r := orderRow{
@@ -230,7 +235,10 @@ func newReportOrderRow(lines []ReportLine) (orderRow, error) {
 		}
 	}
 	if l.OrderStatus != "" {
-		s, _ := spapi.EnumOrderStatus.Canonical(l.OrderStatus) // Cancelled is Canceled
+		s, ok := reportOrderStatus[strings.ToLower(l.OrderStatus)]
+		if !ok {
+			s, _ = spapi.EnumOrderStatus.Canonical(l.OrderStatus) // Cancelled is Canceled
+		}
 		r.OrderStatus = &s
 	}
 	switch strings.ToLower(l.FulfillmentChannel) {
@@ -247,7 +255,9 @@ func newReportOrderRow(lines []ReportLine) (orderRow, error) {
 	r.ShippingAddressCity = orderText(l.ShipCity)
 	r.ShippingAddressStateOrRegion = orderText(l.ShipState)
 	r.ShippingAddressCountryCode = orderText(l.ShipCountry)
-	if r.OrderStatus == nil || *r.OrderStatus != "Pending" {
+	_, hasPrice := l.Fields["item-price"]
+	_, hasTax := l.Fields["item-tax"]
+	if (r.OrderStatus == nil || *r.OrderStatus != "Pending") && hasPrice && hasTax {
 		total, priced := decimal.Zero, true
 		for _, x := range lines {
 			if x.ItemPrice == nil {
@@ -261,7 +271,7 @@ func newReportOrderRow(lines []ReportLine) (orderRow, error) {
 			}
 			for _, sub := range []*decimal.Decimal{x.ItemPromotionDiscount, x.ShipPromotionDiscount} {
 				if sub != nil {
-					total = total.Sub(*sub)
+					total = total.Sub(sub.Abs()) // reports write discounts negative
 				}
 			}
 		}
@@ -304,12 +314,18 @@ func newReportLineRows(lines []ReportLine, reportID string) ([]reportLineRow, er
 			}
 			return &scaledDecimal{*d}
 		}
+		positive := func(d *decimal.Decimal) *scaledDecimal {
+			if d == nil {
+				return nil
+			}
+			return &scaledDecimal{d.Abs()} // money off, as order_items'
+		}
 		r := reportLineRow{
 			AmazonOrderID: l.AmazonOrderID, SKU: orderText(l.SKU), ASIN: orderText(l.ASIN), ProductName: orderText(l.ProductName),
 			ItemStatus: orderText(l.ItemStatus), Quantity: l.Quantity, Currency: orderText(l.Currency),
 			ItemPriceAmount: dec(l.ItemPrice), ItemTaxAmount: dec(l.ItemTax), ShippingPriceAmount: dec(l.ShippingPrice),
 			ShippingTaxAmount: dec(l.ShippingTax), GiftWrapPriceAmount: dec(l.GiftWrapPrice), GiftWrapTaxAmount: dec(l.GiftWrapTax),
-			ItemPromotionDiscountAmount: dec(l.ItemPromotionDiscount), ShipPromotionDiscountAmount: dec(l.ShipPromotionDiscount),
+			ItemPromotionDiscountAmount: positive(l.ItemPromotionDiscount), ShipPromotionDiscountAmount: positive(l.ShipPromotionDiscount),
 			PriceDesignation: orderText(l.PriceDesignation), ReportID: reportID, Raw: b,
 		}
 		if len(l.PromotionIDs) > 0 {
@@ -336,8 +352,13 @@ func newReportLineRows(lines []ReportLine, reportID string) ([]reportLineRow, er
 }
 
 // upsertReportOrdersSQL writes report-only orders: new ones, and stored
-// ones still known only from reports whose raw changed. A row an order API
-// wrote is never touched.
+// ones still known only from reports that the document tells something new
+// (a cell the stored raw lacks or has otherwise, or a total or last update
+// its lines changed). A row an order API wrote is never touched.
+//
+// "Something new", not "something else": Amazon's column set varies between
+// reports, so a document with fewer columns says nothing about the ones it
+// lacks, and re-importing a window in a leaner layout writes nothing.
 var upsertReportOrdersSQL = upsertStatement(`
 INSERT INTO orders (account_id, {{columns}})
 SELECT @account_id::text, {{columns}}
@@ -346,11 +367,16 @@ ON CONFLICT (account_id, amazon_order_id) DO UPDATE SET
     {{update}},
     sync_version = nextval('sync_version_seq'),
     synced_at = now()
-WHERE orders.api_version = '`+APIVersionReports+`' AND orders.raw IS DISTINCT FROM EXCLUDED.raw`,
+WHERE orders.api_version = '`+APIVersionReports+`'
+  AND (NOT orders.raw @> EXCLUDED.raw
+       OR orders.last_update_date IS DISTINCT FROM EXCLUDED.last_update_date
+       OR (EXCLUDED.order_total_amount IS NOT NULL AND orders.order_total_amount IS DISTINCT FROM EXCLUDED.order_total_amount))`,
 	reflect.TypeFor[orderRow](), "amazon_order_id")
 
-// replaceReportLinesSQL makes the stored lines of the given orders equal to
-// the batch, in one statement, and says how many it wrote and deleted.
+// replaceReportLinesSQL makes the stored lines of the given orders those of
+// the batch, in one statement, and says how many it wrote and deleted. A
+// line is rewritten only when the document tells something new about it
+// (see upsertReportOrdersSQL).
 var replaceReportLinesSQL = upsertStatement(`
 WITH input AS MATERIALIZED (
     SELECT * FROM jsonb_populate_recordset(NULL::order_report_lines, @rows::jsonb)
@@ -366,7 +392,7 @@ WITH input AS MATERIALIZED (
         {{update}},
         sync_version = nextval('sync_version_seq'),
         synced_at = now()
-    WHERE order_report_lines.raw IS DISTINCT FROM EXCLUDED.raw
+    WHERE NOT order_report_lines.raw @> EXCLUDED.raw
     RETURNING 1
 )
 SELECT (SELECT count(*) FROM written)::int, (SELECT count(*) FROM gone)::int`,

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"maps"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -124,6 +125,20 @@ func TestReplaceOrderReportLines(t *testing.T) {
 	res = replaceReport(t, pool, "R2", shuffled)
 	require.Equal(t, store.ReportLinesResult{Orders: 3, OrdersKept: 1, Lines: 4}, res)
 	require.Equal(t, before, versions(), "re-importing a window moves no version")
+
+	// A leaner layout (no ship-city or item-tax column) says nothing new:
+	// nothing is written either.
+	var lean []store.ReportLine
+	for _, l := range doc {
+		l.Fields = maps.Clone(l.Fields)
+		delete(l.Fields, "ship-city")
+		delete(l.Fields, "item-tax")
+		l.ShipCity, l.ItemTax = "", nil
+		lean = append(lean, l)
+	}
+	res = replaceReport(t, pool, "R2b", lean)
+	require.Zero(t, res.OrdersWritten+res.LinesWritten)
+	require.Equal(t, before, versions())
 
 	// A later report without the cancelled line: that line goes.
 	res = replaceReport(t, pool, "R3", []store.ReportLine{doc[0], doc[2]})

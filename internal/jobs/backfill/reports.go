@@ -120,7 +120,7 @@ func (w *ReportWindowWorker) Work(ctx context.Context, job *river.Job[ReportWind
 }
 
 func (w *ReportWindowWorker) work(ctx context.Context, a ReportWindowArgs) error {
-	win, ok, err := pendingWindow(ctx, w.deps, a.BackfillID, a.WindowStart)
+	win, ok, err := pendingWindow(ctx, w.deps, a.BackfillID, a.WindowStart, a.WindowEnd)
 	if err != nil || !ok {
 		return err
 	}
@@ -177,9 +177,10 @@ func (w *ReportWindowWorker) work(ctx context.Context, a ReportWindowArgs) error
 	}
 }
 
-// pendingWindow reads the window when its backfill is running and it is not
-// done yet; false otherwise.
-func pendingWindow(ctx context.Context, deps *jobs.Deps, backfillID int64, start time.Time) (*store.BackfillWindow, bool, error) {
+// pendingWindow reads the window [start, end) when its backfill is running
+// and it is not done yet; false otherwise, and when smaller windows
+// replaced it (a split keeps the start, not the end).
+func pendingWindow(ctx context.Context, deps *jobs.Deps, backfillID int64, start, end time.Time) (*store.BackfillWindow, bool, error) {
 	b, err := store.GetBackfill(ctx, deps.Pool, backfillID)
 	if errors.Is(err, store.ErrBackfillNotFound) {
 		return nil, false, river.JobCancel(err)
@@ -191,10 +192,13 @@ func pendingWindow(ctx context.Context, deps *jobs.Deps, backfillID int64, start
 		return nil, false, nil
 	}
 	win, err := store.GetBackfillWindow(ctx, deps.Pool, backfillID, start)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, false, nil // split by an earlier run: smaller windows replace it
+	}
 	if err != nil {
 		return nil, false, err
 	}
-	return win, win.DoneAt == nil, nil
+	return win, win.DoneAt == nil && win.WindowEnd.Equal(end), nil
 }
 
 // reportEnd is the dataEndTime of a window: Amazon's end is inclusive, the
@@ -321,7 +325,13 @@ func (w *ReportWindowWorker) store(ctx context.Context, acct *jobs.Account, a Re
 		if err := store.SetWindowReport(ctx, tx, a.BackfillID, a.WindowStart, reportID, "DONE"); err != nil {
 			return err
 		}
-		return store.CountBackfillPage(ctx, tx, a.BackfillID, a.WindowStart, int64(res.OrdersWritten+res.LinesWritten), true)
+		if err := store.CountBackfillPage(ctx, tx, a.BackfillID, a.WindowStart, int64(res.OrdersWritten+res.LinesWritten), true); err != nil {
+			return err
+		}
+		if w.deps.BeforePageCommit != nil {
+			return w.deps.BeforePageCommit(ctx, "orders")
+		}
+		return nil
 	})
 	if errors.Is(err, store.ErrBackfillStopped) {
 		return nil // cancelled meanwhile: nothing of the window was kept

@@ -104,20 +104,13 @@ UPDATE backfill_windows SET report_id = NULL, report_status = 'FATAL', report_re
 WHERE backfill_id = @backfill_id AND window_start = @window_start AND done_at IS NULL
 RETURNING fatal_reports;
 
--- name: SplitBackfillWindow :one
--- SplitBackfillWindow marks a window replaced by smaller ones (counted as
--- done) and adds the new windows to the backfill. No row comes back when
--- the backfill is no longer running.
-WITH parent AS (
-    UPDATE backfill_windows w SET split_at = now(), done_at = now()
-    WHERE w.backfill_id = @backfill_id::bigint AND w.window_start = @window_start::timestamptz AND w.done_at IS NULL
-    RETURNING w.backfill_id
-), children AS (
-    INSERT INTO backfill_windows (backfill_id, window_start, window_end)
-    SELECT p.backfill_id, unnest(@starts::timestamptz[]), unnest(@ends::timestamptz[]) FROM parent p
-    RETURNING 1
-)
-UPDATE backfills SET windows_total = windows_total + (SELECT count(*) FROM children)::int,
-    windows_done = windows_done + (SELECT count(*) FROM parent)::int, updated_at = now()
-WHERE id = @backfill_id::bigint AND state = 'running' AND EXISTS (SELECT 1 FROM parent)
-RETURNING windows_total;
+-- name: DeleteWindowForSplit :execrows
+-- DeleteWindowForSplit removes a window that smaller ones replace, when its
+-- backfill is running and it is not done.
+DELETE FROM backfill_windows w
+WHERE w.backfill_id = @backfill_id::bigint AND w.window_start = @window_start::timestamptz AND w.done_at IS NULL
+  AND EXISTS (SELECT 1 FROM backfills b WHERE b.id = @backfill_id::bigint AND b.state = 'running');
+
+-- name: AddBackfillWindows :exec
+UPDATE backfills SET windows_total = windows_total + @added::int, updated_at = now()
+WHERE id = @id;

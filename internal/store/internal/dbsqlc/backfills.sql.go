@@ -44,6 +44,21 @@ func (q *Queries) AddBackfillProgress(ctx context.Context, db DBTX, arg AddBackf
 	return &i, err
 }
 
+const addBackfillWindows = `-- name: AddBackfillWindows :exec
+UPDATE backfills SET windows_total = windows_total + $1::int, updated_at = now()
+WHERE id = $2
+`
+
+type AddBackfillWindowsParams struct {
+	Added int32
+	ID    int64
+}
+
+func (q *Queries) AddBackfillWindows(ctx context.Context, db DBTX, arg AddBackfillWindowsParams) error {
+	_, err := db.Exec(ctx, addBackfillWindows, arg.Added, arg.ID)
+	return err
+}
+
 const backfillListBudget = `-- name: BackfillListBudget :one
 SELECT rate::float8 AS rate,
        least(burst, tokens + rate * greatest(0, extract(epoch FROM (clock_timestamp() - updated_at)))::float8)::float8 AS level
@@ -231,6 +246,27 @@ func (q *Queries) CreateBackfillWindows(ctx context.Context, db DBTX, arg Create
 	return err
 }
 
+const deleteWindowForSplit = `-- name: DeleteWindowForSplit :execrows
+DELETE FROM backfill_windows w
+WHERE w.backfill_id = $1::bigint AND w.window_start = $2::timestamptz AND w.done_at IS NULL
+  AND EXISTS (SELECT 1 FROM backfills b WHERE b.id = $1::bigint AND b.state = 'running')
+`
+
+type DeleteWindowForSplitParams struct {
+	BackfillID  int64
+	WindowStart time.Time
+}
+
+// DeleteWindowForSplit removes a window that smaller ones replace, when its
+// backfill is running and it is not done.
+func (q *Queries) DeleteWindowForSplit(ctx context.Context, db DBTX, arg DeleteWindowForSplitParams) (int64, error) {
+	result, err := db.Exec(ctx, deleteWindowForSplit, arg.BackfillID, arg.WindowStart)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const forgetWindowReport = `-- name: ForgetWindowReport :one
 UPDATE backfill_windows SET report_id = NULL, report_status = 'FATAL', report_requested_at = NULL,
     fatal_reports = fatal_reports + 1
@@ -281,7 +317,7 @@ func (q *Queries) GetBackfill(ctx context.Context, db DBTX, id int64) (*Backfill
 }
 
 const getBackfillWindow = `-- name: GetBackfillWindow :one
-SELECT backfill_id, window_start, window_end, pages, rows_written, done_at, report_requested_at, report_id, report_status, fatal_reports, split_at FROM backfill_windows WHERE backfill_id = $1 AND window_start = $2
+SELECT backfill_id, window_start, window_end, pages, rows_written, done_at, report_requested_at, report_id, report_status, fatal_reports FROM backfill_windows WHERE backfill_id = $1 AND window_start = $2
 `
 
 type GetBackfillWindowParams struct {
@@ -303,7 +339,6 @@ func (q *Queries) GetBackfillWindow(ctx context.Context, db DBTX, arg GetBackfil
 		&i.ReportID,
 		&i.ReportStatus,
 		&i.FatalReports,
-		&i.SplitAt,
 	)
 	return &i, err
 }
@@ -453,42 +488,4 @@ func (q *Queries) SetWindowReport(ctx context.Context, db DBTX, arg SetWindowRep
 		arg.WindowStart,
 	)
 	return err
-}
-
-const splitBackfillWindow = `-- name: SplitBackfillWindow :one
-WITH parent AS (
-    UPDATE backfill_windows w SET split_at = now(), done_at = now()
-    WHERE w.backfill_id = $1::bigint AND w.window_start = $2::timestamptz AND w.done_at IS NULL
-    RETURNING w.backfill_id
-), children AS (
-    INSERT INTO backfill_windows (backfill_id, window_start, window_end)
-    SELECT p.backfill_id, unnest($3::timestamptz[]), unnest($4::timestamptz[]) FROM parent p
-    RETURNING 1
-)
-UPDATE backfills SET windows_total = windows_total + (SELECT count(*) FROM children)::int,
-    windows_done = windows_done + (SELECT count(*) FROM parent)::int, updated_at = now()
-WHERE id = $1::bigint AND state = 'running' AND EXISTS (SELECT 1 FROM parent)
-RETURNING windows_total
-`
-
-type SplitBackfillWindowParams struct {
-	BackfillID  int64
-	WindowStart time.Time
-	Starts      []time.Time
-	Ends        []time.Time
-}
-
-// SplitBackfillWindow marks a window replaced by smaller ones (counted as
-// done) and adds the new windows to the backfill. No row comes back when
-// the backfill is no longer running.
-func (q *Queries) SplitBackfillWindow(ctx context.Context, db DBTX, arg SplitBackfillWindowParams) (int32, error) {
-	row := db.QueryRow(ctx, splitBackfillWindow,
-		arg.BackfillID,
-		arg.WindowStart,
-		arg.Starts,
-		arg.Ends,
-	)
-	var windows_total int32
-	err := row.Scan(&windows_total)
-	return windows_total, err
 }

@@ -66,10 +66,8 @@ type BackfillWindow struct {
 	ReportID *string
 	// Via reports: the report's last known processingStatus (IN_QUEUE, IN_PROGRESS, DONE, CANCELLED, FATAL).
 	ReportStatus *string
-	// Via reports: how many of the window's reports ended FATAL. After two the window is split in smaller windows (30, 15, 7, 1 days); a one-day window that keeps failing fails the backfill.
+	// Via reports: how many of the window's reports ended FATAL. After two the window is replaced by smaller windows (15, 7, then 1 day long; backfills.windows_total grows); a one-day window that keeps failing fails the backfill.
 	FatalReports int32
-	// Via reports: when the window was replaced by smaller windows (its own rows; it counts as done).
-	SplitAt *time.Time
 }
 
 // Multi-Channel Fulfillment orders (SP-API Fulfillment Outbound 2020-07-01 listAllFulfillmentOrders / getFulfillmentOrder), one row per account and sellerFulfillmentOrderId. Typed columns are snake_case of Amazon's fields; raw is the order header. sync_version moves only when the content changes: read changes with WHERE sync_version > $last ORDER BY sync_version.
@@ -657,9 +655,9 @@ type OrderReportLine struct {
 	GiftWrapPriceAmount pgtype.Numeric
 	// gift-wrap-tax.
 	GiftWrapTaxAmount pgtype.Numeric
-	// item-promotion-discount (positive, as order_items.promotion_discount_amount).
+	// item-promotion-discount as money off: positive, as order_items.promotion_discount_amount (reports write it negative).
 	ItemPromotionDiscountAmount pgtype.Numeric
-	// ship-promotion-discount (positive).
+	// ship-promotion-discount as money off (positive).
 	ShipPromotionDiscountAmount pgtype.Numeric
 	// promotion-ids, split at commas.
 	PromotionIds []string
