@@ -306,6 +306,7 @@ func (w *ReportWindowWorker) fatal(ctx context.Context, a ReportWindowArgs, repo
 // document's URL lives five minutes: an expired one is asked for again,
 // once.
 func (w *ReportWindowWorker) store(ctx context.Context, acct *jobs.Account, a ReportWindowArgs, reportID, documentID string) error {
+	began := time.Now()
 	lines, bad, err := w.download(ctx, acct, documentID)
 	if errors.Is(err, spapi.ErrDocumentURLExpired) {
 		lines, bad, err = w.download(ctx, acct, documentID)
@@ -342,7 +343,8 @@ func (w *ReportWindowWorker) store(ctx context.Context, acct *jobs.Account, a Re
 	w.deps.CountRows("orders", res.Orders-res.OrdersKept, res.OrdersWritten)
 	w.deps.CountRows("order_report_lines", res.Lines, res.LinesWritten)
 	w.deps.Log().Info("order report stored", "backfill", a.BackfillID, "window", a.WindowStart.UTC().Format(time.DateOnly),
-		"report", reportID, "lines", len(lines), "orders", res.Orders, "orders_kept_from_api", res.OrdersKept)
+		"report", reportID, "lines", len(lines), "orders", res.Orders, "orders_kept_from_api", res.OrdersKept,
+		"seconds", time.Since(began).Seconds())
 	return nil
 }
 

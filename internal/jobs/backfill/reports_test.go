@@ -457,3 +457,49 @@ func (s *syncSet) add(k string) bool {
 	s.seen[k] = true
 	return true
 }
+
+// TestReportBackfillJapaneseDocument: an Amazon.co.jp seller's report is
+// code page 932 (Windows-31J); the backfill stores its Japanese product
+// names, yen and cities as the truth has them.
+func TestReportBackfillJapaneseDocument(t *testing.T) {
+	t.Parallel()
+	acct := sim.DemoAccount
+	acct.MarketplaceIDs = []string{sim.MarketplaceJP}
+	tb := setupReports(t, func(o *sim.Options) { o.Accounts, o.Orders = []sim.Account{acct}, 600 }, nil)
+	client := tb.StartClient(t, reportWorkers(tb.Deps), nil)
+	from, to := tb.span()
+	id := tb.startReports(t, client, from, to)
+	tb.RunUntilIdle(t, 2*time.Minute)
+	require.Equal(t, "done", tb.backfillRow(t, id).State)
+	reports, err := tb.Sim.TruthReports(acctID)
+	require.NoError(t, err)
+	cp932 := 0
+	for _, r := range reports {
+		if cs, err := tb.Sim.ReportDocumentCharset(acctID, r.ReportID); err == nil && cs == "Windows-31J" {
+			cp932++
+		}
+	}
+	require.Positive(t, cp932, "documents were code page 932")
+	truth, err := tb.Sim.TruthOrders(acctID)
+	require.NoError(t, err)
+	japanese := 0
+	for _, o := range truth {
+		if o.PurchaseDate.Before(from) || !o.PurchaseDate.Before(to) {
+			continue
+		}
+		items, err := tb.Sim.TruthOrderItems(acctID, o.AmazonOrderID)
+		require.NoError(t, err)
+		for _, it := range items {
+			n := tb.count(t, `SELECT count(*) FROM order_report_lines WHERE amazon_order_id = $1 AND sku = $2 AND product_name = $3`,
+				o.AmazonOrderID, it.SellerSKU, it.Title)
+			require.Positive(t, n, "order %s item %s %q", o.AmazonOrderID, it.SellerSKU, it.Title)
+			if strings.ContainsFunc(it.Title, func(r rune) bool { return r >= 0x3040 && r <= 0x9fff }) {
+				japanese++
+			}
+		}
+	}
+	require.Positive(t, japanese, "Japanese titles were compared")
+	require.Positive(t, tb.count(t, `SELECT count(*) FROM order_report_lines WHERE currency = 'JPY'`))
+	require.Zero(t, tb.count(t, `SELECT count(*) FROM order_report_lines WHERE currency <> 'JPY'`), "priced lines are in yen")
+	tb.requireReportsEqualTruth(t, from, to)
+}
