@@ -42,10 +42,13 @@ generated-current:
 ## bench: every benchmark once, the backfill at the issue's size (200,000 orders,
 ## simulator rates x200: about 40 minutes); copy the numbers into BENCHMARKS.md.
 ## A quick run: make bench BENCH_ORDERS=4000 BENCH_RATE_SCALE=30
+## The report backfill: a year of BENCH_REPORT_ORDERS orders at Amazon's Reports rates,
+## a minute of processing per report (about 15 minutes).
 BENCH_ORDERS     ?= 200000
 BENCH_RATE_SCALE ?= 200
+BENCH_REPORT_ORDERS ?= 100000
 bench:
-	SPSYNC_BENCH_ORDERS=$(BENCH_ORDERS) SPSYNC_BENCH_RATE_SCALE=$(BENCH_RATE_SCALE) \
+	SPSYNC_BENCH_ORDERS=$(BENCH_ORDERS) SPSYNC_BENCH_RATE_SCALE=$(BENCH_RATE_SCALE) SPSYNC_BENCH_REPORT_ORDERS=$(BENCH_REPORT_ORDERS) \
 		$(WITHPG) $(GO) test -run '^$$' -bench . -benchtime 1x -timeout 3h ./...
 
 ## reliability: the long reliability runs (>= 20 SIGKILLs, database restarts, a 3-minute fault storm); bounded by -timeout
