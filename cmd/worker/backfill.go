@@ -290,6 +290,7 @@ func backfillList(ctx context.Context, args []string, getenv func(string) string
 			ID           int64      `json:"id"`
 			AccountID    string     `json:"account_id"`
 			Stream       string     `json:"stream"`
+			Via          string     `json:"via"`
 			From         time.Time  `json:"from"`
 			To           time.Time  `json:"to"`
 			WindowsDone  int32      `json:"windows_done"`
@@ -303,7 +304,7 @@ func backfillList(ctx context.Context, args []string, getenv func(string) string
 		}
 		rows := make([]row, 0, len(list))
 		for _, b := range list {
-			rows = append(rows, row{b.ID, b.AccountID, b.Stream, b.FromTime, b.ToTime, b.WindowsDone, b.WindowsTotal,
+			rows = append(rows, row{b.ID, b.AccountID, b.Stream, b.Via, b.FromTime, b.ToTime, b.WindowsDone, b.WindowsTotal,
 				b.RowsWritten, b.Errors, b.LastError, b.State, b.CreatedAt, b.FinishedAt})
 		}
 		enc := json.NewEncoder(stdout)
@@ -315,16 +316,16 @@ func backfillList(ctx context.Context, args []string, getenv func(string) string
 		return 0
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tACCOUNT\tSTREAM\tFROM\tTO\tWINDOWS\tROWS\tERRORS\tSTATE\tSTARTED\tFINISHED")
+	fmt.Fprintln(tw, "ID\tACCOUNT\tSTREAM\tVIA\tFROM\tTO\tWINDOWS\tROWS\tERRORS\tSTATE\tSTARTED\tFINISHED")
 	if len(list) == 0 {
-		fmt.Fprintln(tw, "(no backfill yet)\t\t\t\t\t\t\t\t\t\t")
+		fmt.Fprintln(tw, "(no backfill yet)\t\t\t\t\t\t\t\t\t\t\t")
 	}
 	for _, b := range list {
 		finished := "-"
 		if b.FinishedAt != nil {
 			finished = b.FinishedAt.UTC().Format("2006-01-02 15:04:05")
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d/%d\t%d\t%d\t%s\t%s\t%s\n", b.ID, b.AccountID, b.Stream,
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%d/%d\t%d\t%d\t%s\t%s\t%s\n", b.ID, b.AccountID, b.Stream, b.Via,
 			b.FromTime.UTC().Format(time.RFC3339), b.ToTime.UTC().Format(time.RFC3339), b.WindowsDone, b.WindowsTotal,
 			b.RowsWritten, b.Errors, b.State, b.CreatedAt.UTC().Format("2006-01-02 15:04:05"), finished)
 	}
