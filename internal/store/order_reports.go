@@ -51,7 +51,49 @@ type ReportLine struct {
 	PriceDesignation                 string
 
 	// Fields are all the line's columns by header name, as sent.
+	// Compact turns them into the raw JSON the rows keep and drops them.
 	Fields map[string]string
+
+	compact           bool
+	lineRaw, orderRaw json.RawMessage
+	hasPrice, hasTax  bool
+}
+
+// Compact keeps of Fields only what the rows store (the line's and the
+// order's raw JSON, PII removed, and which money columns the document
+// has) and drops the map: a month of a big seller's report is tens of
+// thousands of lines, and their maps would be most of a worker's memory.
+func (l *ReportLine) Compact() error {
+	if l.compact {
+		return nil
+	}
+	var err error
+	if l.lineRaw, err = rawOf(l.Fields, func(k string) bool { return !slices.Contains(orderFieldsOfReport, k) }); err != nil {
+		return err
+	}
+	if l.orderRaw, err = rawOf(l.Fields, func(k string) bool { return slices.Contains(orderFieldsOfReport, k) }); err != nil {
+		return err
+	}
+	_, l.hasPrice = l.Fields["item-price"]
+	_, l.hasTax = l.Fields["item-tax"]
+	l.Fields, l.compact = nil, true
+	return nil
+}
+
+// rawOf is the JSON object of the fields keep selects, PII left out (map
+// keys sorted: one spelling per content).
+func rawOf(fields map[string]string, keep func(string) bool) (json.RawMessage, error) {
+	raw := map[string]string{}
+	for k, v := range fields {
+		if keep(k) && !slices.Contains(reportPII, k) {
+			raw[k] = v
+		}
+	}
+	b, err := json.Marshal(raw)
+	if err != nil {
+		return nil, fmt.Errorf("encode report line: %w", err)
+	}
+	return b, nil
 }
 
 // orderFieldsOfReport are the report columns that describe the order, not
@@ -130,9 +172,13 @@ type reportLineRow struct {
 func ReplaceOrderReportLines(ctx context.Context, tx pgx.Tx, accountID, reportID string, lines []ReportLine) (ReportLinesResult, error) {
 	var res ReportLinesResult
 	byOrder := map[string][]ReportLine{}
-	for _, l := range lines {
+	for i := range lines {
+		l := lines[i]
 		if l.AmazonOrderID == "" {
 			continue // the caller quarantines lines without an order id
+		}
+		if err := l.Compact(); err != nil {
+			return res, err
 		}
 		byOrder[l.AmazonOrderID] = append(byOrder[l.AmazonOrderID], l)
 	}
@@ -145,50 +191,63 @@ func ReplaceOrderReportLines(ctx context.Context, tx pgx.Tx, accountID, reportID
 	if err != nil {
 		return res, err
 	}
-	var orders []orderRow
-	var rows []reportLineRow
 	var reportOnly []string
 	for _, id := range ids {
 		if apiWritten[id] {
 			res.OrdersKept++
 			continue
 		}
+		reportOnly = append(reportOnly, id)
+	}
+	// Orders go to Postgres in chunks, all in tx: one statement per chunk
+	// keeps the JSON payloads small whatever the document's size.
+	for chunk := range slices.Chunk(reportOnly, reportChunk) {
+		if err := replaceReportChunk(ctx, tx, accountID, reportID, chunk, byOrder, &res); err != nil {
+			return res, err
+		}
+	}
+	return res, nil
+}
+
+// reportChunk is how many orders one pair of statements writes.
+const reportChunk = 1000
+
+// replaceReportChunk writes the orders of ids and their lines.
+func replaceReportChunk(ctx context.Context, tx pgx.Tx, accountID, reportID string, ids []string, byOrder map[string][]ReportLine, res *ReportLinesResult) error {
+	var orders []orderRow
+	var rows []reportLineRow
+	for _, id := range ids {
 		ls := byOrder[id]
 		o, err := newReportOrderRow(ls)
 		if err != nil {
-			return res, fmt.Errorf("report order %s: %w", id, err)
+			return fmt.Errorf("report order %s: %w", id, err)
 		}
 		orders = append(orders, o)
-		lrows, err := newReportLineRows(ls, reportID)
-		if err != nil {
-			return res, fmt.Errorf("report order %s: %w", id, err)
-		}
-		rows = append(rows, lrows...)
-		reportOnly = append(reportOnly, id)
+		rows = append(rows, newReportLineRows(ls, reportID)...)
 	}
-	res.Lines = len(rows)
-	if len(orders) == 0 {
-		return res, nil
-	}
+	res.Lines += len(rows)
 	payload, err := json.Marshal(orders)
 	if err != nil {
-		return res, fmt.Errorf("encode %d report orders: %w", len(orders), err)
+		return fmt.Errorf("encode %d report orders: %w", len(orders), err)
 	}
 	tag, err := tx.Exec(ctx, upsertReportOrdersSQL, pgx.NamedArgs{"rows": payload, "account_id": accountID})
 	if err != nil {
-		return res, fmt.Errorf("upsert %d report orders of account %s: %w", len(orders), accountID, err)
+		return fmt.Errorf("upsert %d report orders of account %s: %w", len(orders), accountID, err)
 	}
-	res.OrdersWritten = int(tag.RowsAffected())
+	res.OrdersWritten += int(tag.RowsAffected())
 	payload, err = json.Marshal(nonNil(rows))
 	if err != nil {
-		return res, fmt.Errorf("encode %d report lines: %w", len(rows), err)
+		return fmt.Errorf("encode %d report lines: %w", len(rows), err)
 	}
-	err = tx.QueryRow(ctx, replaceReportLinesSQL, pgx.NamedArgs{"rows": payload, "account_id": accountID, "orders": reportOnly}).
-		Scan(&res.LinesWritten, &res.LinesDeleted)
+	var written, deleted int
+	err = tx.QueryRow(ctx, replaceReportLinesSQL, pgx.NamedArgs{"rows": payload, "account_id": accountID, "orders": ids}).
+		Scan(&written, &deleted)
 	if err != nil {
-		return res, fmt.Errorf("replace report lines of %d orders of account %s: %w", len(reportOnly), accountID, err)
+		return fmt.Errorf("replace report lines of %d orders of account %s: %w", len(ids), accountID, err)
 	}
-	return res, nil
+	res.LinesWritten += written
+	res.LinesDeleted += deleted
+	return nil
 }
 
 // apiOrders returns which of ids an order API wrote.
@@ -255,9 +314,7 @@ func newReportOrderRow(lines []ReportLine) (orderRow, error) {
 	r.ShippingAddressCity = orderText(l.ShipCity)
 	r.ShippingAddressStateOrRegion = orderText(l.ShipState)
 	r.ShippingAddressCountryCode = orderText(l.ShipCountry)
-	_, hasPrice := l.Fields["item-price"]
-	_, hasTax := l.Fields["item-tax"]
-	if (r.OrderStatus == nil || *r.OrderStatus != "Pending") && hasPrice && hasTax {
+	if (r.OrderStatus == nil || *r.OrderStatus != "Pending") && l.hasPrice && l.hasTax {
 		total, priced := decimal.Zero, true
 		for _, x := range lines {
 			if x.ItemPrice == nil {
@@ -279,35 +336,16 @@ func newReportOrderRow(lines []ReportLine) (orderRow, error) {
 			r.OrderTotalAmount, r.OrderTotalCurrency = &scaledDecimal{total}, orderText(l.Currency)
 		}
 	}
-	raw := map[string]string{}
-	for _, k := range orderFieldsOfReport {
-		if v, ok := l.Fields[k]; ok && !slices.Contains(reportPII, k) {
-			raw[k] = v
-		}
-	}
-	b, err := json.Marshal(raw)
-	if err != nil {
-		return r, fmt.Errorf("encode raw: %w", err)
-	}
-	r.Raw = b
+	r.Raw = l.orderRaw
 	return r, nil
 }
 
 // newReportLineRows maps an order's lines to rows numbered in a fixed
 // order, so the same lines in any document order get the same numbers.
-func newReportLineRows(lines []ReportLine, reportID string) ([]reportLineRow, error) {
+func newReportLineRows(lines []ReportLine, reportID string) []reportLineRow {
 	rows := make([]reportLineRow, 0, len(lines))
 	for _, l := range lines {
-		raw := map[string]string{}
-		for k, v := range l.Fields {
-			if !slices.Contains(orderFieldsOfReport, k) && !slices.Contains(reportPII, k) {
-				raw[k] = v
-			}
-		}
-		b, err := json.Marshal(raw) // map keys sorted: one spelling per content
-		if err != nil {
-			return nil, fmt.Errorf("encode raw line: %w", err)
-		}
+		b := l.lineRaw
 		dec := func(d *decimal.Decimal) *scaledDecimal {
 			if d == nil {
 				return nil
@@ -348,7 +386,7 @@ func newReportLineRows(lines []ReportLine, reportID string) ([]reportLineRow, er
 	for i := range rows {
 		rows[i].LineNo = i + 1
 	}
-	return rows, nil
+	return rows
 }
 
 // upsertReportOrdersSQL writes report-only orders: new ones, and stored
@@ -401,17 +439,7 @@ SELECT (SELECT count(*) FROM written)::int, (SELECT count(*) FROM gone)::int`,
 // ReportLineRaw is a report line's cells without the personal ones, as
 // JSON (for a line set aside in quarantine).
 func ReportLineRaw(fields map[string]string) (json.RawMessage, error) {
-	raw := map[string]string{}
-	for k, v := range fields {
-		if !slices.Contains(reportPII, k) {
-			raw[k] = v
-		}
-	}
-	b, err := json.Marshal(raw)
-	if err != nil {
-		return nil, fmt.Errorf("encode report line: %w", err)
-	}
-	return b, nil
+	return rawOf(fields, func(string) bool { return true })
 }
 
 // deleteReportLinesSQL removes the report lines of orders whose items an

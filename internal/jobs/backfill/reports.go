@@ -90,6 +90,10 @@ type ReportWindowWorker struct {
 	river.WorkerDefaults[ReportWindowArgs]
 	deps *jobs.Deps
 	opts ReportOptions
+	// storing admits one document at a time per process: a document is held
+	// whole until its transaction commits, and Amazon finishes reports one
+	// at a time anyway.
+	storing chan struct{}
 }
 
 // Timeout covers downloading and storing a large document.
@@ -306,6 +310,12 @@ func (w *ReportWindowWorker) fatal(ctx context.Context, a ReportWindowArgs, repo
 // document's URL lives five minutes: an expired one is asked for again,
 // once.
 func (w *ReportWindowWorker) store(ctx context.Context, acct *jobs.Account, a ReportWindowArgs, reportID, documentID string) error {
+	select {
+	case w.storing <- struct{}{}:
+		defer func() { <-w.storing }()
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 	began := time.Now()
 	lines, bad, err := w.download(ctx, acct, documentID)
 	if errors.Is(err, spapi.ErrDocumentURLExpired) {
@@ -385,7 +395,11 @@ func (w *ReportWindowWorker) download(ctx context.Context, acct *jobs.Account, d
 			bad = append(bad, q)
 			continue
 		}
-		lines = append(lines, storeLine(&l))
+		sl := storeLine(&l)
+		if err := sl.Compact(); err != nil {
+			return nil, nil, err
+		}
+		lines = append(lines, sl)
 	}
 }
 

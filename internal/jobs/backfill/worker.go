@@ -26,7 +26,7 @@ func Register(workers *river.Workers, deps *jobs.Deps, streams jobs.Streams) {
 // waits).
 func RegisterWith(workers *river.Workers, deps *jobs.Deps, streams jobs.Streams, opts ReportOptions) {
 	river.AddWorker(workers, &WindowWorker{deps: deps, streams: streams})
-	river.AddWorker(workers, &ReportWindowWorker{deps: deps, opts: opts.withDefaults()})
+	river.AddWorker(workers, &ReportWindowWorker{deps: deps, opts: opts.withDefaults(), storing: make(chan struct{}, 1)})
 }
 
 // WindowWorker runs WindowArgs.
