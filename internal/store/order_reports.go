@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"maps"
 	"reflect"
 	"slices"
 	"strings"
@@ -41,8 +40,9 @@ type ReportLine struct {
 	Quantity    *int
 	Currency    string
 
-	ItemPrice, ItemTax, ShippingPrice, ShippingTax, GiftWrapPrice, GiftWrapTax *decimal.Decimal
-	ItemPromotionDiscount, ShipPromotionDiscount                               *decimal.Decimal
+	// Amounts keep the document's scale (20.00 stays 20.00).
+	ItemPrice, ItemTax, ShippingPrice, ShippingTax, GiftWrapPrice, GiftWrapTax *decimal.Decimal `json:"-"`
+	ItemPromotionDiscount, ShipPromotionDiscount                               *decimal.Decimal `json:"-"`
 
 	ShipCity, ShipState, ShipCountry string
 	PromotionIDs                     []string
@@ -163,31 +163,122 @@ type reportLineRow struct {
 }
 
 // ReplaceOrderReportLines writes one report document's lines of one account
-// on tx. Orders an order API wrote (api_version v0 or 2026-01-01) are left
-// alone, lines and all. For the others the document is the truth: the order
-// row is inserted or updated from its lines, and all its stored lines are
-// replaced by the document's (unchanged lines untouched, gone ones
-// deleted), so importing a window again, in any line order, changes
-// nothing. reportID names the report in each line.
+// on tx (BeginReportImport, Add, Finish in one call). Orders an order API
+// wrote (api_version v0 or 2026-01-01) are left alone, lines and all. For
+// the others the document is the truth: the order row is inserted or
+// updated from its lines, and all its stored lines are replaced by the
+// document's (unchanged lines untouched, gone ones deleted), so importing a
+// window again, in any line order, changes nothing. reportID names the
+// report in each line.
 func ReplaceOrderReportLines(ctx context.Context, tx pgx.Tx, accountID, reportID string, lines []ReportLine) (ReportLinesResult, error) {
-	var res ReportLinesResult
-	byOrder := map[string][]ReportLine{}
+	imp, err := BeginReportImport(ctx, tx, accountID, reportID)
+	if err != nil {
+		return ReportLinesResult{}, err
+	}
+	if err := imp.Add(ctx, lines); err != nil {
+		return ReportLinesResult{}, err
+	}
+	return imp.Finish(ctx)
+}
+
+// ReportImport writes one report document on a transaction without holding
+// it in memory: Add copies lines into a temporary table as they are read
+// (COPY), and Finish writes them an order chunk at a time. A month of a big
+// seller's report is tens of thousands of lines; only a chunk of them is in
+// the worker at once.
+type ReportImport struct {
+	tx                  pgx.Tx
+	accountID, reportID string
+	seq                 int
+}
+
+// stagedLine is a compact ReportLine as the import's table holds it.
+type stagedLine struct {
+	Line ReportLine `json:"line"`
+	// Amounts are the line's money in ReportLine's order, written with their
+	// scale (decimal's JSON drops trailing zeros).
+	Amounts  [8]*string      `json:"amounts"`
+	LineRaw  json.RawMessage `json:"line_raw"`
+	OrderRaw json.RawMessage `json:"order_raw"`
+	HasPrice bool            `json:"has_price,omitempty"`
+	HasTax   bool            `json:"has_tax,omitempty"`
+}
+
+// amounts points at the line's money fields, in stagedLine.Amounts' order.
+func (l *ReportLine) amounts() [8]**decimal.Decimal {
+	return [8]**decimal.Decimal{&l.ItemPrice, &l.ItemTax, &l.ShippingPrice, &l.ShippingTax, &l.GiftWrapPrice, &l.GiftWrapTax,
+		&l.ItemPromotionDiscount, &l.ShipPromotionDiscount}
+}
+
+// exactString writes d with its scale.
+func exactString(d decimal.Decimal) string {
+	if e := d.Exponent(); e < 0 {
+		return d.StringFixed(-e)
+	}
+	return d.String()
+}
+
+// BeginReportImport starts the import of one document on tx; the table it
+// stages lines in goes with the transaction.
+func BeginReportImport(ctx context.Context, tx pgx.Tx, accountID, reportID string) (*ReportImport, error) {
+	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE report_import (amazon_order_id text NOT NULL, seq integer NOT NULL, line jsonb NOT NULL) ON COMMIT DROP`); err != nil {
+		return nil, fmt.Errorf("stage report %s: %w", reportID, err)
+	}
+	return &ReportImport{tx: tx, accountID: accountID, reportID: reportID}, nil
+}
+
+// Add stages lines (lines without an order id are skipped: the caller
+// quarantines them).
+func (ri *ReportImport) Add(ctx context.Context, lines []ReportLine) error {
+	rows := make([][]any, 0, len(lines))
 	for i := range lines {
 		l := lines[i]
 		if l.AmazonOrderID == "" {
-			continue // the caller quarantines lines without an order id
+			continue
 		}
 		if err := l.Compact(); err != nil {
-			return res, err
+			return err
 		}
-		byOrder[l.AmazonOrderID] = append(byOrder[l.AmazonOrderID], l)
+		st := stagedLine{Line: l, LineRaw: l.lineRaw, OrderRaw: l.orderRaw, HasPrice: l.hasPrice, HasTax: l.hasTax}
+		for i, d := range l.amounts() {
+			if *d != nil {
+				v := exactString(**d)
+				st.Amounts[i] = &v
+			}
+		}
+		b, err := json.Marshal(st)
+		if err != nil {
+			return fmt.Errorf("stage report line of order %s: %w", l.AmazonOrderID, err)
+		}
+		ri.seq++
+		rows = append(rows, []any{l.AmazonOrderID, ri.seq, string(b)})
 	}
-	if len(byOrder) == 0 {
+	if _, err := ri.tx.CopyFrom(ctx, pgx.Identifier{"report_import"}, []string{"amazon_order_id", "seq", "line"}, pgx.CopyFromRows(rows)); err != nil {
+		return fmt.Errorf("stage %d lines of report %s: %w", len(rows), ri.reportID, err)
+	}
+	return nil
+}
+
+// Finish writes the staged document: report-only orders and their lines,
+// an order chunk at a time.
+func (ri *ReportImport) Finish(ctx context.Context) (ReportLinesResult, error) {
+	var res ReportLinesResult
+	rows, err := ri.tx.Query(ctx, `SELECT DISTINCT amazon_order_id FROM report_import ORDER BY 1`)
+	if err != nil {
+		return res, fmt.Errorf("read staged orders of report %s: %w", ri.reportID, err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return res, fmt.Errorf("read staged orders of report %s: %w", ri.reportID, err)
+	}
+	if len(ids) == 0 {
 		return res, nil
 	}
-	res.Orders = len(byOrder)
-	ids := slices.Sorted(maps.Keys(byOrder))
-	apiWritten, err := apiOrders(ctx, tx, accountID, ids)
+	res.Orders = len(ids)
+	if _, err := ri.tx.Exec(ctx, `CREATE INDEX ON report_import (amazon_order_id)`); err != nil {
+		return res, fmt.Errorf("index staged report %s: %w", ri.reportID, err)
+	}
+	apiWritten, err := apiOrders(ctx, ri.tx, ri.accountID, ids)
 	if err != nil {
 		return res, err
 	}
@@ -199,14 +290,48 @@ func ReplaceOrderReportLines(ctx context.Context, tx pgx.Tx, accountID, reportID
 		}
 		reportOnly = append(reportOnly, id)
 	}
-	// Orders go to Postgres in chunks, all in tx: one statement per chunk
-	// keeps the JSON payloads small whatever the document's size.
 	for chunk := range slices.Chunk(reportOnly, reportChunk) {
-		if err := replaceReportChunk(ctx, tx, accountID, reportID, chunk, byOrder, &res); err != nil {
+		byOrder, err := ri.staged(ctx, chunk)
+		if err != nil {
+			return res, err
+		}
+		if err := replaceReportChunk(ctx, ri.tx, ri.accountID, ri.reportID, chunk, byOrder, &res); err != nil {
 			return res, err
 		}
 	}
 	return res, nil
+}
+
+// staged reads the staged lines of ids back, in document order.
+func (ri *ReportImport) staged(ctx context.Context, ids []string) (map[string][]ReportLine, error) {
+	rows, err := ri.tx.Query(ctx, `SELECT line FROM report_import WHERE amazon_order_id = ANY($1::text[]) ORDER BY seq`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("read staged lines of report %s: %w", ri.reportID, err)
+	}
+	defer rows.Close()
+	out := make(map[string][]ReportLine, len(ids))
+	for rows.Next() {
+		var st stagedLine
+		if err := rows.Scan(&st); err != nil {
+			return nil, fmt.Errorf("read staged line of report %s: %w", ri.reportID, err)
+		}
+		l := st.Line
+		l.lineRaw, l.orderRaw, l.hasPrice, l.hasTax, l.compact = st.LineRaw, st.OrderRaw, st.HasPrice, st.HasTax, true
+		for i, d := range l.amounts() {
+			if v := st.Amounts[i]; v != nil {
+				x, err := decimal.NewFromString(*v)
+				if err != nil {
+					return nil, fmt.Errorf("read staged line of report %s: %w", ri.reportID, err)
+				}
+				*d = &x
+			}
+		}
+		out[l.AmazonOrderID] = append(out[l.AmazonOrderID], l)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read staged lines of report %s: %w", ri.reportID, err)
+	}
+	return out, nil
 }
 
 // reportChunk is how many orders one pair of statements writes.

@@ -306,9 +306,9 @@ func (w *ReportWindowWorker) fatal(ctx context.Context, a ReportWindowArgs, repo
 }
 
 // store downloads the report's document and writes every line, the
-// window done and the backfill's progress in one transaction. The
-// document's URL lives five minutes: an expired one is asked for again,
-// once.
+// window done and the backfill's progress in one transaction, streaming the
+// lines into it as they are read. The document's URL lives five minutes: an
+// expired one is asked for again, once.
 func (w *ReportWindowWorker) store(ctx context.Context, acct *jobs.Account, a ReportWindowArgs, reportID, documentID string) error {
 	select {
 	case w.storing <- struct{}{}:
@@ -317,90 +317,109 @@ func (w *ReportWindowWorker) store(ctx context.Context, acct *jobs.Account, a Re
 		return ctx.Err()
 	}
 	began := time.Now()
-	lines, bad, err := w.download(ctx, acct, documentID)
-	if errors.Is(err, spapi.ErrDocumentURLExpired) {
-		lines, bad, err = w.download(ctx, acct, documentID)
-	}
-	if err != nil {
-		return fmt.Errorf("report %s document %s: %w", reportID, documentID, err)
-	}
 	var res store.ReportLinesResult
-	err = pgx.BeginFunc(ctx, w.deps.Pool, func(tx pgx.Tx) error {
-		var err error
-		if res, err = store.ReplaceOrderReportLines(ctx, tx, acct.ID, reportID, lines); err != nil {
-			return err
-		}
-		if err := w.deps.Quarantine(ctx, tx, acct, bad); err != nil {
-			return err
-		}
-		if err := store.SetWindowReport(ctx, tx, a.BackfillID, a.WindowStart, reportID, "DONE"); err != nil {
-			return err
-		}
-		if err := store.CountBackfillPage(ctx, tx, a.BackfillID, a.WindowStart, int64(res.OrdersWritten+res.LinesWritten), true); err != nil {
-			return err
-		}
-		if w.deps.BeforePageCommit != nil {
-			return w.deps.BeforePageCommit(ctx, "orders")
-		}
-		return nil
-	})
+	var lines int
+	attempt := func() error {
+		return pgx.BeginFunc(ctx, w.deps.Pool, func(tx pgx.Tx) error {
+			imp, err := store.BeginReportImport(ctx, tx, acct.ID, reportID)
+			if err != nil {
+				return err
+			}
+			var bad []spapi.Quarantined
+			if lines, bad, err = w.download(ctx, acct, documentID, imp); err != nil {
+				return err
+			}
+			if res, err = imp.Finish(ctx); err != nil {
+				return err
+			}
+			if err := w.deps.Quarantine(ctx, tx, acct, bad); err != nil {
+				return err
+			}
+			if err := store.SetWindowReport(ctx, tx, a.BackfillID, a.WindowStart, reportID, "DONE"); err != nil {
+				return err
+			}
+			if err := store.CountBackfillPage(ctx, tx, a.BackfillID, a.WindowStart, int64(res.OrdersWritten+res.LinesWritten), true); err != nil {
+				return err
+			}
+			if w.deps.BeforePageCommit != nil {
+				return w.deps.BeforePageCommit(ctx, "orders")
+			}
+			return nil
+		})
+	}
+	err := attempt()
+	if errors.Is(err, spapi.ErrDocumentURLExpired) {
+		err = attempt()
+	}
 	if errors.Is(err, store.ErrBackfillStopped) {
 		return nil // cancelled meanwhile: nothing of the window was kept
 	}
 	if err != nil {
-		return err
+		return fmt.Errorf("report %s document %s: %w", reportID, documentID, err)
 	}
 	w.deps.CountRows("orders", res.Orders-res.OrdersKept, res.OrdersWritten)
 	w.deps.CountRows("order_report_lines", res.Lines, res.LinesWritten)
 	w.deps.Log().Info("order report stored", "backfill", a.BackfillID, "window", a.WindowStart.UTC().Format(time.DateOnly),
-		"report", reportID, "lines", len(lines), "orders", res.Orders, "orders_kept_from_api", res.OrdersKept,
+		"report", reportID, "lines", lines, "orders", res.Orders, "orders_kept_from_api", res.OrdersKept,
 		"seconds", time.Since(began).Seconds())
 	return nil
 }
 
-// download fetches a fresh document URL and reads every line of the
-// document, streaming it; lines without an order id are set aside.
-func (w *ReportWindowWorker) download(ctx context.Context, acct *jobs.Account, documentID string) ([]store.ReportLine, []spapi.Quarantined, error) {
+// importBatch is how many lines go to Postgres in one COPY.
+const importBatch = 2000
+
+// download fetches a fresh document URL and streams every line of the
+// document into imp; lines without an order id or purchase date are set
+// aside. It returns how many lines it read.
+func (w *ReportWindowWorker) download(ctx context.Context, acct *jobs.Account, documentID string, imp *store.ReportImport) (int, []spapi.Quarantined, error) {
 	if err := w.deps.Take(ctx, acct, spapi.OpGetReportDocument, jobs.ClassBackfill); err != nil {
-		return nil, nil, err
+		return 0, nil, err
 	}
 	doc, err := acct.Client.GetReportDocument(ctx, documentID)
 	if err != nil {
-		return nil, nil, fmt.Errorf("get report document: %w", err)
+		return 0, nil, fmt.Errorf("get report document: %w", err)
 	}
 	body, err := acct.Client.DownloadReportDocument(ctx, doc)
 	if err != nil {
-		return nil, nil, err
+		return 0, nil, err
 	}
 	defer body.Close()
 	r, err := orderreport.NewReader(body)
 	if err != nil {
-		return nil, nil, fmt.Errorf("read report document: %w", err)
+		return 0, nil, fmt.Errorf("read report document: %w", err)
 	}
-	var lines []store.ReportLine
 	var bad []spapi.Quarantined
+	batch := make([]store.ReportLine, 0, importBatch)
+	n := 0
 	for {
 		l, err := r.Next()
 		if errors.Is(err, io.EOF) {
-			return lines, bad, nil
+			break
 		}
 		if err != nil {
-			return nil, nil, fmt.Errorf("read report document: %w", err)
+			return n, nil, fmt.Errorf("read report document: %w", err)
 		}
+		n++
 		if !l.Complete() {
 			q, err := quarantineLine(&l)
 			if err != nil {
-				return nil, nil, err
+				return n, nil, err
 			}
 			bad = append(bad, q)
 			continue
 		}
-		sl := storeLine(&l)
-		if err := sl.Compact(); err != nil {
-			return nil, nil, err
+		batch = append(batch, storeLine(&l))
+		if len(batch) == importBatch {
+			if err := imp.Add(ctx, batch); err != nil {
+				return n, nil, err
+			}
+			batch = batch[:0]
 		}
-		lines = append(lines, sl)
 	}
+	if err := imp.Add(ctx, batch); err != nil {
+		return n, nil, err
+	}
+	return n, bad, nil
 }
 
 // storeLine is a complete report line as the store takes it.
