@@ -239,6 +239,8 @@ WITH written AS (
     sync_version = nextval('sync_version_seq'),
     synced_at = now()
     WHERE orders.raw IS DISTINCT FROM EXCLUDED.raw
+      AND (orders.api_version = 'reports-2021-06-30' OR orders.last_update_date IS NULL
+           OR EXCLUDED.last_update_date >= orders.last_update_date)
     RETURNING orders.amazon_order_id, orders.last_update_date
 ), previous AS (
     SELECT w.amazon_order_id, o.last_update_date
@@ -253,6 +255,42 @@ WITH written AS (
 SELECT written.amazon_order_id, written.last_update_date,
        previous.last_update_date AS previous_last_update_date
 FROM written LEFT JOIN previous ON previous.amazon_order_id = written.amazon_order_id`
+
+// StaleOrders returns the orders of accountID among updated (order id →
+// LastUpdateDate as fetched) whose stored copy is newer: an answer fetched
+// before a later write (a refresh overtaken by a poll, a late or reordered
+// push notification's fetch) must change nothing, its children included.
+// Rows known only from an order report are never stale: API data replaces
+// them whatever their dates.
+func StaleOrders(ctx context.Context, db dbsqlc.DBTX, accountID string, updated map[string]time.Time) (map[string]bool, error) {
+	if len(updated) == 0 {
+		return nil, nil
+	}
+	ids := make([]string, 0, len(updated))
+	for id := range updated {
+		ids = append(ids, id)
+	}
+	rows, err := db.Query(ctx, `
+SELECT amazon_order_id, last_update_date FROM orders
+WHERE account_id = $1 AND amazon_order_id = ANY($2::text[])
+  AND api_version <> 'reports-2021-06-30' AND last_update_date IS NOT NULL`, accountID, ids)
+	if err != nil {
+		return nil, fmt.Errorf("read stored update dates of %d orders of account %s: %w", len(ids), accountID, err)
+	}
+	stale := map[string]bool{}
+	var id string
+	var stored time.Time
+	_, err = pgx.ForEachRow(rows, []any{&id, &stored}, func() error {
+		if stored.After(updated[id]) {
+			stale[id] = true
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read stored update dates of %d orders of account %s: %w", len(ids), accountID, err)
+	}
+	return stale, nil
+}
 
 // orderText maps Amazon's absent string (empty after decoding) to NULL.
 func orderText(s string) *string {

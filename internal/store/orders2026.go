@@ -44,6 +44,9 @@ type Orders2026Result struct {
 	// NoFulfillment are orders Amazon sent without their fulfillment
 	// dataset: they kept their stored status, ship windows and channel.
 	NoFulfillment []string
+	// Stale are orders left alone because the stored copy is newer than
+	// the answer (see StaleOrders).
+	Stale []string
 }
 
 // v0OrderStatus maps a 2026 fulfillmentStatus (already in the model's
@@ -449,6 +452,27 @@ func UpsertOrders2026(ctx context.Context, tx pgx.Tx, accountID string, orders [
 	var res Orders2026Result
 	if len(orders) == 0 {
 		return res, nil
+	}
+	updated := make(map[string]time.Time, len(orders))
+	for _, o := range orders {
+		updated[o.OrderId] = o.LastUpdatedTime
+	}
+	stale, err := StaleOrders(ctx, tx, accountID, updated)
+	if err != nil {
+		return res, err
+	}
+	if len(stale) > 0 {
+		fresh := make([]spapi.Order2026, 0, len(orders))
+		for _, o := range orders {
+			if stale[o.OrderId] {
+				res.Stale = append(res.Stale, o.OrderId)
+				continue
+			}
+			fresh = append(fresh, o)
+		}
+		if orders = fresh; len(orders) == 0 {
+			return res, nil
+		}
 	}
 	rows, err := newOrders2026Rows(orders, opts)
 	if err != nil {

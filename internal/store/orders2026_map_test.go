@@ -315,3 +315,72 @@ func TestUpsertOrders2026KeepsStoredFulfillment(t *testing.T) {
 	require.NoError(t, pool.QueryRow(ctx, `SELECT count(*) FROM order_proceeds WHERE amazon_order_id = '701-0000000-0000002'`).Scan(&proceeds))
 	require.Equal(t, 8, proceeds, "4 order and 4 item breakdowns: rows follow the answer")
 }
+
+// TestStaleAnswersChangeNothing: an answer older than the stored order (a
+// refresh overtaken by a poll, a late push notification's fetch) writes no
+// order, no item, no package, no proceeds — in either API's path.
+func TestStaleAnswersChangeNothing(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := dbtest.NewPool(t)
+	body, err := os.ReadFile(filepath.Join("testdata", "orders2026-mapper.json"))
+	require.NoError(t, err)
+	var page spapi.SearchOrdersResult
+	require.NoError(t, json.Unmarshal(body, &page))
+	upsert := func(orders []spapi.Order2026) Orders2026Result {
+		var res Orders2026Result
+		require.NoError(t, pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+			res, err = UpsertOrders2026(ctx, tx, "acct", orders, Orders2026Options{Marketplace: "A2EUQ1WTGCTBG2"})
+			return err
+		}))
+		return res
+	}
+	newer := page.Orders[1]
+	newer.LastUpdatedTime = newer.LastUpdatedTime.Add(time.Hour)
+	newer.Raw = nil
+	require.Len(t, upsert([]spapi.Order2026{newer}).Changes, 1)
+
+	snapshot := func() string {
+		var v string
+		require.NoError(t, pool.QueryRow(ctx, `SELECT (SELECT string_agg(sync_version::text, ',') FROM orders WHERE amazon_order_id = $1)
+			|| '/' || (SELECT coalesce(string_agg(sync_version::text, ',' ORDER BY order_item_id), '') FROM order_items WHERE amazon_order_id = $1)
+			|| '/' || (SELECT coalesce(string_agg(xmin::text, ',' ORDER BY order_item_id, type), '') FROM order_proceeds WHERE amazon_order_id = $1)`,
+			newer.OrderId).Scan(&v))
+		return v
+	}
+	before := snapshot()
+
+	// The older answer (the page as first served) changes nothing of order 2,
+	// even its children; the page's other orders are written.
+	res := upsert(page.Orders)
+	require.Equal(t, []string{newer.OrderId}, res.Stale)
+	require.Len(t, res.Changes, len(page.Orders)-1)
+	var lud time.Time
+	require.NoError(t, pool.QueryRow(ctx, `SELECT last_update_date FROM orders WHERE amazon_order_id = $1`, newer.OrderId).Scan(&lud))
+	require.True(t, lud.Equal(newer.LastUpdatedTime), "stored %s, want the newer %s", lud, newer.LastUpdatedTime)
+	require.Equal(t, before, snapshot(), "order, items and proceeds of the stale order untouched")
+
+	// v0: the upsert itself refuses an older LastUpdateDate.
+	t0 := time.Date(2025, 1, 2, 3, 10, 0, 0, time.UTC)
+	_, err = UpsertOrders(ctx, pool, "acct", []spapi.Order{v0Order(t, "111-0000001-0000009", "Shipped", t0.Add(time.Hour))})
+	require.NoError(t, err)
+	changes, err := UpsertOrders(ctx, pool, "acct", []spapi.Order{v0Order(t, "111-0000001-0000009", "Unshipped", t0)})
+	require.NoError(t, err)
+	require.Empty(t, changes, "an older version is not written")
+	var status string
+	require.NoError(t, pool.QueryRow(ctx, `SELECT order_status FROM orders WHERE amazon_order_id = '111-0000001-0000009'`).Scan(&status))
+	require.Equal(t, "Shipped", status)
+	stale, err := StaleOrders(ctx, pool, "acct", map[string]time.Time{"111-0000001-0000009": t0, "111-0000001-0000010": t0})
+	require.NoError(t, err)
+	require.Equal(t, map[string]bool{"111-0000001-0000009": true}, stale)
+}
+
+func v0Order(t *testing.T, id, status string, updated time.Time) spapi.Order {
+	t.Helper()
+	b, err := json.Marshal(map[string]any{"AmazonOrderId": id, "PurchaseDate": "2025-01-02T03:04:05Z",
+		"LastUpdateDate": updated.UTC().Format(time.RFC3339), "OrderStatus": status, "MarketplaceId": "ATVPDKIKX0DER"})
+	require.NoError(t, err)
+	var o spapi.Order
+	require.NoError(t, json.Unmarshal(b, &o))
+	return o
+}

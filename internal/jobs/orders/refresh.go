@@ -3,6 +3,7 @@ package orders
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
@@ -43,6 +44,16 @@ func (w *RefreshWorker) Work(ctx context.Context, job *river.Job[RefreshArgs]) e
 		return w.deps.JobError(err)
 	}
 	err = pgx.BeginFunc(ctx, w.deps.Pool, func(tx pgx.Tx) error {
+		// A late answer (a poll or another refresh wrote a newer version
+		// while this one was in flight) changes nothing, items included.
+		stale, err := store.StaleOrders(ctx, tx, acct.ID, map[string]time.Time{res.Order.AmazonOrderId: res.Order.LastUpdateDate})
+		if err != nil {
+			return err
+		}
+		if stale[res.Order.AmazonOrderId] {
+			w.deps.Logger.Debug("refresh answer older than the stored order: nothing written", "account", acct.ID, "order", job.Args.AmazonOrderID)
+			return nil
+		}
 		if _, err := store.UpsertOrders(ctx, tx, acct.ID, []spapi.Order{res.Order}); err != nil {
 			return err
 		}
