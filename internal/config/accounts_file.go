@@ -22,6 +22,7 @@ import (
 //	    client_secret_env: SELLER_US_LWA_CLIENT_SECRET
 //	    refresh_token_env: SELLER_US_REFRESH_TOKEN
 //	    orders_api: v0            # optional; SPSYNC_ORDERS_API otherwise
+//	    selling_partner_id: A3TH9S8BH6GOGM  # required with SPSYNC_SQS_QUEUE_URL
 type accountsFile struct {
 	Accounts []accountEntry `yaml:"accounts"`
 }
@@ -35,6 +36,9 @@ type accountEntry struct {
 	RefreshTokenEnv string   `yaml:"refresh_token_env"`
 	// OrdersAPI overrides SPSYNC_ORDERS_API for the account.
 	OrdersAPI string `yaml:"orders_api"`
+	// SellingPartnerID is the seller's merchant token, which routes push
+	// notifications to the account.
+	SellingPartnerID string `yaml:"selling_partner_id"`
 }
 
 // loadAccountsFile reads and validates the accounts file at path. Every
@@ -112,9 +116,13 @@ func loadAccountsFile(path string, getenv func(string) string, ordersAPI string)
 				return nil, lineErr(line, "account %q: orders_api: %v", e.ID, err)
 			}
 		}
+		if e.SellingPartnerID != "" && !sellingPartnerIDPattern.MatchString(e.SellingPartnerID) {
+			return nil, lineErr(line, "account %q: selling_partner_id %q is not a merchant token like A3TH9S8BH6GOGM", e.ID, e.SellingPartnerID)
+		}
 		accounts = append(accounts, Account{
 			ID: e.ID, Region: region, MarketplaceIDs: mps, ClientID: e.ClientID,
 			ClientSecret: Secret(secret), RefreshToken: Secret(refresh), OrdersAPI: api,
+			SellingPartnerID: e.SellingPartnerID,
 		})
 	}
 	return accounts, nil

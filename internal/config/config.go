@@ -70,7 +70,32 @@ type Config struct {
 	// cancellation (SPSYNC_PII_RETENTION, default 30 days: Amazon's data
 	// protection policy).
 	PIIRetention time.Duration
+	// Push configures SP-API notifications through SQS; off unless a queue
+	// is set.
+	Push Push
 }
+
+// Push is the notifications (push) configuration.
+type Push struct {
+	// QueueURL is the SQS queue Amazon delivers ORDER_CHANGE and
+	// FULFILLMENT_ORDER_STATUS notifications to (SPSYNC_SQS_QUEUE_URL).
+	// Set, the worker consumes it and the order and fulfillment polls
+	// become a slower safety net. AWS credentials and region come from the
+	// AWS SDK's default chain (AWS_REGION, AWS_ACCESS_KEY_ID, profiles,
+	// instance roles).
+	QueueURL string
+	// SQSEndpoint overrides the SQS endpoint (SPSYNC_SQS_ENDPOINT): a local
+	// SQS-compatible server. Empty means AWS's regional endpoint.
+	SQSEndpoint string
+	// Simulated is SPSYNC_SIM_PUSH=true with the built-in simulator: the
+	// worker starts a local SQS-compatible server (fauxqs, Node.js), makes
+	// a queue with a dead-letter queue, subscribes the simulator to it and
+	// consumes it, so the whole push path runs on one machine.
+	Simulated bool
+}
+
+// Enabled reports whether notifications are consumed.
+func (p Push) Enabled() bool { return p.QueueURL != "" || p.Simulated }
 
 // Orders API versions (SPSYNC_ORDERS_API, accounts file orders_api).
 const (
@@ -96,9 +121,18 @@ type Schedules struct {
 	// one every 179 s: 12 of its ~20 calls an hour, the rest left for
 	// long windows and backfills).
 	Orders            string
-	FulfillmentOrders string // SPSYNC_FULFILLMENT_ORDERS_CRON, default "*/5 * * * *"
+	FulfillmentOrders string // SPSYNC_FULFILLMENT_ORDERS_CRON, default "*/5 * * * *" ("*/15 * * * *" with push)
 	ServiceJobs       string // SPSYNC_SERVICE_JOBS_CRON, default "*/5 * * * *"
+	// SafetyNet is true when notifications are consumed: unset order and
+	// fulfillment schedules default to SafetyNetSchedule, since the polls
+	// only catch what push missed.
+	SafetyNet bool
 }
+
+// SafetyNetSchedule is the default of the order and fulfillment polls when
+// push is on: a third of the list calls of the 5-minute default, and a
+// missed notification still reaches Postgres within about 15 minutes.
+const SafetyNetSchedule = "*/15 * * * *"
 
 // Account is one selling partner account (seller + application).
 type Account struct {
@@ -112,6 +146,11 @@ type Account struct {
 	// (the default) or OrdersAPIV0 (SPSYNC_ORDERS_API; orders_api in the
 	// accounts file).
 	OrdersAPI string
+	// SellingPartnerID is the seller's merchant token (SellerId in
+	// notifications; SPAPI_SELLING_PARTNER_ID, selling_partner_id in the
+	// accounts file). Push routes each notification to the account by it,
+	// so it is required when SPSYNC_SQS_QUEUE_URL is set.
+	SellingPartnerID string
 }
 
 // OrdersSchedule is the orders poll's cron expression for an account on
@@ -119,6 +158,9 @@ type Account struct {
 func (s Schedules) OrdersSchedule(api string) string {
 	if s.Orders != "" {
 		return s.Orders
+	}
+	if s.SafetyNet {
+		return SafetyNetSchedule
 	}
 	if api == OrdersAPIV0 {
 		return "*/2 * * * *"
@@ -160,9 +202,37 @@ func Load(getenv func(string) string) (*Config, error) {
 		LWAEndpoint:   get("LWA_ENDPOINT", ""),
 		Schedules: Schedules{
 			Orders:            get("SPSYNC_ORDERS_CRON", ""),
-			FulfillmentOrders: get("SPSYNC_FULFILLMENT_ORDERS_CRON", "*/5 * * * *"),
+			FulfillmentOrders: get("SPSYNC_FULFILLMENT_ORDERS_CRON", ""),
 			ServiceJobs:       get("SPSYNC_SERVICE_JOBS_CRON", "*/5 * * * *"),
 		},
+		Push: Push{
+			QueueURL:    get("SPSYNC_SQS_QUEUE_URL", ""),
+			SQSEndpoint: get("SPSYNC_SQS_ENDPOINT", ""),
+		},
+	}
+	switch v := strings.ToLower(get("SPSYNC_SIM_PUSH", "false")); v {
+	case "true", "1", "yes":
+		cfg.Push.Simulated = true
+	case "false", "0", "no":
+	default:
+		return nil, &Error{"SPSYNC_SIM_PUSH", fmt.Sprintf("%q is not true or false", v)}
+	}
+	if cfg.Push.QueueURL != "" {
+		if u, err := url.Parse(cfg.Push.QueueURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || strings.Trim(u.Path, "/") == "" {
+			return nil, &Error{"SPSYNC_SQS_QUEUE_URL", fmt.Sprintf("%q is not an SQS queue URL: set it like https://sqs.us-east-1.amazonaws.com/123456789012/spsync-notifications", cfg.Push.QueueURL)}
+		}
+	}
+	if cfg.Push.SQSEndpoint != "" {
+		if u, err := url.Parse(cfg.Push.SQSEndpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, &Error{"SPSYNC_SQS_ENDPOINT", fmt.Sprintf("%q is not an http(s) URL: set it like http://127.0.0.1:4566, or leave it unset for AWS", cfg.Push.SQSEndpoint)}
+		}
+	}
+	cfg.Schedules.SafetyNet = cfg.Push.Enabled()
+	if cfg.Schedules.FulfillmentOrders == "" {
+		cfg.Schedules.FulfillmentOrders = "*/5 * * * *"
+		if cfg.Schedules.SafetyNet {
+			cfg.Schedules.FulfillmentOrders = SafetyNetSchedule
+		}
 	}
 
 	if cfg.DatabaseURL != "" {
@@ -247,7 +317,7 @@ func Load(getenv func(string) string) (*Config, error) {
 		if cfg.Accounts, err = loadAccountsFile(file, getenv, ordersAPI); err != nil {
 			return nil, err
 		}
-		return cfg, nil
+		return cfg, checkPush(cfg)
 	}
 	switch set := countSet(clientID, secret, refresh); set {
 	case 0:
@@ -260,15 +330,48 @@ func Load(getenv func(string) string) (*Config, error) {
 		marketplaces = []string{defaultMarketplace}
 	}
 	cfg.Accounts = []Account{{
-		ID:             "default",
-		Region:         region,
-		MarketplaceIDs: marketplaces,
-		ClientID:       clientID,
-		ClientSecret:   Secret(secret),
-		RefreshToken:   Secret(refresh),
-		OrdersAPI:      ordersAPI,
+		ID:               "default",
+		Region:           region,
+		MarketplaceIDs:   marketplaces,
+		ClientID:         clientID,
+		ClientSecret:     Secret(secret),
+		RefreshToken:     Secret(refresh),
+		OrdersAPI:        ordersAPI,
+		SellingPartnerID: get("SPAPI_SELLING_PARTNER_ID", ""),
 	}}
-	return cfg, nil
+	if cfg.Accounts[0].SellingPartnerID != "" && !sellingPartnerIDPattern.MatchString(cfg.Accounts[0].SellingPartnerID) {
+		return nil, &Error{"SPAPI_SELLING_PARTNER_ID", fmt.Sprintf("%q is not a selling partner id: it looks like A3TH9S8BH6GOGM (Seller Central, Settings, Account Info, Merchant Token)", cfg.Accounts[0].SellingPartnerID)}
+	}
+	return cfg, checkPush(cfg)
+}
+
+// sellingPartnerIDPattern matches a merchant token (SellerId).
+var sellingPartnerIDPattern = regexp.MustCompile(`^A[0-9A-Z]{7,20}$`)
+
+// checkPush refuses a queue without a way to route its notifications: every
+// account needs its selling partner id, unique across accounts. (The
+// simulator's accounts get theirs from it.)
+func checkPush(cfg *Config) error {
+	if cfg.Push.Simulated && !cfg.Simulate {
+		return &Error{"SPSYNC_SIM_PUSH", "is for the built-in simulator: with credentials set SPSYNC_SQS_QUEUE_URL to your queue instead"}
+	}
+	if cfg.Push.QueueURL == "" || cfg.Simulate {
+		return nil
+	}
+	seen := map[string]string{}
+	for _, a := range cfg.Accounts {
+		if a.SellingPartnerID == "" {
+			if a.ID == "default" {
+				return &Error{"SPAPI_SELLING_PARTNER_ID", "is required with SPSYNC_SQS_QUEUE_URL: notifications name the seller by it (Seller Central, Settings, Account Info, Merchant Token)"}
+			}
+			return &Error{"SPSYNC_ACCOUNTS_FILE", fmt.Sprintf("account %q: selling_partner_id is required with SPSYNC_SQS_QUEUE_URL: notifications name the seller by it", a.ID)}
+		}
+		if other, dup := seen[a.SellingPartnerID]; dup {
+			return &Error{"SPSYNC_ACCOUNTS_FILE", fmt.Sprintf("accounts %q and %q have the same selling_partner_id %s: a notification could not tell them apart", other, a.ID, a.SellingPartnerID)}
+		}
+		seen[a.SellingPartnerID] = a.ID
+	}
+	return nil
 }
 
 // parseOrdersAPI checks an Orders API version.
