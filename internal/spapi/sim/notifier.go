@@ -309,7 +309,7 @@ func (n *Notifier) scan() {
 		rec.Destinations = slices.Clone(dests)
 		r := n.rand("fate", rec.NotificationID)
 		rec.Dropped = chance(r, n.opts.DropRate)
-		if chance(r, n.opts.DuplicateRate) {
+		if chance(r, n.opts.DuplicateRate) && !rec.Dropped {
 			rec.Duplicates = 1
 		}
 		recs = append(recs, rec)
@@ -730,7 +730,7 @@ func (n *Notifier) deliver(ctx context.Context, d *delivery) (err error) {
 			err = fmt.Errorf("sink panicked: %v", p)
 		}
 	}()
-	backoff := 20 * time.Millisecond
+	backoff := 5 * time.Millisecond
 	for attempt := 1; ; attempt++ {
 		actx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		err = n.opts.Sink.Deliver(actx, d.dest, d.body)
