@@ -489,7 +489,8 @@
 // (the same body), DelayMin..DelayMax delays each copy on the real clock,
 // and ReorderWindow shuffles the copies of a scan in groups of that size.
 // A sink error is retried (four attempts in all) and then counted failed;
-// the notifier carries on. Copies still waiting when its context ends are
+// the notifier carries on. NotifierOptions.SubscriptionID names the
+// subscription in the metadata. Copies still waiting when its context ends are
 // neither delivered nor failed.
 //
 // Notifier.Log is the truth for tests and benchmarks: per notification its

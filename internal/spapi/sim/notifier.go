@@ -36,6 +36,10 @@ type NotifierOptions struct {
 	// produced. Nil, or no destinations, delivers nothing: Amazon sends
 	// nothing without a subscription, and such changes are not logged.
 	Route func(accountID, notificationType string) []string
+	// SubscriptionID, when set, names the subscription an account's
+	// notifications of a type are sent for (NotificationMetadata
+	// .SubscriptionId); by default an id fixed by the seed, account and type.
+	SubscriptionID func(accountID, notificationType string) string
 	// DropRate is the probability that a notification is never delivered;
 	// DuplicateRate that it is delivered twice (same NotificationId, same
 	// body). Both from 0 to 1.
@@ -524,7 +528,7 @@ func (n *Notifier) render(c change, publish time.Time) (*NotificationRecord, []b
 		Payload:             payload,
 		NotificationMetadata: notificationMetadata{
 			ApplicationID:  "amzn1.sellerapps.app." + uuidFrom(n.s.opts.Seed, "application", d.acct.ClientID),
-			SubscriptionID: uuidFrom(n.s.opts.Seed, "subscription", d.acct.ID, c.typ),
+			SubscriptionID: n.subscriptionID(d.acct.ID, c.typ),
 			PublishTime:    notifTime(publish),
 			NotificationID: rec.NotificationID,
 		},
@@ -534,6 +538,15 @@ func (n *Notifier) render(c change, publish time.Time) (*NotificationRecord, []b
 		panic(fmt.Sprintf("sim: encode notification: %v", err)) // only typed values above
 	}
 	return rec, body
+}
+
+func (n *Notifier) subscriptionID(account, typ string) string {
+	if n.opts.SubscriptionID != nil {
+		if id := n.opts.SubscriptionID(account, typ); id != "" {
+			return id
+		}
+	}
+	return uuidFrom(n.s.opts.Seed, "subscription", account, typ)
 }
 
 // orderChangeReasons explain each order event, in the words of a status

@@ -422,7 +422,7 @@ func TestNotifierRouting(t *testing.T) {
 	b2 := setup(t, nil)
 	sink2 := &memSink{}
 	other := "arn:aws:sqs:us-east-1:000000000000:orders-only"
-	n2, _ := startNotifier(t, b2, sim.NotifierOptions{Sink: sink2, Tick: time.Hour, Route: func(acct, typ string) []string {
+	n2, _ := startNotifier(t, b2, sim.NotifierOptions{Sink: sink2, Tick: time.Hour, SubscriptionID: func(acct, typ string) string { return "sub-" + acct + "-" + typ }, Route: func(acct, typ string) []string {
 		require.Equal(t, b2.acct.ID, acct)
 		if typ == sim.NotificationTypeOrderChange {
 			return []string{testQueueARN, other}
@@ -433,7 +433,9 @@ func TestNotifierRouting(t *testing.T) {
 	syncNotifier(t, n2)
 	perDest := map[string]int{}
 	for _, dl := range sink2.deliveries() {
-		require.Equal(t, sim.NotificationTypeOrderChange, decodeNotification(t, dl.body).NotificationType)
+		nt := decodeNotification(t, dl.body)
+		require.Equal(t, sim.NotificationTypeOrderChange, nt.NotificationType)
+		require.Equal(t, "sub-"+b2.acct.ID+"-ORDER_CHANGE", nt.NotificationMetadata.SubscriptionId)
 		perDest[dl.dest]++
 	}
 	require.Positive(t, perDest[testQueueARN])
