@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"container/heap"
 	"context"
 	"encoding/json"
 	"errors"
@@ -100,7 +101,7 @@ type Notifier struct {
 	records  []*NotificationRecord
 	scanned  int64 // data-clock second scanned through
 	scans    int
-	queue    []*delivery // pending copies, ordered by (due, seq)
+	queue    deliveryHeap // pending copies, earliest (due, seq) first
 	inflight *delivery
 	seq      uint64
 	stats    NotifierStats
@@ -120,6 +121,27 @@ type delivery struct {
 	wait time.Duration // delay drawn for the copy
 	due  time.Time
 	seq  uint64
+}
+
+// deliveryHeap orders pending copies by due time, then by the order the
+// scan (and its reordering) gave them.
+type deliveryHeap []*delivery
+
+func (h deliveryHeap) Len() int { return len(h) }
+func (h deliveryHeap) Less(a, b int) bool {
+	if !h[a].due.Equal(h[b].due) {
+		return h[a].due.Before(h[b].due)
+	}
+	return h[a].seq < h[b].seq
+}
+func (h deliveryHeap) Swap(a, b int) { h[a], h[b] = h[b], h[a] }
+func (h *deliveryHeap) Push(x any)   { *h = append(*h, x.(*delivery)) }
+func (h *deliveryHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	old[len(old)-1] = nil
+	*h = old[:len(old)-1]
+	return x
 }
 
 // StartNotifier starts producing notifications for every change of the
@@ -341,15 +363,8 @@ func (n *Notifier) scan() {
 		d.due = realNow.Add(d.wait)
 		n.seq++
 		d.seq = n.seq
-		n.queue = append(n.queue, d)
+		heap.Push(&n.queue, d)
 	}
-	sort.SliceStable(n.queue, func(a, b int) bool {
-		x, y := n.queue[a], n.queue[b]
-		if !x.due.Equal(y.due) {
-			return x.due.Before(y.due)
-		}
-		return x.seq < y.seq
-	})
 	for _, rec := range recs {
 		n.records = append(n.records, rec)
 		n.stats.Emitted++
@@ -682,8 +697,7 @@ func (n *Notifier) dispatchLoop(ctx context.Context) {
 		var wait time.Duration = -1
 		if len(n.queue) > 0 {
 			if w := time.Until(n.queue[0].due); w <= 0 {
-				next = n.queue[0]
-				n.queue = n.queue[1:]
+				next = heap.Pop(&n.queue).(*delivery)
 				n.inflight = next
 			} else {
 				wait = w
