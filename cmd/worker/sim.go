@@ -8,8 +8,14 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/spsync/spsync/internal/spapi/sim"
 )
@@ -33,6 +39,12 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	omitPII := fs.Bool("omit-pii-without-role", false, "with --missing-roles, answer 200 without the personal fields instead of 403 (Amazon does both)")
 	reportDelay := fs.Duration("report-delay", 0, "how long an order report stays IN_PROGRESS before it is DONE, CANCELLED or FATAL; one report per seller and type at a time (default 1m)")
 	reportFatal := fs.Float64("report-fatal", 0, "probability that an order report ends FATAL, decided per report from --seed (0 to 1)")
+	notifyEndpoint := fs.String("notify-sqs-endpoint", "", "deliver ORDER_CHANGE and FULFILLMENT_ORDER_STATUS notifications as the data changes, to the SQS-compatible server at this URL (e.g. fauxqs at http://127.0.0.1:4566); needs --notify-queue-arn")
+	notifyQueue := fs.String("notify-queue-arn", "", "with --notify-sqs-endpoint, the queue (arn:aws:sqs:REGION:ACCOUNT:NAME) every notification of every account goes to; it must exist")
+	notifyDrop := fs.Float64("notify-drop", 0, "probability that a notification is never delivered (0 to 1)")
+	notifyDuplicate := fs.Float64("notify-duplicate", 0, "probability that a notification is delivered twice (0 to 1)")
+	notifyDelay := fs.String("notify-delay", "0", "delay between a change and its notification's delivery: D (uniform from 0 to D) or MIN-MAX, e.g. 500ms-3s")
+	notifyReorder := fs.Int("notify-reorder", 0, "shuffle deliveries within groups of this many (0 keeps change order)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -50,6 +62,19 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if *reportFatal < 0 || *reportFatal > 1 {
 		fmt.Fprintln(stderr, "worker sim: --report-fatal is a probability from 0 to 1")
+		return 2
+	}
+	delayMin, delayMax, err := parseDelayRange(*notifyDelay)
+	if err != nil {
+		fmt.Fprintln(stderr, "worker sim: --notify-delay:", err)
+		return 2
+	}
+	if *notifyDrop < 0 || *notifyDrop > 1 || *notifyDuplicate < 0 || *notifyDuplicate > 1 || *notifyReorder < 0 {
+		fmt.Fprintln(stderr, "worker sim: --notify-drop and --notify-duplicate are probabilities from 0 to 1, --notify-reorder must not be negative")
+		return 2
+	}
+	if (*notifyEndpoint == "") != (*notifyQueue == "") {
+		fmt.Fprintln(stderr, "worker sim: --notify-sqs-endpoint and --notify-queue-arn go together")
 		return 2
 	}
 	var anchor time.Time
@@ -107,6 +132,47 @@ Point spsync (or any SP-API client) at it:
 (these are the simulator's own demo credentials, not secrets). Ctrl-C stops it.
 `, base, *seed, *orders, *rateScale, base, base, acct.ClientID, acct.ClientSecret, acct.RefreshToken, strings.Join(acct.MarketplaceIDs, ","))
 
+	var notifier *sim.Notifier
+	if *notifyEndpoint != "" {
+		region, err := sqsRegion(*notifyQueue)
+		if err != nil {
+			fmt.Fprintln(stderr, "worker sim: --notify-queue-arn:", err)
+			return 2
+		}
+		// Credentials from the environment when set, otherwise dummy ones
+		// (local emulators accept anything).
+		key, secret := os.Getenv("AWS_ACCESS_KEY_ID"), os.Getenv("AWS_SECRET_ACCESS_KEY")
+		if key == "" || secret == "" {
+			key, secret = "sim", "sim"
+		}
+		client := sqs.New(sqs.Options{
+			BaseEndpoint: aws.String(*notifyEndpoint),
+			Region:       region,
+			Credentials:  credentials.NewStaticCredentialsProvider(key, secret, os.Getenv("AWS_SESSION_TOKEN")),
+		})
+		queue := *notifyQueue
+		notifier, err = s.StartNotifier(ctx, sim.NotifierOptions{
+			Sink: sim.NewSQSSink(client),
+			// Until subscriptions are served, every notification of every
+			// account goes to --notify-queue-arn.
+			// TODO(merge #18): route by subscription with
+			// s.NotificationDestinations.
+			Route:         func(string, string) []string { return []string{queue} },
+			DropRate:      *notifyDrop,
+			DuplicateRate: *notifyDuplicate,
+			DelayMin:      delayMin,
+			DelayMax:      delayMax,
+			ReorderWindow: *notifyReorder,
+			Seed:          *seed,
+		})
+		if err != nil {
+			fmt.Fprintln(stderr, "worker sim:", err)
+			return 2
+		}
+		fmt.Fprintf(stdout, "Delivering notifications to %s at %s (drop %g, duplicate %g, delay %s-%s, reorder %d).\n",
+			queue, *notifyEndpoint, *notifyDrop, *notifyDuplicate, delayMin, delayMax, *notifyReorder)
+	}
+
 	srv := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		<-ctx.Done()
@@ -118,5 +184,47 @@ Point spsync (or any SP-API client) at it:
 		fmt.Fprintln(stderr, "worker sim:", err)
 		return 1
 	}
+	if notifier != nil {
+		<-notifier.Done()
+		st := notifier.Stats()
+		fmt.Fprintf(stdout, "notifications: %d emitted, %d dropped, %d duplicated, %d delivered, %d failed\n", st.Emitted, st.Dropped, st.Duplicated, st.Delivered, st.Failed)
+	}
 	return 0
+}
+
+// parseDelayRange reads --notify-delay: "D" is 0 to D, "MIN-MAX" MIN to MAX.
+func parseDelayRange(v string) (lo, hi time.Duration, err error) {
+	parse := func(s string) (time.Duration, error) {
+		if n, err := strconv.ParseFloat(s, 64); err == nil && n == 0 {
+			return 0, nil
+		}
+		d, err := time.ParseDuration(s)
+		if err != nil {
+			return 0, fmt.Errorf("%q is not a duration like 2s or a range like 500ms-3s", v)
+		}
+		return d, nil
+	}
+	a, b, isRange := strings.Cut(strings.TrimSpace(v), "-")
+	if hi, err = parse(a); err != nil {
+		return 0, 0, err
+	}
+	if isRange {
+		lo = hi
+		if hi, err = parse(b); err != nil {
+			return 0, 0, err
+		}
+	}
+	if lo < 0 || hi < lo {
+		return 0, 0, fmt.Errorf("%q: delays must not be negative and MIN must not exceed MAX", v)
+	}
+	return lo, hi, nil
+}
+
+// sqsRegion is the region of an SQS queue ARN, arn:aws:sqs:REGION:ACCOUNT:NAME.
+func sqsRegion(arn string) (string, error) {
+	p := strings.Split(arn, ":")
+	if len(p) != 6 || p[0] != "arn" || p[2] != "sqs" || p[3] == "" || p[4] == "" || p[5] == "" {
+		return "", fmt.Errorf("%q is not an SQS queue ARN (arn:aws:sqs:REGION:ACCOUNT:NAME)", arn)
+	}
+	return p[3], nil
 }

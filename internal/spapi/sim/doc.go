@@ -432,4 +432,76 @@
 // access tokens, page tokens and request ids are random. Datasets are built
 // lazily per account on first use and render entities on demand from
 // per-entity random streams, so large datasets stay cheap.
+//
+// # Notification delivery
+//
+// Sim.StartNotifier plays Amazon's push side: as the data clock moves, it
+// turns the dataset's changes into Notifications API messages
+// (../shared/amazon-models/OrderChangeNotification.json and
+// FulfillmentOrderStatusNotification.json) and hands them to a
+// NotificationSink, NewSQSSink being the real one (SendMessage to the queue
+// an SQS destination ARN names, its URL resolved once with GetQueueUrl).
+// Every NotifierOptions.Tick (200 ms) of the real clock, and at once on
+// Notifier.Sync, it scans each account's timelines for events in (last
+// scan, data clock now]; it starts at the data clock's time, so history is
+// never announced. One entity's events in the same second make one change.
+//
+//   - ORDER_CHANGE for every order event, creation included (each moves
+//     LastUpdateDate): NotificationLevel OrderLevel, the account's SellerId,
+//     OrderChangeType OrderStatusChange (the dataset has no buyer-requested
+//     cancellations and no delivery tips in v0), OrderChangeTrigger
+//     {TimeOfOrderChange = the new LastUpdateDate, ChangeReason "Order
+//     Created" or "Order Status Changed" (invented: Amazon documents only
+//     "Buyer Requested Cancel")}, and a Summary of the order as getOrder and
+//     getOrderItems serve it at that instant: MarketplaceId, OrderStatus (v0
+//     spelling), PurchaseDate, DestinationPostalCode, FulfillmentType (AFN,
+//     MFN), OrderType, NumberOfItemsShipped/Unshipped, the ship and delivery
+//     dates it has, OrderPrograms (Business, Prime) and OrderItems
+//     {OrderItemId, SellerSKU, SupplySourceId null, Quantity,
+//     QuantityShipped, IsBuyerRequestedCancel false, and OrderItemStatus
+//     while PartiallyShipped, "when items' status are different"}.
+//   - FULFILLMENT_ORDER_STATUS for every fulfillment order event (each moves
+//     statusUpdatedDate): SellerId, EventType Order (a status change),
+//     Shipment (a shipment shipped) or Return (a package came back),
+//     StatusUpdatedDateTime = the new statusUpdatedDate,
+//     SellerFulfillmentOrderId, FulfillmentOrderStatus as
+//     getFulfillmentOrder's typed value, and for Shipment and Return events
+//     FulfillmentShipment {FulfillmentShipmentStatus, AmazonShipmentId,
+//     EstimatedArrivalDateTime, FulfillmentShipmentPackages[{PackageNumber,
+//     CarrierCode, TrackingNumber}]} of that shipment, for Return events
+//     with the FulfillmentReturnItem {ReceivedDateTime, ReturnedQuantity,
+//     SellerSKU} returned then (none when the package held no item). The
+//     schema marks both objects required; Amazon's clients (and the
+//     simulator) treat them as present only for such events.
+//
+// The envelope is NotificationVersion and PayloadVersion "1.0",
+// NotificationType, EventTime and NotificationMetadata.PublishTime = the
+// data clock when the notifier found the change (times written
+// "2020-07-13T19:42:04.284Z"), ApplicationId and SubscriptionId fixed per
+// account (and type), and a NotificationId unique per notification, derived
+// from the seed, account, type, entity and change time.
+//
+// NotifierOptions.Route names the destinations of an account's
+// notifications of a type; nothing is sent, or logged, without one, as
+// Amazon sends nothing without a subscription. Delivery plays what Amazon
+// warns of, each decision a hash of NotifierOptions.Seed and the
+// notification: DropRate loses a notification, DuplicateRate sends it twice
+// (the same body), DelayMin..DelayMax delays each copy on the real clock,
+// and ReorderWindow shuffles the copies of a scan in groups of that size.
+// A sink error is retried (four attempts in all) and then counted failed;
+// the notifier carries on. NotifierOptions.SubscriptionID names the
+// subscription in the metadata. Copies still waiting when its context ends are
+// neither delivered nor failed.
+//
+// Notifier.Log is the truth for tests and benchmarks: per notification its
+// type, account, entity, change time on the data clock, NotificationId,
+// destinations, whether it was dropped, its duplicates, the real-clock time
+// of each delivery and its failed copies. Stats counts emitted, dropped,
+// duplicated, delivered and failed. Notifier.Sync returns once every change
+// up to the data clock's time at the call has been delivered, failed or
+// dropped, so tests step a ManualClock and Sync instead of sleeping.
+//
+// `worker sim --notify-sqs-endpoint URL --notify-queue-arn ARN` delivers
+// every account's notifications to one queue, with --notify-drop,
+// --notify-duplicate, --notify-delay (D or MIN-MAX) and --notify-reorder.
 package sim
