@@ -28,8 +28,8 @@ type accessToken struct {
 	account string
 	// app is the LWA client id of a grantless (client_credentials) token,
 	// whose account is empty; scope is the scope it was granted.
-	app   string
-	scope string
+	app     string
+	scope   string
 	expires time.Time
 	revoked bool // set by the expired-token fault until the client refreshes
 	refused bool // answered 403 at least once
