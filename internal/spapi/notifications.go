@@ -173,7 +173,9 @@ func (n *NotificationsClient) GetDestination(ctx context.Context, destinationID 
 }
 
 // CreateDestination creates an SQS destination named name for the queue sqsARN (grantless).
-// The queue's policy must let Amazon's principal send to it.
+// The queue's policy must let Amazon's principal send to it. A destination for the same
+// queue that exists already is refused with a *ConflictError (errors.Is ErrConflict) by the
+// simulator; look it up with GetDestinations first.
 func (n *NotificationsClient) CreateDestination(ctx context.Context, name, sqsARN string) (*Destination, error) {
 	if strings.TrimSpace(name) == "" || !strings.HasPrefix(sqsARN, "arn:aws:sqs:") {
 		return nil, invalidInput(OpCreateDestination, "a destination needs a name and an SQS ARN (arn:aws:sqs:REGION:ACCOUNT:QUEUE)")
@@ -230,9 +232,9 @@ func (n *NotificationsClient) CreateSubscription(ctx context.Context, notificati
 	in := map[string]string{"payloadVersion": payloadVersion, "destinationId": destinationID}
 	var out Subscription
 	if _, err := n.post(ctx, c, OpCreateSubscription, notificationsBase+"/subscriptions/"+pathSegment(notificationType), in, &out); err != nil {
-		var e *Error
-		if errors.As(err, &e) && e.StatusCode == http.StatusConflict {
-			return nil, &ConflictError{NotificationType: notificationType, Err: e}
+		var ce *ConflictError
+		if errors.As(err, &ce) {
+			ce.NotificationType = notificationType
 		}
 		return nil, err
 	}
@@ -263,13 +265,19 @@ func (n *NotificationsClient) DeleteSubscriptionByID(ctx context.Context, notifi
 	return err
 }
 
-// post sends a POST with in as JSON and decodes the enveloped payload into out.
+// post sends a POST with in as JSON and decodes the enveloped payload into out. Amazon's 409
+// becomes a *ConflictError.
 func (n *NotificationsClient) post(ctx context.Context, c *Client, op, path string, in, out any) (ResponseMeta, error) {
 	body, err := json.Marshal(in)
 	if err != nil {
 		return ResponseMeta{Op: op}, &Error{Op: op, Kind: KindInvalidInput, Err: fmt.Errorf("encoding request body: %w", err)}
 	}
-	return c.send(ctx, op, http.MethodPost, path, nil, body, out, decodePayload)
+	meta, err := c.send(ctx, op, http.MethodPost, path, nil, body, out, decodePayload)
+	var e *Error
+	if errors.As(err, &e) && e.StatusCode == http.StatusConflict {
+		return meta, &ConflictError{Err: e}
+	}
+	return meta, err
 }
 
 // decodePayloadList decodes an envelope whose payload is a JSON array (getDestinations) into
