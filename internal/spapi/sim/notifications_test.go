@@ -270,6 +270,9 @@ func TestNotificationsInvalidRequests(t *testing.T) {
 		{"subscription with a bad aggregation", http.MethodPost, "/notifications/v1/subscriptions/ORDER_CHANGE", seller, `{"payloadVersion":"1.0","destinationId":"` + dest + `","processingDirective":{"eventFilter":{"eventFilterType":"ORDER_CHANGE","aggregationSettings":{"aggregationTimePeriod":"OneMinute"}}}}`, 400},
 		{"getSubscription of an unknown type", http.MethodGet, "/notifications/v1/subscriptions/NOT_A_TYPE", seller, "", 400},
 		{"getSubscriptions without a type", http.MethodGet, "/notifications/v1/subscriptions", seller, "", 400},
+		{"getSubscriptions of two types", http.MethodGet, "/notifications/v1/subscriptions?notificationTypes=ORDER_CHANGE,FULFILLMENT_ORDER_STATUS", seller, "", 400},
+		{"getSubscriptions with a small page", http.MethodGet, "/notifications/v1/subscriptions?notificationTypes=ORDER_CHANGE&pageSize=10", seller, "", 400},
+		{"getSubscriptions with a page of 30", http.MethodGet, "/notifications/v1/subscriptions?notificationTypes=ORDER_CHANGE&pageSize=30", seller, "", 200},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -292,8 +292,9 @@ func (s *Sim) getSubscription(c *call) (any, *failure) {
 }
 
 // getSubscriptions plays GET /subscriptions?notificationTypes=T: every
-// subscription of the seller to the one type named. The simulator never has
-// more than a page, so nextToken is never set.
+// subscription of the seller to the one type named; pageSize is 30 to 100
+// as the model says. The simulator never has more than a page, so nextToken
+// is never set.
 func (s *Sim) getSubscriptions(c *call) (any, *failure) {
 	q := c.r.URL.Query()
 	types := listParam(q, "notificationTypes")
@@ -302,6 +303,11 @@ func (s *Sim) getSubscriptions(c *call) (any, *failure) {
 	}
 	if _, ok := notificationPayloadVersions[types[0]]; !ok {
 		return nil, invalidDetail("%q is not a valid notificationType.", types[0])
+	}
+	if v := q.Get("pageSize"); v != "" {
+		if n, err := strconv.Atoi(v); err != nil || n < 30 || n > 100 {
+			return nil, invalidDetail("pageSize must be from 30 to 100.")
+		}
 	}
 	version := q.Get("payloadVersion")
 	s.notif.mu.Lock()
