@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -139,6 +140,14 @@ func NewNotificationsClient(opts Options) (*NotificationsClient, error) {
 	}
 	return nc, nil
 }
+
+// String describes the client without secrets.
+func (n *NotificationsClient) String() string {
+	return "spapi.NotificationsClient{" + n.grantless.String() + "}"
+}
+
+// Format makes every fmt verb print the redacted form.
+func (n *NotificationsClient) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, n.String()) }
 
 // Region returns the client's region.
 func (n *NotificationsClient) Region() Region { return n.grantless.Region() }

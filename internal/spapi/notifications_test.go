@@ -85,6 +85,11 @@ func TestNotificationsClientAgainstSim(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, sub.SubscriptionID, byID.SubscriptionID)
 
+	// One grantless token and one seller token served every call so far: the
+	// two are cached apart and neither replaced the other.
+	require.Equal(t, 1, s.NotificationStats().GrantlessGrants)
+	require.Equal(t, 1, s.TokenGrants(a.ID))
+
 	require.NoError(t, nc.DeleteSubscriptionByID(ctx, spapi.NotificationOrderChange, sub.SubscriptionID))
 	require.ErrorIs(t, nc.DeleteSubscriptionByID(ctx, spapi.NotificationOrderChange, sub.SubscriptionID), spapi.ErrNotFound)
 	_, err = nc.GetSubscription(ctx, spapi.NotificationOrderChange)
@@ -93,10 +98,24 @@ func TestNotificationsClientAgainstSim(t *testing.T) {
 
 	require.NoError(t, nc.DeleteDestination(ctx, d.DestinationID))
 
-	// One grantless token and one seller token served every call: the two
-	// are cached apart and neither replaced the other.
-	require.Equal(t, 1, s.NotificationStats().GrantlessGrants)
+	// An expired grantless token is refreshed with the client_credentials grant,
+	// and the seller's token is left alone.
+	s.ExpireAccessTokens()
+	_, err = nc.GetDestinations(ctx)
+	require.NoError(t, err)
+	require.Equal(t, 2, s.NotificationStats().GrantlessGrants)
 	require.Equal(t, 1, s.TokenGrants(a.ID))
+	_, err = nc.GetSubscription(ctx, spapi.NotificationFulfillmentOrderStatus)
+	require.ErrorIs(t, err, spapi.ErrNotFound)
+	require.Equal(t, 2, s.NotificationStats().GrantlessGrants)
+	require.Equal(t, 2, s.TokenGrants(a.ID))
+
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
+		out := fmt.Sprintf(verb, nc)
+		require.NotContains(t, out, a.ClientSecret)
+		require.NotContains(t, out, a.RefreshToken)
+	}
+
 }
 
 func TestNotificationsClientRefusesBeforeSending(t *testing.T) {
