@@ -5,6 +5,7 @@
 //	worker backfill STREAM --from DATE --to DATE [--account A] [--wait]
 //	worker refresh order|fulfillment-order|package|service-job ID [--account A]
 //	worker status [--json]
+//	worker notifications setup --queue-arn ARN [--account A] | notifications status
 //	worker sim [--addr 127.0.0.1:8787] [--seed N] [--orders N] [--start RFC3339] ...
 //
 // Configuration comes from the environment (see the README).
@@ -32,6 +33,11 @@ commands:
                          refetch one order, fulfillment-order, package or
                          service-job now
   status [--json]        cursors, lag, errors, budgets, queues, backfills
+  notifications setup --queue-arn ARN [--account A]
+                         subscribe the accounts to ORDER_CHANGE and
+                         FULFILLMENT_ORDER_STATUS pushed to an SQS queue
+  notifications status [--account A]
+                         destinations, subscriptions, the queue's redrive policy
   sim [--addr ADDR] [--seed N] [--orders N] [--start T] [--history D]
                          serve the SP-API simulator on ADDR
 
@@ -63,6 +69,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runRefresh(ctx, args[1:], getenv, stdout, stderr)
 	case "status":
 		return runStatus(ctx, args[1:], getenv, stdout, stderr)
+	case "notifications":
+		return runNotifications(ctx, args[1:], getenv, stdout, stderr)
 	case "sim":
 		return runSim(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":

@@ -19,6 +19,14 @@ const redacted = "[REDACTED]"
 // opLWA is the Op of errors from the LWA token endpoint.
 const opLWA = "lwaRefreshToken"
 
+// opLWAGrantless is the Op of errors from the LWA token endpoint for the client-credentials
+// grant of grantless operations.
+const opLWAGrantless = "lwaClientCredentials"
+
+// ScopeNotifications is the LWA scope of the client-credentials token that the Notifications
+// API's grantless operations (GrantlessOps) take.
+const ScopeNotifications = "sellingpartnerapi::notifications"
+
 // Credentials are the LWA application credentials and the seller's refresh token. They are
 // secrets: every formatting path (String, GoString, Format, LogValue, MarshalJSON) redacts
 // ClientSecret and RefreshToken, so a config dump or a log line cannot leak them.
@@ -109,8 +117,13 @@ type LWAOptions struct {
 // LWATokenSource exchanges a refresh token for access tokens and caches the current one
 // until ExpirySkew before it expires. Concurrent callers that find no valid token share one
 // in-flight refresh, so 50 goroutines starting at once cause one HTTP request to LWA.
+//
+// Built with NewGrantlessTokenSource it uses the client-credentials grant with a scope
+// instead, for grantless operations; such a source has its own cache, so a seller's token
+// and the application's grantless token never replace each other.
 type LWATokenSource struct {
 	creds    Credentials
+	scope    string // non-empty: client_credentials grant with this scope
 	endpoint string
 	http     *http.Client
 	skew     time.Duration
@@ -137,14 +150,34 @@ func NewLWATokenSource(opts LWAOptions) (*LWATokenSource, error) {
 	if c.ClientID == "" || c.ClientSecret == "" || c.RefreshToken == "" {
 		return nil, errors.New("spapi: LWA credentials need a client id, client secret and refresh token")
 	}
-	s := &LWATokenSource{
-		creds:    c,
-		endpoint: opts.Endpoint,
-		http:     opts.HTTPClient,
-		skew:     opts.ExpirySkew,
-		timeout:  opts.RefreshTimeout,
-		now:      opts.Now,
+	s := &LWATokenSource{creds: c}
+	return s.init(opts)
+}
+
+// NewGrantlessTokenSource returns a token source for grantless operations: it obtains access
+// tokens with LWA's client_credentials grant for scope (e.g. ScopeNotifications), using the
+// application's client id and secret; Credentials.RefreshToken is ignored. Its tokens are
+// cached apart from any seller's.
+func NewGrantlessTokenSource(opts LWAOptions, scope string) (*LWATokenSource, error) {
+	c := opts.Credentials
+	if c.ClientID == "" || c.ClientSecret == "" {
+		return nil, errors.New("spapi: a grantless LWA token needs a client id and client secret")
 	}
+	if strings.TrimSpace(scope) == "" {
+		return nil, errors.New("spapi: a grantless LWA token needs a scope")
+	}
+	c.RefreshToken = ""
+	s := &LWATokenSource{creds: c, scope: scope}
+	return s.init(opts)
+}
+
+// init applies opts' defaults to s.
+func (s *LWATokenSource) init(opts LWAOptions) (*LWATokenSource, error) {
+	s.endpoint = opts.Endpoint
+	s.http = opts.HTTPClient
+	s.skew = opts.ExpirySkew
+	s.timeout = opts.RefreshTimeout
+	s.now = opts.Now
 	if s.endpoint == "" {
 		s.endpoint = DefaultLWAEndpoint
 	}
@@ -168,6 +201,9 @@ func NewLWATokenSource(opts LWAOptions) (*LWATokenSource, error) {
 
 // String describes the source without its secrets or its access token.
 func (s *LWATokenSource) String() string {
+	if s.scope != "" {
+		return fmt.Sprintf("LWATokenSource{Endpoint: %q, Scope: %q, %s}", s.endpoint, s.scope, s.creds)
+	}
 	return fmt.Sprintf("LWATokenSource{Endpoint: %q, %s}", s.endpoint, s.creds)
 }
 
@@ -250,14 +286,25 @@ type lwaErrorResponse struct {
 	ErrorDescription string `json:"error_description"`
 }
 
-// refresh performs the refresh-token grant. Its errors are *Error with Op "lwaRefreshToken";
-// they never contain the form that was posted.
+// refresh performs the refresh-token grant, or the client-credentials grant of a grantless
+// source. Its errors are *Error with Op "lwaRefreshToken" ("lwaClientCredentials" for a
+// grantless source); they never contain the form that was posted.
 func (s *LWATokenSource) refresh(ctx context.Context) (string, time.Duration, error) {
 	form := url.Values{
 		"grant_type":    {"refresh_token"},
 		"refresh_token": {s.creds.RefreshToken},
 		"client_id":     {s.creds.ClientID},
 		"client_secret": {s.creds.ClientSecret},
+	}
+	opLWA := opLWA
+	if s.scope != "" {
+		opLWA = opLWAGrantless
+		form = url.Values{
+			"grant_type":    {"client_credentials"},
+			"scope":         {s.scope},
+			"client_id":     {s.creds.ClientID},
+			"client_secret": {s.creds.ClientSecret},
+		}
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.endpoint, strings.NewReader(form.Encode()))
 	if err != nil {

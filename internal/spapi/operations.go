@@ -24,7 +24,32 @@ const (
 	OpGetReports        = "getReports"
 	OpGetReport         = "getReport"
 	OpGetReportDocument = "getReportDocument"
+	// Notifications API v1. Grantless operations (see GrantlessOps) are called with a
+	// client-credentials token of scope ScopeNotifications, the others with the seller's.
+	OpGetSubscriptions       = "getSubscriptions"
+	OpGetSubscription        = "getSubscription"
+	OpCreateSubscription     = "createSubscription"
+	OpGetSubscriptionByID    = "getSubscriptionById"
+	OpDeleteSubscriptionByID = "deleteSubscriptionById"
+	OpGetDestinations        = "getDestinations"
+	OpCreateDestination      = "createDestination"
+	OpGetDestination         = "getDestination"
+	OpDeleteDestination      = "deleteDestination"
 )
+
+// GrantlessOps are the operations the models call grantless: they act for the application,
+// not for a seller, and take an access token from the client-credentials grant
+// (notifications.json: getSubscriptionById, deleteSubscriptionById, getDestinations,
+// createDestination, getDestination, deleteDestination; sendTestNotification too, which is
+// sandbox-only and not used). Treat it as read-only.
+var GrantlessOps = map[string]bool{
+	OpGetSubscriptionByID:    true,
+	OpDeleteSubscriptionByID: true,
+	OpGetDestinations:        true,
+	OpCreateDestination:      true,
+	OpGetDestination:         true,
+	OpDeleteDestination:      true,
+}
 
 // UsagePlan is an SP-API token bucket: Rate tokens are added per second up to Burst, and
 // each request takes one token. Amazon may grant a seller more than the documented default,
@@ -59,4 +84,14 @@ var DefaultUsagePlans = map[string]UsagePlan{
 	OpGetReports:                  {Rate: 0.0222, Burst: 10},
 	OpGetReport:                   {Rate: 2, Burst: 15},
 	OpGetReportDocument:           {Rate: 0.0167, Burst: 15},
+	// Notifications API v1: every operation 1/s burst 5 (notifications.json).
+	OpGetSubscriptions:       {Rate: 1, Burst: 5},
+	OpGetSubscription:        {Rate: 1, Burst: 5},
+	OpCreateSubscription:     {Rate: 1, Burst: 5},
+	OpGetSubscriptionByID:    {Rate: 1, Burst: 5},
+	OpDeleteSubscriptionByID: {Rate: 1, Burst: 5},
+	OpGetDestinations:        {Rate: 1, Burst: 5},
+	OpCreateDestination:      {Rate: 1, Burst: 5},
+	OpGetDestination:         {Rate: 1, Burst: 5},
+	OpDeleteDestination:      {Rate: 1, Burst: 5},
 }

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/spsync/spsync/internal/spapi"
 )
 
 // tokens is the simulator's LWA: it exchanges refresh tokens for access
@@ -24,6 +26,10 @@ type tokens struct {
 
 type accessToken struct {
 	account string
+	// app is the LWA client id of a grantless (client_credentials) token,
+	// whose account is empty; scope is the scope it was granted.
+	app     string
+	scope   string
 	expires time.Time
 	revoked bool // set by the expired-token fault until the client refreshes
 	refused bool // answered 403 at least once
@@ -48,6 +54,18 @@ func (t *tokens) issue(account string) string {
 	return tok
 }
 
+// issueGrantless issues a client_credentials token of application app for
+// scope; it acts for no seller.
+func (t *tokens) issueGrantless(app, scope string) string {
+	var b [32]byte
+	_, _ = rand.Read(b[:])
+	tok := "Atc|" + base64.RawURLEncoding.EncodeToString(b[:])
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.byTok[tok] = &accessToken{app: app, scope: scope, expires: t.clock.Now().Add(t.life)}
+	return tok
+}
+
 type tokenVerdict int
 
 const (
@@ -55,9 +73,13 @@ const (
 	tokenMissing
 	tokenInvalid
 	tokenExpired
+	// tokenWrongKind is a grantless token on a seller's operation or a
+	// seller's token on a grantless one.
+	tokenWrongKind
 )
 
-// check resolves an access token to its account.
+// check resolves a seller's access token to its account. A grantless token
+// is the wrong kind here.
 func (t *tokens) check(tok string) (string, tokenVerdict) {
 	if tok == "" {
 		return "", tokenMissing
@@ -68,12 +90,37 @@ func (t *tokens) check(tok string) (string, tokenVerdict) {
 	switch {
 	case at == nil:
 		return "", tokenInvalid
+	case at.app != "":
+		return "", tokenWrongKind
 	case at.revoked || !t.clock.Now().Before(at.expires) || (t.maxCalls > 0 && at.calls >= t.maxCalls):
 		at.refused = true
 		return at.account, tokenExpired
 	}
 	at.calls++
 	return at.account, tokenOK
+}
+
+// checkGrantless resolves a grantless access token of scope to its
+// application (LWA client id). A seller's token, or one granted another
+// scope, is the wrong kind.
+func (t *tokens) checkGrantless(tok, scope string) (string, tokenVerdict) {
+	if tok == "" {
+		return "", tokenMissing
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	at := t.byTok[tok]
+	switch {
+	case at == nil:
+		return "", tokenInvalid
+	case at.app == "" || at.scope != scope:
+		return "", tokenWrongKind
+	case at.revoked || !t.clock.Now().Before(at.expires) || (t.maxCalls > 0 && at.calls >= t.maxCalls):
+		at.refused = true
+		return at.app, tokenExpired
+	}
+	at.calls++
+	return at.app, tokenOK
 }
 
 // expire makes tok answer as expired from now on, which is what a client
@@ -119,7 +166,9 @@ type lwaError struct {
 	ErrorDescription string `json:"error_description"`
 }
 
-// handleToken plays POST /auth/o2/token for the refresh_token grant.
+// handleToken plays POST /auth/o2/token for the refresh_token grant (and
+// the client_credentials grant of grantless operations, see
+// handleClientCredentials).
 // expires_in is always AccessTokenTTL, even when AccessTokenInvalidateAfter
 // will refuse the token sooner: Amazon's expires_in is an upper bound, not
 // a promise.
@@ -136,6 +185,9 @@ func (s *Sim) handleToken(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case grant == "":
 		writeJSON(w, http.StatusBadRequest, lwaError{"invalid_request", "The request is missing a required parameter : grant_type"})
+		return
+	case grant == "client_credentials":
+		s.handleClientCredentials(w, r)
 		return
 	case grant != "refresh_token":
 		writeJSON(w, http.StatusBadRequest, lwaError{"unsupported_grant_type", "The authorization grant type is not supported by the authorization server"})
@@ -165,5 +217,45 @@ func (s *Sim) handleToken(w http.ResponseWriter, r *http.Request) {
 		"token_type":    "bearer",
 		"expires_in":    int(s.opts.AccessTokenTTL / time.Second),
 		"refresh_token": refresh,
+	})
+}
+
+// ScopeNotifications is the only scope the simulator's LWA grants with
+// client_credentials: the Notifications API's grantless operations.
+const ScopeNotifications = spapi.ScopeNotifications
+
+// handleClientCredentials plays LWA's client_credentials grant: the
+// application's client id and secret (of any configured account) and a
+// scope give an access token that acts for the application, for grantless
+// operations only.
+func (s *Sim) handleClientCredentials(w http.ResponseWriter, r *http.Request) {
+	clientID := r.PostForm.Get("client_id")
+	secret := r.PostForm.Get("client_secret")
+	scope := r.PostForm.Get("scope")
+	if clientID == "" || secret == "" || scope == "" {
+		writeJSON(w, http.StatusBadRequest, lwaError{"invalid_request", "The request is missing a required parameter : scope, client_id or client_secret"})
+		return
+	}
+	known := false
+	for _, a := range s.opts.Accounts {
+		if a.ClientID == clientID && a.ClientSecret == secret {
+			known = true
+		}
+	}
+	if !known {
+		writeJSON(w, http.StatusUnauthorized, lwaError{"invalid_client", "Client authentication failed"})
+		return
+	}
+	if scope != ScopeNotifications {
+		writeJSON(w, http.StatusBadRequest, lwaError{"invalid_scope", "The request has an invalid parameter : scope"})
+		return
+	}
+	tok := s.tokens.issueGrantless(clientID, scope)
+	s.notif.recordGrantlessGrant()
+	writeJSON(w, http.StatusOK, map[string]any{
+		"access_token": tok,
+		"scope":        scope,
+		"token_type":   "bearer",
+		"expires_in":   int(s.opts.AccessTokenTTL / time.Second),
 	})
 }

@@ -20,6 +20,8 @@
 //   - Reports 2021-06-30: createReport, getReports, getReport,
 //     getReportDocument, for the two flat-file order reports, and the
 //     document download they lead to; see "Reports".
+//   - Notifications v1: subscriptions and destinations, with the grantless
+//     client_credentials token; see "Notifications".
 //
 // Requests are validated like Amazon does: getOrders needs MarketplaceIds
 // and exactly one of CreatedAfter or LastUpdatedAfter, every date must lie
@@ -412,6 +414,45 @@
 // than time), while the token endpoint keeps reporting the TTL. TokenGrants
 // counts the tokens issued per account, so a test can assert one refresh per
 // invalidation.
+//
+// # Notifications
+//
+// The Notifications API v1 (notifications.json) is served under
+// /notifications/v1: getSubscriptions, getSubscription and
+// createSubscription act for a seller and take the seller's access token;
+// getSubscriptionById, deleteSubscriptionById, getDestinations,
+// createDestination, getDestination and deleteDestination are grantless, as
+// the model's descriptions say, and take a token of LWA's
+// client_credentials grant with scope sellingpartnerapi::notifications
+// (ScopeNotifications; the client id and secret of any configured account;
+// another scope is invalid_scope). A seller's token on a grantless
+// operation, or a grantless token on any seller operation (Orders included),
+// gets 403 Unauthorized "Access to requested resource is denied." with empty
+// details: a new token of the same kind does not help, so it is not one of
+// the answers a client refreshes on. Every operation's usage plan is 1/s
+// burst 5; a grantless operation's bucket belongs to the application.
+// sendTestNotification is sandbox-only and not served.
+//
+// Destinations belong to the application (one Sim plays one region):
+// {name, resourceSpecification:{sqs:{arn}}} (the model's ARN pattern) or
+// {eventBridge:{region, accountId}}, exactly one; a second destination of
+// the application for the same resource answers 409. Subscriptions belong
+// to the application, the seller account and the notification type (and
+// payload version): createSubscription for one that exists answers 409
+// {"errors":[{"code":"Conflict","message":"The resource specified conflicts
+// with the current state."}]}; an unknown type, payload version or
+// destinationId, or a processingDirective that combines eventFilter with
+// filterExpression, names an eventFilterType of another notification type
+// or an aggregationTimePeriod other than FiveMinutes/TenMinutes, answers 400
+// InvalidInput. getSubscription without one answers 404 NotFound. Deletes
+// answer {} (the model's delete responses have no payload). Identifiers are
+// UUIDs fixed by the seed and creation order.
+//
+// NotificationDestinations(account, type) is the truth a notifier delivers
+// by: the SQS ARNs the seller's subscriptions of that type point at.
+// NotificationStats counts destinations and subscriptions, creates,
+// deletes, 409s and grantless grants, so a test can assert that a second
+// setup created nothing.
 //
 // # Ground truth
 //

@@ -70,6 +70,7 @@ func (s *Sim) routes() {
 	s.route(mux, OpGetReports, "GET /reports/2021-06-30/reports", s.getReports)
 	s.route(mux, OpGetReport, "GET /reports/2021-06-30/reports/{reportId}", s.getReport)
 	s.route(mux, OpGetReportDocument, "GET /reports/2021-06-30/documents/{reportDocumentId}", s.getReportDocument)
+	s.notificationRoutes(mux) // ops_notifications.go
 	// The document itself, at a presigned-like URL: not an SP-API call, so
 	// no access token, usage plan or SP-API fault applies (reports_download.go).
 	mux.HandleFunc("GET "+documentPathPrefix+"{documentId}", s.handleDocumentDownload)
@@ -105,6 +106,10 @@ func (s *Sim) route(mux *http.ServeMux, op, pattern string, h opHandler) {
 			s.stats.record(account, op, http.StatusForbidden)
 			writeExpired(w)
 			return
+		case tokenWrongKind:
+			s.stats.record("", op, http.StatusForbidden)
+			writeWrongKind(w)
+			return
 		}
 		code := s.serveOp(w, r, op, account, tok, h)
 		s.stats.record(account, op, code)
@@ -117,6 +122,14 @@ func (s *Sim) route(mux *http.ServeMux, op, pattern string, h opHandler) {
 // and retry (and not page an operator) has to read it.
 func writeExpired(w http.ResponseWriter) {
 	writeJSON(w, http.StatusForbidden, errorBody{[]apiError{{"Unauthorized", "Access to requested resource is denied.", "The access token you provided has expired."}}})
+}
+
+// writeWrongKind answers a grantless token on a seller's operation, or a
+// seller's token on a grantless one, as Amazon does: 403 Unauthorized
+// without details. A new token of the same kind does not help, so it is not
+// one of the token-refused answers a client refreshes on.
+func writeWrongKind(w http.ResponseWriter) {
+	writeJSON(w, http.StatusForbidden, errorBody{[]apiError{{"Unauthorized", "Access to requested resource is denied.", ""}}})
 }
 
 var (
@@ -161,10 +174,13 @@ func (s *Sim) serveOp(w http.ResponseWriter, r *http.Request, op, account, tok s
 		writeJSON(w, http.StatusServiceUnavailable, bodyUnavailable)
 		return http.StatusServiceUnavailable
 	}
-	d, err := s.data(account)
-	if err != nil {
-		writeJSON(w, http.StatusInternalServerError, bodyInternal)
-		return http.StatusInternalServerError
+	var d *accountData
+	if !isAppKey(account) { // a grantless call acts for no seller
+		var err error
+		if d, err = s.data(account); err != nil {
+			writeJSON(w, http.StatusInternalServerError, bodyInternal)
+			return http.StatusInternalServerError
+		}
 	}
 	c := &call{r: r, account: account, data: d, now: s.dataNow()}
 	payload, fail := h(c)

@@ -49,6 +49,9 @@ var simulatedOps = []string{
 	OpGetServiceJobs, OpGetServiceJobByServiceJobID,
 	OpSearchOrders, OpGetOrder2026,
 	OpCreateReport, OpGetReports, OpGetReport, OpGetReportDocument,
+	OpGetSubscriptions, OpGetSubscription, OpCreateSubscription,
+	OpGetSubscriptionByID, OpDeleteSubscriptionByID,
+	OpGetDestinations, OpCreateDestination, OpGetDestination, OpDeleteDestination,
 }
 
 // DefaultUsagePlans returns Amazon's documented default usage plans of the

@@ -19,6 +19,7 @@ type Sim struct {
 	faults   *faultState
 	stats    *stats
 	reports  *reportState
+	notif    notifState // Notifications API (ops_notifications.go)
 	pageKey  []byte
 	mux      *http.ServeMux
 
