@@ -39,8 +39,8 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	omitPII := fs.Bool("omit-pii-without-role", false, "with --missing-roles, answer 200 without the personal fields instead of 403 (Amazon does both)")
 	reportDelay := fs.Duration("report-delay", 0, "how long an order report stays IN_PROGRESS before it is DONE, CANCELLED or FATAL; one report per seller and type at a time (default 1m)")
 	reportFatal := fs.Float64("report-fatal", 0, "probability that an order report ends FATAL, decided per report from --seed (0 to 1)")
-	notifyEndpoint := fs.String("notify-sqs-endpoint", "", "deliver ORDER_CHANGE and FULFILLMENT_ORDER_STATUS notifications as the data changes, to the SQS-compatible server at this URL (e.g. fauxqs at http://127.0.0.1:4566); needs --notify-queue-arn")
-	notifyQueue := fs.String("notify-queue-arn", "", "with --notify-sqs-endpoint, the queue (arn:aws:sqs:REGION:ACCOUNT:NAME) every notification of every account goes to; it must exist")
+	notifyEndpoint := fs.String("notify-sqs-endpoint", "", "deliver ORDER_CHANGE and FULFILLMENT_ORDER_STATUS notifications as the data changes, to the SQS-compatible server at this URL (e.g. fauxqs at http://127.0.0.1:4566), to the destinations the sellers subscribed (worker notifications setup) or to --notify-queue-arn")
+	notifyQueue := fs.String("notify-queue-arn", "", "with --notify-sqs-endpoint, the queue (arn:aws:sqs:REGION:ACCOUNT:NAME) every notification of every account goes to, subscribed or not; it must exist")
 	notifyDrop := fs.Float64("notify-drop", 0, "probability that a notification is never delivered (0 to 1)")
 	notifyDuplicate := fs.Float64("notify-duplicate", 0, "probability that a notification is delivered twice (0 to 1)")
 	notifyDelay := fs.String("notify-delay", "0", "delay between a change and its notification's delivery: D (uniform from 0 to D) or MIN-MAX, e.g. 500ms-3s")
@@ -73,8 +73,8 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "worker sim: --notify-drop and --notify-duplicate are probabilities from 0 to 1, --notify-reorder must not be negative")
 		return 2
 	}
-	if (*notifyEndpoint == "") != (*notifyQueue == "") {
-		fmt.Fprintln(stderr, "worker sim: --notify-sqs-endpoint and --notify-queue-arn go together")
+	if *notifyEndpoint == "" && *notifyQueue != "" {
+		fmt.Fprintln(stderr, "worker sim: --notify-queue-arn needs --notify-sqs-endpoint (the SQS server to send to)")
 		return 2
 	}
 	var anchor time.Time
@@ -134,10 +134,12 @@ Point spsync (or any SP-API client) at it:
 
 	var notifier *sim.Notifier
 	if *notifyEndpoint != "" {
-		region, err := sqsRegion(*notifyQueue)
-		if err != nil {
-			fmt.Fprintln(stderr, "worker sim: --notify-queue-arn:", err)
-			return 2
+		region := "us-east-1"
+		if *notifyQueue != "" {
+			if region, err = sqsRegion(*notifyQueue); err != nil {
+				fmt.Fprintln(stderr, "worker sim: --notify-queue-arn:", err)
+				return 2
+			}
 		}
 		// Credentials from the environment when set, otherwise dummy ones
 		// (local emulators accept anything).
@@ -150,14 +152,15 @@ Point spsync (or any SP-API client) at it:
 			Region:       region,
 			Credentials:  credentials.NewStaticCredentialsProvider(key, secret, os.Getenv("AWS_SESSION_TOKEN")),
 		})
-		queue := *notifyQueue
+		queue, route := *notifyQueue, s.NotificationDestinations
+		if queue != "" {
+			route = func(string, string) []string { return []string{queue} }
+		} else {
+			queue = "the subscribed destinations"
+		}
 		notifier, err = s.StartNotifier(ctx, sim.NotifierOptions{
-			Sink: sim.NewSQSSink(client),
-			// Until subscriptions are served, every notification of every
-			// account goes to --notify-queue-arn.
-			// TODO(merge #18): route by subscription with
-			// s.NotificationDestinations.
-			Route:         func(string, string) []string { return []string{queue} },
+			Sink:          sim.NewSQSSink(client),
+			Route:         route,
 			DropRate:      *notifyDrop,
 			DuplicateRate: *notifyDuplicate,
 			DelayMin:      delayMin,

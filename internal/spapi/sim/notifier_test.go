@@ -18,7 +18,7 @@ import (
 	"github.com/spsync/spsync/internal/spapi/sim"
 )
 
-const testQueueARN = "arn:aws:sqs:us-east-1:000000000000:spsync-test"
+const notifierQueueARN = "arn:aws:sqs:us-east-1:000000000000:spsync-test"
 
 // memSink is an in-memory NotificationSink: it keeps every delivery in
 // order, and can fail on purpose.
@@ -112,7 +112,7 @@ func parseNotifTime(t *testing.T, s string) time.Time {
 	return v
 }
 
-func routeAll(string, string) []string { return []string{testQueueARN} }
+func routeAll(string, string) []string { return []string{notifierQueueARN} }
 
 func startNotifier(t *testing.T, b *testBundle, opts sim.NotifierOptions) (*sim.Notifier, context.CancelFunc) {
 	t.Helper()
@@ -195,7 +195,7 @@ func TestNotifierMatchesTruth(t *testing.T) {
 	ids := map[string]bool{}
 	var orderN, foN, shipN, returnN int
 	for k, dl := range got {
-		require.Equal(t, testQueueARN, dl.dest)
+		require.Equal(t, notifierQueueARN, dl.dest)
 		nt := decodeNotification(t, dl.body)
 		rec := log[k]
 		require.Equal(t, rec.NotificationID, nt.NotificationMetadata.NotificationId)
@@ -425,7 +425,7 @@ func TestNotifierRouting(t *testing.T) {
 	n2, _ := startNotifier(t, b2, sim.NotifierOptions{Sink: sink2, Tick: time.Hour, SubscriptionID: func(acct, typ string) string { return "sub-" + acct + "-" + typ }, Route: func(acct, typ string) []string {
 		require.Equal(t, b2.acct.ID, acct)
 		if typ == sim.NotificationTypeOrderChange {
-			return []string{testQueueARN, other}
+			return []string{notifierQueueARN, other}
 		}
 		return nil
 	}})
@@ -438,9 +438,9 @@ func TestNotifierRouting(t *testing.T) {
 		require.Equal(t, "sub-"+b2.acct.ID+"-ORDER_CHANGE", nt.NotificationMetadata.SubscriptionId)
 		perDest[dl.dest]++
 	}
-	require.Positive(t, perDest[testQueueARN])
-	require.Equal(t, perDest[testQueueARN], perDest[other])
-	require.Len(t, n2.Log(), perDest[testQueueARN])
+	require.Positive(t, perDest[notifierQueueARN])
+	require.Equal(t, perDest[notifierQueueARN], perDest[other])
+	require.Len(t, n2.Log(), perDest[notifierQueueARN])
 }
 
 // TestNotifierSyncStops: Sync fails once the notifier's context ends
