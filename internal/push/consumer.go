@@ -94,7 +94,9 @@ type ConsumerConfig struct {
 	// FollowupDelay is how long after a notification that found its
 	// entity's refresh running the follow-up refresh runs. Default 5s.
 	FollowupDelay time.Duration
-	// Clock defaults to time.Now.
+	// Clock dates the receipts and the last-received gauge; defaults to
+	// time.Now. (Follow-ups are scheduled on the real clock, as River runs
+	// them.)
 	Clock func() time.Time
 
 	// Test hooks: beforeCommit runs last in a batch's transaction (an error
@@ -309,7 +311,7 @@ func (c *Consumer) commit(ctx context.Context, ok []accepted) ([]string, error) 
 			a := ok[firstOf(of, j)]
 			followups = append(followups, river.InsertManyParams{
 				Args:       refreshArgs(a.accountID, a.ev, true),
-				InsertOpts: &river.InsertOpts{ScheduledAt: c.cfg.Clock().Add(c.cfg.FollowupDelay)},
+				InsertOpts: &river.InsertOpts{ScheduledAt: time.Now().Add(c.cfg.FollowupDelay)},
 			})
 			followupOf = append(followupOf, j)
 			entityOutcome[j] = outcomeDuplicate
