@@ -84,6 +84,12 @@ func (TrackingArgs) InsertOpts() river.InsertOpts {
 type RefreshArgs struct {
 	AccountID                string `json:"account_id" river:"unique"`
 	SellerFulfillmentOrderID string `json:"seller_fulfillment_order_id" river:"unique"`
+	// Followup marks the refresh a push notification scheduled because the
+	// fulfillment order's refresh was running when it arrived: the running fetch may
+	// have read the state before the change, so this one reads it again. It
+	// is part of the identity, so there is at most one pending follow-up per
+	// fulfillment order beside the running refresh (internal/push).
+	Followup bool `json:"followup,omitempty" river:"unique"`
 }
 
 // Kind is the River job kind.

@@ -763,6 +763,34 @@ type PermissionDenial struct {
 	TimesSeen int64
 }
 
+// One row per entity a push notification announced (or the safety-net poll found unannounced): what the polls compare their changes with.
+type PushReceipt struct {
+	AccountID string
+	Stream    string
+	// AmazonOrderId (orders) or SellerFulfillmentOrderId (fulfillment_orders).
+	EntityID string
+	// NotificationMetadata.NotificationId of the notification with the greatest change time; NULL when only the safety-net poll has seen the entity.
+	LastNotificationID *string
+	// The greatest change time announced: OrderChangeTrigger.TimeOfOrderChange or FulfillmentOrderStatusNotification.StatusUpdatedDateTime (or, for a row the safety net wrote, the change it found). Notifications arrive out of order; it never moves back.
+	LastChangeTime *time.Time
+	// When the consumer last received a notification for the entity (NULL: none yet).
+	LastReceivedAt *time.Time
+	// Notifications received for the entity, duplicates included (0: only the safety-net poll saw it).
+	Notifications int64
+}
+
+// Per account and stream, the health of the push path for worker status and /metrics.
+type PushStream struct {
+	AccountID string
+	Stream    string
+	// When the last notification of the stream was received (NULL: none yet).
+	LastReceivedAt *time.Time
+	// Notifications received, duplicates included.
+	Notifications int64
+	// Changes the safety-net poll wrote that no notification had announced (within a second of their change time): notifications lost, late, or not subscribed.
+	SafetyNetUnannounced int64
+}
+
 // Records of SP-API answers that could not be stored in their table because a required key was missing (see reason), one row per account, operation and content. The rest of the answer was stored. Read them with SELECT account_id, operation, entity_id, reason, raw, first_seen_at, last_seen_at, times_seen FROM quarantined_records ORDER BY last_seen_at DESC. spsync never deletes them; delete rows you have dealt with.
 type QuarantinedRecord struct {
 	// The spsync account (selling partner + application) whose answer held the record.

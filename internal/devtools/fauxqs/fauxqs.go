@@ -1,0 +1,230 @@
+// Package fauxqs runs fauxqs (https://www.npmjs.com/package/fauxqs), a real
+// SQS server that speaks the JSON protocol of aws-sdk-go-v2's sqs client, for
+// tests (Start) and for `make run` with push enabled (Launch). It is
+// development tooling and is not shipped.
+//
+// Why fauxqs: aws-sdk-go-v2/service/sqs (v1.28 and later) speaks only SQS's
+// JSON protocol (X-Amz-Target: AmazonSQS.*), while goaws, the Go emulator,
+// answers only the old XML query protocol. fauxqs 1.9.2 runs on Node 20
+// (2.x needs Node 22.5) and implements long polling, visibility changes,
+// batch deletes and redrive to a dead-letter queue.
+//
+// The package is pinned by tools/fauxqs/package-lock.json and installed
+// there with `npm ci` when node_modules is missing; a file lock keeps two
+// test processes from installing at once. Without node, Start fails the
+// test under CI=true and skips it elsewhere.
+package fauxqs
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// Region and AccountID are what fauxqs puts in queue ARNs and URLs.
+const (
+	Region    = "us-east-1"
+	AccountID = "000000000000"
+)
+
+// ErrNoNode reports that node or npm is not on PATH.
+var ErrNoNode = errors.New("fauxqs needs node and npm on PATH (Node >= 20)")
+
+// dir is the npm project of fauxqs, relative to the repository root.
+const dir = "tools/fauxqs"
+
+// RepoRoot walks up from the working directory to the directory holding
+// go.mod.
+func RepoRoot() (string, error) {
+	wd, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for d := wd; ; {
+		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+			return d, nil
+		}
+		parent := filepath.Dir(d)
+		if parent == d {
+			return "", fmt.Errorf("no go.mod above %s", wd)
+		}
+		d = parent
+	}
+}
+
+// Launch installs fauxqs when missing, starts it on a free port and waits
+// until it answers; stop kills it (and its process group). It is for `make
+// run`; tests use Start.
+func Launch(ctx context.Context, repoRoot string) (endpoint string, stop func(), err error) {
+	p, err := launch(ctx, repoRoot)
+	if err != nil {
+		return "", nil, err
+	}
+	return p.endpoint, p.stop, nil
+}
+
+type process struct {
+	endpoint string
+	cmd      *exec.Cmd
+	out      *lockedBuffer
+	done     chan struct{}
+	stopOnce sync.Once
+}
+
+// stop kills the process group and waits for node to exit.
+func (p *process) stop() {
+	p.stopOnce.Do(func() {
+		if p.cmd.Process != nil {
+			_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+		}
+		<-p.done
+	})
+}
+
+func launch(ctx context.Context, repoRoot string) (*process, error) {
+	node, err := exec.LookPath("node")
+	if err != nil {
+		return nil, ErrNoNode
+	}
+	if _, err := exec.LookPath("npm"); err != nil {
+		return nil, ErrNoNode
+	}
+	if err := install(ctx, repoRoot); err != nil {
+		return nil, err
+	}
+	// A free port can be taken between our probe and node's listen: try a
+	// few.
+	var lastErr error
+	for range 3 {
+		p, err := startOn(ctx, node, repoRoot)
+		if err == nil {
+			return p, nil
+		}
+		lastErr = err
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	return nil, lastErr
+}
+
+func startOn(ctx context.Context, node, repoRoot string) (*process, error) {
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	cli := filepath.Join(repoRoot, dir, "node_modules", "fauxqs", "dist", "cli.js")
+	cmd := exec.Command(node, cli)
+	cmd.Dir = filepath.Join(repoRoot, dir)
+	cmd.Env = append(os.Environ(), "FAUXQS_PORT="+strconv.Itoa(port), "FAUXQS_LOGGER=false", "FAUXQS_DEFAULT_REGION="+Region)
+	out := &lockedBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start fauxqs: %w", err)
+	}
+	p := &process{endpoint: "http://127.0.0.1:" + strconv.Itoa(port), cmd: cmd, out: out, done: make(chan struct{})}
+	go func() { _ = cmd.Wait(); close(p.done) }()
+	if err := waitHealthy(ctx, p, 30*time.Second); err != nil {
+		p.stop()
+		return nil, fmt.Errorf("%w; output: %s", err, out.String())
+	}
+	return p, nil
+}
+
+// waitHealthy polls GET /health until it answers 200, node exits, or the
+// deadline passes.
+func waitHealthy(ctx context.Context, p *process, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	client := &http.Client{Timeout: time.Second}
+	tick := time.NewTicker(25 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, p.endpoint+"/health", nil)
+		if resp, err := client.Do(req); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		select {
+		case <-p.done:
+			return fmt.Errorf("fauxqs exited before answering /health")
+		case <-ctx.Done():
+			return fmt.Errorf("fauxqs did not answer %s/health within %s: %w", p.endpoint, timeout, ctx.Err())
+		case <-tick.C:
+		}
+	}
+}
+
+// install runs `npm ci` in tools/fauxqs when fauxqs is not installed,
+// holding an exclusive file lock so that parallel test processes install
+// once.
+func install(ctx context.Context, repoRoot string) error {
+	project := filepath.Join(repoRoot, dir)
+	marker := filepath.Join(project, "node_modules", "fauxqs", "dist", "cli.js")
+	if _, err := os.Stat(marker); err == nil {
+		return nil
+	}
+	lock, err := os.OpenFile(filepath.Join(project, ".install.lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return fmt.Errorf("fauxqs install lock: %w", err)
+	}
+	defer lock.Close()
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+		return fmt.Errorf("fauxqs install lock: %w", err)
+	}
+	defer syscall.Flock(int(lock.Fd()), syscall.LOCK_UN) //nolint:errcheck // closing releases it too
+	if _, err := os.Stat(marker); err == nil {
+		return nil // another process installed it while we waited
+	}
+	cmd := exec.CommandContext(ctx, "npm", "ci", "--no-audit", "--no-fund")
+	cmd.Dir = project
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("npm ci in %s: %w; output: %s", project, err, out.String())
+	}
+	return nil
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("find a free port: %w", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// lockedBuffer keeps the last output of node for error messages.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.buf.Len() > 64<<10 {
+		b.buf.Reset()
+	}
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}

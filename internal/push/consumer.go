@@ -1,0 +1,433 @@
+package push
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/spsync/spsync/internal/jobs/fulfillment"
+	"github.com/spsync/spsync/internal/jobs/orders"
+	"github.com/spsync/spsync/internal/store"
+)
+
+const (
+	streamOrders            = orders.Stream      // "orders"
+	streamFulfillmentOrders = fulfillment.Stream // "fulfillment_orders"
+)
+
+// Outcomes of a message (the outcome label of spsync_push_messages_total),
+// beside the problems of message.go.
+const (
+	outcomeEnqueued   = "enqueued"  // a refresh job was inserted
+	outcomeDuplicate  = "duplicate" // a refresh of the entity was already waiting
+	outcomeFollowup   = "followup"  // the refresh was running: a follow-up was scheduled
+	outcomeFailed     = "failed"    // the transaction failed: the message comes back
+	outcomeDeleteFail = "delete_failed"
+)
+
+// Metrics are the consumer's Prometheus series. Register them on the
+// process's registry (metrics.Metrics.Registry) with Register.
+type Metrics struct {
+	// Messages counts SQS messages by notification type (ORDER_CHANGE,
+	// FULFILLMENT_ORDER_STATUS, or "other") and outcome.
+	Messages *prometheus.CounterVec
+	// LastReceived is the Unix time of the last notification handled, by
+	// account and stream.
+	LastReceived *prometheus.GaugeVec
+}
+
+// NewMetrics creates the series, unregistered.
+func NewMetrics() *Metrics {
+	return &Metrics{
+		Messages: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "spsync_push_messages_total",
+			Help: "SQS notification messages by notification type and outcome (enqueued, duplicate, followup; bad_json, unknown_type, missing_payload, missing_entity_id, missing_seller, unknown_seller and failed are left for the queue's redrive policy; delete_failed comes back once more).",
+		}, []string{"type", "outcome"}),
+		LastReceived: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "spsync_push_last_received_timestamp_seconds",
+			Help: "Unix time at which the last push notification of the stream was handled (its job committed).",
+		}, []string{"account", "stream"}),
+	}
+}
+
+// Register adds the series to reg.
+func (m *Metrics) Register(reg prometheus.Registerer) error {
+	for _, c := range []prometheus.Collector{m.Messages, m.LastReceived} {
+		if err := reg.Register(c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ConsumerConfig configures NewConsumer.
+type ConsumerConfig struct {
+	Pool *pgxpool.Pool
+	// River inserts the refresh jobs (an insert-only client will do).
+	River    *river.Client[pgx.Tx]
+	SQS      *sqs.Client
+	QueueURL string
+	// Accounts maps a notification's SellerId (the account's selling
+	// partner id) to the account id.
+	Accounts map[string]string
+	// Logger defaults to one that drops everything.
+	Logger *slog.Logger
+	// Metrics defaults to unregistered series.
+	Metrics *Metrics
+	// VisibilityTimeout hides received messages while their batch is
+	// handled; it is extended while the batch takes longer than half of
+	// it. Default 60s; whole seconds.
+	VisibilityTimeout time.Duration
+	// FollowupDelay is how long after a notification that found its
+	// entity's refresh running the follow-up refresh runs. Default 5s.
+	FollowupDelay time.Duration
+	// Clock dates the receipts and the last-received gauge; defaults to
+	// time.Now. (Follow-ups are scheduled on the real clock, as River runs
+	// them.)
+	Clock func() time.Time
+
+	// Test hooks: beforeCommit runs last in a batch's transaction (an error
+	// rolls it back), afterCommit right after the commit, before the
+	// messages are deleted, and onExtend after each visibility extension.
+	beforeCommit func(ctx context.Context) error
+	afterCommit  func()
+	onExtend     func()
+}
+
+// Consumer turns SP-API notifications from an SQS queue into refresh jobs.
+type Consumer struct {
+	cfg ConsumerConfig
+	log *slog.Logger
+	m   *Metrics
+}
+
+// NewConsumer checks cfg and fills its defaults.
+func NewConsumer(cfg ConsumerConfig) (*Consumer, error) {
+	switch {
+	case cfg.Pool == nil:
+		return nil, errors.New("push consumer: no database pool")
+	case cfg.River == nil:
+		return nil, errors.New("push consumer: no River client")
+	case cfg.SQS == nil:
+		return nil, errors.New("push consumer: no SQS client")
+	case cfg.QueueURL == "":
+		return nil, errors.New("push consumer: no queue URL")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Metrics == nil {
+		cfg.Metrics = NewMetrics()
+	}
+	if cfg.VisibilityTimeout <= 0 {
+		cfg.VisibilityTimeout = 60 * time.Second
+	}
+	if cfg.VisibilityTimeout < time.Second {
+		cfg.VisibilityTimeout = time.Second
+	}
+	if cfg.FollowupDelay <= 0 {
+		cfg.FollowupDelay = 5 * time.Second
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = time.Now
+	}
+	return &Consumer{cfg: cfg, log: cfg.Logger.With("component", "push"), m: cfg.Metrics}, nil
+}
+
+// Run long-polls the queue until ctx ends (then it returns nil). A failed
+// receive or batch is logged and retried after a pause; the batch's
+// messages come back after their visibility timeout.
+func (c *Consumer) Run(ctx context.Context) error {
+	backoff := time.Second
+	for {
+		if ctx.Err() != nil {
+			return nil
+		}
+		out, err := c.cfg.SQS.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
+			QueueUrl:                    aws.String(c.cfg.QueueURL),
+			MaxNumberOfMessages:         10,
+			WaitTimeSeconds:             20,
+			VisibilityTimeout:           c.visibilitySeconds(),
+			MessageSystemAttributeNames: []sqstypes.MessageSystemAttributeName{sqstypes.MessageSystemAttributeNameApproximateReceiveCount},
+		})
+		if err == nil && len(out.Messages) > 0 {
+			err = c.handle(ctx, out.Messages)
+		}
+		if err == nil {
+			backoff = time.Second
+			continue
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+		c.log.Warn("push: batch failed; its messages come back after the visibility timeout", "err", err, "retry_in", backoff)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, 30*time.Second)
+	}
+}
+
+func (c *Consumer) visibilitySeconds() int32 {
+	return int32(c.cfg.VisibilityTimeout / time.Second)
+}
+
+// accepted is a message that becomes a job.
+type accepted struct {
+	msg       sqstypes.Message
+	ev        event
+	accountID string
+}
+
+// handle processes one received batch: the jobs and receipts of the
+// messages it understands commit in one transaction, then those messages
+// are deleted. The others stay for the redrive policy.
+func (c *Consumer) handle(ctx context.Context, msgs []sqstypes.Message) error {
+	var ok []accepted
+	for _, m := range msgs {
+		ev, err := parse(aws.ToString(m.Body))
+		if err == nil {
+			if acct, found := c.cfg.Accounts[ev.SellerID]; found {
+				ok = append(ok, accepted{msg: m, ev: ev, accountID: acct})
+				continue
+			}
+			err = errUnknownSeller
+		}
+		c.reject(m, ev, err)
+	}
+	if len(ok) == 0 {
+		return nil
+	}
+
+	stop := c.heartbeat(ctx, ok)
+	outcomes, err := c.commit(ctx, ok)
+	stop()
+	if err != nil {
+		for _, a := range ok {
+			c.m.Messages.WithLabelValues(typeLabel(a.ev.Type), outcomeFailed).Inc()
+		}
+		return err
+	}
+	now := c.cfg.Clock()
+	for i, a := range ok {
+		c.m.Messages.WithLabelValues(typeLabel(a.ev.Type), outcomes[i]).Inc()
+		c.m.LastReceived.WithLabelValues(a.accountID, a.ev.Stream).Set(float64(now.UnixNano()) / 1e9)
+	}
+	if c.cfg.afterCommit != nil {
+		c.cfg.afterCommit()
+	}
+	return c.delete(ctx, ok)
+}
+
+func (c *Consumer) reject(m sqstypes.Message, ev event, err error) {
+	reason := err.Error()
+	outcome := reason
+	if e := errors.Unwrap(err); e != nil {
+		outcome = e.Error()
+	}
+	c.m.Messages.WithLabelValues(typeLabel(ev.Type), outcome).Inc()
+	// No payload values: the type is bounded by typeLabel, the rest is
+	// ours or SQS's.
+	c.log.Warn("push: message left for the queue's redrive policy",
+		"type", typeLabel(ev.Type), "reason", reason, "message_id", aws.ToString(m.MessageId),
+		"receive_count", m.Attributes[string(sqstypes.MessageSystemAttributeNameApproximateReceiveCount)])
+}
+
+func typeLabel(t string) string {
+	switch t {
+	case TypeOrderChange, TypeFulfillmentOrderStatus:
+		return t
+	}
+	return "other"
+}
+
+// refreshArgs is the refresh job of an event.
+func refreshArgs(accountID string, ev event, followup bool) river.JobArgs {
+	if ev.Stream == streamOrders {
+		return orders.RefreshArgs{AccountID: accountID, AmazonOrderID: ev.EntityID, Followup: followup}
+	}
+	return fulfillment.RefreshArgs{AccountID: accountID, SellerFulfillmentOrderID: ev.EntityID, Followup: followup}
+}
+
+// commit inserts one refresh per entity of the batch (a follow-up where the
+// entity's refresh is running) and the receipts, in one transaction. It
+// returns each message's outcome.
+func (c *Consumer) commit(ctx context.Context, ok []accepted) ([]string, error) {
+	type entity struct{ account, stream, id string }
+	index := map[entity]int{} // entity → position in params
+	var params []river.InsertManyParams
+	of := make([]int, len(ok))
+	receipts := make([]store.PushReceipt, len(ok))
+	now := c.cfg.Clock()
+	for i, a := range ok {
+		k := entity{a.accountID, a.ev.Stream, a.ev.EntityID}
+		j, seen := index[k]
+		if !seen {
+			j = len(params)
+			index[k] = j
+			params = append(params, river.InsertManyParams{Args: refreshArgs(a.accountID, a.ev, false)})
+		}
+		of[i] = j
+		receipts[i] = store.PushReceipt{AccountID: a.accountID, Stream: a.ev.Stream, EntityID: a.ev.EntityID,
+			NotificationID: a.ev.NotificationID, ChangeTime: a.ev.ChangeTime, ReceivedAt: now}
+	}
+
+	tx, err := c.cfg.Pool.Begin(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // after Commit it is a no-op
+
+	res, err := c.cfg.River.InsertManyTx(ctx, tx, params)
+	if err != nil {
+		return nil, fmt.Errorf("insert %d refresh jobs: %w", len(params), err)
+	}
+	entityOutcome := make([]string, len(params))
+	var followups []river.InsertManyParams
+	var followupOf []int
+	for j, r := range res {
+		switch {
+		case !r.UniqueSkippedAsDuplicate:
+			entityOutcome[j] = outcomeEnqueued
+		case r.Job != nil && r.Job.State == rivertype.JobStateRunning:
+			// The running fetch may have read the entity before this change:
+			// fetch it again a little later. One pending follow-up per
+			// entity (Followup is part of the unique args).
+			a := ok[firstOf(of, j)]
+			followups = append(followups, river.InsertManyParams{
+				Args:       refreshArgs(a.accountID, a.ev, true),
+				InsertOpts: &river.InsertOpts{ScheduledAt: time.Now().Add(c.cfg.FollowupDelay)},
+			})
+			followupOf = append(followupOf, j)
+			entityOutcome[j] = outcomeDuplicate
+		default:
+			// A refresh is waiting to run: it will read this change.
+			entityOutcome[j] = outcomeDuplicate
+		}
+	}
+	if len(followups) > 0 {
+		fres, err := c.cfg.River.InsertManyTx(ctx, tx, followups)
+		if err != nil {
+			return nil, fmt.Errorf("insert %d follow-up refresh jobs: %w", len(followups), err)
+		}
+		for k, r := range fres {
+			if !r.UniqueSkippedAsDuplicate {
+				entityOutcome[followupOf[k]] = outcomeFollowup
+			}
+		}
+	}
+	if err := store.RecordPushReceipts(ctx, tx, receipts); err != nil {
+		return nil, err
+	}
+	if c.cfg.beforeCommit != nil {
+		if err := c.cfg.beforeCommit(ctx); err != nil {
+			return nil, err
+		}
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return nil, fmt.Errorf("commit: %w", err)
+	}
+	out := make([]string, len(ok))
+	counted := map[int]bool{}
+	for i, j := range of {
+		// The first message of an entity gets its outcome, repeats are
+		// duplicates.
+		if counted[j] {
+			out[i] = outcomeDuplicate
+			continue
+		}
+		counted[j] = true
+		out[i] = entityOutcome[j]
+	}
+	return out, nil
+}
+
+func firstOf(of []int, j int) int {
+	for i, x := range of {
+		if x == j {
+			return i
+		}
+	}
+	return 0
+}
+
+// heartbeat extends the visibility of the batch's messages every half
+// timeout until stop is called, so a slow database does not hand them to
+// another consumer while their jobs are being committed.
+func (c *Consumer) heartbeat(ctx context.Context, ok []accepted) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		tick := time.NewTicker(c.cfg.VisibilityTimeout / 2)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+			entries := make([]sqstypes.ChangeMessageVisibilityBatchRequestEntry, len(ok))
+			for i, a := range ok {
+				entries[i] = sqstypes.ChangeMessageVisibilityBatchRequestEntry{
+					Id: aws.String(strconv.Itoa(i)), ReceiptHandle: a.msg.ReceiptHandle, VisibilityTimeout: c.visibilitySeconds(),
+				}
+			}
+			out, err := c.cfg.SQS.ChangeMessageVisibilityBatch(ctx, &sqs.ChangeMessageVisibilityBatchInput{QueueUrl: aws.String(c.cfg.QueueURL), Entries: entries})
+			if err != nil {
+				if ctx.Err() == nil {
+					c.log.Warn("push: extend visibility", "err", err, "messages", len(entries))
+				}
+				continue
+			}
+			for _, f := range out.Failed {
+				c.log.Warn("push: extend visibility", "code", aws.ToString(f.Code), "reason", aws.ToString(f.Message))
+			}
+			if c.cfg.onExtend != nil {
+				c.cfg.onExtend()
+			}
+		}
+	}()
+	return func() { cancel(); wg.Wait() }
+}
+
+// delete acknowledges the committed messages. A failed delete is logged:
+// the message comes back and its job insert is a unique no-op (or one more
+// refresh if the first one already ran).
+func (c *Consumer) delete(ctx context.Context, ok []accepted) error {
+	entries := make([]sqstypes.DeleteMessageBatchRequestEntry, len(ok))
+	for i, a := range ok {
+		entries[i] = sqstypes.DeleteMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), ReceiptHandle: a.msg.ReceiptHandle}
+	}
+	out, err := c.cfg.SQS.DeleteMessageBatch(ctx, &sqs.DeleteMessageBatchInput{QueueUrl: aws.String(c.cfg.QueueURL), Entries: entries})
+	if err != nil {
+		for _, a := range ok {
+			c.m.Messages.WithLabelValues(typeLabel(a.ev.Type), outcomeDeleteFail).Inc()
+		}
+		return fmt.Errorf("delete %d messages: %w", len(entries), err)
+	}
+	for _, f := range out.Failed {
+		i, _ := strconv.Atoi(aws.ToString(f.Id))
+		if i >= 0 && i < len(ok) {
+			c.m.Messages.WithLabelValues(typeLabel(ok[i].ev.Type), outcomeDeleteFail).Inc()
+			c.log.Warn("push: delete message", "message_id", aws.ToString(ok[i].msg.MessageId), "code", aws.ToString(f.Code), "reason", aws.ToString(f.Message))
+		}
+	}
+	return nil
+}
