@@ -1,15 +1,7 @@
 package sim_test
 
 import (
-	"bytes"
 	"context"
-	"fmt"
-	"net"
-	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,83 +10,15 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/stretchr/testify/require"
 
+	"github.com/spsync/spsync/internal/devtools/fauxqs"
 	"github.com/spsync/spsync/internal/spapi/sim"
 )
 
-// lockedBuffer collects a child process's output for failure messages.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-// startFauxqs starts the fauxqs SQS emulator from SPSYNC_TEST_FAUXQS_DIR (a
-// directory holding node_modules/fauxqs, e.g. after `npm install
-// fauxqs@1.9.2` there) and returns its endpoint. Without the variable it
-// skips, or fails under CI=true. (A local stand-in for the project's shared
-// fauxqs launcher, internal/devtools/fauxqs, to be switched at merge.)
+// startFauxqs starts the project's SQS emulator (internal/devtools/fauxqs:
+// fauxqs, installed from tools/fauxqs's lockfile) and returns its endpoint.
 func startFauxqs(t *testing.T) string {
 	t.Helper()
-	dir := os.Getenv("SPSYNC_TEST_FAUXQS_DIR")
-	if dir == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("SPSYNC_TEST_FAUXQS_DIR is unset (CI=true requires the SQS emulator)")
-		}
-		t.Skip("SPSYNC_TEST_FAUXQS_DIR is unset: set it to a directory with node_modules/fauxqs (npm install fauxqs@1.9.2) to test against a real SQS wire protocol")
-	}
-	cli := filepath.Join(dir, "node_modules", "fauxqs", "dist", "cli.js")
-	_, err := os.Stat(cli)
-	require.NoError(t, err, "fauxqs not installed in %s", dir)
-	node, err := exec.LookPath("node")
-	require.NoError(t, err, "fauxqs needs Node.js")
-
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	port := ln.Addr().(*net.TCPAddr).Port
-	require.NoError(t, ln.Close())
-
-	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, node, cli)
-	cmd.Env = append(os.Environ(), fmt.Sprintf("FAUXQS_PORT=%d", port), "FAUXQS_LOGGER=false")
-	out := &lockedBuffer{}
-	cmd.Stdout, cmd.Stderr = out, out
-	require.NoError(t, cmd.Start())
-	exited := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(exited) }()
-	t.Cleanup(func() { cancel(); <-exited })
-
-	endpoint := fmt.Sprintf("http://127.0.0.1:%d", port)
-	deadline := time.Now().Add(20 * time.Second)
-	poll := time.NewTicker(50 * time.Millisecond)
-	defer poll.Stop()
-	for {
-		resp, err := http.Get(endpoint + "/health")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return endpoint
-			}
-		}
-		select {
-		case <-exited:
-			t.Fatalf("fauxqs exited before it was healthy:\n%s", out.String())
-		case <-poll.C:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("fauxqs not healthy at %s after 20s:\n%s", endpoint, out.String())
-		}
-	}
+	return fauxqs.Start(t).Endpoint
 }
 
 func newSQSClient(endpoint string) *sqs.Client {
