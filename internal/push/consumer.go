@@ -20,6 +20,7 @@ import (
 
 	"github.com/spsync/spsync/internal/jobs/fulfillment"
 	"github.com/spsync/spsync/internal/jobs/orders"
+	"github.com/spsync/spsync/internal/riverext"
 	"github.com/spsync/spsync/internal/store"
 )
 
@@ -35,6 +36,7 @@ const (
 	outcomeDuplicate  = "duplicate" // a refresh of the entity was already waiting
 	outcomeFollowup   = "followup"  // the refresh was running: a follow-up was scheduled
 	outcomeFailed     = "failed"    // the transaction failed: the message comes back
+	outcomeShed       = "shed"      // past the refresh backlog: left to the poll, which was queued
 	outcomeDeleteFail = "delete_failed"
 )
 
@@ -73,6 +75,10 @@ func (m *Metrics) Register(reg prometheus.Registerer) error {
 	return nil
 }
 
+// DefaultMaxBacklog is ConsumerConfig.MaxBacklog's default: five minutes
+// of getOrder at its 0.5/s.
+const DefaultMaxBacklog = 150
+
 // ConsumerConfig configures NewConsumer.
 type ConsumerConfig struct {
 	Pool *pgxpool.Pool
@@ -94,6 +100,13 @@ type ConsumerConfig struct {
 	// FollowupDelay is how long after a notification that found its
 	// entity's refresh running the follow-up refresh runs. Default 5s.
 	FollowupDelay time.Duration
+	// MaxBacklog bounds the refresh jobs waiting per account and stream
+	// (default 150: five minutes of getOrder at 0.5/s). Past it, a
+	// notification for a new entity queues no refresh: the stream's poll
+	// is queued instead (one at a time), and a list call brings up to 100
+	// changes where the refreshes would take one call each. Negative means
+	// no bound.
+	MaxBacklog int
 	// Clock dates the receipts and the last-received gauge; defaults to
 	// time.Now. (Follow-ups are scheduled on the real clock, as River runs
 	// them.)
@@ -140,6 +153,9 @@ func NewConsumer(cfg ConsumerConfig) (*Consumer, error) {
 	}
 	if cfg.FollowupDelay <= 0 {
 		cfg.FollowupDelay = 5 * time.Second
+	}
+	if cfg.MaxBacklog == 0 {
+		cfg.MaxBacklog = DefaultMaxBacklog
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
@@ -293,14 +309,35 @@ func (c *Consumer) commit(ctx context.Context, ok []accepted) ([]string, error) 
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // after Commit it is a no-op
 
-	res, err := c.cfg.River.InsertManyTx(ctx, tx, params)
+	shed, polls, err := c.shed(ctx, tx, params)
 	if err != nil {
-		return nil, fmt.Errorf("insert %d refresh jobs: %w", len(params), err)
+		return nil, err
 	}
 	entityOutcome := make([]string, len(params))
+	var insert []river.InsertManyParams
+	var insertOf []int // position in params of each insert
+	for j, p := range params {
+		if shed[j] {
+			entityOutcome[j] = outcomeShed
+			continue
+		}
+		insert, insertOf = append(insert, p), append(insertOf, j)
+	}
+	if len(polls) > 0 {
+		if _, err := c.cfg.River.InsertManyTx(ctx, tx, polls); err != nil {
+			return nil, fmt.Errorf("insert %d polls for a shed backlog: %w", len(polls), err)
+		}
+	}
+	var res []*rivertype.JobInsertResult
+	if len(insert) > 0 {
+		if res, err = c.cfg.River.InsertManyTx(ctx, tx, insert); err != nil {
+			return nil, fmt.Errorf("insert %d refresh jobs: %w", len(insert), err)
+		}
+	}
 	var followups []river.InsertManyParams
 	var followupOf []int
-	for j, r := range res {
+	for k, r := range res {
+		j := insertOf[k]
 		switch {
 		case !r.UniqueSkippedAsDuplicate:
 			entityOutcome[j] = outcomeEnqueued
@@ -355,6 +392,52 @@ func (c *Consumer) commit(ctx context.Context, ok []accepted) ([]string, error) 
 		out[i] = entityOutcome[j]
 	}
 	return out, nil
+}
+
+// shed applies MaxBacklog: per account and stream it counts the refresh
+// jobs waiting, and marks the refreshes of new entities past the bound as
+// shed. Each shed group gets one poll of its stream instead (a unique job:
+// a poll already queued absorbs it).
+func (c *Consumer) shed(ctx context.Context, tx pgx.Tx, params []river.InsertManyParams) ([]bool, []river.InsertManyParams, error) {
+	shed := make([]bool, len(params))
+	if c.cfg.MaxBacklog < 0 {
+		return shed, nil, nil
+	}
+	type group struct{ kind, account string }
+	room := map[group]int{}
+	polled := map[group]bool{}
+	var polls []river.InsertManyParams
+	for j, p := range params {
+		var g group
+		var poll river.JobArgs
+		switch a := p.Args.(type) {
+		case orders.RefreshArgs:
+			g, poll = group{a.Kind(), a.AccountID}, orders.PollArgs{AccountID: a.AccountID}
+		case fulfillment.RefreshArgs:
+			g, poll = group{a.Kind(), a.AccountID}, fulfillment.PollArgs{AccountID: a.AccountID}
+		default:
+			continue
+		}
+		left, seen := room[g]
+		if !seen {
+			waiting, err := riverext.WaitingJobs(ctx, tx, g.kind, g.account, c.cfg.MaxBacklog)
+			if err != nil {
+				return nil, nil, err
+			}
+			left = c.cfg.MaxBacklog - waiting
+		}
+		if left > 0 {
+			room[g] = left - 1
+			continue
+		}
+		room[g] = 0
+		shed[j] = true
+		if !polled[g] {
+			polled[g] = true
+			polls = append(polls, river.InsertManyParams{Args: poll})
+		}
+	}
+	return shed, polls, nil
 }
 
 func firstOf(of []int, j int) int {

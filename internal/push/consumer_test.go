@@ -444,3 +444,43 @@ func TestNewConsumerDefaults(t *testing.T) {
 	require.Equal(t, 60*time.Second, c.cfg.VisibilityTimeout)
 	require.Equal(t, 5*time.Second, c.cfg.FollowupDelay)
 }
+
+// Past MaxBacklog waiting refreshes, a notification for a new entity queues
+// no refresh: the stream's poll is queued instead (once), the message is
+// still deleted and its receipt kept, so the backlog stays bounded whatever
+// Amazon sends.
+func TestBacklogIsShedToThePoll(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, false, 0)
+	m := NewMetrics()
+	var bodies []string
+	for i := range 8 {
+		bodies = append(bodies, orderChange(seller, fmt.Sprintf("111-%d", i), fmt.Sprintf("n%d", i), t0))
+	}
+	w.send(t, bodies...)
+	w.send(t, fulfillmentStatus(seller, "FO-1", "f1", t0))
+	w.run(t, func(c *ConsumerConfig) { c.Metrics = m; c.MaxBacklog = 3 })
+	w.waitDrained(t)
+
+	require.Len(t, w.jobsOf(t, orders.RefreshArgs{}.Kind()), 3, "refreshes up to the bound")
+	polls := w.jobsOf(t, orders.PollArgs{}.Kind())
+	require.Len(t, polls, 1, "the rest is the poll's, queued once")
+	var pa orders.PollArgs
+	require.NoError(t, json.Unmarshal(polls[0].EncodedArgs, &pa))
+	require.Equal(t, account, pa.AccountID)
+	require.Len(t, w.jobsOf(t, fulfillment.RefreshArgs{}.Kind()), 1, "another stream has its own bound")
+	require.Empty(t, w.jobsOf(t, fulfillment.PollArgs{}.Kind()))
+	require.InDelta(t, 5, testutil.ToFloat64(m.Messages.WithLabelValues(TypeOrderChange, outcomeShed)), 0)
+	for i := range 8 {
+		require.EqualValues(t, 1, receiptCount(t, w.pool, "orders", fmt.Sprintf("111-%d", i)), "shed or not, the notification was received")
+	}
+
+	// While the backlog is full every notification is shed (one for an
+	// entity whose refresh waits too: that refresh reads the change
+	// anyway), and the queued poll absorbs the new poll.
+	w.send(t, orderChange(seller, "111-0", "n0b", t0.Add(time.Minute)), orderChange(seller, "111-9", "n9", t0))
+	w.waitDrained(t)
+	require.Len(t, w.jobsOf(t, orders.RefreshArgs{}.Kind()), 3)
+	require.Len(t, w.jobsOf(t, orders.PollArgs{}.Kind()), 1)
+	require.InDelta(t, 7, testutil.ToFloat64(m.Messages.WithLabelValues(TypeOrderChange, outcomeShed)), 0)
+}
