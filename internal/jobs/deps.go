@@ -79,6 +79,9 @@ type Deps struct {
 	// written and before the commit; an error rolls the page back. Tests
 	// inject faults here.
 	BeforePageCommit func(ctx context.Context, stream string) error
+	// PushSince is when this process began consuming push notifications
+	// (Schedules.SafetyNet): the safety-net count leaves out older changes.
+	PushSince time.Time
 }
 
 // NewDeps returns d with every unset field at its default.

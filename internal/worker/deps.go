@@ -18,14 +18,14 @@ import (
 // buildDeps makes what every job needs: an SP-API client per account
 // (against Amazon, an endpoint override, or the built-in simulator), the
 // shared rate budget, and the clocks. The returned func releases the
-// simulator, if one was started.
-func buildDeps(cfg *config.Config, pool *pgxpool.Pool, m *metrics.Metrics, logger *slog.Logger) (*jobs.Deps, func(), error) {
+// simulator, if one was started (and returned, for push).
+func buildDeps(cfg *config.Config, pool *pgxpool.Pool, m *metrics.Metrics, logger *slog.Logger) (*jobs.Deps, *simServer, func(), error) {
 	rateScale := 1.0
 	var simSrv *simServer
 	if cfg.Simulate {
 		var err error
 		if simSrv, err = startSimulator(cfg, logger); err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		rateScale = cfg.RateScale
 		logger.Info("no SP-API credentials configured: syncing from the built-in simulator", "url", simSrv.url, "rate_scale", rateScale)
@@ -60,6 +60,7 @@ func buildDeps(cfg *config.Config, pool *pgxpool.Pool, m *metrics.Metrics, logge
 		},
 		OnDecodeWarning: m.ObserveDecodeProblem,
 		OnPIIPurged:     func(n int64) { m.PIIPurged.Add(float64(n)) },
+		PushSince:       time.Now(),
 	})
 	for _, a := range cfg.Accounts {
 		acct := &jobs.Account{Account: a}
@@ -85,10 +86,10 @@ func buildDeps(cfg *config.Config, pool *pgxpool.Pool, m *metrics.Metrics, logge
 		client, err := spapi.NewClient(opts)
 		if err != nil {
 			release()
-			return nil, nil, fmt.Errorf("account %s: %w", a.ID, err)
+			return nil, nil, nil, fmt.Errorf("account %s: %w", a.ID, err)
 		}
 		acct.Client = client
 		deps.Accounts[a.ID] = acct
 	}
-	return deps, release, nil
+	return deps, simSrv, release, nil
 }

@@ -31,6 +31,11 @@ func startSimulator(cfg *config.Config, logger *slog.Logger) (*simServer, error)
 		accounts[i] = sim.DemoAccount
 		accounts[i].ID = a.ID
 		accounts[i].RefreshToken = sim.DemoAccount.RefreshToken + "-" + a.ID
+		if i > 0 {
+			// Each seller its own id (derived from the account id), so
+			// push notifications tell the accounts apart.
+			accounts[i].SellerID = ""
+		}
 		if len(a.MarketplaceIDs) > 0 {
 			accounts[i].MarketplaceIDs = a.MarketplaceIDs
 		}

@@ -90,7 +90,7 @@ func Run(ctx context.Context, opts Options) error {
 	}
 
 	m := metrics.New(db.Pool, logger)
-	deps, release, err := buildDeps(cfg, db.Pool, m, logger)
+	deps, simSrv, release, err := buildDeps(cfg, db.Pool, m, logger)
 	if err != nil {
 		return err
 	}
@@ -166,6 +166,21 @@ func Run(ctx context.Context, opts Options) error {
 	if err := ui.Start(uiCtx); err != nil {
 		logger.Error("start river ui", "err", err)
 	}
+	// Push notifications (when on) become refresh jobs; the consumer stops
+	// before River so its last batch's jobs are committed or its messages
+	// come back.
+	pushCtx, stopPushCtx := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopPushCtx()
+	var pushed *pushPath
+	if !opts.Once {
+		if pushed, err = startPush(pushCtx, cfg, db.Pool, client, simSrv, m, logger); err != nil {
+			_ = srv.Close()
+			stopCtx, cancel := context.WithTimeout(context.Background(), opts.ShutdownTimeout)
+			defer cancel()
+			_ = client.Stop(stopCtx)
+			return err
+		}
+	}
 	logger.Info("worker started", "http", "http://"+ln.Addr().String(), "database", db.URL, "simulate", cfg.Simulate)
 	if opts.Ready != nil {
 		opts.Ready(ReadyInfo{HTTPAddr: ln.Addr().String(), DatabaseURL: db.URL, Simulated: cfg.Simulate,
@@ -183,6 +198,7 @@ func Run(ctx context.Context, opts Options) error {
 		}
 	}
 
+	pushed.stop(stopPushCtx)
 	logger.Info("stopping: finishing running jobs", "timeout", opts.ShutdownTimeout)
 	riverRunning.Store(false)
 	stopCtx, cancel := context.WithTimeout(context.Background(), opts.ShutdownTimeout)

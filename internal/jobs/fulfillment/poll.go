@@ -108,6 +108,15 @@ func (w *PollWorker) storePage(ctx context.Context, tx pgx.Tx, acct *jobs.Accoun
 	if err := jobs.InsertFollowups(ctx, tx, DetailJobs(acct.ID, changes, false)); err != nil {
 		return 0, err
 	}
+	var found []store.EntityChange
+	for _, c := range changes {
+		if c.Written {
+			found = append(found, store.EntityChange{EntityID: c.SellerFulfillmentOrderID, ChangeTime: c.StatusUpdatedDate})
+		}
+	}
+	if err := jobs.SafetyNet(ctx, w.deps, tx, acct, Stream, found); err != nil {
+		return 0, err
+	}
 	return int64(written), nil
 }
 

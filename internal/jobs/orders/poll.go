@@ -106,6 +106,9 @@ func (w *PollWorker) storePage(ctx context.Context, tx pgx.Tx, acct *jobs.Accoun
 	if err := jobs.InsertFollowups(ctx, tx, ItemsJobs(acct.ID, changes, false)); err != nil {
 		return 0, err
 	}
+	if err := jobs.SafetyNet(ctx, w.deps, tx, acct, Stream, entityChanges(changes)); err != nil {
+		return 0, err
+	}
 	return int64(len(changes)), nil
 }
 
@@ -139,4 +142,13 @@ func ItemsJobs(accountID string, changes []store.OrderChange, backfill bool) []r
 		}})
 	}
 	return params
+}
+
+// entityChanges are the orders a poll page wrote, for the safety-net count.
+func entityChanges(changes []store.OrderChange) []store.EntityChange {
+	out := make([]store.EntityChange, len(changes))
+	for i, c := range changes {
+		out[i] = store.EntityChange{EntityID: c.AmazonOrderID, ChangeTime: c.LastUpdateDate}
+	}
+	return out
 }

@@ -204,9 +204,9 @@ func (s *source2026) search(ctx context.Context, deps *jobs.Deps, acct *jobs.Acc
 }
 
 // store writes a page of 2026 orders in tx: rows, items, packages, proceeds,
-// PII when it is kept, and the records set aside. It returns the number of
-// orders written.
-func (s *source2026) store(ctx context.Context, deps *jobs.Deps, tx pgx.Tx, acct *jobs.Account, orders []spapi.Order2026, bad []spapi.Quarantined) (int64, error) {
+// PII when it is kept, and the records set aside; a poll's page (poll) also
+// feeds the safety-net count. It returns the number of orders written.
+func (s *source2026) store(ctx context.Context, deps *jobs.Deps, tx pgx.Tx, acct *jobs.Account, orders []spapi.Order2026, bad []spapi.Quarantined, poll bool) (int64, error) {
 	res, err := store.UpsertOrders2026(ctx, tx, acct.ID, orders, store.Orders2026Options{Marketplace: onlyMarketplace(acct)})
 	if err != nil {
 		return 0, err
@@ -230,6 +230,11 @@ func (s *source2026) store(ctx context.Context, deps *jobs.Deps, tx pgx.Tx, acct
 	}
 	deps.CountRows("orders", len(orders), len(res.Changes))
 	deps.CountRows("order_items", items, int(res.Items.Written))
+	if poll {
+		if err := jobs.SafetyNet(ctx, deps, tx, acct, Stream, entityChanges(res.Changes)); err != nil {
+			return 0, err
+		}
+	}
 	return int64(len(res.Changes)), nil
 }
 
@@ -257,7 +262,7 @@ func (w *PollWorker) walk2026(acct *jobs.Account, scope string) jobs.Walk {
 			return nil, err
 		}
 		p := &jobs.Page{Next: page.NextToken(), Store: func(ctx context.Context, tx pgx.Tx) (int64, error) {
-			return w.src.store(ctx, w.deps, tx, acct, page.Orders, page.Quarantined)
+			return w.src.store(ctx, w.deps, tx, acct, page.Orders, page.Quarantined, true)
 		}}
 		if st.Token == "" {
 			p.To = windowEnd2026(page, st.From)
@@ -300,7 +305,7 @@ func (s *source2026) backfillPage(ctx context.Context, deps *jobs.Deps, acct *jo
 		}
 	}
 	return &jobs.Page{Next: res.NextToken(), Store: func(ctx context.Context, tx pgx.Tx) (int64, error) {
-		return s.store(ctx, deps, tx, acct, keep, res.Quarantined)
+		return s.store(ctx, deps, tx, acct, keep, res.Quarantined, false)
 	}}, nil
 }
 
@@ -317,7 +322,7 @@ func (s *source2026) refresh(ctx context.Context, deps *jobs.Deps, acct *jobs.Ac
 		return fmt.Errorf("get order %s (2026-01-01): %w", orderID, err)
 	}
 	return pgx.BeginFunc(ctx, deps.Pool, func(tx pgx.Tx) error {
-		_, err := s.store(ctx, deps, tx, acct, []spapi.Order2026{res.Order}, nil)
+		_, err := s.store(ctx, deps, tx, acct, []spapi.Order2026{res.Order}, nil, false)
 		return err
 	})
 }
