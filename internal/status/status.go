@@ -31,6 +31,21 @@ type Report struct {
 	// PermissionDenied lists the operations Amazon refuses an account with a 403 that a
 	// new token does not fix (a missing role or API grant), until they answer again.
 	PermissionDenied []PermissionDenied `json:"permission_denied"`
+	// Push is the health of push notifications per account and stream:
+	// empty until a notification was received or a safety-net poll ran
+	// with push on.
+	Push []Push `json:"push"`
+}
+
+// Push is one account's and stream's push path: the last notification,
+// how many arrived, and how many changes the safety-net poll found that no
+// notification had announced (lost, late or unsubscribed notifications).
+type Push struct {
+	AccountID            string     `json:"account_id"`
+	Stream               string     `json:"stream"`
+	LastNotificationAt   *time.Time `json:"last_notification_at"`
+	Notifications        int64      `json:"notifications"`
+	SafetyNetUnannounced int64      `json:"safety_net_unannounced"`
 }
 
 // PermissionDenied is one operation refused to one account.
@@ -113,7 +128,7 @@ type Queue struct {
 
 // Collect reads a report from db.
 func Collect(ctx context.Context, db store.DBTX) (*Report, error) {
-	r := &Report{Streams: []Stream{}, Budgets: []Budget{}, Queues: []Queue{}, Backfills: []Backfill{}, Quarantine: []Quarantine{}, PermissionDenied: []PermissionDenied{}}
+	r := &Report{Streams: []Stream{}, Budgets: []Budget{}, Queues: []Queue{}, Backfills: []Backfill{}, Quarantine: []Quarantine{}, PermissionDenied: []PermissionDenied{}, Push: []Push{}}
 	var err error
 	if r.GeneratedAt, err = store.Now(ctx, db); err != nil {
 		return nil, fmt.Errorf("status: %w", err)
@@ -173,6 +188,14 @@ func Collect(ctx context.Context, db store.DBTX) (*Report, error) {
 		r.PermissionDenied = append(r.PermissionDenied, PermissionDenied{AccountID: d.AccountID, Operation: d.Operation,
 			Error: d.Error, FirstSeenAt: d.FirstSeenAt, LastSeenAt: d.LastSeenAt, Times: d.TimesSeen})
 	}
+	pushed, err := store.ListPushStreams(ctx, db)
+	if err != nil {
+		return nil, fmt.Errorf("status: %w", err)
+	}
+	for _, p := range pushed {
+		r.Push = append(r.Push, Push{AccountID: p.AccountID, Stream: p.Stream, LastNotificationAt: p.LastReceivedAt,
+			Notifications: p.Notifications, SafetyNetUnannounced: p.SafetyNetUnannounced})
+	}
 	return r, nil
 }
 
@@ -216,6 +239,15 @@ func (r *Report) WriteText(w io.Writer) error {
 			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", q.AccountID, q.Operation, q.Records, ts(&q.LastSeenAt), shorten(q.LastReason))
 		}
 		fmt.Fprintf(tw, "Read them with: %s;\n", QuarantineQuery)
+	}
+	// Push shows once notifications are on: the last one per stream, and
+	// the changes only the safety-net poll found (a rising count means the
+	// push path loses notifications).
+	if len(r.Push) > 0 {
+		fmt.Fprintln(tw, "\nPUSH\tSTREAM\tLAST NOTIFICATION\tNOTIFICATIONS\tFOUND ONLY BY THE SAFETY-NET POLL")
+		for _, p := range r.Push {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\n", p.AccountID, p.Stream, ts(p.LastNotificationAt), p.Notifications, p.SafetyNetUnannounced)
+		}
 	}
 	// A refused operation needs the seller or the developer to change the
 	// authorization; shown only when there is one.
