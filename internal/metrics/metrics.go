@@ -135,6 +135,9 @@ var (
 	deniedDesc = prometheus.NewDesc("spsync_permission_denied",
 		"1 for each operation Amazon refuses an account with a 403 a new token does not fix (a missing role or API grant), until it answers again.",
 		[]string{"account", "operation"}, nil)
+	unannouncedDesc = prometheus.NewDesc("spsync_push_safety_net_unannounced_total",
+		"Changes the safety-net poll wrote that no push notification had announced, by account and stream: the push path's losses.",
+		[]string{"account", "stream"}, nil)
 )
 
 // dbCollector reads gauges from the shared database at scrape time, through
@@ -151,6 +154,7 @@ func (c *dbCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- tokensDesc
 	ch <- quarantinedDesc
 	ch <- deniedDesc
+	ch <- unannouncedDesc
 }
 
 func (c *dbCollector) Collect(ch chan<- prometheus.Metric) {
@@ -184,5 +188,8 @@ func (c *dbCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	for _, d := range r.PermissionDenied {
 		ch <- prometheus.MustNewConstMetric(deniedDesc, prometheus.GaugeValue, 1, d.AccountID, d.Operation)
+	}
+	for _, p := range r.Push {
+		ch <- prometheus.MustNewConstMetric(unannouncedDesc, prometheus.CounterValue, float64(p.SafetyNetUnannounced), p.AccountID, p.Stream)
 	}
 }
