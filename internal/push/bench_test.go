@@ -1,0 +1,339 @@
+package push
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"slices"
+	"sort"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/riverqueue/river"
+	"github.com/stretchr/testify/require"
+
+	"github.com/spsync/spsync/internal/config"
+	"github.com/spsync/spsync/internal/devtools/fauxqs"
+	"github.com/spsync/spsync/internal/jobs"
+	"github.com/spsync/spsync/internal/jobs/fulfillment"
+	"github.com/spsync/spsync/internal/jobs/jobstest"
+	"github.com/spsync/spsync/internal/jobs/orders"
+	"github.com/spsync/spsync/internal/riverext"
+	"github.com/spsync/spsync/internal/spapi"
+	"github.com/spsync/spsync/internal/spapi/sim"
+)
+
+// BenchmarkPushVsPoll runs two sellers side by side in one simulator, on
+// the real clock at Amazon's usage plans: "poll" syncs by polling only (the
+// default 5-minute schedules), "push" consumes notifications through a real
+// SQS server with the 15-minute safety-net polls. Both see the same change
+// rate (their datasets are the same size). It reports, per seller and
+// stream, the change→row latency (from the change on Amazon's clock to the
+// first moment Postgres holds that version, sampled every 250 ms) and every
+// operation's calls per hour.
+//
+// SPSYNC_BENCH_PUSH_MINUTES (default 20; 0 skips) is the run's length,
+// SPSYNC_BENCH_PUSH_ORDERS (default 12000) the orders per seller over two
+// days, which sets the change rate (~600 order changes an hour).
+func BenchmarkPushVsPoll(b *testing.B) {
+	minutes := benchEnvInt(b, "SPSYNC_BENCH_PUSH_MINUTES", 20)
+	n := benchEnvInt(b, "SPSYNC_BENCH_PUSH_ORDERS", 12000)
+	for range b.N {
+		r := runPushBench(b, pushBenchOptions{minutes: minutes, orders: n, pollSeller: true, maxBacklog: DefaultMaxBacklog})
+		r.report(b)
+	}
+}
+
+// BenchmarkPushPastBudget is the push seller alone at a change rate above
+// getOrder's budget (0.5/s, 1,800 refreshes an hour): the refresh backlog
+// stays bounded (MaxBacklog), the rest is shed to the orders poll, and
+// Postgres still catches up.
+//
+// SPSYNC_BENCH_PUSH_PAST_MINUTES (default 8; 0 skips),
+// SPSYNC_BENCH_PUSH_PAST_ORDERS (default 80000: ~4,000 order changes an
+// hour).
+func BenchmarkPushPastBudget(b *testing.B) {
+	minutes := benchEnvInt(b, "SPSYNC_BENCH_PUSH_PAST_MINUTES", 8)
+	n := benchEnvInt(b, "SPSYNC_BENCH_PUSH_PAST_ORDERS", 80000)
+	for range b.N {
+		r := runPushBench(b, pushBenchOptions{minutes: minutes, orders: n, maxBacklog: DefaultMaxBacklog})
+		r.report(b)
+	}
+}
+
+func benchEnvInt(b *testing.B, name string, def int) int {
+	b.Helper()
+	v := os.Getenv(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		b.Fatalf("%s=%q is not a whole number", name, v)
+	}
+	if n == 0 {
+		b.Skipf("%s=0", name)
+	}
+	return n
+}
+
+type pushBenchOptions struct {
+	minutes, orders int
+	pollSeller      bool
+	maxBacklog      int
+}
+
+// discardSink takes the poll seller's notifications: they are logged (the
+// change truth the latencies are measured against) but go nowhere, as for a
+// seller that subscribed to nothing.
+type discardSink struct {
+	real sim.NotificationSink
+}
+
+const nowhereARN = "arn:aws:sqs:us-east-1:000000000000:nowhere"
+
+func (d discardSink) Deliver(ctx context.Context, arn string, body []byte) error {
+	if arn == nowhereARN {
+		return nil
+	}
+	return d.real.Deliver(ctx, arn, body)
+}
+
+type pushBenchResult struct {
+	opts     pushBenchOptions
+	elapsed  time.Duration
+	log      []sim.NotificationRecord
+	seen     map[string][]seenVersion // account/stream/entity → versions seen
+	calls    map[string]map[string]int
+	start    time.Time
+	backlog  int // the most refresh jobs waiting at once (push seller)
+	shed     float64
+	notified sim.NotifierStats
+	behind   int // push seller's orders behind the truth at the end
+}
+
+type seenVersion struct {
+	version time.Time
+	at      time.Time
+}
+
+func runPushBench(b *testing.B, o pushBenchOptions) *pushBenchResult {
+	b.Helper()
+	ctx := context.Background()
+	accounts := []sim.Account{pushBenchAccount("push")}
+	if o.pollSeller {
+		accounts = append(accounts, pushBenchAccount("poll"))
+	}
+	tb := jobstest.New(b, jobstest.Options{OrdersAPI: config.OrdersAPI2026, Sim: sim.Options{
+		Seed: 21, Accounts: accounts, Orders: o.orders, FulfillmentOrders: o.orders / 5, ServiceJobs: 1,
+		History: 24 * time.Hour, Horizon: 24 * time.Hour,
+	}})
+	tb.Deps.Schedules.SafetyNet = true
+	started := time.Now()
+	tb.Deps.PushSince = started
+
+	srv := fauxqs.Start(b)
+	client := fauxqs.Client(b, srv)
+	queueURL, queueARN := srv.CreateQueue(b, "notifications", true, 5)
+	nc, err := spapi.NewNotificationsClient(spapi.Options{
+		Region: spapi.RegionNA, Account: "push", Endpoint: tb.Server.URL, LWAEndpoint: tb.Server.URL + "/auth/o2/token",
+		Credentials: spapi.Credentials{ClientID: accounts[0].ClientID, ClientSecret: accounts[0].ClientSecret, RefreshToken: accounts[0].RefreshToken},
+	})
+	require.NoError(b, err)
+	dest, err := nc.CreateDestination(ctx, "spsync", queueARN)
+	require.NoError(b, err)
+	for _, typ := range []string{spapi.NotificationOrderChange, spapi.NotificationFulfillmentOrderStatus} {
+		_, err := nc.CreateSubscription(ctx, typ, "1.0", dest.DestinationID)
+		require.NoError(b, err)
+	}
+
+	// Polls start ten minutes back: the benchmark measures changes, not a
+	// first sync.
+	workers := river.NewWorkers()
+	orders.Register(workers, tb.Deps, orders.Options{InitialLookback: 10 * time.Minute})
+	fulfillment.Register(workers, tb.Deps, fulfillment.Options{InitialLookback: 10 * time.Minute})
+	var periodic []*river.PeriodicJob
+	schedules := map[string]string{"push": config.SafetyNetSchedule, "poll": "*/5 * * * *"}
+	for _, a := range accounts {
+		id := a.ID
+		oj, err := jobs.NewCronJob("orders_poll/"+id, schedules[id], func() (river.JobArgs, *river.InsertOpts) { return orders.PollArgs{AccountID: id}, nil })
+		require.NoError(b, err)
+		fj, err := jobs.NewCronJob("fulfillment_poll/"+id, schedules[id], func() (river.JobArgs, *river.InsertOpts) {
+			return fulfillment.PollArgs{AccountID: id}, nil
+		})
+		require.NoError(b, err)
+		periodic = append(periodic, oj, fj)
+	}
+	rc := tb.StartClient(b, workers, periodic)
+
+	nctx, stopNotifier := context.WithCancel(ctx)
+	notifier, err := tb.Sim.StartNotifier(nctx, sim.NotifierOptions{
+		Sink: discardSink{real: sim.NewSQSSink(client)},
+		Route: func(account, typ string) []string {
+			if account == "poll" {
+				return []string{nowhereARN}
+			}
+			return tb.Sim.NotificationDestinations(account, typ)
+		},
+		// Amazon delivers "within seconds"; no figure is published.
+		DelayMin: 500 * time.Millisecond, DelayMax: 2 * time.Second, Seed: 5,
+	})
+	require.NoError(b, err)
+	m := NewMetrics()
+	c, err := NewConsumer(ConsumerConfig{Pool: tb.Pool, River: rc, SQS: client, QueueURL: queueURL,
+		Accounts: map[string]string{accounts[0].SellerID: "push"}, Metrics: m, MaxBacklog: o.maxBacklog})
+	require.NoError(b, err)
+	cctx, stopConsumer := context.WithCancel(ctx)
+	consumerDone := make(chan struct{})
+	go func() { defer close(consumerDone); _ = c.Run(cctx) }()
+
+	res := &pushBenchResult{opts: o, seen: map[string][]seenVersion{}, start: started}
+	var mu sync.Mutex
+	sample := func() {
+		now := time.Now()
+		rows, err := tb.Pool.Query(ctx, `
+			SELECT account_id, 'orders', amazon_order_id, last_update_date FROM orders
+			UNION ALL SELECT account_id, 'fulfillment_orders', seller_fulfillment_order_id, status_updated_date FROM fulfillment_orders`)
+		if err != nil {
+			return
+		}
+		defer rows.Close()
+		mu.Lock()
+		defer mu.Unlock()
+		for rows.Next() {
+			var acct, stream, id string
+			var v time.Time
+			if rows.Scan(&acct, &stream, &id, &v) != nil {
+				return
+			}
+			k := acct + "/" + stream + "/" + id
+			vs := res.seen[k]
+			if len(vs) == 0 || !vs[len(vs)-1].version.Equal(v) {
+				res.seen[k] = append(vs, seenVersion{version: v, at: now})
+			}
+		}
+		if n, err := riverext.WaitingJobs(ctx, tb.Pool, orders.RefreshArgs{}.Kind(), "push", 1_000_000); err == nil && n > res.backlog {
+			res.backlog = n
+		}
+	}
+	deadline := started.Add(time.Duration(o.minutes) * time.Minute)
+	tick := time.NewTicker(250 * time.Millisecond)
+	for now := range tick.C {
+		sample()
+		if now.After(deadline) {
+			break
+		}
+	}
+	tick.Stop()
+	res.elapsed = time.Since(started)
+	stopConsumer()
+	<-consumerDone
+	stopNotifier()
+	<-notifier.Done()
+	res.log = notifier.Log()
+	res.notified = notifier.Stats()
+	res.calls = map[string]map[string]int{}
+	for _, a := range accounts {
+		res.calls[a.ID] = map[string]int{}
+		for op, st := range tb.Sim.AccountStats(a.ID) {
+			res.calls[a.ID][op] = st.Calls
+		}
+	}
+	res.shed = testutilValue(m, TypeOrderChange, outcomeShed)
+	return res
+}
+
+func pushBenchAccount(id string) sim.Account {
+	a := sim.DemoAccount
+	a.ID, a.SellerID = id, ""
+	a.RefreshToken = sim.DemoAccount.RefreshToken + "-" + id
+	return a
+}
+
+// latencies are the change→row latencies of one seller's stream, for the
+// changes old enough that a poll-only sync must have caught them (the last
+// 8 minutes of the run are left out for both sellers).
+func (r *pushBenchResult) latencies(account, stream string) (lat []time.Duration, missed int) {
+	cutoff := r.start.Add(r.elapsed - 8*time.Minute)
+	typ := sim.NotificationTypeOrderChange
+	if stream == "fulfillment_orders" {
+		typ = sim.NotificationTypeFulfillmentOrderStatus
+	}
+	for _, rec := range r.log {
+		if rec.AccountID != account || rec.Type != typ || rec.ChangeTime.Before(r.start) || rec.ChangeTime.After(cutoff) {
+			continue
+		}
+		var found *time.Time
+		for _, v := range r.seen[account+"/"+stream+"/"+rec.EntityID] {
+			if !v.version.Before(rec.ChangeTime) {
+				found = &v.at
+				break
+			}
+		}
+		if found == nil {
+			missed++
+			continue
+		}
+		lat = append(lat, max(0, found.Sub(rec.ChangeTime)))
+	}
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	return lat, missed
+}
+
+func quantile(d []time.Duration, q float64) time.Duration {
+	if len(d) == 0 {
+		return 0
+	}
+	return d[min(len(d)-1, int(q*float64(len(d))))]
+}
+
+func (r *pushBenchResult) report(b *testing.B) {
+	b.Helper()
+	hours := r.elapsed.Hours()
+	b.Logf("run %s, %d orders per seller; notifier %+v; push seller's refresh backlog peaked at %d; %g order notifications shed to the poll",
+		r.elapsed.Round(time.Second), r.opts.orders, r.notified, r.backlog, r.shed)
+	for _, acct := range []string{"push", "poll"} {
+		if r.calls[acct] == nil {
+			continue
+		}
+		for _, stream := range []string{"orders", "fulfillment_orders"} {
+			lat, missed := r.latencies(acct, stream)
+			changes := 0
+			for _, rec := range r.log {
+				if rec.AccountID == acct && (rec.Type == sim.NotificationTypeOrderChange) == (stream == "orders") {
+					changes++
+				}
+			}
+			b.Logf("%s %s: %.0f changes/h; latency over %d changes: median %s, p95 %s, max %s; %d not in Postgres at the end",
+				acct, stream, float64(changes)/hours, len(lat), quantile(lat, 0.5).Round(100*time.Millisecond),
+				quantile(lat, 0.95).Round(100*time.Millisecond), quantile(lat, 1).Round(100*time.Millisecond), missed)
+			if stream == "orders" {
+				b.ReportMetric(quantile(lat, 0.5).Seconds(), acct+"-orders-median-s")
+				b.ReportMetric(quantile(lat, 0.95).Seconds(), acct+"-orders-p95-s")
+			}
+		}
+		ops := make([]string, 0, len(r.calls[acct]))
+		for op := range r.calls[acct] {
+			ops = append(ops, op)
+		}
+		slices.Sort(ops)
+		line := ""
+		for _, op := range ops {
+			line += fmt.Sprintf(" %s %.0f/h", op, float64(r.calls[acct][op])/hours)
+		}
+		b.Logf("%s calls:%s", acct, line)
+		b.ReportMetric(float64(r.calls[acct][spapi.OpSearchOrders]+r.calls[acct][spapi.OpListAllFulfillmentOrders])/hours, acct+"-list-calls/h")
+	}
+}
+
+// testutilValue reads one counter of m.
+func testutilValue(m *Metrics, typ, outcome string) float64 {
+	c, err := m.Messages.GetMetricWithLabelValues(typ, outcome)
+	if err != nil {
+		return 0
+	}
+	return testutil.ToFloat64(c)
+}
