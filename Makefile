@@ -14,10 +14,12 @@ PGBINARIES := $(GO) run ./internal/devtools/withpg -binaries
 ## run: the worker on embedded defaults (local Postgres under ./.spsync, or
 ## under /var/lib/spsync/ when the server's user cannot reach the checkout;
 ## simulator without credentials). Server binaries are installed first when missing.
+## SPSYNC_SIM_PUSH=true make run: the same with push notifications, through a
+## local SQS server (fauxqs, Node.js >= 20) that withsqs starts for the worker.
 run:
 	$(PGBINARIES)
 	$(GO) build -o bin/worker ./cmd/worker
-	./bin/worker run
+	@case "$$SPSYNC_SIM_PUSH" in true|1|yes) $(GO) run ./internal/devtools/withsqs -- ./bin/worker run ;; *) ./bin/worker run ;; esac
 
 ## test: formatting, vet, generated code current, then every test with the race detector
 test: check

@@ -41,7 +41,8 @@ func notifEnv(t *testing.T, wrap func(http.Handler) http.Handler) (*sim.Sim, map
 	yaml := "accounts:\n"
 	for _, a := range accts {
 		yaml += "  - id: " + a.ID + "\n    region: na\n    marketplace_ids: [ATVPDKIKX0DER]\n    client_id: " + a.ClientID +
-			"\n    client_secret_env: SECRET\n    refresh_token_env: REFRESH_" + strings.ToUpper(a.ID[len(a.ID)-1:]) + "\n"
+			"\n    client_secret_env: SECRET\n    refresh_token_env: REFRESH_" + strings.ToUpper(a.ID[len(a.ID)-1:]) +
+			"\n    selling_partner_id: A2SELLER" + strings.ToUpper(a.ID[len(a.ID)-1:]) + "\n"
 	}
 	require.NoError(t, os.WriteFile(file, []byte(yaml), 0o600))
 	return s, map[string]string{

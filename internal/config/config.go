@@ -88,9 +88,10 @@ type Push struct {
 	// SQS-compatible server. Empty means AWS's regional endpoint.
 	SQSEndpoint string
 	// Simulated is SPSYNC_SIM_PUSH=true with the built-in simulator: the
-	// worker starts a local SQS-compatible server (fauxqs, Node.js), makes
-	// a queue with a dead-letter queue, subscribes the simulator to it and
-	// consumes it, so the whole push path runs on one machine.
+	// worker makes a queue with a dead-letter queue on the local
+	// SQS-compatible server at SQSEndpoint (`make run` starts fauxqs),
+	// subscribes the simulator to it and consumes it, so the whole push
+	// path runs on one machine.
 	Simulated bool
 }
 
@@ -354,6 +355,9 @@ var sellingPartnerIDPattern = regexp.MustCompile(`^A[0-9A-Z]{7,20}$`)
 func checkPush(cfg *Config) error {
 	if cfg.Push.Simulated && !cfg.Simulate {
 		return &Error{"SPSYNC_SIM_PUSH", "is for the built-in simulator: with credentials set SPSYNC_SQS_QUEUE_URL to your queue instead"}
+	}
+	if cfg.Push.Simulated && cfg.Push.SQSEndpoint == "" {
+		return &Error{"SPSYNC_SIM_PUSH", "needs a local SQS server at SPSYNC_SQS_ENDPOINT: `SPSYNC_SIM_PUSH=true make run` starts one (fauxqs, Node.js >= 20)"}
 	}
 	if cfg.Push.QueueURL == "" || cfg.Simulate {
 		return nil

@@ -58,7 +58,7 @@ func TestLoadPush(t *testing.T) {
 
 	t.Run("SimulatorPush", func(t *testing.T) {
 		t.Parallel()
-		cfg, err := config.Load(env(map[string]string{"SPSYNC_SIM_PUSH": "true"}))
+		cfg, err := config.Load(env(map[string]string{"SPSYNC_SIM_PUSH": "true", "SPSYNC_SQS_ENDPOINT": "http://127.0.0.1:4566"}))
 		require.NoError(t, err)
 		require.True(t, cfg.Simulate)
 		require.True(t, cfg.Push.Enabled())
@@ -92,6 +92,7 @@ func TestLoadPush(t *testing.T) {
 		{"EndpointNotAURL", "SPSYNC_SQS_ENDPOINT: \"localhost:4566\" is not an http(s) URL", with(map[string]string{"SPSYNC_SQS_ENDPOINT": "localhost:4566"})},
 		{"SimPushWithCredentials", "SPSYNC_SIM_PUSH: is for the built-in simulator", with(map[string]string{"SPSYNC_SIM_PUSH": "true"})},
 		{"SimPushNotABool", "SPSYNC_SIM_PUSH: \"maybe\" is not true or false", map[string]string{"SPSYNC_SIM_PUSH": "maybe"}},
+		{"SimPushWithoutSQS", "SPSYNC_SIM_PUSH: needs a local SQS server at SPSYNC_SQS_ENDPOINT", map[string]string{"SPSYNC_SIM_PUSH": "true"}},
 		{"AccountsFileAccountWithoutSellerID", `account "ca": selling_partner_id is required with SPSYNC_SQS_QUEUE_URL`, func() map[string]string {
 			m := map[string]string{"SPSYNC_SQS_QUEUE_URL": queue}
 			for k, v := range fileEnv {

@@ -21,7 +21,6 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/spsync/spsync/internal/config"
-	"github.com/spsync/spsync/internal/devtools/fauxqs"
 	"github.com/spsync/spsync/internal/metrics"
 	"github.com/spsync/spsync/internal/push"
 	"github.com/spsync/spsync/internal/spapi"
@@ -56,9 +55,10 @@ func (p *pushPath) stop(cancel context.CancelFunc) {
 }
 
 // startPush starts consuming notifications when cfg.Push is on: from the
-// configured queue, or, with SPSYNC_SIM_PUSH, from a local SQS server
-// (fauxqs) the simulator delivers to after the worker subscribed it, as
-// `worker notifications setup` does against Amazon.
+// configured queue, or, with SPSYNC_SIM_PUSH, from a queue it makes on the
+// local SQS server at SPSYNC_SQS_ENDPOINT (`make run` starts fauxqs for it)
+// that the simulator delivers to after the worker subscribed it, as `worker
+// notifications setup` does against Amazon.
 func startPush(ctx context.Context, cfg *config.Config, pool *pgxpool.Pool, client *river.Client[pgx.Tx], simSrv *simServer, m *metrics.Metrics, logger *slog.Logger) (*pushPath, error) {
 	if !cfg.Push.Enabled() {
 		return nil, nil
@@ -77,18 +77,10 @@ func startPush(ctx context.Context, cfg *config.Config, pool *pgxpool.Pool, clie
 		if simSrv == nil {
 			return nil, errors.New("SPSYNC_SIM_PUSH: the built-in simulator is not running")
 		}
-		root, err := fauxqs.RepoRoot()
-		if err != nil {
-			return nil, fmt.Errorf("SPSYNC_SIM_PUSH needs the spsync checkout (tools/fauxqs, run it from there) and Node.js: %w", err)
-		}
-		endpoint, stopFauxqs, err := fauxqs.Launch(ctx, root)
-		if err != nil {
-			return nil, fmt.Errorf("SPSYNC_SIM_PUSH: start the local SQS server (fauxqs, Node.js): %w", err)
-		}
-		p.stops = append(p.stops, stopFauxqs)
-		pc.SQSEndpoint = endpoint
+		endpoint := cfg.Push.SQSEndpoint
 		sqsClient = newStaticSQSClient(endpoint, "us-east-1")
 		var arn string
+		var err error
 		if queueURL, arn, err = createQueueWithDLQ(ctx, sqsClient, simQueueName, simMaxReceiveCount); err != nil {
 			return fail(fmt.Errorf("SPSYNC_SIM_PUSH: %w", err))
 		}
