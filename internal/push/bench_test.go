@@ -132,6 +132,13 @@ func runPushBench(b *testing.B, o pushBenchOptions) *pushBenchResult {
 		History: 24 * time.Hour, Horizon: 24 * time.Hour,
 	}})
 	tb.Deps.Schedules.SafetyNet = true
+	var pushSeller string // derived by the simulator from the account id
+	for _, a := range tb.Sim.Accounts() {
+		if a.ID == "push" {
+			pushSeller = a.SellerID
+		}
+	}
+	require.NotEmpty(b, pushSeller)
 	started := time.Now()
 	tb.Deps.PushSince = started
 
@@ -184,7 +191,7 @@ func runPushBench(b *testing.B, o pushBenchOptions) *pushBenchResult {
 	require.NoError(b, err)
 	m := NewMetrics()
 	c, err := NewConsumer(ConsumerConfig{Pool: tb.Pool, River: rc, SQS: client, QueueURL: queueURL,
-		Accounts: map[string]string{accounts[0].SellerID: "push"}, Metrics: m, MaxBacklog: o.maxBacklog})
+		Accounts: map[string]string{pushSeller: "push"}, Metrics: m, MaxBacklog: o.maxBacklog})
 	require.NoError(b, err)
 	cctx, stopConsumer := context.WithCancel(ctx)
 	consumerDone := make(chan struct{})

@@ -36,7 +36,7 @@ func TestReportBackfillSIGKILL(t *testing.T) {
 	// four 30-day report windows, older than the polls. 30-day lookback.
 	d := dataset{
 		Seed:    seed,
-		Start:   time.Now().UTC().Truncate(24*time.Hour).Add(-40 * 24 * time.Hour),
+		Start:   time.Now().UTC().Truncate(24 * time.Hour).Add(-40 * 24 * time.Hour),
 		History: 150 * 24 * time.Hour, Horizon: 24 * time.Hour,
 		Orders: orders, ServiceJobs: 1, FulfillmentOrders: 1,
 	}
