@@ -55,7 +55,7 @@ func newPushWorld(t *testing.T, o pushOptions) *pushWorld {
 	start := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
 	clock := sim.NewManualClock(start)
 	b := jobstest.New(t, jobstest.Options{OrdersAPI: config.OrdersAPI2026, Sim: sim.Options{
-		Seed: 11 + o.seed, Start: start, Orders: 3000, FulfillmentOrders: 400, ServiceJobs: 1,
+		Seed: 11 + o.seed, Start: start, Orders: 1500, FulfillmentOrders: 250, ServiceJobs: 1,
 		DataClock: clock, RateScale: 600,
 	}})
 	// Push is on: the polls are the safety net and count what push missed.
