@@ -45,7 +45,9 @@ generated-current:
 ## simulator rates x200: about 40 minutes); copy the numbers into BENCHMARKS.md.
 ## A quick run: make bench BENCH_ORDERS=4000 BENCH_RATE_SCALE=30
 ## The report backfill: a year of BENCH_REPORT_ORDERS orders at Amazon's Reports rates,
-## a minute of processing per report (about 15 minutes).
+## a minute of processing per report (about 15 minutes). Push vs poll: 20 minutes of
+## two sellers on the real clock, then 8 minutes past getOrder's budget
+## (SPSYNC_BENCH_PUSH_MINUTES, SPSYNC_BENCH_PUSH_PAST_MINUTES; 0 skips).
 BENCH_ORDERS     ?= 200000
 BENCH_RATE_SCALE ?= 200
 BENCH_REPORT_ORDERS ?= 100000
