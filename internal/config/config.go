@@ -359,7 +359,10 @@ func checkPush(cfg *Config) error {
 	if cfg.Push.Simulated && cfg.Push.SQSEndpoint == "" {
 		return &Error{"SPSYNC_SIM_PUSH", "needs a local SQS server at SPSYNC_SQS_ENDPOINT: `SPSYNC_SIM_PUSH=true make run` starts one (fauxqs, Node.js >= 20)"}
 	}
-	if cfg.Push.QueueURL == "" || cfg.Simulate {
+	if cfg.Push.QueueURL != "" && cfg.Simulate {
+		return &Error{"SPSYNC_SQS_QUEUE_URL", "is set but no SP-API credentials are: the built-in simulator does not deliver to your queue; set SPSYNC_SIM_PUSH=true to try push with it, or configure the credentials"}
+	}
+	if cfg.Push.QueueURL == "" {
 		return nil
 	}
 	seen := map[string]string{}

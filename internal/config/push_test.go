@@ -91,6 +91,7 @@ func TestLoadPush(t *testing.T) {
 		{"QueueNotAURL", "SPSYNC_SQS_QUEUE_URL: \"spsync-notifications\" is not an SQS queue URL", with(map[string]string{"SPSYNC_SQS_QUEUE_URL": "spsync-notifications", "SPAPI_SELLING_PARTNER_ID": "A3TH9S8BH6GOGM"})},
 		{"EndpointNotAURL", "SPSYNC_SQS_ENDPOINT: \"localhost:4566\" is not an http(s) URL", with(map[string]string{"SPSYNC_SQS_ENDPOINT": "localhost:4566"})},
 		{"SimPushWithCredentials", "SPSYNC_SIM_PUSH: is for the built-in simulator", with(map[string]string{"SPSYNC_SIM_PUSH": "true"})},
+		{"QueueWithTheSimulator", "SPSYNC_SQS_QUEUE_URL: is set but no SP-API credentials are", map[string]string{"SPSYNC_SQS_QUEUE_URL": queue}},
 		{"SimPushNotABool", "SPSYNC_SIM_PUSH: \"maybe\" is not true or false", map[string]string{"SPSYNC_SIM_PUSH": "maybe"}},
 		{"SimPushWithoutSQS", "SPSYNC_SIM_PUSH: needs a local SQS server at SPSYNC_SQS_ENDPOINT", map[string]string{"SPSYNC_SIM_PUSH": "true"}},
 		{"AccountsFileAccountWithoutSellerID", `account "ca": selling_partner_id is required with SPSYNC_SQS_QUEUE_URL`, func() map[string]string {
