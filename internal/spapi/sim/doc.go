@@ -6,8 +6,8 @@
 // # What it serves
 //
 // A *Sim is an http.Handler. It answers the Login with Amazon token
-// endpoint (POST /auth/o2/token, refresh_token grant) and fourteen
-// operations with Amazon's paths, query parameters, JSON field names, error
+// endpoint (POST /auth/o2/token: refresh_token and client_credentials grants)
+// and these operations with Amazon's paths, query parameters, JSON field names, error
 // shapes and, by default, the JSON shapes Amazon really sends (see
 // "Amazon's real shapes"):
 //
