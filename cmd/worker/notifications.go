@@ -9,16 +9,15 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/spsync/spsync/internal/config"
+	"github.com/spsync/spsync/internal/push"
 	"github.com/spsync/spsync/internal/spapi"
 	"github.com/spsync/spsync/internal/spapi/sim"
 )
@@ -408,18 +407,10 @@ func runNotificationsStatus(ctx context.Context, args []string, getenv func(stri
 // (endpoint overridden by SPSYNC_SQS_ENDPOINT when set) and prints its depth and redrive
 // policy, warning when it has none.
 func writeQueueStatus(ctx context.Context, queueURL, endpoint string, stdout io.Writer) error {
-	cfg, err := awsconfig.LoadDefaultConfig(ctx)
+	client, err := push.NewSQSClient(ctx, queueURL, endpoint)
 	if err != nil {
-		return fmt.Errorf("loading AWS configuration: %w", err)
+		return err
 	}
-	if cfg.Region == "" {
-		cfg.Region = regionOfQueueURL(queueURL)
-	}
-	client := sqs.NewFromConfig(cfg, func(o *sqs.Options) {
-		if endpoint != "" {
-			o.BaseEndpoint = aws.String(endpoint)
-		}
-	})
 	out, err := client.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{
 		QueueUrl: aws.String(queueURL),
 		AttributeNames: []sqstypes.QueueAttributeName{
@@ -452,19 +443,6 @@ func writeQueueStatus(ctx context.Context, queueURL, endpoint string, stdout io.
 	}
 	fmt.Fprintf(stdout, "  redrive policy: dead-letter queue %s after %s receive(s)\n", rp.DeadLetterTargetArn, strings.Trim(string(rp.MaxReceiveCount), `"`))
 	return nil
-}
-
-// regionOfQueueURL reads the region of https://sqs.REGION.amazonaws.com/ACCOUNT/QUEUE.
-func regionOfQueueURL(queueURL string) string {
-	u, err := url.Parse(queueURL)
-	if err != nil {
-		return ""
-	}
-	parts := strings.Split(u.Hostname(), ".")
-	if len(parts) >= 3 && parts[0] == "sqs" {
-		return parts[1]
-	}
-	return ""
 }
 
 func orDash(s string) string {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/spsync/spsync/internal/push"
 	"github.com/spsync/spsync/internal/spapi"
 	"github.com/spsync/spsync/internal/spapi/sim"
 )
@@ -264,8 +265,8 @@ func TestQueueARNAndRegion(t *testing.T) {
 	} {
 		require.Equal(t, ok, validQueueARN(arn), arn)
 	}
-	require.Equal(t, "eu-west-1", regionOfQueueURL("https://sqs.eu-west-1.amazonaws.com/1/q"))
-	require.Equal(t, "", regionOfQueueURL("http://127.0.0.1:4566/1/q"))
+	require.Equal(t, "eu-west-1", push.QueueRegion("https://sqs.eu-west-1.amazonaws.com/1/q"))
+	require.Equal(t, "", push.QueueRegion("http://127.0.0.1:4566/1/q"))
 }
 
 // countLines counts the lines of s that start with prefix and contain sub.

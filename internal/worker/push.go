@@ -6,13 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/url"
-	"os"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
@@ -70,7 +66,7 @@ func startPush(ctx context.Context, cfg *config.Config, pool *pgxpool.Pool, clie
 		}
 		return nil, err
 	}
-	queueURL, pc := cfg.Push.QueueURL, cfg.Push
+	queueURL := cfg.Push.QueueURL
 	var sqsClient *sqs.Client
 	sellers := map[string]string{}
 	if cfg.Push.Simulated {
@@ -107,8 +103,8 @@ func startPush(ctx context.Context, cfg *config.Config, pool *pgxpool.Pool, clie
 		logger.Info("push: simulated notifications through a local SQS server", "endpoint", endpoint, "queue", queueURL)
 	} else {
 		var err error
-		if sqsClient, err = newSQSClient(ctx, pc); err != nil {
-			return nil, err
+		if sqsClient, err = push.NewSQSClient(ctx, cfg.Push.QueueURL, cfg.Push.SQSEndpoint); err != nil {
+			return nil, fmt.Errorf("SPSYNC_SQS_QUEUE_URL: %w", err)
 		}
 		for _, a := range cfg.Accounts {
 			sellers[a.SellingPartnerID] = a.ID
@@ -135,45 +131,6 @@ func startPush(ctx context.Context, cfg *config.Config, pool *pgxpool.Pool, clie
 	logger.Info("push: consuming notifications; the order and fulfillment polls are the safety net",
 		"queue", queueURL, "orders_schedule", cfg.Schedules.OrdersSchedule(config.OrdersAPI2026), "fulfillment_schedule", cfg.Schedules.FulfillmentOrders)
 	return p, nil
-}
-
-// newSQSClient is an SQS client from the AWS SDK's default chain
-// (AWS_REGION, AWS_ACCESS_KEY_ID, profiles, instance roles). Without a
-// region configured, the queue URL's host names it
-// (sqs.us-east-1.amazonaws.com).
-func newSQSClient(ctx context.Context, p config.Push) (*sqs.Client, error) {
-	var opts []func(*awsconfig.LoadOptions) error
-	if os.Getenv("AWS_REGION") == "" && os.Getenv("AWS_DEFAULT_REGION") == "" {
-		if r := queueRegion(p.QueueURL); r != "" {
-			opts = append(opts, awsconfig.WithRegion(r))
-		}
-	}
-	awsCfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
-	if err != nil {
-		return nil, fmt.Errorf("SPSYNC_SQS_QUEUE_URL: load AWS configuration: %w", err)
-	}
-	if awsCfg.Region == "" {
-		return nil, errors.New("SPSYNC_SQS_QUEUE_URL: no AWS region: set AWS_REGION (the queue's region)")
-	}
-	return sqs.NewFromConfig(awsCfg, func(o *sqs.Options) {
-		if p.SQSEndpoint != "" {
-			o.BaseEndpoint = aws.String(p.SQSEndpoint)
-		}
-	}), nil
-}
-
-// queueRegion reads the region out of an AWS queue URL
-// (https://sqs.REGION.amazonaws.com/ACCOUNT/NAME), or "".
-func queueRegion(queueURL string) string {
-	u, err := url.Parse(queueURL)
-	if err != nil {
-		return ""
-	}
-	parts := strings.Split(u.Hostname(), ".")
-	if len(parts) >= 3 && parts[0] == "sqs" && strings.Contains(u.Hostname(), "amazonaws") {
-		return parts[1]
-	}
-	return ""
 }
 
 // newStaticSQSClient talks to a local SQS server, which takes any
