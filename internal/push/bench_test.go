@@ -115,7 +115,6 @@ type pushBenchResult struct {
 	backlog  int // the most refresh jobs waiting at once (push seller)
 	shed     float64
 	notified sim.NotifierStats
-	behind   int // push seller's orders behind the truth at the end
 	// callSpan is the time calls were counted over (after the first
 	// minute).
 	callSpan time.Duration

@@ -3,7 +3,6 @@ package push
 import (
 	"context"
 	"errors"
-	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -33,6 +32,8 @@ type pushWorld struct {
 	start    time.Time
 	sqs      *sqs.Client
 	queueURL string
+	// q sends to and counts the queue (the consumer tests' helpers).
+	q        *world
 	notifier *sim.Notifier
 	river    *river.Client[pgx.Tx]
 	consumer *Consumer
@@ -81,7 +82,8 @@ func newPushWorld(t *testing.T, o pushOptions) *pushWorld {
 		require.NoError(t, err)
 	}
 
-	w := &pushWorld{Bundle: b, clock: clock, start: start, sqs: client, queueURL: queueURL}
+	w := &pushWorld{Bundle: b, clock: clock, start: start, sqs: client, queueURL: queueURL,
+		q: &world{sqs: client, queueURL: queueURL}}
 	workers := river.NewWorkers()
 	orders.Register(workers, b.Deps, orders.Options{})
 	fulfillment.Register(workers, b.Deps, fulfillment.Options{})
@@ -160,7 +162,7 @@ func (w *pushWorld) drain(t *testing.T) {
 	t.Helper()
 	deadline := time.Now().Add(time.Minute)
 	for {
-		visible, inFlight := queueCounts(t, w.sqs, w.queueURL)
+		visible, inFlight := w.q.counts(t, w.queueURL)
 		if visible == 0 && inFlight == 0 {
 			break
 		}
@@ -253,13 +255,4 @@ func (w *pushWorld) requireBehindOnlyWhereDropped(t *testing.T, ordersBehind, fu
 
 func (w *pushWorld) apiCalls(op string) int {
 	return w.Sim.Stats()[op].Successes
-}
-
-func (w *pushWorld) String() string { return fmt.Sprintf("push world at %s", w.clock.Now()) }
-
-// queueCounts returns a queue's visible and in-flight messages.
-func queueCounts(t *testing.T, c *sqs.Client, url string) (visible, inFlight int) {
-	t.Helper()
-	w := &world{sqs: c}
-	return w.counts(t, url)
 }

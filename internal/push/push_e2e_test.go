@@ -139,7 +139,7 @@ func TestDuplicatesReorderingAndStaleNotificationsChangeNothing(t *testing.T) {
 	}
 	for len(bodies) > 0 {
 		n := min(10, len(bodies))
-		sendBatch(t, w.sqs, w.queueURL, bodies[:n])
+		w.q.send(t, bodies[:n]...)
 		bodies = bodies[n:]
 	}
 	w.drain(t)
@@ -165,12 +165,6 @@ func versions(t *testing.T, pool *pgxpool.Pool) map[string]int64 {
 	return out
 }
 
-func sendBatch(t *testing.T, c *sqs.Client, url string, bodies []string) {
-	t.Helper()
-	w := &world{sqs: c, queueURL: url}
-	w.send(t, bodies...)
-}
-
 // A consumer process killed with SIGKILL after its batch's jobs committed
 // and before it deleted the messages loses nothing: the messages come back,
 // and each entity is fetched at most twice (once by the committed job,
@@ -188,7 +182,7 @@ func TestKilledBetweenCommitAndDelete(t *testing.T) {
 	for _, o := range truth[:5] {
 		bodies = append(bodies, orderChange(sim.DemoAccount.SellerID, o.AmazonOrderID, "kill-"+o.AmazonOrderID, o.LastUpdateDate))
 	}
-	sendBatch(t, w.sqs, w.queueURL, bodies)
+	w.q.send(t, bodies...)
 	fetchesBefore := w.apiCalls(spapi.OpGetOrder2026)
 
 	cmd := exec.Command(os.Args[0], "-test.run=^TestKilledConsumerProcess$", "-test.v")
@@ -211,7 +205,7 @@ func TestKilledBetweenCommitAndDelete(t *testing.T) {
 	w.RunUntilIdle(t, time.Minute)
 	committed := w.apiCalls(spapi.OpGetOrder2026) - fetchesBefore
 	require.Positive(t, committed, "the child's batch committed before the kill:\n%s", out)
-	visible, inFlight := queueCounts(t, w.sqs, w.queueURL)
+	visible, inFlight := w.q.counts(t, w.queueURL)
 	require.Equal(t, 5, visible+inFlight, "no message was deleted")
 
 	// A new consumer gets them back after their visibility timeout.
