@@ -239,8 +239,7 @@ WITH written AS (
     sync_version = nextval('sync_version_seq'),
     synced_at = now()
     WHERE orders.raw IS DISTINCT FROM EXCLUDED.raw
-      AND (orders.api_version = 'reports-2021-06-30' OR orders.last_update_date IS NULL
-           OR EXCLUDED.last_update_date >= orders.last_update_date)
+      AND (orders.api_version = 'reports-2021-06-30' OR EXCLUDED.last_update_date >= orders.last_update_date)
     RETURNING orders.amazon_order_id, orders.last_update_date
 ), previous AS (
     SELECT w.amazon_order_id, o.last_update_date
@@ -261,7 +260,9 @@ FROM written LEFT JOIN previous ON previous.amazon_order_id = written.amazon_ord
 // before a later write (a refresh overtaken by a poll, a late or reordered
 // push notification's fetch) must change nothing, its children included.
 // Rows known only from an order report are never stale: API data replaces
-// them whatever their dates.
+// them whatever their dates. The rows read are locked (in id order) until
+// the caller's transaction ends, so a concurrent writer cannot slip a newer
+// version in between this check and the caller's writes.
 func StaleOrders(ctx context.Context, db dbsqlc.DBTX, accountID string, updated map[string]time.Time) (map[string]bool, error) {
 	if len(updated) == 0 {
 		return nil, nil
@@ -273,7 +274,9 @@ func StaleOrders(ctx context.Context, db dbsqlc.DBTX, accountID string, updated 
 	rows, err := db.Query(ctx, `
 SELECT amazon_order_id, last_update_date FROM orders
 WHERE account_id = $1 AND amazon_order_id = ANY($2::text[])
-  AND api_version <> 'reports-2021-06-30' AND last_update_date IS NOT NULL`, accountID, ids)
+  AND api_version <> 'reports-2021-06-30'
+ORDER BY amazon_order_id
+FOR NO KEY UPDATE`, accountID, ids)
 	if err != nil {
 		return nil, fmt.Errorf("read stored update dates of %d orders of account %s: %w", len(ids), accountID, err)
 	}

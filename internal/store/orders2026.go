@@ -455,7 +455,10 @@ func UpsertOrders2026(ctx context.Context, tx pgx.Tx, accountID string, orders [
 	}
 	updated := make(map[string]time.Time, len(orders))
 	for _, o := range orders {
-		updated[o.OrderId] = o.LastUpdatedTime
+		// A page may repeat an order: its latest copy is the one written.
+		if t, ok := updated[o.OrderId]; !ok || o.LastUpdatedTime.After(t) {
+			updated[o.OrderId] = o.LastUpdatedTime
+		}
 	}
 	stale, err := StaleOrders(ctx, tx, accountID, updated)
 	if err != nil {
