@@ -102,7 +102,8 @@ type ConsumerConfig struct {
 	FollowupDelay time.Duration
 	// MaxBacklog bounds the refresh jobs waiting per account and stream
 	// (default 150: five minutes of getOrder at 0.5/s). Past it, a
-	// notification for a new entity queues no refresh: the stream's poll
+	// notification queues no refresh (even for an entity whose refresh
+	// waits: that one reads the change anyway, the outcome says shed): the stream's poll
 	// is queued instead (one at a time), and a list call brings up to 100
 	// changes where the refreshes would take one call each. Negative means
 	// no bound.
