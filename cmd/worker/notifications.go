@@ -7,10 +7,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
-	"net/http"
+	"log/slog"
 	"strings"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -19,7 +17,7 @@ import (
 	"github.com/spsync/spsync/internal/config"
 	"github.com/spsync/spsync/internal/push"
 	"github.com/spsync/spsync/internal/spapi"
-	"github.com/spsync/spsync/internal/spapi/sim"
+	"github.com/spsync/spsync/internal/worker"
 )
 
 // amazonNotificationsPrincipal is the AWS account SP-API sends notifications from; an SQS
@@ -96,22 +94,24 @@ func notifTargets(name string, only string, getenv func(string) string, stderr i
 	}
 	release := func() {}
 	endpoint, lwa := cfg.SPAPIEndpoint, cfg.LWAEndpoint
-	var simAccounts map[string]sim.Account
+	var simSrv *worker.SimServer
 	if cfg.Simulate {
-		srv, accts, err := startNotificationsSim(cfg)
-		if err != nil {
+		var err error
+		if simSrv, err = worker.StartSimulator(cfg, slog.New(slog.DiscardHandler)); err != nil {
 			fmt.Fprintf(stderr, "worker notifications %s: %v\n", name, err)
 			return nil, nil, 1
 		}
-		release = func() { _ = srv.Close() }
-		endpoint, lwa, simAccounts = accts.url, accts.url+"/auth/o2/token", accts.byID
+		release = simSrv.Close
+		endpoint, lwa = simSrv.URL(), simSrv.URL()+"/auth/o2/token"
 		fmt.Fprintf(stderr, "worker notifications %s: no SP-API credentials configured: using an in-process simulator (its destinations and subscriptions end with this command)\n", name)
 	}
 	var groups []*notifGroup
 	for _, a := range accounts {
 		creds := spapi.Credentials{ClientID: a.ClientID, ClientSecret: a.ClientSecret.Reveal(), RefreshToken: a.RefreshToken.Reveal()}
-		if sa, ok := simAccounts[a.ID]; ok {
-			creds = spapi.Credentials{ClientID: sa.ClientID, ClientSecret: sa.ClientSecret, RefreshToken: sa.RefreshToken}
+		if simSrv != nil {
+			if sa, ok := simSrv.Account(a.ID); ok {
+				creds = spapi.Credentials{ClientID: sa.ClientID, ClientSecret: sa.ClientSecret, RefreshToken: sa.RefreshToken}
+			}
 		}
 		c, err := spapi.NewNotificationsClient(spapi.Options{
 			Region: spapi.Region(a.Region), Account: a.ID, Endpoint: endpoint, LWAEndpoint: lwa, Credentials: creds,
@@ -135,37 +135,6 @@ func notifTargets(name string, only string, getenv func(string) string, stderr i
 		g.accounts = append(g.accounts, na)
 	}
 	return groups, release, 0
-}
-
-type notifSim struct {
-	url  string
-	byID map[string]sim.Account
-}
-
-// startNotificationsSim serves a simulator with the configured accounts on a loopback port,
-// as the worker's simulate mode does.
-func startNotificationsSim(cfg *config.Config) (*http.Server, notifSim, error) {
-	accounts := make([]sim.Account, len(cfg.Accounts))
-	for i, a := range cfg.Accounts {
-		accounts[i] = sim.DemoAccount
-		accounts[i].ID = a.ID
-		accounts[i].RefreshToken = sim.DemoAccount.RefreshToken + "-" + a.ID
-	}
-	s, err := sim.New(sim.Options{Seed: 1, Accounts: accounts, RateScale: cfg.RateScale})
-	if err != nil {
-		return nil, notifSim{}, fmt.Errorf("start simulator: %w", err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, notifSim{}, fmt.Errorf("start simulator: %w", err)
-	}
-	srv := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = srv.Serve(ln) }()
-	ns := notifSim{url: "http://" + ln.Addr().String(), byID: map[string]sim.Account{}}
-	for _, a := range s.Accounts() {
-		ns.byID[a.ID] = a
-	}
-	return srv, ns, nil
 }
 
 // runNotificationsSetup finds or creates, per region and application, the destination of the

@@ -19,12 +19,12 @@ import (
 // (against Amazon, an endpoint override, or the built-in simulator), the
 // shared rate budget, and the clocks. The returned func releases the
 // simulator, if one was started (and returned, for push).
-func buildDeps(cfg *config.Config, pool *pgxpool.Pool, m *metrics.Metrics, logger *slog.Logger) (*jobs.Deps, *simServer, func(), error) {
+func buildDeps(cfg *config.Config, pool *pgxpool.Pool, m *metrics.Metrics, logger *slog.Logger) (*jobs.Deps, *SimServer, func(), error) {
 	rateScale := 1.0
-	var simSrv *simServer
+	var simSrv *SimServer
 	if cfg.Simulate {
 		var err error
-		if simSrv, err = startSimulator(cfg, logger); err != nil {
+		if simSrv, err = StartSimulator(cfg, logger); err != nil {
 			return nil, nil, nil, err
 		}
 		rateScale = cfg.RateScale
@@ -32,7 +32,7 @@ func buildDeps(cfg *config.Config, pool *pgxpool.Pool, m *metrics.Metrics, logge
 	}
 	release := func() {
 		if simSrv != nil {
-			simSrv.close()
+			simSrv.Close()
 		}
 	}
 
@@ -79,7 +79,7 @@ func buildDeps(cfg *config.Config, pool *pgxpool.Pool, m *metrics.Metrics, logge
 			},
 		}
 		if simSrv != nil {
-			sa, _ := simSrv.account(a.ID)
+			sa, _ := simSrv.Account(a.ID)
 			opts.Endpoint, opts.LWAEndpoint = simSrv.url, simSrv.url+"/auth/o2/token"
 			opts.Credentials = spapi.Credentials{ClientID: sa.ClientID, ClientSecret: sa.ClientSecret, RefreshToken: sa.RefreshToken}
 		}

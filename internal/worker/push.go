@@ -55,7 +55,7 @@ func (p *pushPath) stop(cancel context.CancelFunc) {
 // local SQS server at SPSYNC_SQS_ENDPOINT (`make run` starts fauxqs for it)
 // that the simulator delivers to after the worker subscribed it, as `worker
 // notifications setup` does against Amazon.
-func startPush(ctx context.Context, cfg *config.Config, pool *pgxpool.Pool, client *river.Client[pgx.Tx], simSrv *simServer, m *metrics.Metrics, logger *slog.Logger) (*pushPath, error) {
+func startPush(ctx context.Context, cfg *config.Config, pool *pgxpool.Pool, client *river.Client[pgx.Tx], simSrv *SimServer, m *metrics.Metrics, logger *slog.Logger) (*pushPath, error) {
 	if !cfg.Push.Enabled() {
 		return nil, nil
 	}
@@ -175,7 +175,7 @@ func createQueueWithDLQ(ctx context.Context, c *sqs.Client, name string, maxRece
 // subscribeSimulator makes the simulator's destination for queueARN and
 // subscribes every account to both notification types through the
 // Notifications API, as `worker notifications setup` does with Amazon.
-func subscribeSimulator(ctx context.Context, s *simServer, queueARN string) error {
+func subscribeSimulator(ctx context.Context, s *SimServer, queueARN string) error {
 	var destID string
 	for _, a := range s.sim.Accounts() {
 		nc, err := spapi.NewNotificationsClient(spapi.Options{

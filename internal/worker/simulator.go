@@ -13,19 +13,20 @@ import (
 	"github.com/spsync/spsync/internal/spapi/sim"
 )
 
-// simServer is the built-in SP-API simulator served on a loopback port,
+// SimServer is the built-in SP-API simulator served on a loopback port,
 // used when no credentials are configured so `make run` syncs something
-// real-looking on a machine with no Amazon account.
-type simServer struct {
+// real-looking on a machine with no Amazon account. Commands that need
+// one (`worker notifications`) start the same with StartSimulator.
+type SimServer struct {
 	sim *sim.Sim
 	srv *http.Server
 	url string
 }
 
-// startSimulator serves a simulator whose accounts are the configured ones
+// StartSimulator serves a simulator whose accounts are the configured ones
 // (their ids and marketplaces, the simulator's demo credentials), with
 // usage plans scaled by cfg.RateScale.
-func startSimulator(cfg *config.Config, logger *slog.Logger) (*simServer, error) {
+func StartSimulator(cfg *config.Config, logger *slog.Logger) (*SimServer, error) {
 	accounts := make([]sim.Account, len(cfg.Accounts))
 	for i, a := range cfg.Accounts {
 		accounts[i] = sim.DemoAccount
@@ -54,11 +55,11 @@ func startSimulator(cfg *config.Config, logger *slog.Logger) (*simServer, error)
 			logger.Error("simulator stopped", "err", err)
 		}
 	}()
-	return &simServer{sim: s, srv: srv, url: "http://" + ln.Addr().String()}, nil
+	return &SimServer{sim: s, srv: srv, url: "http://" + ln.Addr().String()}, nil
 }
 
-// account returns the simulator's view of a configured account id.
-func (s *simServer) account(id string) (sim.Account, bool) {
+// Account returns the simulator's view of a configured account id.
+func (s *SimServer) Account(id string) (sim.Account, bool) {
 	for _, a := range s.sim.Accounts() {
 		if a.ID == id {
 			return a, true
@@ -67,7 +68,11 @@ func (s *simServer) account(id string) (sim.Account, bool) {
 	return sim.Account{}, false
 }
 
-func (s *simServer) close() {
+// URL is the simulator's base URL (its token endpoint is URL+"/auth/o2/token").
+func (s *SimServer) URL() string { return s.url }
+
+// Close stops serving.
+func (s *SimServer) Close() {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	_ = s.srv.Shutdown(ctx)
