@@ -22,7 +22,13 @@ const twoMinutes = 120
 // invalidDetail is an InvalidInput failure with Amazon's generic message
 // and a specific detail.
 func invalidDetail(format string, args ...any) *failure {
-	f := invalidInput(msgInvalidInput)
+	return invalidWith(msgInvalidInput, format, args...)
+}
+
+// invalidWith is an InvalidInput failure with an API's own message and the
+// simulator's details of what was wrong.
+func invalidWith(msg, format string, args ...any) *failure {
+	f := invalidInput(msg)
 	f.err.Details = fmt.Sprintf(format, args...)
 	return f
 }
@@ -54,10 +60,8 @@ func timeParam(q url.Values, key string) (t time.Time, ok bool, fail *failure) {
 	if v == "" {
 		return time.Time{}, false, nil
 	}
-	for _, layout := range timeLayouts {
-		if t, err := time.Parse(layout, v); err == nil {
-			return t.UTC(), true, nil
-		}
+	if t, ok := parseISO(v); ok {
+		return t, true, nil
 	}
 	f := invalidInput("This is an invalid input")
 	f.err.Details = fmt.Sprintf("Invalid date-time field(s) [%s].", key)
@@ -116,3 +120,13 @@ func (s *Sim) pageFailure(param string, err error) *failure {
 
 // endOfTime is the exclusive upper bound of an open window.
 const endOfTime = math.MaxInt64
+
+// parseISO parses an ISO 8601 date-time as the query parameters do.
+func parseISO(v string) (time.Time, bool) {
+	for _, layout := range timeLayouts {
+		if t, err := time.Parse(layout, v); err == nil {
+			return t.UTC(), true
+		}
+	}
+	return time.Time{}, false
+}

@@ -2,7 +2,6 @@ package sim
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -18,9 +17,7 @@ const msgInvalidInput2026 = "Invalid Input"
 
 // invalid2026 is an Orders 2026-01-01 InvalidInput failure.
 func invalid2026(format string, args ...any) *failure {
-	f := invalidInput(msgInvalidInput2026)
-	f.err.Details = fmt.Sprintf(format, args...)
-	return f
+	return invalidWith(msgInvalidInput2026, format, args...)
 }
 
 // as2026 rewrites a failure of the shared parameter parsers into the 2026

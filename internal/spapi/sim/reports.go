@@ -325,10 +325,9 @@ func (s *Sim) reportStore(d *accountData) *reportStore {
 // wrong in details.
 const msgInvalidInputReports = "Invalid Input"
 
+// invalidReports is a Reports API InvalidInput failure.
 func invalidReports(format string, args ...any) *failure {
-	f := invalidInput(msgInvalidInputReports)
-	f.err.Details = fmt.Sprintf(format, args...)
-	return f
+	return invalidWith(msgInvalidInputReports, format, args...)
 }
 
 // createReportBody is the model's CreateReportSpecification.
@@ -414,16 +413,6 @@ func (s *Sim) createReport(c *call) (any, *failure) {
 	c.entity = r.rep.ReportID
 	c.status = http.StatusAccepted
 	return createReportAnswer{ReportID: r.rep.ReportID}, nil
-}
-
-// parseISO parses an ISO 8601 date-time as the query parameters do.
-func parseISO(v string) (time.Time, bool) {
-	for _, layout := range timeLayouts {
-		if t, err := time.Parse(layout, v); err == nil {
-			return t.UTC(), true
-		}
-	}
-	return time.Time{}, false
 }
 
 // reportNotFound is Amazon's answer for a report id it does not know
