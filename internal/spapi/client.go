@@ -362,7 +362,7 @@ func decodePayload(op string, body []byte, out any) error {
 	if err := json.Unmarshal(body, &env); err != nil {
 		return fmt.Errorf("%w: %w", ErrMalformedResponse, err)
 	}
-	if len(env.Payload) == 0 || bytes.Equal(env.Payload, []byte("null")) {
+	if isNull(env.Payload) {
 		return fmt.Errorf("%w: no payload", ErrMalformedResponse)
 	}
 	return decodeAnswer(op, env.Payload, out)
@@ -372,7 +372,7 @@ func decodePayload(op string, body []byte, out any) error {
 // decoder. An empty body or a JSON null is malformed.
 func decodeBare(op string, body []byte, out any) error {
 	body = bytes.TrimSpace(body)
-	if len(body) == 0 || bytes.Equal(body, []byte("null")) {
+	if isNull(body) {
 		return fmt.Errorf("%w: empty body", ErrMalformedResponse)
 	}
 	if !json.Valid(body) {

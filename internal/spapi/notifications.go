@@ -298,7 +298,7 @@ func decodePayloadList(key string) func(op string, body []byte, out any) error {
 			return fmt.Errorf("%w: %w", ErrMalformedResponse, err)
 		}
 		p := bytes.TrimSpace(env.Payload)
-		if len(p) == 0 || bytes.Equal(p, []byte("null")) {
+		if isNull(p) {
 			return fmt.Errorf("%w: no payload", ErrMalformedResponse)
 		}
 		if p[0] != '[' {
