@@ -227,7 +227,7 @@ func runPushBench(b *testing.B, o pushBenchOptions) *pushBenchResult {
 				res.seen[k] = append(vs, seenVersion{version: v, at: now})
 			}
 		}
-		if n, err := riverext.WaitingJobs(ctx, tb.Pool, orders.RefreshArgs{}.Kind(), "push", 1_000_000); err == nil && n > res.backlog {
+		if n, err := riverext.WaitingJobs(ctx, tb.Pool, orders.RefreshArgs{}.Kind(), orders.RefreshArgs{}.InsertOpts().Queue, "push", 1_000_000); err == nil && n > res.backlog {
 			res.backlog = n
 		}
 	}

@@ -404,7 +404,7 @@ func (c *Consumer) shed(ctx context.Context, tx pgx.Tx, params []river.InsertMan
 	if c.cfg.MaxBacklog < 0 {
 		return shed, nil, nil
 	}
-	type group struct{ kind, account string }
+	type group struct{ kind, queue, account string }
 	room := map[group]int{}
 	polled := map[group]bool{}
 	var polls []river.InsertManyParams
@@ -413,15 +413,15 @@ func (c *Consumer) shed(ctx context.Context, tx pgx.Tx, params []river.InsertMan
 		var poll river.JobArgs
 		switch a := p.Args.(type) {
 		case orders.RefreshArgs:
-			g, poll = group{a.Kind(), a.AccountID}, orders.PollArgs{AccountID: a.AccountID}
+			g, poll = group{a.Kind(), a.InsertOpts().Queue, a.AccountID}, orders.PollArgs{AccountID: a.AccountID}
 		case fulfillment.RefreshArgs:
-			g, poll = group{a.Kind(), a.AccountID}, fulfillment.PollArgs{AccountID: a.AccountID}
+			g, poll = group{a.Kind(), a.InsertOpts().Queue, a.AccountID}, fulfillment.PollArgs{AccountID: a.AccountID}
 		default:
 			continue
 		}
 		left, seen := room[g]
 		if !seen {
-			waiting, err := riverext.WaitingJobs(ctx, tx, g.kind, g.account, c.cfg.MaxBacklog)
+			waiting, err := riverext.WaitingJobs(ctx, tx, g.kind, g.queue, g.account, c.cfg.MaxBacklog)
 			if err != nil {
 				return nil, nil, err
 			}

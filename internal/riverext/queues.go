@@ -94,17 +94,21 @@ func WaitIdle(ctx context.Context, pool *pgxpool.Pool, horizon, interval time.Du
 	}
 }
 
-// WaitingJobs counts, up to limit, the jobs of kind waiting for an account
-// (available, scheduled or retryable; args carry account_id): the push
-// consumer's backlog check, which needs only "how many, or at least limit".
-func WaitingJobs(ctx context.Context, db Querier, kind, accountID string, limit int) (int, error) {
+// WaitingJobs counts, up to limit, the jobs of kind in queue waiting for an
+// account (available, scheduled or retryable; args carry account_id): the
+// push consumer's backlog check, which needs only "how many, or at least
+// limit". State and queue lead River's fetch index
+// (river_job_prioritized_fetching_index), so the planner can use it instead
+// of the kind index, which also holds every completed job of the kind.
+func WaitingJobs(ctx context.Context, db Querier, kind, queue, accountID string, limit int) (int, error) {
 	var n int
 	err := db.QueryRow(ctx, `
 		SELECT count(*) FROM (
 			SELECT 1 FROM river_job
-			WHERE kind = $1 AND state IN ('available', 'scheduled', 'retryable') AND args->>'account_id' = $2
-			LIMIT $3
-		) AS waiting`, kind, accountID, limit).Scan(&n)
+			WHERE state IN ('available', 'scheduled', 'retryable') AND queue = $2 AND kind = $1
+			  AND args->>'account_id' = $3
+			LIMIT $4
+		) AS waiting`, kind, queue, accountID, limit).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("count waiting %s jobs of account %s: %w", kind, accountID, err)
 	}
