@@ -566,7 +566,3 @@ SELECT (SELECT count(*) FROM written)::int, (SELECT count(*) FROM gone)::int`,
 func ReportLineRaw(fields map[string]string) (json.RawMessage, error) {
 	return rawOf(fields, func(string) bool { return true })
 }
-
-// deleteReportLinesSQL removes the report lines of orders whose items an
-// order API just wrote: real items replace them.
-const deleteReportLinesSQL = `DELETE FROM order_report_lines WHERE account_id = @account_id::text AND amazon_order_id = ANY(@orders::text[])`

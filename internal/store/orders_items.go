@@ -4,9 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"maps"
 	"reflect"
-	"slices"
 
 	"github.com/jackc/pgx/v5"
 
@@ -158,7 +156,8 @@ func ReplaceOrderItems(ctx context.Context, db dbsqlc.DBTX, accountID string, or
 }
 
 // replaceOrderItemRows writes rows and deletes the items of the orders in
-// keep that keep does not list, in one statement (replaceOrderItemsSQL).
+// keep that keep does not list, and those orders' report lines, in one
+// statement (replaceOrderItemsSQL).
 func replaceOrderItemRows(ctx context.Context, db dbsqlc.DBTX, accountID string, rows []orderItemRow, keep map[string][]string) (ItemsResult, error) {
 	if len(keep) == 0 {
 		return ItemsResult{}, nil
@@ -179,11 +178,6 @@ func replaceOrderItemRows(ctx context.Context, db dbsqlc.DBTX, accountID string,
 		Scan(&res.Written, &res.Deleted)
 	if err != nil {
 		return ItemsResult{}, fmt.Errorf("replace items of %d orders of account %s: %w", len(keep), accountID, err)
-	}
-	// Real items replace the lines an order report gave these orders.
-	orders := slices.Collect(maps.Keys(keep))
-	if _, err := db.Exec(ctx, deleteReportLinesSQL, pgx.NamedArgs{"account_id": accountID, "orders": orders}); err != nil {
-		return ItemsResult{}, fmt.Errorf("drop report lines of %d orders of account %s: %w", len(keep), accountID, err)
 	}
 	return res, nil
 }
@@ -236,6 +230,12 @@ WITH gone AS MATERIALIZED (
     synced_at = now()
     WHERE order_items.raw IS DISTINCT FROM EXCLUDED.raw
     RETURNING 1
+), reported AS (
+    -- Real items replace the lines an order report gave these orders (a
+    -- data-modifying CTE runs whether or not it is read).
+    DELETE FROM order_report_lines r
+    WHERE r.account_id = @account_id::text
+      AND r.amazon_order_id IN (SELECT jsonb_object_keys(@keep::jsonb))
 )
 SELECT (SELECT count(*) FROM written)::bigint AS written,
        (SELECT count(*) FROM deleted)::bigint AS deleted`
