@@ -112,7 +112,10 @@ func TestSafetyNetPollCatchesDroppedNotifications(t *testing.T) {
 
 // Duplicated and reordered deliveries, and late stale copies of every
 // notification, change nothing: Postgres stays equal to the truth and no row
-// gets a new version from them.
+// gets a new version from them (ERP readers see no phantom update). Each
+// extra refresh reads Amazon's current state, so this does not exercise the
+// refusal of an answer older than the stored row: that is
+// store.TestStaleAnswersChangeNothing.
 func TestDuplicatesReorderingAndStaleNotificationsChangeNothing(t *testing.T) {
 	t.Parallel()
 	w := newPushWorld(t, pushOptions{duplicate: 0.5, reorder: 7, seed: 2})
