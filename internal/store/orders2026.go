@@ -158,6 +158,13 @@ func newOrderRow2026(o *spapi.Order2026, raw json.RawMessage, opts Orders2026Opt
 			}
 		}
 	}
+	if r.OrderStatus != nil && *r.OrderStatus == "Pending" {
+		// v0 counts no items, shipped or unshipped, while an order is
+		// Pending: every Pending order in Amazon's v0 examples (getOrders
+		// and getOrder, with their history) says 0 and 0, and the columns
+		// keep v0's meaning. 2026 reports the units as unfulfilled.
+		shipped, unshipped, known = 0, 0, true
+	}
 	if known {
 		r.NumberOfItemsShipped, r.NumberOfItemsUnshipped = &shipped, &unshipped
 	}

@@ -267,6 +267,40 @@ func TestMapOrders2026Fixture(t *testing.T) {
 	require.Equal(t, "PRIORITY", *odd.ShipmentServiceLevelCategory, "PRIORITY has no v0 spelling: kept in the model's case")
 }
 
+// TestMapOrders2026PendingCountsNoItems: a PENDING order with two units
+// reported unfulfilled is stored with v0's counts for a Pending order, 0
+// shipped and 0 unshipped (every Pending order in Amazon's v0 getOrders and
+// getOrder examples says so), while the same items on an UNSHIPPED order
+// count as unshipped. The items keep their own quantities.
+func TestMapOrders2026PendingCountsNoItems(t *testing.T) {
+	t.Parallel()
+	order := func(id, status string) string {
+		return `{"orderId":"` + id + `","createdTime":"2026-11-20T08:00:00Z","lastUpdatedTime":"2026-11-20T08:05:00Z",
+			"salesChannel":{"channelName":"AMAZON","marketplaceId":"ATVPDKIKX0DER","marketplaceName":"Amazon.com"},
+			"fulfillment":{"fulfillmentStatus":"` + status + `","fulfilledBy":"MERCHANT"},
+			"orderItems":[
+				{"orderItemId":"` + id + `-1","quantityOrdered":1,"product":{"asin":"B000PEND01","sellerSku":"PEND-1"},"fulfillment":{"quantityFulfilled":0,"quantityUnfulfilled":1}},
+				{"orderItemId":"` + id + `-2","quantityOrdered":1,"product":{"asin":"B000PEND02","sellerSku":"PEND-2"},"fulfillment":{"quantityFulfilled":0,"quantityUnfulfilled":1}}]}`
+	}
+	var page spapi.SearchOrdersResult
+	require.NoError(t, json.Unmarshal([]byte(`{"orders":[`+order("701-0000000-0000011", "PENDING")+`,`+order("701-0000000-0000012", "UNSHIPPED")+`]}`), &page))
+	rows, err := newOrders2026Rows(page.Orders, Orders2026Options{})
+	require.NoError(t, err)
+	require.Len(t, rows.orders, 2)
+	require.Len(t, rows.items, 4)
+
+	pending, unshipped := rows.orders[0], rows.orders[1]
+	require.Equal(t, "Pending", *pending.OrderStatus)
+	require.NotNil(t, pending.NumberOfItemsShipped)
+	require.NotNil(t, pending.NumberOfItemsUnshipped)
+	require.Equal(t, []int{0, 0}, []int{*pending.NumberOfItemsShipped, *pending.NumberOfItemsUnshipped}, "Pending: v0 counts no items")
+	require.Equal(t, "Unshipped", *unshipped.OrderStatus)
+	require.Equal(t, []int{0, 2}, []int{*unshipped.NumberOfItemsShipped, *unshipped.NumberOfItemsUnshipped}, "past Pending: the unfulfilled units")
+	for _, it := range rows.items {
+		require.Equal(t, 1, it.QuantityOrdered, "%s keeps its quantity", it.OrderItemID)
+	}
+}
+
 // TestUpsertOrders2026KeepsStoredFulfillment: an order Amazon sends again
 // without its fulfillment dataset keeps the stored status, channel and
 // windows (the dataset's absence says nothing about them) and is named in
