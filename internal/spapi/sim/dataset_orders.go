@@ -249,7 +249,10 @@ func (d *accountData) renderOrderWith(i, n int, items []OrderItem) Order {
 	var total int64
 	for _, it := range items {
 		o.NumberOfItemsShipped += it.QuantityShipped
-		if status != "Canceled" {
+		// A Pending order counts no unshipped items, as every Pending
+		// order in Amazon's getOrders and getOrder examples shows (0 and
+		// 0); a Canceled one none either.
+		if status != "Canceled" && status != "Pending" {
 			o.NumberOfItemsUnshipped += it.QuantityOrdered - it.QuantityShipped
 		}
 		if it.ItemPrice != nil {

@@ -87,7 +87,10 @@
 //     amzn/selling-partner-api-models#5297), with promotion.breakdowns
 //     naming the promotion. quantityFulfilled is QuantityShipped,
 //     quantityUnfulfilled QuantityOrdered − QuantityShipped (0 once
-//     Canceled); IsGift → fulfillment.packing.giftOption.
+//     Canceled, the units while Pending, although v0's order then says
+//     NumberOfItemsShipped 0 and NumberOfItemsUnshipped 0, as every Pending
+//     order in Amazon's getOrders and getOrder examples does);
+//     IsGift → fulfillment.packing.giftOption.
 //   - proceeds exactly when v0 has an OrderTotal (never while Pending, as
 //     v0's items carry no prices then): grandTotal is OrderTotal plus a
 //     DELIVERY_TIP breakdown that about 8% of US orders carry (PENDING until

@@ -56,6 +56,50 @@ func TestGetOrdersPagingMatchesTruth(t *testing.T) {
 	}
 }
 
+// TestPendingOrdersCountNoItems: a Pending order says NumberOfItemsShipped
+// 0 and NumberOfItemsUnshipped 0 in getOrders and getOrder, in both shape
+// modes, as every Pending order in Amazon's getOrders and getOrder examples
+// (with their history) does, although its items hold units and its 2026
+// rendering reports them unfulfilled.
+func TestPendingOrdersCountNoItems(t *testing.T) {
+	t.Parallel()
+	for _, mode := range shapeModes {
+		t.Run(mode.name, func(t *testing.T) {
+			t.Parallel()
+			// An hour of history: orders stay Pending 2 to 30 minutes, so
+			// many still are.
+			b := setup(t, func(o *sim.Options) {
+				o.History, o.Horizon, o.Orders = time.Hour, time.Hour, 200
+				o.ItemsPerOrderMin = 2
+				o.CleanShapes = mode.clean
+			})
+			b.data.Advance(3 * time.Minute)
+			ctx := context.Background()
+			pending := 0
+			for _, o := range allOrders(t, b.client, spapi.GetOrdersRequest{MarketplaceIDs: marketplaces(b.acct), CreatedAfter: start.Add(-2 * time.Hour)}) {
+				if o.OrderStatus != "Pending" {
+					continue
+				}
+				pending++
+				require.Equal(t, []int{0, 0}, []int{*o.NumberOfItemsShipped, *o.NumberOfItemsUnshipped}, "%s listed", o.AmazonOrderId)
+				res, err := b.client.GetOrder(ctx, o.AmazonOrderId)
+				require.NoError(t, err)
+				require.Equal(t, []int{0, 0}, []int{*res.Order.NumberOfItemsShipped, *res.Order.NumberOfItemsUnshipped}, "%s fetched", o.AmazonOrderId)
+
+				n, err := b.sim.TruthOrder2026(b.acct.ID, o.AmazonOrderId)
+				require.NoError(t, err)
+				unfulfilled := 0
+				for _, it := range n.OrderItems {
+					unfulfilled += it.Fulfillment.QuantityUnfulfilled
+				}
+				require.GreaterOrEqual(t, unfulfilled, 2, "%s: 2026 counts the units", o.AmazonOrderId)
+			}
+			require.Positive(t, pending, "the dataset has Pending orders at this instant")
+			t.Logf("%d Pending orders checked", pending)
+		})
+	}
+}
+
 func TestGetOrdersWindowsAreInclusiveAndReportTheirEnd(t *testing.T) {
 	t.Parallel()
 	b := setup(t, nil)
