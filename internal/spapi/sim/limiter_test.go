@@ -24,7 +24,7 @@ func TestTokenBucket(t *testing.T) {
 			return err
 		},
 		sim.OpGetServiceJobs: func(b *testBundle) error {
-			_, err := b.client.GetServiceJobs(ctx, spapi.GetServiceJobsRequest{MarketplaceIDs: marketplaces(b.acct)})
+			_, err := b.client.GetServiceJobs(ctx, spapi.GetServiceJobsRequest{MarketplaceIDs: marketplaces(b.acct)[:1]})
 			return err
 		},
 		sim.OpListAllFulfillmentOrders: func(b *testBundle) error {
@@ -143,7 +143,7 @@ func TestThrottleResponseShape(t *testing.T) {
 func TestRateLimitHeaderReachesTheClient(t *testing.T) {
 	t.Parallel()
 	b := setup(t, func(o *sim.Options) { o.RateScale = 3 })
-	res, err := b.client.GetServiceJobs(context.Background(), spapi.GetServiceJobsRequest{MarketplaceIDs: marketplaces(b.acct)})
+	res, err := b.client.GetServiceJobs(context.Background(), spapi.GetServiceJobsRequest{MarketplaceIDs: marketplaces(b.acct)[:1]})
 	require.NoError(t, err)
 	require.InDelta(t, 30.0, res.Meta.RateLimit, 1e-9)
 	require.Equal(t, strconv.Itoa(200), strconv.Itoa(res.Meta.StatusCode))

@@ -20,6 +20,15 @@ type serviceJobsPage struct {
 	Jobs              []ServiceJob `json:"jobs"`
 }
 
+// msgInvalidInputServices is the message of the Services API's 400 in
+// Amazon's example (getServiceJobs/2-400.json).
+const msgInvalidInputServices = "Invalid Input"
+
+// maxServiceJobsMarketplaces is getServiceJobs' limit on marketplaceIds:
+// services.json declares the parameter with maxItems 1, so an account that
+// sells in several marketplaces asks once per marketplace.
+const maxServiceJobsMarketplaces = 1
+
 // serviceJobsBindingSkip are the parameters a page token is not tied to.
 var serviceJobsBindingSkip = map[string]bool{"pageToken": true}
 
@@ -31,6 +40,9 @@ func (s *Sim) getServiceJobs(c *call) (any, *failure) {
 	markets := listParam(q, "marketplaceIds")
 	if len(markets) == 0 {
 		return nil, invalidDetail("Missing required parameter marketplaceIds.")
+	}
+	if len(markets) > maxServiceJobsMarketplaces {
+		return nil, invalidWith(msgInvalidInputServices, "marketplaceIds accepts at most %d item, got %d.", maxServiceJobsMarketplaces, len(markets))
 	}
 	size, fail := intParam(q, "pageSize", 20, 1, 20)
 	if fail != nil {

@@ -2,7 +2,9 @@ package sim_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -32,25 +34,31 @@ func TestServiceJobsPagingMatchesTruth(t *testing.T) {
 			truth, err := b.sim.TruthServiceJobs(b.acct.ID)
 			require.NoError(t, err)
 
-			pager := b.client.GetServiceJobsPager(spapi.GetServiceJobsRequest{MarketplaceIDs: marketplaces(b.acct), PageSize: tt.pageSize, SortOrder: tt.sortOrder})
-			var got []spapi.ServiceJob
-			for page, err := range pager.All(ctx, nil) {
-				require.NoError(t, err)
-				require.NotNil(t, page.TotalResultSize)
-				require.Equal(t, len(truth), *page.TotalResultSize)
-				got = append(got, page.Jobs...)
-			}
-			require.Len(t, got, len(truth))
+			// One marketplace per call (maxItems 1): the marketplaces'
+			// pages together are the truth, each job listed once, under
+			// its own marketplace.
 			byID := map[string]spapi.ServiceJob{}
-			for k, j := range got {
-				require.NotContains(t, byID, j.ServiceJobId)
-				byID[j.ServiceJobId] = j
-				if k > 0 && tt.sortOrder == "DESC" {
-					require.False(t, j.CreateTime.After(*got[k-1].CreateTime))
-				} else if k > 0 {
-					require.False(t, j.CreateTime.Before(*got[k-1].CreateTime))
+			for _, market := range marketplaces(b.acct) {
+				pager := b.client.GetServiceJobsPager(spapi.GetServiceJobsRequest{MarketplaceIDs: []string{market}, PageSize: tt.pageSize, SortOrder: tt.sortOrder})
+				var got []spapi.ServiceJob
+				for page, err := range pager.All(ctx, nil) {
+					require.NoError(t, err)
+					require.NotNil(t, page.TotalResultSize)
+					require.Equal(t, len(inMarket(truth, market)), *page.TotalResultSize, market)
+					got = append(got, page.Jobs...)
+				}
+				require.Len(t, got, len(inMarket(truth, market)), market)
+				for k, j := range got {
+					require.NotContains(t, byID, j.ServiceJobId)
+					byID[j.ServiceJobId] = j
+					if k > 0 && tt.sortOrder == "DESC" {
+						require.False(t, j.CreateTime.After(*got[k-1].CreateTime))
+					} else if k > 0 {
+						require.False(t, j.CreateTime.Before(*got[k-1].CreateTime))
+					}
 				}
 			}
+			require.Len(t, byID, len(truth))
 			for _, want := range truth {
 				require.JSONEq(t, jsonString(t, want), string(byID[want.ServiceJobID].Raw))
 			}
@@ -62,6 +70,71 @@ func TestServiceJobsPagingMatchesTruth(t *testing.T) {
 	}
 }
 
+// inMarket is the jobs of jobs in marketplace market.
+func inMarket(jobs []sim.ServiceJob, market string) []sim.ServiceJob {
+	var out []sim.ServiceJob
+	for _, j := range jobs {
+		if j.MarketplaceID == market {
+			out = append(out, j)
+		}
+	}
+	return out
+}
+
+// TestServiceJobsOneMarketplacePerCall: services.json declares
+// getServiceJobs' marketplaceIds with maxItems 1. The simulator refuses a
+// second marketplace as Amazon does (400 InvalidInput in Amazon's error
+// shape), and serves each marketplace its own jobs: the account's jobs are
+// spread over all its marketplaces.
+func TestServiceJobsOneMarketplacePerCall(t *testing.T) {
+	t.Parallel()
+	b := setup(t, nil)
+	ctx := context.Background()
+	truth, err := b.sim.TruthServiceJobs(b.acct.ID)
+	require.NoError(t, err)
+	require.Len(t, marketplaces(b.acct), 3)
+
+	tok := b.accessToken(t)
+	tests := []struct {
+		name    string
+		query   string
+		wantErr bool
+	}{
+		{"OneMarketplace", "?marketplaceIds=" + sim.MarketplaceCA, false},
+		{"TwoInOneList", "?marketplaceIds=" + sim.MarketplaceUS + "," + sim.MarketplaceCA, true},
+		{"ThreeInOneList", "?marketplaceIds=" + strings.Join(marketplaces(b.acct), ","), true},
+		{"RepeatedKey", "?marketplaceIds=" + sim.MarketplaceUS + "&marketplaceIds=" + sim.MarketplaceMX, true},
+	}
+	for _, tt := range tests {
+		resp := b.get(t, tok, "/service/v1/serviceJobs"+tt.query)
+		if !tt.wantErr {
+			require.Equal(t, http.StatusOK, resp.status, tt.name)
+			continue
+		}
+		require.Equal(t, http.StatusBadRequest, resp.status, tt.name)
+		var body map[string][]map[string]any
+		require.NoError(t, json.Unmarshal([]byte(resp.body), &body), tt.name)
+		require.Len(t, body["errors"], 1, tt.name)
+		e := body["errors"][0]
+		require.Equal(t, "InvalidInput", e["code"], tt.name)
+		require.NotEmpty(t, e["message"], tt.name)
+		require.Contains(t, e["details"], "marketplaceIds", tt.name)
+	}
+	_, err = b.client.GetServiceJobs(ctx, spapi.GetServiceJobsRequest{MarketplaceIDs: marketplaces(b.acct)})
+	requireKind(t, err, spapi.KindInvalidInput)
+
+	for _, market := range marketplaces(b.acct) {
+		want := inMarket(truth, market)
+		require.NotEmpty(t, want, "the truth spreads jobs over every marketplace (%s)", market)
+		res, err := b.client.GetServiceJobs(ctx, spapi.GetServiceJobsRequest{MarketplaceIDs: []string{market}})
+		require.NoError(t, err)
+		require.Equal(t, len(want), *res.TotalResultSize, market)
+		for _, j := range res.Jobs {
+			require.Equal(t, market, decodeRaw[sim.ServiceJob](t, j.Raw).MarketplaceID)
+		}
+	}
+}
+
 func TestServiceJobsFiltersAndValidation(t *testing.T) {
 	t.Parallel()
 	b := setup(t, nil)
@@ -69,10 +142,10 @@ func TestServiceJobsFiltersAndValidation(t *testing.T) {
 	truth, err := b.sim.TruthServiceJobs(b.acct.ID)
 	require.NoError(t, err)
 
-	res, err := b.client.GetServiceJobs(ctx, spapi.GetServiceJobsRequest{MarketplaceIDs: marketplaces(b.acct), ServiceJobStatus: []string{"COMPLETED"}})
+	res, err := b.client.GetServiceJobs(ctx, spapi.GetServiceJobsRequest{MarketplaceIDs: marketplaces(b.acct)[:1], ServiceJobStatus: []string{"COMPLETED"}})
 	require.NoError(t, err)
 	completed := 0
-	for _, j := range truth {
+	for _, j := range inMarket(truth, marketplaces(b.acct)[0]) {
 		if j.ServiceJobStatus == "COMPLETED" {
 			completed++
 		}
@@ -80,19 +153,19 @@ func TestServiceJobsFiltersAndValidation(t *testing.T) {
 	require.Equal(t, completed, *res.TotalResultSize)
 
 	since := start.Add(-3 * 24 * time.Hour)
-	res, err = b.client.GetServiceJobs(ctx, spapi.GetServiceJobsRequest{MarketplaceIDs: marketplaces(b.acct), LastUpdatedAfter: since, PageSize: 20})
+	res, err = b.client.GetServiceJobs(ctx, spapi.GetServiceJobsRequest{MarketplaceIDs: marketplaces(b.acct)[:1], LastUpdatedAfter: since, PageSize: 20})
 	require.NoError(t, err)
 	require.Positive(t, *res.TotalResultSize)
-	require.Less(t, *res.TotalResultSize, len(truth))
+	require.Less(t, *res.TotalResultSize, len(inMarket(truth, marketplaces(b.acct)[0])))
 
 	// A page token belongs to its query: the same token with another
 	// filter is refused.
-	first, err := b.client.GetServiceJobs(ctx, spapi.GetServiceJobsRequest{MarketplaceIDs: marketplaces(b.acct), PageSize: 5})
+	first, err := b.client.GetServiceJobs(ctx, spapi.GetServiceJobsRequest{MarketplaceIDs: marketplaces(b.acct)[:1], PageSize: 5})
 	require.NoError(t, err)
 	require.NotEmpty(t, first.NextPageToken)
-	_, err = b.client.GetServiceJobs(ctx, spapi.GetServiceJobsRequest{MarketplaceIDs: marketplaces(b.acct), PageSize: 6, PageToken: first.NextPageToken})
+	_, err = b.client.GetServiceJobs(ctx, spapi.GetServiceJobsRequest{MarketplaceIDs: marketplaces(b.acct)[:1], PageSize: 6, PageToken: first.NextPageToken})
 	requireKind(t, err, spapi.KindInvalidInput)
-	second, err := b.client.GetServiceJobs(ctx, spapi.GetServiceJobsRequest{MarketplaceIDs: marketplaces(b.acct), PageSize: 5, PageToken: first.NextPageToken})
+	second, err := b.client.GetServiceJobs(ctx, spapi.GetServiceJobsRequest{MarketplaceIDs: marketplaces(b.acct)[:1], PageSize: 5, PageToken: first.NextPageToken})
 	require.NoError(t, err)
 	require.NotEmpty(t, second.PreviousPageToken)
 
