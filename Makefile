@@ -9,7 +9,7 @@ SQLC    := $(GO) tool -modfile=tools/go.mod sqlc
 WITHPG  := $(GO) run ./internal/devtools/withpg --
 PGBINARIES := $(GO) run ./internal/devtools/withpg -binaries
 
-.PHONY: run test check fmt vet generate generated-current bench reliability migrate build
+.PHONY: run test check fmt vet generate generate-modelrules generated-current bench reliability migrate build
 
 ## run: the worker on embedded defaults (local Postgres under ./.spsync, or
 ## under /var/lib/spsync/ when the server's user cannot reach the checkout;
@@ -37,6 +37,12 @@ vet:
 ## generate: regenerate sqlc code (pinned sqlc from tools/go.mod)
 generate:
 	$(SQLC) generate
+
+## generate-modelrules: rewrite the simulator's request rules
+## (internal/spapi/sim/modelrules_gen.go) from Amazon's models in
+## ../shared/amazon-models; the simulator's tests fail while it is stale
+generate-modelrules:
+	$(GO) run ./internal/devtools/modelrules
 
 generated-current:
 	@$(SQLC) diff || { echo "sqlc output is stale: run 'make generate' and commit the result"; exit 1; }
