@@ -2,6 +2,7 @@ package worker
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"sort"
@@ -26,7 +27,8 @@ const onceIdleHorizon = 10 * time.Minute
 // runOnce inserts one poll of every stream for every account, waits until
 // no job is due, and reports jobs that failed for good since started (read
 // before the River client started), including jobs queued before the round
-// (an on-demand refresh, say).
+// (an on-demand refresh, say). Jobs cancelled on purpose, such as the
+// refreshes of service jobs that closed, are not failures (finalizedSince).
 func runOnce(ctx context.Context, client *river.Client[pgx.Tx], pool *pgxpool.Pool, cfg *config.Config, logger *slog.Logger, started time.Time) error {
 	var params []river.InsertManyParams
 	for _, a := range cfg.Accounts {
@@ -41,9 +43,12 @@ func runOnce(ctx context.Context, client *river.Client[pgx.Tx], pool *pgxpool.Po
 	if err := riverext.WaitIdle(ctx, pool, onceIdleHorizon, 250*time.Millisecond); err != nil {
 		return fmt.Errorf("once: %w", err)
 	}
-	failed, err := finalizedSince(ctx, client, started)
+	failed, onPurpose, err := finalizedSince(ctx, client, started)
 	if err != nil {
 		return fmt.Errorf("once: list failed jobs: %w", err)
+	}
+	if onPurpose > 0 {
+		logger.Info("once: jobs cancelled on purpose (not failures)", "jobs", onPurpose)
 	}
 	if len(failed) > 0 {
 		sort.Strings(failed)
@@ -53,29 +58,54 @@ func runOnce(ctx context.Context, client *river.Client[pgx.Tx], pool *pgxpool.Po
 	return nil
 }
 
-// finalizedSince lists the jobs that failed for good (discarded) or were
-// cancelled since, as "kind #id: last error".
-func finalizedSince(ctx context.Context, client *river.Client[pgx.Tx], since time.Time) ([]string, error) {
+// finalizedSince lists the jobs that failed for good since: discarded
+// after their retries, or cancelled for an error (a worker's
+// river.JobCancel: invalid input, an unknown id, a missing permission), as
+// "kind #id: last error". It counts apart the jobs cancelled on purpose
+// (cancelledOnPurpose), which are not failures.
+func finalizedSince(ctx context.Context, client *river.Client[pgx.Tx], since time.Time) (failed []string, onPurpose int, err error) {
 	params := river.NewJobListParams().
 		States(rivertype.JobStateDiscarded, rivertype.JobStateCancelled).
 		Where("finalized_at >= @since", river.NamedArgs{"since": since}).
 		First(10_000)
-	var out []string
 	for {
 		res, err := client.JobList(ctx, params)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		for _, j := range res.Jobs {
+			if cancelledOnPurpose(j) {
+				onPurpose++
+				continue
+			}
 			msg := string(j.State)
 			if n := len(j.Errors); n > 0 {
 				msg = j.Errors[n-1].Error
 			}
-			out = append(out, fmt.Sprintf("%s #%d: %s", j.Kind, j.ID, msg))
+			failed = append(failed, fmt.Sprintf("%s #%d: %s", j.Kind, j.ID, msg))
 		}
 		if res.LastCursor == nil || len(res.Jobs) < 10_000 {
-			return out, nil
+			return failed, onPurpose, nil
 		}
 		params = params.After(res.LastCursor)
 	}
+}
+
+// cancelledOnPurpose reports whether j was cancelled through River's
+// JobCancel API rather than by its own worker: spsync does that only by
+// design (a poll cancels the waiting refreshes of service jobs it wrote as
+// closed, `worker backfill cancel` cancels the backfill's windows), and so
+// does an operator in River UI. River marks such a job with the metadata
+// key cancel_attempted_at (its rescuer reads the same key), whatever its
+// errors array holds: a refresh that failed once and then had its job
+// close carries that earlier error. A worker's river.JobCancel(err) sets no
+// such key and records err, so a job cancelled for an error still counts.
+func cancelledOnPurpose(j *rivertype.JobRow) bool {
+	if j.State != rivertype.JobStateCancelled {
+		return false
+	}
+	var meta struct {
+		CancelAttemptedAt *time.Time `json:"cancel_attempted_at"`
+	}
+	return json.Unmarshal(j.Metadata, &meta) == nil && meta.CancelAttemptedAt != nil
 }
