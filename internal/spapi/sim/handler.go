@@ -86,9 +86,11 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTT
 
 // route wraps an operation with what every SP-API call goes through, in
 // Amazon's order: request id, authentication, injected latency, the usage
-// plan, injected transport and server faults, the operation itself,
-// Amazon's real shapes (shapes.go) and finally injected body corruption.
+// plan, injected transport and server faults, the model's request
+// constraints (modelrules.go), the operation itself, Amazon's real shapes
+// (shapes.go) and finally injected body corruption.
 func (s *Sim) route(mux *http.ServeMux, op, pattern string, h opHandler) {
+	s.patterns[op] = pattern
 	mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("x-amzn-RequestId", s.requestID())
 		tok := r.Header.Get("x-amz-access-token")
@@ -173,6 +175,12 @@ func (s *Sim) serveOp(w http.ResponseWriter, r *http.Request, op, account, tok s
 	if fs.roll(op, func(f Faults) float64 { return f.Error503 }) {
 		writeJSON(w, http.StatusServiceUnavailable, bodyUnavailable)
 		return http.StatusServiceUnavailable
+	}
+	// What the models refuse is refused here, for every operation alike,
+	// before the operation's own rules (modelrules.go).
+	if fail := checkModel(op, r); fail != nil {
+		writeJSON(w, fail.status, errorBody{[]apiError{fail.err}})
+		return fail.status
 	}
 	var d *accountData
 	if !isAppKey(account) { // a grantless call acts for no seller

@@ -219,6 +219,7 @@ func (s *Sim) notificationRoutes(mux *http.ServeMux) {
 // be a client_credentials one of ScopeNotifications; a seller's token gets
 // Amazon's 403 Unauthorized. Usage plans are per application.
 func (s *Sim) routeGrantless(mux *http.ServeMux, op, pattern string, h opHandler) {
+	s.patterns[op] = pattern
 	mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("x-amzn-RequestId", s.requestID())
 		tok := r.Header.Get("x-amz-access-token")

@@ -22,6 +22,9 @@ type Sim struct {
 	notif    notifState // Notifications API (ops_notifications.go)
 	pageKey  []byte
 	mux      *http.ServeMux
+	// patterns are the route pattern of every operation served, which the
+	// tests compare with the models' (modelrules_gen.go).
+	patterns map[string]string
 
 	reqSeq    atomic.Uint64
 	reqPrefix string
@@ -47,6 +50,7 @@ func New(opts Options) (*Sim, error) {
 		stats:     newStats(),
 		reports:   newReportState(o.Accounts),
 		pageKey:   key,
+		patterns:  map[string]string{},
 		reqPrefix: hex.EncodeToString(rb[:]),
 	}
 	for n, a := range o.Accounts {
