@@ -453,33 +453,6 @@ func TestNotifierSyncStops(t *testing.T) {
 	require.Error(t, n.Sync(context.Background()))
 }
 
-// modelsDir finds ../shared/amazon-models beside the repository (or
-// SPSYNC_AMAZON_MODELS); absent, the test skips unless CI=true.
-func modelsDir(t *testing.T) string {
-	t.Helper()
-	dir := os.Getenv("SPSYNC_AMAZON_MODELS")
-	if dir == "" {
-		wd, err := os.Getwd()
-		require.NoError(t, err)
-		for root := wd; ; root = filepath.Dir(root) {
-			if _, err := os.Stat(filepath.Join(root, "go.mod")); err == nil {
-				dir = filepath.Join(root, "..", "shared", "amazon-models")
-				break
-			}
-			if filepath.Dir(root) == root {
-				t.Fatal("no go.mod above the test's directory")
-			}
-		}
-	}
-	if _, err := os.Stat(filepath.Join(dir, "OrderChangeNotification.json")); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("Amazon's notification schemas are missing at %s (CI=true requires them): %v", dir, err)
-		}
-		t.Skipf("Amazon's notification schemas are not at %s (set SPSYNC_AMAZON_MODELS)", dir)
-	}
-	return dir
-}
-
 // schemaOptional are properties a schema requires that Amazon sends only
 // for some events: FULFILLMENT_ORDER_STATUS carries FulfillmentShipment for
 // shipment and return events and FulfillmentReturnItem for returns (the
@@ -564,7 +537,7 @@ func checkSchema(t *testing.T, path string, schema map[string]any, v any) {
 // TestNotifierPayloadsMatchSchemas checks every generated notification
 // against Amazon's schema of its type.
 func TestNotifierPayloadsMatchSchemas(t *testing.T) {
-	dir := modelsDir(t)
+	dir := modelsDir(t, "OrderChangeNotification.json")
 	schemas := map[string]map[string]any{}
 	for typ, file := range map[string]string{
 		sim.NotificationTypeOrderChange:            "OrderChangeNotification.json",
