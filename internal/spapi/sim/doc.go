@@ -23,14 +23,23 @@
 //   - Notifications v1: subscriptions and destinations, with the grantless
 //     client_credentials token; see "Notifications".
 //
-// Requests are validated like Amazon does: getOrders needs MarketplaceIds
-// and exactly one of CreatedAfter or LastUpdatedAfter, every date must lie
-// at least two minutes before the request time on the data clock,
-// MaxResultsPerPage is 1 to 100; getServiceJobs needs marketplaceIds and
-// takes pageSize 1 to 20; and so on. Violations answer 400 InvalidInput,
-// unknown identifiers 404 NotFound, with {"errors":[{code, message,
-// details}]} bodies. Every response carries x-amzn-RequestId; successful
-// ones carry x-amzn-RateLimit-Limit.
+// Requests are validated like Amazon does. First, for every operation
+// alike, against the constraints its model declares (required, type and
+// date-time format, enum, minimum/maximum, minLength/maxLength, pattern,
+// minItems/maxItems of query arrays and their elements, and the JSON body's
+// members): modelrules_gen.go is generated from Amazon's models by `make
+// generate-modelrules`, and a test fails when it is stale. getServiceJobs
+// takes one marketplace, getSubscriptions one notification type, a
+// sellerFulfillmentOrderId at most 40 characters. Then each operation's own
+// rules, which the models state only in prose: getOrders needs
+// MarketplaceIds and exactly one of CreatedAfter or LastUpdatedAfter, every
+// date must lie at least two minutes before the request time on the data
+// clock, MaxResultsPerPage is 1 to 100; a paging token comes with the same
+// parameters; and so on. Violations answer 400 InvalidInput (with the API's
+// message and, for a model rule, details naming the parameter and the
+// model's keyword), unknown identifiers 404 NotFound, with
+// {"errors":[{code, message, details}]} bodies. Every response carries
+// x-amzn-RequestId; successful ones carry x-amzn-RateLimit-Limit.
 //
 // # Data that changes over a clock
 //
