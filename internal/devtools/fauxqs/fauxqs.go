@@ -10,15 +10,14 @@
 // batch deletes and redrive to a dead-letter queue.
 //
 // The package is pinned by tools/fauxqs/package-lock.json and installed
-// there with `npm ci` when node_modules is missing; a file lock keeps two
-// test processes from installing at once. Without node, Start fails the
-// test under CI=true and skips it elsewhere.
+// there by npmtool (`npm ci` when node_modules is missing, under a file lock
+// so two test processes install once). Without node, Start fails the test
+// under CI=true and skips it elsewhere.
 package fauxqs
 
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -29,6 +28,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/spsync/spsync/internal/devtools/npmtool"
 )
 
 // Region and AccountID are what fauxqs puts in queue ARNs and URLs.
@@ -38,29 +39,14 @@ const (
 )
 
 // ErrNoNode reports that node or npm is not on PATH.
-var ErrNoNode = errors.New("fauxqs needs node and npm on PATH (Node >= 20)")
+var ErrNoNode = npmtool.ErrNoNode
 
 // dir is the npm project of fauxqs, relative to the repository root.
 const dir = "tools/fauxqs"
 
 // RepoRoot walks up from the working directory to the directory holding
 // go.mod.
-func RepoRoot() (string, error) {
-	wd, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for d := wd; ; {
-		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			return d, nil
-		}
-		parent := filepath.Dir(d)
-		if parent == d {
-			return "", fmt.Errorf("no go.mod above %s", wd)
-		}
-		d = parent
-	}
-}
+func RepoRoot() (string, error) { return npmtool.RepoRoot() }
 
 // Launch installs fauxqs when missing, starts it on a free port and waits
 // until it answers; stop kills it (and its process group). It is for `make
@@ -92,14 +78,12 @@ func (p *process) stop() {
 }
 
 func launch(ctx context.Context, repoRoot string) (*process, error) {
-	node, err := exec.LookPath("node")
+	node, err := npmtool.Node()
 	if err != nil {
-		return nil, ErrNoNode
+		return nil, err
 	}
-	if _, err := exec.LookPath("npm"); err != nil {
-		return nil, ErrNoNode
-	}
-	if err := install(ctx, repoRoot); err != nil {
+	project := filepath.Join(repoRoot, dir)
+	if err := npmtool.Install(ctx, project, filepath.Join(project, "node_modules", "fauxqs", "dist", "cli.js")); err != nil {
 		return nil, err
 	}
 	// A free port can be taken between our probe and node's listen: try a
@@ -166,37 +150,6 @@ func waitHealthy(ctx context.Context, p *process, timeout time.Duration) error {
 		case <-tick.C:
 		}
 	}
-}
-
-// install runs `npm ci` in tools/fauxqs when fauxqs is not installed,
-// holding an exclusive file lock so that parallel test processes install
-// once.
-func install(ctx context.Context, repoRoot string) error {
-	project := filepath.Join(repoRoot, dir)
-	marker := filepath.Join(project, "node_modules", "fauxqs", "dist", "cli.js")
-	if _, err := os.Stat(marker); err == nil {
-		return nil
-	}
-	lock, err := os.OpenFile(filepath.Join(project, ".install.lock"), os.O_CREATE|os.O_RDWR, 0o644)
-	if err != nil {
-		return fmt.Errorf("fauxqs install lock: %w", err)
-	}
-	defer lock.Close()
-	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
-		return fmt.Errorf("fauxqs install lock: %w", err)
-	}
-	defer syscall.Flock(int(lock.Fd()), syscall.LOCK_UN) //nolint:errcheck // closing releases it too
-	if _, err := os.Stat(marker); err == nil {
-		return nil // another process installed it while we waited
-	}
-	cmd := exec.CommandContext(ctx, "npm", "ci", "--no-audit", "--no-fund")
-	cmd.Dir = project
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("npm ci in %s: %w; output: %s", project, err, out.String())
-	}
-	return nil
 }
 
 func freePort() (int, error) {

@@ -3,8 +3,6 @@ package fauxqs
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"os"
 	"strconv"
 	"testing"
 	"time"
@@ -13,6 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/spsync/spsync/internal/devtools/npmtool"
 )
 
 // Server is one fauxqs process of a test.
@@ -35,15 +35,7 @@ func Start(tb testing.TB) *Server {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	p, err := launch(ctx, root)
-	if errors.Is(err, ErrNoNode) {
-		if os.Getenv("CI") == "true" {
-			tb.Fatalf("fauxqs: %v (CI=true: push tests must run)", err)
-		}
-		tb.Skipf("fauxqs: %v: skipping the SQS tests", err)
-	}
-	if err != nil {
-		tb.Fatalf("fauxqs: %v", err)
-	}
+	npmtool.Require(tb, "fauxqs", "the SQS tests", err)
 	tb.Cleanup(p.stop)
 	return &Server{Endpoint: p.endpoint, Region: Region, AccountID: AccountID}
 }
