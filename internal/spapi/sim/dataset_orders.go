@@ -68,10 +68,37 @@ type OrderItem struct {
 	ItemTax           *Money `json:"ItemTax,omitempty"`
 	PromotionDiscount *Money `json:"PromotionDiscount,omitempty"`
 	ConditionID       string `json:"ConditionId"`
-	// IsGift is a boolean in the model's clean shape; Amazon's HEAD schema
-	// declares a "true"/"false" string, which is what the wire carries
-	// unless Options.CleanShapes (shapes.go).
-	IsGift bool `json:"IsGift"`
+	// IsGift is the "true"/"false" string ordersV0.json declares
+	// (OrderItem.IsGift is type string), in both shape modes: Amazon's
+	// getOrderItems/2-200.json and its real records send the same.
+	IsGift StringBool `json:"IsGift"`
+}
+
+// StringBool is a boolean that a model declares as a string whose values
+// are "true" and "false" (Orders v0's OrderItem.IsGift). Go code reads it as
+// a bool; it encodes as the string, so the clean shapes are the model's. It
+// decodes either spelling, as Amazon's older examples send a JSON boolean.
+type StringBool bool
+
+// MarshalJSON encodes b as "true" or "false".
+func (b StringBool) MarshalJSON() ([]byte, error) {
+	if b {
+		return []byte(`"true"`), nil
+	}
+	return []byte(`"false"`), nil
+}
+
+// UnmarshalJSON reads "true", "false", true or false.
+func (b *StringBool) UnmarshalJSON(data []byte) error {
+	switch string(data) {
+	case `"true"`, `true`:
+		*b = true
+	case `"false"`, `false`:
+		*b = false
+	default:
+		return fmt.Errorf("sim: %s is not a boolean", data)
+	}
+	return nil
 }
 
 // Order statuses as events of an order's timeline.
@@ -180,7 +207,7 @@ func (d *accountData) orderItems(i, n int) []OrderItem {
 			Title:           title,
 			QuantityOrdered: qty,
 			ConditionID:     "New",
-			IsGift:          chance(r, 0.05),
+			IsGift:          StringBool(chance(r, 0.05)),
 		}
 		if priced {
 			total := unit * int64(qty)

@@ -317,10 +317,11 @@
 //     AddressLine1 the literal string "null" (same file).
 //
 // getOrderItems:
-//   - IsGift is the string "true" or "false" on every item, as the HEAD
-//     schema declares (getOrderItems/2-200.json,
-//     peers/airbyte-getOrderItems-real-records.json; older examples in
-//     getOrderItems/history/ send a boolean).
+//   - IsGift is the string "true" or "false" on every item, in both modes:
+//     not a deviation, the HEAD schema declares a string and Amazon sends
+//     one (getOrderItems/2-200.json,
+//     peers/airbyte-getOrderItems-real-records.json). The boolean of older
+//     examples (getOrderItems/history/) is not played.
 //   - ProductInfo {"NumberOfItems":"1"}, a numeric string, and
 //     IsTransparency: false, a real boolean, on every item
 //     (getOrderItems/2-200.json).

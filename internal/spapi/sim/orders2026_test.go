@@ -196,7 +196,7 @@ func TestOrder2026MapsV0Truth(t *testing.T) {
 					require.Equal(t, it.QuantityOrdered-it.QuantityShipped, ni.Fulfillment.QuantityUnfulfilled)
 					require.Nil(t, ni.Cancellation)
 				}
-				require.Equal(t, it.IsGift, ni.Fulfillment.Packing != nil && ni.Fulfillment.Packing.GiftOption != nil)
+				require.Equal(t, bool(it.IsGift), ni.Fulfillment.Packing != nil && ni.Fulfillment.Packing.GiftOption != nil)
 				shipped[it.OrderItemID] = it.QuantityShipped
 				if it.ItemPrice == nil {
 					require.Nil(t, ni.Product.Price, "no price while v0 has none (Pending)")

@@ -51,7 +51,7 @@ var shapers = map[string]shaper{
 }
 
 // Shares of entities that show an optional quirk. Quirks not listed here
-// (IsReplacementOrder and IsGift as strings, ProductInfo, IsTransparency,
+// (IsReplacementOrder as a string, ProductInfo, IsTransparency,
 // returnItems and returnAuthorizations) appear on every entity, as in every
 // example.
 const (
@@ -329,17 +329,17 @@ func (d *accountData) shipFrom() map[string]any {
 	}
 }
 
-// shapeGetOrderItems: IsGift is a "true"/"false" string and
-// ProductInfo.NumberOfItems a numeric string, as the HEAD schema declares
-// and getOrderItems/2-200.json and the real records show; IsTransparency
-// and SerialNumberRequired are real booleans; BuyerRequestedCancel carries
-// a string boolean; BuyerInfo is often {}; taxed US items name the
-// marketplace facilitator; zero promotion tax comes as "0.00".
+// shapeGetOrderItems: ProductInfo.NumberOfItems is a numeric string, as
+// the HEAD schema declares and getOrderItems/2-200.json and the real
+// records show; IsTransparency and SerialNumberRequired are real booleans;
+// BuyerRequestedCancel carries a string boolean; BuyerInfo is often {};
+// taxed US items name the marketplace facilitator; zero promotion tax comes
+// as "0.00". IsGift needs no rewrite: the typed item already carries the
+// "true"/"false" string the model declares and Amazon sends (StringBool).
 func shapeGetOrderItems(d *accountData, p map[string]any) {
 	order := text(p, "AmazonOrderId")
 	for _, it := range objects(p["OrderItems"]) {
 		id := order + "/" + text(it, "OrderItemId")
-		boolAsString(it, "IsGift")
 		it["ProductInfo"] = map[string]any{"NumberOfItems": "1"}
 		it["IsTransparency"] = false
 		if d.quirk("SerialNumberRequired", id) < shareSerialNumberRequired {

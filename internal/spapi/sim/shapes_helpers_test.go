@@ -101,7 +101,6 @@ func modelShape(t *testing.T, kind shapeKind, wire, want map[string]any) {
 		readBool(t, wire, "IsReplacementOrder")
 		drop(wire, "HasRegulatedItems", "BuyerInfo", "DefaultShipFromLocationAddress")
 	case kindOrderItem:
-		readBool(t, wire, "IsGift")
 		drop(wire, "ProductInfo", "IsTransparency", "SerialNumberRequired", "BuyerRequestedCancel", "BuyerInfo", "TaxCollection", "PromotionDiscountTax")
 	case kindFulfillmentOrderHeader:
 		header(wire)

@@ -200,7 +200,10 @@ func TestAmazonShapesOnTheWire(t *testing.T) {
 			{name: "IsReplacementOrderBool", seen: func(e map[string]any) bool { _, ok := e["IsReplacementOrder"].(bool); return ok }, amazon: every, clean: every},
 		}, orderQuirks...)},
 		{sim.OpGetOrderItems, flatItems, []quirk{
-			{name: "IsGiftString", seen: func(e map[string]any) bool { return isString(e["IsGift"]) }, amazon: every, clean: none},
+			// ordersV0.json declares IsGift a string ("true"/"false"), and
+			// Amazon sends it so: the model's shape in both modes.
+			{name: "IsGiftString", seen: func(e map[string]any) bool { return e["IsGift"] == "true" || e["IsGift"] == "false" }, amazon: every, clean: every},
+			{name: "IsGiftTrue", seen: func(e map[string]any) bool { return e["IsGift"] == "true" }, amazon: some, clean: some},
 			{name: "ProductInfoNumberOfItemsString", seen: func(e map[string]any) bool { return member(e, "ProductInfo", "NumberOfItems") == "1" }, amazon: every, clean: none},
 			{name: "IsTransparencyFalse", seen: func(e map[string]any) bool { return e["IsTransparency"] == false }, amazon: every, clean: none},
 			{name: "SerialNumberRequiredFalse", seen: func(e map[string]any) bool { return e["SerialNumberRequired"] == false }, amazon: some, clean: none},
