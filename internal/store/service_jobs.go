@@ -579,10 +579,23 @@ type OpenServiceJob struct {
 // status but COMPLETED and CANCELLED, see ServiceJobOpen), the most urgent
 // first: by NextAppointmentTime, jobs without one last, then by id.
 func ListOpenServiceJobs(ctx context.Context, db dbsqlc.DBTX, accountID string, limit int) ([]OpenServiceJob, error) {
+	return ListOpenServiceJobsIn(ctx, db, accountID, "", limit)
+}
+
+// ListOpenServiceJobsIn is ListOpenServiceJobs of one marketplace: its open
+// jobs and those stored without a marketplace; every marketplace's when
+// marketplaceID is "". Each marketplace's poll schedules the refreshes of
+// its own jobs, so a poll never schedules a refresh for a job another
+// marketplace's poll, running at the same time, has just closed.
+func ListOpenServiceJobsIn(ctx context.Context, db dbsqlc.DBTX, accountID, marketplaceID string, limit int) ([]OpenServiceJob, error) {
 	if limit <= 0 {
 		return nil, nil
 	}
-	rows, err := dbsqlc.New().ListOpenServiceJobs(ctx, db, dbsqlc.ListOpenServiceJobsParams{AccountID: accountID, MaxRows: int32(min(limit, math.MaxInt32))})
+	params := dbsqlc.ListOpenServiceJobsParams{AccountID: accountID, MaxRows: int32(min(limit, math.MaxInt32))}
+	if marketplaceID != "" {
+		params.MarketplaceID = &marketplaceID
+	}
+	rows, err := dbsqlc.New().ListOpenServiceJobs(ctx, db, params)
 	if err != nil {
 		return nil, fmt.Errorf("list open service jobs of account %s: %w", accountID, err)
 	}

@@ -3,6 +3,7 @@ package servicejobs
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -24,29 +25,66 @@ type PollWorker struct {
 // budget waits beyond a few seconds snooze the job instead.
 func (w *PollWorker) Timeout(*river.Job[PollArgs]) time.Duration { return 30 * time.Minute }
 
-// Work polls one account's service jobs, window by window, page by page.
+// Work polls one marketplace of an account, window by window, page by page,
+// or, for the account's poll (no marketplace), queues one poll per
+// marketplace.
 func (w *PollWorker) Work(ctx context.Context, job *river.Job[PollArgs]) error {
 	acct, err := w.deps.Account(job.Args.AccountID)
 	if err != nil {
 		return err
 	}
-	scope := jobs.Scope(acct.MarketplaceIDs)
-	if err := w.poll(ctx, acct, scope); err != nil {
+	market := job.Args.MarketplaceID
+	if market == "" {
+		if err := w.fanOut(ctx, acct); err != nil {
+			return w.deps.JobError(fmt.Errorf("service jobs poll of account %s: %w", acct.ID, err))
+		}
+		return nil
+	}
+	if !slices.Contains(acct.MarketplaceIDs, market) {
+		// Queued before the marketplace left the account's configuration:
+		// there is nothing of it to poll any more.
+		w.deps.Log().Warn("service jobs poll of a marketplace no longer configured", "account", acct.ID, "marketplace", market)
+		return nil
+	}
+	// A one-marketplace scope is the marketplace id itself, so an account
+	// that had a single marketplace before per-marketplace polls keeps its
+	// cursor and its half-done walk.
+	scope := jobs.Scope([]string{market})
+	if err := w.poll(ctx, acct, market, scope); err != nil {
 		w.deps.RecordFailure(ctx, acct.ID, Stream, scope, err)
-		return w.deps.JobError(fmt.Errorf("service jobs poll of account %s: %w", acct.ID, err))
+		return w.deps.JobError(fmt.Errorf("service jobs poll of account %s marketplace %s: %w", acct.ID, market, err))
 	}
 	return nil
 }
 
+// fanOut queues one poll per marketplace of acct. Each is unique while
+// active, so a marketplace whose poll is still running or waiting for a
+// retry keeps that one (it walks from its own cursor when it runs) while the
+// others are polled now: a failing marketplace never holds back the others,
+// and none is skipped.
+func (w *PollWorker) fanOut(ctx context.Context, acct *jobs.Account) error {
+	markets := sortedMarkets(acct.MarketplaceIDs)
+	params := make([]river.InsertManyParams, 0, len(markets))
+	for _, m := range markets {
+		params = append(params, river.InsertManyParams{Args: PollArgs{AccountID: acct.ID, MarketplaceID: m}})
+	}
+	return pgx.BeginFunc(ctx, w.deps.Pool, func(tx pgx.Tx) error {
+		if err := jobs.InsertFollowups(ctx, tx, params); err != nil {
+			return fmt.Errorf("queue the polls of %d marketplaces: %w", len(params), err)
+		}
+		return nil
+	})
+}
+
 // poll walks windows from the cursor up to the data clock less the safety
 // margin, at most MaxWindow long each, until the cursor reaches that end.
-func (w *PollWorker) poll(ctx context.Context, acct *jobs.Account, scope string) error {
+func (w *PollWorker) poll(ctx context.Context, acct *jobs.Account, market, scope string) error {
 	// end is where this run stops. Services v1 reports no window end, so the
 	// poller picks it and sends it as lastUpdatedBefore; the cursor moves to
 	// exactly that value.
 	end := w.deps.Clock().Add(-w.opts.SafetyMargin).UTC().Truncate(time.Second)
 	for {
-		st, err := w.deps.RunWalk(ctx, w.walk(acct, scope, end))
+		st, err := w.deps.RunWalk(ctx, w.walk(acct, market, scope, end))
 		if err != nil {
 			return err
 		}
@@ -58,9 +96,12 @@ func (w *PollWorker) poll(ctx context.Context, acct *jobs.Account, scope string)
 	}
 }
 
-// walk is one window of a poll: from the cursor (less the overlap) to end or
-// MaxWindow later, by lastUpdatedAfter/lastUpdatedBefore, page by page.
-func (w *PollWorker) walk(acct *jobs.Account, scope string, end time.Time) jobs.Walk {
+// walk is one window of a marketplace's poll: from its cursor (less the
+// overlap) to end or MaxWindow later, by lastUpdatedAfter/lastUpdatedBefore,
+// page by page. A marketplace without a cursor (new to spsync, or added to
+// the account later) starts InitialLookback before the data clock, whatever
+// the other marketplaces' cursors say.
+func (w *PollWorker) walk(acct *jobs.Account, market, scope string, end time.Time) jobs.Walk {
 	return jobs.Walk{
 		Account: acct, Stream: Stream, Key: jobs.PollWalkKey(scope),
 		Op: spapi.OpGetServiceJobs, Class: jobs.ClassPoll,
@@ -85,7 +126,7 @@ func (w *PollWorker) walk(acct *jobs.Account, scope string, end time.Time) jobs.
 			// Services expects every filter again with the pageToken: the
 			// request is the same on every page of a window but for the token.
 			page, err := acct.Client.GetServiceJobs(ctx, spapi.GetServiceJobsRequest{
-				MarketplaceIDs:    acct.MarketplaceIDs,
+				MarketplaceIDs:    []string{market},
 				LastUpdatedAfter:  st.From,
 				LastUpdatedBefore: st.To,
 				PageSize:          w.opts.PageSize,
@@ -107,7 +148,7 @@ func (w *PollWorker) walk(acct *jobs.Account, scope string, end time.Time) jobs.
 			if err := jobs.AdvanceCursor(ctx, tx, acct.ID, Stream, scope, st.To, st.Rows); err != nil {
 				return fmt.Errorf("advance service jobs cursor: %w", err)
 			}
-			refreshes, err := scheduleRefreshes(ctx, tx, acct.ID, w.deps.Clock(), w.opts)
+			refreshes, err := scheduleRefreshes(ctx, tx, acct.ID, market, w.deps.Clock(), w.opts)
 			if err != nil {
 				return err
 			}

@@ -41,7 +41,7 @@ type Options struct {
 	// appointment (PENDING_SCHEDULE, HOLD, ...). Defaults to 6 hours.
 	RefreshUnscheduled time.Duration
 	// MaxOpenRefreshes caps how many open jobs (most urgent first) each
-	// poll schedules refreshes for. Defaults to 1,000.
+	// marketplace's poll schedules refreshes for. Defaults to 1,000.
 	MaxOpenRefreshes int
 }
 

@@ -31,12 +31,15 @@ func refreshDelay(now time.Time, next *time.Time, o Options) time.Duration {
 	return min(max(d/4, o.RefreshMin), o.RefreshMax)
 }
 
-// scheduleRefreshes returns a scheduled refresh for each of the account's
-// open jobs, most urgent first, up to MaxOpenRefreshes. River schedules on
-// the real clock; the delay comes from the data clock. A job whose refresh
-// is already waiting keeps it (unique while active).
-func scheduleRefreshes(ctx context.Context, tx pgx.Tx, accountID string, now time.Time, o Options) ([]river.InsertManyParams, error) {
-	open, err := store.ListOpenServiceJobs(ctx, tx, accountID, o.MaxOpenRefreshes)
+// scheduleRefreshes returns a scheduled refresh for each open job of the
+// account's marketplace market, most urgent first, up to MaxOpenRefreshes.
+// Each marketplace's poll schedules its own jobs: the polls of an account's
+// marketplaces run at the same time, and one must not schedule a refresh of
+// a job another has just closed in a transaction it cannot see yet. River
+// schedules on the real clock; the delay comes from the data clock. A job
+// whose refresh is already waiting keeps it (unique while active).
+func scheduleRefreshes(ctx context.Context, tx pgx.Tx, accountID, market string, now time.Time, o Options) ([]river.InsertManyParams, error) {
+	open, err := store.ListOpenServiceJobsIn(ctx, tx, accountID, market, o.MaxOpenRefreshes)
 	if err != nil {
 		return nil, err
 	}

@@ -62,6 +62,61 @@ func (tb *testBundle) poll(t *testing.T, client *river.Client[pgx.Tx]) {
 	require.Empty(t, tb.DiscardedJobs(t))
 }
 
+// pollMarket inserts one poll of one marketplace of the demo account and
+// runs the world to idle.
+func (tb *testBundle) pollMarket(t *testing.T, client *river.Client[pgx.Tx], market string) {
+	t.Helper()
+	_, err := client.Insert(context.Background(), servicejobs.PollArgs{AccountID: acctID, MarketplaceID: market}, nil)
+	require.NoError(t, err)
+	tb.RunUntilIdle(t, time.Minute)
+	require.Empty(t, tb.DiscardedJobs(t))
+}
+
+// cursors returns the demo account's service jobs cursors by scope.
+func (tb *testBundle) cursors(t *testing.T) map[string]time.Time {
+	t.Helper()
+	rows, err := tb.Pool.Query(context.Background(),
+		`SELECT scope, cursor_at FROM sync_cursors WHERE account_id = $1 AND stream = 'service_jobs' AND cursor_at IS NOT NULL`, acctID)
+	require.NoError(t, err)
+	out := map[string]time.Time{}
+	for rows.Next() {
+		var scope string
+		var at time.Time
+		require.NoError(t, rows.Scan(&scope, &at))
+		out[scope] = at.UTC()
+	}
+	require.NoError(t, rows.Err())
+	return out
+}
+
+// requireCursors checks that each of markets has its own cursor, at at.
+func (tb *testBundle) requireCursors(t *testing.T, at time.Time, markets ...string) {
+	t.Helper()
+	want := map[string]time.Time{}
+	for _, m := range markets {
+		want[m] = at.UTC()
+	}
+	require.Equal(t, want, tb.cursors(t))
+}
+
+// pagesNeeded is how many getServiceJobs pages one poll of the demo
+// account needs from scratch: every marketplace's jobs, 20 a page, an empty
+// marketplace one page.
+func (tb *testBundle) pagesNeeded(t *testing.T) int {
+	t.Helper()
+	truth, err := tb.Sim.TruthServiceJobs(acctID)
+	require.NoError(t, err)
+	per := map[string]int{}
+	for _, j := range truth {
+		per[j.MarketplaceID]++
+	}
+	pages := 0
+	for _, m := range sim.DemoAccount.MarketplaceIDs {
+		pages += max(1, (per[m]+19)/20)
+	}
+	return pages
+}
+
 // refresh makes the scheduled refreshes due and runs them.
 func (tb *testBundle) refresh(t *testing.T) int64 {
 	t.Helper()
@@ -476,12 +531,9 @@ func TestServiceJobsSyncMatchesAmazon(t *testing.T) {
 	tb.poll(t, client)
 	tb.requireRefreshesOnlyForOpenJobs(t)
 
-	// The cursor sits at the end the poll asked for, two minutes before
-	// the data clock.
-	var cursor time.Time
-	require.NoError(t, tb.Pool.QueryRow(ctx,
-		`SELECT cursor_at FROM sync_cursors WHERE account_id = $1 AND stream = 'service_jobs'`, acctID).Scan(&cursor))
-	require.True(t, cursor.Equal(at.Add(-margin)), "cursor %s", cursor)
+	// Each marketplace's cursor sits at the end its poll asked for, two
+	// minutes before the data clock.
+	tb.requireCursors(t, at.Add(-margin), sim.DemoAccount.MarketplaceIDs...)
 	var progress int
 	require.NoError(t, tb.Pool.QueryRow(ctx, `SELECT count(*) FROM walk_progress WHERE stream = 'service_jobs'`).Scan(&progress))
 	require.Zero(t, progress)
@@ -516,13 +568,14 @@ func TestServiceJobsPollWalksWindows(t *testing.T) {
 	client := tb.StartClient(t, tb.workers(tb.Deps), nil)
 	tb.poll(t, client)
 	tb.requireInSync(t, tb.start, false)
-	require.GreaterOrEqual(t, tb.Sim.Stats()[spapi.OpGetServiceJobs].Successes, 6, "30 days in windows of 5")
-	var cursor time.Time
-	require.NoError(t, tb.Pool.QueryRow(context.Background(),
-		`SELECT cursor_at FROM sync_cursors WHERE account_id = $1 AND stream = 'service_jobs'`, acctID).Scan(&cursor))
-	require.True(t, cursor.Equal(tb.start.Add(-margin)), "cursor %s", cursor)
+	require.GreaterOrEqual(t, tb.Sim.Stats()[spapi.OpGetServiceJobs].Successes, 3*6, "30 days in windows of 5, per marketplace")
+	tb.requireCursors(t, tb.start.Add(-margin), sim.DemoAccount.MarketplaceIDs...)
 }
 
+// TestServiceJobsPollKilledBetweenPagesResumes kills a worker before its
+// fourth getServiceJobs page, the marketplaces' polls running side by side:
+// the three pages fetched are committed with where each walk continues,
+// and a new worker finishes every marketplace without fetching a page twice.
 func TestServiceJobsPollKilledBetweenPagesResumes(t *testing.T) {
 	t.Parallel()
 	tb := setup(t, 200, servicejobs.Options{})
@@ -540,34 +593,37 @@ func TestServiceJobsPollKilledBetweenPagesResumes(t *testing.T) {
 	case <-time.After(time.Minute):
 		t.Fatal("the poll never reached its fourth page")
 	}
+	// Every marketplace's poll has more than three pages, so each ends held
+	// at the budget with no page in flight; then the process dies.
+	require.Eventually(t, func() bool { return killer.Held() >= 3 }, time.Minute, 10*time.Millisecond,
+		"the marketplaces' polls never all reached the budget")
 	stopCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	require.NoError(t, client.StopAndCancel(stopCtx))
 
-	// Three pages are stored, with where the window continues, and no
+	// Three pages are stored, with where their walks continue, and no
 	// cursor and no refreshes yet.
-	var pages, stored, cursors, refreshes int
-	var token string
-	require.NoError(t, tb.Pool.QueryRow(ctx, `SELECT pages, next_token FROM walk_progress WHERE stream = 'service_jobs'`).Scan(&pages, &token))
+	var pages, walks, stored, cursors, refreshes int
+	require.NoError(t, tb.Pool.QueryRow(ctx, `SELECT coalesce(sum(pages), 0), count(*) FROM walk_progress WHERE stream = 'service_jobs' AND next_token <> ''`).Scan(&pages, &walks))
 	require.Equal(t, 3, pages)
-	require.NotEmpty(t, token)
+	require.Positive(t, walks)
 	require.NoError(t, tb.Pool.QueryRow(ctx, `SELECT count(*) FROM service_jobs`).Scan(&stored))
 	require.Equal(t, 60, stored)
 	require.NoError(t, tb.Pool.QueryRow(ctx, `SELECT count(*) FROM sync_cursors WHERE cursor_at IS NOT NULL`).Scan(&cursors))
 	require.Zero(t, cursors)
 	require.NoError(t, tb.Pool.QueryRow(ctx, `SELECT count(*) FROM river_job WHERE kind = 'service_job_refresh'`).Scan(&refreshes))
 	require.Zero(t, refreshes)
+	require.Equal(t, 3, tb.Sim.Stats()[spapi.OpGetServiceJobs].Successes, "no page was in flight at the kill")
 
-	// A new worker picks the job up again and finishes the window from
-	// page 4.
+	// A new worker picks the jobs up again and finishes each walk from
+	// where it stood.
 	tb.StartClient(t, tb.workers(tb.Deps), nil)
 	tb.RunUntilIdle(t, time.Minute)
 	require.Empty(t, tb.DiscardedJobs(t))
 	tb.requireInSync(t, tb.start, false)
-	var n int
-	require.NoError(t, tb.Pool.QueryRow(ctx, `SELECT count(*) FROM service_jobs`).Scan(&n))
-	require.Equal(t, int(math.Ceil(float64(n)/20)), tb.Sim.Stats()[spapi.OpGetServiceJobs].Successes,
-		"every page fetched once: the window resumed, it did not restart")
+	require.Equal(t, tb.pagesNeeded(t), tb.Sim.Stats()[spapi.OpGetServiceJobs].Successes,
+		"every page fetched once: the walks resumed, they did not restart")
+	tb.requireCursors(t, tb.start.Add(-margin), sim.DemoAccount.MarketplaceIDs...)
 	tb.requireRefreshesOnlyForOpenJobs(t)
 }
 
@@ -590,14 +646,16 @@ func TestServiceJobsPollRestartsOnExpiredToken(t *testing.T) {
 	deps := *tb.Deps
 	deps.Budget = killer
 	client := tb.StartClient(t, tb.workers(&deps), nil)
-	tb.poll(t, client)
-	tb.requireInSync(t, tb.start, false)
+	// One marketplace's poll, so that the third page is its third.
+	tb.pollMarket(t, client, sim.MarketplaceUS)
 	var n int
 	require.NoError(t, tb.Pool.QueryRow(ctx, `SELECT count(*) FROM service_jobs`).Scan(&n))
+	require.Greater(t, n, 40, "the window has more than two pages")
 	stats := tb.Sim.Stats()[spapi.OpGetServiceJobs]
 	require.Equal(t, 1, stats.Errors, "one expired token")
 	require.Equal(t, int(math.Ceil(float64(n)/20))+2, stats.Successes, "two pages fetched again after the restart")
-	require.False(t, strings.Contains(tb.lastError(t), "expired"), "a restart is not a failure")
+	require.False(t, strings.Contains(tb.lastError(t, sim.MarketplaceUS), "expired"), "a restart is not a failure")
+	tb.requireCursors(t, tb.start.Add(-margin), sim.MarketplaceUS)
 }
 
 // TestServiceJobsPollRetriesWhenTokensKeepExpiring: a window whose page
@@ -612,7 +670,7 @@ func TestServiceJobsPollRetriesWhenTokensKeepExpiring(t *testing.T) {
 	client := tb.StartClient(t, tb.workers(tb.Deps), nil)
 	events, cancel := client.Subscribe(river.EventKindJobFailed, river.EventKindJobCancelled)
 	defer cancel()
-	res, err := client.Insert(ctx, servicejobs.PollArgs{AccountID: acctID}, nil)
+	res, err := client.Insert(ctx, servicejobs.PollArgs{AccountID: acctID, MarketplaceID: sim.MarketplaceUS}, nil)
 	require.NoError(t, err)
 	select {
 	case ev := <-events:
@@ -633,14 +691,17 @@ func TestServiceJobsPollRetriesWhenTokensKeepExpiring(t *testing.T) {
 	require.NoError(t, err)
 	tb.RunUntilIdle(t, time.Minute)
 	require.Empty(t, tb.DiscardedJobs(t))
+	tb.requireCursors(t, tb.start.Add(-margin), sim.MarketplaceUS)
+	tb.poll(t, client)
 	tb.requireInSync(t, tb.start, false)
 }
 
-func (tb *testBundle) lastError(t *testing.T) string {
+// lastError is the last error recorded on the service jobs cursor of scope.
+func (tb *testBundle) lastError(t *testing.T, scope string) string {
 	t.Helper()
 	var msg *string
 	err := tb.Pool.QueryRow(context.Background(),
-		`SELECT last_error FROM sync_cursors WHERE account_id = $1 AND stream = 'service_jobs'`, acctID).Scan(&msg)
+		`SELECT last_error FROM sync_cursors WHERE account_id = $1 AND stream = 'service_jobs' AND scope = $2`, acctID, scope).Scan(&msg)
 	require.NoError(t, err)
 	if msg == nil {
 		return ""

@@ -194,7 +194,8 @@ SELECT (SELECT count(*) FROM written)::bigint AS written,
 -- ListOpenServiceJobs returns open jobs of one account (every status but
 -- COMPLETED and CANCELLED; a job without a status counts as open), the most
 -- urgent first: by the start of their earliest appointment that is neither
--- cancelled nor completed, jobs without one last.
+-- cancelled nor completed, jobs without one last. With marketplace_id, only
+-- that marketplace's jobs (and jobs Amazon sent without one).
 SELECT j.service_job_id, j.service_job_status, j.create_time, j.synced_at,
        n.next_appointment_time
 FROM service_jobs j
@@ -209,6 +210,7 @@ LEFT JOIN LATERAL (
 ) n ON true
 WHERE j.account_id = @account_id::text
   AND (j.service_job_status IS NULL OR j.service_job_status NOT IN ('COMPLETED', 'CANCELLED'))
+  AND (sqlc.narg('marketplace_id')::text IS NULL OR j.marketplace_id IS NULL OR j.marketplace_id = sqlc.narg('marketplace_id')::text)
 ORDER BY n.next_appointment_time NULLS LAST, j.service_job_id
 LIMIT @max_rows::integer;
 

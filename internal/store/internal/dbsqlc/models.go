@@ -747,6 +747,20 @@ type PackageTrackingEvent struct {
 	SyncedAt time.Time
 }
 
+// Failures of River's periodic job enqueuer (the polls and the PII purge due at that instant were not inserted), one row per kind of failure.
+type PeriodicInsertFailure struct {
+	// What failed, as River's log message says it, e.g. "Error inserting periodic jobs".
+	Failure string
+	// The database's error of the latest failure; never a credential.
+	Error string
+	// When this failure was first seen.
+	FirstSeenAt time.Time
+	// When it was last seen.
+	LastSeenAt time.Time
+	// How many times it happened, across every worker process.
+	TimesSeen int64
+}
+
 // SP-API operations refused to an account with a 403 that a new access token does not fix (a missing role or API grant), one row per account and operation, deleted by the operation's next success.
 type PermissionDenial struct {
 	// The spsync account that was refused.

@@ -42,13 +42,15 @@ LEFT JOIN LATERAL (
 ) n ON true
 WHERE j.account_id = $1::text
   AND (j.service_job_status IS NULL OR j.service_job_status NOT IN ('COMPLETED', 'CANCELLED'))
+  AND ($2::text IS NULL OR j.marketplace_id IS NULL OR j.marketplace_id = $2::text)
 ORDER BY n.next_appointment_time NULLS LAST, j.service_job_id
-LIMIT $2::integer
+LIMIT $3::integer
 `
 
 type ListOpenServiceJobsParams struct {
-	AccountID string
-	MaxRows   int32
+	AccountID     string
+	MarketplaceID *string
+	MaxRows       int32
 }
 
 type ListOpenServiceJobsRow struct {
@@ -62,9 +64,10 @@ type ListOpenServiceJobsRow struct {
 // ListOpenServiceJobs returns open jobs of one account (every status but
 // COMPLETED and CANCELLED; a job without a status counts as open), the most
 // urgent first: by the start of their earliest appointment that is neither
-// cancelled nor completed, jobs without one last.
+// cancelled nor completed, jobs without one last. With marketplace_id, only
+// that marketplace's jobs (and jobs Amazon sent without one).
 func (q *Queries) ListOpenServiceJobs(ctx context.Context, db DBTX, arg ListOpenServiceJobsParams) ([]*ListOpenServiceJobsRow, error) {
-	rows, err := db.Query(ctx, listOpenServiceJobs, arg.AccountID, arg.MaxRows)
+	rows, err := db.Query(ctx, listOpenServiceJobs, arg.AccountID, arg.MarketplaceID, arg.MaxRows)
 	if err != nil {
 		return nil, err
 	}
