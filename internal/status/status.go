@@ -203,12 +203,15 @@ func Collect(ctx context.Context, db store.DBTX) (*Report, error) {
 func (r *Report) WriteText(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "spsync status at %s\n\n", r.GeneratedAt.UTC().Format(time.RFC3339))
-	fmt.Fprintln(tw, "ACCOUNT\tSTREAM\tCURSOR\tLAG\tLAST SUCCESS\tLAST ERROR")
+	// SCOPE tells a stream's cursors apart: service jobs are polled per
+	// marketplace (getServiceJobs takes one), so each marketplace has its
+	// own row and lag, and one that lags or fails shows by itself.
+	fmt.Fprintln(tw, "ACCOUNT\tSTREAM\tSCOPE\tCURSOR\tLAG\tLAST SUCCESS\tLAST ERROR")
 	if len(r.Streams) == 0 {
-		fmt.Fprintln(tw, "(no poll has run yet)\t\t\t\t\t")
+		fmt.Fprintln(tw, "(no poll has run yet)\t\t\t\t\t\t")
 	}
 	for _, s := range r.Streams {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", s.AccountID, s.Stream, ts(s.CursorAt), lag(s.LagSeconds), ts(s.LastSuccessAt), lastError(s))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.AccountID, s.Stream, scope(s.Scope), ts(s.CursorAt), lag(s.LagSeconds), ts(s.LastSuccessAt), lastError(s))
 	}
 	fmt.Fprintln(tw, "\nACCOUNT\tREGION\tOPERATION\tTOKENS\tRATE/S\tTHROTTLED\tLAST 429")
 	for _, b := range r.Budgets {
@@ -259,6 +262,15 @@ func (r *Report) WriteText(w io.Writer) error {
 		}
 	}
 	return tw.Flush()
+}
+
+// scope is a cursor's scope for the text report: its marketplaces, "-" for
+// a stream with one cursor per account.
+func scope(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }
 
 func ts(t *time.Time) string {
