@@ -187,6 +187,7 @@ func TestBIQueriesSameThroughEitherVersion(t *testing.T) {
 	c2026 := v2026.StartClient(t, v2026.workers(v2026.Deps), nil)
 	queries := readmeBIQueries(t)
 
+	pending := 0
 	for _, at := range []time.Time{v0.start, v0.start.Add(6 * time.Hour)} {
 		v0.clock.Set(at)
 		v2026.clock.Set(at)
@@ -195,6 +196,9 @@ func TestBIQueriesSameThroughEitherVersion(t *testing.T) {
 		skip := v0.changedLately(t, at)
 		t.Logf("%s: %d orders changed in the last two minutes are not compared", at, len(skip))
 		requireSameTyped(t, v0.Pool, v2026.Pool, skip)
+		n := pendingCountedAsV0(t, v0.Pool, skip)
+		require.Equal(t, n, pendingCountedAsV0(t, v2026.Pool, skip), "Pending orders with 0 shipped and 0 unshipped")
+		pending += n
 		if t.Failed() {
 			t.FailNow()
 		}
@@ -205,6 +209,33 @@ func TestBIQueriesSameThroughEitherVersion(t *testing.T) {
 		}
 	}
 	require.Zero(t, v2026.Sim.Stats()[spapi.OpGetOrderItems].Calls)
+	t.Logf("%d Pending orders compared", pending)
+	require.Positive(t, pending, "the comparison saw Pending orders")
+}
+
+// pendingCountedAsV0 counts the Pending orders (less skip) stored as v0
+// counts them, 0 shipped and 0 unshipped (as every Pending order in Amazon's
+// v0 examples), and fails t if a Pending order is stored otherwise.
+func pendingCountedAsV0(t *testing.T, pool *pgxpool.Pool, skip map[string]bool) int {
+	t.Helper()
+	rows, err := pool.Query(context.Background(),
+		`SELECT amazon_order_id, number_of_items_shipped, number_of_items_unshipped FROM orders WHERE order_status = 'Pending'`)
+	require.NoError(t, err)
+	n := 0
+	for rows.Next() {
+		var id string
+		var shipped, unshipped *int
+		require.NoError(t, rows.Scan(&id, &shipped, &unshipped))
+		if skip[id] {
+			continue
+		}
+		require.NotNil(t, shipped, "%s", id)
+		require.NotNil(t, unshipped, "%s", id)
+		require.Equal(t, []int{0, 0}, []int{*shipped, *unshipped}, "Pending order %s: shipped and unshipped", id)
+		n++
+	}
+	require.NoError(t, rows.Err())
+	return n
 }
 
 // switchLog records every write to orders and order_items after it is
