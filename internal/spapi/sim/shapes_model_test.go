@@ -13,43 +13,63 @@ import (
 	"github.com/spsync/spsync/internal/sharedtest"
 )
 
-// TestCleanShapesAreTheModels checks every Orders v0 order and item that
-// CleanShapes sends against ordersV0.json itself: each value of the type the
-// model declares (IsGift a string, as the model says, not a JSON boolean),
-// each enum value in its enum, no property the model lacks. Amazon's shapes
-// (the default) keep what Amazon sends, checked by the quirk tests.
+// TestCleanShapesAreTheModels checks every Orders v0 and Fulfillment
+// Outbound 2020-07-01 entity that CleanShapes sends against Amazon's model
+// itself: each value of the type the model declares (getOrderItems' IsGift
+// a string, as ordersV0.json says, not a JSON boolean), each enum value in
+// its enum, no property the model lacks. Amazon's shapes (the default) keep
+// what Amazon sends, checked by the quirk tests.
 func TestCleanShapesAreTheModels(t *testing.T) {
 	t.Parallel()
-	dir := sharedtest.ModelsDir(t, "ordersV0.json")
-	raw, err := os.ReadFile(filepath.Join(dir, "ordersV0.json"))
-	require.NoError(t, err)
-	var model struct {
-		Definitions map[string]map[string]any `json:"definitions"`
-	}
-	require.NoError(t, json.Unmarshal(raw, &model))
-	check := func(path, def string, v map[string]any) {
+	orders := modelDefinitions(t, "ordersV0.json")
+	fba := modelDefinitions(t, "fulfillmentOutbound_2020-07-01.json")
+	check := func(defs map[string]map[string]any, path, def string, v map[string]any) {
 		t.Helper()
-		schema, ok := model.Definitions[def]
-		require.True(t, ok, "ordersV0.json defines %s", def)
-		requireModelShape(t, model.Definitions, path, schema, v)
+		schema, ok := defs[def]
+		require.True(t, ok, "the model defines %s", def)
+		requireModelShape(t, defs, path, schema, v)
 	}
 
 	w := fetchWire(t, shapesSetup(t, true))
 	require.NotEmpty(t, w.listedOrders)
 	gifts := 0
 	for _, o := range w.listedOrders {
-		check("getOrders "+o["AmazonOrderId"].(string), "Order", o)
+		check(orders, "getOrders "+o["AmazonOrderId"].(string), "Order", o)
 	}
 	for id, o := range w.orders {
-		check("getOrder "+id, "Order", o)
+		check(orders, "getOrder "+id, "Order", o)
 		for k, it := range w.items[id] {
-			check(fmt.Sprintf("getOrderItems %s[%d]", id, k), "OrderItem", it)
+			check(orders, fmt.Sprintf("getOrderItems %s[%d]", id, k), "OrderItem", it)
 			if it["IsGift"] == "true" {
 				gifts++
 			}
 		}
 	}
 	require.Positive(t, gifts, "gift items were checked too")
+
+	require.NotEmpty(t, w.listedFOs)
+	for k, fo := range w.listedFOs {
+		check(fba, fmt.Sprintf("listAllFulfillmentOrders[%d]", k), "FulfillmentOrder", fo)
+	}
+	for id, fo := range w.fos {
+		check(fba, "getFulfillmentOrder "+id, "GetFulfillmentOrderResult", fo)
+	}
+	require.NotEmpty(t, w.tracking)
+	for n, p := range w.tracking {
+		check(fba, fmt.Sprintf("getPackageTrackingDetails %d", n), "PackageTrackingDetails", p)
+	}
+}
+
+// modelDefinitions reads the definitions of one of Amazon's models.
+func modelDefinitions(t *testing.T, file string) map[string]map[string]any {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(sharedtest.ModelsDir(t, file), file))
+	require.NoError(t, err)
+	var model struct {
+		Definitions map[string]map[string]any `json:"definitions"`
+	}
+	require.NoError(t, json.Unmarshal(raw, &model))
+	return model.Definitions
 }
 
 // requireModelShape fails t unless v has the type schema declares (after
