@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"math"
+	"net/http"
 	"reflect"
 	"strings"
 	"testing"
@@ -32,6 +33,9 @@ type testBundle struct {
 	clock *sim.ManualClock
 	start time.Time
 	opts  servicejobs.Options
+	// markets, when set, limits requireInSync to the truth's jobs of these
+	// marketplaces (those spsync's account is configured with).
+	markets map[string]bool
 }
 
 // setup builds a simulator with n service jobs over three marketplaces,
@@ -39,11 +43,18 @@ type testBundle struct {
 // times (getServiceJobs 100/s, getServiceJobByServiceJobId 200/s).
 func setup(t *testing.T, n int, opts servicejobs.Options) *testBundle {
 	t.Helper()
+	return setupWith(t, n, opts, nil, nil)
+}
+
+// setupWith is setup with the simulator's accounts (nil: DemoAccount) and
+// a wrapper of its handler (nil: none).
+func setupWith(t *testing.T, n int, opts servicejobs.Options, accounts []sim.Account, wrap func(http.Handler) http.Handler) *testBundle {
+	t.Helper()
 	start := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
 	clock := sim.NewManualClock(start)
 	b := jobstest.New(t, jobstest.Options{Sim: sim.Options{
-		Seed: 7, Start: start, ServiceJobs: n, Orders: 1, FulfillmentOrders: 1, DataClock: clock, RateScale: 10,
-	}})
+		Seed: 7, Start: start, ServiceJobs: n, Orders: 1, FulfillmentOrders: 1, DataClock: clock, RateScale: 10, Accounts: accounts,
+	}, Wrap: wrap})
 	return &testBundle{Bundle: b, clock: clock, start: start, opts: opts}
 }
 
@@ -307,6 +318,9 @@ func (tb *testBundle) requireInSync(t *testing.T, syncedAt time.Time, pii bool) 
 	for _, want := range truth {
 		inTruth[want.ServiceJobID] = true
 		id := want.ServiceJobID
+		if tb.markets != nil && !tb.markets[want.MarketplaceID] {
+			continue
+		}
 		if !settled[id] {
 			res.recent++
 			continue
