@@ -3,12 +3,26 @@
 //
 // # Polling
 //
-// A periodic PollArgs job per account walks getServiceJobs over a
+// getServiceJobs takes exactly one marketplace per call (services.json
+// declares marketplaceIds with maxItems 1), so each of an account's
+// marketplaces is polled by its own job. The periodic PollArgs job per
+// account (no MarketplaceID; also what `worker run --once` and polls queued
+// by earlier releases are) queues one PollArgs per marketplace and returns.
+// Those are unique while active: a marketplace whose poll fails and waits
+// for River's retry keeps that one job, and the account's next polls run
+// the other marketplaces on time. Each marketplace has its own cursor and
+// walk, scope the marketplace id (jobs.Scope of one id, which is what a
+// one-marketplace account's scope always was), so a marketplace's failure
+// or slowness moves no other cursor, and a marketplace added to the account
+// later, having no cursor, starts at InitialLookback. All of them take
+// their tokens from the account's one getServiceJobs bucket.
+//
+// A marketplace's poll walks getServiceJobs over a
 // lastUpdatedAfter/lastUpdatedBefore window, pageSize 20 (Amazon's
 // maximum), one budget token per page. Each page commits in one
 // transaction with its rows and the place where the window continues
-// (walk_progress, see jobs.RunWalk); the window's last page moves the cursor
-// (stream "service_jobs") in that same transaction. A poll killed or
+// (walk_progress, see jobs.RunWalk); the window's last page moves the
+// marketplace's cursor (stream "service_jobs") in that same transaction. A poll killed or
 // snoozed between pages resumes from the saved pageToken; a token that has
 // expired restarts the window (the cursor has not moved, so nothing is
 // lost, and pages already stored come back as no-op upserts).
@@ -30,7 +44,7 @@
 // RefreshArgs refetches one job with getServiceJobByServiceJobId and
 // writes it. Open jobs (every status but COMPLETED and CANCELLED) are
 // refreshed on a schedule: the last page of every poll window lists the
-// account's open jobs (store.ListOpenServiceJobs, most urgent first) and
+// marketplace's open jobs (store.ListOpenServiceJobsIn, most urgent first) and
 // inserts, in the same transaction, one scheduled refresh per job, unique
 // while active, due after a delay that tightens as the job's next
 // appointment approaches (a quarter of the time to or since it, between
@@ -51,6 +65,14 @@
 //
 // A RefreshArgs without Scheduled is an on-demand refresh (`worker refresh
 // service-job ID`): it always fetches, whatever the stored status.
+//
+// # Backfills
+//
+// A backfill window (jobs.BackfillSource) is one walk over the account's
+// marketplaces in sorted order: its saved token names the marketplace and
+// Amazon's pageToken in it, and a marketplace's last page hands on to the
+// next marketplace's first. A window killed in its second marketplace
+// resumes there.
 //
 // # PII
 //
