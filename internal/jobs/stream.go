@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"sort"
@@ -38,17 +39,23 @@ type Stream struct {
 	Backfill *BackfillSource
 }
 
-// Periodic is a job a stream runs for every account on a schedule.
+// Periodic is a job a stream runs on a schedule: for every account, or once
+// for all of them.
 type Periodic struct {
-	// ID names the periodic job; the account id is appended.
+	// ID names the periodic job; the account id is appended unless Shared.
 	ID string
 	// Schedule is the account's cron expression, from the configured
-	// schedules.
+	// schedules (acct is nil when Shared).
 	Schedule func(s config.Schedules, acct *Account) string
-	// Args returns the job of one account.
+	// Args returns the job of one account ("" when Shared).
 	Args func(accountID string) river.JobArgs
 	// Poll marks the stream's poll.
 	Poll bool
+	// Shared marks work that is the same for every account (the PII purge):
+	// it is registered once, under ID alone. River inserts every due
+	// periodic job in one statement, and two copies of one unique job in it
+	// make Postgres refuse the whole batch, every account's polls included.
+	Shared bool
 }
 
 // RefreshKind is one kind of `worker refresh KIND ID`: the job that fetches
@@ -147,22 +154,69 @@ func (ss Streams) Register(workers *river.Workers, deps *Deps) {
 	}
 }
 
-// PeriodicJobs returns every stream's periodic jobs for every configured
-// account, accounts in id order.
-func (ss Streams) PeriodicJobs(deps *Deps) ([]*river.PeriodicJob, error) {
-	ids := deps.AccountIDs()
-	var out []*river.PeriodicJob
+// ScheduledJob is one periodic job as the registry hands it to River.
+type ScheduledJob struct {
+	// ID is River's periodic job id: the Periodic's ID, with ":" and the
+	// account id unless it is Shared.
+	ID string
+	// Schedule is the cron expression.
+	Schedule string
+	// Args is the job inserted on every tick.
+	Args river.JobArgs
+}
+
+// Scheduled lists every stream's periodic jobs for every configured account,
+// accounts in id order, and shared ones once. It refuses two periodic jobs
+// that would insert the same job (kind and arguments): River inserts all
+// the jobs due at one instant in one statement, and a repeated unique job
+// makes Postgres reject that statement whole (SQLSTATE 21000), so nothing
+// due then would be inserted, every account's polls included.
+func (ss Streams) Scheduled(deps *Deps) ([]ScheduledJob, error) {
+	var out []ScheduledJob
+	seen := map[string]string{} // kind and args JSON → periodic id
+	add := func(s Stream, job ScheduledJob) error {
+		body, err := json.Marshal(job.Args)
+		if err != nil {
+			return fmt.Errorf("stream %s: periodic job %s: encode args: %w", s.Name, job.ID, err)
+		}
+		key := job.Args.Kind() + " " + string(body)
+		if other, dup := seen[key]; dup {
+			return fmt.Errorf("stream %s: periodic jobs %s and %s both insert %s: River would refuse every periodic insert (mark the job Shared or give each copy its own arguments)", s.Name, other, job.ID, key)
+		}
+		seen[key] = job.ID
+		out = append(out, job)
+		return nil
+	}
 	for _, s := range ss {
 		for _, p := range s.Periodic {
-			for _, id := range ids {
-				pj, err := NewCronJob(p.ID+":"+id, p.Schedule(deps.Schedules, deps.Accounts[id]), func() (river.JobArgs, *river.InsertOpts) {
-					return p.Args(id), nil
-				})
-				if err != nil {
-					return nil, fmt.Errorf("stream %s: %w", s.Name, err)
+			if p.Shared {
+				if err := add(s, ScheduledJob{ID: p.ID, Schedule: p.Schedule(deps.Schedules, nil), Args: p.Args("")}); err != nil {
+					return nil, err
 				}
-				out = append(out, pj)
+				continue
 			}
+			for _, id := range deps.AccountIDs() {
+				if err := add(s, ScheduledJob{ID: p.ID + ":" + id, Schedule: p.Schedule(deps.Schedules, deps.Accounts[id]), Args: p.Args(id)}); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
+	return out, nil
+}
+
+// PeriodicJobs returns Scheduled as River's periodic jobs.
+func (ss Streams) PeriodicJobs(deps *Deps) ([]*river.PeriodicJob, error) {
+	scheduled, err := ss.Scheduled(deps)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*river.PeriodicJob, len(scheduled))
+	for i, job := range scheduled {
+		if out[i], err = NewCronJob(job.ID, job.Schedule, func() (river.JobArgs, *river.InsertOpts) {
+			return job.Args, nil
+		}); err != nil {
+			return nil, err
 		}
 	}
 	return out, nil

@@ -29,8 +29,8 @@ func NewStream(opts Options) jobs.Stream {
 		}, {
 			// Hourly, whether or not PII is stored now: rows kept before the
 			// opt-in was turned off are purged too. One job covers every
-			// account; the accounts' copies are one unique job.
-			ID:       "order_pii_purge",
+			// account, so it is registered once.
+			ID: "order_pii_purge", Shared: true,
 			Schedule: func(config.Schedules, *jobs.Account) string { return "17 * * * *" },
 			Args:     func(string) river.JobArgs { return PIIPurgeArgs{} },
 		}},
