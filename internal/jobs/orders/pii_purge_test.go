@@ -19,7 +19,9 @@ import (
 	"github.com/spsync/spsync/internal/store"
 )
 
-const piiAccount = "acct-pii"
+// piiAccounts hold the same orders' PII: one purge job serves every
+// account (it is registered once, not once per account).
+var piiAccounts = []string{"acct-pii", "acct-pii-2"}
 
 // piiOrder2026 decodes an Orders 2026-01-01 order with a buyer, last updated
 // at updated with fulfillmentStatus status.
@@ -64,7 +66,7 @@ func TestPIIPurge(t *testing.T) {
 		mu     sync.Mutex
 		purged []int64
 	}
-	// setup stores PII written with a 30-day retention, runs a River client
+	// setup stores each account's PII written with a 30-day retention, runs a River client
 	// with the purge worker built with workerRetention, and has the data
 	// clock stand still at start.
 	setup := func(t *testing.T, workerRetention time.Duration, o2026 []spapi.Order2026, v0 []spapi.Order) *testBundle {
@@ -77,11 +79,15 @@ func TestPIIPurge(t *testing.T) {
 			tb.purged = append(tb.purged, n)
 		}
 		require.NoError(t, pgx.BeginFunc(ctx, tb.Pool, func(tx pgx.Tx) error {
-			if _, err := store.UpsertOrderPII(ctx, tx, piiAccount, o2026, retention); err != nil {
-				return err
+			for _, acct := range piiAccounts {
+				if _, err := store.UpsertOrderPII(ctx, tx, acct, o2026, retention); err != nil {
+					return err
+				}
+				if _, err := store.UpsertOrders(ctx, tx, acct, v0); err != nil {
+					return err
+				}
 			}
-			_, err := store.UpsertOrders(ctx, tx, piiAccount, v0)
-			return err
+			return nil
 		}))
 		workers := river.NewWorkers()
 		river.AddWorker(workers, orders.NewPIIPurgeWorker(tb.Deps, workerRetention))
@@ -102,12 +108,23 @@ func TestPIIPurge(t *testing.T) {
 		require.NotEmpty(t, tb.purged, "the purge reported its count")
 		return tb.purged[len(tb.purged)-1]
 	}
+	// remaining lists the order ids whose PII is left, once per account
+	// (every account holds the same orders).
 	remaining := func(t *testing.T, tb *testBundle) []string {
 		t.Helper()
-		rows, err := tb.Pool.Query(ctx, `SELECT amazon_order_id FROM order_pii ORDER BY 1`)
+		rows, err := tb.Pool.Query(ctx, `SELECT account_id, amazon_order_id FROM order_pii ORDER BY 2, 1`)
 		require.NoError(t, err)
-		ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		type row struct{ Account, ID string }
+		left, err := pgx.CollectRows(rows, pgx.RowToStructByPos[row])
 		require.NoError(t, err)
+		var ids []string
+		for i := 0; i < len(left); i += len(piiAccounts) {
+			for j, acct := range piiAccounts {
+				require.Less(t, i+j, len(left), "every account keeps the same rows: %v", left)
+				require.Equal(t, row{acct, left[i].ID}, left[i+j], "every account keeps the same rows: %v", left)
+			}
+			ids = append(ids, left[i].ID)
+		}
 		return ids
 	}
 
@@ -120,11 +137,11 @@ func TestPIIPurge(t *testing.T) {
 		}, nil)
 		require.Equal(t, []string{"EXPIRED", "OPEN", "TOMORROW"}, remaining(t, tb))
 
-		require.EqualValues(t, 1, purge(t, tb))
+		require.EqualValues(t, 2, purge(t, tb), "one row of each account")
 		require.Equal(t, []string{"OPEN", "TOMORROW"}, remaining(t, tb))
 
 		tb.clock.Advance(48 * time.Hour)
-		require.EqualValues(t, 1, purge(t, tb))
+		require.EqualValues(t, 2, purge(t, tb))
 		require.Equal(t, []string{"OPEN"}, remaining(t, tb))
 
 		tb.clock.Advance(10 * 365 * 24 * time.Hour)
@@ -151,8 +168,10 @@ func TestPIIPurge(t *testing.T) {
 					[]spapi.Order{piiOrderV0(t, "V0", "Shipped", shipped)})
 				require.EqualValues(t, 0, purge(t, tb))
 				var deleteAfter time.Time
-				require.NoError(t, tb.Pool.QueryRow(ctx, `SELECT delete_after FROM order_pii WHERE amazon_order_id = 'V0'`).Scan(&deleteAfter))
-				require.True(t, tc.want.Equal(deleteAfter), "delete_after %s, want %s", deleteAfter, tc.want)
+				for _, acct := range piiAccounts {
+					require.NoError(t, tb.Pool.QueryRow(ctx, `SELECT delete_after FROM order_pii WHERE account_id = $1 AND amazon_order_id = 'V0'`, acct).Scan(&deleteAfter))
+					require.True(t, tc.want.Equal(deleteAfter), "%s: delete_after %s, want %s", acct, deleteAfter, tc.want)
+				}
 			})
 		}
 	})
