@@ -42,6 +42,10 @@ type Metrics struct {
 	UnknownEnums *prometheus.CounterVec
 	// PIIPurged counts order_pii rows deleted after their retention.
 	PIIPurged prometheus.Counter
+	// PeriodicInsertFailures counts failures of River's periodic job
+	// enqueuer in this process: the polls and purges due then were not
+	// inserted.
+	PeriodicInsertFailures prometheus.Counter
 }
 
 // New creates the series and registers them plus database-backed gauges
@@ -71,8 +75,11 @@ func New(pool *pgxpool.Pool, logger *slog.Logger) *Metrics {
 		PIIPurged: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "spsync_pii_purged_total", Help: "Orders 2026-01-01 buyer and recipient PII rows (order_pii) deleted once SPSYNC_PII_RETENTION ran out after their order closed.",
 		}),
+		PeriodicInsertFailures: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "spsync_periodic_insert_failures_total", Help: "Failures of River's periodic job enqueuer in this process: the polls and purges due at that instant were not inserted (they wait for the next tick). worker status shows the error.",
+		}),
 	}
-	reg.MustRegister(m.APICalls, m.Throttles, m.BudgetWaits, m.RowsUpserted, m.DecodeWarnings, m.UnknownEnums, m.PIIPurged,
+	reg.MustRegister(m.APICalls, m.Throttles, m.BudgetWaits, m.RowsUpserted, m.DecodeWarnings, m.UnknownEnums, m.PIIPurged, m.PeriodicInsertFailures,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if pool != nil {
 		reg.MustRegister(&dbCollector{pool: pool, logger: logger})

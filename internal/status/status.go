@@ -35,6 +35,9 @@ type Report struct {
 	// empty until a notification was received or a safety-net poll ran
 	// with push on.
 	Push []Push `json:"push"`
+	// PeriodicInsertFailures are failures of River's periodic job enqueuer
+	// in the last day: polls and purges due then were not inserted.
+	PeriodicInsertFailures []PeriodicInsertFailure `json:"periodic_insert_failures"`
 }
 
 // Push is one account's and stream's push path: the last notification,
@@ -46,6 +49,16 @@ type Push struct {
 	LastNotificationAt   *time.Time `json:"last_notification_at"`
 	Notifications        int64      `json:"notifications"`
 	SafetyNetUnannounced int64      `json:"safety_net_unannounced"`
+}
+
+// PeriodicInsertFailure is one kind of failure of River's periodic job
+// enqueuer, counted across worker processes.
+type PeriodicInsertFailure struct {
+	Failure     string    `json:"failure"`
+	Error       string    `json:"error"`
+	FirstSeenAt time.Time `json:"first_seen_at"`
+	LastSeenAt  time.Time `json:"last_seen_at"`
+	Times       int64     `json:"times"`
 }
 
 // PermissionDenied is one operation refused to one account.
@@ -128,7 +141,7 @@ type Queue struct {
 
 // Collect reads a report from db.
 func Collect(ctx context.Context, db store.DBTX) (*Report, error) {
-	r := &Report{Streams: []Stream{}, Budgets: []Budget{}, Queues: []Queue{}, Backfills: []Backfill{}, Quarantine: []Quarantine{}, PermissionDenied: []PermissionDenied{}, Push: []Push{}}
+	r := &Report{Streams: []Stream{}, Budgets: []Budget{}, Queues: []Queue{}, Backfills: []Backfill{}, Quarantine: []Quarantine{}, PermissionDenied: []PermissionDenied{}, Push: []Push{}, PeriodicInsertFailures: []PeriodicInsertFailure{}}
 	var err error
 	if r.GeneratedAt, err = store.Now(ctx, db); err != nil {
 		return nil, fmt.Errorf("status: %w", err)
@@ -196,6 +209,14 @@ func Collect(ctx context.Context, db store.DBTX) (*Report, error) {
 		r.Push = append(r.Push, Push{AccountID: p.AccountID, Stream: p.Stream, LastNotificationAt: p.LastReceivedAt,
 			Notifications: p.Notifications, SafetyNetUnannounced: p.SafetyNetUnannounced})
 	}
+	failures, err := store.ListPeriodicInsertFailures(ctx, db, 24*time.Hour)
+	if err != nil {
+		return nil, fmt.Errorf("status: %w", err)
+	}
+	for _, f := range failures {
+		r.PeriodicInsertFailures = append(r.PeriodicInsertFailures, PeriodicInsertFailure{Failure: f.Failure, Error: f.Error,
+			FirstSeenAt: f.FirstSeenAt, LastSeenAt: f.LastSeenAt, Times: f.TimesSeen})
+	}
 	return r, nil
 }
 
@@ -259,6 +280,15 @@ func (r *Report) WriteText(w io.Writer) error {
 		fmt.Fprintln(tw, "ACCOUNT\tOPERATION\tSINCE\tLAST\tTIMES\tERROR")
 		for _, d := range r.PermissionDenied {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\n", d.AccountID, d.Operation, ts(&d.FirstSeenAt), ts(&d.LastSeenAt), d.Times, shorten(d.Error))
+		}
+	}
+	// A failed periodic insert means scheduled polls or purges did not
+	// run; shown only when one happened in the last day.
+	if len(r.PeriodicInsertFailures) > 0 {
+		fmt.Fprintln(tw, "\nPERIODIC JOBS NOT INSERTED (24H): polls and purges due then waited for their next tick; see the worker's log")
+		fmt.Fprintln(tw, "FAILURE\tSINCE\tLAST\tTIMES\tERROR")
+		for _, f := range r.PeriodicInsertFailures {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", f.Failure, ts(&f.FirstSeenAt), ts(&f.LastSeenAt), f.Times, shorten(f.Error))
 		}
 	}
 	return tw.Flush()

@@ -97,14 +97,18 @@ func Run(ctx context.Context, opts Options) error {
 	defer release()
 
 	// Jobs a killed worker left running are runnable again before this
-	// one starts (see rescue.go).
+	// one starts (see riverext.StartLiveness).
 	live, err := riverext.StartLiveness(ctx, db.Pool, logger)
 	if err != nil {
 		return err
 	}
 	defer live.Close()
 
-	client, err := newRiverClient(db.Pool, deps, cfg, logger, opts.Once, live.ID())
+	// River's periodic insert failures only reach its log: count them.
+	periodicFailed := startPeriodicFailures(db.Pool, m, logger)
+	defer periodicFailed.close()
+	riverLogger := riverext.WatchPeriodicInserts(logger, periodicFailed.observe)
+	client, err := newRiverClient(db.Pool, deps, cfg, riverLogger, opts.Once, live.ID())
 	if err != nil {
 		return err
 	}
