@@ -82,15 +82,20 @@ func TestConformance(t *testing.T) {
 			tok := w.accessToken(t)
 			// getOrders without MarketplaceIds, which the model requires.
 			send(t, srv.URL+"/orders/v0/orders?CreatedAfter="+time.Now().Add(-time.Hour).UTC().Format(time.RFC3339), tok, "")
+			// getServiceJobs for three marketplaces, where the model takes one
+			// (what spsync sent before #22).
+			send(t, srv.URL+"/service/v1/serviceJobs?marketplaceIds="+strings.Join(marketplaces, ","), tok, "")
 			// A service job whose status the model's enum does not have.
 			send(t, srv.URL+"/service/v1/serviceJobs/planted", tok, "response")
-			var request, response bool
+			var required, maxItems, response bool
 			for _, v := range rec.Violations() {
 				t.Logf("planted: %s %s %s %s %s", v.Operation, v.Side, v.In, v.Path, v.Rule)
-				request = request || (v.Operation == spapi.OpGetOrders && v.Side == "request" && v.Rule == "required")
+				required = required || (v.Operation == spapi.OpGetOrders && v.Side == "request" && v.Rule == "required")
+				maxItems = maxItems || (v.Operation == spapi.OpGetServiceJobs && v.Side == "request" && v.Rule == "maxItems")
 				response = response || (v.Operation == spapi.OpGetServiceJobByServiceJobID && v.Side == "response" && v.Path == "payload.serviceJobStatus" && v.Rule == "enum")
 			}
-			require.True(t, request, "the request without MarketplaceIds was not flagged: %v", rec.Violations())
+			require.True(t, required, "the request without MarketplaceIds was not flagged: %v", rec.Violations())
+			require.True(t, maxItems, "the request for three marketplaces was not flagged: %v", rec.Violations())
 			require.True(t, response, "the answer with an unknown serviceJobStatus was not flagged: %v", rec.Violations())
 		})
 

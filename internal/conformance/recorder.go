@@ -67,15 +67,12 @@ func NewRecorder(spec *Spec, prismURL string) (*Recorder, error) {
 	r.proxy = &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.SetURL(target)
-			pr.Out.Host = pr.In.Host
 		},
 		ModifyResponse: r.record,
 		Transport:      &http.Transport{MaxIdleConnsPerHost: 32},
 	}
 	return r, nil
 }
-
-type operationKey struct{}
 
 // ServeHTTP forwards req to Prism.
 func (r *Recorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
