@@ -299,7 +299,10 @@
 // value ("false" is false, "1" is 1, COMPLETE is Complete, packageNumber 0
 // is no package, an encoded link is its decoded link, stateOrRegion is
 // state), except where noted. Files are under ../shared/amazon-examples/
-// (README.md there describes them).
+// (README.md there describes them). Quirks lists, machine-readably, the
+// rules of the models these shapes break; the conformance test
+// (internal/conformance) runs spsync against the default simulator behind
+// Prism and fails on a broken rule Quirks does not list.
 //
 // getOrders:
 //   - IsReplacementOrder is the string "true" or "false" on every order
