@@ -6,3 +6,8 @@ import "time"
 func RefreshDelay(now time.Time, next *time.Time, o Options) time.Duration {
 	return refreshDelay(now, next, o.withDefaults())
 }
+
+// ResumeMarket exposes resumeMarket.
+func ResumeMarket(markets []string, token string) (market, pageToken string) {
+	return resumeMarket(markets, token)
+}
