@@ -2,7 +2,6 @@ package worker
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http/httptest"
 	"os"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/spsync/spsync/internal/config"
 	"github.com/spsync/spsync/internal/dbtest"
+	"github.com/spsync/spsync/internal/jobs/jobstest"
 	"github.com/spsync/spsync/internal/spapi"
 	"github.com/spsync/spsync/internal/spapi/sim"
 	"github.com/spsync/spsync/internal/store"
@@ -72,9 +72,9 @@ func TestPeriodicJobsWithThreeAccounts(t *testing.T) {
 	now := time.Now().UTC()
 	var keep []string
 	for _, id := range accountIDs {
-		due := piiOrder(t, "DUE-"+id, "SHIPPED", now.Add(-40*24*time.Hour))
-		recent := piiOrder(t, "RECENT-"+id, "SHIPPED", now.Add(-24*time.Hour))
-		open := piiOrder(t, "OPEN-"+id, "UNSHIPPED", now.Add(-90*24*time.Hour))
+		due := jobstest.PIIOrder2026(t, "DUE-"+id, "SHIPPED", now.Add(-40*24*time.Hour))
+		recent := jobstest.PIIOrder2026(t, "RECENT-"+id, "SHIPPED", now.Add(-24*time.Hour))
+		open := jobstest.PIIOrder2026(t, "OPEN-"+id, "UNSHIPPED", now.Add(-90*24*time.Hour))
 		keep = append(keep, "OPEN-"+id, "RECENT-"+id)
 		require.NoError(t, pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
 			_, err := store.UpsertOrderPII(ctx, tx, id, []spapi.Order2026{due, recent, open}, 30*24*time.Hour)
@@ -145,21 +145,4 @@ func TestPeriodicJobsWithThreeAccounts(t *testing.T) {
 	var failures int
 	require.NoError(t, pool.QueryRow(ctx, `SELECT count(*) FROM periodic_insert_failures`).Scan(&failures))
 	require.Zero(t, failures, "River inserted every periodic job")
-}
-
-// piiOrder decodes an Orders 2026-01-01 order with a buyer, last updated at
-// updated with fulfillmentStatus status.
-func piiOrder(t *testing.T, id, status string, updated time.Time) spapi.Order2026 {
-	t.Helper()
-	b, err := json.Marshal(map[string]any{
-		"orderId": id, "createdTime": "2026-01-01T00:00:00Z", "lastUpdatedTime": updated.UTC().Format(time.RFC3339),
-		"salesChannel": map[string]any{"channelName": "AMAZON"},
-		"fulfillment":  map[string]any{"fulfillmentStatus": status, "fulfilledBy": "MERCHANT"},
-		"buyer":        map[string]any{"buyerName": "Jane Buyer"},
-		"orderItems":   []any{map[string]any{"orderItemId": "1", "quantityOrdered": 1, "product": map[string]any{"asin": "B0PII"}}},
-	})
-	require.NoError(t, err)
-	var o spapi.Order2026
-	require.NoError(t, json.Unmarshal(b, &o))
-	return o
 }

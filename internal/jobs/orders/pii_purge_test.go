@@ -23,23 +23,6 @@ import (
 // account (it is registered once, not once per account).
 var piiAccounts = []string{"acct-pii", "acct-pii-2"}
 
-// piiOrder2026 decodes an Orders 2026-01-01 order with a buyer, last updated
-// at updated with fulfillmentStatus status.
-func piiOrder2026(t *testing.T, id, status string, updated time.Time) spapi.Order2026 {
-	t.Helper()
-	b, err := json.Marshal(map[string]any{
-		"orderId": id, "createdTime": "2026-01-01T00:00:00Z", "lastUpdatedTime": updated.UTC().Format(time.RFC3339),
-		"salesChannel": map[string]any{"channelName": "AMAZON"},
-		"fulfillment":  map[string]any{"fulfillmentStatus": status, "fulfilledBy": "MERCHANT"},
-		"buyer":        map[string]any{"buyerName": "Jane Buyer"},
-		"orderItems":   []any{map[string]any{"orderItemId": "1", "quantityOrdered": 1, "product": map[string]any{"asin": "B0PII"}}},
-	})
-	require.NoError(t, err)
-	var o spapi.Order2026
-	require.NoError(t, json.Unmarshal(b, &o))
-	return o
-}
-
 // piiOrderV0 decodes an Orders v0 order header.
 func piiOrderV0(t *testing.T, id, status string, updated time.Time) spapi.Order {
 	t.Helper()
@@ -131,9 +114,9 @@ func TestPIIPurge(t *testing.T) {
 	t.Run("DeletesWhatIsDueOnTheInjectedClock", func(t *testing.T) {
 		t.Parallel()
 		tb := setup(t, retention, []spapi.Order2026{
-			piiOrder2026(t, "EXPIRED", "SHIPPED", start.Add(-retention-time.Hour)),
-			piiOrder2026(t, "TOMORROW", "CANCELLED", start.Add(-retention+24*time.Hour)),
-			piiOrder2026(t, "OPEN", "UNSHIPPED", start.Add(-365*24*time.Hour)),
+			jobstest.PIIOrder2026(t, "EXPIRED", "SHIPPED", start.Add(-retention-time.Hour)),
+			jobstest.PIIOrder2026(t, "TOMORROW", "CANCELLED", start.Add(-retention+24*time.Hour)),
+			jobstest.PIIOrder2026(t, "OPEN", "UNSHIPPED", start.Add(-365*24*time.Hour)),
 		}, nil)
 		require.Equal(t, []string{"EXPIRED", "OPEN", "TOMORROW"}, remaining(t, tb))
 
@@ -164,7 +147,7 @@ func TestPIIPurge(t *testing.T) {
 			t.Run(tc.name, func(t *testing.T) {
 				t.Parallel()
 				tb := setup(t, tc.retention,
-					[]spapi.Order2026{piiOrder2026(t, "V0", "UNSHIPPED", shipped.Add(-time.Hour))},
+					[]spapi.Order2026{jobstest.PIIOrder2026(t, "V0", "UNSHIPPED", shipped.Add(-time.Hour))},
 					[]spapi.Order{piiOrderV0(t, "V0", "Shipped", shipped)})
 				require.EqualValues(t, 0, purge(t, tb))
 				var deleteAfter time.Time
