@@ -33,6 +33,13 @@ type Options struct {
 	// use it to drive refills without waiting; production leaves it nil so
 	// all processes share Postgres's clock.
 	Now func() time.Time
+	// ProbeTimeout is how long the answer to a probe (the one call let
+	// through after an unexplained 429, see the package doc) is awaited
+	// before another call may probe: a probe that gets no answer (a
+	// network error, a crashed process) holds the bucket that long.
+	// Defaults to 90 seconds, longer than the SP-API client's 60-second
+	// request timeout.
+	ProbeTimeout time.Duration
 	// Sleep waits d or until ctx ends. Defaults to a timer; tests that set
 	// Now set it to advance their clock instead.
 	Sleep func(ctx context.Context, d time.Duration) error
@@ -52,6 +59,9 @@ type Hooks struct {
 	Snoozed func(key Key, class Class, d time.Duration)
 	// Throttled is called for every 429 Observe sees.
 	Throttled func(key Key)
+	// Probed is called when a probe or confirming call after a 429 is
+	// answered (see ProbeOutcome).
+	Probed func(key Key, outcome ProbeOutcome)
 }
 
 // WaitError tells a caller that the next token of Key for its class is
@@ -77,6 +87,14 @@ type Budget struct {
 	// remembering it keeps that case off the database. It is per process:
 	// a value another process learned is written by that process.
 	learned sync.Map // Key → float64
+	// owner names this Budget in rate_budgets.probe_owner, so only the
+	// answer to its own probe resolves one.
+	owner string
+	// probing is the probe phase ("probe" or "confirm") of the call this
+	// Budget was granted per Key and whose answer it awaits. It keeps the
+	// common success answer off the database: only a Budget holding a
+	// probe writes one.
+	probing sync.Map // Key → string
 }
 
 // New returns a Budget over db (a pgxpool.Pool in practice).
@@ -93,13 +111,16 @@ func New(db store.DBTX, opts Options) *Budget {
 	if opts.MaxWait <= 0 {
 		opts.MaxWait = 3 * time.Second
 	}
+	if opts.ProbeTimeout <= 0 {
+		opts.ProbeTimeout = 90 * time.Second
+	}
 	if opts.Sleep == nil {
 		opts.Sleep = sleep
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	return &Budget{db: db, opts: opts}
+	return &Budget{db: db, opts: opts, owner: newOwner()}
 }
 
 // Acquire takes one token of key's bucket for a caller of class. It waits
@@ -117,18 +138,27 @@ func (b *Budget) Acquire(ctx context.Context, key Key, class Class) error {
 	var waited time.Duration
 	for {
 		res, err := store.TakeRateToken(ctx, b.db, store.TakeRateTokenParams{
-			Need: need, At: b.now(), AccountID: key.AccountID, Region: key.Region, Operation: key.Operation,
+			Need: need, Owner: b.owner, Lease: b.opts.ProbeTimeout.Seconds(),
+			At: b.now(), AccountID: key.AccountID, Region: key.Region, Operation: key.Operation,
 		})
 		if err != nil {
 			return fmt.Errorf("take rate token %s: %w", key, err)
 		}
 		if res.Granted {
+			if res.ProbePhase != "" {
+				b.probing.Store(key, res.ProbePhase)
+			}
 			if waited > 0 && b.opts.Hooks.Waited != nil {
 				b.opts.Hooks.Waited(key, class, waited)
 			}
 			return nil
 		}
-		wait := refillTime(need-res.Level, res.Rate)
+		wait := refillTime(res.Need-res.Level, res.Rate)
+		if res.BusyFor > 0 {
+			// A probe is in flight: its answer, not the refill, decides
+			// when the next token is there.
+			wait = min(probeBusyWait(res.BusyFor), probePoll)
+		}
 		if waited+wait > b.opts.MaxWait {
 			if b.opts.Hooks.Snoozed != nil {
 				b.opts.Hooks.Snoozed(key, class, wait)
@@ -143,12 +173,16 @@ func (b *Budget) Acquire(ctx context.Context, key Key, class Class) error {
 }
 
 // Observe records one SP-API answer for key: the x-amzn-RateLimit-Limit
-// value (0 when absent) and whether it was a 429. A 429 empties the bucket,
-// since Amazon's is empty; a rate header different from the known one
-// becomes the bucket's rate. Failures are logged, not returned: the answer
-// has already been handled by its caller.
+// value (0 when absent) and whether it was a 429. A 429 empties the bucket
+// and starts a probe (see the package doc) unless the bucket was about
+// empty anyway; the answer to this Budget's probe decides whether the
+// level before the 429 comes back. A rate header different from the known
+// one becomes the bucket's rate. Failures are logged, not returned: the
+// answer has already been handled by its caller.
 func (b *Budget) Observe(ctx context.Context, key Key, rateLimit float64, throttled bool) {
-	if !throttled && (rateLimit <= 0 || math.IsNaN(rateLimit) || math.IsInf(rateLimit, 0)) {
+	validRate := rateLimit > 0 && !math.IsNaN(rateLimit) && !math.IsInf(rateLimit, 0)
+	phase, probing := b.probing.LoadAndDelete(key)
+	if !throttled && !validRate && !probing {
 		return
 	}
 	// The request's context may already be done (the caller gave up); the
@@ -159,17 +193,16 @@ func (b *Budget) Observe(ctx context.Context, key Key, rateLimit float64, thrott
 		b.opts.Logger.Warn("rate budget: observe", "key", key.String(), "err", err)
 		return
 	}
-	if throttled {
+	switch {
+	case throttled:
 		if b.opts.Hooks.Throttled != nil {
 			b.opts.Hooks.Throttled(key)
 		}
-		if err := store.DrainRateBudget(ctx, b.db, store.DrainRateBudgetParams{
-			At: b.now(), AccountID: key.AccountID, Region: key.Region, Operation: key.Operation,
-		}); err != nil {
-			b.opts.Logger.Warn("rate budget: drain after 429", "key", key.String(), "err", err)
-		}
+		b.recordThrottle(ctx, key)
+	case probing:
+		b.resolveProbe(ctx, key, phase.(string))
 	}
-	if rateLimit > 0 && !math.IsNaN(rateLimit) && !math.IsInf(rateLimit, 0) {
+	if validRate {
 		if last, ok := b.learned.Load(key); ok && last.(float64) == rateLimit {
 			return
 		}

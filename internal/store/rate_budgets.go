@@ -16,8 +16,10 @@ type (
 	TakeRateTokenParams = dbsqlc.TakeRateTokenParams
 	// TakeRateTokenRow is a bucket after a take.
 	TakeRateTokenRow = dbsqlc.TakeRateTokenRow
-	// DrainRateBudgetParams are the arguments of DrainRateBudget.
-	DrainRateBudgetParams = dbsqlc.DrainRateBudgetParams
+	// RecordThrottleParams are the arguments of RecordThrottle.
+	RecordThrottleParams = dbsqlc.RecordThrottleParams
+	// ResolveProbeParams are the arguments of ResolveProbe.
+	ResolveProbeParams = dbsqlc.ResolveProbeParams
 	// LearnRateParams are the arguments of LearnRate.
 	LearnRateParams = dbsqlc.LearnRateParams
 	// EnsureRateBudgetParams are the arguments of EnsureRateBudget.
@@ -32,9 +34,18 @@ func TakeRateToken(ctx context.Context, db DBTX, p TakeRateTokenParams) (*TakeRa
 	return dbsqlc.New().TakeRateToken(ctx, db, p)
 }
 
-// DrainRateBudget empties a bucket after Amazon answered 429.
-func DrainRateBudget(ctx context.Context, db DBTX, p DrainRateBudgetParams) error {
-	return dbsqlc.New().DrainRateBudget(ctx, db, p)
+// RecordThrottle records a 429 Amazon answered, emptying the bucket unless
+// it says nothing new, and returns what it made of it: suspect, drained,
+// throttled, refuted or straggler (see queries/rate_budgets.sql).
+func RecordThrottle(ctx context.Context, db DBTX, p RecordThrottleParams) (string, error) {
+	return dbsqlc.New().RecordThrottle(ctx, db, p)
+}
+
+// ResolveProbe records that a probe or confirming call succeeded; it
+// reports whether the bucket was still waiting for that answer.
+func ResolveProbe(ctx context.Context, db DBTX, p ResolveProbeParams) (bool, error) {
+	n, err := dbsqlc.New().ResolveProbe(ctx, db, p)
+	return n > 0, err
 }
 
 // LearnRate adapts a bucket's rate to Amazon's x-amzn-RateLimit-Limit.

@@ -25,32 +25,111 @@ WHERE rate_budgets.plan_rate IS DISTINCT FROM EXCLUDED.plan_rate
 -- concurrent takers queue on it and each sees the level the previous one
 -- left. It returns the level before the take; a refused caller waits
 -- (need - level) / rate seconds.
+--
+-- After an unexplained 429 (probe_phase set) the next token goes to any
+-- class, as the probe or the confirming call, recorded as @owner's until
+-- @lease seconds from now, and probe_phase names it ('' for an ordinary
+-- token); while one is in flight nobody else gets a token, and busy_for
+-- says for how many more seconds at most.
 WITH cur AS (
-    SELECT b.account_id, b.region, b.operation, b.rate,
+    SELECT b.account_id, b.region, b.operation, b.rate, b.probe_phase,
+           greatest(b.updated_at, t.now) AS now,
+           least(b.burst, b.tokens + b.rate * greatest(0, extract(epoch FROM (t.now - b.updated_at)))::float8) AS level,
+           CASE WHEN b.probe_phase IS NOT NULL AND b.probe_until > t.now
+                THEN extract(epoch FROM (b.probe_until - t.now))::float8 ELSE 0 END AS busy_for,
+           CASE WHEN b.probe_phase IS NULL THEN @need::float8 ELSE 1 END AS need
+    FROM rate_budgets b,
+         (SELECT coalesce(sqlc.narg(at)::timestamptz, clock_timestamp()) AS now) t
+    WHERE b.account_id = @account_id AND b.region = @region AND b.operation = @operation
+    FOR UPDATE OF b
+), dec AS (
+    SELECT cur.*, (cur.busy_for = 0 AND cur.level >= cur.need) AS granted
+    FROM cur
+)
+UPDATE rate_budgets b SET
+    tokens        = CASE WHEN dec.granted THEN dec.level - 1 ELSE dec.level END,
+    updated_at    = dec.now,
+    granted_total = b.granted_total + CASE WHEN dec.granted THEN 1 ELSE 0 END,
+    probe_owner   = CASE WHEN dec.granted AND dec.probe_phase IS NOT NULL THEN @owner::text ELSE b.probe_owner END,
+    probe_until   = CASE WHEN dec.granted AND dec.probe_phase IS NOT NULL THEN dec.now + make_interval(secs => @lease::float8) ELSE b.probe_until END
+FROM dec
+WHERE b.account_id = dec.account_id AND b.region = dec.region AND b.operation = dec.operation
+RETURNING dec.granted::boolean AS granted, dec.level::float8 AS level, dec.rate::float8 AS rate, dec.need::float8 AS need,
+          coalesce(CASE WHEN dec.granted THEN dec.probe_phase END, '')::text AS probe_phase, dec.busy_for::float8 AS busy_for;
+
+-- name: RecordThrottle :one
+-- RecordThrottle records a 429 Amazon answered to a call of @owner and
+-- returns what it made of it:
+--   suspect:   the bucket held at least a token, so the 429 is unexplained:
+--              the level is remembered (throttle_level), the bucket emptied,
+--              and the next token goes to a probe;
+--   drained:   the bucket was about empty anyway: Amazon agrees, it stays so;
+--   throttled: @owner's probe was throttled too: the bucket is empty, the
+--              remembered level is forgotten;
+--   refuted:   @owner's confirming call was throttled: the restore was wrong
+--              (the probe took the one token Amazon had refilled), the
+--              bucket is emptied again;
+--   straggler: a probe phase is on and this is not its call, so it was
+--              granted before the 429 that started the phase and says
+--              nothing new: the bucket is left as it is.
+-- Emptying moves updated_at to now, so takers wait a full refill.
+WITH cur AS (
+    SELECT b.account_id, b.region, b.operation, b.probe_phase, b.probe_owner, t.now AS at,
            greatest(b.updated_at, t.now) AS now,
            least(b.burst, b.tokens + b.rate * greatest(0, extract(epoch FROM (t.now - b.updated_at)))::float8) AS level
     FROM rate_budgets b,
          (SELECT coalesce(sqlc.narg(at)::timestamptz, clock_timestamp()) AS now) t
     WHERE b.account_id = @account_id AND b.region = @region AND b.operation = @operation
     FOR UPDATE OF b
+), dec AS (
+    SELECT cur.*, CASE
+        WHEN cur.probe_phase IS NULL AND cur.level >= 1 THEN 'suspect'
+        WHEN cur.probe_phase IS NULL THEN 'drained'
+        WHEN cur.probe_owner IS NOT DISTINCT FROM @owner::text AND cur.probe_phase = 'probe' THEN 'throttled'
+        WHEN cur.probe_owner IS NOT DISTINCT FROM @owner::text THEN 'refuted'
+        ELSE 'straggler'
+    END AS outcome
+    FROM cur
 )
 UPDATE rate_budgets b SET
-    tokens        = CASE WHEN cur.level >= @need::float8 THEN cur.level - 1 ELSE cur.level END,
-    updated_at    = cur.now,
-    granted_total = b.granted_total + CASE WHEN cur.level >= @need::float8 THEN 1 ELSE 0 END
-FROM cur
-WHERE b.account_id = cur.account_id AND b.region = cur.region AND b.operation = cur.operation
-RETURNING (cur.level >= @need::float8)::boolean AS granted, cur.level::float8 AS level, cur.rate::float8 AS rate;
+    tokens            = CASE WHEN dec.outcome = 'straggler' THEN b.tokens ELSE least(b.tokens, 0) END,
+    updated_at        = CASE WHEN dec.outcome = 'straggler' THEN b.updated_at ELSE dec.now END,
+    throttled_total   = b.throttled_total + 1,
+    last_throttled_at = dec.at,
+    throttle_level    = CASE dec.outcome WHEN 'suspect' THEN dec.level WHEN 'straggler' THEN b.throttle_level END,
+    probe_phase       = CASE dec.outcome WHEN 'suspect' THEN 'probe' WHEN 'straggler' THEN b.probe_phase END,
+    probe_owner       = CASE WHEN dec.outcome = 'straggler' THEN b.probe_owner END,
+    probe_until       = CASE WHEN dec.outcome = 'straggler' THEN b.probe_until END
+FROM dec
+WHERE b.account_id = dec.account_id AND b.region = dec.region AND b.operation = dec.operation
+RETURNING dec.outcome::text AS outcome;
 
--- name: DrainRateBudget :exec
--- DrainRateBudget empties a bucket after Amazon answered 429: Amazon's
--- bucket is empty, so ours must be too, and takers wait a full refill.
-UPDATE rate_budgets SET
-    tokens            = least(tokens, 0),
-    updated_at        = greatest(updated_at, coalesce(sqlc.narg(at)::timestamptz, clock_timestamp())),
-    throttled_total   = throttled_total + 1,
-    last_throttled_at = coalesce(sqlc.narg(at)::timestamptz, clock_timestamp())
-WHERE account_id = @account_id AND region = @region AND operation = @operation;
+-- name: ResolveProbe :execrows
+-- ResolveProbe records that @owner's probe or confirming call succeeded.
+-- A probe's success means Amazon's bucket was not empty: the level
+-- remembered at the 429 is restored (added to what refilled since, less
+-- what was spent, at most the burst) and the next token goes to one
+-- confirming call; the confirming call's success ends the phase. It
+-- changes nothing (0 rows) when the phase has moved on without @owner.
+WITH cur AS (
+    SELECT b.account_id, b.region, b.operation, b.probe_phase, b.throttle_level, b.burst,
+           greatest(b.updated_at, t.now) AS now,
+           least(b.burst, b.tokens + b.rate * greatest(0, extract(epoch FROM (t.now - b.updated_at)))::float8) AS level
+    FROM rate_budgets b,
+         (SELECT coalesce(sqlc.narg(at)::timestamptz, clock_timestamp()) AS now) t
+    WHERE b.account_id = @account_id AND b.region = @region AND b.operation = @operation
+      AND b.probe_phase IS NOT NULL AND b.probe_owner = @owner::text
+    FOR UPDATE OF b
+)
+UPDATE rate_budgets b SET
+    tokens         = CASE WHEN cur.probe_phase = 'probe' THEN least(cur.burst, cur.level + cur.throttle_level) ELSE b.tokens END,
+    updated_at     = CASE WHEN cur.probe_phase = 'probe' THEN cur.now ELSE b.updated_at END,
+    probe_phase    = CASE WHEN cur.probe_phase = 'probe' THEN 'confirm' END,
+    throttle_level = NULL,
+    probe_owner    = NULL,
+    probe_until    = NULL
+FROM cur
+WHERE b.account_id = cur.account_id AND b.region = cur.region AND b.operation = cur.operation;
 
 -- name: LearnRate :exec
 -- LearnRate records the x-amzn-RateLimit-Limit value. It writes only when

@@ -777,6 +777,42 @@ type PermissionDenial struct {
 	TimesSeen int64
 }
 
+// Each account's budget-aware poll schedule as its poll last decided it (jobs.NextPoll): observed change rate, planned cadence, calls an hour and headroom.
+type PollSchedule struct {
+	AccountID string
+	Stream    string
+	// The list operation whose bucket the poll spends (searchOrders, getOrders).
+	Operation string
+	// fresh (every refill), backfill (a backfill shares the bucket: full pages, at most 3 refills apart), safety-net (push on: full pages, at most 5 refills apart) or over-ceiling (more changes than polling can list).
+	Mode string
+	// Observed changes an hour: a time-weighted average of the windows polled (about an hour).
+	ChangeRate float64
+	// Calls an hour the cadence spends at the observed rate.
+	CallsPerHour float64
+	// The bucket's refill an hour: 3600 × rate.
+	BudgetPerHour float64
+	// budget_per_hour − calls_per_hour: what the poll leaves for backfills.
+	HeadroomPerHour float64
+	// Changes an hour polling alone can carry: a full page every refill.
+	CeilingPerHour float64
+	// The cadence: seconds between polls.
+	IntervalSeconds float64
+	// The change→row lag the cadence keeps (interval + Amazon's two minutes); 0 over the ceiling.
+	LagTargetSeconds float64
+	// Over the ceiling, lag gained per unit of time (1 − ceiling/change rate); 0 otherwise.
+	LagSlope float64
+	// Rows the last window wrote.
+	LastWindowChanges int64
+	// Length of the last window (Amazon's bounds).
+	LastWindowSeconds float64
+	// Calls (pages) the last window spent.
+	LastCalls int32
+	// When the poll decided (the worker's clock).
+	DecidedAt time.Time
+	// When the next poll is due.
+	NextPollAt time.Time
+}
+
 // One row per entity a push notification announced (or the safety-net poll found unannounced): what the polls compare their changes with.
 type PushReceipt struct {
 	AccountID string
@@ -859,6 +895,14 @@ type RateBudget struct {
 	ThrottledTotal int64
 	// When Amazon last answered 429.
 	LastThrottledAt *time.Time
+	// The level estimated when Amazon answered an unexplained 429 (the bucket held at least a token), kept until the probe after it answers; NULL otherwise.
+	ThrottleLevel *float64
+	// NULL normally; probe: after an unexplained 429, the next token goes to one probe call; confirm: the probe succeeded and throttle_level was restored, the next token goes to one confirming call.
+	ProbePhase *string
+	// The Budget (one per worker process) holding the probe or confirming call in flight; only its answer resolves the phase.
+	ProbeOwner *string
+	// Until when the probe or confirming call in flight is awaited: no other token of the bucket is granted before, unless its answer comes first.
+	ProbeUntil *time.Time
 }
 
 // Amazon home-service jobs (SP-API Services v1), one row per account and serviceJobId. Typed columns are snake_case of Amazon's fields; raw is the payload (buyer name/phone and street address removed unless the account opted in to PII). sync_version moves only when the payload changes: read changes with WHERE sync_version > $last ORDER BY sync_version.

@@ -10,34 +10,6 @@ import (
 	"time"
 )
 
-const drainRateBudget = `-- name: DrainRateBudget :exec
-UPDATE rate_budgets SET
-    tokens            = least(tokens, 0),
-    updated_at        = greatest(updated_at, coalesce($1::timestamptz, clock_timestamp())),
-    throttled_total   = throttled_total + 1,
-    last_throttled_at = coalesce($1::timestamptz, clock_timestamp())
-WHERE account_id = $2 AND region = $3 AND operation = $4
-`
-
-type DrainRateBudgetParams struct {
-	At        *time.Time
-	AccountID string
-	Region    string
-	Operation string
-}
-
-// DrainRateBudget empties a bucket after Amazon answered 429: Amazon's
-// bucket is empty, so ours must be too, and takers wait a full refill.
-func (q *Queries) DrainRateBudget(ctx context.Context, db DBTX, arg DrainRateBudgetParams) error {
-	_, err := db.Exec(ctx, drainRateBudget,
-		arg.At,
-		arg.AccountID,
-		arg.Region,
-		arg.Operation,
-	)
-	return err
-}
-
 const ensureRateBudget = `-- name: EnsureRateBudget :exec
 INSERT INTO rate_budgets (account_id, region, operation, plan_rate, plan_burst, pinned, rate, burst, tokens, updated_at)
 VALUES ($1, $2, $3, $4, $5, $6, $4, $7::float8, $7::float8,
@@ -170,26 +142,158 @@ func (q *Queries) ListRateBudgets(ctx context.Context, db DBTX) ([]*ListRateBudg
 	return items, nil
 }
 
-const takeRateToken = `-- name: TakeRateToken :one
+const recordThrottle = `-- name: RecordThrottle :one
 WITH cur AS (
-    SELECT b.account_id, b.region, b.operation, b.rate,
+    SELECT b.account_id, b.region, b.operation, b.probe_phase, b.probe_owner, t.now AS at,
            greatest(b.updated_at, t.now) AS now,
            least(b.burst, b.tokens + b.rate * greatest(0, extract(epoch FROM (t.now - b.updated_at)))::float8) AS level
     FROM rate_budgets b,
-         (SELECT coalesce($2::timestamptz, clock_timestamp()) AS now) t
-    WHERE b.account_id = $3 AND b.region = $4 AND b.operation = $5
+         (SELECT coalesce($1::timestamptz, clock_timestamp()) AS now) t
+    WHERE b.account_id = $2 AND b.region = $3 AND b.operation = $4
+    FOR UPDATE OF b
+), dec AS (
+    SELECT cur.account_id, cur.region, cur.operation, cur.probe_phase, cur.probe_owner, cur.at, cur.now, cur.level, CASE
+        WHEN cur.probe_phase IS NULL AND cur.level >= 1 THEN 'suspect'
+        WHEN cur.probe_phase IS NULL THEN 'drained'
+        WHEN cur.probe_owner IS NOT DISTINCT FROM $5::text AND cur.probe_phase = 'probe' THEN 'throttled'
+        WHEN cur.probe_owner IS NOT DISTINCT FROM $5::text THEN 'refuted'
+        ELSE 'straggler'
+    END AS outcome
+    FROM cur
+)
+UPDATE rate_budgets b SET
+    tokens            = CASE WHEN dec.outcome = 'straggler' THEN b.tokens ELSE least(b.tokens, 0) END,
+    updated_at        = CASE WHEN dec.outcome = 'straggler' THEN b.updated_at ELSE dec.now END,
+    throttled_total   = b.throttled_total + 1,
+    last_throttled_at = dec.at,
+    throttle_level    = CASE dec.outcome WHEN 'suspect' THEN dec.level WHEN 'straggler' THEN b.throttle_level END,
+    probe_phase       = CASE dec.outcome WHEN 'suspect' THEN 'probe' WHEN 'straggler' THEN b.probe_phase END,
+    probe_owner       = CASE WHEN dec.outcome = 'straggler' THEN b.probe_owner END,
+    probe_until       = CASE WHEN dec.outcome = 'straggler' THEN b.probe_until END
+FROM dec
+WHERE b.account_id = dec.account_id AND b.region = dec.region AND b.operation = dec.operation
+RETURNING dec.outcome::text AS outcome
+`
+
+type RecordThrottleParams struct {
+	At        *time.Time
+	AccountID string
+	Region    string
+	Operation string
+	Owner     string
+}
+
+// RecordThrottle records a 429 Amazon answered to a call of @owner and
+// returns what it made of it:
+//
+//	suspect:   the bucket held at least a token, so the 429 is unexplained:
+//	           the level is remembered (throttle_level), the bucket emptied,
+//	           and the next token goes to a probe;
+//	drained:   the bucket was about empty anyway: Amazon agrees, it stays so;
+//	throttled: @owner's probe was throttled too: the bucket is empty, the
+//	           remembered level is forgotten;
+//	refuted:   @owner's confirming call was throttled: the restore was wrong
+//	           (the probe took the one token Amazon had refilled), the
+//	           bucket is emptied again;
+//	straggler: a probe phase is on and this is not its call, so it was
+//	           granted before the 429 that started the phase and says
+//	           nothing new: the bucket is left as it is.
+//
+// Emptying moves updated_at to now, so takers wait a full refill.
+func (q *Queries) RecordThrottle(ctx context.Context, db DBTX, arg RecordThrottleParams) (string, error) {
+	row := db.QueryRow(ctx, recordThrottle,
+		arg.At,
+		arg.AccountID,
+		arg.Region,
+		arg.Operation,
+		arg.Owner,
+	)
+	var outcome string
+	err := row.Scan(&outcome)
+	return outcome, err
+}
+
+const resolveProbe = `-- name: ResolveProbe :execrows
+WITH cur AS (
+    SELECT b.account_id, b.region, b.operation, b.probe_phase, b.throttle_level, b.burst,
+           greatest(b.updated_at, t.now) AS now,
+           least(b.burst, b.tokens + b.rate * greatest(0, extract(epoch FROM (t.now - b.updated_at)))::float8) AS level
+    FROM rate_budgets b,
+         (SELECT coalesce($1::timestamptz, clock_timestamp()) AS now) t
+    WHERE b.account_id = $2 AND b.region = $3 AND b.operation = $4
+      AND b.probe_phase IS NOT NULL AND b.probe_owner = $5::text
     FOR UPDATE OF b
 )
 UPDATE rate_budgets b SET
-    tokens        = CASE WHEN cur.level >= $1::float8 THEN cur.level - 1 ELSE cur.level END,
-    updated_at    = cur.now,
-    granted_total = b.granted_total + CASE WHEN cur.level >= $1::float8 THEN 1 ELSE 0 END
+    tokens         = CASE WHEN cur.probe_phase = 'probe' THEN least(cur.burst, cur.level + cur.throttle_level) ELSE b.tokens END,
+    updated_at     = CASE WHEN cur.probe_phase = 'probe' THEN cur.now ELSE b.updated_at END,
+    probe_phase    = CASE WHEN cur.probe_phase = 'probe' THEN 'confirm' END,
+    throttle_level = NULL,
+    probe_owner    = NULL,
+    probe_until    = NULL
 FROM cur
 WHERE b.account_id = cur.account_id AND b.region = cur.region AND b.operation = cur.operation
-RETURNING (cur.level >= $1::float8)::boolean AS granted, cur.level::float8 AS level, cur.rate::float8 AS rate
+`
+
+type ResolveProbeParams struct {
+	At        *time.Time
+	AccountID string
+	Region    string
+	Operation string
+	Owner     string
+}
+
+// ResolveProbe records that @owner's probe or confirming call succeeded.
+// A probe's success means Amazon's bucket was not empty: the level
+// remembered at the 429 is restored (added to what refilled since, less
+// what was spent, at most the burst) and the next token goes to one
+// confirming call; the confirming call's success ends the phase. It
+// changes nothing (0 rows) when the phase has moved on without @owner.
+func (q *Queries) ResolveProbe(ctx context.Context, db DBTX, arg ResolveProbeParams) (int64, error) {
+	result, err := db.Exec(ctx, resolveProbe,
+		arg.At,
+		arg.AccountID,
+		arg.Region,
+		arg.Operation,
+		arg.Owner,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const takeRateToken = `-- name: TakeRateToken :one
+WITH cur AS (
+    SELECT b.account_id, b.region, b.operation, b.rate, b.probe_phase,
+           greatest(b.updated_at, t.now) AS now,
+           least(b.burst, b.tokens + b.rate * greatest(0, extract(epoch FROM (t.now - b.updated_at)))::float8) AS level,
+           CASE WHEN b.probe_phase IS NOT NULL AND b.probe_until > t.now
+                THEN extract(epoch FROM (b.probe_until - t.now))::float8 ELSE 0 END AS busy_for,
+           CASE WHEN b.probe_phase IS NULL THEN $3::float8 ELSE 1 END AS need
+    FROM rate_budgets b,
+         (SELECT coalesce($4::timestamptz, clock_timestamp()) AS now) t
+    WHERE b.account_id = $5 AND b.region = $6 AND b.operation = $7
+    FOR UPDATE OF b
+), dec AS (
+    SELECT cur.account_id, cur.region, cur.operation, cur.rate, cur.probe_phase, cur.now, cur.level, cur.busy_for, cur.need, (cur.busy_for = 0 AND cur.level >= cur.need) AS granted
+    FROM cur
+)
+UPDATE rate_budgets b SET
+    tokens        = CASE WHEN dec.granted THEN dec.level - 1 ELSE dec.level END,
+    updated_at    = dec.now,
+    granted_total = b.granted_total + CASE WHEN dec.granted THEN 1 ELSE 0 END,
+    probe_owner   = CASE WHEN dec.granted AND dec.probe_phase IS NOT NULL THEN $1::text ELSE b.probe_owner END,
+    probe_until   = CASE WHEN dec.granted AND dec.probe_phase IS NOT NULL THEN dec.now + make_interval(secs => $2::float8) ELSE b.probe_until END
+FROM dec
+WHERE b.account_id = dec.account_id AND b.region = dec.region AND b.operation = dec.operation
+RETURNING dec.granted::boolean AS granted, dec.level::float8 AS level, dec.rate::float8 AS rate, dec.need::float8 AS need,
+          coalesce(CASE WHEN dec.granted THEN dec.probe_phase END, '')::text AS probe_phase, dec.busy_for::float8 AS busy_for
 `
 
 type TakeRateTokenParams struct {
+	Owner     string
+	Lease     float64
 	Need      float64
 	At        *time.Time
 	AccountID string
@@ -198,9 +302,12 @@ type TakeRateTokenParams struct {
 }
 
 type TakeRateTokenRow struct {
-	Granted bool
-	Level   float64
-	Rate    float64
+	Granted    bool
+	Level      float64
+	Rate       float64
+	Need       float64
+	ProbePhase string
+	BusyFor    float64
 }
 
 // TakeRateToken refills a bucket by the time elapsed since its last change
@@ -209,8 +316,16 @@ type TakeRateTokenRow struct {
 // concurrent takers queue on it and each sees the level the previous one
 // left. It returns the level before the take; a refused caller waits
 // (need - level) / rate seconds.
+//
+// After an unexplained 429 (probe_phase set) the next token goes to any
+// class, as the probe or the confirming call, recorded as @owner's until
+// @lease seconds from now, and probe_phase names it (” for an ordinary
+// token); while one is in flight nobody else gets a token, and busy_for
+// says for how many more seconds at most.
 func (q *Queries) TakeRateToken(ctx context.Context, db DBTX, arg TakeRateTokenParams) (*TakeRateTokenRow, error) {
 	row := db.QueryRow(ctx, takeRateToken,
+		arg.Owner,
+		arg.Lease,
 		arg.Need,
 		arg.At,
 		arg.AccountID,
@@ -218,6 +333,13 @@ func (q *Queries) TakeRateToken(ctx context.Context, db DBTX, arg TakeRateTokenP
 		arg.Operation,
 	)
 	var i TakeRateTokenRow
-	err := row.Scan(&i.Granted, &i.Level, &i.Rate)
+	err := row.Scan(
+		&i.Granted,
+		&i.Level,
+		&i.Rate,
+		&i.Need,
+		&i.ProbePhase,
+		&i.BusyFor,
+	)
 	return &i, err
 }
