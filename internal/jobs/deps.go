@@ -65,6 +65,13 @@ type Deps struct {
 	// intervals, age limits). Defaults to time.Now; tests that drive the
 	// simulator's data clock pass that clock here.
 	Now func() time.Time
+	// TimeScale is how many seconds pass on Now's clock for each second of
+	// the real clock River schedules on. Defaults to 1: in production Now is
+	// the wall clock. A benchmark that runs the simulator's data and
+	// usage-plan clocks k times faster (internal/freshness) sets k, and every
+	// delay decided on Now's clock reaches River through RealDuration,
+	// ScheduledAt or ScaleSchedule (timescale.go).
+	TimeScale float64
 	// OnRows hears how many rows an upsert was offered and how many it
 	// changed, per table (the /metrics rows series). Defaults to nothing.
 	OnRows func(table string, offered, changed int)
@@ -94,6 +101,9 @@ func NewDeps(d Deps) *Deps {
 	}
 	if d.Now == nil {
 		d.Now = time.Now
+	}
+	if d.TimeScale <= 0 {
+		d.TimeScale = 1
 	}
 	if d.OnRows == nil {
 		d.OnRows = func(string, int, int) {}
