@@ -161,6 +161,7 @@ func buildOrders(d *accountData) *orderSet {
 		}
 		set.tl.add(id, times, kinds)
 	}
+	buildRateOrders(d, set)
 	set.tl.index()
 	return set
 }

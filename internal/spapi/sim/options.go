@@ -103,6 +103,10 @@ type Options struct {
 
 	// Orders is the number of orders per account. Defaults to 500.
 	Orders int
+	// OrderRates adds, per account, orders that arrive at a steady rate in
+	// given spans of the data clock, each changing once (see OrderRate):
+	// a benchmark's change rate, hour by hour. None by default.
+	OrderRates []OrderRate
 	// ItemsPerOrderMin and ItemsPerOrderMax bound the items of an order.
 	// Default to 1 and 5.
 	ItemsPerOrderMin int
