@@ -243,7 +243,7 @@ func TestThrottleProbe(t *testing.T) {
 		most := res.maxThrottlesPerRefill(refill)
 		after := countFrom(res.throttles, res.firstThrottleKnown)
 		t.Logf("three 3-page walks, every call 429 for 30 min (%.1f refills): %s; %d calls, %d × 429 (%d at once before the first was known, %d after: at most %d per refill); probes %v",
-			(30 * time.Minute).Seconds()/refill.Seconds(), took.Round(time.Second), len(res.calls), len(res.throttles), len(res.throttles)-after, after, most, probes)
+			(30*time.Minute).Seconds()/refill.Seconds(), took.Round(time.Second), len(res.calls), len(res.throttles), len(res.throttles)-after, after, most, probes)
 		require.Equal(t, 1, most, "at most one 429 per refill interval once the first is known")
 		require.LessOrEqual(t, after, int(30*time.Minute/refill)+1, "one per refill interval while Amazon refuses")
 		require.Zero(t, probes[budget.ProbeRestored], "nothing to restore: the bucket is empty")
