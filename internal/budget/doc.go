@@ -12,8 +12,47 @@
 // Buckets start from the documented usage plans (spapi.DefaultUsagePlans),
 // scaled for the simulator and overridable per operation. They follow the
 // x-amzn-RateLimit-Limit header Amazon sends with most answers, and are
-// emptied when Amazon answers 429, because Amazon's own bucket is then
-// empty.
+// emptied when Amazon answers 429.
+//
+// # A 429 is probed before it is believed
+//
+// A 429 usually means Amazon's bucket is empty, and then ours must be too.
+// But Amazon also answers 429 for reasons of its own with tokens left, and
+// emptying the bucket for such a 429 is dear where tokens are scarce: at
+// searchOrders' rate (one token every 179 s, burst 20) it made every page
+// of a 3-page walk wait a full refill (about 9 minutes instead of one
+// refill) and took an hour to rebuild the burst. So the budget learns from
+// what follows the 429 (Observe; state in rate_budgets, migration 00021):
+//
+//   - A 429 while the bucket held at least a token is unexplained: the level
+//     then is remembered, the bucket is emptied, and the first token that
+//     refills (one refill interval later) goes to one probe call, of any
+//     class.
+//   - The probe succeeds: Amazon's bucket was not empty. The remembered level
+//     comes back (plus what refilled, less what was spent, at most the
+//     burst), so the walk goes on at once: one spurious 429 costs it about
+//     one refill. A probe taken after one refill would succeed on the one
+//     token a genuinely empty bucket has refilled too, so the next call is a
+//     confirming call, also alone; when it succeeds the 429 is forgotten.
+//   - The probe or the confirming call is throttled: the bucket really is
+//     empty. It stays empty, the remembered level is forgotten and takers wait
+//     a full refill; the next 429 finds the bucket about empty and starts no
+//     probe. So a genuinely empty bucket gets at most one 429 per refill
+//     interval once the first is known.
+//   - A 429 while the bucket was about empty anyway changes nothing but the
+//     level: Amazon agrees with it. Other 429s during a probe phase answer
+//     calls granted before the 429 that started it (since then only the
+//     probe and the confirming call got tokens): they say nothing new.
+//
+// The probe and the confirming call are exclusive across processes: the
+// statement that grants them holds the bucket's row lock and records the
+// Budget that owns the call (one per process) until its answer or
+// ProbeTimeout (90 s), and grants nobody else a token meanwhile; those
+// refused ask again within a second. Only the owner's answer resolves the
+// phase, and only an owner writes a success to the database, so ordinary
+// answers stay off it. A process knows its own calls' answers but not which
+// call each answers: a success of an older call arriving first counts as the
+// probe's. Hooks.Probed reports each outcome.
 //
 // Callers take tokens with a priority class. Incremental polls (ClassPoll)
 // may empty a bucket; follow-ups (ClassFollowup) and backfills
