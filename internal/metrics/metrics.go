@@ -31,6 +31,11 @@ type Metrics struct {
 	Throttles *prometheus.CounterVec
 	// BudgetWaits counts budget acquisitions that had to wait or snooze.
 	BudgetWaits *prometheus.CounterVec
+	// BudgetProbes counts the answers to the probe and confirming calls the
+	// budget lets through after a 429 (budget.ProbeOutcome), by operation
+	// and outcome: restored and confirmed mean the 429 was Amazon's own,
+	// throttled and refuted that the bucket really was empty.
+	BudgetProbes *prometheus.CounterVec
 	// RowsUpserted counts rows written by table and outcome
 	// ("changed" or "unchanged").
 	RowsUpserted *prometheus.CounterVec
@@ -63,6 +68,9 @@ func New(pool *pgxpool.Pool, logger *slog.Logger) *Metrics {
 		BudgetWaits: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "spsync_budget_waits_total", Help: "Budget acquisitions that waited in-process or snoozed the job, by operation and outcome.",
 		}, []string{"operation", "outcome"}),
+		BudgetProbes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "spsync_budget_probes_total", Help: "Answers to the calls the budget probes with after a 429, by operation and outcome: restored (the probe succeeded, the level from before the 429 is back), confirmed (the call after it succeeded too), throttled (the probe got 429: the bucket is empty), refuted (the call after the restore got 429).",
+		}, []string{"operation", "outcome"}),
 		RowsUpserted: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "spsync_rows_upserted_total", Help: "Rows offered to upserts by table and whether content changed.",
 		}, []string{"table", "outcome"}),
@@ -79,7 +87,7 @@ func New(pool *pgxpool.Pool, logger *slog.Logger) *Metrics {
 			Name: "spsync_periodic_insert_failures_total", Help: "Failures of River's periodic job enqueuer in this process: the polls and purges due at that instant were not inserted (they wait for the next tick). worker status shows the error.",
 		}),
 	}
-	reg.MustRegister(m.APICalls, m.Throttles, m.BudgetWaits, m.RowsUpserted, m.DecodeWarnings, m.UnknownEnums, m.PIIPurged, m.PeriodicInsertFailures,
+	reg.MustRegister(m.APICalls, m.Throttles, m.BudgetWaits, m.BudgetProbes, m.RowsUpserted, m.DecodeWarnings, m.UnknownEnums, m.PIIPurged, m.PeriodicInsertFailures,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if pool != nil {
 		reg.MustRegister(&dbCollector{pool: pool, logger: logger})

@@ -52,6 +52,7 @@ func TestSeries(t *testing.T) {
 	m := metrics.New(pool, nil)
 	m.ObserveResponse("acct", spapi.OpGetOrders, http.StatusTooManyRequests)
 	m.BudgetWaits.WithLabelValues(spapi.OpGetOrders, "snoozed").Inc()
+	m.BudgetProbes.WithLabelValues(spapi.OpSearchOrders, "restored").Inc()
 	m.RowsUpserted.WithLabelValues("orders", "changed").Add(3)
 	m.ObserveDecodeWarning(spapi.OpGetOrders, "IsPrime")
 	m.ObserveDecodeWarning(spapi.OpGetOrders, "IsPrime")
@@ -66,6 +67,7 @@ func TestSeries(t *testing.T) {
 		{"spsync_api_calls_total", `spsync_api_calls_total{account="acct",operation="getOrders",status="429"} 1`},
 		{"spsync_api_throttles_total", `spsync_api_throttles_total{account="acct",operation="getOrders"} 1`},
 		{"spsync_budget_waits_total", `spsync_budget_waits_total{operation="getOrders",outcome="snoozed"} 1`},
+		{"spsync_budget_probes_total", `spsync_budget_probes_total{operation="searchOrders",outcome="restored"} 1`},
 		{"spsync_rows_upserted_total", `spsync_rows_upserted_total{outcome="changed",table="orders"} 3`},
 		{"spsync_decode_warnings_total", `spsync_decode_warnings_total{field="IsPrime",operation="getOrders"} 2`},
 		{"spsync_decode_warnings_total nested field", `spsync_decode_warnings_total{field="fulfillmentShipments[].fulfillmentShipmentPackage[].packageNumber",operation="getFulfillmentOrder"} 1`},

@@ -46,6 +46,9 @@ func buildDeps(cfg *config.Config, pool *pgxpool.Pool, m *metrics.Metrics, logge
 			Snoozed: func(k budget.Key, _ budget.Class, _ time.Duration) {
 				m.BudgetWaits.WithLabelValues(k.Operation, "snoozed").Inc()
 			},
+			Probed: func(k budget.Key, outcome budget.ProbeOutcome) {
+				m.BudgetProbes.WithLabelValues(k.Operation, string(outcome)).Inc()
+			},
 		},
 	})
 	deps := jobs.NewDeps(jobs.Deps{
