@@ -51,6 +51,14 @@ type Periodic struct {
 	Args func(accountID string) river.JobArgs
 	// Poll marks the stream's poll.
 	Poll bool
+	// SelfScheduled, when set and true for an account, makes the poll
+	// budget-aware: the periodic job runs on SelfScheduledWatchdog and
+	// inserts SelfArgs, a poll that decides its own next run
+	// (Deps.SchedulePoll); Schedule is then not used. It is false when the
+	// operator configured a cron for the poll, which then wins.
+	SelfScheduled func(s config.Schedules, acct *Account) bool
+	// SelfArgs returns the account's self-scheduled poll (with SelfScheduled).
+	SelfArgs func(accountID string) river.JobArgs
 	// Shared marks work that is the same for every account (the PII purge):
 	// it is registered once, under ID alone. River inserts every due
 	// periodic job in one statement, and two copies of one unique job in it
@@ -196,7 +204,11 @@ func (ss Streams) Scheduled(deps *Deps) ([]ScheduledJob, error) {
 				continue
 			}
 			for _, id := range deps.AccountIDs() {
-				if err := add(s, ScheduledJob{ID: p.ID + ":" + id, Schedule: p.Schedule(deps.Schedules, deps.Accounts[id]), Args: p.Args(id)}); err != nil {
+				job := ScheduledJob{ID: p.ID + ":" + id, Schedule: p.Schedule(deps.Schedules, deps.Accounts[id]), Args: p.Args(id)}
+				if p.SelfScheduled != nil && p.SelfScheduled(deps.Schedules, deps.Accounts[id]) {
+					job.Schedule, job.Args = SelfScheduledWatchdog, p.SelfArgs(id)
+				}
+				if err := add(s, job); err != nil {
 					return nil, err
 				}
 			}

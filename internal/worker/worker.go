@@ -95,6 +95,9 @@ func Run(ctx context.Context, opts Options) error {
 		return err
 	}
 	defer release()
+	// Under --once a self-scheduled poll left by the service runs once and
+	// completes, or the round would never end.
+	deps.Once = opts.Once
 
 	// Jobs a killed worker left running are runnable again before this
 	// one starts (see riverext.StartLiveness).

@@ -14,6 +14,14 @@ const Stream = "orders"
 // PollArgs polls getOrders for one account's marketplaces.
 type PollArgs struct {
 	AccountID string `json:"account_id" river:"unique"`
+	// Scheduled marks the account's self-scheduled poll: after each window
+	// it decides its next run with the budget-aware schedule
+	// (jobs.SchedulePoll) and snoozes until then, so the schedule is decided
+	// once per account, by one job row. A poll without it (`worker run
+	// --once`, SPSYNC_ORDERS_CRON's periodic job, a previous release's
+	// queued poll) runs once. It is part of the identity: a one-off poll
+	// is not swallowed by the scheduled one, which may be due much later.
+	Scheduled bool `json:"scheduled,omitempty" river:"unique"`
 }
 
 // Kind is the River job kind.

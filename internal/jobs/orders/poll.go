@@ -36,16 +36,22 @@ func (w *PollWorker) Work(ctx context.Context, job *river.Job[PollArgs]) error {
 	if uses2026(acct) {
 		walk = w.walk2026(acct, scope)
 	}
-	if _, err := w.deps.RunWalk(ctx, walk); err != nil {
+	st, err := w.deps.RunWalk(ctx, walk)
+	if err != nil {
 		w.deps.RecordFailure(ctx, acct.ID, Stream, scope, err)
 		return w.deps.JobError(fmt.Errorf("orders poll of account %s: %w", acct.ID, err))
 	}
-	return nil
+	// The window is stored and the cursor moved: decide the next poll (and,
+	// for the account's self-scheduled poll, snooze until then).
+	return w.deps.SchedulePoll(ctx, jobs.PollDone{Account: acct, Stream: Stream, Op: walk.Op, Walked: st, Reschedule: job.Args.Scheduled})
 }
 
 // walk is one poll of an account's orders: the window from the cursor
-// (less the overlap) to the end Amazon reports on the first page, by
-// LastUpdateDate, page by page.
+// (LastUpdatedAfter; Options.Overlap earlier when set) to the end Amazon
+// reports on the first page, by LastUpdateDate, page by page. Amazon
+// includes both bounds; the poll counts the start as exclusive: an order
+// updated exactly at the cursor was stored by the window that ended there,
+// and this window lists it again at no cost (same page, nothing written).
 func (w *PollWorker) walk(acct *jobs.Account, scope string) jobs.Walk {
 	return jobs.Walk{
 		Account: acct, Stream: Stream, Key: jobs.PollWalkKey(scope),

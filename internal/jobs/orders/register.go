@@ -13,9 +13,21 @@ type Options struct {
 	// InitialLookback is how far back the first poll of an account
 	// starts. Defaults to 30 days; older history is a backfill's job.
 	InitialLookback time.Duration
-	// Overlap is how far before the cursor each poll starts again, so an
-	// order Amazon indexed late is not missed. Re-reading it costs nothing
-	// in Postgres: unchanged rows are not written. Defaults to 5 minutes.
+	// Overlap is how far before the cursor each poll starts again. Defaults
+	// to none: a window's contents are final once its end is two minutes
+	// old (Amazon's rule for every lastUpdatedBefore), and the next window
+	// starts exactly at the cursor, so nothing is listed twice for nothing
+	// (see the package doc for the bound counted as exclusive).
+	//
+	// An overlap is paid in searchOrders calls, the scarcest thing spsync
+	// has (one every 179 s, about 20 an hour): every window grows by it, so
+	// at the budget-aware cadence (a window every 179 s) a window's changes
+	// fill a page from 100 / (179 s + Overlap) an hour and each poll then
+	// spends two calls or more. With 5 minutes, from about 750 changes an
+	// hour the poll needs 40 calls an hour of a 20-call refill: it falls
+	// behind, and polling's ceiling drops from ≈ 2,016 to ≈ 750 changes an
+	// hour (calls an hour needed ≈ 3,600 / 179 s × ⌈changes an hour ×
+	// (179 s + Overlap) / 360,000⌉). Set it only for a measured reason.
 	Overlap time.Duration
 	// PageSize is MaxResultsPerPage. Defaults to 100, Amazon's maximum.
 	PageSize int
@@ -33,8 +45,8 @@ func (o Options) withDefaults() Options {
 	if o.InitialLookback <= 0 {
 		o.InitialLookback = 30 * 24 * time.Hour
 	}
-	if o.Overlap <= 0 {
-		o.Overlap = 5 * time.Minute
+	if o.Overlap < 0 {
+		o.Overlap = 0
 	}
 	if o.PageSize <= 0 || o.PageSize > 100 {
 		o.PageSize = 100

@@ -248,7 +248,8 @@ func onlyMarketplace(acct *jobs.Account) string {
 }
 
 // walk2026 is one poll of an account's orders through searchOrders: the
-// window from the cursor (less the overlap) to the end Amazon reports, by
+// window from the cursor (lastUpdatedAfter, exclusive as in walk) to the
+// end Amazon reports (lastUpdatedBefore, inclusive), by
 // lastUpdatedTime, page by page. The cursor is the v0 poll's: switching
 // versions carries it over.
 func (w *PollWorker) walk2026(acct *jobs.Account, scope string) jobs.Walk {

@@ -23,9 +23,15 @@ func NewStream(opts Options) jobs.Stream {
 		Tables:   []string{"orders", "order_items", "order_packages", "order_package_items", "order_proceeds"},
 		Register: func(w *river.Workers, deps *jobs.Deps) { register(w, deps, opts, src) },
 		Periodic: []jobs.Periodic{{
+			// Budget-aware unless the operator set SPSYNC_ORDERS_CRON: one
+			// self-scheduled poll per account decides its cadence from the
+			// bucket, the change rate, running backfills and push
+			// (jobs.NextPoll).
 			ID: "orders_poll", Poll: true,
-			Schedule: func(s config.Schedules, acct *jobs.Account) string { return s.OrdersSchedule(acct.OrdersAPI) },
-			Args:     func(accountID string) river.JobArgs { return PollArgs{AccountID: accountID} },
+			Schedule:      func(s config.Schedules, acct *jobs.Account) string { return s.OrdersSchedule(acct.OrdersAPI) },
+			Args:          func(accountID string) river.JobArgs { return PollArgs{AccountID: accountID} },
+			SelfScheduled: func(s config.Schedules, _ *jobs.Account) bool { return s.Orders == "" },
+			SelfArgs:      func(accountID string) river.JobArgs { return PollArgs{AccountID: accountID, Scheduled: true} },
 		}, {
 			// Hourly, whether or not PII is stored now: rows kept before the
 			// opt-in was turned off are purged too. One job covers every

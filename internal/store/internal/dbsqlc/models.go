@@ -777,6 +777,42 @@ type PermissionDenial struct {
 	TimesSeen int64
 }
 
+// Each account's budget-aware poll schedule as its poll last decided it (jobs.NextPoll): observed change rate, planned cadence, calls an hour and headroom.
+type PollSchedule struct {
+	AccountID string
+	Stream    string
+	// The list operation whose bucket the poll spends (searchOrders, getOrders).
+	Operation string
+	// fresh (every refill), backfill (a backfill shares the bucket: full pages, at most 3 refills apart), safety-net (push on: full pages, at most 5 refills apart) or over-ceiling (more changes than polling can list).
+	Mode string
+	// Observed changes an hour: a time-weighted average of the windows polled (about an hour).
+	ChangeRate float64
+	// Calls an hour the cadence spends at the observed rate.
+	CallsPerHour float64
+	// The bucket's refill an hour: 3600 × rate.
+	BudgetPerHour float64
+	// budget_per_hour − calls_per_hour: what the poll leaves for backfills.
+	HeadroomPerHour float64
+	// Changes an hour polling alone can carry: a full page every refill.
+	CeilingPerHour float64
+	// The cadence: seconds between polls.
+	IntervalSeconds float64
+	// The change→row lag the cadence keeps (interval + Amazon's two minutes); 0 over the ceiling.
+	LagTargetSeconds float64
+	// Over the ceiling, lag gained per unit of time (1 − ceiling/change rate); 0 otherwise.
+	LagSlope float64
+	// Rows the last window wrote.
+	LastWindowChanges int64
+	// Length of the last window (Amazon's bounds).
+	LastWindowSeconds float64
+	// Calls (pages) the last window spent.
+	LastCalls int32
+	// When the poll decided (the worker's clock).
+	DecidedAt time.Time
+	// When the next poll is due.
+	NextPollAt time.Time
+}
+
 // One row per entity a push notification announced (or the safety-net poll found unannounced): what the polls compare their changes with.
 type PushReceipt struct {
 	AccountID string
