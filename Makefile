@@ -9,7 +9,7 @@ SQLC    := $(GO) tool -modfile=tools/go.mod sqlc
 WITHPG  := $(GO) run ./internal/devtools/withpg --
 PGBINARIES := $(GO) run ./internal/devtools/withpg -binaries
 
-.PHONY: run test check fmt vet generate generate-modelrules generated-current bench reliability migrate build
+.PHONY: run test check fmt vet generate generate-modelrules generated-current bench bench-freshness reliability migrate build
 
 ## run: the worker on embedded defaults (local Postgres under ./.spsync, or
 ## under /var/lib/spsync/ when the server's user cannot reach the checkout;
@@ -60,6 +60,21 @@ BENCH_REPORT_ORDERS ?= 100000
 bench:
 	SPSYNC_BENCH_ORDERS=$(BENCH_ORDERS) SPSYNC_BENCH_RATE_SCALE=$(BENCH_RATE_SCALE) SPSYNC_BENCH_REPORT_ORDERS=$(BENCH_REPORT_ORDERS) \
 		$(WITHPG) $(GO) test -run '^$$' -bench . -benchtime 1x -timeout 3h ./...
+
+## bench-freshness: the orders freshness benchmark (issue 24; BENCHMARKS.md "Orders
+## freshness on Amazon's budget"): one seller, poll only, Amazon's searchOrders plan, on a
+## clock FRESHNESS_SCALE times faster; FRESHNESS_RATES order changes an hour in sequence,
+## FRESHNESS_HOURS simulated hours each (by default 18 simulated hours, 36 real minutes),
+## then FRESHNESS_BACKFILL_HOURS of a backfill beside the 900-an-hour poll (6 minutes; 0 skips).
+## A quick run: make bench-freshness FRESHNESS_RATES=1800 FRESHNESS_HOURS=1 FRESHNESS_BACKFILL_HOURS=1
+FRESHNESS_RATES ?= 300,900,1500,1800,2600,900
+FRESHNESS_HOURS ?= 3
+FRESHNESS_SCALE ?= 30
+FRESHNESS_BACKFILL_HOURS ?= 3
+bench-freshness:
+	SPSYNC_BENCH_FRESHNESS_RATES=$(FRESHNESS_RATES) SPSYNC_BENCH_FRESHNESS_HOURS=$(FRESHNESS_HOURS) \
+	SPSYNC_BENCH_FRESHNESS_SCALE=$(FRESHNESS_SCALE) SPSYNC_BENCH_FRESHNESS_BACKFILL_HOURS=$(FRESHNESS_BACKFILL_HOURS) \
+		$(WITHPG) $(GO) test -run '^$$' -bench 'BenchmarkOrdersFreshness' -benchtime 1x -timeout 90m ./internal/freshness/
 
 ## reliability: the long reliability runs (>= 20 SIGKILLs, database restarts, a 3-minute fault storm); bounded by -timeout
 reliability:
