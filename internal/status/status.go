@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/spsync/spsync/internal/riverext"
+	"github.com/spsync/spsync/internal/spapi"
 	"github.com/spsync/spsync/internal/store"
 )
 
@@ -38,6 +39,46 @@ type Report struct {
 	// PeriodicInsertFailures are failures of River's periodic job enqueuer
 	// in the last day: polls and purges due then were not inserted.
 	PeriodicInsertFailures []PeriodicInsertFailure `json:"periodic_insert_failures"`
+	// Polls are the budget-aware polls' schedules (jobs.NextPoll) per
+	// account and stream, as each poll last decided them.
+	Polls []Poll `json:"polls"`
+}
+
+// Poll is one account's poll schedule: the change rate it observed, what
+// its cadence spends of the list bucket and what it leaves, and, when the
+// rate is above what polling alone can carry, the remedy.
+type Poll struct {
+	AccountID string `json:"account_id"`
+	Stream    string `json:"stream"`
+	Operation string `json:"operation"`
+	// Mode is fresh, backfill, safety-net or over-ceiling.
+	Mode string `json:"mode"`
+	// ChangeRate is the observed changes an hour.
+	ChangeRate float64 `json:"change_rate_per_hour"`
+	// CallsPerHour is what the poll spends; BudgetPerHour the bucket's
+	// refill; Headroom what is left for backfills.
+	CallsPerHour  float64 `json:"calls_per_hour"`
+	BudgetPerHour float64 `json:"budget_per_hour"`
+	Headroom      float64 `json:"headroom_per_hour"`
+	// Ceiling is the change rate polling alone carries (a full page every
+	// refill).
+	Ceiling         float64   `json:"ceiling_per_hour"`
+	IntervalSeconds float64   `json:"interval_seconds"`
+	LagTarget       float64   `json:"lag_target_seconds"`
+	LagSlope        float64   `json:"lag_slope"`
+	NextPollAt      time.Time `json:"next_poll_at"`
+	// Advice is set when the change rate is above the ceiling: polling
+	// falls behind whatever its cadence, and push is the remedy.
+	Advice string `json:"advice,omitempty"`
+}
+
+// pushAdvice is Poll.Advice: push carries each change by getOrder (its own
+// bucket), which the poll's list bucket cannot.
+func pushAdvice(p Poll) string {
+	getOrder := 3600 * spapi.DefaultUsagePlans[spapi.OpGetOrder2026].Rate
+	return fmt.Sprintf("%.0f changes an hour is above what polling alone carries (%.0f an hour: a full page of 100 every refill); the lag grows %.0f minutes an hour. "+
+		"Turn on push notifications (SPSYNC_SQS_QUEUE_URL): each change is then fetched by getOrder, whose own budget carries about %.0f an hour, and the poll becomes a safety net",
+		p.ChangeRate, p.Ceiling, p.LagSlope*60, getOrder)
 }
 
 // Push is one account's and stream's push path: the last notification,
@@ -141,7 +182,7 @@ type Queue struct {
 
 // Collect reads a report from db.
 func Collect(ctx context.Context, db store.DBTX) (*Report, error) {
-	r := &Report{Streams: []Stream{}, Budgets: []Budget{}, Queues: []Queue{}, Backfills: []Backfill{}, Quarantine: []Quarantine{}, PermissionDenied: []PermissionDenied{}, Push: []Push{}, PeriodicInsertFailures: []PeriodicInsertFailure{}}
+	r := &Report{Streams: []Stream{}, Budgets: []Budget{}, Queues: []Queue{}, Backfills: []Backfill{}, Quarantine: []Quarantine{}, PermissionDenied: []PermissionDenied{}, Push: []Push{}, PeriodicInsertFailures: []PeriodicInsertFailure{}, Polls: []Poll{}}
 	var err error
 	if r.GeneratedAt, err = store.Now(ctx, db); err != nil {
 		return nil, fmt.Errorf("status: %w", err)
@@ -217,6 +258,19 @@ func Collect(ctx context.Context, db store.DBTX) (*Report, error) {
 		r.PeriodicInsertFailures = append(r.PeriodicInsertFailures, PeriodicInsertFailure{Failure: f.Failure, Error: f.Error,
 			FirstSeenAt: f.FirstSeenAt, LastSeenAt: f.LastSeenAt, Times: f.TimesSeen})
 	}
+	polls, err := store.ListPollSchedules(ctx, db)
+	if err != nil {
+		return nil, fmt.Errorf("status: %w", err)
+	}
+	for _, p := range polls {
+		poll := Poll{AccountID: p.AccountID, Stream: p.Stream, Operation: p.Operation, Mode: p.Mode, ChangeRate: p.ChangeRate,
+			CallsPerHour: p.CallsPerHour, BudgetPerHour: p.BudgetPerHour, Headroom: p.HeadroomPerHour, Ceiling: p.CeilingPerHour,
+			IntervalSeconds: p.IntervalSeconds, LagTarget: p.LagTargetSeconds, LagSlope: p.LagSlope, NextPollAt: p.NextPollAt}
+		if p.ChangeRate > p.CeilingPerHour {
+			poll.Advice = pushAdvice(poll)
+		}
+		r.Polls = append(r.Polls, poll)
+	}
 	return r, nil
 }
 
@@ -237,6 +291,24 @@ func (r *Report) WriteText(w io.Writer) error {
 	fmt.Fprintln(tw, "\nACCOUNT\tREGION\tOPERATION\tTOKENS\tRATE/S\tTHROTTLED\tLAST 429")
 	for _, b := range r.Budgets {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%.1f/%g\t%g\t%d\t%s\n", b.AccountID, b.Region, b.Operation, b.Tokens, b.Burst, b.Rate, b.Throttled, ts(b.LastThrottledAt))
+	}
+	// The polls' budget: what each spends of its list bucket at the change
+	// rate it sees, and what it leaves for backfills.
+	if len(r.Polls) > 0 {
+		fmt.Fprintln(tw, "\nPOLL\tSTREAM\tOPERATION\tMODE\tCHANGES/H\tCALLS/H\tHEADROOM/H\tCEILING/H\tEVERY\tLAG TARGET\tNEXT")
+		for _, p := range r.Polls {
+			target := "-"
+			if p.LagTarget > 0 {
+				target = lag(&p.LagTarget)
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%.0f\t%.1f/%.1f\t%.1f\t%.0f\t%s\t%s\t%s\n", p.AccountID, p.Stream, p.Operation, p.Mode,
+				p.ChangeRate, p.CallsPerHour, p.BudgetPerHour, p.Headroom, p.Ceiling, lag(&p.IntervalSeconds), target, ts(&p.NextPollAt))
+		}
+		for _, p := range r.Polls {
+			if p.Advice != "" {
+				fmt.Fprintf(tw, "%s %s: %s.\n", p.AccountID, p.Stream, p.Advice)
+			}
+		}
 	}
 	fmt.Fprintln(tw, "\nQUEUE\tAVAILABLE\tRUNNING\tSCHEDULED\tRETRYABLE\tFAILED (24H)")
 	for _, q := range r.Queues {
