@@ -93,15 +93,6 @@ type Deps struct {
 	// SchedulePoll) runs and completes instead of snoozing until its next
 	// run, so the round ends; the next `worker run` starts its chain again.
 	Once bool
-	// ScheduleSpeed is how many seconds of the schedule's time base (Now
-	// and the buckets' rates) pass per second of River's clock: a poll due
-	// in d snoozes d/ScheduleSpeed. Defaults to 1; an accelerated benchmark
-	// that scales Amazon's rates and every clock together sets its factor.
-	ScheduleSpeed float64
-	// BucketClock, when set, is the time at which a poll's schedule reads
-	// its bucket's level: the budget's own clock (budget.Options.Now) when a
-	// benchmark replaces the database's. Defaults to the database clock.
-	BucketClock func() time.Time
 }
 
 // NewDeps returns d with every unset field at its default.
@@ -126,9 +117,6 @@ func NewDeps(d Deps) *Deps {
 	}
 	if d.OnPIIPurged == nil {
 		d.OnPIIPurged = func(int64) {}
-	}
-	if d.ScheduleSpeed <= 0 {
-		d.ScheduleSpeed = 1
 	}
 	return &d
 }

@@ -61,11 +61,16 @@ func (d *Deps) SchedulePoll(ctx context.Context, p PollDone) error {
 	if !p.Reschedule || d.Once {
 		return nil
 	}
-	speed := d.ScheduleSpeed
-	if speed <= 0 {
-		speed = 1
+	return river.JobSnooze(d.RealDuration(plan.Delay))
+}
+
+// nowRate is a bucket's rate (tokens per real second) per second of Now's
+// clock.
+func (d *Deps) nowRate(rate float64) float64 {
+	if d.TimeScale <= 0 {
+		return rate
 	}
-	return river.JobSnooze(time.Duration(float64(plan.Delay) / speed))
+	return rate / d.TimeScale
 }
 
 // PlanPoll is SchedulePoll's decision, recorded but not acted on.
@@ -83,17 +88,15 @@ func (d *Deps) PlanPoll(ctx context.Context, p PollDone) (PollPlan, error) {
 		prev = -1
 	}
 	obs := PollObservation{ChangeRate: ChangeRate(prev, w.Rows, window), PageSize: 100, SafetyNet: d.Schedules.SafetyNet}
-	var at *time.Time
-	if d.BucketClock != nil {
-		t := d.BucketClock()
-		at = &t
-	}
-	bucket, ok, err := store.GetPollBucket(ctx, d.Pool, acct.ID, p.Op, at)
+	// The bucket refills on the database's real clock (at rates a benchmark
+	// scales by TimeScale); the schedule decides on Now's clock, where the
+	// windows and change rates are: its rate is read there.
+	bucket, ok, err := store.GetPollBucket(ctx, d.Pool, acct.ID, p.Op, nil)
 	if err != nil {
 		return PollPlan{}, err
 	}
 	if ok {
-		obs.Rate, obs.Burst, obs.Level = bucket.Rate, bucket.Burst, bucket.Level
+		obs.Rate, obs.Burst, obs.Level = d.nowRate(bucket.Rate), bucket.Burst, bucket.Level
 	} else if plan, known := spapi.DefaultUsagePlans[p.Op]; known {
 		obs.Rate, obs.Burst, obs.Level = plan.Rate, float64(plan.Burst), float64(plan.Burst)
 	}
