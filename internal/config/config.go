@@ -116,11 +116,13 @@ var includedDataValues = []string{"BUYER", "RECIPIENT", "PROCEEDS", "EXPENSE", "
 
 // Schedules are the pollers' cron expressions.
 type Schedules struct {
-	// Orders is SPSYNC_ORDERS_CRON. Unset, each account's orders poll runs
-	// on its API's default: every 2 minutes for v0 (getOrders refills a
-	// call a minute), every 5 minutes for 2026-01-01 (searchOrders refills
-	// one every 179 s: 12 of its ~20 calls an hour, the rest left for
-	// long windows and backfills).
+	// Orders is SPSYNC_ORDERS_CRON. Set, it is each account's orders poll
+	// schedule. Unset, the poll is budget-aware (jobs.NextPoll): one
+	// self-scheduled poll per account runs every refill of its list bucket
+	// (179 s for 2026-01-01's searchOrders, 60 s for v0's getOrders), waits
+	// for full pages while a backfill shares the bucket, and with push is a
+	// safety net at most five refills apart. OrdersSchedule is then only
+	// the fallback cron of a poll without the budget-aware schedule.
 	Orders            string
 	FulfillmentOrders string // SPSYNC_FULFILLMENT_ORDERS_CRON, default "*/5 * * * *" ("*/15 * * * *" with push)
 	ServiceJobs       string // SPSYNC_SERVICE_JOBS_CRON, default "*/5 * * * *"
@@ -130,9 +132,12 @@ type Schedules struct {
 	SafetyNet bool
 }
 
-// SafetyNetSchedule is the default of the order and fulfillment polls when
-// push is on: a third of the list calls of the 5-minute default, and a
-// missed notification still reaches Postgres within about 15 minutes.
+// SafetyNetSchedule is the default of the fulfillment orders poll when push
+// is on: a third of the list calls of the 5-minute default, and a missed
+// notification still reaches Postgres within about 15 minutes. The orders
+// poll's safety net is budget-derived instead (jobs.SafetyNetPollRefills:
+// five refills of searchOrders, 895 s, sooner when a page fills); this is
+// its cron only where the budget-aware schedule is not used.
 const SafetyNetSchedule = "*/15 * * * *"
 
 // Account is one selling partner account (seller + application).

@@ -128,8 +128,12 @@ func startPush(ctx context.Context, cfg *config.Config, pool *pgxpool.Pool, clie
 			logger.Error("push consumer stopped", "err", err)
 		}
 	}()
+	ordersSchedule := "budget-aware safety net (at most 5 refills of searchOrders apart, sooner when a page fills)"
+	if cfg.Schedules.Orders != "" {
+		ordersSchedule = cfg.Schedules.Orders
+	}
 	logger.Info("push: consuming notifications; the order and fulfillment polls are the safety net",
-		"queue", queueURL, "orders_schedule", cfg.Schedules.OrdersSchedule(config.OrdersAPI2026), "fulfillment_schedule", cfg.Schedules.FulfillmentOrders)
+		"queue", queueURL, "orders_schedule", ordersSchedule, "fulfillment_schedule", cfg.Schedules.FulfillmentOrders)
 	return p, nil
 }
 
