@@ -216,10 +216,10 @@ func mins(d time.Duration) string { return fmt.Sprintf("%.1f", d.Minutes()) }
 func (r *result) reportRates(b *testing.B) {
 	b.Helper()
 	hours := r.o.hours
-	b.Logf("k=%g, %g simulated hours per rate, %s real; searchOrders %.4f/s (%.2f calls/h, ceiling %.0f changes/h), burst %g",
+	logf("k=%g, %g simulated hours per rate, %s real; searchOrders %.4f/s (%.2f calls/h, ceiling %.0f changes/h), burst %g",
 		r.k, hours, r.elapsed.Round(time.Second), r.rate, 3600*r.rate, r.ceiling(), r.burst)
-	b.Logf("| set /h | measured /h | median | p95 | max | last hour: p95, slope min/h | poll calls/h | predicted Σ⌈n/100⌉/h | 429 | backlog at end | polls late > 179 s (max) |")
-	b.Logf("|---|---|---|---|---|---|---|---|---|---|---|")
+	logf("| set /h | measured /h | median | p95 | max | last hour: p95, slope min/h | poll calls/h | predicted Σ⌈n/100⌉/h | 429 | backlog at end | polls late > 179 s (max) |")
+	logf("|---|---|---|---|---|---|---|---|---|---|---|")
 	for i, set := range r.o.rates {
 		from, to := r.phaseBounds(i)
 		lags := r.lagsIn(from, to)
@@ -238,7 +238,7 @@ func (r *result) reportRates(b *testing.B) {
 				late++
 			}
 		}
-		b.Logf("| %.0f | %.0f | %s | %s | %s | %s, %+.1f | %.1f | %.1f | %d | %d | %d of %d (%s min) |",
+		logf("| %.0f | %.0f | %s | %s | %s | %s, %+.1f | %.1f | %.1f | %d | %d | %d of %d (%s min) |",
 			set, measured, mins(quantile(lags, 0.5)), mins(quantile(lags, 0.95)), mins(quantile(lags, 1)),
 			mins(quantile(last, 0.95)), r.slope(lastFrom, to), float64(cs.poll)/hours, float64(cs.predicted)/hours,
 			cs.throttled, backlog, late, len(delays), mins(quantile(delays, 1)))
@@ -246,7 +246,7 @@ func (r *result) reportRates(b *testing.B) {
 		b.ReportMetric(quantile(lags, 0.95).Minutes(), tag+"-p95-min")
 		b.ReportMetric(float64(cs.poll)/hours, tag+"-calls/h")
 		if unresolved := r.unresolvedIn(from, to); unresolved > 0 {
-			b.Logf("  %.0f/h: %d changes of the phase not in Postgres at the end of the run", set, unresolved)
+			logf("  %.0f/h: %d changes of the phase not in Postgres at the end of the run", set, unresolved)
 		}
 	}
 	for i, set := range r.o.rates {
@@ -256,14 +256,14 @@ func (r *result) reportRates(b *testing.B) {
 		}
 		from, to := r.phaseBounds(i)
 		predicted := 60 * (1 - r.ceiling()/measured)
-		b.Logf("past the ceiling at %.0f/h (measured %.0f/h): lag slope %.1f min/h over the phase, %.1f after its first hour; predicted 60 × (1 − %.0f/%.0f) = %.1f min/h",
+		logf("past the ceiling at %.0f/h (measured %.0f/h): lag slope %.1f min/h over the phase, %.1f after its first hour; predicted 60 × (1 − %.0f/%.0f) = %.1f min/h",
 			set, measured, r.slope(from, to), r.slope(from.Add(min(time.Hour, r.o.phase()/3)), to), r.ceiling(), measured, predicted)
 		first, okFirst := r.snapshotAt(from.Add(min(time.Hour, r.o.phase())))
 		last, okLast := r.snapshotAt(to)
 		if okFirst && okLast {
 			ft, fl := first.rows()
 			lt, ll := last.rows()
-			b.Logf("  after its first hour → at its end: River job rows %d → %d (live %d → %d; completed rows stay a day, River's default); RSS %d → %d kB (%+.1f %%); Go heap %.1f → %.1f MB",
+			logf("  after its first hour → at its end: River job rows %d → %d (live %d → %d; completed rows stay a day, River's default); RSS %d → %d kB (%+.1f %%); Go heap %.1f → %.1f MB",
 				ft, lt, fl, ll, first.rssKB, last.rssKB, 100*float64(last.rssKB-first.rssKB)/float64(first.rssKB),
 				float64(first.heapBytes)/1e6, float64(last.heapBytes)/1e6)
 		}
@@ -278,7 +278,7 @@ func (r *result) reportRates(b *testing.B) {
 		if ok {
 			got = recovered.Round(time.Minute).String()
 		}
-		b.Logf("  then %.0f/h (measured %.0f/h): backlog at the drop %d changes, predicted recovery %d / (%.0f − %.0f) h = %s; measured (every later 10-minute slice p95 ≤ %s): %s",
+		logf("  then %.0f/h (measured %.0f/h): backlog at the drop %d changes, predicted recovery %d / (%.0f − %.0f) h = %s; measured (every later 10-minute slice p95 ≤ %s): %s",
 			r.o.rates[i+1], next, backlog, backlog, r.ceiling(), next, predictedRecovery.Round(time.Minute), normalLag, got)
 	}
 	r.logHours(b)
@@ -312,13 +312,13 @@ func (r *result) recovery(i int) (time.Duration, bool) {
 // memory.
 func (r *result) logHours(b *testing.B) {
 	b.Helper()
-	b.Logf("per slot: | ends (h) | changes | median | p95 | max | poll calls | backfill calls | predicted | 429 | backlog | job rows (live) | RSS MB | heap MB |")
+	logf("per slot: | ends (h) | changes | median | p95 | max | poll calls | backfill calls | predicted | 429 | backlog | job rows (live) | RSS MB | heap MB |")
 	prev := r.start
 	for _, s := range r.snaps {
 		lags := r.lagsIn(prev, s.end)
 		cs := r.callsIn(prev, s.end)
 		total, live := s.rows()
-		b.Logf("| %.1f | %d | %s | %s | %s | %d | %d | %d | %d | %d | %d (%d) | %.1f | %.1f |",
+		logf("| %.1f | %d | %s | %s | %s | %d | %d | %d | %d | %d | %d (%d) | %.1f | %.1f |",
 			s.end.Sub(r.start).Hours(), r.changesIn(prev, s.end), mins(quantile(lags, 0.5)), mins(quantile(lags, 0.95)),
 			mins(quantile(lags, 1)), cs.poll, cs.backfill, cs.predicted, cs.throttled, s.backlog, total, live,
 			float64(s.rssKB)/1024, float64(s.heapBytes)/1e6)
@@ -329,10 +329,10 @@ func (r *result) logHours(b *testing.B) {
 func (r *result) reportBackfill(b *testing.B) {
 	b.Helper()
 	refill := 3600 * r.rate
-	b.Logf("k=%g, %g simulated hours at %.0f changes/h beside a backfill; %s real; refill %.2f calls/h, burst %g",
+	logf("k=%g, %g simulated hours at %.0f changes/h beside a backfill; %s real; refill %.2f calls/h, burst %g",
 		r.k, r.o.hours, r.o.rates[0], r.elapsed.Round(time.Second), refill, r.burst)
-	b.Logf("| hour | changes | poll calls | backfill calls | 429 | backfill / (refill − poll) | p95 lag | polls late > 179 s (max) |")
-	b.Logf("|---|---|---|---|---|---|---|---|")
+	logf("| hour | changes | poll calls | backfill calls | 429 | backfill / (refill − poll) | p95 lag | polls late > 179 s (max) |")
+	logf("|---|---|---|---|---|---|---|---|")
 	prev := r.start
 	var sumPoll, sumBackfill, hoursAfterFirst float64
 	for i, s := range r.snaps {
@@ -346,7 +346,7 @@ func (r *result) reportBackfill(b *testing.B) {
 				late++
 			}
 		}
-		b.Logf("| %d | %d | %d | %d | %d | %.0f %% | %s | %d of %d (%s min) |", i+1, r.changesIn(prev, s.end), cs.poll, cs.backfill,
+		logf("| %d | %d | %d | %d | %d | %.0f %% | %s | %d of %d (%s min) |", i+1, r.changesIn(prev, s.end), cs.poll, cs.backfill,
 			cs.throttled, 100*share, mins(quantile(r.lagsIn(prev, s.end), 0.95)), late, len(delays), mins(quantile(delays, 1)))
 		if i > 0 {
 			sumPoll += float64(cs.poll)
@@ -357,7 +357,7 @@ func (r *result) reportBackfill(b *testing.B) {
 	}
 	if hoursAfterFirst > 0 {
 		share := sumBackfill / (refill*hoursAfterFirst - sumPoll)
-		b.Logf("after the first hour (the burst): poll %.1f calls/h, backfill %.1f calls/h = %.0f %% of refill − poll", sumPoll/hoursAfterFirst,
+		logf("after the first hour (the burst): poll %.1f calls/h, backfill %.1f calls/h = %.0f %% of refill − poll", sumPoll/hoursAfterFirst,
 			sumBackfill/hoursAfterFirst, 100*share)
 		b.ReportMetric(100*share, "backfill-share-%")
 	}
@@ -397,3 +397,7 @@ func envFloats(b *testing.B, name string, def []float64) []float64 {
 	}
 	return out
 }
+
+// logf prints a report line to standard output: testing keeps only the
+// first ten lines a benchmark logs.
+func logf(format string, args ...any) { fmt.Printf(format+"\n", args...) }
