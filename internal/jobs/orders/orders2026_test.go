@@ -19,10 +19,16 @@ import (
 // setup2026 is setup with the demo account on Orders 2026-01-01.
 func setup2026(t *testing.T) *testBundle {
 	t.Helper()
+	return setup2026Orders(t, 2000)
+}
+
+// setup2026Orders is setup2026 with n orders, for tests that need fewer.
+func setup2026Orders(t *testing.T, n int) *testBundle {
+	t.Helper()
 	start := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
 	clock := sim.NewManualClock(start)
 	b := jobstest.New(t, jobstest.Options{OrdersAPI: config.OrdersAPI2026, Sim: sim.Options{
-		Seed: 5, Start: start, Orders: 2000, DataClock: clock, RateScale: 600,
+		Seed: 5, Start: start, Orders: n, DataClock: clock, RateScale: 600,
 	}})
 	return &testBundle{Bundle: b, clock: clock, start: start}
 }

@@ -20,7 +20,7 @@ import (
 // of the sync ends equal to the truth.
 func TestOrders2026OrderAtWindowEndStoredOnce(t *testing.T) {
 	t.Parallel()
-	tb := setup2026(t)
+	tb := setup2026Orders(t, 400)
 	ctx := context.Background()
 	acct := sim.DemoAccount.ID
 	client := tb.StartClient(t, tb.workers(tb.Deps), nil)
