@@ -27,6 +27,11 @@ const opLWAGrantless = "lwaClientCredentials"
 // API's grantless operations (GrantlessOps) take.
 const ScopeNotifications = "sellingpartnerapi::notifications"
 
+// ScopeClientCredentialRotation is the LWA scope of the client-credentials token that the
+// Application Management API's rotateApplicationClientSecret takes (Amazon's lwa-rotation
+// sample, Constants.java).
+const ScopeClientCredentialRotation = "sellingpartnerapi::client_credential:rotation"
+
 // Credentials are the LWA application credentials and the seller's refresh token. They are
 // secrets: every formatting path (String, GoString, Format, LogValue, MarshalJSON) redacts
 // ClientSecret and RefreshToken, so a config dump or a log line cannot leak them.

@@ -35,13 +35,17 @@ const (
 	OpCreateDestination      = "createDestination"
 	OpGetDestination         = "getDestination"
 	OpDeleteDestination      = "deleteDestination"
+	// Application Management API 2023-11-30: grantless, with a client-credentials token of
+	// scope ScopeClientCredentialRotation.
+	OpRotateApplicationClientSecret = "rotateApplicationClientSecret"
 )
 
 // GrantlessOps are the operations the models call grantless: they act for the application,
 // not for a seller, and take an access token from the client-credentials grant
 // (notifications.json: getSubscriptionById, deleteSubscriptionById, getDestinations,
 // createDestination, getDestination, deleteDestination; sendTestNotification too, which is
-// sandbox-only and not used). Treat it as read-only.
+// sandbox-only and not used; application_2023-11-30.json: rotateApplicationClientSecret).
+// Treat it as read-only.
 var GrantlessOps = map[string]bool{
 	OpGetSubscriptionByID:    true,
 	OpDeleteSubscriptionByID: true,
@@ -49,6 +53,8 @@ var GrantlessOps = map[string]bool{
 	OpCreateDestination:      true,
 	OpGetDestination:         true,
 	OpDeleteDestination:      true,
+	// application_2023-11-30.json; its scope is ScopeClientCredentialRotation.
+	OpRotateApplicationClientSecret: true,
 }
 
 // UsagePlan is an SP-API token bucket: Rate tokens are added per second up to Burst, and
@@ -94,4 +100,7 @@ var DefaultUsagePlans = map[string]UsagePlan{
 	OpCreateDestination:      {Rate: 1, Burst: 5},
 	OpGetDestination:         {Rate: 1, Burst: 5},
 	OpDeleteDestination:      {Rate: 1, Burst: 5},
+	// Application Management API 2023-11-30 (application_2023-11-30.json): one rotation a
+	// minute, per application.
+	OpRotateApplicationClientSecret: {Rate: 0.0167, Burst: 1},
 }

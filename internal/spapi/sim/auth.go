@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"net/http"
@@ -196,22 +197,18 @@ func (s *Sim) handleToken(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, lwaError{"invalid_request", "The request is missing a required parameter : refresh_token, client_id or client_secret"})
 		return
 	}
-	var acct *Account
-	for i := range s.opts.Accounts {
-		if s.opts.Accounts[i].RefreshToken == refresh {
-			acct = &s.opts.Accounts[i]
-		}
-	}
-	if acct == nil {
+	_ = s.DeliverCredentialNotices(context.WithoutCancel(r.Context()))
+	account, refusal := s.creds.checkRefresh(refresh, clientID, secret)
+	switch refusal {
+	case lwaInvalidGrant:
 		writeJSON(w, http.StatusBadRequest, lwaError{"invalid_grant", "The request has an invalid grant parameter : refresh_token"})
 		return
-	}
-	if acct.ClientID != clientID || acct.ClientSecret != secret {
+	case lwaInvalidClient:
 		writeJSON(w, http.StatusUnauthorized, lwaError{"invalid_client", "Client authentication failed"})
 		return
 	}
-	tok := s.tokens.issue(acct.ID)
-	s.stats.recordGrant(acct.ID)
+	tok := s.tokens.issue(account)
+	s.stats.recordGrant(account)
 	writeJSON(w, http.StatusOK, map[string]any{
 		"access_token":  tok,
 		"token_type":    "bearer",
@@ -220,8 +217,9 @@ func (s *Sim) handleToken(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// ScopeNotifications is the only scope the simulator's LWA grants with
-// client_credentials: the Notifications API's grantless operations.
+// ScopeNotifications is one of the two scopes the simulator's LWA grants
+// with client_credentials: the Notifications API's grantless operations.
+// The other is ScopeClientCredentialRotation.
 const ScopeNotifications = spapi.ScopeNotifications
 
 // handleClientCredentials plays LWA's client_credentials grant: the
@@ -236,17 +234,12 @@ func (s *Sim) handleClientCredentials(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, lwaError{"invalid_request", "The request is missing a required parameter : scope, client_id or client_secret"})
 		return
 	}
-	known := false
-	for _, a := range s.opts.Accounts {
-		if a.ClientID == clientID && a.ClientSecret == secret {
-			known = true
-		}
-	}
-	if !known {
+	_ = s.DeliverCredentialNotices(context.WithoutCancel(r.Context()))
+	if s.creds.checkClient(clientID, secret) != lwaOK {
 		writeJSON(w, http.StatusUnauthorized, lwaError{"invalid_client", "Client authentication failed"})
 		return
 	}
-	if scope != ScopeNotifications {
+	if scope != ScopeNotifications && scope != ScopeClientCredentialRotation {
 		writeJSON(w, http.StatusBadRequest, lwaError{"invalid_scope", "The request has an invalid parameter : scope"})
 		return
 	}

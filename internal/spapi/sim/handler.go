@@ -71,6 +71,7 @@ func (s *Sim) routes() {
 	s.route(mux, OpGetReport, "GET /reports/2021-06-30/reports/{reportId}", s.getReport)
 	s.route(mux, OpGetReportDocument, "GET /reports/2021-06-30/documents/{reportDocumentId}", s.getReportDocument)
 	s.notificationRoutes(mux) // ops_notifications.go
+	s.applicationRoutes(mux)  // ops_application.go
 	// The document itself, at a presigned-like URL: not an SP-API call, so
 	// no access token, usage plan or SP-API fault applies (reports_download.go).
 	mux.HandleFunc("GET "+documentPathPrefix+"{documentId}", s.handleDocumentDownload)
@@ -201,6 +202,11 @@ func (s *Sim) serveOp(w http.ResponseWriter, r *http.Request, op, account, tok s
 	}
 	if c.entity != "" {
 		s.stats.recordEntity(account, op, c.entity)
+	}
+	if c.status == http.StatusNoContent { // no body at all (rotateApplicationClientSecret)
+		w.Header().Set("x-amzn-RateLimit-Limit", s.limiter.rateHeader(op))
+		w.WriteHeader(http.StatusNoContent)
+		return http.StatusNoContent
 	}
 	body, err := encodePayload(d, op, payload, s.opts.CleanShapes)
 	if err != nil {

@@ -52,6 +52,7 @@ var simulatedOps = []string{
 	OpGetSubscriptions, OpGetSubscription, OpCreateSubscription,
 	OpGetSubscriptionByID, OpDeleteSubscriptionByID,
 	OpGetDestinations, OpCreateDestination, OpGetDestination, OpDeleteDestination,
+	OpRotateApplicationClientSecret,
 }
 
 // DefaultUsagePlans returns Amazon's documented default usage plans of the

@@ -2,7 +2,7 @@
 
 package sim
 
-// modelRuleCount is the number of constraints in modelRules: 23 operations.
+// modelRuleCount is the number of constraints in modelRules: 24 operations.
 const modelRuleCount = 133
 
 // modelRules are the request constraints Amazon's models declare for every
@@ -249,5 +249,8 @@ var modelRules = map[string]modelOp{
 		Params: []modelParam{
 			{Name: "destinationId", In: "path", Required: true, Schema: &modelSchema{Type: "string"}},
 		},
+	},
+	"rotateApplicationClientSecret": {
+		Model: "application_2023-11-30.json", Method: "POST", Path: "/applications/2023-11-30/clientSecret",
 	},
 }

@@ -219,11 +219,18 @@ func (s *Sim) notificationRoutes(mux *http.ServeMux) {
 // be a client_credentials one of ScopeNotifications; a seller's token gets
 // Amazon's 403 Unauthorized. Usage plans are per application.
 func (s *Sim) routeGrantless(mux *http.ServeMux, op, pattern string, h opHandler) {
+	s.routeGrantlessScope(mux, op, pattern, ScopeNotifications, h)
+}
+
+// routeGrantlessScope is routeGrantless for an operation whose
+// client_credentials token must be of scope; a token of another scope or a
+// seller's gets Amazon's 403 Unauthorized.
+func (s *Sim) routeGrantlessScope(mux *http.ServeMux, op, pattern, scope string, h opHandler) {
 	s.patterns[op] = pattern
 	mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("x-amzn-RequestId", s.requestID())
 		tok := r.Header.Get("x-amz-access-token")
-		app, verdict := s.tokens.checkGrantless(tok, ScopeNotifications)
+		app, verdict := s.tokens.checkGrantless(tok, scope)
 		switch verdict {
 		case tokenMissing:
 			s.stats.record("", op, http.StatusForbidden)

@@ -225,6 +225,35 @@ type Options struct {
 	// under the simulator's report lock and must not call the Sim back.
 	FatalReports func(a ReportAttempt) bool
 
+	// CredentialClock drives what happens to credentials: client secret
+	// expiry and propagation, the end of authorizations and the
+	// application notifications' deadlines (see the package documentation,
+	// "Credentials"). Tests accelerate it to live a year of credentials in
+	// minutes. Defaults to LimiterClock.
+	CredentialClock Clock
+	// ClientSecretLifetime is how long a client secret works from its
+	// creation: Amazon makes every application rotate every 180 days. The
+	// configured accounts' secrets were created at construction. Defaults
+	// to 180 days.
+	ClientSecretLifetime time.Duration
+	// AuthorizationLifetime, when positive, ends every seller's
+	// authorization that long after it was granted (construction, or the
+	// last Reauthorize): a public application's sellers must re-authorize
+	// every 365 days, after which LWA answers invalid_grant. Zero, the
+	// default, lets authorizations last (a private application's).
+	AuthorizationLifetime time.Duration
+	// ApplicationQueueARN is the SQS queue registered in the Developer
+	// Console for the application notifications
+	// (APPLICATION_OAUTH_CLIENT_NEW_SECRET and
+	// APPLICATION_OAUTH_CLIENT_SECRET_EXPIRY). Empty, the default, means none
+	// is registered: rotateApplicationClientSecret answers 400 "not
+	// enrolled" and no application notification is sent.
+	ApplicationQueueARN string
+	// ApplicationSink delivers the application notifications to
+	// ApplicationQueueARN (NewSQSSink for a real queue). Nil keeps them in
+	// Sim.ApplicationNotifications only.
+	ApplicationSink NotificationSink
+
 	// Faults is the initial fault configuration; SetFaults changes it.
 	Faults Faults
 	// Sleep waits for injected latency. Defaults to a timer that stops
@@ -278,6 +307,17 @@ func (o Options) withDefaults() (Options, error) {
 	if o.LimiterClock == nil {
 		o.LimiterClock = RealClock{}
 	}
+	if o.CredentialClock == nil {
+		o.CredentialClock = o.LimiterClock
+	}
+	if o.ApplicationQueueARN != "" {
+		if _, _, _, err := parseSQSARN(o.ApplicationQueueARN); err != nil {
+			return o, fmt.Errorf("sim: ApplicationQueueARN: %w", err)
+		}
+	}
+	if o.AuthorizationLifetime < 0 {
+		return o, errors.New("sim: AuthorizationLifetime must not be negative")
+	}
 	if o.Start.IsZero() {
 		o.Start = o.DataClock.Now().UTC().Truncate(time.Hour)
 	}
@@ -320,6 +360,7 @@ func (o Options) withDefaults() (Options, error) {
 	def(&o.FulfillmentOrdersPageSize, 50)
 	defDur(&o.FulfillmentQueryDefault, 30*24*time.Hour)
 	defDur(&o.AccessTokenTTL, time.Hour)
+	defDur(&o.ClientSecretLifetime, 180*24*time.Hour)
 	defDur(&o.PageTokenTTL, 5*time.Minute)
 	defDur(&o.PageTokenTTL2026, 24*time.Hour)
 	if o.RateScale <= 0 {

@@ -20,6 +20,7 @@ type Sim struct {
 	stats    *stats
 	reports  *reportState
 	notif    notifState // Notifications API (ops_notifications.go)
+	creds    *credState // client secrets, authorizations (credentials.go)
 	pageKey  []byte
 	mux      *http.ServeMux
 	// patterns are the route pattern of every operation served, which the
@@ -53,6 +54,7 @@ func New(opts Options) (*Sim, error) {
 		patterns:  map[string]string{},
 		reqPrefix: hex.EncodeToString(rb[:]),
 	}
+	s.creds = newCredState(o)
 	for n, a := range o.Accounts {
 		s.accounts[a.ID] = &accountData{acct: a, opts: &s.opts, base: hash64(o.Seed, "account", a.ID), acctNo: n}
 	}

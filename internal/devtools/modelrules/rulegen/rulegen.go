@@ -36,7 +36,7 @@ type Operation struct {
 }
 
 // Served lists every operation the simulator routes (internal/spapi/sim
-// handler.go and ops_notifications.go); the simulator's tests fail when a
+// handler.go, ops_notifications.go and ops_application.go); the simulator's tests fail when a
 // route is missing here or differs. sendTestNotification is sandbox-only
 // and not served.
 var Served = []Operation{
@@ -63,6 +63,7 @@ var Served = []Operation{
 	{"createDestination", "notifications.json", "POST", "/notifications/v1/destinations"},
 	{"getDestination", "notifications.json", "GET", "/notifications/v1/destinations/{destinationId}"},
 	{"deleteDestination", "notifications.json", "DELETE", "/notifications/v1/destinations/{destinationId}"},
+	{"rotateApplicationClientSecret", "application_2023-11-30.json", "POST", "/applications/2023-11-30/clientSecret"},
 }
 
 // Generate reads the models in dir and returns the gofmt'ed source of the
