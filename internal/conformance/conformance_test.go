@@ -196,6 +196,7 @@ func newWorld(t *testing.T, spec *conformance.Spec, specFile string, clean bool)
 		Orders: 40, FulfillmentOrders: 15, ServiceJobs: 15,
 		RateScale: 100, BurstScale: 4,
 		ReportQueueDelay: time.Millisecond, ReportProcessingDelay: time.Millisecond,
+		ApplicationQueueARN: queueARN, // registered in the Developer Console, so rotation is allowed
 	})
 	require.NoError(t, err)
 	w := &world{sim: s}
@@ -277,8 +278,8 @@ func send(t *testing.T, url, token, plant string) {
 // every poll (worker run --once) for an account on each Orders API, then
 // API backfills of the three streams, an orders backfill via reports, and
 // a refresh of every kind, run by a second round; then notifications
-// setup (twice: the second finds what the first made), status, and the
-// Notifications client's remaining operations.
+// setup (twice: the second finds what the first made), status, the
+// Notifications client's remaining operations and a client secret rotation.
 func (w *world) drive(t *testing.T) {
 	t.Helper()
 	ctx := context.Background()
@@ -383,7 +384,7 @@ func (w *world) entities(t *testing.T, account string) map[string]string {
 // getSubscription then createSubscription when there is none. Then the
 // Notifications client's other operations, which no command uses yet:
 // getDestination, getSubscriptionById, deleteSubscriptionById,
-// deleteDestination.
+// deleteDestination; and rotateApplicationClientSecret.
 func (w *world) notifications(t *testing.T, cfg *config.Config) {
 	t.Helper()
 	ctx := context.Background()
@@ -454,4 +455,16 @@ func (w *world) notifications(t *testing.T, cfg *config.Config) {
 		}
 	}
 	require.NoError(t, clients[0].DeleteDestination(ctx, destID))
+
+	// The Application Management API: one client secret rotation, as
+	// spsync's rotation job will send it, its new secret on the
+	// application queue.
+	a := cfg.Accounts[0]
+	app, err := spapi.NewApplicationClient(spapi.Options{
+		Region: spapi.Region(a.Region), Account: a.ID, Endpoint: cfg.SPAPIEndpoint, LWAEndpoint: cfg.LWAEndpoint,
+		Credentials: spapi.Credentials{ClientID: a.ClientID, ClientSecret: a.ClientSecret.Reveal()},
+	})
+	require.NoError(t, err)
+	require.NoError(t, app.RotateApplicationClientSecret(ctx))
+	require.Equal(t, 1, w.sim.CredentialStats().NewSecretsSent)
 }
