@@ -22,6 +22,8 @@
 //     document download they lead to; see "Reports".
 //   - Notifications v1: subscriptions and destinations, with the grantless
 //     client_credentials token; see "Notifications".
+//   - Application Management 2023-11-30: rotateApplicationClientSecret,
+//     grantless; see "Credentials".
 //
 // Requests are validated like Amazon does. First, for every operation
 // alike, against the constraints its model declares (required, type and
@@ -469,6 +471,68 @@
 // NotificationStats counts destinations and subscriptions, creates,
 // deletes, 409s and grantless grants, so a test can assert that a second
 // setup created nothing.
+//
+// # Credentials
+//
+// Client secrets and authorizations live on their own clock,
+// Options.CredentialClock (the limiter clock by default), so a test can
+// accelerate a year of credentials while data and token buckets keep their
+// pace. Each application (LWA client id) starts with the configured
+// accounts' secrets, created at construction and expiring
+// Options.ClientSecretLifetime later (180 days, Amazon's rotation period).
+// LWA answers a secret past its expiry, for either grant, with 401
+// {"error":"invalid_client","error_description":"Client authentication
+// failed"}, the same answer as a wrong secret: Amazon does not say why.
+//
+// rotateApplicationClientSecret (POST /applications/2023-11-30/clientSecret,
+// application_2023-11-30.json) takes a client_credentials token of scope
+// sellingpartnerapi::client_credential:rotation
+// (ScopeClientCredentialRotation, which LWA grants beside
+// ScopeNotifications); a seller's token or one of another scope gets the
+// grantless 403 Unauthorized of "Notifications". Its usage plan is 0.0167/s
+// burst 1 in the application's bucket, through the same limiter (and
+// RateScale, BurstScale) as every operation. With no
+// Options.ApplicationQueueARN (no queue registered in the Developer
+// Console) it answers 400 {"errors":[{"code":"InvalidInput","message":
+// "Application is not enrolled for rotation notification. Please update
+// application notification preference in Developer console."}]}, the
+// model's sandbox answer. Otherwise it answers 204 with no body: a new
+// secret is made, expiring ClientSecretLifetime later, and every older
+// secret still working now expires OldSecretGrace (7 days) from now at the
+// latest. LWA refuses the new secret with invalid_client for its first
+// NewSecretPropagation (30 minutes; amzn/selling-partner-api-models#4489
+// saw fresh secrets refused about that long), so a client must keep the
+// old one until the new one has worked. CredentialStats counts refusals of
+// each kind.
+//
+// The new secret reaches the client only as an
+// APPLICATION_OAUTH_CLIENT_NEW_SECRET notification, sent to
+// Options.ApplicationSink for ApplicationQueueARN before the 204 (Amazon's
+// arrives shortly after): Amazon's camelCase envelope, key for key as its
+// sample in ../shared/amazon-examples/newer-apis/application-notifications,
+// its payload applicationOAuthClientNewSecret {clientId, newClientSecret,
+// newClientSecretExpiryTime, oldClientSecretExpiryTime} with the secret in
+// plaintext. DropNextNewSecrets loses the next ones (the rotation still
+// happens). An APPLICATION_OAUTH_CLIENT_SECRET_EXPIRY notification
+// ({clientId, clientSecretExpiryTime, clientSecretExpiryReason:
+// PERIODIC_ROTATION}) is due ExpiryNoticeLead (90 days) before a secret
+// expires, once, and only for a secret no rotation has replaced; it is sent
+// when the credential clock has passed that point and something asks: any
+// LWA request, a rotation, or DeliverCredentialNotices, which a test that
+// moves the clock without traffic calls. Without a registered queue
+// nothing is sent. ApplicationNotifications returns every one produced,
+// ClientSecrets an application's secrets with their current expiry.
+//
+// Authorizations: RevokeAuthorization plays a seller revoking the
+// application, after which LWA answers the account's refresh token with 400
+// {"error":"invalid_grant",...} (access tokens already issued keep working
+// until they expire); Options.AuthorizationLifetime (365 days for a public
+// application; zero, the default, for a private one that lasts) ends every
+// authorization that long after it was granted, with the same answer.
+// Reauthorize grants a new refresh token from now and ends the old one.
+// LWACalls counts the refresh_token grants asked per refresh token,
+// refused ones included, so a test can assert that a client stops asking
+// for a dead authorization.
 //
 // # Ground truth
 //
