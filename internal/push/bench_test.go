@@ -64,6 +64,31 @@ func BenchmarkPushPastBudget(b *testing.B) {
 	}
 }
 
+// BenchmarkPushAtRate is the push seller alone at a set order change rate
+// (the simulator's OrderRates: new orders at uniformly drawn instants, each
+// changing once, on top of a small base dataset), on the real clock at
+// Amazon's plans, with the committed orders poll (budget-aware, safety-net
+// mode). Changes are made for SPSYNC_BENCH_PUSH_RATE_MINUTES (default 10),
+// then the run goes on for SPSYNC_BENCH_PUSH_RATE_SETTLE minutes (default
+// 10) with no new rate orders: every change of the span is measured, and one
+// not in Postgres at the end is lost. Calls are counted over the span.
+//
+// SPSYNC_BENCH_PUSH_RATE is the order changes an hour (default: skipped),
+// e.g. 1500 or 3600 (issue 24).
+func BenchmarkPushAtRate(b *testing.B) {
+	if os.Getenv("SPSYNC_BENCH_PUSH_RATE") == "" {
+		b.Skip("SPSYNC_BENCH_PUSH_RATE is not set")
+	}
+	rate := benchEnvInt(b, "SPSYNC_BENCH_PUSH_RATE", 0)
+	minutes := benchEnvInt(b, "SPSYNC_BENCH_PUSH_RATE_MINUTES", 10)
+	settle := benchEnvInt(b, "SPSYNC_BENCH_PUSH_RATE_SETTLE", 10)
+	for range b.N {
+		r := runPushBench(b, pushBenchOptions{minutes: minutes, orders: 500, rate: float64(rate),
+			maxBacklog: DefaultMaxBacklog, settle: time.Duration(settle) * time.Minute})
+		r.report(b)
+	}
+}
+
 func benchEnvInt(b *testing.B, name string, def int) int {
 	b.Helper()
 	v := os.Getenv(name)
@@ -85,9 +110,18 @@ type pushBenchOptions struct {
 	pollSeller      bool
 	maxBacklog      int
 	// settle is the end of the run whose changes are left out of the
-	// latencies: a sync may not have had the time to catch them.
+	// latencies: a sync may not have had the time to catch them. With rate,
+	// it is instead a time after the span with no new rate orders, and every
+	// change of the span is measured.
 	settle time.Duration
+	// rate, when set, adds order changes at this rate an hour
+	// (sim.OrderRates) for minutes, starting once the notifier runs.
+	rate float64
 }
+
+// rateLead is how long after the simulator is built its rate orders start:
+// the notifier, SQS and the consumer are up by then.
+const rateLead = 45 * time.Second
 
 // discardSink takes the poll seller's notifications: they are logged (the
 // change truth the latencies are measured against) but go nowhere, as for a
@@ -116,8 +150,15 @@ type pushBenchResult struct {
 	shed     float64
 	notified sim.NotifierStats
 	// callSpan is the time calls were counted over (after the first
-	// minute).
+	// minute, or the rate span).
 	callSpan time.Duration
+	// changesFrom and changesTo, with a rate, are its span: the changes
+	// measured.
+	changesFrom, changesTo time.Time
+	// spanBacklog is the backlog peak by the end of the rate span.
+	spanBacklog int
+	// throttled is every 429 of the run, per account and operation.
+	throttled map[string]map[string]int
 }
 
 type seenVersion struct {
@@ -128,13 +169,20 @@ type seenVersion struct {
 func runPushBench(b *testing.B, o pushBenchOptions) *pushBenchResult {
 	b.Helper()
 	ctx := context.Background()
+	var rates []sim.OrderRate
+	var rateFrom, rateTo time.Time
+	if o.rate > 0 {
+		rateFrom = time.Now().Add(rateLead).Truncate(time.Second)
+		rateTo = rateFrom.Add(time.Duration(o.minutes) * time.Minute)
+		rates = []sim.OrderRate{{From: rateFrom, To: rateTo, PerHour: o.rate}}
+	}
 	accounts := []sim.Account{pushBenchAccount("push")}
 	if o.pollSeller {
 		accounts = append(accounts, pushBenchAccount("poll"))
 	}
 	tb := jobstest.New(b, jobstest.Options{OrdersAPI: config.OrdersAPI2026, Sim: sim.Options{
 		Seed: 21, Accounts: accounts, Orders: o.orders, FulfillmentOrders: o.orders / 5, ServiceJobs: 1,
-		History: 24 * time.Hour, Horizon: 24 * time.Hour,
+		History: 24 * time.Hour, Horizon: 24 * time.Hour, OrderRates: rates,
 	}})
 	tb.Deps.Schedules.SafetyNet = true
 	var pushSeller string // derived by the simulator from the account id
@@ -163,7 +211,10 @@ func runPushBench(b *testing.B, o pushBenchOptions) *pushBenchResult {
 	}
 
 	// Polls start ten minutes back: the benchmark measures changes, not a
-	// first sync.
+	// first sync. The push seller's orders poll is the committed default
+	// with push on: budget-aware (one self-scheduled poll, safety-net mode,
+	// jobs.NextPoll), restarted by its watchdog cron; the poll seller keeps
+	// the 5-minute cron.
 	workers := river.NewWorkers()
 	orders.Register(workers, tb.Deps, orders.Options{InitialLookback: 10 * time.Minute})
 	fulfillment.Register(workers, tb.Deps, fulfillment.Options{InitialLookback: 10 * time.Minute})
@@ -172,6 +223,11 @@ func runPushBench(b *testing.B, o pushBenchOptions) *pushBenchResult {
 	for _, a := range accounts {
 		id := a.ID
 		oj, err := jobs.NewCronJob("orders_poll/"+id, schedules[id], func() (river.JobArgs, *river.InsertOpts) { return orders.PollArgs{AccountID: id}, nil })
+		if id == "push" {
+			oj, err = jobs.NewCronJob("orders_poll/"+id, jobs.SelfScheduledWatchdog, func() (river.JobArgs, *river.InsertOpts) {
+				return orders.PollArgs{AccountID: id, Scheduled: true}, nil
+			})
+		}
 		require.NoError(b, err)
 		fj, err := jobs.NewCronJob("fulfillment_poll/"+id, schedules[id], func() (river.JobArgs, *river.InsertOpts) {
 			return fulfillment.PollArgs{AccountID: id}, nil
@@ -202,7 +258,10 @@ func runPushBench(b *testing.B, o pushBenchOptions) *pushBenchResult {
 	consumerDone := make(chan struct{})
 	go func() { defer close(consumerDone); _ = c.Run(cctx) }()
 
-	res := &pushBenchResult{opts: o, seen: map[string][]seenVersion{}, start: started}
+	res := &pushBenchResult{opts: o, seen: map[string][]seenVersion{}, start: started, changesFrom: rateFrom, changesTo: rateTo}
+	if o.rate > 0 && time.Now().After(rateFrom) {
+		b.Logf("set-up took past the rate span's start (%s): its first changes may not be notified", rateFrom.Format(time.TimeOnly))
+	}
 	var mu sync.Mutex
 	sample := func() {
 		now := time.Now()
@@ -234,8 +293,11 @@ func runPushBench(b *testing.B, o pushBenchOptions) *pushBenchResult {
 	deadline := started.Add(time.Duration(o.minutes) * time.Minute)
 	// Calls are counted from the end of the first minute: every poll runs
 	// once at start (RunOnStart), which a 20-minute run would count as a
-	// third of its polls.
+	// third of its polls. With a rate, over the rate span.
 	warm := started.Add(time.Minute)
+	if o.rate > 0 {
+		deadline, warm = rateTo.Add(o.settle), rateFrom
+	}
 	snapshot := func() map[string]map[string]int {
 		out := map[string]map[string]int{}
 		for _, a := range accounts {
@@ -246,12 +308,28 @@ func runPushBench(b *testing.B, o pushBenchOptions) *pushBenchResult {
 		}
 		return out
 	}
-	var warmCalls map[string]map[string]int
+	var warmCalls, spanCalls map[string]map[string]int
+	var lastLine time.Time
 	tick := time.NewTicker(250 * time.Millisecond)
 	for now := range tick.C {
 		sample()
 		if warmCalls == nil && now.After(warm) {
 			warmCalls = snapshot()
+		}
+		if o.rate > 0 && now.Sub(lastLine) >= time.Minute {
+			// A timeline on standard output (a benchmark's log keeps ten
+			// lines): calls so far, the refresh backlog, the shed count.
+			lastLine = now
+			st := tb.Sim.AccountStats("push")
+			mu.Lock()
+			fmt.Printf("timeline %s (+%s from the span's start): getOrder2026 %d, searchOrders %d (429: %d, %d), refresh jobs waiting peak %d, shed %g\n",
+				now.Format(time.TimeOnly), now.Sub(rateFrom).Round(time.Second), st[spapi.OpGetOrder2026].Calls, st[spapi.OpSearchOrders].Calls,
+				st[spapi.OpGetOrder2026].Throttled, st[spapi.OpSearchOrders].Throttled, res.backlog, testutilValue(m, TypeOrderChange, outcomeShed))
+			mu.Unlock()
+		}
+		if o.rate > 0 && spanCalls == nil && now.After(rateTo) {
+			spanCalls = snapshot()
+			res.spanBacklog = res.backlog
 		}
 		if now.After(deadline) {
 			break
@@ -266,12 +344,24 @@ func runPushBench(b *testing.B, o pushBenchOptions) *pushBenchResult {
 	res.log = notifier.Log()
 	res.notified = notifier.Stats()
 	res.calls = snapshot()
+	res.callSpan = time.Since(warm)
+	if spanCalls != nil {
+		res.calls, res.callSpan = spanCalls, rateTo.Sub(rateFrom)
+	}
 	for acct, ops := range res.calls {
 		for op := range ops {
 			ops[op] -= warmCalls[acct][op]
 		}
 	}
-	res.callSpan = time.Since(warm)
+	res.throttled = map[string]map[string]int{}
+	for _, a := range accounts {
+		res.throttled[a.ID] = map[string]int{}
+		for op, st := range tb.Sim.AccountStats(a.ID) {
+			if st.Throttled > 0 {
+				res.throttled[a.ID][op] = st.Throttled
+			}
+		}
+	}
 	res.shed = testutilValue(m, TypeOrderChange, outcomeShed)
 	return res
 }
@@ -287,13 +377,16 @@ func pushBenchAccount(id string) sim.Account {
 // changes old enough that the sync should have caught them (the run's last
 // settle is left out, for both sellers alike).
 func (r *pushBenchResult) latencies(account, stream string) (lat []time.Duration, missed int) {
-	cutoff := r.start.Add(r.elapsed - r.opts.settle)
+	from, cutoff := r.start, r.start.Add(r.elapsed-r.opts.settle)
+	if !r.changesFrom.IsZero() {
+		from, cutoff = r.changesFrom, r.changesTo
+	}
 	typ := sim.NotificationTypeOrderChange
 	if stream == "fulfillment_orders" {
 		typ = sim.NotificationTypeFulfillmentOrderStatus
 	}
 	for _, rec := range r.log {
-		if rec.AccountID != account || rec.Type != typ || rec.ChangeTime.Before(r.start) || rec.ChangeTime.After(cutoff) {
+		if rec.AccountID != account || rec.Type != typ || rec.ChangeTime.Before(from) || !rec.ChangeTime.Before(cutoff) {
 			continue
 		}
 		var found *time.Time
@@ -325,24 +418,38 @@ func (r *pushBenchResult) report(b *testing.B) {
 	hours, callHours := r.elapsed.Hours(), r.callSpan.Hours()
 	b.Logf("run %s, %d orders per seller; notifier %+v; push seller's refresh backlog peaked at %d; %g order notifications shed to the poll",
 		r.elapsed.Round(time.Second), r.opts.orders, r.notified, r.backlog, r.shed)
+	if !r.changesFrom.IsZero() {
+		b.Logf("rate %.0f order changes/h set from %s to %s, then %s of settle; backlog peak by the span's end %d; latencies: every change of the span, missing ones lost",
+			r.opts.rate, r.changesFrom.Format(time.TimeOnly), r.changesTo.Format(time.TimeOnly), r.opts.settle, r.spanBacklog)
+	}
 	for _, acct := range []string{"push", "poll"} {
 		if r.calls[acct] == nil {
 			continue
 		}
 		for _, stream := range []string{"orders", "fulfillment_orders"} {
 			lat, missed := r.latencies(acct, stream)
-			changes := 0
+			changes, span := 0, hours
+			if !r.changesFrom.IsZero() {
+				span = r.changesTo.Sub(r.changesFrom).Hours()
+			}
 			for _, rec := range r.log {
-				if rec.AccountID == acct && (rec.Type == sim.NotificationTypeOrderChange) == (stream == "orders") {
+				if rec.AccountID == acct && (rec.Type == sim.NotificationTypeOrderChange) == (stream == "orders") &&
+					(r.changesFrom.IsZero() || !rec.ChangeTime.Before(r.changesFrom) && rec.ChangeTime.Before(r.changesTo)) {
 					changes++
 				}
 			}
-			b.Logf("%s %s: %.0f changes/h; latency over %d changes (all but the last %s): median %s, p95 %s, max %s; %d not in Postgres at the end",
-				acct, stream, float64(changes)/hours, len(lat), r.opts.settle, quantile(lat, 0.5).Round(100*time.Millisecond),
+			over := "all but the last " + r.opts.settle.String()
+			if !r.changesFrom.IsZero() {
+				over = "every change of the span"
+			}
+			b.Logf("%s %s: %.0f changes/h; latency over %d changes (%s): median %s, p95 %s, max %s; %d not in Postgres at the end",
+				acct, stream, float64(changes)/span, len(lat), over, quantile(lat, 0.5).Round(100*time.Millisecond),
 				quantile(lat, 0.95).Round(100*time.Millisecond), quantile(lat, 1).Round(100*time.Millisecond), missed)
 			if stream == "orders" {
 				b.ReportMetric(quantile(lat, 0.5).Seconds(), acct+"-orders-median-s")
 				b.ReportMetric(quantile(lat, 0.95).Seconds(), acct+"-orders-p95-s")
+				b.ReportMetric(quantile(lat, 1).Seconds(), acct+"-orders-max-s")
+				b.ReportMetric(float64(missed), acct+"-orders-lost")
 			}
 		}
 		ops := make([]string, 0, len(r.calls[acct]))
@@ -354,7 +461,7 @@ func (r *pushBenchResult) report(b *testing.B) {
 		for _, op := range ops {
 			line += fmt.Sprintf(" %s %.1f/h", op, float64(r.calls[acct][op])/callHours)
 		}
-		b.Logf("%s calls after the first minute (%s):%s", acct, r.callSpan.Round(time.Second), line)
+		b.Logf("%s calls after the first minute, or over the rate span (%s):%s; 429s over the whole run: %v", acct, r.callSpan.Round(time.Second), line, r.throttled[acct])
 		b.ReportMetric(float64(r.calls[acct][spapi.OpSearchOrders]+r.calls[acct][spapi.OpListAllFulfillmentOrders])/callHours, acct+"-list-calls/h")
 	}
 }
