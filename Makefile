@@ -9,7 +9,7 @@ SQLC    := $(GO) tool -modfile=tools/go.mod sqlc
 WITHPG  := $(GO) run ./internal/devtools/withpg --
 PGBINARIES := $(GO) run ./internal/devtools/withpg -binaries
 
-.PHONY: run test check fmt vet generate generate-modelrules generated-current bench bench-freshness reliability migrate build
+.PHONY: run test check fmt vet generate generate-modelrules generated-current bench bench-freshness bench-push-rate reliability migrate build
 
 ## run: the worker on embedded defaults (local Postgres under ./.spsync, or
 ## under /var/lib/spsync/ when the server's user cannot reach the checkout;
@@ -75,6 +75,18 @@ bench-freshness:
 	SPSYNC_BENCH_FRESHNESS_RATES=$(FRESHNESS_RATES) SPSYNC_BENCH_FRESHNESS_HOURS=$(FRESHNESS_HOURS) \
 	SPSYNC_BENCH_FRESHNESS_SCALE=$(FRESHNESS_SCALE) SPSYNC_BENCH_FRESHNESS_BACKFILL_HOURS=$(FRESHNESS_BACKFILL_HOURS) \
 		$(WITHPG) $(GO) test -run '^$$' -bench 'BenchmarkOrdersFreshness' -benchtime 1x -timeout 90m ./internal/freshness/
+
+## bench-push-rate: push on the real clock at set order change rates (issue 24; BENCHMARKS.md
+## "Push on the real clock"): each of PUSH_RATES order changes an hour for PUSH_MINUTES, then
+## PUSH_SETTLE minutes with no new changes (by default 1,500 then 3,600: about 45 minutes).
+PUSH_RATES   ?= 1500 3600
+PUSH_MINUTES ?= 10
+PUSH_SETTLE  ?= 10
+bench-push-rate:
+	for r in $(PUSH_RATES); do \
+		SPSYNC_BENCH_PUSH_RATE=$$r SPSYNC_BENCH_PUSH_RATE_MINUTES=$(PUSH_MINUTES) SPSYNC_BENCH_PUSH_RATE_SETTLE=$(PUSH_SETTLE) \
+			$(WITHPG) $(GO) test ./internal/push/ -run '^$$' -bench BenchmarkPushAtRate -benchtime 1x -v -timeout 60m || exit 1; \
+	done
 
 ## reliability: the long reliability runs (>= 20 SIGKILLs, database restarts, a 3-minute fault storm); bounded by -timeout
 reliability:
