@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/stretchr/testify/require"
 
 	"github.com/spsync/spsync/internal/sharedtest"
@@ -459,4 +461,31 @@ func TestCredentialCounters(t *testing.T) {
 		require.Equal(t, 1, st.RefusedPropagatingSecret)
 		require.Equal(t, 1, st.RefusedExpiredSecret)
 	})
+}
+
+// TestSQSSinkDeliversApplicationNotifications sends a NEW_SECRET through
+// the real SQS sink to fauxqs and reads it back as spsync will.
+func TestSQSSinkDeliversApplicationNotifications(t *testing.T) {
+	endpoint := startFauxqs(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	client := newSQSClient(endpoint)
+	q, err := client.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("spsync-application")})
+	require.NoError(t, err)
+
+	b := setup(t, func(o *sim.Options) {
+		o.ApplicationQueueARN = appQueueARN
+		o.ApplicationSink = sim.NewSQSSink(client)
+	})
+	tok := b.grantlessToken(t, sim.ScopeClientCredentialRotation)
+	require.Equal(t, http.StatusNoContent, b.sendNotif(t, http.MethodPost, tok, "/applications/2023-11-30/clientSecret", "").status)
+	require.Equal(t, 1, b.sim.CredentialStats().NewSecretsSent)
+
+	out, err := client.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: q.QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1})
+	require.NoError(t, err)
+	require.Len(t, out.Messages, 1)
+	var env appEnvelope
+	require.NoError(t, json.Unmarshal([]byte(aws.ToString(out.Messages[0].Body)), &env))
+	require.Equal(t, sim.NotificationTypeClientNewSecret, env.NotificationType)
+	require.Equal(t, b.sim.ClientSecrets(b.acct.ClientID)[1].Value, env.Payload.NewSecret.NewClientSecret)
 }
