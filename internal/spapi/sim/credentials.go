@@ -427,6 +427,7 @@ func (s *Sim) RevokeAuthorization(accountID string) error {
 // Reauthorize plays a seller authorizing the application again: it
 // returns a new refresh token for the account, whose authorization starts
 // now on the credential clock, and ends the previous one (invalid_grant).
+// Accounts keeps reporting the configured refresh token.
 func (s *Sim) Reauthorize(accountID string) (string, error) {
 	now := s.creds.clock.Now()
 	s.creds.mu.Lock()
