@@ -17,23 +17,28 @@ const applicationBase = "/applications/2023-11-30"
 // refresh token are ignored). opts.Account, when set, only names the client in errors; the
 // usage plan of rotateApplicationClientSecret is the application's, not a seller's.
 func NewApplicationClient(opts Options) (*Client, error) {
-	httpClient := opts.HTTPClient
-	if httpClient == nil {
-		httpClient = &http.Client{Timeout: 60 * time.Second}
+	opts.Credentials.RefreshToken = ""
+	return newGrantlessClient(opts, ScopeClientCredentialRotation)
+}
+
+// newGrantlessClient builds a client of opts whose token source is LWA's
+// client_credentials grant for scope, with opts.Credentials' client id and
+// secret (opts.TokenSource is replaced).
+func newGrantlessClient(opts Options, scope string) (*Client, error) {
+	if opts.HTTPClient == nil {
+		opts.HTTPClient = &http.Client{Timeout: 60 * time.Second}
 	}
 	ts, err := NewGrantlessTokenSource(LWAOptions{
 		Credentials: opts.Credentials,
 		Endpoint:    opts.LWAEndpoint,
-		HTTPClient:  httpClient,
+		HTTPClient:  opts.HTTPClient,
 		ExpirySkew:  opts.TokenExpirySkew,
 		Now:         opts.Now,
-	}, ScopeClientCredentialRotation)
+	}, scope)
 	if err != nil {
 		return nil, err
 	}
-	opts.HTTPClient = httpClient
 	opts.TokenSource = ts
-	opts.Credentials.RefreshToken = ""
 	return NewClient(opts)
 }
 

@@ -9,7 +9,6 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"time"
 )
 
 // Notification types spsync subscribes to (Notifications API v1 use case guide; the payload
@@ -118,24 +117,8 @@ func NewNotificationsClient(opts Options) (*NotificationsClient, error) {
 		}
 		nc.seller = c
 	}
-	httpClient := opts.HTTPClient
-	if httpClient == nil {
-		httpClient = &http.Client{Timeout: 60 * time.Second}
-	}
-	ts, err := NewGrantlessTokenSource(LWAOptions{
-		Credentials: opts.Credentials,
-		Endpoint:    opts.LWAEndpoint,
-		HTTPClient:  httpClient,
-		ExpirySkew:  opts.TokenExpirySkew,
-		Now:         opts.Now,
-	}, ScopeNotifications)
-	if err != nil {
-		return nil, err
-	}
-	g := opts
-	g.HTTPClient = httpClient
-	g.TokenSource = ts
-	if nc.grantless, err = NewClient(g); err != nil {
+	var err error
+	if nc.grantless, err = newGrantlessClient(opts, ScopeNotifications); err != nil {
 		return nil, err
 	}
 	return nc, nil
