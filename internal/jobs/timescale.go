@@ -54,9 +54,14 @@ type scaledSchedule struct {
 }
 
 // Next maps the real instant t onto Now's clock, asks the schedule there,
-// and maps the answer back.
+// and maps the answer back. The two clocks are read a moment apart, so t
+// taken at a tick can map a hair before it; a tick within a real
+// millisecond of t is t's own, and the one after it is next.
 func (s scaledSchedule) Next(t time.Time) time.Time {
 	at := s.deps.Now().Add(s.deps.NowDuration(t.Sub(time.Now())))
 	next := s.sched.Next(at)
+	if next.Sub(at) < s.deps.NowDuration(time.Millisecond) {
+		next = s.sched.Next(next)
+	}
 	return t.Add(s.deps.RealDuration(next.Sub(at)))
 }
