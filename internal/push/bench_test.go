@@ -337,6 +337,29 @@ func runPushBench(b *testing.B, o pushBenchOptions) *pushBenchResult {
 	}
 	tick.Stop()
 	res.elapsed = time.Since(started)
+	if o.rate > 0 {
+		// What a lost change needs to be explained: the orders cursor at the
+		// end, and every order change of the span Postgres does not hold.
+		if acct, err := tb.Deps.Account("push"); err == nil {
+			cur, err := jobs.Cursor(ctx, tb.Pool, "push", orders.Stream, jobs.Scope(acct.MarketplaceIDs))
+			if err == nil && cur != nil {
+				fmt.Printf("orders cursor at the end: %s (%s after the span's end)\n", cur.Format(time.TimeOnly), cur.Sub(rateTo).Round(time.Second))
+			}
+		}
+		for _, rec := range notifier.Log() {
+			if rec.AccountID != "push" || rec.Type != sim.NotificationTypeOrderChange || rec.ChangeTime.Before(rateFrom) || !rec.ChangeTime.Before(rateTo) {
+				continue
+			}
+			held := false
+			for _, v := range res.seen["push/orders/"+rec.EntityID] {
+				held = held || !v.version.Before(rec.ChangeTime)
+			}
+			if !held {
+				fmt.Printf("lost: order %s changed %s (+%s into the span), notification %+v, versions seen %v\n",
+					rec.EntityID, rec.ChangeTime.Format("15:04:05.000"), rec.ChangeTime.Sub(rateFrom).Round(time.Millisecond), rec, res.seen["push/orders/"+rec.EntityID])
+			}
+		}
+	}
 	stopConsumer()
 	<-consumerDone
 	stopNotifier()
