@@ -1,7 +1,6 @@
 package conformance
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"net"
@@ -25,7 +24,7 @@ type Prism struct {
 	URL string
 
 	cmd      *exec.Cmd
-	out      *lockedBuffer
+	out      *npmtool.OutputBuffer
 	done     chan struct{}
 	stopOnce sync.Once
 }
@@ -63,13 +62,13 @@ func StartPrism(ctx context.Context, repoRoot, specFile, upstream string) (*Pris
 }
 
 func startPrismOn(ctx context.Context, node, cli, specFile, upstream string) (*Prism, error) {
-	port, err := freePort()
+	port, err := npmtool.FreePort()
 	if err != nil {
 		return nil, err
 	}
 	cmd := exec.Command(node, cli, "proxy", specFile, upstream, "--errors=false",
 		"--host", "127.0.0.1", "--port", strconv.Itoa(port), "--cors=false", "--verboseLevel", "error")
-	out := &lockedBuffer{}
+	out := &npmtool.OutputBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
@@ -135,34 +134,4 @@ func (p *Prism) Stop() {
 func (s *Spec) WriteSpec(dir string) (string, error) {
 	file := filepath.Join(dir, "amazon-models-merged.json")
 	return file, os.WriteFile(file, s.Document, 0o644)
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("find a free port: %w", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
-// lockedBuffer keeps the last output of node for error messages.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.buf.Len() > 64<<10 {
-		b.buf.Reset()
-	}
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -16,10 +16,8 @@
 package fauxqs
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -62,7 +60,7 @@ func Launch(ctx context.Context, repoRoot string) (endpoint string, stop func(),
 type process struct {
 	endpoint string
 	cmd      *exec.Cmd
-	out      *lockedBuffer
+	out      *npmtool.OutputBuffer
 	done     chan struct{}
 	stopOnce sync.Once
 }
@@ -103,7 +101,7 @@ func launch(ctx context.Context, repoRoot string) (*process, error) {
 }
 
 func startOn(ctx context.Context, node, repoRoot string) (*process, error) {
-	port, err := freePort()
+	port, err := npmtool.FreePort()
 	if err != nil {
 		return nil, err
 	}
@@ -111,7 +109,7 @@ func startOn(ctx context.Context, node, repoRoot string) (*process, error) {
 	cmd := exec.Command(node, cli)
 	cmd.Dir = filepath.Join(repoRoot, dir)
 	cmd.Env = append(os.Environ(), "FAUXQS_PORT="+strconv.Itoa(port), "FAUXQS_LOGGER=false", "FAUXQS_DEFAULT_REGION="+Region)
-	out := &lockedBuffer{}
+	out := &npmtool.OutputBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
@@ -150,34 +148,4 @@ func waitHealthy(ctx context.Context, p *process, timeout time.Duration) error {
 		case <-tick.C:
 		}
 	}
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("find a free port: %w", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
-// lockedBuffer keeps the last output of node for error messages.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.buf.Len() > 64<<10 {
-		b.buf.Reset()
-	}
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
