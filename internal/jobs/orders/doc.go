@@ -4,9 +4,10 @@
 // each account is set to: 2026-01-01 by default, or v0 (removed by Amazon on
 // 2027-03-27).
 //
-// A periodic PollArgs job per account walks the order list (searchOrders, or
-// v0's getOrders) from the account's cursor (less a small overlap) to the
-// window end Amazon reports, one budget token per page. Each page commits in
+// A PollArgs job per account (self-scheduled by the budget, see
+// jobs.NextPoll, unless SPSYNC_ORDERS_CRON sets a cron) walks the order list
+// (searchOrders, or v0's getOrders) from the account's cursor (no overlap by
+// default, see Options.Overlap) to the window end Amazon reports, one budget token per page. Each page commits in
 // one transaction with its rows, the place where the window continues
 // (walk_progress, see jobs.RunWalk) and its follow-ups; the last page moves
 // the cursor in that same transaction. A poll that is killed or snoozed
