@@ -10,6 +10,78 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
+// Selling accounts spsync syncs: one row per seller and application. Rows of removed accounts stay, as do their synced rows.
+type Account struct {
+	// The account id used in every synced table (account_id).
+	ID     string
+	Region string
+	// Marketplaces synced for the account.
+	MarketplaceIds []string
+	// The seller's merchant token (SellerId in notifications).
+	SellingPartnerID *string
+	ClientID         string
+	// Orders API the account syncs through: v0 or 2026-01-01.
+	OrdersApi string
+	// active, paused (by an operator), needs_reauth (LWA answered invalid_grant: the seller must authorize again) or removed.
+	State string
+	// Why the state was set, secrets removed.
+	StateReason    *string
+	StateChangedAt time.Time
+	// The seller's LWA refresh token sealed with SPSYNC_SECRET_KEY, bound to accounts/<id>/refresh_token.
+	RefreshTokenSealed *string
+	RefreshTokenSetAt  *time.Time
+	// Where the account was first declared: environment (LWA_*/SPAPI_*), accounts_file, operator (worker accounts add) or oauth.
+	DeclaredBy string
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+// SP-API applications (LWA clients) whose client secrets spsync keeps and rotates.
+type Application struct {
+	// The LWA client id (amzn1.application-oa2-client.…): not a secret.
+	ClientID string
+	// rotateApplicationClientSecret calls made for the secret now expiring without a NEW_SECRET arriving; at 2 spsync stops rotating and says the application queue may be the wrong one.
+	RotationAttempts int32
+	// When spsync last called rotateApplicationClientSecret successfully.
+	RotationRequestedAt *time.Time
+	// Set when two rotations brought no NEW_SECRET: no third until a secret arrives or an operator acts.
+	RotationGaveUpAt *time.Time
+	// Set when Amazon answered that no application queue is registered (Developer Console, Notification preferences).
+	NotEnrolledAt *time.Time
+	// The last rotation failure, secrets removed.
+	LastRotationError *string
+	// Set while LWA refuses every known client secret (invalid_client): the application's accounts wait.
+	AllRefusedAt *time.Time
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// Every LWA client secret spsync knows per application, sealed, with its expiry and whether LWA accepted it.
+type ApplicationSecret struct {
+	ID       int64
+	ClientID string
+	// The secret sealed with SPSYNC_SECRET_KEY (sb1.<key id>.<nonce+ciphertext>), bound to application_secrets/<client_id>/client_secret.
+	SecretSealed string
+	// pending (received, not yet accepted by LWA), primary (used first), fallback (tried when the primary is refused, until it expires), retired (expired or replaced: never used).
+	State string
+	// When Amazon stops accepting the secret; NULL when unknown (no application queue and none declared).
+	ExpiresAt *time.Time
+	// Where expires_at came from: an EXPIRY notification, a NEW_SECRET notification, or an operator (set-secret --expires, LWA_CLIENT_SECRET_EXPIRES_AT).
+	ExpirySource *string
+	// How spsync got the secret.
+	Source string
+	// The NEW_SECRET notification that carried it: a redelivered message is stored once.
+	NotificationID *string
+	ReceivedAt     time.Time
+	// Last time LWA accepted the secret.
+	AcceptedAt *time.Time
+	// Last time LWA refused it (invalid_client).
+	RefusedAt *time.Time
+	// LWA refusals counted for the secret (a new secret is refused for its first ~30 minutes).
+	Refusals  int32
+	RetiredAt *time.Time
+}
+
 // One `worker backfill` run: history of one stream of one account between from_time and to_time, in windows of window_seconds by creation date, each window a job in the River backfill queue. Progress (windows_done of windows_total, rows_written) moves in the transactions that write the rows.
 type Backfill struct {
 	// Backfill id, as `worker backfill list` and `worker backfill cancel ID` show it.
