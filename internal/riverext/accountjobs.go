@@ -11,7 +11,6 @@ import (
 // so this is one statement each way. A job is the account's when its args
 // carry "account_id": every spsync job kind does.
 
-
 // CancelAccountJobs cancels the account's jobs that wait (available,
 // scheduled, retryable, pending), recording reason as their last error so
 // RetryAccountJobs can tell them from jobs cancelled for other reasons.
