@@ -42,6 +42,13 @@ type Report struct {
 	// Polls are the budget-aware polls' schedules (jobs.NextPoll) per
 	// account and stream, as each poll last decided them.
 	Polls []Poll `json:"polls"`
+	// Accounts counts stored accounts by state and lists those not
+	// active; NeedsReauth are the accounts whose seller must authorize
+	// again; ClientSecrets each application's secrets and rotation
+	// (accounts.go).
+	Accounts      Accounts        `json:"accounts"`
+	NeedsReauth   []Reauth        `json:"needs_reauth"`
+	ClientSecrets []ClientSecrets `json:"client_secrets"`
 }
 
 // Poll is one account's poll schedule: the change rate it observed, what
@@ -271,6 +278,9 @@ func Collect(ctx context.Context, db store.DBTX) (*Report, error) {
 		}
 		r.Polls = append(r.Polls, poll)
 	}
+	if err := collectAccounts(ctx, db, r); err != nil {
+		return nil, fmt.Errorf("status: %w", err)
+	}
 	return r, nil
 }
 
@@ -363,6 +373,7 @@ func (r *Report) WriteText(w io.Writer) error {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", f.Failure, ts(&f.FirstSeenAt), ts(&f.LastSeenAt), f.Times, shorten(f.Error))
 		}
 	}
+	r.writeAccounts(tw)
 	return tw.Flush()
 }
 
