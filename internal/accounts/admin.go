@@ -130,6 +130,45 @@ func (a *Admin) keys() (*secretbox.Keyring, error) {
 	return a.Keys, nil
 }
 
+// checkKeyIDs refuses to seal with keys when a stored value was sealed with
+// a key the ring does not hold: the operator was given another key than the
+// workers, whose next reload could not open what this command writes. Only
+// key ids are compared, so a damaged value does not block the command that
+// replaces it.
+func checkKeyIDs(ctx context.Context, tx pgx.Tx, keys *secretbox.Keyring) error {
+	known := func(sealed string) bool {
+		id, err := secretbox.KeyID(sealed)
+		if err != nil {
+			return true // not sealed by any key: Open reports it where it is used
+		}
+		return id == keys.Current.ID() || (keys.Previous != nil && id == keys.Previous.ID())
+	}
+	accts, err := store.ListAccounts(ctx, tx)
+	if err != nil {
+		return err
+	}
+	for _, a := range accts {
+		if a.RefreshTokenSealed != nil && !known(*a.RefreshTokenSealed) {
+			return wrongKey("the refresh token of account " + a.ID)
+		}
+	}
+	secrets, err := store.ListApplicationSecrets(ctx, tx)
+	if err != nil {
+		return err
+	}
+	for _, s := range secrets {
+		if !known(s.SecretSealed) {
+			return wrongKey(fmt.Sprintf("client secret %d of %s", s.ID, s.ClientID))
+		}
+	}
+	return nil
+}
+
+func wrongKey(what string) error {
+	return fmt.Errorf("%s is %w: set SPSYNC_SECRET_KEY to the key the workers use "+
+		"(while changing keys, the new key, with the old one in SPSYNC_SECRET_KEY_PREVIOUS); nothing was changed", what, secretbox.ErrWrongKey)
+}
+
 // noAccount turns store.ErrNoAccount into the remedy.
 func noAccount(id string, err error) error {
 	if errors.Is(err, store.ErrNoAccount) {
@@ -152,6 +191,9 @@ func (a *Admin) Add(ctx context.Context, spec AccountSpec) error {
 	}
 	now := a.now()
 	return pgx.BeginFunc(ctx, a.Pool, func(tx pgx.Tx) error {
+		if err := checkKeyIDs(ctx, tx, keys); err != nil {
+			return err
+		}
 		existing, err := store.GetAccount(ctx, tx, spec.ID, true)
 		switch {
 		case err == nil && existing.State == store.AccountRemoved:
@@ -288,6 +330,9 @@ func (a *Admin) SetRefreshToken(ctx context.Context, id, token string) error {
 		return err
 	}
 	return pgx.BeginFunc(ctx, a.Pool, func(tx pgx.Tx) error {
+		if err := checkKeyIDs(ctx, tx, keys); err != nil {
+			return err
+		}
 		acc, err := store.GetAccount(ctx, tx, id, true)
 		if err != nil {
 			return noAccount(id, err)
@@ -337,6 +382,9 @@ func (a *Admin) SetSecret(ctx context.Context, clientID, secret string, expires 
 		return 0, false, err
 	}
 	err = pgx.BeginFunc(ctx, a.Pool, func(tx pgx.Tx) error {
+		if err := checkKeyIDs(ctx, tx, keys); err != nil {
+			return err
+		}
 		id, added, err = AddSecret(ctx, tx, keys, NewSecret{
 			ClientID: clientID, Value: secret, Source: SourceOperator, Expires: expires, Now: now,
 		})

@@ -448,3 +448,26 @@ func TestAdminStoresNoPlaintext(t *testing.T) {
 	require.NotContains(t, string(views), "oa2-cs")
 	require.NotContains(t, string(views), "sb1.", "views show key ids, not sealed values")
 }
+
+// TestAdminRefusesAnotherKey: an operator given another key than the one
+// that sealed the stored values writes nothing the workers could not open.
+func TestAdminRefusesAnotherKey(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	a, pool := newAdmin(t)
+	require.NoError(t, a.Add(ctx, adminSpec("seller-a", adminTokenA)))
+	other := &accounts.Admin{Pool: pool, Keys: adminKeyring(t)}
+
+	err := other.Add(ctx, adminSpec("seller-b", adminTokenB))
+	require.ErrorIs(t, err, secretbox.ErrWrongKey)
+	require.ErrorContains(t, err, "SPSYNC_SECRET_KEY")
+	require.ErrorIs(t, other.SetRefreshToken(ctx, "seller-a", adminTokenB), secretbox.ErrWrongKey)
+	_, _, err = other.SetSecret(ctx, adminClientID, "amzn1.oa2-cs.v1.another", nil)
+	require.ErrorIs(t, err, secretbox.ErrWrongKey)
+	_, err = store.GetAccount(ctx, pool, "seller-b", false)
+	require.ErrorIs(t, err, store.ErrNoAccount)
+
+	// The new key with the old one as previous (a key change under way).
+	changing := &accounts.Admin{Pool: pool, Keys: &secretbox.Keyring{Current: other.Keys.Current, Previous: a.Keys.Current}}
+	require.NoError(t, changing.Add(ctx, adminSpec("seller-b", adminTokenB)))
+}
