@@ -170,6 +170,7 @@ func (c *dbCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- quarantinedDesc
 	ch <- deniedDesc
 	ch <- unannouncedDesc
+	describeAccounts(ch)
 }
 
 func (c *dbCollector) Collect(ch chan<- prometheus.Metric) {
@@ -183,7 +184,10 @@ func (c *dbCollector) Collect(ch chan<- prometheus.Metric) {
 		return
 	}
 	for _, s := range r.Streams {
-		if s.LagSeconds != nil {
+		// A paused, removed or needs_reauth account is behind on purpose
+		// or waits for a person: its lag leaves the page so lag alerts
+		// stay quiet (worker status still shows it).
+		if s.LagSeconds != nil && !r.Accounts.LagQuiet(s.AccountID) {
 			ch <- prometheus.MustNewConstMetric(lagDesc, prometheus.GaugeValue, *s.LagSeconds, s.AccountID, s.Stream, s.Scope)
 		}
 	}
@@ -207,4 +211,5 @@ func (c *dbCollector) Collect(ch chan<- prometheus.Metric) {
 	for _, p := range r.Push {
 		ch <- prometheus.MustNewConstMetric(unannouncedDesc, prometheus.CounterValue, float64(p.SafetyNetUnannounced), p.AccountID, p.Stream)
 	}
+	collectAccounts(ch, r)
 }
