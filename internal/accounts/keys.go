@@ -1,6 +1,7 @@
 package accounts
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -8,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/spsync/spsync/internal/secretbox"
+	"github.com/spsync/spsync/internal/store"
 )
 
 // Key configuration (README "Credentials").
@@ -121,4 +123,22 @@ func RefreshTokenBinding(accountID string) secretbox.Binding {
 // ClientSecretBinding binds a sealed client secret to its application.
 func ClientSecretBinding(clientID string) secretbox.Binding {
 	return secretbox.Binding{Table: "application_secrets", Owner: clientID, Column: "client_secret"}
+}
+
+// HasSealed reports whether any sealed credential is stored.
+func HasSealed(ctx context.Context, db store.DBTX) (bool, error) {
+	accts, err := store.ListAccounts(ctx, db)
+	if err != nil {
+		return false, err
+	}
+	for _, a := range accts {
+		if a.RefreshTokenSealed != nil {
+			return true, nil
+		}
+	}
+	secrets, err := store.ListApplicationSecrets(ctx, db)
+	if err != nil {
+		return false, err
+	}
+	return len(secrets) > 0, nil
 }

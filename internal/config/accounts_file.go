@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -39,6 +40,9 @@ type accountEntry struct {
 	// SellingPartnerID is the seller's merchant token, which routes push
 	// notifications to the account.
 	SellingPartnerID string `yaml:"selling_partner_id"`
+	// ClientSecretExpiresAt declares the client secret's expiry
+	// (2027-06-01), for expiry warnings without an application queue.
+	ClientSecretExpiresAt string `yaml:"client_secret_expires_at"`
 }
 
 // loadAccountsFile reads and validates the accounts file at path. Every
@@ -119,10 +123,18 @@ func loadAccountsFile(path string, getenv func(string) string, ordersAPI string)
 		if e.SellingPartnerID != "" && !sellingPartnerIDPattern.MatchString(e.SellingPartnerID) {
 			return nil, lineErr(line, "account %q: selling_partner_id %q is not a merchant token like A3TH9S8BH6GOGM", e.ID, e.SellingPartnerID)
 		}
+		var expires *time.Time
+		if e.ClientSecretExpiresAt != "" {
+			t, err := parseExpiry(e.ClientSecretExpiresAt)
+			if err != nil {
+				return nil, lineErr(line, "account %q: client_secret_expires_at: %v", e.ID, err)
+			}
+			expires = &t
+		}
 		accounts = append(accounts, Account{
 			ID: e.ID, Region: region, MarketplaceIDs: mps, ClientID: e.ClientID,
 			ClientSecret: Secret(secret), RefreshToken: Secret(refresh), OrdersAPI: api,
-			SellingPartnerID: e.SellingPartnerID,
+			SellingPartnerID: e.SellingPartnerID, Source: SourceAccountsFile, ClientSecretExpiresAt: expires,
 		})
 	}
 	return accounts, nil

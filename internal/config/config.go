@@ -73,6 +73,10 @@ type Config struct {
 	// Push configures SP-API notifications through SQS; off unless a queue
 	// is set.
 	Push Push
+	// StoredAccounts is true when SPSYNC_SECRET_KEY (or _FILE) is set and
+	// no account is declared: the worker syncs the accounts stored in
+	// Postgres (`worker accounts add`) instead of the simulator.
+	StoredAccounts bool
 }
 
 // Push is the notifications (push) configuration.
@@ -157,7 +161,20 @@ type Account struct {
 	// accounts file). Push routes each notification to the account by it,
 	// so it is required when SPSYNC_SQS_QUEUE_URL is set.
 	SellingPartnerID string
+	// Source is where the account was declared: SourceEnvironment or
+	// SourceAccountsFile (empty for accounts built in code).
+	Source string
+	// ClientSecretExpiresAt is the client secret's expiry as the operator
+	// declared it (LWA_CLIENT_SECRET_EXPIRES_AT, client_secret_expires_at
+	// in the accounts file); nil when unknown.
+	ClientSecretExpiresAt *time.Time
 }
+
+// Where an account was declared (Account.Source).
+const (
+	SourceEnvironment  = "environment"
+	SourceAccountsFile = "accounts_file"
+)
 
 // OrdersSchedule is the orders poll's cron expression for an account on
 // api: the configured one, else the API's default.
@@ -327,6 +344,11 @@ func Load(getenv func(string) string) (*Config, error) {
 	}
 	switch set := countSet(clientID, secret, refresh); set {
 	case 0:
+		if get("SPSYNC_SECRET_KEY", "") != "" || get("SPSYNC_SECRET_KEY_FILE", "") != "" {
+			// Accounts are data: nothing to declare, and no simulator.
+			cfg.StoredAccounts = true
+			return cfg, checkPush(cfg)
+		}
 		cfg.Simulate = true
 	case 3:
 	default:
@@ -345,6 +367,16 @@ func Load(getenv func(string) string) (*Config, error) {
 		OrdersAPI:        ordersAPI,
 		SellingPartnerID: get("SPAPI_SELLING_PARTNER_ID", ""),
 	}}
+	if !cfg.Simulate {
+		cfg.Accounts[0].Source = SourceEnvironment
+		if v := get("LWA_CLIENT_SECRET_EXPIRES_AT", ""); v != "" {
+			t, err := parseExpiry(v)
+			if err != nil {
+				return nil, &Error{"LWA_CLIENT_SECRET_EXPIRES_AT", err.Error()}
+			}
+			cfg.Accounts[0].ClientSecretExpiresAt = &t
+		}
+	}
 	if cfg.Accounts[0].SellingPartnerID != "" && !sellingPartnerIDPattern.MatchString(cfg.Accounts[0].SellingPartnerID) {
 		return nil, &Error{"SPAPI_SELLING_PARTNER_ID", fmt.Sprintf("%q is not a selling partner id: it looks like A3TH9S8BH6GOGM (Seller Central, Settings, Account Info, Merchant Token)", cfg.Accounts[0].SellingPartnerID)}
 	}
@@ -395,6 +427,18 @@ func parseOrdersAPI(v string) (string, error) {
 		return OrdersAPIV0, nil
 	}
 	return "", fmt.Errorf("%q is not an Orders API version: use 2026-01-01 (the default) or v0 (removed by Amazon on 2027-03-27)", v)
+}
+
+// parseExpiry reads a secret's expiry: a date (2027-06-01, midnight UTC)
+// or an RFC 3339 time.
+func parseExpiry(v string) (time.Time, error) {
+	if t, err := time.Parse(time.DateOnly, v); err == nil {
+		return t, nil
+	}
+	if t, err := time.Parse(time.RFC3339, v); err == nil {
+		return t.UTC(), nil
+	}
+	return time.Time{}, fmt.Errorf("%q is not a date: write 2027-06-01 or 2027-06-01T12:00:00Z (the Developer Console shows the expiry)", v)
 }
 
 // parseRetention reads a retention like 30d, 720h or 45m.

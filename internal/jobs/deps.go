@@ -11,9 +11,11 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 
+	"github.com/spsync/spsync/internal/accounts"
 	"github.com/spsync/spsync/internal/budget"
 	"github.com/spsync/spsync/internal/config"
 	"github.com/spsync/spsync/internal/spapi"
+	"github.com/spsync/spsync/internal/store"
 )
 
 // BudgetClass is a caller's priority for rate budget tokens (see
@@ -55,8 +57,14 @@ type Account struct {
 // Deps is what every job worker needs. One Deps is shared by all workers of
 // a process; build it with NewDeps, which fills the defaults.
 type Deps struct {
-	Pool      *pgxpool.Pool
-	Accounts  map[string]*Account
+	Pool *pgxpool.Pool
+	// Accounts are the accounts when they are fixed for the process (tests,
+	// keyless deployments); Directory, when set, replaces them.
+	Accounts map[string]*Account
+	// Directory supplies accounts that change while the worker runs
+	// (internal/worker's, backed by accounts.Registry): added, paused,
+	// re-authorized. Nil means Accounts.
+	Directory AccountDirectory
 	Budget    Budget
 	Schedules config.Schedules
 	// Logger defaults to one that drops everything.
@@ -128,14 +136,55 @@ func (d *Deps) CountRows(table string, offered, changed int) {
 	}
 }
 
-// Account returns the account with id, or an error that cancels the job
-// (an unknown account will not appear by retrying).
-func (d *Deps) Account(id string) (*Account, error) {
-	a, ok := d.Accounts[id]
-	if !ok {
-		return nil, river.JobCancel(fmt.Errorf("account %q is not configured", id))
+// AccountDirectory is where a worker finds accounts that change while it
+// runs.
+type AccountDirectory interface {
+	// Lookup returns the account and its state (accounts table state:
+	// active, paused, needs_reauth, removed); state "" means unknown.
+	Lookup(id string) (*Account, string)
+	// Reload rereads the accounts now.
+	Reload(ctx context.Context) error
+	// ActiveIDs returns the ids of the active accounts, sorted.
+	ActiveIDs() []string
+}
+
+// Account returns the active account with id, or an error that ends the
+// job without using an attempt. With a Directory, an account this process
+// does not know yet is reloaded first (another process may just have added
+// it); only an account still unknown, or known to be paused, removed or
+// awaiting re-authorization, ends the job.
+func (d *Deps) Account(ctx context.Context, id string) (*Account, error) {
+	if d.Directory == nil {
+		a, ok := d.Accounts[id]
+		if !ok {
+			return nil, river.JobCancel(&accounts.StoppedError{AccountID: id})
+		}
+		return a, nil
+	}
+	a, state := d.Directory.Lookup(id)
+	if state == "" {
+		if err := d.Directory.Reload(ctx); err != nil {
+			return nil, fmt.Errorf("reload accounts for %s: %w", id, err)
+		}
+		a, state = d.Directory.Lookup(id)
+	}
+	if state != store.AccountActive {
+		return nil, river.JobCancel(&accounts.StoppedError{AccountID: id, State: state})
 	}
 	return a, nil
+}
+
+// active returns an error when acct stopped since its job began: a paused
+// account's running job stops before its next call, after the page it
+// committed.
+func (d *Deps) active(acct *Account) error {
+	if d.Directory == nil {
+		return nil
+	}
+	if _, state := d.Directory.Lookup(acct.ID); state != store.AccountActive {
+		return &accounts.StoppedError{AccountID: acct.ID, State: state}
+	}
+	return nil
 }
 
 // Log returns Logger.
@@ -147,6 +196,9 @@ func (d *Deps) Clock() time.Time { return d.Now() }
 // Take acquires one budget token for op on acct's bucket at class priority.
 // Call it right before each SP-API request (each page of a pager).
 func (d *Deps) Take(ctx context.Context, acct *Account, op string, class BudgetClass) error {
+	if err := d.active(acct); err != nil {
+		return err
+	}
 	return d.Budget.Acquire(ctx, BudgetKey{AccountID: acct.ID, Region: acct.Region, Operation: op}, class)
 }
 
@@ -162,6 +214,16 @@ func (d *Deps) JobError(err error) error {
 	}
 	if wait, ok := d.Budget.SnoozeFor(err); ok {
 		return river.JobSnooze(wait)
+	}
+	if errors.Is(err, accounts.ErrAccountStopped) {
+		// Paused, removed or awaiting re-authorization: resuming the
+		// account (or a new refresh token) re-queues the job.
+		return river.JobCancel(err)
+	}
+	if errors.Is(err, accounts.ErrAllSecretsRefused) {
+		// No secret of the application works: wait for one (an operator,
+		// or a NEW_SECRET) without using attempts.
+		return river.JobSnooze(AllSecretsRefusedWait)
 	}
 	var apiErr *spapi.Error
 	if errors.As(err, &apiErr) {
@@ -183,6 +245,10 @@ func (d *Deps) JobError(err error) error {
 	}
 	return err
 }
+
+// AllSecretsRefusedWait is how long a job waits when LWA refuses every
+// client secret of its application.
+const AllSecretsRefusedWait = 5 * time.Minute
 
 // throttleSnooze is how long a throttled job sleeps before it asks the
 // budget again: one token's refill at the rate Amazon reported, or a

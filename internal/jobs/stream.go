@@ -204,17 +204,58 @@ func (ss Streams) Scheduled(deps *Deps) ([]ScheduledJob, error) {
 				continue
 			}
 			for _, id := range deps.AccountIDs() {
-				job := ScheduledJob{ID: p.ID + ":" + id, Schedule: p.Schedule(deps.Schedules, deps.Accounts[id]), Args: p.Args(id)}
-				if p.SelfScheduled != nil && p.SelfScheduled(deps.Schedules, deps.Accounts[id]) {
-					job.Schedule, job.Args = SelfScheduledWatchdog, p.SelfArgs(id)
-				}
-				if err := add(s, job); err != nil {
+				if err := add(s, p.scheduledFor(deps, id)); err != nil {
 					return nil, err
 				}
 			}
 		}
 	}
 	return out, nil
+}
+
+// scheduledFor is p's periodic job for account id.
+func (p Periodic) scheduledFor(deps *Deps, id string) ScheduledJob {
+	acct := deps.lookup(id)
+	job := ScheduledJob{ID: p.ID + ":" + id, Schedule: p.Schedule(deps.Schedules, acct), Args: p.Args(id)}
+	if p.SelfScheduled != nil && p.SelfScheduled(deps.Schedules, acct) {
+		job.Schedule, job.Args = SelfScheduledWatchdog, p.SelfArgs(id)
+	}
+	return job
+}
+
+// AccountPeriodicJobs returns the periodic jobs of one account, for an
+// account that starts or stops syncing while the worker runs (River's
+// PeriodicJobs().AddManySafely and RemoveManyByID). Their ids are those
+// Scheduled gives.
+func (ss Streams) AccountPeriodicJobs(deps *Deps, id string) ([]*river.PeriodicJob, []string, error) {
+	var (
+		out []*river.PeriodicJob
+		ids []string
+	)
+	for _, s := range ss {
+		for _, p := range s.Periodic {
+			if p.Shared {
+				continue
+			}
+			job := p.scheduledFor(deps, id)
+			pj, err := NewCronJob(job.ID, job.Schedule, func() (river.JobArgs, *river.InsertOpts) { return job.Args, nil })
+			if err != nil {
+				return nil, nil, err
+			}
+			out, ids = append(out, pj), append(ids, job.ID)
+		}
+	}
+	return out, ids, nil
+}
+
+// lookup returns account id from the Directory or Accounts, nil when
+// unknown.
+func (d *Deps) lookup(id string) *Account {
+	if d.Directory != nil {
+		a, _ := d.Directory.Lookup(id)
+		return a
+	}
+	return d.Accounts[id]
 }
 
 // PeriodicJobs returns Scheduled as River's periodic jobs.
@@ -248,8 +289,11 @@ func (ss Streams) Polls(accountID string) []river.JobArgs {
 	return out
 }
 
-// AccountIDs returns the configured account ids, sorted.
+// AccountIDs returns the ids of the accounts that sync, sorted.
 func (d *Deps) AccountIDs() []string {
+	if d.Directory != nil {
+		return d.Directory.ActiveIDs()
+	}
 	ids := make([]string, 0, len(d.Accounts))
 	for id := range d.Accounts {
 		ids = append(ids, id)

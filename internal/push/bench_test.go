@@ -340,7 +340,7 @@ func runPushBench(b *testing.B, o pushBenchOptions) *pushBenchResult {
 	if o.rate > 0 {
 		// What a lost change needs to be explained: the orders cursor at the
 		// end, and every order change of the span Postgres does not hold.
-		if acct, err := tb.Deps.Account("push"); err == nil {
+		if acct, err := tb.Deps.Account(ctx, "push"); err == nil {
 			cur, err := jobs.Cursor(ctx, tb.Pool, "push", orders.Stream, jobs.Scope(acct.MarketplaceIDs))
 			if err == nil && cur != nil {
 				fmt.Printf("orders cursor at the end: %s (%s after the span's end)\n", cur.Format(time.TimeOnly), cur.Sub(rateTo).Round(time.Second))

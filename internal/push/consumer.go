@@ -38,6 +38,7 @@ const (
 	outcomeFailed     = "failed"    // the transaction failed: the message comes back
 	outcomeShed       = "shed"      // past the refresh backlog: left to the poll, which was queued
 	outcomeDeleteFail = "delete_failed"
+	outcomeStopped    = "account_stopped" // the account is paused, removed or awaits re-authorization: deleted, no refresh
 )
 
 // Metrics are the consumer's Prometheus series. Register them on the
@@ -89,6 +90,12 @@ type ConsumerConfig struct {
 	// Accounts maps a notification's SellerId (the account's selling
 	// partner id) to the account id.
 	Accounts map[string]string
+	// Route, when set, replaces Accounts for accounts that change while
+	// the worker runs: the account of a SellerId, and whether it syncs. A
+	// notification of an account that does not sync (paused, removed,
+	// awaiting re-authorization) is deleted and counted without a refresh:
+	// its poll catches up when it syncs again.
+	Route func(sellerID string) (accountID string, active, found bool)
 	// Logger defaults to one that drops everything.
 	Logger *slog.Logger
 	// Metrics defaults to unregistered series.
@@ -211,21 +218,43 @@ type accepted struct {
 	accountID string
 }
 
+// route finds the account of a notification's seller.
+func (c *Consumer) route(sellerID string) (accountID string, active, found bool) {
+	if c.cfg.Route != nil {
+		return c.cfg.Route(sellerID)
+	}
+	acct, found := c.cfg.Accounts[sellerID]
+	return acct, found, found
+}
+
 // handle processes one received batch: the jobs and receipts of the
 // messages it understands commit in one transaction, then those messages
 // are deleted. The others stay for the redrive policy.
 func (c *Consumer) handle(ctx context.Context, msgs []sqstypes.Message) error {
-	var ok []accepted
+	var ok, stopped []accepted
 	for _, m := range msgs {
 		ev, err := parse(aws.ToString(m.Body))
 		if err == nil {
-			if acct, found := c.cfg.Accounts[ev.SellerID]; found {
+			acct, active, found := c.route(ev.SellerID)
+			if found && active {
 				ok = append(ok, accepted{msg: m, ev: ev, accountID: acct})
+				continue
+			}
+			if found {
+				stopped = append(stopped, accepted{msg: m, ev: ev, accountID: acct})
 				continue
 			}
 			err = errUnknownSeller
 		}
 		c.reject(m, ev, err)
+	}
+	if len(stopped) > 0 {
+		for _, a := range stopped {
+			c.m.Messages.WithLabelValues(typeLabel(a.ev.Type), outcomeStopped).Inc()
+		}
+		if err := c.delete(ctx, stopped); err != nil {
+			c.log.Warn("push: delete notifications of stopped accounts", "err", err)
+		}
 	}
 	if len(ok) == 0 {
 		return nil

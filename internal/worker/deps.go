@@ -4,14 +4,17 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/spsync/spsync/internal/accounts"
 	"github.com/spsync/spsync/internal/budget"
 	"github.com/spsync/spsync/internal/config"
 	"github.com/spsync/spsync/internal/jobs"
 	"github.com/spsync/spsync/internal/metrics"
+	"github.com/spsync/spsync/internal/secretbox"
 	"github.com/spsync/spsync/internal/spapi"
 )
 
@@ -19,13 +22,13 @@ import (
 // (against Amazon, an endpoint override, or the built-in simulator), the
 // shared rate budget, and the clocks. The returned func releases the
 // simulator, if one was started (and returned, for push).
-func buildDeps(cfg *config.Config, pool *pgxpool.Pool, m *metrics.Metrics, logger *slog.Logger) (*jobs.Deps, *SimServer, func(), error) {
+func buildDeps(ctx context.Context, cfg *config.Config, keys *secretbox.Keyring, credentialClock func() time.Time, pool *pgxpool.Pool, m *metrics.Metrics, logger *slog.Logger) (*jobs.Deps, *accounts.Registry, *SimServer, func(), error) {
 	rateScale := 1.0
 	var simSrv *SimServer
 	if cfg.Simulate {
 		var err error
 		if simSrv, err = StartSimulator(cfg, logger); err != nil {
-			return nil, nil, nil, err
+			return nil, nil, nil, nil, err
 		}
 		rateScale = cfg.RateScale
 		logger.Info("no SP-API credentials configured: syncing from the built-in simulator", "url", simSrv.url, "rate_scale", rateScale)
@@ -65,34 +68,60 @@ func buildDeps(cfg *config.Config, pool *pgxpool.Pool, m *metrics.Metrics, logge
 		OnPIIPurged:     func(n int64) { m.PIIPurged.Add(float64(n)) },
 		PushSince:       time.Now(),
 	})
-	for _, a := range cfg.Accounts {
-		acct := &jobs.Account{Account: a}
+	declared := slices.Clone(cfg.Accounts)
+	endpoint, lwaEndpoint := cfg.SPAPIEndpoint, cfg.LWAEndpoint
+	if simSrv != nil {
+		endpoint, lwaEndpoint = simSrv.url, simSrv.url+"/auth/o2/token"
+		for i, a := range declared {
+			sa, _ := simSrv.Account(a.ID)
+			declared[i].ClientID, declared[i].ClientSecret, declared[i].RefreshToken = sa.ClientID, config.Secret(sa.ClientSecret), config.Secret(sa.RefreshToken)
+			declared[i].Source = config.SourceEnvironment
+		}
+	}
+	reg, err := accounts.NewRegistry(ctx, accounts.Options{
+		Pool: pool, Keys: keys, Declared: declared, Now: credentialClock, Logger: logger,
+	})
+	if err != nil {
+		release()
+		return nil, nil, nil, nil, err
+	}
+	probes, err := newSecretProbes(m)
+	if err != nil {
+		release()
+		return nil, nil, nil, nil, err
+	}
+	tokenOpts := accounts.TokenOptions{
+		Endpoint: lwaEndpoint,
+		OnProbe:  probes.observe,
+	}
+	build := func(a accounts.Account) (*jobs.Account, error) {
+		acct := &jobs.Account{Account: a.Account}
 		observe := jobs.ObserveResponses(b, acct)
 		watch := deps.WatchPermissions(acct)
-		opts := spapi.Options{
+		client, err := spapi.NewClient(spapi.Options{
 			Region:      spapi.Region(a.Region),
 			Account:     a.ID,
-			Endpoint:    cfg.SPAPIEndpoint,
-			LWAEndpoint: cfg.LWAEndpoint,
-			Credentials: spapi.Credentials{ClientID: a.ClientID, ClientSecret: string(a.ClientSecret), RefreshToken: string(a.RefreshToken)},
+			Endpoint:    endpoint,
+			TokenSource: reg.TokenSource(a.ID, tokenOpts),
 			OnResponse: func(ctx context.Context, meta spapi.ResponseMeta) {
 				m.ObserveResponse(acct.ID, meta.Op, meta.StatusCode)
 				observe(ctx, meta)
 				watch(ctx, meta)
 			},
-		}
-		if simSrv != nil {
-			sa, _ := simSrv.Account(a.ID)
-			opts.Endpoint, opts.LWAEndpoint = simSrv.url, simSrv.url+"/auth/o2/token"
-			opts.Credentials = spapi.Credentials{ClientID: sa.ClientID, ClientSecret: sa.ClientSecret, RefreshToken: sa.RefreshToken}
-		}
-		client, err := spapi.NewClient(opts)
+		})
 		if err != nil {
-			release()
-			return nil, nil, nil, fmt.Errorf("account %s: %w", a.ID, err)
+			return nil, fmt.Errorf("account %s: %w", a.ID, err)
 		}
 		acct.Client = client
-		deps.Accounts[a.ID] = acct
+		return acct, nil
 	}
-	return deps, simSrv, release, nil
+	dir := newDirectory(reg, build)
+	for _, a := range reg.Accounts() {
+		if _, err := build(a); err != nil {
+			release()
+			return nil, nil, nil, nil, err
+		}
+	}
+	deps.Directory = dir
+	return deps, reg, simSrv, release, nil
 }

@@ -29,10 +29,10 @@ const onceIdleHorizon = 10 * time.Minute
 // before the River client started), including jobs queued before the round
 // (an on-demand refresh, say). Jobs cancelled on purpose, such as the
 // refreshes of service jobs that closed, are not failures (finalizedSince).
-func runOnce(ctx context.Context, client *river.Client[pgx.Tx], pool *pgxpool.Pool, cfg *config.Config, logger *slog.Logger, started time.Time) error {
+func runOnce(ctx context.Context, client *river.Client[pgx.Tx], pool *pgxpool.Pool, cfg *config.Config, accountIDs []string, logger *slog.Logger, started time.Time) error {
 	var params []river.InsertManyParams
-	for _, a := range cfg.Accounts {
-		for _, args := range streams.All(cfg).Polls(a.ID) {
+	for _, id := range accountIDs {
+		for _, args := range streams.All(cfg).Polls(id) {
 			params = append(params, river.InsertManyParams{Args: args})
 		}
 	}

@@ -44,13 +44,13 @@ func TestOnceFailsOnlyForFailures(t *testing.T) {
 		return len(res.Jobs)
 	}
 
-	require.NoError(t, runOnce(ctx, client, b.Pool, cfg, logger, time.Now()), "the first round")
+	require.NoError(t, runOnce(ctx, client, b.Pool, cfg, []string{acct.ID}, logger, time.Now()), "the first round")
 	require.Positive(t, refreshes(rivertype.JobStateScheduled), "open service jobs wait for their refresh")
 
 	// Three days later most of those jobs are done: the round's poll writes
 	// them closed and cancels their waiting refreshes, by design.
 	clock.Advance(72 * time.Hour)
-	require.NoError(t, runOnce(ctx, client, b.Pool, cfg, logger, time.Now()), "refreshes cancelled on purpose are no failure")
+	require.NoError(t, runOnce(ctx, client, b.Pool, cfg, []string{acct.ID}, logger, time.Now()), "refreshes cancelled on purpose are no failure")
 	require.Positive(t, refreshes(rivertype.JobStateCancelled), "the round cancelled refreshes of closed jobs")
 
 	// An on-demand refresh of a job Amazon does not know is cancelled by
@@ -58,7 +58,7 @@ func TestOnceFailsOnlyForFailures(t *testing.T) {
 	started := time.Now()
 	_, err := client.Insert(ctx, servicejobs.RefreshArgs{AccountID: acct.ID, ServiceJobID: "no-such-job"}, nil)
 	require.NoError(t, err)
-	err = runOnce(ctx, client, b.Pool, cfg, logger, started)
+	err = runOnce(ctx, client, b.Pool, cfg, []string{acct.ID}, logger, started)
 	require.Error(t, err)
 	require.Contains(t, err.Error(), "once: 1 jobs failed for good")
 	require.Contains(t, err.Error(), "service_job_refresh #")

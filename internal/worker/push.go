@@ -16,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 
+	"github.com/spsync/spsync/internal/accounts"
 	"github.com/spsync/spsync/internal/config"
 	"github.com/spsync/spsync/internal/metrics"
 	"github.com/spsync/spsync/internal/push"
@@ -55,7 +56,7 @@ func (p *pushPath) stop(cancel context.CancelFunc) {
 // local SQS server at SPSYNC_SQS_ENDPOINT (`make run` starts fauxqs for it)
 // that the simulator delivers to after the worker subscribed it, as `worker
 // notifications setup` does against Amazon.
-func startPush(ctx context.Context, cfg *config.Config, pool *pgxpool.Pool, client *river.Client[pgx.Tx], simSrv *SimServer, m *metrics.Metrics, logger *slog.Logger) (*pushPath, error) {
+func startPush(ctx context.Context, cfg *config.Config, reg *accounts.Registry, pool *pgxpool.Pool, client *river.Client[pgx.Tx], simSrv *SimServer, m *metrics.Metrics, logger *slog.Logger) (*pushPath, error) {
 	if !cfg.Push.Enabled() {
 		return nil, nil
 	}
@@ -111,13 +112,25 @@ func startPush(ctx context.Context, cfg *config.Config, pool *pgxpool.Pool, clie
 		}
 	}
 
+	// Accounts that are data are routed by their current state.
+	var route func(string) (string, bool, bool)
+	if reg.Stored() {
+		route = func(sellerID string) (string, bool, bool) {
+			for _, a := range reg.Accounts() {
+				if a.SellingPartnerID == sellerID {
+					return a.ID, a.Active(), true
+				}
+			}
+			return "", false, false
+		}
+	}
 	pm := push.NewMetrics()
 	if err := pm.Register(m.Registry); err != nil {
 		return fail(fmt.Errorf("push metrics: %w", err))
 	}
 	consumer, err := push.NewConsumer(push.ConsumerConfig{
 		Pool: pool, River: client, SQS: sqsClient, QueueURL: queueURL,
-		Accounts: sellers, Logger: logger, Metrics: pm,
+		Accounts: sellers, Logger: logger, Metrics: pm, Route: route,
 	})
 	if err != nil {
 		return fail(err)

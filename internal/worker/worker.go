@@ -27,6 +27,7 @@ import (
 	"github.com/spsync/spsync/internal/metrics"
 	"github.com/spsync/spsync/internal/riverext"
 	"github.com/spsync/spsync/internal/schema"
+	"github.com/spsync/spsync/internal/secretbox"
 	"github.com/spsync/spsync/internal/store"
 )
 
@@ -45,6 +46,17 @@ type Options struct {
 	ShutdownTimeout time.Duration
 	// Ready, when set, is called once the worker serves HTTP and runs jobs.
 	Ready func(ReadyInfo)
+	// Keys seal and open the stored credentials (SPSYNC_SECRET_KEY). Nil
+	// with a local database and credentials declared: a key is kept in the
+	// data directory (created while no sealed row exists). Nil otherwise:
+	// accounts come from the environment only, nothing is stored.
+	Keys *secretbox.Keyring
+	// CredentialClock is the clock of secret expiries and rotation
+	// (tests accelerate it). Defaults to time.Now.
+	CredentialClock func() time.Time
+	// AccountsReload is how often the accounts tables are reread
+	// (accounts.DefaultReloadEvery when 0).
+	AccountsReload time.Duration
 	// Once runs one poll of every stream for every account instead of the
 	// schedules, waits until the follow-ups that are due have run, and
 	// returns: nil, or an error naming the jobs that failed for good.
@@ -89,8 +101,15 @@ func Run(ctx context.Context, opts Options) error {
 		return err
 	}
 
+	keys, err := resolveKeys(ctx, opts.Keys, cfg, db, logger)
+	if err != nil {
+		return err
+	}
+	if opts.CredentialClock == nil {
+		opts.CredentialClock = time.Now
+	}
 	m := metrics.New(db.Pool, logger)
-	deps, simSrv, release, err := buildDeps(cfg, db.Pool, m, logger)
+	deps, reg, simSrv, release, err := buildDeps(ctx, cfg, keys, opts.CredentialClock, db.Pool, m, logger)
 	if err != nil {
 		return err
 	}
@@ -170,6 +189,14 @@ func Run(ctx context.Context, opts Options) error {
 		return fmt.Errorf("start river: %w", err)
 	}
 	riverRunning.Store(true)
+	// Accounts added, paused or resumed by `worker accounts` reach this
+	// worker within AccountsReload: their periodic jobs follow.
+	regCtx, stopReg := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopReg()
+	if !opts.Once {
+		followAccounts(reg, deps, cfg, client, logger)
+		go reg.Run(regCtx, opts.AccountsReload)
+	}
 	if err := ui.Start(uiCtx); err != nil {
 		logger.Error("start river ui", "err", err)
 	}
@@ -180,7 +207,7 @@ func Run(ctx context.Context, opts Options) error {
 	defer stopPushCtx()
 	var pushed *pushPath
 	if !opts.Once {
-		if pushed, err = startPush(pushCtx, cfg, db.Pool, client, simSrv, m, logger); err != nil {
+		if pushed, err = startPush(pushCtx, cfg, reg, db.Pool, client, simSrv, m, logger); err != nil {
 			_ = srv.Close()
 			stopCtx, cancel := context.WithTimeout(context.Background(), opts.ShutdownTimeout)
 			defer cancel()
@@ -196,7 +223,7 @@ func Run(ctx context.Context, opts Options) error {
 
 	var onceErr error
 	if opts.Once {
-		onceErr = runOnce(ctx, client, db.Pool, cfg, logger, onceStarted)
+		onceErr = runOnce(ctx, client, db.Pool, cfg, deps.AccountIDs(), logger, onceStarted)
 	} else {
 		select {
 		case <-ctx.Done():

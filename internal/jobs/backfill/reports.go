@@ -128,7 +128,7 @@ func (w *ReportWindowWorker) work(ctx context.Context, a ReportWindowArgs) error
 	if err != nil || !ok {
 		return err
 	}
-	acct, err := w.deps.Account(a.AccountID)
+	acct, err := w.deps.Account(ctx, a.AccountID)
 	if err != nil {
 		return err
 	}

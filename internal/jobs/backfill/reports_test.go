@@ -401,7 +401,7 @@ func TestReportBackfillFindsARequestedReport(t *testing.T) {
 	id := tb.startReports(t, insertOnly, from, to)
 	_, err = tb.Pool.Exec(ctx, `UPDATE backfill_windows SET report_requested_at = now() WHERE backfill_id = $1`, id)
 	require.NoError(t, err)
-	acct, err := tb.Deps.Account(acctID)
+	acct, err := tb.Deps.Account(ctx, acctID)
 	require.NoError(t, err)
 	_, err = acct.Client.CreateReport(ctx, spapi.CreateReportRequest{ReportType: backfill.ReportType, MarketplaceIDs: acct.MarketplaceIDs,
 		DataStartTime: from, DataEndTime: to.Add(-time.Second)})

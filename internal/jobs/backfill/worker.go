@@ -59,7 +59,7 @@ func (w *WindowWorker) Work(ctx context.Context, job *river.Job[WindowArgs]) err
 }
 
 func (w *WindowWorker) work(ctx context.Context, a WindowArgs) error {
-	acct, err := w.deps.Account(a.AccountID)
+	acct, err := w.deps.Account(ctx, a.AccountID)
 	if err != nil {
 		return err
 	}

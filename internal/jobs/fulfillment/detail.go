@@ -22,7 +22,7 @@ type DetailWorker struct {
 // the version the job was queued for (an earlier fetch saw a later
 // status), then stores it with tracking jobs for its new packages.
 func (w *DetailWorker) Work(ctx context.Context, job *river.Job[DetailArgs]) error {
-	acct, err := w.deps.Account(job.Args.AccountID)
+	acct, err := w.deps.Account(ctx, job.Args.AccountID)
 	if err != nil {
 		return err
 	}
@@ -49,7 +49,7 @@ type RefreshWorker struct {
 // Work refetches the order and its children. Like every upsert it changes
 // nothing when nothing changed.
 func (w *RefreshWorker) Work(ctx context.Context, job *river.Job[RefreshArgs]) error {
-	acct, err := w.deps.Account(job.Args.AccountID)
+	acct, err := w.deps.Account(ctx, job.Args.AccountID)
 	if err != nil {
 		return err
 	}

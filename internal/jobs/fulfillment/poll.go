@@ -26,7 +26,7 @@ func (w *PollWorker) Timeout(*river.Job[PollArgs]) time.Duration { return 30 * t
 
 // Work polls one account's fulfillment orders, page by page.
 func (w *PollWorker) Work(ctx context.Context, job *river.Job[PollArgs]) error {
-	acct, err := w.deps.Account(job.Args.AccountID)
+	acct, err := w.deps.Account(ctx, job.Args.AccountID)
 	if err != nil {
 		return err
 	}

@@ -61,7 +61,7 @@ type ReconcileWorker struct {
 // so a package or order whose job is still pending gets no second one; only
 // lost work is queued.
 func (w *ReconcileWorker) Work(ctx context.Context, job *river.Job[ReconcileArgs]) error {
-	acct, err := w.deps.Account(job.Args.AccountID)
+	acct, err := w.deps.Account(ctx, job.Args.AccountID)
 	if err != nil {
 		return err
 	}

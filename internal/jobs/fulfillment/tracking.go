@@ -25,7 +25,7 @@ type TrackingWorker struct {
 // Work fetches the package's tracking, stores it and, while the package is
 // live, replaces itself with the next refresh in the same transaction.
 func (w *TrackingWorker) Work(ctx context.Context, job *river.Job[TrackingArgs]) error {
-	acct, err := w.deps.Account(job.Args.AccountID)
+	acct, err := w.deps.Account(ctx, job.Args.AccountID)
 	if err != nil {
 		return err
 	}
@@ -84,7 +84,7 @@ type RefreshPackageWorker struct {
 // has no pending TrackingArgs job (its refreshes had stopped or failed)
 // gets one; one that has keeps it (the insert is skipped as a duplicate).
 func (w *RefreshPackageWorker) Work(ctx context.Context, job *river.Job[RefreshPackageArgs]) error {
-	acct, err := w.deps.Account(job.Args.AccountID)
+	acct, err := w.deps.Account(ctx, job.Args.AccountID)
 	if err != nil {
 		return err
 	}

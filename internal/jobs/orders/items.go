@@ -22,7 +22,7 @@ type ItemsWorker struct {
 // ones. Pages are gathered first: a partial list would delete the items of
 // the pages not yet read.
 func (w *ItemsWorker) Work(ctx context.Context, job *river.Job[ItemsArgs]) error {
-	acct, err := w.deps.Account(job.Args.AccountID)
+	acct, err := w.deps.Account(ctx, job.Args.AccountID)
 	if err != nil {
 		return err
 	}

@@ -24,7 +24,7 @@ type RefreshWorker struct {
 // transaction. Like every upsert, it changes nothing when nothing changed.
 // Orders 2026-01-01 accounts use its getOrder, items inline.
 func (w *RefreshWorker) Work(ctx context.Context, job *river.Job[RefreshArgs]) error {
-	acct, err := w.deps.Account(job.Args.AccountID)
+	acct, err := w.deps.Account(ctx, job.Args.AccountID)
 	if err != nil {
 		return err
 	}

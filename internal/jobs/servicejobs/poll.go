@@ -29,7 +29,7 @@ func (w *PollWorker) Timeout(*river.Job[PollArgs]) time.Duration { return 30 * t
 // or, for the account's poll (no marketplace), queues one poll per
 // marketplace.
 func (w *PollWorker) Work(ctx context.Context, job *river.Job[PollArgs]) error {
-	acct, err := w.deps.Account(job.Args.AccountID)
+	acct, err := w.deps.Account(ctx, job.Args.AccountID)
 	if err != nil {
 		return err
 	}

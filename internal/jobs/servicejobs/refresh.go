@@ -24,7 +24,7 @@ type RefreshWorker struct {
 // returns without calling Amazon. Like every upsert, the write changes
 // nothing when nothing changed.
 func (w *RefreshWorker) Work(ctx context.Context, job *river.Job[RefreshArgs]) error {
-	acct, err := w.deps.Account(job.Args.AccountID)
+	acct, err := w.deps.Account(ctx, job.Args.AccountID)
 	if err != nil {
 		return err
 	}

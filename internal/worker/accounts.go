@@ -1,0 +1,173 @@
+package worker
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/riverqueue/river"
+
+	"github.com/spsync/spsync/internal/accounts"
+	"github.com/spsync/spsync/internal/config"
+	"github.com/spsync/spsync/internal/dbopen"
+	"github.com/spsync/spsync/internal/jobs"
+	"github.com/spsync/spsync/internal/metrics"
+	"github.com/spsync/spsync/internal/secretbox"
+	"github.com/spsync/spsync/internal/store"
+	"github.com/spsync/spsync/internal/streams"
+)
+
+// directory is the jobs' view of the accounts registry: it builds each
+// account's SP-API client once (again only when its region changes) and
+// answers with the state the registry last loaded. It implements
+// jobs.AccountDirectory.
+type directory struct {
+	reg   *accounts.Registry
+	build func(a accounts.Account) (*jobs.Account, error)
+
+	mu      sync.Mutex
+	clients map[string]*jobs.Account
+}
+
+func newDirectory(reg *accounts.Registry, build func(accounts.Account) (*jobs.Account, error)) *directory {
+	return &directory{reg: reg, build: build, clients: map[string]*jobs.Account{}}
+}
+
+// Lookup returns the account with an up-to-date declaration, and its state.
+func (d *directory) Lookup(id string) (*jobs.Account, string) {
+	a, ok := d.reg.Get(id)
+	if !ok {
+		return nil, ""
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	cur := d.clients[id]
+	if cur != nil && cur.Region == a.Region && cur.ClientID == a.ClientID && cur.OrdersAPI == a.OrdersAPI &&
+		cur.SellingPartnerID == a.SellingPartnerID && slices.Equal(cur.MarketplaceIDs, a.MarketplaceIDs) {
+		return cur, a.State
+	}
+	next, err := d.build(a)
+	if err != nil {
+		// A declaration the client refuses (checked when stored): the
+		// account cannot sync; its jobs end as for an unknown account.
+		return nil, ""
+	}
+	// The account's secrets stay in the registry, not in the jobs' copy.
+	next.ClientSecret, next.RefreshToken = "", ""
+	d.clients[id] = next
+	return next, a.State
+}
+
+// Reload rereads the registry now.
+func (d *directory) Reload(ctx context.Context) error {
+	_, err := d.reg.Reload(ctx)
+	return err
+}
+
+// ActiveIDs returns the active accounts' ids, sorted.
+func (d *directory) ActiveIDs() []string {
+	var ids []string
+	for _, a := range d.reg.Accounts() {
+		if a.State == store.AccountActive {
+			ids = append(ids, a.ID)
+		}
+	}
+	return ids
+}
+
+// secretProbes counts tries of a client secret that is not the primary
+// (spsync_lwa_secret_probes_total{outcome}): a new secret LWA refuses while
+// it propagates is expected, and counted here rather than as a failure.
+type secretProbes struct{ c *prometheus.CounterVec }
+
+func newSecretProbes(m *metrics.Metrics) (*secretProbes, error) {
+	c := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "spsync_lwa_secret_probes_total",
+		Help: "Tries of an LWA client secret that is not the primary (a new secret, or a fallback), by outcome: accepted or refused (Amazon refuses a new secret for about 30 minutes).",
+	}, []string{"outcome"})
+	if err := m.Registry.Register(c); err != nil {
+		return nil, fmt.Errorf("register secret probe metric: %w", err)
+	}
+	return &secretProbes{c: c}, nil
+}
+
+func (p *secretProbes) observe(_, outcome string) { p.c.WithLabelValues(outcome).Inc() }
+
+// followAccounts keeps River's periodic jobs in step with the accounts
+// that sync: an account that becomes active gets its polls (run at once),
+// one that stops loses them. The jobs it already has queued are cancelled
+// and re-queued by the state change itself (accounts.Admin, Registry).
+func followAccounts(reg *accounts.Registry, deps *jobs.Deps, cfg *config.Config, client *river.Client[pgx.Tx], logger *slog.Logger) {
+	all := streams.All(cfg)
+	var mu sync.Mutex
+	scheduled := map[string][]string{} // account id → periodic job ids
+	for _, id := range deps.AccountIDs() {
+		_, ids, err := all.AccountPeriodicJobs(deps, id)
+		if err == nil {
+			scheduled[id] = ids
+		}
+	}
+	reg.OnChange(func() {
+		mu.Lock()
+		defer mu.Unlock()
+		active := map[string]bool{}
+		for _, id := range deps.AccountIDs() {
+			active[id] = true
+			if _, ok := scheduled[id]; ok {
+				continue
+			}
+			periodic, ids, err := all.AccountPeriodicJobs(deps, id)
+			if err != nil {
+				logger.Error("account added: its periodic jobs", "account", id, "err", err)
+				continue
+			}
+			if _, err := client.PeriodicJobs().AddManySafely(periodic); err != nil {
+				logger.Error("account added: its periodic jobs", "account", id, "err", err)
+				continue
+			}
+			scheduled[id] = ids
+			logger.Info("account syncs: periodic jobs added", "account", id, "jobs", len(ids))
+		}
+		for id, ids := range scheduled {
+			if active[id] {
+				continue
+			}
+			client.PeriodicJobs().RemoveManyByID(ids)
+			delete(scheduled, id)
+			a, _ := reg.Get(id)
+			logger.Info("account stopped: periodic jobs removed", "account", id, "state", a.State)
+		}
+	})
+}
+
+// resolveKeys returns the keys that seal stored credentials, or nil for a
+// keyless deployment (one warning). A local database with declared
+// credentials keeps its key in the data directory, created while nothing
+// sealed is stored; a worker whose key cannot open the stored rows refuses
+// to start (NewRegistry) without touching any account.
+func resolveKeys(ctx context.Context, keys *secretbox.Keyring, cfg *config.Config, db *dbopen.DB, logger *slog.Logger) (*secretbox.Keyring, error) {
+	if keys != nil || cfg.Simulate {
+		return keys, nil
+	}
+	if db.Local {
+		sealed, err := accounts.HasSealed(ctx, db.Pool)
+		if err != nil {
+			return nil, err
+		}
+		ring, path, ok, err := accounts.LocalKey(db.DataDir, !sealed)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, fmt.Errorf("the database holds sealed credentials but the local key %s is missing: restore it, or set SPSYNC_SECRET_KEY to the key that sealed them", path)
+		}
+		logger.Info("credentials are stored sealed with the local key", "key_file", path)
+		return ring, nil
+	}
+	logger.Warn("no SPSYNC_SECRET_KEY: accounts and credentials come from the environment only; nothing is stored, client-secret rotation and re-authorization without restart are off (README \"Credentials\")")
+	return nil, nil
+}
