@@ -6,6 +6,8 @@
 //	worker refresh order|fulfillment-order|package|service-job ID [--account A]
 //	worker status [--json]
 //	worker notifications setup --queue-arn ARN [--account A] | notifications status
+//	worker accounts list | add ID … | pause ID | resume ID | remove ID | set-refresh-token ID
+//	worker credentials list | set-secret [--client-id ID] [--expires DATE] | rotate | rekey
 //	worker sim [--addr 127.0.0.1:8787] [--seed N] [--orders N] [--start RFC3339] ...
 //
 // Configuration comes from the environment (see the README).
@@ -38,6 +40,12 @@ commands:
                          FULFILLMENT_ORDER_STATUS pushed to an SQS queue
   notifications status [--account A]
                          destinations, subscriptions, the queue's redrive policy
+  accounts list | add ID … | pause ID | resume ID | remove ID | set-refresh-token ID
+                         manage the stored accounts while workers run
+                         (worker accounts help)
+  credentials list | set-secret [--client-id ID] [--expires DATE] | rotate | rekey
+                         applications' client secrets and the sealing key
+                         (worker credentials help)
   sim [--addr ADDR] [--seed N] [--orders N] [--start T] [--history D]
                          serve the SP-API simulator on ADDR
 
@@ -71,6 +79,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runStatus(ctx, args[1:], getenv, stdout, stderr)
 	case "notifications":
 		return runNotifications(ctx, args[1:], getenv, stdout, stderr)
+	case "accounts":
+		return runAccounts(ctx, args[1:], getenv, stdout, stderr)
+	case "credentials":
+		return runCredentials(ctx, args[1:], getenv, stdout, stderr)
 	case "sim":
 		return runSim(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":

@@ -1,0 +1,420 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spsync/spsync/internal/accounts"
+	"github.com/spsync/spsync/internal/dbopen"
+	"github.com/spsync/spsync/internal/schema"
+)
+
+const accountsUsage = `usage:
+  worker accounts list [--json]
+  worker accounts add ID --client-id CLIENT --marketplace-ids ATVPDKIKX0DER[,…] [--region na|eu|fe]
+                     [--selling-partner-id A3TH9S8BH6GOGM] [--orders-api 2026-01-01|v0]
+                     [--refresh-token-env NAME] [--client-secret-env NAME]
+  worker accounts pause ID
+  worker accounts resume ID
+  worker accounts remove ID
+  worker accounts set-refresh-token ID [--refresh-token-env NAME]
+
+Accounts are rows in Postgres; every running worker applies a change within
+a minute, without a restart. pause and remove cancel the account's waiting
+jobs (a running one stops after its current page); resume puts them back and
+the account continues from its cursors. remove keeps every row: resume
+brings the account back.
+
+Secrets are never read from the command line: the refresh token is one line
+on stdin (echo "$TOKEN" | worker accounts set-refresh-token ID), or the
+environment variable named by --refresh-token-env; the application's client
+secret (needed by add only when none is stored) comes from the variable named
+by --client-secret-env. add, set-refresh-token and the credentials commands
+seal secrets with the workers' key: SPSYNC_SECRET_KEY (or
+SPSYNC_SECRET_KEY_FILE; with the local database, <SPSYNC_DATA_DIR>/secret.key).
+`
+
+// secretInput is where secrets are read from when no variable is named.
+var secretInput io.Reader = os.Stdin
+
+// runAccounts lists and changes the stored accounts.
+func runAccounts(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		io.WriteString(stderr, accountsUsage)
+		return 2
+	}
+	switch args[0] {
+	case "list":
+		return accountsList(ctx, args[1:], getenv, stdout, stderr)
+	case "add":
+		return accountsAdd(ctx, args[1:], getenv, stdout, stderr)
+	case "pause", "resume", "remove":
+		return accountsSetState(ctx, args[0], args[1:], getenv, stdout, stderr)
+	case "set-refresh-token":
+		return accountsSetRefreshToken(ctx, args[1:], getenv, stdout, stderr)
+	case "help", "-h", "--help":
+		io.WriteString(stdout, accountsUsage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "worker accounts: unknown command %q\n%s", args[0], accountsUsage)
+		return 2
+	}
+}
+
+// adminDB is what `worker accounts` and `worker credentials` work with: the
+// workers' database and an Admin over it.
+type adminDB struct {
+	db    *dbopen.DB
+	admin *accounts.Admin
+}
+
+func (a *adminDB) Close() { a.db.Close() }
+
+// openAdmin opens the database the workers use, as config does
+// (DATABASE_URL, else the local server in SPSYNC_DATA_DIR), without loading
+// the whole configuration: an operator pausing an account needs neither the
+// accounts file's variables nor the LWA secrets in their shell. With
+// needKey, the sealing key must be found (SPSYNC_SECRET_KEY or
+// SPSYNC_SECRET_KEY_FILE, or the local database's secret.key). The code it
+// returns on failure is the exit code.
+func openAdmin(ctx context.Context, name string, getenv func(string) string, stderr io.Writer, needKey bool) (*adminDB, int) {
+	fail := func(code int, err error) (*adminDB, int) {
+		fmt.Fprintf(stderr, "worker %s: %v\n", name, err)
+		return nil, code
+	}
+	databaseURL := strings.TrimSpace(getenv("DATABASE_URL"))
+	dataDir := strings.TrimSpace(getenv("SPSYNC_DATA_DIR"))
+	if dataDir == "" {
+		dataDir = ".spsync"
+	}
+	keys, err := accounts.LoadKeyring(getenv)
+	if err != nil {
+		return fail(2, err)
+	}
+	if needKey && keys == nil && databaseURL != "" {
+		return fail(2, errNoKey)
+	}
+	db, err := dbopen.Open(ctx, databaseURL, dataDir, io.Discard)
+	if err != nil {
+		return fail(1, err)
+	}
+	m, err := schema.New(db.Pool, slog.New(slog.DiscardHandler))
+	if err == nil {
+		err = m.Check(ctx)
+		m.Close()
+	}
+	if err != nil {
+		db.Close()
+		return fail(1, err)
+	}
+	if needKey && keys == nil {
+		// The local database's key, where `worker run` keeps it: the
+		// directory asked for, or the one the server moved to.
+		for _, dir := range []string{dataDir, db.DataDir} {
+			if dir == "" {
+				continue
+			}
+			ring, _, ok, err := accounts.LocalKey(dir, false)
+			if err != nil {
+				db.Close()
+				return fail(2, err)
+			}
+			if ok {
+				keys = ring
+				break
+			}
+		}
+		if keys == nil {
+			db.Close()
+			return fail(2, fmt.Errorf("%w (no %s in %s either)", errNoKey, accounts.LocalKeyFileName, dataDir))
+		}
+	}
+	return &adminDB{db: db, admin: &accounts.Admin{Pool: db.Pool, Keys: keys, Now: time.Now}}, 0
+}
+
+var errNoKey = errors.New("no secret key: set SPSYNC_SECRET_KEY (or SPSYNC_SECRET_KEY_FILE) to the key the workers use; a new deployment makes one with `openssl rand -base64 32`")
+
+// parseInterspersed parses flags that may come before or after the
+// positional arguments, and returns the positional ones.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return positional, nil
+		}
+		positional = append(positional, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}
+
+// oneID checks that the command got exactly one account id. Whatever else
+// was given is not echoed: it may be a secret pasted on the command line.
+func oneID(positional []string) (string, error) {
+	switch len(positional) {
+	case 0:
+		return "", errors.New("name the account: ID")
+	case 1:
+		return positional[0], nil
+	default:
+		return "", errors.New("one account ID only; secrets are never read from the command line (use stdin or --refresh-token-env NAME)")
+	}
+}
+
+// readSecret reads a secret from the environment variable envName when it
+// is set, else one line from in. A terminal gets a prompt on stderr.
+func readSecret(what, envName string, getenv func(string) string, in io.Reader, stderr io.Writer) (string, error) {
+	if envName != "" {
+		v := strings.TrimSpace(getenv(envName))
+		if v == "" {
+			return "", fmt.Errorf("environment variable %s (the %s) is empty or unset", envName, what)
+		}
+		return v, nil
+	}
+	if f, ok := in.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			fmt.Fprintf(stderr, "paste the %s and press Enter (it shows as you type: prefer a pipe or a variable): ", what)
+		}
+	}
+	line, err := bufio.NewReader(io.LimitReader(in, 64<<10)).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", fmt.Errorf("read the %s from stdin: %w", what, err)
+	}
+	if v := strings.TrimSpace(line); v != "" {
+		return v, nil
+	}
+	return "", fmt.Errorf("no %s on stdin: pipe it in as one line, or name a variable that holds it with --%s-env NAME", what, strings.ReplaceAll(what, " ", "-"))
+}
+
+func accountsList(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("worker accounts list", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	asJSON := fs.Bool("json", false, "print JSON instead of a table")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "worker accounts list: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+	a, code := openAdmin(ctx, "accounts list", getenv, stderr, false)
+	if a == nil {
+		return code
+	}
+	defer a.Close()
+	list, err := a.admin.List(ctx)
+	if err == nil {
+		if *asJSON {
+			enc := json.NewEncoder(stdout)
+			enc.SetIndent("", "  ")
+			err = enc.Encode(list)
+		} else {
+			err = writeAccounts(stdout, list)
+		}
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "worker accounts list:", err)
+		return 1
+	}
+	return 0
+}
+
+// writeAccounts prints the accounts as a table.
+func writeAccounts(w io.Writer, list []accounts.AccountInfo) error {
+	if len(list) == 0 {
+		_, err := io.WriteString(w, "(no accounts stored: `worker accounts add`, or start `worker run` with SPSYNC_SECRET_KEY to store the declared ones)\n")
+		return err
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tSTATE\tREGION\tMARKETPLACES\tSELLING PARTNER\tCLIENT ID\tORDERS API\tTOKEN SET\tKEY\tDECLARED BY\tREASON")
+	for _, a := range list {
+		token := "none"
+		if a.HasRefreshToken {
+			token = "yes"
+			if a.RefreshTokenSet != nil {
+				token = a.RefreshTokenSet.UTC().Format(time.RFC3339)
+			}
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", a.ID, a.State, a.Region, strings.Join(a.MarketplaceIDs, ","),
+			dash(a.SellingPartnerID), a.ClientID, a.OrdersAPI, token, dash(a.KeyID), a.DeclaredBy, dash(a.StateReason))
+	}
+	return tw.Flush()
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func accountsAdd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("worker accounts add", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { io.WriteString(stderr, accountsUsage) }
+	region := fs.String("region", "na", "SP-API region: na, eu or fe")
+	marketplaces := fs.String("marketplace-ids", "", "marketplaces to sync, comma separated")
+	sellingPartner := fs.String("selling-partner-id", "", "the seller's merchant token (routes push notifications)")
+	clientID := fs.String("client-id", "", "the application's LWA client id")
+	ordersAPI := fs.String("orders-api", "", "Orders API to sync through: 2026-01-01 (default) or v0")
+	tokenEnv := fs.String("refresh-token-env", "", "environment variable holding the refresh token (default: one line on stdin)")
+	secretEnv := fs.String("client-secret-env", "", "environment variable holding the application's client secret, when none is stored")
+	positional, err := parseInterspersed(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		return 2
+	}
+	id, err := oneID(positional)
+	if err == nil && *clientID == "" {
+		err = errors.New("--client-id is required: the application's LWA client id")
+	}
+	if err == nil && *marketplaces == "" {
+		err = errors.New("--marketplace-ids is required, e.g. ATVPDKIKX0DER")
+	}
+	spec := accounts.AccountSpec{
+		ID: id, Region: *region, MarketplaceIDs: strings.Split(*marketplaces, ","), SellingPartnerID: *sellingPartner,
+		ClientID: *clientID, OrdersAPI: *ordersAPI, RefreshToken: "-", // checked before reading the secret
+	}
+	if err == nil {
+		err = spec.Validate()
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "worker accounts add:", err)
+		return 2
+	}
+	a, code := openAdmin(ctx, "accounts add", getenv, stderr, true)
+	if a == nil {
+		return code
+	}
+	defer a.Close()
+	if spec.RefreshToken, err = readSecret("refresh token", *tokenEnv, getenv, secretInput, stderr); err != nil {
+		fmt.Fprintln(stderr, "worker accounts add:", err)
+		return 2
+	}
+	if *secretEnv != "" {
+		if spec.ClientSecret, err = readSecret("client secret", *secretEnv, getenv, nil, stderr); err != nil {
+			fmt.Fprintln(stderr, "worker accounts add:", err)
+			return 2
+		}
+	}
+	if err := a.admin.Add(ctx, spec); err != nil {
+		fmt.Fprintln(stderr, "worker accounts add:", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "account %s added (active): running workers start syncing it within a minute\n", spec.ID)
+	return 0
+}
+
+func accountsSetState(ctx context.Context, verb string, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	name := "accounts " + verb
+	fs := flag.NewFlagSet("worker "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { io.WriteString(stderr, accountsUsage) }
+	positional, err := parseInterspersed(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		return 2
+	}
+	id, err := oneID(positional)
+	if err != nil {
+		fmt.Fprintf(stderr, "worker %s: %v\n", name, err)
+		return 2
+	}
+	a, code := openAdmin(ctx, name, getenv, stderr, false)
+	if a == nil {
+		return code
+	}
+	defer a.Close()
+	var done string
+	switch verb {
+	case "pause":
+		err = a.admin.Pause(ctx, id)
+		done = "paused: its waiting jobs are cancelled, a running one stops after its current page; `worker accounts resume " + id + "` continues from its cursors"
+	case "resume":
+		err = a.admin.Resume(ctx, id)
+		done = "active: its jobs are queued again and it continues from its cursors"
+	case "remove":
+		err = a.admin.Remove(ctx, id)
+		done = "removed: its jobs are cancelled, its rows stay; `worker accounts resume " + id + "` brings it back"
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "worker %s: %v\n", name, err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "account %s %s\n", id, done)
+	return 0
+}
+
+func accountsSetRefreshToken(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	const name = "accounts set-refresh-token"
+	fs := flag.NewFlagSet("worker "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { io.WriteString(stderr, accountsUsage) }
+	tokenEnv := fs.String("refresh-token-env", "", "environment variable holding the refresh token (default: one line on stdin)")
+	positional, err := parseInterspersed(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		return 2
+	}
+	id, err := oneID(positional)
+	if err != nil {
+		fmt.Fprintf(stderr, "worker %s: %v\n", name, err)
+		return 2
+	}
+	a, code := openAdmin(ctx, name, getenv, stderr, true)
+	if a == nil {
+		return code
+	}
+	defer a.Close()
+	token, err := readSecret("refresh token", *tokenEnv, getenv, secretInput, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "worker %s: %v\n", name, err)
+		return 2
+	}
+	before, err := accountState(ctx, a, id)
+	if err == nil {
+		err = a.admin.SetRefreshToken(ctx, id, token)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "worker %s: %v\n", name, err)
+		return 1
+	}
+	msg := fmt.Sprintf("account %s: refresh token replaced; workers use it within a minute", id)
+	if before == "needs_reauth" {
+		msg = fmt.Sprintf("account %s: refresh token set, the account is active again: its jobs are queued and it continues from its cursors", id)
+	}
+	fmt.Fprintln(stdout, msg)
+	return 0
+}
+
+// accountState reads the account's state, for the message after a change.
+func accountState(ctx context.Context, a *adminDB, id string) (string, error) {
+	list, err := a.admin.List(ctx)
+	if err != nil {
+		return "", err
+	}
+	for _, info := range list {
+		if info.ID == id {
+			return info.State, nil
+		}
+	}
+	return "", fmt.Errorf("account %q does not exist: `worker accounts list` shows the accounts, `worker accounts add` adds one", id)
+}
