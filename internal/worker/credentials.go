@@ -121,5 +121,5 @@ func registerRotation(workers *river.Workers, d *rotation.Deps, once bool) []*ri
 	if once {
 		return nil
 	}
-	return rotation.PeriodicJobs()
+	return rotation.PeriodicJobs(d)
 }

@@ -43,6 +43,10 @@ type Deps struct {
 	// requests (default: the SP-API client's).
 	Endpoint, LWAEndpoint string
 	HTTPClient            *http.Client
+	// CheckEvery is how often the check runs on the real clock (default
+	// CheckEvery). A test that accelerates the credential clock shortens
+	// it.
+	CheckEvery time.Duration
 	// QueueURL is the application queue, named in the give-up message.
 	QueueURL string
 
@@ -66,6 +70,9 @@ func NewDeps(d Deps) *Deps {
 	}
 	if d.RotateBefore <= 0 {
 		d.RotateBefore = 720 * time.Hour
+	}
+	if d.CheckEvery <= 0 {
+		d.CheckEvery = CheckEvery
 	}
 	d.Logger = d.Logger.With("component", "rotation")
 	d.warnings = &warnings{warned: map[int64]time.Duration{}}

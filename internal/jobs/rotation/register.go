@@ -15,11 +15,11 @@ func Register(workers *river.Workers, d *Deps) {
 	river.AddWorker(workers, NewRotateWorker(d))
 }
 
-// PeriodicJobs returns the check, every CheckEvery on the real clock and
+// PeriodicJobs returns the check, every d.CheckEvery on the real clock and
 // once at start. It also warns of near expiries with rotation off.
-func PeriodicJobs() []*river.PeriodicJob {
+func PeriodicJobs(d *Deps) []*river.PeriodicJob {
 	return []*river.PeriodicJob{river.NewPeriodicJob(
-		river.PeriodicInterval(CheckEvery),
+		river.PeriodicInterval(d.CheckEvery),
 		func() (river.JobArgs, *river.InsertOpts) { return CheckArgs{}, nil },
 		&river.PeriodicJobOpts{ID: CheckPeriodicID, RunOnStart: true},
 	)}
