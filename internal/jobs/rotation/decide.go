@@ -50,6 +50,9 @@ type Decision struct {
 	Reason string
 	// Expires is the primary secret's known expiry (zero when unknown).
 	Expires time.Time
+	// Fresh is set on a Rotate for a secret that no rotation was asked
+	// for yet: the count of attempts starts over at one.
+	Fresh bool
 }
 
 // Decide says whether the application's client secret should be rotated
@@ -67,40 +70,44 @@ func Decide(app *store.Application, secrets []*store.ApplicationSecret, now time
 			primary = s
 		case store.SecretPending:
 			if accounts.Usable(s, now) {
-				return Decision{Nothing, "a new secret waits for LWA to accept it", expiryOf(primaryOf(secrets))}
+				return Decision{Action: Nothing, Reason: "a new secret waits for LWA to accept it", Expires: expiryOf(primaryOf(secrets))}
 			}
 		}
 	}
 	if primary == nil {
-		return Decision{Nothing, "the application has no primary secret", time.Time{}}
+		return Decision{Action: Nothing, Reason: "the application has no primary secret"}
 	}
 	if primary.ExpiresAt == nil {
-		return Decision{Nothing, "the primary secret's expiry is unknown", time.Time{}}
+		return Decision{Action: Nothing, Reason: "the primary secret's expiry is unknown"}
 	}
 	expires := *primary.ExpiresAt
+	// Attempts and a give-up recorded before the primary secret was
+	// received concern an older secret (one an operator replaced by
+	// hand, say): this one starts a new count.
+	stale := app.RotationRequestedAt != nil && primary.ReceivedAt.After(*app.RotationRequestedAt)
 	switch {
 	case app.NotEnrolledAt != nil:
-		return Decision{Nothing, "Amazon said no application queue is registered (not enrolled)", expires}
-	case app.RotationGaveUpAt != nil:
-		return Decision{Nothing, "spsync gave up after " + strconv.Itoa(MaxAttempts) + " rotations without a new secret", expires}
+		return Decision{Action: Nothing, Reason: "Amazon said no application queue is registered (not enrolled)", Expires: expires}
+	case app.RotationGaveUpAt != nil && !stale:
+		return Decision{Action: Nothing, Reason: "spsync gave up after " + strconv.Itoa(MaxAttempts) + " rotations without a new secret", Expires: expires}
 	case expires.Sub(now) >= rotateBefore:
-		return Decision{Nothing, "the primary secret does not expire within " + rotateBefore.String(), expires}
-	case app.RotationAttempts == 0 || app.RotationRequestedAt == nil:
-		return Decision{Rotate, "the primary secret expires at " + expires.UTC().Format(time.RFC3339), expires}
+		return Decision{Action: Nothing, Reason: "the primary secret does not expire within " + rotateBefore.String(), Expires: expires}
+	case app.RotationAttempts == 0 || app.RotationRequestedAt == nil || stale:
+		return Decision{Action: Rotate, Reason: "the primary secret expires at " + expires.UTC().Format(time.RFC3339), Expires: expires, Fresh: true}
 	}
 	requested := *app.RotationRequestedAt
 	for _, s := range secrets {
 		if (s.Source == accounts.SourceNotification || s.Source == accounts.SourceDeadLetter) && s.ReceivedAt.After(requested) {
-			return Decision{Nothing, "a new secret arrived after the last rotation", expires}
+			return Decision{Action: Nothing, Reason: "a new secret arrived after the last rotation", Expires: expires}
 		}
 	}
 	if now.Sub(requested) < RetryAfter {
-		return Decision{Nothing, "waiting for the new secret of the rotation asked at " + requested.UTC().Format(time.RFC3339), expires}
+		return Decision{Action: Nothing, Reason: "waiting for the new secret of the rotation asked at " + requested.UTC().Format(time.RFC3339), Expires: expires}
 	}
 	if app.RotationAttempts >= MaxAttempts {
-		return Decision{GiveUp, strconv.Itoa(int(app.RotationAttempts)) + " rotations brought no new secret", expires}
+		return Decision{Action: GiveUp, Reason: strconv.Itoa(int(app.RotationAttempts)) + " rotations brought no new secret", Expires: expires}
 	}
-	return Decision{Rotate, "no new secret arrived within " + RetryAfter.String() + " of the last rotation", expires}
+	return Decision{Action: Rotate, Reason: "no new secret arrived within " + RetryAfter.String() + " of the last rotation", Expires: expires}
 }
 
 func primaryOf(secrets []*store.ApplicationSecret) *store.ApplicationSecret {

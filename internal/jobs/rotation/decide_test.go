@@ -51,6 +51,12 @@ func TestDecide(t *testing.T) {
 			[]*store.ApplicationSecret{primary(at(day))}, GiveUp},
 		{"AttemptsWithoutARequestTimeRotate", store.Application{RotationAttempts: 1},
 			[]*store.ApplicationSecret{primary(at(day))}, Rotate},
+		// Attempts and a give-up from before the primary was received are
+		// an older secret's: this one starts again.
+		{"GaveUpOnAnOlderSecret", store.Application{RotationAttempts: 2, RotationRequestedAt: at(-200 * day), RotationGaveUpAt: at(-199 * day)},
+			[]*store.ApplicationSecret{primary(at(day))}, Rotate},
+		{"AttemptsOfAnOlderSecret", store.Application{RotationAttempts: 2, RotationRequestedAt: at(-171 * day)},
+			[]*store.ApplicationSecret{primary(at(day))}, Rotate},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -58,6 +64,8 @@ func TestDecide(t *testing.T) {
 			d := Decide(&tt.app, tt.secrets, now, before)
 			require.Equal(t, tt.want, d.Action, d.Reason)
 			require.NotEmpty(t, d.Reason)
+			fresh := tt.app.RotationAttempts == 0 || tt.app.RotationRequestedAt == nil || tt.app.RotationRequestedAt.Before(now.Add(-170*day))
+			require.Equal(t, d.Action == Rotate && fresh, d.Fresh, "a first rotation of this secret starts the count")
 		})
 	}
 }

@@ -114,8 +114,11 @@ func (w *RotateWorker) Work(ctx context.Context, job *river.Job[RotateArgs]) err
 	switch {
 	case err == nil:
 		rot.RotationAttempts++
+		if dec.Fresh {
+			rot.RotationAttempts, rot.RotationGaveUpAt = 1, nil
+		}
 		if job.Args.Operator {
-			rot.RotationAttempts, rot.RotationGaveUpAt, rot.NotEnrolledAt = 1, nil, nil
+			rot.NotEnrolledAt = nil
 		}
 		rot.RotationRequestedAt, rot.LastRotationError = &now, nil
 	case spapi.IsNotEnrolledForRotation(err):
@@ -159,10 +162,10 @@ func (w *RotateWorker) Work(ctx context.Context, job *river.Job[RotateArgs]) err
 func decideForOperator(secrets []*store.ApplicationSecret, now time.Time) Decision {
 	for _, s := range secrets {
 		if s.State == store.SecretPending && accounts.Usable(s, now) {
-			return Decision{Nothing, "a new secret waits for LWA to accept it (a rotation happened already)", time.Time{}}
+			return Decision{Action: Nothing, Reason: "a new secret waits for LWA to accept it (a rotation happened already)"}
 		}
 	}
-	return Decision{Rotate, "asked by an operator", expiryOf(primaryOf(secrets))}
+	return Decision{Action: Rotate, Reason: "asked by an operator", Expires: expiryOf(primaryOf(secrets)), Fresh: true}
 }
 
 // candidates are the secrets to authenticate the rotation with, in order:
