@@ -7,7 +7,9 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"time"
 
+	"github.com/spsync/spsync/internal/accounts"
 	"github.com/spsync/spsync/internal/config"
 	"github.com/spsync/spsync/internal/worker"
 )
@@ -34,13 +36,27 @@ func runWorker(ctx context.Context, args []string, getenv func(string) string, s
 	if *simulate {
 		cfg.Simulate = true
 	}
+	keys, err := accounts.LoadKeyring(getenv)
+	if err != nil {
+		fmt.Fprintln(stderr, "worker:", err)
+		return 2
+	}
+	reload := accounts.DefaultReloadEvery
+	if v := getenv("SPSYNC_ACCOUNTS_RELOAD"); v != "" {
+		if reload, err = time.ParseDuration(v); err != nil || reload < time.Second || reload > time.Minute {
+			fmt.Fprintf(stderr, "worker: config: SPSYNC_ACCOUNTS_RELOAD: %q is not a duration between 1s and 1m: write e.g. 10s\n", v)
+			return 2
+		}
+	}
 	logger := slog.New(slog.NewJSONHandler(stderr, nil))
 	err = worker.Run(ctx, worker.Options{
-		Config:   cfg,
-		Logger:   logger,
-		Progress: stderr,
-		Migrate:  *migrate,
-		Once:     *once,
+		Config:         cfg,
+		Keys:           keys,
+		AccountsReload: reload,
+		Logger:         logger,
+		Progress:       stderr,
+		Migrate:        *migrate,
+		Once:           *once,
 		Ready: func(info worker.ReadyInfo) {
 			view := hostViewFrom(getenv, os.Args[0])
 			if *once {

@@ -150,7 +150,12 @@ func followAccounts(reg *accounts.Registry, deps *jobs.Deps, cfg *config.Config,
 // sealed is stored; a worker whose key cannot open the stored rows refuses
 // to start (NewRegistry) without touching any account.
 func resolveKeys(ctx context.Context, keys *secretbox.Keyring, cfg *config.Config, db *dbopen.DB, logger *slog.Logger) (*secretbox.Keyring, error) {
-	if keys != nil || cfg.Simulate {
+	if cfg.Simulate {
+		// The simulator's demo accounts are not stored: a database shared
+		// with a real deployment never gets the simulator's credentials.
+		return nil, nil
+	}
+	if keys != nil {
 		return keys, nil
 	}
 	if db.Local {
