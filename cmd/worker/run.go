@@ -41,6 +41,11 @@ func runWorker(ctx context.Context, args []string, getenv func(string) string, s
 		fmt.Fprintln(stderr, "worker:", err)
 		return 2
 	}
+	rot, err := config.LoadRotation(getenv)
+	if err != nil {
+		fmt.Fprintln(stderr, "worker:", err)
+		return 2
+	}
 	reload := accounts.DefaultReloadEvery
 	if v := getenv("SPSYNC_ACCOUNTS_RELOAD"); v != "" {
 		if reload, err = time.ParseDuration(v); err != nil || reload < time.Second || reload > time.Minute {
@@ -52,6 +57,7 @@ func runWorker(ctx context.Context, args []string, getenv func(string) string, s
 	err = worker.Run(ctx, worker.Options{
 		Config:         cfg,
 		Keys:           keys,
+		Rotation:       rot,
 		AccountsReload: reload,
 		Logger:         logger,
 		Progress:       stderr,

@@ -39,6 +39,7 @@ const (
 	outcomeShed       = "shed"      // past the refresh backlog: left to the poll, which was queued
 	outcomeDeleteFail = "delete_failed"
 	outcomeStopped    = "account_stopped" // the account is paused, removed or awaits re-authorization: deleted, no refresh
+	outcomeOther      = "handed_over"     // another reader (the application queue's) stored it: deleted
 )
 
 // Metrics are the consumer's Prometheus series. Register them on the
@@ -96,6 +97,12 @@ type ConsumerConfig struct {
 	// awaiting re-authorization) is deleted and counted without a refresh:
 	// its poll catches up when it syncs again.
 	Route func(sellerID string) (accountID string, active, found bool)
+	// Other, when set, gets every message of a type push does not know:
+	// the application's client secret notifications when the application
+	// queue is the push queue (appqueue.Consumer.Handle). A message it
+	// handled (stored, in its own transaction) is deleted; one it did not,
+	// or that failed, stays for the redrive policy.
+	Other func(ctx context.Context, body string) (handled bool, err error)
 	// Logger defaults to one that drops everything.
 	Logger *slog.Logger
 	// Metrics defaults to unregistered series.
@@ -231,9 +238,19 @@ func (c *Consumer) route(sellerID string) (accountID string, active, found bool)
 // messages it understands commit in one transaction, then those messages
 // are deleted. The others stay for the redrive policy.
 func (c *Consumer) handle(ctx context.Context, msgs []sqstypes.Message) error {
-	var ok, stopped []accepted
+	var ok, stopped, others []accepted
 	for _, m := range msgs {
 		ev, err := parse(aws.ToString(m.Body))
+		if errors.Is(err, errUnknownType) && c.cfg.Other != nil {
+			handled, oerr := c.cfg.Other(ctx, aws.ToString(m.Body))
+			if oerr == nil && handled {
+				others = append(others, accepted{msg: m, ev: ev})
+				continue
+			}
+			if oerr != nil {
+				c.log.Warn("push: a message for another reader failed; it stays for the redrive policy", "err", oerr, "message_id", aws.ToString(m.MessageId))
+			}
+		}
 		if err == nil {
 			acct, active, found := c.route(ev.SellerID)
 			if found && active {
@@ -247,6 +264,14 @@ func (c *Consumer) handle(ctx context.Context, msgs []sqstypes.Message) error {
 			err = errUnknownSeller
 		}
 		c.reject(m, ev, err)
+	}
+	if len(others) > 0 {
+		for _, a := range others {
+			c.m.Messages.WithLabelValues(typeLabel(a.ev.Type), outcomeOther).Inc()
+		}
+		if err := c.delete(ctx, others); err != nil {
+			c.log.Warn("push: delete handed-over messages", "err", err)
+		}
 	}
 	if len(stopped) > 0 {
 		for _, a := range stopped {

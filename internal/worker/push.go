@@ -56,7 +56,7 @@ func (p *pushPath) stop(cancel context.CancelFunc) {
 // local SQS server at SPSYNC_SQS_ENDPOINT (`make run` starts fauxqs for it)
 // that the simulator delivers to after the worker subscribed it, as `worker
 // notifications setup` does against Amazon.
-func startPush(ctx context.Context, cfg *config.Config, reg *accounts.Registry, pool *pgxpool.Pool, client *river.Client[pgx.Tx], simSrv *SimServer, m *metrics.Metrics, logger *slog.Logger) (*pushPath, error) {
+func startPush(ctx context.Context, cfg *config.Config, reg *accounts.Registry, other func(context.Context, string) (bool, error), pool *pgxpool.Pool, client *river.Client[pgx.Tx], simSrv *SimServer, m *metrics.Metrics, logger *slog.Logger) (*pushPath, error) {
 	if !cfg.Push.Enabled() {
 		return nil, nil
 	}
@@ -130,7 +130,7 @@ func startPush(ctx context.Context, cfg *config.Config, reg *accounts.Registry, 
 	}
 	consumer, err := push.NewConsumer(push.ConsumerConfig{
 		Pool: pool, River: client, SQS: sqsClient, QueueURL: queueURL,
-		Accounts: sellers, Logger: logger, Metrics: pm, Route: route,
+		Accounts: sellers, Logger: logger, Metrics: pm, Route: route, Other: other,
 	})
 	if err != nil {
 		return fail(err)

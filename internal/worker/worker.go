@@ -24,6 +24,7 @@ import (
 	"github.com/spsync/spsync/internal/dbopen"
 	"github.com/spsync/spsync/internal/httpserver"
 	"github.com/spsync/spsync/internal/jobs"
+	"github.com/spsync/spsync/internal/jobs/rotation"
 	"github.com/spsync/spsync/internal/metrics"
 	"github.com/spsync/spsync/internal/riverext"
 	"github.com/spsync/spsync/internal/schema"
@@ -54,6 +55,9 @@ type Options struct {
 	// CredentialClock is the clock of secret expiries and rotation
 	// (tests accelerate it). Defaults to time.Now.
 	CredentialClock func() time.Time
+	// Rotation configures the application queue and automatic client
+	// secret rotation (config.LoadRotation).
+	Rotation config.Rotation
 	// AccountsReload is how often the accounts tables are reread
 	// (accounts.DefaultReloadEvery when 0).
 	AccountsReload time.Duration
@@ -130,7 +134,8 @@ func Run(ctx context.Context, opts Options) error {
 	periodicFailed := startPeriodicFailures(db.Pool, m, logger)
 	defer periodicFailed.close()
 	riverLogger := riverext.WatchPeriodicInserts(logger, periodicFailed.observe)
-	client, err := newRiverClient(db.Pool, deps, cfg, riverLogger, opts.Once, live.ID())
+	rotDeps := newRotationDeps(cfg, opts.Rotation, simSrv, db.Pool, keys, deps.Budget, opts.CredentialClock, logger)
+	client, err := newRiverClient(db.Pool, deps, rotDeps, cfg, riverLogger, opts.Once, live.ID())
 	if err != nil {
 		return err
 	}
@@ -205,9 +210,19 @@ func Run(ctx context.Context, opts Options) error {
 	// come back.
 	pushCtx, stopPushCtx := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopPushCtx()
-	var pushed *pushPath
+	var (
+		pushed *pushPath
+		creds  *credentialsPath
+	)
+	defer func() { creds.stop() }()
 	if !opts.Once {
-		if pushed, err = startPush(pushCtx, cfg, reg, db.Pool, client, simSrv, m, logger); err != nil {
+		// The application queue (client secret notifications) before push:
+		// when it is the push queue, push hands its messages over.
+		creds, err = startCredentials(pushCtx, cfg, opts.Rotation, db.Pool, keys, opts.CredentialClock, m, logger)
+		if err == nil {
+			pushed, err = startPush(pushCtx, cfg, reg, creds.Handle(), db.Pool, client, simSrv, m, logger)
+		}
+		if err != nil {
 			_ = srv.Close()
 			stopCtx, cancel := context.WithTimeout(context.Background(), opts.ShutdownTimeout)
 			defer cancel()
@@ -233,6 +248,8 @@ func Run(ctx context.Context, opts Options) error {
 	}
 
 	pushed.stop(stopPushCtx)
+	creds.stop()
+	creds = nil
 	logger.Info("stopping: finishing running jobs", "timeout", opts.ShutdownTimeout)
 	riverRunning.Store(false)
 	stopCtx, cancel := context.WithTimeout(context.Background(), opts.ShutdownTimeout)
@@ -266,7 +283,7 @@ func prepareSchema(ctx context.Context, db *dbopen.DB, migrate bool, logger *slo
 
 // newRiverClient registers every stream's workers and, unless once, its
 // periodic polls.
-func newRiverClient(pool *pgxpool.Pool, deps *jobs.Deps, cfg *config.Config, logger *slog.Logger, once bool, id string) (*river.Client[pgx.Tx], error) {
+func newRiverClient(pool *pgxpool.Pool, deps *jobs.Deps, rotDeps *rotation.Deps, cfg *config.Config, logger *slog.Logger, once bool, id string) (*river.Client[pgx.Tx], error) {
 	workers := river.NewWorkers()
 	all := register(workers, deps, cfg)
 	var periodic []*river.PeriodicJob
@@ -276,6 +293,7 @@ func newRiverClient(pool *pgxpool.Pool, deps *jobs.Deps, cfg *config.Config, log
 			return nil, err
 		}
 	}
+	periodic = append(periodic, registerRotation(workers, rotDeps, once)...)
 	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
 		ID:           id,
 		Logger:       logger,
