@@ -79,7 +79,7 @@ func TestFourHundredDaysOfRotations(t *testing.T) {
 	settle := func(now time.Time) {
 		tx, err := b.Pool.Begin(ctx)
 		require.NoError(t, err)
-		defer tx.Rollback(ctx) //nolint:errcheck
+		defer tx.Rollback(ctx)                                 //nolint:errcheck
 		_, err = store.LockApplication(ctx, tx, acct.ClientID) // the application first, as every writer does
 		require.NoError(t, err)
 		secrets, err := store.LockSecretsOfApplication(ctx, tx, acct.ClientID)
