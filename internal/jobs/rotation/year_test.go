@@ -79,8 +79,9 @@ func TestFourHundredDaysOfRotations(t *testing.T) {
 	settle := func(now time.Time) {
 		tx, err := b.Pool.Begin(ctx)
 		require.NoError(t, err)
-		defer tx.Rollback(ctx)                                 //nolint:errcheck
-		_, err = store.LockApplication(ctx, tx, acct.ClientID) // the application first, as every writer does
+		defer tx.Rollback(ctx) //nolint:errcheck
+		// The application first, as every writer locks.
+		_, err = store.LockApplication(ctx, tx, acct.ClientID)
 		require.NoError(t, err)
 		secrets, err := store.LockSecretsOfApplication(ctx, tx, acct.ClientID)
 		require.NoError(t, err)
