@@ -251,3 +251,31 @@ func TestNotEnrolledIsRecordedAndNotRetried(t *testing.T) {
 	require.Zero(t, w.rotations())
 	w.requireNoSecrets(t)
 }
+
+// The first NEW_SECRET is lost: an hour later spsync rotates again, the
+// second arrives, and rotation stops there.
+func TestRotatesAgainWhenTheNewSecretIsLost(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, true)
+	w.b.Sim.DropNextNewSecrets(1)
+	w.cred.Set(w.expires.Add(-25 * 24 * time.Hour))
+	w.check(t)
+	require.Equal(t, 1, w.rotations())
+	require.Equal(t, 1, w.b.Sim.CredentialStats().Dropped)
+
+	w.cred.Advance(retryAfterPlus)
+	w.check(t)
+	require.Equal(t, 2, w.rotations())
+	w.deliver(t)
+	app := w.app(t)
+	require.Zero(t, app.RotationAttempts)
+	require.Nil(t, app.RotationGaveUpAt)
+
+	w.cred.Advance(3 * time.Hour)
+	w.check(t)
+	require.Equal(t, 2, w.rotations(), "the new secret is pending: no third rotation")
+	w.requireNoSecrets(t)
+}
+
+// retryAfterPlus is just past the wait for a rotation's NEW_SECRET.
+const retryAfterPlus = rotation.RetryAfter + time.Minute
