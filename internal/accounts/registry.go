@@ -41,6 +41,9 @@ type secret struct {
 	expiresAt  *time.Time
 	refusedAt  *time.Time
 	acceptedAt *time.Time
+	// spRefusedAt is when SP-API last refused this process's tokens of
+	// the secret (in memory only).
+	spRefusedAt *time.Time
 }
 
 // Options configure a Registry.
@@ -67,7 +70,7 @@ type Registry struct {
 	mu       sync.RWMutex
 	accounts map[string]*Account
 	secrets  map[string][]*secret // by client id, in preference order
-	version  store.AccountsVersion
+	version  string
 	onChange []func()
 
 	reloadMu sync.Mutex
@@ -192,7 +195,7 @@ func (r *Registry) Reload(ctx context.Context) (changed bool, err error) {
 		return false, err
 	}
 	r.mu.RLock()
-	same := r.version == *v && len(r.accounts) > 0
+	same := r.version == v && r.version != ""
 	r.mu.RUnlock()
 	if same {
 		return false, nil
@@ -236,12 +239,23 @@ func (r *Registry) Reload(ctx context.Context) (changed bool, err error) {
 			id: s.ID, value: val, state: s.State, expiresAt: s.ExpiresAt, refusedAt: s.RefusedAt, acceptedAt: s.AcceptedAt,
 		})
 	}
+	r.mu.RLock()
+	for clientID, list := range secrets {
+		for _, s := range list {
+			for _, old := range r.secrets[clientID] {
+				if old.id == s.id {
+					s.spRefusedAt = old.spRefusedAt
+				}
+			}
+		}
+	}
+	r.mu.RUnlock()
 	for id, list := range secrets {
 		sortSecrets(list)
 		secrets[id] = list
 	}
 	r.mu.Lock()
-	r.accounts, r.secrets, r.version = accounts, secrets, *v
+	r.accounts, r.secrets, r.version = accounts, secrets, v
 	listeners := slices.Clone(r.onChange)
 	r.mu.Unlock()
 	for _, f := range listeners {
@@ -316,6 +330,9 @@ func (r *Registry) candidates(clientID string) []secret {
 			continue
 		}
 		if s.state == store.SecretPending && s.refusedAt != nil && now.Sub(*s.refusedAt) < PendingProbeEvery {
+			continue
+		}
+		if s.spRefusedAt != nil && now.Sub(*s.spRefusedAt) < PendingProbeEvery {
 			continue
 		}
 		out = append(out, *s)
@@ -408,6 +425,31 @@ func (r *Registry) secretRefused(ctx context.Context, clientID string, s secret)
 		return nil
 	}
 	return store.MarkSecretRefused(ctx, r.opts.Pool, s.id, now)
+}
+
+// secretRefusedBySPAPI records that SP-API refused the tokens of secret
+// id: it is skipped for PendingProbeEvery, and if it is the primary while
+// an older secret still works, it goes back to pending (Demote), so the
+// secret that works stays primary and rotation does not see the old
+// secret's near expiry as the primary's.
+func (r *Registry) secretRefusedBySPAPI(ctx context.Context, clientID string, id int64) error {
+	now := r.opts.Now()
+	r.mu.Lock()
+	for _, c := range r.secrets[clientID] {
+		if c.id == id {
+			c.refusedAt, c.spRefusedAt = &now, &now
+		}
+	}
+	r.mu.Unlock()
+	if !r.Stored() {
+		return nil
+	}
+	return pgx.BeginFunc(ctx, r.opts.Pool, func(tx pgx.Tx) error {
+		if err := Demote(ctx, tx, clientID, id, now); err != nil {
+			return err
+		}
+		return store.MarkSecretRefused(ctx, tx, id, now)
+	})
 }
 
 // allRefused records that LWA refused every usable secret of clientID.

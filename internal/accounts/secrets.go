@@ -253,6 +253,37 @@ func Promote(ctx context.Context, tx store.DBTX, clientID string, id int64, now 
 	return store.MarkSecretAccepted(ctx, tx, id, now)
 }
 
+// Demote undoes a promotion SP-API disagreed with: secret id, primary,
+// goes back to pending and the usable fallback expiring last becomes
+// primary again. Nothing changes when id is not the primary or no
+// fallback is usable.
+func Demote(ctx context.Context, tx store.DBTX, clientID string, id int64, now time.Time) error {
+	if _, err := store.LockApplication(ctx, tx, clientID); err != nil {
+		return err
+	}
+	secrets, err := store.LockSecretsOfApplication(ctx, tx, clientID)
+	if err != nil {
+		return err
+	}
+	var back *store.ApplicationSecret
+	for _, s := range secrets {
+		if s.ID == id && s.State != store.SecretPrimary {
+			return nil
+		}
+		if s.State == store.SecretFallback && Usable(s, now) &&
+			(back == nil || (s.ExpiresAt != nil && (back.ExpiresAt == nil || s.ExpiresAt.After(*back.ExpiresAt)))) {
+			back = s
+		}
+	}
+	if back == nil {
+		return nil
+	}
+	if err := store.SetSecretState(ctx, tx, id, store.SecretPending, now); err != nil {
+		return err
+	}
+	return store.SetSecretState(ctx, tx, back.ID, store.SecretPrimary, now)
+}
+
 // RetireExpired retires the application's secrets whose expiry has passed
 // and that are not primary; an expired primary is retired only when
 // another secret can take its place (it is then promoted), so an

@@ -46,9 +46,9 @@ type TokenOptions struct {
 	HTTPClient *http.Client
 	// Now is the clock of access-token lifetimes (the real clock).
 	Now func() time.Time
-	// OnProbe hears the outcome of every try of a secret that is not the
-	// primary: "accepted" or "refused" (a new secret is refused while it
-	// propagates).
+	// OnProbe hears the outcome of every try of a pending (new) secret:
+	// "accepted" or "refused" by LWA, or "refused" by SP-API after LWA
+	// accepted it (a new secret is refused while it propagates).
 	OnProbe func(clientID, outcome string)
 }
 
@@ -71,6 +71,30 @@ type tokenSource struct {
 	curID    int64
 	curToken string // the refresh token cur was built with
 	curState string
+	lastTok  string // the access token Token returned last
+}
+
+// RefuseSecret implements spapi.SecretRefuser: SP-API refused token
+// because of the client secret that minted it (a new secret still
+// propagating). That secret is left out for PendingProbeEvery; one this
+// process promoted goes back to pending and the previous primary returns.
+func (t *tokenSource) RefuseSecret(token string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.cur == nil || token != t.lastTok {
+		return
+	}
+	t.cur.Invalidate(token)
+	acct, ok := t.reg.Get(t.id)
+	if !ok {
+		return
+	}
+	ctx := context.Background()
+	if err := t.reg.secretRefusedBySPAPI(ctx, acct.ClientID, t.curID); err != nil {
+		t.reg.opts.Logger.Warn("record client secret refused by SP-API", "client_id", acct.ClientID, "err", err)
+	}
+	t.probe(acct.ClientID, "refused")
+	t.cur = nil
 }
 
 // Invalidate drops token from the current source's cache.
@@ -96,6 +120,7 @@ func (t *tokenSource) Token(ctx context.Context) (string, error) {
 	if t.cur != nil && len(cands) > 0 && cands[0].id == t.curID && t.curToken == string(acct.RefreshToken) {
 		tok, err := t.cur.Token(ctx)
 		if err == nil {
+			t.lastTok = tok
 			return tok, nil
 		}
 		if !isLWARefusal(err, "invalid_client") {
@@ -115,8 +140,8 @@ func (t *tokenSource) Token(ctx context.Context) (string, error) {
 		}
 		tok, err := src.Token(ctx)
 		if err == nil {
-			t.cur, t.curID, t.curToken, t.curState = src, s.id, string(acct.RefreshToken), store.SecretPrimary
-			if s.state != store.SecretPrimary {
+			t.cur, t.curID, t.curToken, t.curState, t.lastTok = src, s.id, string(acct.RefreshToken), store.SecretPrimary, tok
+			if s.state == store.SecretPending {
 				t.probe(acct.ClientID, "accepted")
 			}
 			if err := t.reg.secretAccepted(ctx, acct.ClientID, s); err != nil {
@@ -127,7 +152,7 @@ func (t *tokenSource) Token(ctx context.Context) (string, error) {
 		if !isLWARefusal(err, "invalid_client") {
 			return "", t.handle(ctx, err)
 		}
-		if s.state != store.SecretPrimary {
+		if s.state == store.SecretPending {
 			t.probe(acct.ClientID, "refused")
 		}
 		if err := t.reg.secretRefused(ctx, acct.ClientID, s); err != nil {

@@ -310,7 +310,8 @@ func (c *Client) send(ctx context.Context, op, method, path string, query url.Va
 		respBody, readErr := readLimited(resp.Body, c.maxBody)
 		_ = resp.Body.Close()
 		refused := tokenRefused(resp.StatusCode, respBody)
-		if resp.StatusCode == http.StatusForbidden && !refused {
+		secretRefused := !refused && lwaSecretRefused(resp.StatusCode, respBody)
+		if resp.StatusCode == http.StatusForbidden && !refused && !secretRefused {
 			meta.PermissionDenied = true
 			meta.Denial = meta.errorf(KindPermission, nil).withAPIErrors(respBody).Error()
 		}
@@ -318,6 +319,17 @@ func (c *Client) send(ctx context.Context, op, method, path string, query url.Va
 			c.onResp(ctx, meta)
 		}
 
+		if secretRefused {
+			// The token came from a client secret SP-API does not accept
+			// (a new one still propagating, an old one past its expiry): a
+			// source that knows other secrets switches, once.
+			if sr, ok := c.tokens.(SecretRefuser); ok && attempt == 0 {
+				sr.RefuseSecret(token)
+				continue
+			}
+			e := meta.errorf(KindAuth, fmt.Errorf("%w: account %s", ErrSecretRefused, c.account))
+			return meta, e.withAPIErrors(respBody)
+		}
 		if refused {
 			if attempt == 0 {
 				// One refresh per invalidated token, whoever sees it first: Invalidate
@@ -410,6 +422,35 @@ func tokenRefused(status int, body []byte) bool {
 		}
 	}
 	return false
+}
+
+// lwaSecretRefused reports whether SP-API refused a token because of the
+// LWA client secret that minted it: 403 Unauthorized "The LWA secret token
+// you provided has expired." (selling-partner-api-models#4489: a freshly
+// rotated secret for about 30 minutes). A new token from the same secret
+// does not help; another secret may.
+func lwaSecretRefused(status int, body []byte) bool {
+	if status != http.StatusForbidden {
+		return false
+	}
+	var env envelope
+	if json.Unmarshal(body, &env) != nil {
+		return false
+	}
+	for _, e := range env.Errors {
+		d := strings.ToLower(e.Details + " " + e.Message)
+		if strings.EqualFold(e.Code, "Unauthorized") && strings.Contains(d, "lwa secret") {
+			return true
+		}
+	}
+	return false
+}
+
+// SecretRefuser is a TokenSource that knows several client secrets: told
+// that SP-API refused a token because of its secret, it stops using that
+// secret for a while and invalidates the token.
+type SecretRefuser interface {
+	RefuseSecret(token string)
 }
 
 // readLimited reads at most limit bytes of r and fails with ErrResponseTooLarge beyond it,

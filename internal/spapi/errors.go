@@ -85,6 +85,10 @@ var (
 	// ErrResponseTooLarge means a body exceeded Options.MaxBodyBytes; reading stopped at the
 	// limit so a runaway response cannot exhaust memory.
 	ErrResponseTooLarge = errors.New("spapi: response body exceeds size limit")
+	// ErrSecretRefused means SP-API refused the access token because of the LWA client
+	// secret that minted it ("The LWA secret token you provided has expired.") and the token
+	// source knew no other secret to try.
+	ErrSecretRefused = errors.New("spapi: LWA client secret behind the access token refused")
 	// ErrTokenRefused means SP-API refused a freshly refreshed access token as expired or
 	// invalid: the credentials, not the token's age, are the problem.
 	ErrTokenRefused = errors.New("spapi: access token refused after refresh")

@@ -31,8 +31,6 @@ type (
 	ApplicationSecret = dbsqlc.ApplicationSecret
 	// NewApplicationSecret is a client secret to insert.
 	NewApplicationSecret = dbsqlc.InsertApplicationSecretParams
-	// AccountsVersion fingerprints the accounts and secrets tables.
-	AccountsVersion = dbsqlc.AccountsVersionRow
 )
 
 // Account states (accounts.state).
@@ -139,10 +137,10 @@ func ResealRefreshToken(ctx context.Context, db DBTX, id, sealed string) error {
 }
 
 // GetAccountsVersion reads the fingerprint workers compare before reloading.
-func GetAccountsVersion(ctx context.Context, db DBTX) (*AccountsVersion, error) {
+func GetAccountsVersion(ctx context.Context, db DBTX) (string, error) {
 	v, err := dbsqlc.New().AccountsVersion(ctx, db)
 	if err != nil {
-		return nil, fmt.Errorf("read accounts version: %w", err)
+		return "", fmt.Errorf("read accounts version: %w", err)
 	}
 	return v, nil
 }

@@ -87,7 +87,7 @@ type secretProbes struct{ c *prometheus.CounterVec }
 func newSecretProbes(m *metrics.Metrics) (*secretProbes, error) {
 	c := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "spsync_lwa_secret_probes_total",
-		Help: "Tries of an LWA client secret that is not the primary (a new secret, or a fallback), by outcome: accepted or refused (Amazon refuses a new secret for about 30 minutes).",
+		Help: "Tries of a new (pending) LWA client secret, by outcome: accepted or refused (Amazon refuses a new secret for about 30 minutes, at LWA or at SP-API).",
 	}, []string{"outcome"})
 	if err := m.Registry.Register(c); err != nil {
 		return nil, fmt.Errorf("register secret probe metric: %w", err)

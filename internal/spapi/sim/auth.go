@@ -15,6 +15,8 @@ import (
 // tokens and maps each access token back to its account.
 type tokens struct {
 	clock Clock
+	// credClock is the credential clock (secret propagation).
+	credClock Clock
 	// life is how long a token is accepted: AccessTokenTTL, or
 	// AccessTokenInvalidateAfter when that is shorter. LWA reports the TTL
 	// either way, as Amazon does.
@@ -33,8 +35,11 @@ type accessToken struct {
 	scope   string
 	expires time.Time
 	revoked bool // set by the expired-token fault until the client refreshes
-	refused bool // answered 403 at least once
-	calls   int  // SP-API calls served
+	// secretUntil: minted with a client secret still propagating; SP-API
+	// refuses the token before this instant on the credential clock.
+	secretUntil time.Time
+	refused     bool // answered 403 at least once
+	calls       int  // SP-API calls served
 }
 
 func newTokens(clock Clock, ttl, invalidateAfter time.Duration, maxCalls int) *tokens {
@@ -77,6 +82,9 @@ const (
 	// tokenWrongKind is a grantless token on a seller's operation or a
 	// seller's token on a grantless one.
 	tokenWrongKind
+	// tokenSecretPropagating: minted with a client secret SP-API does not
+	// accept yet (Options.NewSecretRefusal = NewSecretRefusedBySPAPI).
+	tokenSecretPropagating
 )
 
 // check resolves a seller's access token to its account. A grantless token
@@ -96,6 +104,8 @@ func (t *tokens) check(tok string) (string, tokenVerdict) {
 	case at.revoked || !t.clock.Now().Before(at.expires) || (t.maxCalls > 0 && at.calls >= t.maxCalls):
 		at.refused = true
 		return at.account, tokenExpired
+	case !at.secretUntil.IsZero() && t.credClock != nil && t.credClock.Now().Before(at.secretUntil):
+		return at.account, tokenSecretPropagating
 	}
 	at.calls++
 	return at.account, tokenOK
@@ -119,6 +129,8 @@ func (t *tokens) checkGrantless(tok, scope string) (string, tokenVerdict) {
 	case at.revoked || !t.clock.Now().Before(at.expires) || (t.maxCalls > 0 && at.calls >= t.maxCalls):
 		at.refused = true
 		return at.app, tokenExpired
+	case !at.secretUntil.IsZero() && t.credClock != nil && t.credClock.Now().Before(at.secretUntil):
+		return at.app, tokenSecretPropagating
 	}
 	at.calls++
 	return at.app, tokenOK
@@ -126,6 +138,15 @@ func (t *tokens) checkGrantless(tok, scope string) (string, tokenVerdict) {
 
 // expire makes tok answer as expired from now on, which is what a client
 // sees when its cached token outlives Amazon's idea of its lifetime.
+// refuseUntil makes SP-API refuse tok until until (credential clock).
+func (t *tokens) refuseUntil(tok string, until time.Time) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if at := t.byTok[tok]; at != nil {
+		at.secretUntil = until
+	}
+}
+
 func (t *tokens) expire(tok string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -208,6 +229,9 @@ func (s *Sim) handleToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	tok := s.tokens.issue(account)
+	if refusal == lwaPropagating {
+		s.tokens.refuseUntil(tok, s.creds.propagatedAt(clientID, secret))
+	}
 	s.stats.recordGrant(account)
 	writeJSON(w, http.StatusOK, map[string]any{
 		"access_token":  tok,
@@ -235,7 +259,8 @@ func (s *Sim) handleClientCredentials(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	_ = s.DeliverCredentialNotices(context.WithoutCancel(r.Context()))
-	if s.creds.checkClient(clientID, secret) != lwaOK {
+	refusal := s.creds.checkClient(clientID, secret)
+	if refusal != lwaOK && refusal != lwaPropagating {
 		writeJSON(w, http.StatusUnauthorized, lwaError{"invalid_client", "Client authentication failed"})
 		return
 	}
@@ -244,6 +269,9 @@ func (s *Sim) handleClientCredentials(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	tok := s.tokens.issueGrantless(clientID, scope)
+	if refusal == lwaPropagating {
+		s.tokens.refuseUntil(tok, s.creds.propagatedAt(clientID, secret))
+	}
 	s.notif.recordGrantlessGrant()
 	writeJSON(w, http.StatusOK, map[string]any{
 		"access_token": tok,

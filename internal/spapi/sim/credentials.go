@@ -29,6 +29,8 @@ const (
 	// NewSecretPropagation is how long LWA refuses a freshly rotated
 	// secret with invalid_client while it propagates.
 	NewSecretPropagation = 30 * time.Minute
+	// NewSecretRefusedByLWA and NewSecretRefusedBySPAPI are the values of
+	// Options.NewSecretRefusal.
 	// ExpiryNoticeLead is how long before a secret's expiry the
 	// APPLICATION_OAUTH_CLIENT_SECRET_EXPIRY notification is sent.
 	ExpiryNoticeLead = 90 * 24 * time.Hour
@@ -95,8 +97,10 @@ type credState struct {
 	lwaCalls  map[string]int            // refresh_token grants asked, by refresh token
 	dropNew   int
 	seq       int
-	sent      []ApplicationNotification
-	stats     CredentialStats
+	// refusedBySPAPI: Options.NewSecretRefusal is NewSecretRefusedBySPAPI.
+	refusedBySPAPI bool
+	sent           []ApplicationNotification
+	stats          CredentialStats
 }
 
 type appCreds struct {
@@ -121,7 +125,8 @@ func newCredState(o Options) *credState {
 	c := &credState{
 		clock: o.CredentialClock, secretLife: o.ClientSecretLifetime, authLife: o.AuthorizationLifetime,
 		queue: o.ApplicationQueueARN, sink: o.ApplicationSink, seed: o.Seed,
-		apps: map[string]*appCreds{}, auths: map[string]*authorization{},
+		refusedBySPAPI: o.NewSecretRefusal == NewSecretRefusedBySPAPI,
+		apps:           map[string]*appCreds{}, auths: map[string]*authorization{},
 		byAccount: map[string]*authorization{}, lwaCalls: map[string]int{},
 	}
 	for _, a := range o.Accounts {
@@ -150,6 +155,15 @@ const (
 	lwaOK            lwaRefusal = ""
 	lwaInvalidClient lwaRefusal = "invalid_client"
 	lwaInvalidGrant  lwaRefusal = "invalid_grant"
+	// lwaPropagating: LWA issues the token, SP-API refuses it until the
+	// secret has propagated (Options.NewSecretRefusal = NewSecretRefusedBySPAPI).
+	lwaPropagating lwaRefusal = "propagating"
+)
+
+// Values of Options.NewSecretRefusal.
+const (
+	NewSecretRefusedByLWA   = "lwa"
+	NewSecretRefusedBySPAPI = "spapi"
 )
 
 // checkSecretLocked says whether secret authenticates clientID now.
@@ -168,11 +182,29 @@ func (c *credState) checkSecretLocked(clientID, secret string, now time.Time) lw
 			return lwaInvalidClient
 		case !s.Initial && now.Before(s.Created.Add(NewSecretPropagation)):
 			c.stats.RefusedPropagatingSecret++
+			if c.refusedBySPAPI {
+				return lwaPropagating
+			}
 			return lwaInvalidClient
 		}
 		return lwaOK
 	}
 	return lwaInvalidClient
+}
+
+// propagatedAt is when a propagating secret of clientID starts working
+// at SP-API (zero for an unknown one).
+func (c *credState) propagatedAt(clientID, secret string) time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if app := c.apps[clientID]; app != nil {
+		for _, s := range app.secrets {
+			if s.Value == secret {
+				return s.Created.Add(NewSecretPropagation)
+			}
+		}
+	}
+	return time.Time{}
 }
 
 // checkClient authenticates an application (client_credentials grant).

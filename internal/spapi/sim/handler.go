@@ -113,6 +113,10 @@ func (s *Sim) route(mux *http.ServeMux, op, pattern string, h opHandler) {
 			s.stats.record("", op, http.StatusForbidden)
 			writeWrongKind(w)
 			return
+		case tokenSecretPropagating:
+			s.stats.record(account, op, http.StatusForbidden)
+			writeSecretPropagating(w)
+			return
 		}
 		code := s.serveOp(w, r, op, account, tok, h)
 		s.stats.record(account, op, code)
@@ -125,6 +129,14 @@ func (s *Sim) route(mux *http.ServeMux, op, pattern string, h opHandler) {
 // and retry (and not page an operator) has to read it.
 func writeExpired(w http.ResponseWriter) {
 	writeJSON(w, http.StatusForbidden, errorBody{[]apiError{{"Unauthorized", "Access to requested resource is denied.", "The access token you provided has expired."}}})
+}
+
+// writeSecretPropagating answers a token minted with a client secret
+// rotated less than NewSecretPropagation ago, when SP-API (not LWA) is the
+// one refusing it (Options.NewSecretRefusal): the text users reported in
+// selling-partner-api-models#4489.
+func writeSecretPropagating(w http.ResponseWriter) {
+	writeJSON(w, http.StatusForbidden, errorBody{[]apiError{{"Unauthorized", "Access to requested resource is denied.", "The LWA secret token you provided has expired."}}})
 }
 
 // writeWrongKind answers a grantless token on a seller's operation, or a

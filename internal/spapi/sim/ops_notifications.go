@@ -248,6 +248,10 @@ func (s *Sim) routeGrantlessScope(mux *http.ServeMux, op, pattern, scope string,
 			s.stats.record("", op, http.StatusForbidden)
 			writeWrongKind(w)
 			return
+		case tokenSecretPropagating:
+			s.stats.record(appKey(app), op, http.StatusForbidden)
+			writeSecretPropagating(w)
+			return
 		}
 		code := s.serveOp(w, r, op, appKey(app), tok, h)
 		s.stats.record(appKey(app), op, code)

@@ -231,6 +231,13 @@ type Options struct {
 	// "Credentials"). Tests accelerate it to live a year of credentials in
 	// minutes. Defaults to LimiterClock.
 	CredentialClock Clock
+	// NewSecretRefusal is where a freshly rotated client secret is refused
+	// during its first NewSecretPropagation: NewSecretRefusedByLWA (the
+	// default: LWA answers invalid_client) or NewSecretRefusedBySPAPI (LWA
+	// issues access tokens, and SP-API answers them 403 "The LWA secret
+	// token you provided has expired.", as reported in
+	// selling-partner-api-models#4489). A client must survive both.
+	NewSecretRefusal string
 	// ClientSecretLifetime is how long a client secret works from its
 	// creation: Amazon makes every application rotate every 180 days. The
 	// configured accounts' secrets were created at construction. Defaults
@@ -354,6 +361,13 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if len(o.Accounts) > 200 {
 		return o, errors.New("sim: at most 200 accounts (package numbers must stay within int32)")
+	}
+	switch o.NewSecretRefusal {
+	case "":
+		o.NewSecretRefusal = NewSecretRefusedByLWA
+	case NewSecretRefusedByLWA, NewSecretRefusedBySPAPI:
+	default:
+		return o, fmt.Errorf("sim: NewSecretRefusal %q: use %q or %q", o.NewSecretRefusal, NewSecretRefusedByLWA, NewSecretRefusedBySPAPI)
 	}
 	def(&o.ServiceJobs, 50)
 	def(&o.OrderItemsPageSize, 30)

@@ -55,6 +55,7 @@ func New(opts Options) (*Sim, error) {
 		reqPrefix: hex.EncodeToString(rb[:]),
 	}
 	s.creds = newCredState(o)
+	s.tokens.credClock = o.CredentialClock
 	for n, a := range o.Accounts {
 		s.accounts[a.ID] = &accountData{acct: a, opts: &s.opts, base: hash64(o.Seed, "account", a.ID), acctNo: n}
 	}

@@ -32,13 +32,13 @@ SET refresh_token_sealed = @refresh_token_sealed, refresh_token_set_at = now(), 
 WHERE id = @id;
 
 -- name: AccountsVersion :one
--- A cheap fingerprint of the accounts and secrets tables: workers reload
--- only when it changes.
-SELECT (SELECT count(*) FROM accounts)::bigint AS accounts,
-       coalesce((SELECT max(updated_at) FROM accounts), 'epoch')::timestamptz AS accounts_updated,
-       (SELECT count(*) FROM application_secrets)::bigint AS secrets,
-       coalesce((SELECT max(greatest(received_at, accepted_at, refused_at, retired_at)) FROM application_secrets), 'epoch')::timestamptz AS secrets_updated,
-       coalesce((SELECT max(updated_at) FROM applications), 'epoch')::timestamptz AS applications_updated;
+-- A fingerprint of the accounts, applications and secrets tables, every
+-- column included: workers reload only when it changes. (Timestamps alone
+-- miss a state change made at the same instant, e.g. on a test clock.)
+SELECT md5(
+    coalesce((SELECT string_agg(a::text, ',' ORDER BY a.id) FROM accounts a), '') || '/' ||
+    coalesce((SELECT string_agg(p::text, ',' ORDER BY p.client_id) FROM applications p), '') || '/' ||
+    coalesce((SELECT string_agg(s::text, ',' ORDER BY s.id) FROM application_secrets s), ''))::text AS version;
 
 -- name: EnsureApplication :exec
 INSERT INTO applications (client_id) VALUES (@client_id) ON CONFLICT (client_id) DO NOTHING;

@@ -1,0 +1,135 @@
+package accounts_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/stretchr/testify/require"
+
+	"github.com/spsync/spsync/internal/accounts"
+	"github.com/spsync/spsync/internal/config"
+	"github.com/spsync/spsync/internal/dbtest"
+	"github.com/spsync/spsync/internal/spapi"
+	"github.com/spsync/spsync/internal/spapi/sim"
+	"github.com/spsync/spsync/internal/store"
+)
+
+// TestTokenSourceThroughARotation drives one account's token source across
+// a rotation, for both ways Amazon refuses a new secret while it
+// propagates: LWA's invalid_client, and SP-API's 403 "The LWA secret token
+// you provided has expired." Every SP-API call succeeds; the new secret
+// becomes primary only once it works, and the old one is never sent after
+// its expiry.
+func TestTokenSourceThroughARotation(t *testing.T) {
+	for _, refusal := range []string{sim.NewSecretRefusedByLWA, sim.NewSecretRefusedBySPAPI} {
+		t.Run(refusal, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			clock := sim.NewManualClock(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC))
+			acct := sim.DemoAccount
+			s := sim.MustNew(sim.Options{Seed: 9, Accounts: []sim.Account{acct}, Orders: 3, CredentialClock: clock,
+				ApplicationQueueARN: "arn:aws:sqs:us-east-1:123456789012:spsync-app", NewSecretRefusal: refusal})
+			srv := httptest.NewServer(s)
+			t.Cleanup(srv.Close)
+			orders, err := s.TruthOrders2026(acct.ID)
+			require.NoError(t, err)
+			orderID := orders[0].OrderID
+
+			pool := dbtest.NewPool(t)
+			keys := adminKeyring(t)
+			reg, err := accounts.NewRegistry(ctx, accounts.Options{Pool: pool, Keys: keys, Now: clock.Now, Declared: []config.Account{{
+				ID: "seller", Region: "na", MarketplaceIDs: acct.MarketplaceIDs, ClientID: acct.ClientID,
+				ClientSecret: config.Secret(acct.ClientSecret), RefreshToken: config.Secret(acct.RefreshToken),
+				OrdersAPI: config.OrdersAPI2026, Source: config.SourceEnvironment,
+			}}})
+			require.NoError(t, err)
+			probes := map[string]int{}
+			client, err := spapi.NewClient(spapi.Options{Endpoint: srv.URL, Account: "seller",
+				TokenSource: reg.TokenSource("seller", accounts.TokenOptions{
+					Endpoint: srv.URL + "/auth/o2/token",
+					OnProbe:  func(_, outcome string) { probes[outcome]++ },
+				})})
+			require.NoError(t, err)
+			call := func() {
+				t.Helper()
+				_, err := reg.Reload(ctx) // what every worker does every few seconds
+				require.NoError(t, err)
+				_, err = client.GetOrder2026(ctx, orderID, nil)
+				require.NoError(t, err)
+			}
+			secrets := func() map[string]string { // state by value
+				t.Helper()
+				_, err := reg.Reload(ctx)
+				require.NoError(t, err)
+				rows, err := store.ListApplicationSecrets(ctx, pool)
+				require.NoError(t, err)
+				out := map[string]string{}
+				for _, r := range rows {
+					v, err := keys.Open(accounts.ClientSecretBinding(r.ClientID), r.SecretSealed)
+					require.NoError(t, err)
+					out[v] = r.State
+				}
+				return out
+			}
+			call()
+
+			// Rotate at Amazon and store the NEW_SECRET as the application
+			// queue would.
+			app, err := spapi.NewApplicationClient(spapi.Options{Endpoint: srv.URL, LWAEndpoint: srv.URL + "/auth/o2/token",
+				Credentials: spapi.Credentials{ClientID: acct.ClientID, ClientSecret: acct.ClientSecret}})
+			require.NoError(t, err)
+			require.NoError(t, app.RotateApplicationClientSecret(ctx))
+			notes := s.ApplicationNotifications()
+			require.NotEmpty(t, notes)
+			var body struct {
+				Payload struct {
+					P struct {
+						ClientID  string    `json:"clientId"`
+						Secret    string    `json:"newClientSecret"`
+						NewExpiry time.Time `json:"newClientSecretExpiryTime"`
+						OldExpiry time.Time `json:"oldClientSecretExpiryTime"`
+					} `json:"applicationOAuthClientNewSecret"`
+				} `json:"payload"`
+			}
+			last := notes[len(notes)-1]
+			require.Equal(t, sim.NotificationTypeClientNewSecret, last.Type)
+			require.NoError(t, json.Unmarshal(last.Body, &body))
+			p := body.Payload.P
+			require.NoError(t, pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+				out, err := accounts.StoreNewSecret(ctx, tx, keys, accounts.NewSecretNotice{ClientID: p.ClientID, NewSecret: p.Secret,
+					NewExpiry: p.NewExpiry, OldExpiry: p.OldExpiry, NotificationID: last.NotificationID, Now: clock.Now()})
+				require.Equal(t, accounts.NoticeStored, out)
+				return err
+			}))
+
+			// While it propagates: the pending secret is tried, refused, and
+			// the old one serves every call.
+			call()
+			require.Equal(t, map[string]string{acct.ClientSecret: store.SecretPrimary, p.Secret: store.SecretPending}, secrets())
+			require.Equal(t, 1, probes["refused"], "the new secret was tried once and refused")
+			clock.Advance(10 * time.Minute)
+			call()
+			require.Equal(t, 2, probes["refused"], "tried again after PendingProbeEvery")
+			require.Equal(t, store.SecretPending, secrets()[p.Secret])
+
+			// Propagated: the next probe makes it primary.
+			clock.Advance(25 * time.Minute)
+			call()
+			require.Equal(t, map[string]string{acct.ClientSecret: store.SecretFallback, p.Secret: store.SecretPrimary}, secrets())
+			// LWA accepted it at every try where SP-API was the one refusing.
+			wantAccepted := map[string]int{sim.NewSecretRefusedByLWA: 1, sim.NewSecretRefusedBySPAPI: 3}[refusal]
+			require.Equal(t, wantAccepted, probes["accepted"])
+
+			// Past the old secret's expiry nothing sends it, even when the
+			// primary is refused once more.
+			clock.Set(p.OldExpiry.Add(time.Minute))
+			before := s.CredentialStats().RefusedExpiredSecret
+			call()
+			require.Equal(t, before, s.CredentialStats().RefusedExpiredSecret, "the old secret was not sent after its expiry")
+		})
+	}
+}
