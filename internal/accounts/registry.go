@@ -41,6 +41,7 @@ type secret struct {
 	expiresAt  *time.Time
 	refusedAt  *time.Time
 	acceptedAt *time.Time
+	receivedAt time.Time
 	// spRefusedAt is when SP-API last refused this process's tokens of
 	// the secret (in memory only).
 	spRefusedAt *time.Time
@@ -237,6 +238,7 @@ func (r *Registry) Reload(ctx context.Context) (changed bool, err error) {
 		}
 		secrets[s.ClientID] = append(secrets[s.ClientID], &secret{
 			id: s.ID, value: val, state: s.State, expiresAt: s.ExpiresAt, refusedAt: s.RefusedAt, acceptedAt: s.AcceptedAt,
+			receivedAt: s.ReceivedAt,
 		})
 	}
 	r.mu.RLock()
@@ -424,8 +426,24 @@ func (r *Registry) secretRefused(ctx context.Context, clientID string, s secret)
 	if !r.Stored() {
 		return nil
 	}
+	if s.state == store.SecretPending && now.Sub(s.receivedAt) > PendingGiveUpAfter {
+		// Not a secret still propagating: a wrong one (an operator's typo).
+		// Retired, so it stops costing LWA calls and blocking rotation.
+		r.opts.Logger.Error("a new client secret is still refused by LWA long after it arrived: retired; set the right one with `worker credentials set-secret`",
+			"client_id", clientID, "secret_id", s.id, "received_at", s.receivedAt)
+		return pgx.BeginFunc(ctx, r.opts.Pool, func(tx pgx.Tx) error {
+			if err := store.MarkSecretRefused(ctx, tx, s.id, now); err != nil {
+				return err
+			}
+			return store.SetSecretState(ctx, tx, s.id, store.SecretRetired, now)
+		})
+	}
 	return store.MarkSecretRefused(ctx, r.opts.Pool, s.id, now)
 }
+
+// PendingGiveUpAfter is how long a pending secret LWA keeps refusing is
+// tried: four times Amazon's ~30-minute propagation.
+const PendingGiveUpAfter = 2 * time.Hour
 
 // secretRefusedBySPAPI records that SP-API refused the tokens of secret
 // id: it is skipped for PendingProbeEvery, and if it is the primary while

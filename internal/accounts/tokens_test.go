@@ -133,3 +133,58 @@ func TestTokenSourceThroughARotation(t *testing.T) {
 		})
 	}
 }
+
+// TestWrongPendingSecretIsRetired: an operator's mistyped secret is
+// refused by LWA for good. It is probed while a new secret could still be
+// propagating, then retired, so it stops costing LWA calls and blocking
+// rotation; the primary serves every call throughout.
+func TestWrongPendingSecretIsRetired(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	clock := sim.NewManualClock(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC))
+	acct := sim.DemoAccount
+	s := sim.MustNew(sim.Options{Seed: 9, Accounts: []sim.Account{acct}, Orders: 3, CredentialClock: clock})
+	srv := httptest.NewServer(s)
+	t.Cleanup(srv.Close)
+	orders, err := s.TruthOrders2026(acct.ID)
+	require.NoError(t, err)
+
+	pool := dbtest.NewPool(t)
+	keys := adminKeyring(t)
+	reg, err := accounts.NewRegistry(ctx, accounts.Options{Pool: pool, Keys: keys, Now: clock.Now, Declared: []config.Account{{
+		ID: "seller", Region: "na", MarketplaceIDs: acct.MarketplaceIDs, ClientID: acct.ClientID,
+		ClientSecret: config.Secret(acct.ClientSecret), RefreshToken: config.Secret(acct.RefreshToken),
+		OrdersAPI: config.OrdersAPI2026, Source: config.SourceEnvironment,
+	}}})
+	require.NoError(t, err)
+	id, added, err := accounts.AddSecret(ctx, pool, keys, accounts.NewSecret{ClientID: acct.ClientID,
+		Value: "amzn1.oa2-cs.v1.mistyped", Source: accounts.SourceOperator, Now: clock.Now()})
+	require.NoError(t, err)
+	require.True(t, added)
+	client, err := spapi.NewClient(spapi.Options{Endpoint: srv.URL, Account: "seller",
+		TokenSource: reg.TokenSource("seller", accounts.TokenOptions{Endpoint: srv.URL + "/auth/o2/token"})})
+	require.NoError(t, err)
+	state := func() string {
+		t.Helper()
+		rows, err := store.ListApplicationSecrets(ctx, pool)
+		require.NoError(t, err)
+		for _, r := range rows {
+			if r.ID == id {
+				return r.State
+			}
+		}
+		return ""
+	}
+	for _, step := range []struct {
+		advance time.Duration
+		want    string
+	}{{0, store.SecretPending}, {time.Hour, store.SecretPending}, {2 * time.Hour, store.SecretRetired}} {
+		clock.Advance(step.advance)
+		_, err := reg.Reload(ctx)
+		require.NoError(t, err)
+		s.ExpireAccessTokens() // the next call goes to LWA
+		_, err = client.GetOrder2026(ctx, orders[0].OrderID, nil)
+		require.NoError(t, err, "the primary serves the call")
+		require.Equal(t, step.want, state(), "after %s", step.advance)
+	}
+}
