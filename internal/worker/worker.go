@@ -61,6 +61,10 @@ type Options struct {
 	// AccountsReload is how often the accounts tables are reread
 	// (accounts.DefaultReloadEvery when 0).
 	AccountsReload time.Duration
+	// RotationCheckEvery is how often, on the real clock, the rotation
+	// check runs (rotation.CheckEvery when 0); tests that accelerate the
+	// credential clock shorten it.
+	RotationCheckEvery time.Duration
 	// Once runs one poll of every stream for every account instead of the
 	// schedules, waits until the follow-ups that are due have run, and
 	// returns: nil, or an error naming the jobs that failed for good.
@@ -135,6 +139,9 @@ func Run(ctx context.Context, opts Options) error {
 	defer periodicFailed.close()
 	riverLogger := riverext.WatchPeriodicInserts(logger, periodicFailed.observe)
 	rotDeps := newRotationDeps(cfg, opts.Rotation, simSrv, db.Pool, keys, deps.Budget, opts.CredentialClock, logger)
+	if rotDeps != nil && opts.RotationCheckEvery > 0 {
+		rotDeps.CheckEvery = opts.RotationCheckEvery
+	}
 	client, err := newRiverClient(db.Pool, deps, rotDeps, cfg, riverLogger, opts.Once, live.ID())
 	if err != nil {
 		return err
