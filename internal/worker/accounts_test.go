@@ -81,14 +81,19 @@ func newAccountsHarness(t *testing.T) *accountsHarness {
 		admin: &accounts.Admin{Pool: pool, Keys: keys}}
 }
 
-// start runs one worker process until the test ends.
-func (h *accountsHarness) start(t *testing.T) {
+// start runs one worker process until the test ends; it rereads the
+// accounts every reload (1 s when 0).
+func (h *accountsHarness) start(t *testing.T, reload ...time.Duration) {
 	t.Helper()
+	every := time.Second
+	if len(reload) > 0 {
+		every = reload[0]
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan ReadyInfo, 1)
 	done := make(chan error, 1)
 	go func() {
-		done <- Run(ctx, Options{Config: h.cfg, Keys: h.keys, Migrate: true, AccountsReload: time.Second,
+		done <- Run(ctx, Options{Config: h.cfg, Keys: h.keys, Migrate: true, AccountsReload: every,
 			ShutdownTimeout: 5 * time.Second, Ready: func(r ReadyInfo) { ready <- r }})
 	}()
 	t.Cleanup(func() {
@@ -226,7 +231,10 @@ func TestAccountsAddPauseResumeRemove(t *testing.T) {
 	h := newAccountsHarness(t)
 	t0 := time.Now()
 	h.start(t)
-	h.start(t)
+	// The second worker rereads the accounts only every 15 s: jobs of the
+	// added account reach it before it knows the account, and it must
+	// reload rather than cancel them.
+	h.start(t, 15*time.Second)
 	require.Eventually(t, func() bool { return h.polledSince(t, "seller-b", t0) }, time.Minute, 100*time.Millisecond)
 
 	c := h.accts["seller-c"]
@@ -241,12 +249,12 @@ func TestAccountsAddPauseResumeRemove(t *testing.T) {
 	require.NoError(t, h.pool.QueryRow(ctx, `SELECT count(*) FROM river_job WHERE args->>'account_id' = 'seller-c' AND state = 'cancelled'`).Scan(&cancelled))
 	require.Zero(t, cancelled, "no job of the new account was cancelled by a worker that had not reloaded")
 
-	// Pause seller-b. After both workers reloaded (1 s here, 10 s by
-	// default) and its running jobs' current pages, the simulator hears
-	// nothing more from it while seller-c's polls go on.
+	// Pause seller-b. Once both workers reloaded (1 s and 15 s here, 10 s
+	// by default) and its running jobs finished their current page, the
+	// simulator hears nothing more from it while seller-c's polls go on.
 	require.NoError(t, h.admin.Pause(ctx, "seller-b"))
 	tp := time.Now()
-	require.Eventually(t, func() bool { return h.polledSince(t, "seller-c", tp.Add(3*time.Second)) }, time.Minute, 100*time.Millisecond)
+	require.Eventually(t, func() bool { return h.polledSince(t, "seller-c", tp.Add(17*time.Second)) }, time.Minute, 100*time.Millisecond)
 	quiet := h.calls("seller-b")
 	for range 2 { // two more rounds of seller-c's polls: seller-b's turn came and went
 		tq := time.Now()
