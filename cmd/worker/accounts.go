@@ -199,33 +199,40 @@ func readSecret(what, envName string, getenv func(string) string, in io.Reader, 
 }
 
 func accountsList(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("worker accounts list", flag.ContinueOnError)
+	return runList(ctx, "accounts list", args, getenv, stdout, stderr, (*accounts.Admin).List, writeAccounts)
+}
+
+// runList is `worker NAME [--json]`: what fetch returns, as a table
+// (write) or JSON.
+func runList[T any](ctx context.Context, name string, args []string, getenv func(string) string, stdout, stderr io.Writer,
+	fetch func(*accounts.Admin, context.Context) ([]T, error), write func(io.Writer, []T) error) int {
+	fs := flag.NewFlagSet("worker "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	asJSON := fs.Bool("json", false, "print JSON instead of a table")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "worker accounts list: unexpected argument %q\n", fs.Arg(0))
+		fmt.Fprintf(stderr, "worker %s: unexpected argument %q\n", name, fs.Arg(0))
 		return 2
 	}
-	a, code := openAdmin(ctx, "accounts list", getenv, stderr, false)
+	a, code := openAdmin(ctx, name, getenv, stderr, false)
 	if a == nil {
 		return code
 	}
 	defer a.Close()
-	list, err := a.admin.List(ctx)
+	list, err := fetch(a.admin, ctx)
 	if err == nil {
 		if *asJSON {
 			enc := json.NewEncoder(stdout)
 			enc.SetIndent("", "  ")
 			err = enc.Encode(list)
 		} else {
-			err = writeAccounts(stdout, list)
+			err = write(stdout, list)
 		}
 	}
 	if err != nil {
-		fmt.Fprintln(stderr, "worker accounts list:", err)
+		fmt.Fprintf(stderr, "worker %s: %v\n", name, err)
 		return 1
 	}
 	return 0

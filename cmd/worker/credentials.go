@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -69,36 +68,7 @@ func runCredentials(ctx context.Context, args []string, getenv func(string) stri
 }
 
 func credentialsList(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("worker credentials list", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	asJSON := fs.Bool("json", false, "print JSON instead of a table")
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "worker credentials list: unexpected argument %q\n", fs.Arg(0))
-		return 2
-	}
-	a, code := openAdmin(ctx, "credentials list", getenv, stderr, false)
-	if a == nil {
-		return code
-	}
-	defer a.Close()
-	list, err := a.admin.Secrets(ctx)
-	if err == nil {
-		if *asJSON {
-			enc := json.NewEncoder(stdout)
-			enc.SetIndent("", "  ")
-			err = enc.Encode(list)
-		} else {
-			err = writeSecrets(stdout, list)
-		}
-	}
-	if err != nil {
-		fmt.Fprintln(stderr, "worker credentials list:", err)
-		return 1
-	}
-	return 0
+	return runList(ctx, "credentials list", args, getenv, stdout, stderr, (*accounts.Admin).Secrets, writeSecrets)
 }
 
 // writeSecrets prints the client secrets as a table.
