@@ -2,6 +2,7 @@ package reliability
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -13,15 +14,21 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/spsync/spsync/internal/dbtest"
+	"github.com/spsync/spsync/internal/secretbox"
 	"github.com/spsync/spsync/internal/spapi/sim"
 )
 
 // TestSecretsStayOutOfLogsMetricsAndTables runs a full sync with
-// recognizable fake credentials, under faults that make the worker log
-// errors and refresh its access token, and asserts that neither the client
-// secret, the refresh token nor any access token the simulator issued
-// appears in the worker's output, its /metrics, its health answer or any
-// row of any table (every column cast to text).
+// recognizable fake credentials and a secret key (so accounts and client
+// secrets are stored, sealed), under faults that make the worker log
+// errors and refresh its access token. While it runs, the application's
+// secret is rotated: rotation bookkeeping is written and the NEW_SECRET
+// stored pending, which the worker then probes (LWA refuses a fresh secret
+// for 30 minutes). It asserts that neither the client secrets (declared
+// and rotated), the refresh token, any access token the simulator issued
+// nor the key appears in the worker's output, its /metrics, its health
+// answer, `worker status`, River's job args, any row of any table (every
+// column cast to text) or a pg_dump of the database.
 func TestSecretsStayOutOfLogsMetricsAndTables(t *testing.T) {
 	t.Parallel()
 	const (
@@ -38,10 +45,14 @@ func TestSecretsStayOutOfLogsMetricsAndTables(t *testing.T) {
 	s := serveSim(t, d, func(o *sim.Options) {
 		o.Accounts = []sim.Account{acct}
 		o.Faults = sim.Faults{Seed: 5, Error500: 0.02, ExpireAccessToken: 0.05, MalformedJSON: 0.01}
+		o.ApplicationQueueARN = applicationQueueARN
 	})
 	dbURL := dbtest.NewURL(t)
 	pool := newPool(t, dbURL)
-	env := workerEnv(dbURL, s.URL, acct)
+	key, keyText, err := secretbox.GenerateKey()
+	require.NoError(t, err)
+	keys := &secretbox.Keyring{Current: key}
+	env := workerEnv(dbURL, s.URL, acct, "SPSYNC_SECRET_KEY="+keyText, "SPSYNC_ACCOUNTS_RELOAD=1s")
 
 	w, addr := startWorker(t, bin, env)
 	waitFor(t, 2*time.Minute, "a full sync", synced(t, func(q string) (int, error) {
@@ -49,6 +60,16 @@ func TestSecretsStayOutOfLogsMetricsAndTables(t *testing.T) {
 		err := pool.QueryRow(context.Background(), q).Scan(&n)
 		return n, err
 	}, s.Sim, acct.ID))
+
+	// A rotation while the worker runs: its new secret stored, pending;
+	// the worker reloads it and probes it, and LWA refuses it while it
+	// propagates (its error path runs with the secret in hand).
+	newSecret := rotateAndStore(t, s, pool, keys, acct.ClientID, clientSecret)
+	waitFor(t, time.Minute, "the worker probes the new secret and records LWA's refusal", func() (bool, error) {
+		return count(t, pool, `SELECT count(*) FROM application_secrets WHERE state = 'pending' AND refused_at IS NOT NULL`) == 1, nil
+	})
+	require.Positive(t, s.CredentialStats().RefusedPropagatingSecret, "LWA refused the propagating secret")
+
 	var exposed strings.Builder
 	for _, path := range []string{"/metrics", "/healthz"} {
 		resp, err := http.Get("http://" + addr + path)
@@ -65,6 +86,7 @@ func TestSecretsStayOutOfLogsMetricsAndTables(t *testing.T) {
 	// A status command and an --once run add their own output.
 	st := startProc(t, "worker status", bin, env, "status")
 	st.wait(t, time.Minute)
+	require.Contains(t, st.stdout.String(), "CLIENT SECRETS", "status shows the stored credentials")
 	once := startProc(t, "worker run --once", bin, env, "run", "--once")
 	require.Equal(t, 0, once.wait(t, 2*time.Minute), "stderr (tail):\n%s", tail(once.stderr.String(), 20))
 	requireEqualTruth(t, pool, s.Sim, acct.ID)
@@ -77,15 +99,42 @@ func TestSecretsStayOutOfLogsMetricsAndTables(t *testing.T) {
 		"job errors were recorded (they are in the dump checked below)")
 	dump := dumpTables(t, pool)
 	require.Greater(t, len(dump), 100_000, "the table dump holds the synced data")
+	backup := pgDump(t, dbURL)
+	require.Greater(t, len(backup), 100_000, "pg_dump holds the synced data")
+	// The premises: the credentials are in the tables, sealed, and the
+	// rotation left its bookkeeping.
+	require.Equal(t, 1, count(t, pool, `SELECT count(*) FROM accounts WHERE refresh_token_sealed LIKE 'sb1.%'`), "the refresh token stored sealed")
+	require.Equal(t, 2, count(t, pool, `SELECT count(*) FROM application_secrets WHERE secret_sealed LIKE 'sb1.%'`), "both client secrets stored sealed")
+	require.Equal(t, 1, count(t, pool, `SELECT count(*) FROM applications WHERE rotation_requested_at IS NOT NULL`), "rotation bookkeeping stored")
+	require.Contains(t, backup, "sb1."+key.ID()+".", "pg_dump holds the sealed values")
+	var jobArgs string
+	require.NoError(t, pool.QueryRow(context.Background(), `SELECT coalesce(string_agg(args::text, E'\n'), '') FROM river_job`).Scan(&jobArgs))
+	require.NotEmpty(t, jobArgs, "River jobs were recorded")
 
-	secrets := append([]string{clientSecret, refreshToken, "FAKE-LWA-CLIENT-SECRET", "FAKE-REFRESH-TOKEN"}, tokens...)
-	for _, sec := range secrets {
-		require.NotContains(t, logs, sec, "a secret in the worker's output")
-		require.NotContains(t, exposed.String(), sec, "a secret in /metrics or /healthz")
-		require.NotContains(t, dump, sec, "a secret in a table")
+	secrets := append([]string{clientSecret, refreshToken, "FAKE-LWA-CLIENT-SECRET", "FAKE-REFRESH-TOKEN", newSecret, keyText}, tokens...)
+	for i, sec := range secrets {
+		for _, in := range []struct{ where, text string }{
+			{"the worker's output", logs}, {"/metrics or /healthz", exposed.String()}, {"a table", dump},
+			{"pg_dump", backup}, {"River's job args", jobArgs},
+		} {
+			requireAbsent(t, in.text, sec, fmt.Sprintf("secret #%d in %s", i, in.where))
+		}
 	}
-	t.Logf("%d secrets (client secret, refresh token, %d access tokens) absent from %d bytes of logs, %d bytes of metrics and a %d-byte dump of every table",
-		len(secrets), len(tokens), len(logs), exposed.Len(), len(dump))
+	t.Logf("%d secrets (client secrets declared and rotated, refresh token, key, %d access tokens) absent from %d bytes of logs, %d bytes of metrics, %d bytes of job args, a %d-byte dump of every table and a %d-byte pg_dump",
+		len(secrets), len(tokens), len(logs), exposed.Len(), len(jobArgs), len(dump), len(backup))
+}
+
+// requireAbsent fails when secret occurs in text, quoting where it
+// occurs (the secret itself replaced) instead of the whole text, which
+// may be megabytes.
+func requireAbsent(t *testing.T, text, secret, what string) {
+	t.Helper()
+	i := strings.Index(text, secret)
+	if i < 0 {
+		return
+	}
+	from, to := max(0, i-120), min(len(text), i+len(secret)+120)
+	t.Fatalf("%s at byte %d: …%s…", what, i, strings.ReplaceAll(text[from:to], secret, "<SECRET>"))
 }
 
 // dumpTables returns every row of every table in the database's schemas,
