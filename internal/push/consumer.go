@@ -18,6 +18,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
+	"github.com/spsync/spsync/internal/jobs"
 	"github.com/spsync/spsync/internal/jobs/fulfillment"
 	"github.com/spsync/spsync/internal/jobs/orders"
 	"github.com/spsync/spsync/internal/riverext"
@@ -129,10 +130,12 @@ type ConsumerConfig struct {
 
 	// Test hooks: beforeCommit runs last in a batch's transaction (an error
 	// rolls it back), afterCommit right after the commit, before the
-	// messages are deleted, and onExtend after each visibility extension.
+	// messages are deleted, and onExtend after each visibility extension;
+	// riverNow is the clock River schedules on (time.Now).
 	beforeCommit func(ctx context.Context) error
 	afterCommit  func()
 	onExtend     func()
+	riverNow     func() time.Time
 }
 
 // Consumer turns SP-API notifications from an SQS queue into refresh jobs.
@@ -174,6 +177,9 @@ func NewConsumer(cfg ConsumerConfig) (*Consumer, error) {
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
+	}
+	if cfg.riverNow == nil {
+		cfg.riverNow = time.Now
 	}
 	return &Consumer{cfg: cfg, log: cfg.Logger.With("component", "push"), m: cfg.Metrics}, nil
 }
@@ -342,6 +348,7 @@ func (c *Consumer) commit(ctx context.Context, ok []accepted) ([]string, error) 
 	type entity struct{ account, stream, id string }
 	index := map[entity]int{} // entity → position in params
 	var params []river.InsertManyParams
+	var changed []time.Time // each entity's latest change in the batch
 	of := make([]int, len(ok))
 	receipts := make([]store.PushReceipt, len(ok))
 	now := c.cfg.Clock()
@@ -352,6 +359,10 @@ func (c *Consumer) commit(ctx context.Context, ok []accepted) ([]string, error) 
 			j = len(params)
 			index[k] = j
 			params = append(params, river.InsertManyParams{Args: refreshArgs(a.accountID, a.ev, false)})
+			changed = append(changed, a.ev.ChangeTime)
+		}
+		if a.ev.ChangeTime.After(changed[j]) {
+			changed[j] = a.ev.ChangeTime
 		}
 		of[i] = j
 		receipts[i] = store.PushReceipt{AccountID: a.accountID, Stream: a.ev.Stream, EntityID: a.ev.EntityID,
@@ -364,7 +375,7 @@ func (c *Consumer) commit(ctx context.Context, ok []accepted) ([]string, error) 
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // after Commit it is a no-op
 
-	shed, polls, err := c.shed(ctx, tx, params)
+	shed, polls, err := c.shed(ctx, tx, params, changed)
 	if err != nil {
 		return nil, err
 	}
@@ -451,17 +462,18 @@ func (c *Consumer) commit(ctx context.Context, ok []accepted) ([]string, error) 
 
 // shed applies MaxBacklog: per account and stream it counts the refresh
 // jobs waiting, and marks the refreshes of new entities past the bound as
-// shed. Each shed group gets one poll of its stream instead (a unique job:
-// a poll already queued absorbs it).
-func (c *Consumer) shed(ctx context.Context, tx pgx.Tx, params []river.InsertManyParams) ([]bool, []river.InsertManyParams, error) {
+// shed. Each shed group gets one poll of its stream instead, scheduled by
+// shedPollAt so that its window reaches the group's latest change.
+func (c *Consumer) shed(ctx context.Context, tx pgx.Tx, params []river.InsertManyParams, changed []time.Time) ([]bool, []river.InsertManyParams, error) {
 	shed := make([]bool, len(params))
 	if c.cfg.MaxBacklog < 0 {
 		return shed, nil, nil
 	}
 	type group struct{ kind, queue, account string }
 	room := map[group]int{}
-	polled := map[group]bool{}
-	var polls []river.InsertManyParams
+	latest := map[group]time.Time{}
+	pollOf := map[group]river.JobArgs{}
+	var order []group
 	for j, p := range params {
 		var g group
 		var poll river.JobArgs
@@ -487,12 +499,45 @@ func (c *Consumer) shed(ctx context.Context, tx pgx.Tx, params []river.InsertMan
 		}
 		room[g] = 0
 		shed[j] = true
-		if !polled[g] {
-			polled[g] = true
-			polls = append(polls, river.InsertManyParams{Args: poll})
+		if _, ok := pollOf[g]; !ok {
+			pollOf[g] = poll
+			order = append(order, g)
+		}
+		if changed[j].After(latest[g]) {
+			latest[g] = changed[j]
 		}
 	}
+	var polls []river.InsertManyParams
+	for _, g := range order {
+		poll := pollOf[g]
+		opts := poll.(river.JobArgsWithInsertOpts).InsertOpts()
+		opts.ScheduledAt = shedPollAt(latest[g], c.cfg.Clock(), c.cfg.riverNow())
+		// One poll per period: later changes get the next period's poll,
+		// even while this one runs.
+		opts.UniqueOpts = river.UniqueOpts{ByArgs: true, ByPeriod: ShedPollPeriod, ByState: jobs.ActiveStates}
+		polls = append(polls, river.InsertManyParams{Args: poll, InsertOpts: &opts})
+	}
 	return shed, polls, nil
+}
+
+// ShedPollPeriod groups shed changes: every change shed within one period
+// is read by one poll at the period's end. Three minutes is one refill of
+// searchOrders' bucket (179 s), so shedding never asks the orders list for
+// more than its budget.
+const ShedPollPeriod = 3 * time.Minute
+
+// shedPollMargin covers the clocks of Amazon's change times and the poll.
+const shedPollMargin = 10 * time.Second
+
+// shedPollAt is when the poll for changes shed up to latest runs (on the
+// real clock River schedules on): not before Amazon's two-minute rule lets
+// a window reach latest (a poll queued at once would end its window two
+// minutes before the change and leave it to the next scheduled poll), at
+// the end of that instant's ShedPollPeriod. dataNow is the clock change
+// times are on, realNow River's.
+func shedPollAt(latest, dataNow, realNow time.Time) time.Time {
+	wait := max(latest.Add(2*time.Minute+shedPollMargin).Sub(dataNow), 0)
+	return realNow.Add(wait).Truncate(ShedPollPeriod).Add(ShedPollPeriod)
 }
 
 func firstOf(of []int, j int) int {

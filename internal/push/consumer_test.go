@@ -484,3 +484,68 @@ func TestBacklogIsShedToThePoll(t *testing.T) {
 	require.Len(t, w.jobsOf(t, orders.PollArgs{}.Kind()), 1)
 	require.InDelta(t, 7, testutil.ToFloat64(m.Messages.WithLabelValues(TypeOrderChange, outcomeShed)), 0)
 }
+
+// TestShedChangesGetAPollThatReachesThem: a poll queued at once for shed
+// changes would end its window two minutes before them (Amazon's rule) and
+// leave them to the next scheduled poll, up to 15 minutes later with push
+// on. The shed poll waits until its window reaches the latest shed change,
+// and changes shed later, even while that poll runs, get the next period's.
+func TestShedChangesGetAPollThatReachesThem(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, false, 0)
+	// The data clock and River's move together, by hand.
+	dataNow, start := t0, time.Now()
+	var mu sync.Mutex
+	var passed time.Duration
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return dataNow.Add(passed) }
+	riverNow := func() time.Time { mu.Lock(); defer mu.Unlock(); return start.Add(passed) }
+	w.send(t, orderChange(seller, "111-1", "n1", t0), orderChange(seller, "111-2", "n2", t0))
+	w.run(t, func(c *ConsumerConfig) { c.MaxBacklog = 1; c.Clock = clock; c.riverNow = riverNow })
+	w.waitDrained(t)
+
+	polls := w.jobsOf(t, orders.PollArgs{}.Kind())
+	require.Len(t, polls, 1)
+	first := polls[0]
+	require.Equal(t, rivertype.JobStateScheduled, first.State)
+	require.False(t, first.ScheduledAt.Before(start.Add(2*time.Minute+shedPollMargin)),
+		"the poll runs once a window can reach the change: %s after the change", first.ScheduledAt.Sub(start))
+	require.True(t, first.ScheduledAt.Before(start.Add(2*time.Minute+shedPollMargin+ShedPollPeriod)))
+
+	// The poll runs; changes keep coming and are shed.
+	_, err := w.pool.Exec(context.Background(), `UPDATE river_job SET state = 'running', attempted_at = now(), attempt = 1 WHERE id = $1`, first.ID)
+	require.NoError(t, err)
+	mu.Lock()
+	passed = 4 * time.Minute
+	mu.Unlock()
+	w.send(t, orderChange(seller, "111-3", "n3", t0.Add(4*time.Minute)))
+	w.waitDrained(t)
+	polls = w.jobsOf(t, orders.PollArgs{}.Kind())
+	require.Len(t, polls, 2, "a later change gets its own poll while the first one runs")
+	var second *rivertype.JobRow
+	for _, p := range polls {
+		if p.ID != first.ID {
+			second = p
+		}
+	}
+	require.True(t, second.ScheduledAt.After(first.ScheduledAt))
+}
+
+func TestShedPollAt(t *testing.T) {
+	real := time.Date(2026, 12, 7, 10, 0, 30, 0, time.UTC)
+	tests := []struct {
+		name            string
+		latest, dataNow time.Time
+		want            time.Time
+	}{
+		{"a fresh change waits for the two-minute rule", real, real, time.Date(2026, 12, 7, 10, 3, 0, 0, time.UTC)},
+		{"an old change runs at the next boundary", real.Add(-time.Hour), real, time.Date(2026, 12, 7, 10, 3, 0, 0, time.UTC)},
+		{"past a boundary it is the next one", real.Add(time.Minute), real, time.Date(2026, 12, 7, 10, 6, 0, 0, time.UTC)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := shedPollAt(tt.latest, tt.dataNow, real)
+			require.Equal(t, tt.want, got)
+			require.False(t, got.Before(real.Add(tt.latest.Sub(tt.dataNow)+2*time.Minute)), "the window reaches the change")
+		})
+	}
+}
