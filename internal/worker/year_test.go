@@ -2,8 +2,10 @@ package worker
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -58,6 +60,25 @@ type yearHarness struct {
 	ids      []string
 	httpAddr string
 	notifier *sim.Notifier
+	logs     *yearLogs
+}
+
+// yearLogs keeps the worker's log lines.
+type yearLogs struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *yearLogs) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *yearLogs) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 // TestYearOfCredentials is issue 23's "A year of credentials in minutes":
@@ -146,6 +167,8 @@ func TestYearOfCredentials(t *testing.T) {
 	for _, s := range secrets {
 		val, err := h.keys.Open(accounts.ClientSecretBinding(h.clientID), s.SecretSealed)
 		require.NoError(t, err)
+		require.NotNil(t, s.ExpiresAt, "every secret's expiry is known")
+		t.Logf("secret %d: %s, received %s, expires %s", s.ID, s.State, s.ReceivedAt.Format(time.DateOnly), s.ExpiresAt.Format(time.DateOnly))
 		if val == newest.Value {
 			require.Equal(t, store.SecretPrimary, s.State, "the newest secret is primary")
 			require.NotNil(t, s.ExpiresAt)
@@ -219,10 +242,24 @@ func TestYearOfCredentials(t *testing.T) {
 		30*time.Second, 50*time.Millisecond, "the worker handled the %d notifications pushed", ns.Delivered)
 	t.Logf("push: notifier %+v, worker handled %v messages", ns, pushed())
 
-	// No secret in the worker's metrics.
+	// The expiry warnings read the credential clock: each secret that was
+	// rotated was warned of first; the metric shows the newest expiry.
+	logs := h.logs.String()
+	warned := strings.Count(logs, `"msg":"LWA client secret expires soon"`)
+	t.Logf("%d expiry warnings, %d bytes of logs", warned, len(logs))
+	require.GreaterOrEqual(t, warned, 2, "a warning before each rotation")
+	require.Equal(t, float64(newest.Expires.Unix()),
+		h.metric(t, "spsync_lwa_client_secret_expiry_timestamp_seconds", map[string]string{"state": store.SecretPrimary}))
+
+	// No secret in the worker's logs or metrics.
 	body := h.scrape(t)
 	for _, s := range simSecrets {
 		require.NotContains(t, body, s.Value)
+		require.NotContains(t, logs, s.Value)
+	}
+	for _, a := range h.accts {
+		require.NotContains(t, body, a.RefreshToken)
+		require.NotContains(t, logs, a.RefreshToken)
 	}
 	t.Logf("test ran %.1f s", time.Since(began).Seconds())
 }
@@ -300,12 +337,14 @@ func newYearHarness(t *testing.T) *yearHarness {
 	require.NoError(t, err)
 	keys := &secretbox.Keyring{Current: key}
 
-	h := &yearHarness{sim: s, cred: cred, pool: pool, keys: keys, clientID: sim.DemoAccount.ClientID, accts: byID, ids: ids, notifier: n}
+	h := &yearHarness{sim: s, cred: cred, pool: pool, keys: keys, clientID: sim.DemoAccount.ClientID, accts: byID, ids: ids,
+		notifier: n, logs: &yearLogs{}}
+	logger := slog.New(slog.NewJSONHandler(h.logs, nil))
 	runCtx, cancel := context.WithCancel(ctx)
 	ready := make(chan ReadyInfo, 1)
 	done := make(chan error, 1)
 	go func() {
-		done <- Run(runCtx, Options{Config: cfg, Keys: keys, Migrate: true, CredentialClock: cred.Now,
+		done <- Run(runCtx, Options{Config: cfg, Logger: logger, Keys: keys, Migrate: true, CredentialClock: cred.Now,
 			Rotation:           config.Rotation{AppQueueURL: appURL, Mode: config.RotationAuto, RotateBefore: 720 * time.Hour},
 			RotationCheckEvery: 200 * time.Millisecond, AccountsReload: time.Second,
 			ShutdownTimeout: 5 * time.Second, Ready: func(r ReadyInfo) { ready <- r }})
