@@ -284,10 +284,10 @@ func Demote(ctx context.Context, tx store.DBTX, clientID string, id int64, now t
 	return store.SetSecretState(ctx, tx, back.ID, store.SecretPrimary, now)
 }
 
-// RetireExpired retires the application's secrets whose expiry has passed
-// and that are not primary; an expired primary is retired only when
-// another secret can take its place (it is then promoted), so an
-// application always shows which secret it used last.
+// RetireExpired retires the application's secrets whose expiry has passed,
+// but the primary: an expired primary stays primary until another secret
+// works (Promote retires it then), so an application always shows which
+// secret it used last.
 func RetireExpired(ctx context.Context, tx store.DBTX, clientID string, now time.Time) (retired int, err error) {
 	if _, err := store.LockApplication(ctx, tx, clientID); err != nil {
 		return 0, err
@@ -297,7 +297,7 @@ func RetireExpired(ctx context.Context, tx store.DBTX, clientID string, now time
 		return 0, err
 	}
 	for _, s := range secrets {
-		if s.State == store.SecretRetired || s.ExpiresAt == nil || s.ExpiresAt.After(now) {
+		if s.State == store.SecretRetired || s.State == store.SecretPrimary || s.ExpiresAt == nil || s.ExpiresAt.After(now) {
 			continue
 		}
 		if err := store.SetSecretState(ctx, tx, s.ID, store.SecretRetired, now); err != nil {

@@ -173,8 +173,8 @@ func TestYearOfCredentials(t *testing.T) {
 			require.Equal(t, store.SecretPrimary, s.State, "the newest secret is primary")
 			require.WithinDuration(t, newest.Expires, *s.ExpiresAt, time.Millisecond)
 		} else {
-			require.NotEqual(t, store.SecretPrimary, s.State)
 			require.False(t, s.ExpiresAt.After(h.cred.Now()), "the older secrets have expired")
+			require.Equal(t, store.SecretRetired, s.State, "an expired secret is retired")
 		}
 	}
 
@@ -247,6 +247,7 @@ func TestYearOfCredentials(t *testing.T) {
 	warned := strings.Count(logs, `"msg":"LWA client secret expires soon"`)
 	t.Logf("%d expiry warnings, %d bytes of logs", warned, len(logs))
 	require.GreaterOrEqual(t, warned, 2, "a warning before each rotation")
+	require.NotContains(t, logs, `"threshold":"168h0m0s"`, "rotated in time: no 7-day warning, not even while a new secret propagates")
 	require.Equal(t, float64(newest.Expires.Unix()),
 		h.metric(t, "spsync_lwa_client_secret_expiry_timestamp_seconds", map[string]string{"state": store.SecretPrimary}))
 

@@ -3,10 +3,12 @@ package rotation
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
+	"github.com/spsync/spsync/internal/accounts"
 	"github.com/spsync/spsync/internal/store"
 )
 
@@ -66,12 +68,48 @@ func (d *Deps) Due(ctx context.Context) ([]string, error) {
 	var due []string
 	for _, app := range apps {
 		secrets := byApp[app.ClientID]
+		if expiredBesidesPrimary(secrets, now) {
+			// Past their expiry nothing sends them; retired, status and
+			// `worker credentials list` say so.
+			if err := pgx.BeginFunc(ctx, d.Pool, func(tx pgx.Tx) error {
+				_, err := accounts.RetireExpired(ctx, tx, app.ClientID, now)
+				return err
+			}); err != nil {
+				return nil, err
+			}
+		}
 		dec := Decide(app, secrets, now, d.RotateBefore)
-		d.warnExpiry(app.ClientID, primaryOf(secrets), dec)
+		if !rotationUnderway(secrets, now) {
+			// While a new secret waits for LWA, the old one's expiry (7
+			// days from its rotation) is expected, not news.
+			d.warnExpiry(app.ClientID, primaryOf(secrets), dec)
+		}
 		if d.Auto && dec.Action != Nothing {
 			d.Logger.Info("client secret rotation due", "client_id", app.ClientID, "action", dec.Action.String(), "reason", dec.Reason)
 			due = append(due, app.ClientID)
 		}
 	}
 	return due, nil
+}
+
+// expiredBesidesPrimary reports whether a secret other than the primary is
+// past its expiry and not yet retired.
+func expiredBesidesPrimary(secrets []*store.ApplicationSecret, now time.Time) bool {
+	for _, s := range secrets {
+		if s.State != store.SecretRetired && s.State != store.SecretPrimary && s.ExpiresAt != nil && !s.ExpiresAt.After(now) {
+			return true
+		}
+	}
+	return false
+}
+
+// rotationUnderway reports whether a new secret is pending and still
+// within the time LWA may take to accept it.
+func rotationUnderway(secrets []*store.ApplicationSecret, now time.Time) bool {
+	for _, s := range secrets {
+		if s.State == store.SecretPending && accounts.Usable(s, now) && now.Sub(s.ReceivedAt) < accounts.PendingGiveUpAfter {
+			return true
+		}
+	}
+	return false
 }

@@ -90,7 +90,7 @@ func Decide(app *store.Application, secrets []*store.ApplicationSecret, now time
 		return Decision{Action: Nothing, Reason: "Amazon said no application queue is registered (not enrolled)", Expires: expires}
 	case app.RotationGaveUpAt != nil && !stale:
 		return Decision{Action: Nothing, Reason: "spsync gave up after " + strconv.Itoa(MaxAttempts) + " rotations without a new secret", Expires: expires}
-	case expires.Sub(now) >= rotateBefore:
+	case expires.Sub(now) > rotateBefore:
 		return Decision{Action: Nothing, Reason: "the primary secret does not expire within " + rotateBefore.String(), Expires: expires}
 	case app.RotationAttempts == 0 || app.RotationRequestedAt == nil || stale:
 		return Decision{Action: Rotate, Reason: "the primary secret expires at " + expires.UTC().Format(time.RFC3339), Expires: expires, Fresh: true}

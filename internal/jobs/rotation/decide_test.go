@@ -29,7 +29,9 @@ func TestDecide(t *testing.T) {
 		want    Action
 	}{
 		{"FarFromExpiry", store.Application{}, []*store.ApplicationSecret{primary(at(60 * day))}, Nothing},
-		{"JustOutsideTheWindow", store.Application{}, []*store.ApplicationSecret{primary(at(before))}, Nothing},
+		{"JustOutsideTheWindow", store.Application{}, []*store.ApplicationSecret{primary(at(before + time.Second))}, Nothing},
+		// At exactly RotateBefore the 30-day warning fires: so does the rotation.
+		{"AtTheWindow", store.Application{}, []*store.ApplicationSecret{primary(at(before))}, Rotate},
 		{"InsideTheWindow", store.Application{}, []*store.ApplicationSecret{primary(at(before - time.Second))}, Rotate},
 		{"AlreadyExpired", store.Application{}, []*store.ApplicationSecret{primary(at(-time.Hour))}, Rotate},
 		{"ExpiryUnknown", store.Application{}, []*store.ApplicationSecret{primary(nil)}, Nothing},
