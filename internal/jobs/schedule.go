@@ -54,6 +54,9 @@ const SafetyNetPollRefills = 5
 // window can list it.
 const amazonSettle = 2 * time.Minute
 
+// AmazonSettle is amazonSettle for the streams' packages.
+const AmazonSettle = amazonSettle
+
 // Poll modes, as NextPoll names them (and `worker status` shows them).
 const (
 	PollModeFresh       = "fresh"

@@ -36,7 +36,15 @@ func (w *PollWorker) Work(ctx context.Context, job *river.Job[PollArgs]) error {
 	if uses2026(acct) {
 		walk = w.walk2026(acct, scope)
 	}
+	began := w.deps.Clock()
 	st, err := w.deps.RunWalk(ctx, walk)
+	if err == nil && !job.Args.Scheduled && resumedOlderWalk(st, began) {
+		// The walk was older than this poll, its window fixed before this
+		// poll was due: changes after its end (a push consumer's shed
+		// changes, say) are what this poll is for. Read on from the
+		// cursor. (The self-scheduled poll keeps its own cadence.)
+		st, err = w.deps.RunWalk(ctx, walk)
+	}
 	if err != nil {
 		w.deps.RecordFailure(ctx, acct.ID, Stream, scope, err)
 		return w.deps.JobError(fmt.Errorf("orders poll of account %s: %w", acct.ID, err))
@@ -44,6 +52,14 @@ func (w *PollWorker) Work(ctx context.Context, job *river.Job[PollArgs]) error {
 	// The window is stored and the cursor moved: decide the next poll (and,
 	// for the account's self-scheduled poll, snooze until then).
 	return w.deps.SchedulePoll(ctx, jobs.PollDone{Account: acct, Stream: Stream, Op: walk.Op, Walked: st, Reschedule: job.Args.Scheduled})
+}
+
+// resumedOlderWalk reports whether a walk that just finished ended its
+// window well before the poll that ran it began could reach (its start
+// minus Amazon's two minutes, with 30 s for the clocks): it was resumed,
+// not begun, by this poll.
+func resumedOlderWalk(st jobs.WalkState, began time.Time) bool {
+	return !st.To.IsZero() && st.To.Before(began.Add(-jobs.AmazonSettle-30*time.Second))
 }
 
 // walk is one poll of an account's orders: the window from the cursor
