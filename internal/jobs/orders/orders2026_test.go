@@ -19,7 +19,7 @@ import (
 // setup2026 is setup with the demo account on Orders 2026-01-01.
 func setup2026(t *testing.T) *testBundle {
 	t.Helper()
-	return setup2026Orders(t, 2000)
+	return setup2026Orders(t, 800)
 }
 
 // setup2026Orders is setup2026 with n orders, for tests that need fewer.
@@ -100,7 +100,7 @@ func TestOrders2026SyncMatchesAmazon(t *testing.T) {
 
 	tb.poll(t, client)
 	n := tb.requireInSync2026(t, tb.start)
-	require.Greater(t, n, 1500)
+	require.Greater(t, n, 600, "a window of several 100-order pages")
 
 	before := tb.versions(t)
 	at := tb.clock.Advance(6 * time.Hour)

@@ -182,7 +182,7 @@ func runQuery(t *testing.T, pool *pgxpool.Pool, query string, now time.Time) []s
 // hours of changes.
 func TestBIQueriesSameThroughEitherVersion(t *testing.T) {
 	t.Parallel()
-	v0, v2026 := setup(t), setup2026(t)
+	v0, v2026 := setup(t), setup2026Orders(t, 2000) // the same dataset as setup's
 	c0 := v0.StartClient(t, v0.workers(v0.Deps), nil)
 	c2026 := v2026.StartClient(t, v2026.workers(v2026.Deps), nil)
 	queries := readmeBIQueries(t)
