@@ -37,6 +37,22 @@ func newDirectory(reg *accounts.Registry, build func(accounts.Account) (*jobs.Ac
 	return &directory{reg: reg, build: build, clients: map[string]*jobs.Account{}}
 }
 
+// prepare builds the client of every account known at start, so a
+// declaration the client refuses stops the worker with its error.
+func (d *directory) prepare() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, a := range d.reg.Accounts() {
+		acct, err := d.build(a)
+		if err != nil {
+			return err
+		}
+		acct.ClientSecret, acct.RefreshToken = "", ""
+		d.clients[a.ID] = acct
+	}
+	return nil
+}
+
 // Lookup returns the account with an up-to-date declaration, and its state.
 func (d *directory) Lookup(id string) (*jobs.Account, string) {
 	a, ok := d.reg.Get(id)

@@ -116,11 +116,9 @@ func buildDeps(ctx context.Context, cfg *config.Config, keys *secretbox.Keyring,
 		return acct, nil
 	}
 	dir := newDirectory(reg, build)
-	for _, a := range reg.Accounts() {
-		if _, err := build(a); err != nil {
-			release()
-			return nil, nil, nil, nil, err
-		}
+	if err := dir.prepare(); err != nil {
+		release()
+		return nil, nil, nil, nil, err
 	}
 	deps.Directory = dir
 	return deps, reg, simSrv, release, nil
