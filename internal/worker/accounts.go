@@ -127,7 +127,7 @@ func followAccounts(reg *accounts.Registry, deps *jobs.Deps, cfg *config.Config,
 			scheduled[id] = ids
 		}
 	}
-	reg.OnChange(func() {
+	follow := func() {
 		mu.Lock()
 		defer mu.Unlock()
 		active := map[string]bool{}
@@ -157,7 +157,11 @@ func followAccounts(reg *accounts.Registry, deps *jobs.Deps, cfg *config.Config,
 			a, _ := reg.Get(id)
 			logger.Info("account stopped: periodic jobs removed", "account", id, "state", a.State)
 		}
-	})
+	}
+	reg.OnChange(follow)
+	// A reload between the River client's start and here (a job for a new
+	// account) would otherwise go unseen until the next change.
+	follow()
 }
 
 // resolveKeys returns the keys that seal stored credentials, or nil for a
