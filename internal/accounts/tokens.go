@@ -22,10 +22,18 @@ type StoppedError struct {
 	AccountID, State string
 }
 
+// Error starts with the reason a pause, removal or ended authorization
+// records on the jobs it cancels (PauseReason, RemoveReason,
+// ReauthReason), so resuming the account re-queues the jobs that stopped
+// on their own as well.
 func (e *StoppedError) Error() string {
 	switch e.State {
 	case store.AccountNeedsReauth:
-		return fmt.Sprintf("account %s needs re-authorization: the seller must authorize the application again, then `worker accounts set-refresh-token %s`", e.AccountID, e.AccountID)
+		return ReauthReason(e.AccountID) + ": the seller must authorize the application again, then `worker accounts set-refresh-token " + e.AccountID + "`"
+	case store.AccountPaused:
+		return PauseReason(e.AccountID)
+	case store.AccountRemoved:
+		return RemoveReason(e.AccountID)
 	case "":
 		return fmt.Sprintf("account %s is not configured", e.AccountID)
 	}

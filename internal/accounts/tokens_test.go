@@ -188,3 +188,16 @@ func TestWrongPendingSecretIsRetired(t *testing.T) {
 		require.Equal(t, step.want, state(), "after %s", step.advance)
 	}
 }
+
+// TestStoppedErrorCarriesTheCancelReason: a job that stops on its own
+// (its account paused while it ran) records StoppedError's text, and
+// resuming re-queues the jobs whose last error holds the reason.
+func TestStoppedErrorCarriesTheCancelReason(t *testing.T) {
+	for state, reason := range map[string]string{
+		store.AccountPaused:      accounts.PauseReason("acme"),
+		store.AccountRemoved:     accounts.RemoveReason("acme"),
+		store.AccountNeedsReauth: accounts.ReauthReason("acme"),
+	} {
+		require.Contains(t, (&accounts.StoppedError{AccountID: "acme", State: state}).Error(), reason, state)
+	}
+}
