@@ -115,6 +115,9 @@ func buildDeps(ctx context.Context, cfg *config.Config, keys *secretbox.Keyring,
 		acct.Client = client
 		return acct, nil
 	}
+	if len(reg.Accounts()) == 0 {
+		logger.Warn("no accounts to sync: add one with `worker accounts add` (running workers pick it up within SPSYNC_ACCOUNTS_RELOAD)")
+	}
 	dir := newDirectory(reg, build)
 	if err := dir.prepare(); err != nil {
 		release()
