@@ -264,7 +264,7 @@ func secretWarnings(cs ClientSecrets) []string {
 // SECRETS sections; a deployment without stored accounts gets one line.
 func (r *Report) writeAccounts(w io.Writer) {
 	if r.Accounts.Source != AccountsFromDatabase {
-		fmt.Fprintln(w, "\naccounts: from the environment (no SPSYNC_SECRET_KEY)")
+		fmt.Fprintln(w, "\naccounts: none stored (from the environment without SPSYNC_SECRET_KEY; with it, add one: worker accounts add)")
 		return
 	}
 	counts := make([]string, 0, len(AccountStates))

@@ -139,7 +139,7 @@ func TestReportAccountsKeyless(t *testing.T) {
 
 	var text bytes.Buffer
 	require.NoError(t, r.WriteText(&text))
-	require.Contains(t, text.String(), "\naccounts: from the environment (no SPSYNC_SECRET_KEY)\n")
+	require.Contains(t, text.String(), "\naccounts: none stored (from the environment without SPSYNC_SECRET_KEY; with it, add one: worker accounts add)\n")
 	for _, s := range []string{"ACCOUNTS", "NEEDS RE-AUTHORIZATION", "CLIENT SECRETS"} {
 		require.NotContains(t, text.String(), s)
 	}
@@ -190,7 +190,7 @@ func TestReportAccounts(t *testing.T) {
 
 		require.Contains(t, text.String(), "ACCOUNTS: 1 active, 1 paused, 1 needs_reauth, 1 removed\n")
 		require.Regexp(t, `acct-paused\s+paused\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s+paused by operator`, text.String())
-		require.NotContains(t, text.String(), "accounts: from the environment")
+		require.NotContains(t, text.String(), "accounts: none stored")
 	})
 
 	t.Run("NeedsReauth", func(t *testing.T) {
