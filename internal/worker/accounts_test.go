@@ -116,17 +116,6 @@ func (h *accountsHarness) start(t *testing.T, reload ...time.Duration) {
 
 // polledSince reports whether every stream of account polled after t0.
 func (h *accountsHarness) polledSince(t *testing.T, account string, t0 time.Time) bool {
-	if os.Getenv("DEBUG_ACCOUNTS") != "" {
-		rows, _ := h.pool.Query(context.Background(), `SELECT stream || ' ' || coalesce(last_success_at::text,'-') || ' ' || coalesce(last_error,'') FROM sync_cursors WHERE account_id = $1`, account)
-		got, _ := pgx.CollectRows(rows, pgx.RowTo[string])
-		rows, _ = h.pool.Query(context.Background(), `SELECT kind || ' ' || state || ' ' || count(*) FROM river_job WHERE args->>'account_id' = $1 GROUP BY kind, state`, account)
-		jobs, _ := pgx.CollectRows(rows, pgx.RowTo[string])
-		rows, _ = h.pool.Query(context.Background(), `SELECT id::text || ' ' || state || ' ' || scheduled_at::text || ' ' || attempt::text || ' ' || coalesce(errors[array_length(errors,1)]->>'error','') || ' ' || args::text FROM river_job WHERE kind='orders_poll' AND args->>'account_id' = $1 AND state <> 'completed'`, account)
-		polls, _ := pgx.CollectRows(rows, pgx.RowTo[string])
-		rows, _ = h.pool.Query(context.Background(), `SELECT error FROM periodic_insert_failures`)
-		fails, _ := pgx.CollectRows(rows, pgx.RowTo[string])
-		t.Logf("%s since %s: %v %v polls %v fails %v", account, t0.Format(time.TimeOnly), got, jobs, polls, fails)
-	}
 	var n int
 	require.NoError(t, h.pool.QueryRow(context.Background(),
 		`SELECT count(DISTINCT stream) FROM sync_cursors WHERE account_id = $1 AND last_success_at > $2`, account, t0).Scan(&n))
