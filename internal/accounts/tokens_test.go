@@ -201,3 +201,53 @@ func TestStoppedErrorCarriesTheCancelReason(t *testing.T) {
 		require.Contains(t, (&accounts.StoppedError{AccountID: "acme", State: state}).Error(), reason, state)
 	}
 }
+
+// TestEverySecretRefused: when LWA refuses every secret of the
+// application, the call fails with ErrAllSecretsRefused (jobs snooze on it
+// without using attempts) and the application says so for status; a
+// working secret clears it.
+func TestEverySecretRefused(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	acct := sim.DemoAccount
+	s := sim.MustNew(sim.Options{Seed: 9, Accounts: []sim.Account{acct}, Orders: 3})
+	srv := httptest.NewServer(s)
+	t.Cleanup(srv.Close)
+	orders, err := s.TruthOrders2026(acct.ID)
+	require.NoError(t, err)
+	pool := dbtest.NewPool(t)
+	keys := adminKeyring(t)
+	reg, err := accounts.NewRegistry(ctx, accounts.Options{Pool: pool, Keys: keys, Declared: []config.Account{{
+		ID: "seller", Region: "na", MarketplaceIDs: acct.MarketplaceIDs, ClientID: acct.ClientID,
+		ClientSecret: "amzn1.oa2-cs.v1.not-the-secret", RefreshToken: config.Secret(acct.RefreshToken),
+		OrdersAPI: config.OrdersAPI2026, Source: config.SourceEnvironment,
+	}}})
+	require.NoError(t, err)
+	client, err := spapi.NewClient(spapi.Options{Endpoint: srv.URL, Account: "seller",
+		TokenSource: reg.TokenSource("seller", accounts.TokenOptions{Endpoint: srv.URL + "/auth/o2/token"})})
+	require.NoError(t, err)
+	allRefused := func() bool {
+		t.Helper()
+		apps, err := store.ListApplications(ctx, pool)
+		require.NoError(t, err)
+		require.Len(t, apps, 1)
+		return apps[0].AllRefusedAt != nil
+	}
+
+	_, err = client.GetOrder2026(ctx, orders[0].OrderID, nil)
+	require.ErrorIs(t, err, accounts.ErrAllSecretsRefused)
+	require.True(t, allRefused())
+	row, err := store.GetAccount(ctx, pool, "seller", false)
+	require.NoError(t, err)
+	require.Equal(t, store.AccountActive, row.State, "a refused secret is the application's problem, not the seller's authorization")
+
+	// The operator sets the right secret: the next call works and the mark goes.
+	_, _, err = accounts.AddSecret(ctx, pool, keys, accounts.NewSecret{ClientID: acct.ClientID, Value: acct.ClientSecret,
+		Source: accounts.SourceOperator, Now: time.Now()})
+	require.NoError(t, err)
+	_, err = reg.Reload(ctx)
+	require.NoError(t, err)
+	_, err = client.GetOrder2026(ctx, orders[0].OrderID, nil)
+	require.NoError(t, err)
+	require.False(t, allRefused())
+}
