@@ -203,6 +203,19 @@ func (a *Admin) Add(ctx context.Context, spec AccountSpec) error {
 		case !errors.Is(err, store.ErrNoAccount):
 			return err
 		}
+		if spec.SellingPartnerID != "" {
+			// Push routes a notification by its SellerId: two accounts
+			// with one id could not be told apart.
+			all, err := store.ListAccounts(ctx, tx)
+			if err != nil {
+				return err
+			}
+			for _, o := range all {
+				if o.State != store.AccountRemoved && o.SellingPartnerID != nil && *o.SellingPartnerID == spec.SellingPartnerID {
+					return fmt.Errorf("account %s: selling partner id %s is account %s's already: push notifications could not tell them apart", spec.ID, spec.SellingPartnerID, o.ID)
+				}
+			}
+		}
 		if spec.ClientSecret != "" {
 			if _, _, err := AddSecret(ctx, tx, keys, NewSecret{
 				ClientID: spec.ClientID, Value: spec.ClientSecret, Source: SourceOperator, Now: now,

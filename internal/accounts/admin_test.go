@@ -2,6 +2,8 @@ package accounts_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -57,9 +59,19 @@ func newAdmin(t *testing.T) (*accounts.Admin, *pgxpool.Pool) {
 
 func adminSpec(id, token string) accounts.AccountSpec {
 	return accounts.AccountSpec{
-		ID: id, Region: "na", MarketplaceIDs: []string{"ATVPDKIKX0DER"}, SellingPartnerID: "A3TH9S8BH6GOGM",
+		ID: id, Region: "na", MarketplaceIDs: []string{"ATVPDKIKX0DER"}, SellingPartnerID: sellingPartnerFor(id),
 		ClientID: adminClientID, RefreshToken: token,
 	}
+}
+
+// sellingPartnerFor gives each test account its own merchant token (push
+// tells accounts apart by it); seller-us has the documented example's.
+func sellingPartnerFor(id string) string {
+	if id == "seller-us" || id == "seller-twin" {
+		return "A3TH9S8BH6GOGM"
+	}
+	sum := sha256.Sum256([]byte(id))
+	return "A" + strings.ToUpper(hex.EncodeToString(sum[:6]))
 }
 
 func insertAccountJob(t *testing.T, pool *pgxpool.Pool, accountID string, n int, opts *river.InsertOpts) int64 {
@@ -149,6 +161,10 @@ func TestAdminAdd(t *testing.T) {
 
 	err = a.Add(ctx, adminSpec("seller-us", adminTokenB))
 	require.ErrorContains(t, err, "account seller-us exists (active)")
+
+	twin := adminSpec("seller-twin", adminTokenB) // the same selling partner id
+	err = a.Add(ctx, twin)
+	require.ErrorContains(t, err, "selling partner id A3TH9S8BH6GOGM is account seller-us's already")
 
 	require.NoError(t, a.Remove(ctx, "seller-us"))
 	err = a.Add(ctx, adminSpec("seller-us", adminTokenB))
