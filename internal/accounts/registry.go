@@ -70,6 +70,7 @@ type Registry struct {
 
 	mu       sync.RWMutex
 	accounts map[string]*Account
+	sellers  map[string]string    // selling partner id → account id
 	secrets  map[string][]*secret // by client id, in preference order
 	version  string
 	onChange []func()
@@ -256,8 +257,14 @@ func (r *Registry) Reload(ctx context.Context) (changed bool, err error) {
 		sortSecrets(list)
 		secrets[id] = list
 	}
+	sellers := make(map[string]string, len(accounts))
+	for id, a := range accounts {
+		if a.SellingPartnerID != "" && (sellers[a.SellingPartnerID] == "" || a.State != store.AccountRemoved) {
+			sellers[a.SellingPartnerID] = id
+		}
+	}
 	r.mu.Lock()
-	r.accounts, r.secrets, r.version = accounts, secrets, v
+	r.accounts, r.sellers, r.secrets, r.version = accounts, sellers, secrets, v
 	listeners := slices.Clone(r.onChange)
 	r.mu.Unlock()
 	for _, f := range listeners {
@@ -293,6 +300,19 @@ func (r *Registry) Get(id string) (Account, bool) {
 	defer r.mu.RUnlock()
 	a, ok := r.accounts[id]
 	if !ok {
+		return Account{}, false
+	}
+	return *a, true
+}
+
+// BySellingPartner returns the account whose selling partner id (a
+// notification's SellerId) is id, as last loaded: one map lookup, for the
+// push consumer's every message.
+func (r *Registry) BySellingPartner(id string) (Account, bool) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	a, ok := r.accounts[r.sellers[id]]
+	if !ok || id == "" {
 		return Account{}, false
 	}
 	return *a, true

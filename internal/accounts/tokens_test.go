@@ -251,3 +251,33 @@ func TestEverySecretRefused(t *testing.T) {
 	require.NoError(t, err)
 	require.False(t, allRefused())
 }
+
+func TestBySellingPartner(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := dbtest.NewPool(t)
+	keys := adminKeyring(t)
+	declared := func(id, spid string) config.Account {
+		return config.Account{ID: id, Region: "na", MarketplaceIDs: []string{"ATVPDKIKX0DER"}, ClientID: adminClientID,
+			ClientSecret: adminSecret, RefreshToken: config.Secret("Atzr|" + id), OrdersAPI: config.OrdersAPI2026,
+			SellingPartnerID: spid, Source: config.SourceAccountsFile}
+	}
+	reg, err := accounts.NewRegistry(ctx, accounts.Options{Pool: pool, Keys: keys,
+		Declared: []config.Account{declared("us", "A3TH9S8BH6GOGM"), declared("eu", "A1PA6795UKMFR9")}})
+	require.NoError(t, err)
+	a, ok := reg.BySellingPartner("A1PA6795UKMFR9")
+	require.True(t, ok)
+	require.Equal(t, "eu", a.ID)
+	require.True(t, a.Active())
+	_, ok = reg.BySellingPartner("A000000000000")
+	require.False(t, ok)
+	_, ok = reg.BySellingPartner("")
+	require.False(t, ok)
+
+	require.NoError(t, (&accounts.Admin{Pool: pool, Keys: keys}).Pause(ctx, "eu"))
+	_, err = reg.Reload(ctx)
+	require.NoError(t, err)
+	a, ok = reg.BySellingPartner("A1PA6795UKMFR9")
+	require.True(t, ok, "a paused account is still known: its notifications are dropped, not left for the DLQ")
+	require.False(t, a.Active())
+}

@@ -116,12 +116,8 @@ func startPush(ctx context.Context, cfg *config.Config, reg *accounts.Registry, 
 	var route func(string) (string, bool, bool)
 	if reg.Stored() {
 		route = func(sellerID string) (string, bool, bool) {
-			for _, a := range reg.Accounts() {
-				if a.SellingPartnerID == sellerID {
-					return a.ID, a.Active(), true
-				}
-			}
-			return "", false, false
+			a, ok := reg.BySellingPartner(sellerID)
+			return a.ID, a.Active(), ok
 		}
 	}
 	pm := push.NewMetrics()
