@@ -181,8 +181,12 @@ func TestRevokedAccountStopsCleanly(t *testing.T) {
 	afterB := h.sim.LWACalls(h.accts["seller-b"].RefreshToken)
 	require.Eventually(t, func() bool { return h.sim.LWACalls(h.accts["seller-b"].RefreshToken) >= afterB+6 },
 		time.Minute, 100*time.Millisecond, "seller-b keeps refreshing its tokens")
-	require.Equal(t, afterA, h.sim.LWACalls(token), "no LWA call for a needs_reauth account")
-	require.Equal(t, refused, h.sim.CredentialStats().RefusedGrants)
+	// The other worker may still learn of the revocation from LWA itself
+	// (its own one refused call) before its registry reloads; after that,
+	// nothing: every later call for the token is one of those refusals.
+	refusedEnd := h.sim.CredentialStats().RefusedGrants
+	require.LessOrEqual(t, refusedEnd, 2, "at most one refused LWA call per worker process")
+	require.Equal(t, afterA+(refusedEnd-refused), h.sim.LWACalls(token), "no accepted or repeated LWA call for a needs_reauth account")
 	var waiting int
 	require.NoError(t, h.pool.QueryRow(ctx, `SELECT count(*) FROM river_job WHERE args->>'account_id' = 'seller-a'
 		AND state IN ('available', 'scheduled', 'retryable', 'running')`).Scan(&waiting))
