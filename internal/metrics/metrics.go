@@ -47,6 +47,13 @@ type Metrics struct {
 	UnknownEnums *prometheus.CounterVec
 	// PIIPurged counts order_pii rows deleted after their retention.
 	PIIPurged prometheus.Counter
+	// QuarantinePruned counts quarantined_records rows deleted because no
+	// answer held them for SPSYNC_QUARANTINE_RETENTION.
+	QuarantinePruned prometheus.Counter
+	// PushChangeToRow observes, per stream, the seconds from the change a
+	// push notification announced to the commit of the refresh job that
+	// wrote the entity's row: push latency as a seller sees it.
+	PushChangeToRow *prometheus.HistogramVec
 	// PeriodicInsertFailures counts failures of River's periodic job
 	// enqueuer in this process: the polls and purges due then were not
 	// inserted.
@@ -83,16 +90,35 @@ func New(pool *pgxpool.Pool, logger *slog.Logger) *Metrics {
 		PIIPurged: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "spsync_pii_purged_total", Help: "Orders 2026-01-01 buyer and recipient PII rows (order_pii) deleted once SPSYNC_PII_RETENTION ran out after their order closed.",
 		}),
+		QuarantinePruned: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "spsync_quarantine_pruned_total", Help: "Quarantined records (quarantined_records) deleted because no SP-API answer held them for SPSYNC_QUARANTINE_RETENTION (unset: never pruned).",
+		}),
+		PushChangeToRow: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "spsync_push_change_to_row_seconds",
+			Help: "Seconds from the change a push notification announced (TimeOfOrderChange, StatusUpdatedDateTime, else the notification's EventTime) to the commit of the refresh job that wrote the entity's row, by stream.",
+			// From about a second (a notification refreshed at once) to an
+			// hour (a refresh that waited out a drained getOrder bucket).
+			Buckets: PushLatencyBuckets,
+		}, []string{"stream"}),
 		PeriodicInsertFailures: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "spsync_periodic_insert_failures_total", Help: "Failures of River's periodic job enqueuer in this process: the polls and purges due at that instant were not inserted (they wait for the next tick). worker status shows the error.",
 		}),
 	}
-	reg.MustRegister(m.APICalls, m.Throttles, m.BudgetWaits, m.BudgetProbes, m.RowsUpserted, m.DecodeWarnings, m.UnknownEnums, m.PIIPurged, m.PeriodicInsertFailures,
+	reg.MustRegister(m.APICalls, m.Throttles, m.BudgetWaits, m.BudgetProbes, m.RowsUpserted, m.DecodeWarnings, m.UnknownEnums, m.PIIPurged, m.QuarantinePruned, m.PushChangeToRow, m.PeriodicInsertFailures,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if pool != nil {
 		reg.MustRegister(&dbCollector{pool: pool, logger: logger})
 	}
 	return m
+}
+
+// PushLatencyBuckets are spsync_push_change_to_row_seconds' upper bounds.
+var PushLatencyBuckets = []float64{1, 2, 5, 10, 20, 30, 60, 120, 300, 600, 1800, 3600}
+
+// ObservePushLatency is the jobs' OnPushLatency hook: one refresh a push
+// notification asked for committed seconds after the change it announced.
+func (m *Metrics) ObservePushLatency(stream string, seconds float64) {
+	m.PushChangeToRow.WithLabelValues(stream).Observe(seconds)
 }
 
 // Handler serves the registry in the Prometheus text format.
@@ -144,6 +170,17 @@ var (
 	tokensDesc = prometheus.NewDesc("spsync_budget_tokens",
 		"Tokens in the shared rate budget bucket now (refilled to the scrape time).",
 		[]string{"account", "region", "operation"}, nil)
+	// The bucket's rate is the rate column of rate_budgets, the one every
+	// take refills by: the rate Amazon last sent in x-amzn-RateLimit-Limit
+	// (status.Budget.LearnedRate) unless the plan is pinned by
+	// SPSYNC_RATE_LIMITS, else the configured plan rate. Exporting
+	// LearnedRate instead would show a rate the budget does not use.
+	rateDesc = prometheus.NewDesc("spsync_budget_rate",
+		"Tokens per second the shared rate budget bucket refills at now: the rate Amazon last sent in x-amzn-RateLimit-Limit, or the configured usage plan's when it sent none or the plan is pinned (SPSYNC_RATE_LIMITS).",
+		[]string{"account", "region", "operation"}, nil)
+	burstDesc = prometheus.NewDesc("spsync_budget_burst",
+		"Size of the shared rate budget bucket (the most tokens it holds): one below the usage plan's burst when that is at least 2, a margin for calls Amazon has not counted yet.",
+		[]string{"account", "region", "operation"}, nil)
 	quarantinedDesc = prometheus.NewDesc("spsync_quarantined_records",
 		"Records Amazon sent that could not be stored for a missing required key, now in quarantined_records, by account and operation.",
 		[]string{"account", "operation"}, nil)
@@ -167,6 +204,8 @@ func (c *dbCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- lagDesc
 	ch <- queueDesc
 	ch <- tokensDesc
+	ch <- rateDesc
+	ch <- burstDesc
 	ch <- quarantinedDesc
 	ch <- deniedDesc
 	ch <- unannouncedDesc
@@ -201,6 +240,8 @@ func (c *dbCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	for _, b := range r.Budgets {
 		ch <- prometheus.MustNewConstMetric(tokensDesc, prometheus.GaugeValue, b.Tokens, b.AccountID, b.Region, b.Operation)
+		ch <- prometheus.MustNewConstMetric(rateDesc, prometheus.GaugeValue, b.Rate, b.AccountID, b.Region, b.Operation)
+		ch <- prometheus.MustNewConstMetric(burstDesc, prometheus.GaugeValue, b.Burst, b.AccountID, b.Region, b.Operation)
 	}
 	for _, q := range r.Quarantine {
 		ch <- prometheus.MustNewConstMetric(quarantinedDesc, prometheus.GaugeValue, float64(q.Records), q.AccountID, q.Operation)

@@ -41,6 +41,12 @@ func TestSeries(t *testing.T) {
 	_, err = pool.Exec(ctx, `INSERT INTO rate_budgets (account_id, region, operation, plan_rate, plan_burst, rate, burst, tokens, updated_at)
 		VALUES ('acct', 'na', 'getOrders', 0.0167, 20, 0.0167, 20, 20, now())`)
 	require.NoError(t, err)
+	// Two buckets Amazon sent a rate for: one follows it, one is pinned by
+	// SPSYNC_RATE_LIMITS and keeps its plan. The gauge is the rate in force.
+	_, err = pool.Exec(ctx, `INSERT INTO rate_budgets (account_id, region, operation, plan_rate, plan_burst, pinned, learned_rate, rate, burst, tokens, updated_at)
+		VALUES ('acct', 'na', 'getOrder', 0.5, 30, false, 2, 2, 29, 0, now()),
+		       ('acct', 'na', 'searchOrders', 0.0056, 20, true, 0.5, 0.0056, 19, 0, now())`)
+	require.NoError(t, err)
 	_, err = pool.Exec(ctx, `INSERT INTO river_job (kind, args, queue, priority, max_attempts, state) VALUES ('x', '{}', 'default', 1, 1, 'available')`)
 	require.NoError(t, err)
 	require.NoError(t, store.QuarantineRecords(ctx, pool, "acct", []spapi.Quarantined{
@@ -58,6 +64,8 @@ func TestSeries(t *testing.T) {
 	m.ObserveDecodeWarning(spapi.OpGetOrders, "IsPrime")
 	m.ObserveDecodeWarning(spapi.OpGetFulfillmentOrder, "fulfillmentShipments[].fulfillmentShipmentPackage[].packageNumber")
 	m.ObserveUnknownEnum(spapi.OpGetOrders, "OrderStatus")
+	m.ObservePushLatency("orders", 3.5)
+	m.ObservePushLatency("orders", 700)
 
 	page := scrape(t, m)
 	tests := []struct {
@@ -76,6 +84,17 @@ func TestSeries(t *testing.T) {
 		{"spsync_quarantined_records other operation", `spsync_quarantined_records{account="acct",operation="listAllFulfillmentOrders"} 1`},
 		{"spsync_queue_jobs", `spsync_queue_jobs{queue="default",state="available"} 1`},
 		{"spsync_budget_tokens", `spsync_budget_tokens{account="acct",operation="getOrders",region="na"} `},
+		{"spsync_budget_rate plan", `spsync_budget_rate{account="acct",operation="getOrders",region="na"} 0.0167`},
+		{"spsync_budget_rate learned", `spsync_budget_rate{account="acct",operation="getOrder",region="na"} 2`},
+		{"spsync_budget_rate pinned keeps its plan", `spsync_budget_rate{account="acct",operation="searchOrders",region="na"} 0.0056`},
+		{"spsync_budget_burst", `spsync_budget_burst{account="acct",operation="getOrders",region="na"} 20`},
+		{"spsync_budget_burst other bucket", `spsync_budget_burst{account="acct",operation="getOrder",region="na"} 29`},
+		{"spsync_push_change_to_row_seconds below", `spsync_push_change_to_row_seconds_bucket{stream="orders",le="2"} 0`},
+		{"spsync_push_change_to_row_seconds bucket", `spsync_push_change_to_row_seconds_bucket{stream="orders",le="5"} 1`},
+		{"spsync_push_change_to_row_seconds long", `spsync_push_change_to_row_seconds_bucket{stream="orders",le="1800"} 2`},
+		{"spsync_push_change_to_row_seconds count", `spsync_push_change_to_row_seconds_count{stream="orders"} 2`},
+		{"spsync_push_change_to_row_seconds sum", `spsync_push_change_to_row_seconds_sum{stream="orders"} 703.5`},
+		{"spsync_quarantine_pruned_total", `spsync_quarantine_pruned_total 0`},
 		{"spsync_sync_lag_seconds", `spsync_sync_lag_seconds{account="acct",scope="",stream="orders"} `},
 	}
 	for _, tt := range tests {
