@@ -5,12 +5,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"time"
 
 	"github.com/spsync/spsync/internal/accounts"
 	"github.com/spsync/spsync/internal/config"
+	"github.com/spsync/spsync/internal/logging"
 	"github.com/spsync/spsync/internal/worker"
 )
 
@@ -28,6 +28,13 @@ func runWorker(ctx context.Context, args []string, getenv func(string) string, s
 		return 2
 	}
 
+	// The log's format and level first: text on a terminal, JSON otherwise
+	// (SPSYNC_LOG_FORMAT, SPSYNC_LOG_LEVEL; see internal/logging).
+	logger, err := logging.FromEnv(stderr, getenv)
+	if err != nil {
+		fmt.Fprintln(stderr, "worker:", err)
+		return 2
+	}
 	cfg, err := config.Load(getenv)
 	if err != nil {
 		fmt.Fprintln(stderr, "worker:", err)
@@ -53,7 +60,6 @@ func runWorker(ctx context.Context, args []string, getenv func(string) string, s
 			return 2
 		}
 	}
-	logger := slog.New(slog.NewJSONHandler(stderr, nil))
 	err = worker.Run(ctx, worker.Options{
 		Config:         cfg,
 		Keys:           keys,

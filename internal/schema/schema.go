@@ -15,6 +15,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/rivermigrate"
 
+	"github.com/spsync/spsync/internal/logging"
 	"github.com/spsync/spsync/migrations"
 )
 
@@ -61,7 +62,9 @@ func New(pool *pgxpool.Pool, logger *slog.Logger) (*Migrator, error) {
 		db.Close()
 		return nil, fmt.Errorf("load goose migrations: %w", err)
 	}
-	rm, err := rivermigrate.New(riverpgxv5.New(pool), &rivermigrate.Config{Logger: logger})
+	// River's own "Applied migration" lines go to DEBUG: Up logs each
+	// River migration itself, with its name.
+	rm, err := rivermigrate.New(riverpgxv5.New(pool), &rivermigrate.Config{Logger: slog.New(logging.ForRiver(logger.Handler()))})
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("load river migrations: %w", err)

@@ -25,6 +25,7 @@ import (
 	"github.com/spsync/spsync/internal/httpserver"
 	"github.com/spsync/spsync/internal/jobs"
 	"github.com/spsync/spsync/internal/jobs/rotation"
+	"github.com/spsync/spsync/internal/logging"
 	"github.com/spsync/spsync/internal/metrics"
 	"github.com/spsync/spsync/internal/riverext"
 	"github.com/spsync/spsync/internal/schema"
@@ -137,7 +138,9 @@ func Run(ctx context.Context, opts Options) error {
 	// River's periodic insert failures only reach its log: count them.
 	periodicFailed := startPeriodicFailures(db.Pool, m, logger)
 	defer periodicFailed.close()
-	riverLogger := riverext.WatchPeriodicInserts(logger, periodicFailed.observe)
+	// River's routine INFO chatter goes to DEBUG (logging.ForRiver).
+	riverBase := slog.New(logging.ForRiver(logger.Handler()))
+	riverLogger := riverext.WatchPeriodicInserts(riverBase, periodicFailed.observe)
 	rotDeps := newRotationDeps(cfg, opts.Rotation, simSrv, db.Pool, keys, deps.Budget, opts.CredentialClock, logger)
 	if rotDeps != nil && opts.RotationCheckEvery > 0 {
 		rotDeps.CheckEvery = opts.RotationCheckEvery
@@ -148,7 +151,7 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	// River UI's background work has no Stop and may log after Run
 	// returns: its logger goes quiet when Run ends.
-	uiLogger, uiLogGate := newGatedLogger(logger)
+	uiLogger, uiLogGate := newGatedLogger(riverBase)
 	defer uiLogGate.close()
 	uiCtx, stopUI := context.WithCancel(ctx)
 	defer stopUI()
