@@ -67,7 +67,8 @@ func (w *WindowWorker) work(ctx context.Context, a WindowArgs) error {
 	if !ok || s.Backfill == nil {
 		return river.JobCancel(fmt.Errorf("stream %q has no backfill (want %s)", a.Stream, w.streams.Backfillable().Names()))
 	}
-	_, err = w.deps.RunWalk(ctx, jobs.Walk{
+	finished := false // the window's last page committed by this run
+	st, err := w.deps.RunWalk(ctx, jobs.Walk{
 		Account: acct, Stream: s.Name, Key: WalkKey(a.BackfillID, a.WindowStart),
 		Op: s.Backfill.Op(&acct.Account), Class: jobs.ClassBackfill,
 		Begin: func(ctx context.Context) (jobs.WalkState, bool, error) {
@@ -83,11 +84,22 @@ func (w *WindowWorker) work(ctx context.Context, a WindowArgs) error {
 			return s.Backfill.Page(ctx, w.deps, acct, st.From, st.To, st.Token)
 		},
 		Commit: func(ctx context.Context, tx pgx.Tx, _ jobs.WalkState, rows int64, last bool) error {
-			return commitPage(ctx, tx, a, rows, last)
+			if err := commitPage(ctx, tx, a, rows, last); err != nil {
+				return err
+			}
+			finished = last
+			return nil
 		},
 	})
 	if errors.Is(err, store.ErrBackfillStopped) {
 		return nil // cancelled while a page was fetched: the page rolled back
+	}
+	if err == nil && finished {
+		// One line per window, the backfill's notable event (its pages
+		// are not logged); st counts the window's pages and rows across
+		// runs of it.
+		w.deps.Log().InfoContext(ctx, "backfill window done", "backfill", a.BackfillID, "account", a.AccountID, "stream", a.Stream,
+			"window_start", a.WindowStart.UTC(), "window_end", a.WindowEnd.UTC(), "pages", st.Pages, "rows", st.Rows)
 	}
 	return err
 }
