@@ -228,7 +228,7 @@ func (w *ReportWindowWorker) requestReport(ctx context.Context, acct *jobs.Accou
 	if err := store.SetWindowReport(ctx, w.deps.Pool, a.BackfillID, a.WindowStart, id, "IN_QUEUE"); err != nil {
 		return "", err
 	}
-	w.deps.Log().Info("order report requested", "backfill", a.BackfillID, "window", a.WindowStart.UTC().Format(time.DateOnly), "report", id)
+	w.deps.Log().Debug("order report requested", "backfill", a.BackfillID, "window", a.WindowStart.UTC().Format(time.DateOnly), "report", id)
 	return id, nil
 }
 
