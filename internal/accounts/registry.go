@@ -398,7 +398,7 @@ func (r *Registry) MarkNeedsReauth(ctx context.Context, id, reason string) error
 
 // secretAccepted records that LWA accepted secret id; a pending or
 // fallback secret becomes primary.
-func (r *Registry) secretAccepted(ctx context.Context, clientID string, s secret) error {
+func (r *Registry) secretAccepted(ctx context.Context, clientID string, s secret) (err error) {
 	now := r.opts.Now()
 	r.mu.Lock()
 	for _, c := range r.secrets[clientID] {
@@ -416,9 +416,22 @@ func (r *Registry) secretAccepted(ctx context.Context, clientID string, s secret
 	}
 	sortSecrets(r.secrets[clientID])
 	r.mu.Unlock()
+	// A secret becoming primary ends a rotation (or a fallback took
+	// over): one INFO line, the secret's id, never its value.
+	promoted := func() {
+		if s.state != store.SecretPrimary {
+			r.opts.Logger.Info("LWA accepted a client secret: it is the primary now", "client_id", clientID, "secret_id", s.id, "was", s.state)
+		}
+	}
 	if !r.Stored() {
+		promoted()
 		return nil
 	}
+	defer func() {
+		if err == nil {
+			promoted()
+		}
+	}()
 	return pgx.BeginFunc(ctx, r.opts.Pool, func(tx pgx.Tx) error {
 		if s.state != store.SecretPrimary {
 			if err := Promote(ctx, tx, clientID, s.id, now); err != nil {

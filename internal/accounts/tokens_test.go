@@ -1,8 +1,10 @@
 package accounts_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http/httptest"
 	"testing"
 	"time"
@@ -41,7 +43,8 @@ func TestTokenSourceThroughARotation(t *testing.T) {
 
 			pool := dbtest.NewPool(t)
 			keys := adminKeyring(t)
-			reg, err := accounts.NewRegistry(ctx, accounts.Options{Pool: pool, Keys: keys, Now: clock.Now, Declared: []config.Account{{
+			var logs bytes.Buffer // written by this test's goroutine only
+			reg, err := accounts.NewRegistry(ctx, accounts.Options{Pool: pool, Keys: keys, Now: clock.Now, Logger: slog.New(slog.NewJSONHandler(&logs, nil)), Declared: []config.Account{{
 				ID: "seller", Region: "na", MarketplaceIDs: acct.MarketplaceIDs, ClientID: acct.ClientID,
 				ClientSecret: config.Secret(acct.ClientSecret), RefreshToken: config.Secret(acct.RefreshToken),
 				OrdersAPI: config.OrdersAPI2026, Source: config.SourceEnvironment,
@@ -120,6 +123,10 @@ func TestTokenSourceThroughARotation(t *testing.T) {
 			clock.Advance(25 * time.Minute)
 			call()
 			require.Equal(t, map[string]string{acct.ClientSecret: store.SecretFallback, p.Secret: store.SecretPrimary}, secrets())
+			// The rotation's end is an INFO line naming the secret's id, not
+			// its value.
+			require.Contains(t, logs.String(), `"level":"INFO","msg":"LWA accepted a client secret: it is the primary now","client_id":"`+acct.ClientID+`"`)
+			require.NotContains(t, logs.String(), p.Secret)
 			// LWA accepted it at every try where SP-API was the one refusing.
 			wantAccepted := map[string]int{sim.NewSecretRefusedByLWA: 1, sim.NewSecretRefusedBySPAPI: 3}[refusal]
 			require.Equal(t, wantAccepted, probes["accepted"])
