@@ -6,6 +6,7 @@
 // internal/devtools/pginstall).
 //
 //	go run ./internal/devtools/withpg -- go test ./...
+//	go run ./internal/devtools/withpg -tools -- go test ./...
 //	go run ./internal/devtools/withpg -binaries
 //
 // When TEST_DATABASE_URL or DATABASE_URL is set it runs the command as is.
@@ -17,6 +18,12 @@
 // With -binaries it only makes sure the server binaries exist (installing
 // them the same way) unless DATABASE_URL is set, and exits: `make run` calls
 // it so that the worker, which never installs anything, finds them.
+//
+// With -tools it first makes sure the programs some tests run exist
+// (pginstall.TestTools: promtool and prometheus, Chromium), installing the
+// missing ones' packages the same way; `make test` passes it. When it
+// cannot, it says what to install and runs the command anyway: those tests
+// skip, or fail under CI=true.
 package main
 
 import (
@@ -33,8 +40,9 @@ import (
 	"github.com/spsync/spsync/internal/localpg"
 )
 
-const usage = `usage: withpg -- COMMAND [ARGS...]   run COMMAND with TEST_DATABASE_URL set
-       withpg -binaries              make sure PostgreSQL server binaries exist
+const usage = `usage: withpg [-tools] -- COMMAND [ARGS...]   run COMMAND with TEST_DATABASE_URL set
+       withpg -binaries                      make sure PostgreSQL server binaries exist
+  -tools  first make sure the programs tests run (promtool, prometheus, chromium) exist
 `
 
 func main() {
@@ -45,6 +53,7 @@ func run() int {
 	fs := flag.NewFlagSet("withpg", flag.ContinueOnError)
 	fs.Usage = func() { fmt.Fprint(os.Stderr, usage) }
 	binariesOnly := fs.Bool("binaries", false, "only make sure PostgreSQL server binaries exist, then exit")
+	tools := fs.Bool("tools", false, "first make sure the programs tests run exist (installing their packages as root on Debian)")
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		return 2
 	}
@@ -52,6 +61,14 @@ func run() int {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+
+	if *tools {
+		if err := pginstall.EnsureTools(ctx, os.Stderr, pginstall.TestTools); err != nil {
+			// Not fatal: the tests that need a missing tool say so
+			// themselves (skip, or fail under CI=true).
+			fmt.Fprintln(os.Stderr, "withpg:", err)
+		}
+	}
 
 	if *binariesOnly {
 		if len(args) > 0 {
