@@ -89,6 +89,11 @@ type Deps struct {
 	// OnPIIPurged hears how many order_pii rows each purge deleted (the
 	// evidence that PII is deleted on schedule). Defaults to nothing.
 	OnPIIPurged func(n int64)
+	// OnPushLatency hears, for each refresh a push notification asked for
+	// (its args carry the notified change time), the seconds from that
+	// change to the commit of the refresh's transaction, on Now's clock
+	// (the /metrics push latency histogram). Defaults to nothing.
+	OnPushLatency func(stream string, seconds float64)
 	// BeforePageCommit, when set, runs last in every walk page's transaction
 	// (and a report window's), after the rows, follow-ups and progress are
 	// written and before the commit; an error rolls the page back. Tests
@@ -126,6 +131,9 @@ func NewDeps(d Deps) *Deps {
 	if d.OnPIIPurged == nil {
 		d.OnPIIPurged = func(int64) {}
 	}
+	if d.OnPushLatency == nil {
+		d.OnPushLatency = func(string, float64) {}
+	}
 	return &d
 }
 
@@ -134,6 +142,18 @@ func (d *Deps) CountRows(table string, offered, changed int) {
 	if offered > 0 {
 		d.OnRows(table, offered, changed)
 	}
+}
+
+// ReportPushLatency tells OnPushLatency how long after changed (the change
+// a push notification announced) the refresh of stream committed: call it
+// once the refresh's transaction committed. A refresh no notification asked
+// for (changed nil: a poll's follow-up, `worker refresh`) reports nothing.
+// A change time ahead of Now (Amazon's clock ahead of ours) counts as 0.
+func (d *Deps) ReportPushLatency(stream string, changed *time.Time) {
+	if changed == nil || changed.IsZero() {
+		return
+	}
+	d.OnPushLatency(stream, max(0, d.Now().Sub(*changed).Seconds()))
 }
 
 // AccountDirectory is where a worker finds accounts that change while it

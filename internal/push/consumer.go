@@ -333,12 +333,21 @@ func typeLabel(t string) string {
 	return "other"
 }
 
-// refreshArgs is the refresh job of an event.
+// refreshArgs is the refresh job of an event. It carries the change time
+// (the notification's EventTime when the payload has none; nil when it has
+// neither) so the refresh can report the change-to-row latency; the time is
+// no part of the job's identity (see orders.RefreshArgs.NotifiedChange).
 func refreshArgs(accountID string, ev event, followup bool) river.JobArgs {
-	if ev.Stream == streamOrders {
-		return orders.RefreshArgs{AccountID: accountID, AmazonOrderID: ev.EntityID, Followup: followup}
+	var changed *time.Time
+	if at := ev.ChangeTime; !at.IsZero() {
+		changed = &at
+	} else if at := ev.EventTime; !at.IsZero() {
+		changed = &at
 	}
-	return fulfillment.RefreshArgs{AccountID: accountID, SellerFulfillmentOrderID: ev.EntityID, Followup: followup}
+	if ev.Stream == streamOrders {
+		return orders.RefreshArgs{AccountID: accountID, AmazonOrderID: ev.EntityID, Followup: followup, NotifiedChange: changed}
+	}
+	return fulfillment.RefreshArgs{AccountID: accountID, SellerFulfillmentOrderID: ev.EntityID, Followup: followup, NotifiedChange: changed}
 }
 
 // commit inserts one refresh per entity of the batch (a follow-up where the

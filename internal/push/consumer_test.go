@@ -192,6 +192,11 @@ func TestDuplicatesBecomeOneJob(t *testing.T) {
 	require.Len(t, oj, 1)
 	var oa orders.RefreshArgs
 	require.NoError(t, json.Unmarshal(oj[0].EncodedArgs, &oa))
+	// The job carries the first notification's change time for the
+	// latency histogram; n2's later one does not replace it.
+	require.NotNil(t, oa.NotifiedChange)
+	require.True(t, t0.Equal(*oa.NotifiedChange), "notified change %v", oa.NotifiedChange)
+	oa.NotifiedChange = nil
 	require.Equal(t, orders.RefreshArgs{AccountID: account, AmazonOrderID: "111-1"}, oa)
 	require.Equal(t, jobs.QueueFollowup, oj[0].Queue)
 
@@ -199,6 +204,9 @@ func TestDuplicatesBecomeOneJob(t *testing.T) {
 	require.Len(t, fj, 1)
 	var fa fulfillment.RefreshArgs
 	require.NoError(t, json.Unmarshal(fj[0].EncodedArgs, &fa))
+	require.NotNil(t, fa.NotifiedChange)
+	require.True(t, t0.Equal(*fa.NotifiedChange), "notified change %v", fa.NotifiedChange)
+	fa.NotifiedChange = nil
 	require.Equal(t, fulfillment.RefreshArgs{AccountID: account, SellerFulfillmentOrderID: "FO-1"}, fa)
 
 	require.EqualValues(t, 4, receiptCount(t, w.pool, "orders", "111-1"))
@@ -420,6 +428,9 @@ func TestRunningRefreshGetsOneFollowup(t *testing.T) {
 		require.NoError(t, json.Unmarshal(j.EncodedArgs, &a))
 		if a.Followup {
 			followup = j
+			require.NotNil(t, a.NotifiedChange)
+			require.True(t, t0.Add(time.Minute).Equal(*a.NotifiedChange), "the follow-up carries r2's change: %v", a.NotifiedChange)
+			a.NotifiedChange = nil
 			require.Equal(t, orders.RefreshArgs{AccountID: account, AmazonOrderID: "666-1", Followup: true}, a)
 		} else {
 			require.Equal(t, rivertype.JobStateRunning, j.State)

@@ -111,6 +111,9 @@ type event struct {
 	EntityID       string
 	NotificationID string
 	ChangeTime     time.Time
+	// EventTime is the notification's EventTime: the change time of the
+	// push latency (refreshArgs) when the payload has none.
+	EventTime time.Time
 }
 
 // parse reads a message body into its event. The error is one of the
@@ -120,7 +123,7 @@ func parse(body string) (event, error) {
 	if err := json.Unmarshal([]byte(body), &n); err != nil {
 		return event{}, fmt.Errorf("%w: %s", errNotJSON, jsonErrorKind(err))
 	}
-	ev := event{Type: n.NotificationType, NotificationID: n.NotificationMetadata.NotificationID}
+	ev := event{Type: n.NotificationType, NotificationID: n.NotificationMetadata.NotificationID, EventTime: n.EventTime.Time}
 	switch n.NotificationType {
 	case TypeOrderChange:
 		p := n.Payload.OrderChangeNotification

@@ -23,11 +23,11 @@ func TestParseTolerance(t *testing.T) {
 	}{
 		"order change": {
 			body: orderChange("S1", "111-1", "n1", at.Add(284*time.Millisecond)),
-			want: event{Type: TypeOrderChange, SellerID: "S1", Stream: "orders", EntityID: "111-1", NotificationID: "n1", ChangeTime: at.Add(284 * time.Millisecond)},
+			want: event{Type: TypeOrderChange, SellerID: "S1", Stream: "orders", EntityID: "111-1", NotificationID: "n1", ChangeTime: at.Add(284 * time.Millisecond), EventTime: at.Add(109 * time.Millisecond)},
 		},
 		"fulfillment status without fraction": {
 			body: fulfillmentStatus("S1", "FO-1", "f1", at),
-			want: event{Type: TypeFulfillmentOrderStatus, SellerID: "S1", Stream: "fulfillment_orders", EntityID: "FO-1", NotificationID: "f1", ChangeTime: at},
+			want: event{Type: TypeFulfillmentOrderStatus, SellerID: "S1", Stream: "fulfillment_orders", EntityID: "FO-1", NotificationID: "f1", ChangeTime: at, EventTime: at},
 		},
 		"time without zone, unknown fields": {
 			body: `{"NotificationType":"FULFILLMENT_ORDER_STATUS","New":{"x":1},"Payload":{"FulfillmentOrderStatusNotification":{"SellerId":"S1","SellerFulfillmentOrderId":"FO-2","StatusUpdatedDateTime":"2026-11-01T10:00:00","Extra":[1]}},"NotificationMetadata":{"NotificationId":"f2"}}`,
@@ -51,7 +51,8 @@ func TestParseTolerance(t *testing.T) {
 			}
 			require.NoError(t, err)
 			require.True(t, tc.want.ChangeTime.Equal(got.ChangeTime), "change time %v", got.ChangeTime)
-			got.ChangeTime = tc.want.ChangeTime
+			require.True(t, tc.want.EventTime.Equal(got.EventTime), "event time %v", got.EventTime)
+			got.ChangeTime, got.EventTime = tc.want.ChangeTime, tc.want.EventTime
 			require.Equal(t, tc.want, got)
 		})
 	}

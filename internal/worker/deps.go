@@ -66,6 +66,7 @@ func buildDeps(ctx context.Context, cfg *config.Config, keys *secretbox.Keyring,
 		},
 		OnDecodeWarning: m.ObserveDecodeProblem,
 		OnPIIPurged:     func(n int64) { m.PIIPurged.Add(float64(n)) },
+		OnPushLatency:   m.ObservePushLatency,
 		PushSince:       time.Now(),
 	})
 	declared := slices.Clone(cfg.Accounts)

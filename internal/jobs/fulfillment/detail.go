@@ -47,13 +47,19 @@ type RefreshWorker struct {
 }
 
 // Work refetches the order and its children. Like every upsert it changes
-// nothing when nothing changed.
+// nothing when nothing changed. A refresh a push notification asked for
+// reports its change-to-row latency after the commit.
 func (w *RefreshWorker) Work(ctx context.Context, job *river.Job[RefreshArgs]) error {
 	acct, err := w.deps.Account(ctx, job.Args.AccountID)
 	if err != nil {
 		return err
 	}
-	return w.deps.JobError(fetchDetail(ctx, w.deps, acct, job.Args.SellerFulfillmentOrderID, jobs.ClassFollowup))
+	err = fetchDetail(ctx, w.deps, acct, job.Args.SellerFulfillmentOrderID, jobs.ClassFollowup)
+	if err == nil {
+		// Committed: the row holds the change the notification announced.
+		w.deps.ReportPushLatency(Stream, job.Args.NotifiedChange)
+	}
+	return w.deps.JobError(err)
 }
 
 // fetchDetail calls getFulfillmentOrder (one token of class) and stores the

@@ -66,6 +66,15 @@ type RefreshArgs struct {
 	// is part of the identity, so there is at most one pending follow-up per
 	// order beside the running refresh (internal/push).
 	Followup bool `json:"followup,omitempty" river:"unique"`
+	// NotifiedChange is when the change a push notification announced
+	// happened (internal/push), for the change-to-row latency the refresh
+	// reports once it committed (Deps.ReportPushLatency); nil for a refresh
+	// no notification asked for. It has no river:"unique" tag, so it is no
+	// part of the job's identity: a later notification of the same order
+	// while its refresh waits is a duplicate of that job, which keeps the
+	// first notification's time (the latency counts from the first change
+	// announced, usually the one that waited longest).
+	NotifiedChange *time.Time `json:"notified_change,omitempty"`
 }
 
 // Kind is the River job kind.

@@ -22,14 +22,20 @@ type RefreshWorker struct {
 
 // Work refetches the order and all its items and writes them in one
 // transaction. Like every upsert, it changes nothing when nothing changed.
-// Orders 2026-01-01 accounts use its getOrder, items inline.
+// Orders 2026-01-01 accounts use its getOrder, items inline. A refresh a
+// push notification asked for reports its change-to-row latency after the
+// commit.
 func (w *RefreshWorker) Work(ctx context.Context, job *river.Job[RefreshArgs]) error {
 	acct, err := w.deps.Account(ctx, job.Args.AccountID)
 	if err != nil {
 		return err
 	}
 	if uses2026(acct) {
-		return w.deps.JobError(w.src.refresh(ctx, w.deps, acct, job.Args.AmazonOrderID))
+		err := w.src.refresh(ctx, w.deps, acct, job.Args.AmazonOrderID)
+		if err == nil {
+			w.deps.ReportPushLatency(Stream, job.Args.NotifiedChange)
+		}
+		return w.deps.JobError(err)
 	}
 	if err := w.deps.Take(ctx, acct, spapi.OpGetOrder, jobs.ClassFollowup); err != nil {
 		return w.deps.JobError(err)
@@ -65,6 +71,9 @@ func (w *RefreshWorker) Work(ctx context.Context, job *river.Job[RefreshArgs]) e
 	if err == nil {
 		jobs.ReportDecoded(w.deps, acct.ID, spapi.OpGetOrder, res.Order)
 		jobs.ReportDecoded(w.deps, acct.ID, spapi.OpGetOrderItems, items...)
+		// Committed: the row holds the notified change (or, when the
+		// answer was stale, a newer version that includes it).
+		w.deps.ReportPushLatency(Stream, job.Args.NotifiedChange)
 	}
 	return w.deps.JobError(err)
 }
