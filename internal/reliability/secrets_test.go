@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -26,7 +27,8 @@ import (
 // stored pending, which the worker then probes (LWA refuses a fresh secret
 // for 30 minutes). It asserts that neither the client secrets (declared
 // and rotated), the refresh token, any access token the simulator issued
-// nor the key appears in the worker's output, its /metrics, its health
+// nor the key appears in the worker's output (every log line, River's
+// included, at debug level, in JSON and in text), its /metrics, its health
 // answer, `worker status`, River's job args, any row of any table (every
 // column cast to text) or a pg_dump of the database.
 func TestSecretsStayOutOfLogsMetricsAndTables(t *testing.T) {
@@ -53,8 +55,13 @@ func TestSecretsStayOutOfLogsMetricsAndTables(t *testing.T) {
 	require.NoError(t, err)
 	keys := &secretbox.Keyring{Current: key}
 	env := workerEnv(dbURL, s.URL, acct, "SPSYNC_SECRET_KEY="+keyText, "SPSYNC_ACCOUNTS_RELOAD=1s")
+	// Every line spsync and River log, in both formats: the running
+	// worker logs JSON at debug (River's job errors, with their error
+	// text, are DEBUG lines), the --once run below text at debug.
+	debugJSON := append(slices.Clip(env), "SPSYNC_LOG_LEVEL=debug", "SPSYNC_LOG_FORMAT=json")
+	debugText := append(slices.Clip(env), "SPSYNC_LOG_LEVEL=debug", "SPSYNC_LOG_FORMAT=text")
 
-	w, addr := startWorker(t, bin, env)
+	w, addr := startWorker(t, bin, debugJSON)
 	waitFor(t, 2*time.Minute, "a full sync", synced(t, func(q string) (int, error) {
 		var n int
 		err := pool.QueryRow(context.Background(), q).Scan(&n)
@@ -87,14 +94,16 @@ func TestSecretsStayOutOfLogsMetricsAndTables(t *testing.T) {
 	st := startProc(t, "worker status", bin, env, "status")
 	st.wait(t, time.Minute)
 	require.Contains(t, st.stdout.String(), "CLIENT SECRETS", "status shows the stored credentials")
-	once := startProc(t, "worker run --once", bin, env, "run", "--once")
+	once := startProc(t, "worker run --once", bin, debugText, "run", "--once")
 	require.Equal(t, 0, once.wait(t, 2*time.Minute), "stderr (tail):\n%s", tail(once.stderr.String(), 20))
 	requireEqualTruth(t, pool, s.Sim, acct.ID)
 
 	tokens := s.accessTokens()
 	require.GreaterOrEqual(t, len(tokens), 2, "the sync refreshed its access token after injected expiries")
 	logs := w.stdout.String() + w.stderr.String() + st.stdout.String() + st.stderr.String() + once.stdout.String() + once.stderr.String()
-	require.Contains(t, logs, `"level":"`, "the worker logged")
+	require.Contains(t, w.stderr.String(), `"level":"DEBUG","msg":"River client started"`, "the running worker logged River's debug lines, as JSON")
+	require.Contains(t, w.stderr.String(), `"msg":"jobexecutor.JobExecutor: Job errored`, "River's job error lines are in the log")
+	require.Contains(t, once.stderr.String(), `level=DEBUG msg="River client started"`, "the --once run logged River's debug lines, as text")
 	require.Positive(t, count(t, pool, `SELECT count(*) FROM river_job WHERE cardinality(errors) > 0`),
 		"job errors were recorded (they are in the dump checked below)")
 	dump := dumpTables(t, pool)
