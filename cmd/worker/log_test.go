@@ -325,3 +325,25 @@ func requireInOrder(t *testing.T, msgs, want []string) {
 	}
 	require.Equal(t, len(want), i, "events %q in order among:\n%s", want, strings.Join(msgs, "\n"))
 }
+
+// TestLogConfigErrors: a bad SPSYNC_LOG_FORMAT or SPSYNC_LOG_LEVEL stops
+// the worker before it starts, like its other configuration errors (exit
+// 2), naming the variable and the values it takes.
+func TestLogConfigErrors(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		env  map[string]string
+		want []string
+	}{
+		{map[string]string{"SPSYNC_LOG_LEVEL": "verbose"}, []string{`worker: config: SPSYNC_LOG_LEVEL: "verbose" is not a log level`, "debug, info, warn or error"}},
+		{map[string]string{"SPSYNC_LOG_FORMAT": "logfmt"}, []string{`worker: config: SPSYNC_LOG_FORMAT: "logfmt" is not a log format`, "text or json"}},
+	} {
+		var stdout, stderr bytes.Buffer
+		code := run(t.Context(), []string{"run"}, envOf(tc.env), &stdout, &stderr)
+		require.Equal(t, 2, code, stderr.String())
+		for _, w := range tc.want {
+			require.Contains(t, stderr.String(), w)
+		}
+		require.Empty(t, stdout.String(), "no banner")
+	}
+}
