@@ -70,6 +70,11 @@ type Config struct {
 	// cancellation (SPSYNC_PII_RETENTION, default 30 days: Amazon's data
 	// protection policy).
 	PIIRetention time.Duration
+	// QuarantineRetention is how long a quarantined record is kept after
+	// an SP-API answer last held it (SPSYNC_QUARANTINE_RETENTION, a Go
+	// duration or whole days such as 90d). Zero, the default, keeps them
+	// until an operator deletes them.
+	QuarantineRetention time.Duration
 	// Push configures SP-API notifications through SQS; off unless a queue
 	// is set.
 	Push Push
@@ -315,6 +320,11 @@ func Load(getenv func(string) string) (*Config, error) {
 	}
 	if cfg.PIIRetention, err = parseRetention(get("SPSYNC_PII_RETENTION", "30d")); err != nil {
 		return nil, &Error{"SPSYNC_PII_RETENTION", err.Error()}
+	}
+	if v := get("SPSYNC_QUARANTINE_RETENTION", ""); v != "" {
+		if cfg.QuarantineRetention, err = parseRetention(v); err != nil {
+			return nil, &Error{"SPSYNC_QUARANTINE_RETENTION", err.Error() + " (leave it unset to keep quarantined records)"}
+		}
 	}
 	if cfg.OrdersIncludedData, err = parseIncludedData(get("SPSYNC_ORDERS_INCLUDED_DATA", ""), cfg.OrdersStorePII); err != nil {
 		return nil, &Error{"SPSYNC_ORDERS_INCLUDED_DATA", err.Error()}

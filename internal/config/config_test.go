@@ -40,6 +40,7 @@ func TestLoad(t *testing.T) {
 		require.Equal(t, []string{"CANCELLATION", "FULFILLMENT", "PACKAGES", "PROCEEDS", "PROMOTION", "RECIPIENT"}, cfg.OrdersIncludedData)
 		require.False(t, cfg.OrdersStorePII)
 		require.Equal(t, 30*24*time.Hour, cfg.PIIRetention)
+		require.Zero(t, cfg.QuarantineRetention, "quarantined records are kept unless the operator sets a retention")
 		require.Equal(t, "*/5 * * * *", cfg.Schedules.OrdersSchedule(config.OrdersAPI2026))
 		require.Equal(t, "*/2 * * * *", cfg.Schedules.OrdersSchedule(config.OrdersAPIV0))
 	})
@@ -56,6 +57,15 @@ func TestLoad(t *testing.T) {
 			"FULFILLMENT and PROCEEDS always; BUYER and RECIPIENT with the PII opt-in")
 		require.Equal(t, 30*24*time.Hour, cfg.PIIRetention)
 		require.Equal(t, "@every 7m", cfg.Schedules.OrdersSchedule(config.OrdersAPI2026), "a configured schedule wins")
+	})
+
+	t.Run("QuarantineRetention", func(t *testing.T) {
+		t.Parallel()
+		for v, want := range map[string]time.Duration{"90d": 90 * 24 * time.Hour, "36h": 36 * time.Hour, "1d": 24 * time.Hour} {
+			cfg, err := config.Load(env(map[string]string{"SPSYNC_QUARANTINE_RETENTION": v}))
+			require.NoError(t, err, v)
+			require.Equal(t, want, cfg.QuarantineRetention, v)
+		}
 	})
 
 	t.Run("CredentialsSelectRealAmazon", func(t *testing.T) {
@@ -91,6 +101,9 @@ func TestLoad(t *testing.T) {
 		{"BadStorePII", map[string]string{"SPSYNC_ORDERS_STORE_PII": "maybe"}, "SPSYNC_ORDERS_STORE_PII"},
 		{"BadRetention", map[string]string{"SPSYNC_PII_RETENTION": "a month"}, "SPSYNC_PII_RETENTION"},
 		{"NegativeRetention", map[string]string{"SPSYNC_PII_RETENTION": "-5d"}, "SPSYNC_PII_RETENTION"},
+		{"BadQuarantineRetention", map[string]string{"SPSYNC_QUARANTINE_RETENTION": "a quarter"}, "SPSYNC_QUARANTINE_RETENTION"},
+		{"ZeroQuarantineRetention", map[string]string{"SPSYNC_QUARANTINE_RETENTION": "0d"}, "SPSYNC_QUARANTINE_RETENTION"},
+		{"NegativeQuarantineRetention", map[string]string{"SPSYNC_QUARANTINE_RETENTION": "-1h"}, "SPSYNC_QUARANTINE_RETENTION"},
 		{"BadRateScale", map[string]string{"SPSYNC_SIM_RATE_SCALE": "-3"}, "SPSYNC_SIM_RATE_SCALE"},
 		{"BadRateLimits", map[string]string{"SPSYNC_RATE_LIMITS": "getOrdrs=1:2"}, "SPSYNC_RATE_LIMITS"},
 		{"BadStorePII", map[string]string{"SPSYNC_SERVICE_JOBS_STORE_PII": "maybe"}, "SPSYNC_SERVICE_JOBS_STORE_PII"},

@@ -89,6 +89,13 @@ type Deps struct {
 	// OnPIIPurged hears how many order_pii rows each purge deleted (the
 	// evidence that PII is deleted on schedule). Defaults to nothing.
 	OnPIIPurged func(n int64)
+	// QuarantineRetention is how long a quarantined record is kept after
+	// an answer last held it (SPSYNC_QUARANTINE_RETENTION); zero keeps them
+	// all and schedules no prune (QuarantinePruneArgs).
+	QuarantineRetention time.Duration
+	// OnQuarantinePruned hears how many quarantined records each prune
+	// deleted. Defaults to nothing.
+	OnQuarantinePruned func(n int64)
 	// OnPushLatency hears, for each refresh a push notification asked for
 	// (its args carry the notified change time), the seconds from that
 	// change to the commit of the refresh's transaction, on Now's clock
@@ -130,6 +137,9 @@ func NewDeps(d Deps) *Deps {
 	}
 	if d.OnPIIPurged == nil {
 		d.OnPIIPurged = func(int64) {}
+	}
+	if d.OnQuarantinePruned == nil {
+		d.OnQuarantinePruned = func(int64) {}
 	}
 	if d.OnPushLatency == nil {
 		d.OnPushLatency = func(string, float64) {}

@@ -155,11 +155,13 @@ func (ss Streams) RefreshKinds() string {
 	return strings.Join(kinds, ", ")
 }
 
-// Register adds every stream's workers.
+// Register adds every stream's workers, and the housekeeping that covers
+// them all (the quarantine prune).
 func (ss Streams) Register(workers *river.Workers, deps *Deps) {
 	for _, s := range ss {
 		s.Register(workers, deps)
 	}
+	river.AddWorker(workers, &QuarantinePruneWorker{deps: deps})
 }
 
 // ScheduledJob is one periodic job as the registry hands it to River.
@@ -174,7 +176,8 @@ type ScheduledJob struct {
 }
 
 // Scheduled lists every stream's periodic jobs for every configured account,
-// accounts in id order, and shared ones once. It refuses two periodic jobs
+// accounts in id order, and shared ones once; last the quarantine prune when
+// Deps.QuarantineRetention is set. It refuses two periodic jobs
 // that would insert the same job (kind and arguments): River inserts all
 // the jobs due at one instant in one statement, and a repeated unique job
 // makes Postgres reject that statement whole (SQLSTATE 21000), so nothing
@@ -209,6 +212,10 @@ func (ss Streams) Scheduled(deps *Deps) ([]ScheduledJob, error) {
 				}
 			}
 		}
+	}
+	// Housekeeping of every stream (its worker is added by Register).
+	if job := quarantinePrune(deps); job != nil {
+		out = append(out, *job)
 	}
 	return out, nil
 }

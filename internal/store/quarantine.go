@@ -121,3 +121,20 @@ func QuarantineSummary(ctx context.Context, db dbsqlc.DBTX) ([]QuarantineCount, 
 	}
 	return out, nil
 }
+
+// PruneQuarantine deletes the quarantined records no SP-API answer has held
+// for retention (SPSYNC_QUARANTINE_RETENTION) and returns how many. They
+// are dated by last_seen_at, not first_seen_at: a bad record Amazon still
+// sends would otherwise be deleted and stored again by the next poll,
+// looking new. Retention zero or less prunes nothing: unset, quarantined
+// records are kept until an operator deletes them.
+func PruneQuarantine(ctx context.Context, db dbsqlc.DBTX, retention time.Duration) (int64, error) {
+	if retention <= 0 {
+		return 0, nil
+	}
+	n, err := dbsqlc.New().PruneQuarantine(ctx, db, retention.Seconds())
+	if err != nil {
+		return 0, fmt.Errorf("prune quarantined records older than %s: %w", retention, err)
+	}
+	return n, nil
+}

@@ -67,7 +67,10 @@ func buildDeps(ctx context.Context, cfg *config.Config, keys *secretbox.Keyring,
 		OnDecodeWarning: m.ObserveDecodeProblem,
 		OnPIIPurged:     func(n int64) { m.PIIPurged.Add(float64(n)) },
 		OnPushLatency:   m.ObservePushLatency,
-		PushSince:       time.Now(),
+		// Unset (0): no prune is scheduled, quarantined records are kept.
+		QuarantineRetention: cfg.QuarantineRetention,
+		OnQuarantinePruned:  func(n int64) { m.QuarantinePruned.Add(float64(n)) },
+		PushSince:           time.Now(),
 	})
 	declared := slices.Clone(cfg.Accounts)
 	endpoint, lwaEndpoint := cfg.SPAPIEndpoint, cfg.LWAEndpoint

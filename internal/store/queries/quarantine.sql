@@ -39,3 +39,11 @@ SELECT account_id, operation,
 FROM quarantined_records
 GROUP BY account_id, operation
 ORDER BY account_id, operation;
+
+-- name: PruneQuarantine :execrows
+-- PruneQuarantine deletes the quarantined records no answer has held for
+-- @older_than_seconds, on the database clock that wrote last_seen_at. A
+-- record still coming back (an overlapping poll, a live bad order) keeps
+-- moving its last_seen_at and is never pruned while it does.
+DELETE FROM quarantined_records
+WHERE last_seen_at < clock_timestamp() - make_interval(secs => @older_than_seconds::float8);

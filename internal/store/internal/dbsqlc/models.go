@@ -913,7 +913,7 @@ type PushStream struct {
 	SafetyNetUnannounced int64
 }
 
-// Records of SP-API answers that could not be stored in their table because a required key was missing (see reason), one row per account, operation and content. The rest of the answer was stored. Read them with SELECT account_id, operation, entity_id, reason, raw, first_seen_at, last_seen_at, times_seen FROM quarantined_records ORDER BY last_seen_at DESC. spsync never deletes them; delete rows you have dealt with.
+// Records of SP-API answers that could not be stored in their table because a required key was missing (see reason), one row per account, operation and content. The rest of the answer was stored. Read them with SELECT account_id, operation, entity_id, reason, raw, first_seen_at, last_seen_at, times_seen FROM quarantined_records ORDER BY last_seen_at DESC. Kept until you delete them, unless SPSYNC_QUARANTINE_RETENTION is set: then an hourly job (quarantine_prune) deletes the rows whose last_seen_at is older than that, counted in spsync_quarantine_pruned_total.
 type QuarantinedRecord struct {
 	// The spsync account (selling partner + application) whose answer held the record.
 	AccountID string

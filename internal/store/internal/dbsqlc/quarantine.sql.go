@@ -10,6 +10,23 @@ import (
 	"time"
 )
 
+const pruneQuarantine = `-- name: PruneQuarantine :execrows
+DELETE FROM quarantined_records
+WHERE last_seen_at < clock_timestamp() - make_interval(secs => $1::float8)
+`
+
+// PruneQuarantine deletes the quarantined records no answer has held for
+// @older_than_seconds, on the database clock that wrote last_seen_at. A
+// record still coming back (an overlapping poll, a live bad order) keeps
+// moving its last_seen_at and is never pruned while it does.
+func (q *Queries) PruneQuarantine(ctx context.Context, db DBTX, olderThanSeconds float64) (int64, error) {
+	result, err := db.Exec(ctx, pruneQuarantine, olderThanSeconds)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const quarantineRecords = `-- name: QuarantineRecords :exec
 WITH input AS (
     SELECT
