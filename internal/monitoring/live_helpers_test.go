@@ -25,6 +25,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/spsync/spsync/internal/spapi/sim"
 )
 
 // Paths of the shipped monitoring files, from this package's directory
@@ -441,6 +443,37 @@ type shiftClock struct{ offset atomic.Int64 }
 func (c *shiftClock) Now() time.Time { return time.Now().Add(time.Duration(c.offset.Load())) }
 
 func (c *shiftClock) Shift(d time.Duration) { c.offset.Add(int64(d)) }
+
+// losingSink delivers through next but loses every third notification
+// (the second, fifth, ...): Amazon's delivery is at-least-once in name
+// only, and the safety-net poll must find what was lost. It counts, not
+// rolls, so every run loses some and delivers most.
+type losingSink struct {
+	next       sim.NotificationSink
+	mu         sync.Mutex
+	seen, lost int
+}
+
+func (s *losingSink) Deliver(ctx context.Context, destinationARN string, body []byte) error {
+	s.mu.Lock()
+	s.seen++
+	lose := s.seen%3 == 2
+	if lose {
+		s.lost++
+	}
+	s.mu.Unlock()
+	if lose {
+		return nil
+	}
+	return s.next.Deliver(ctx, destinationARN, body)
+}
+
+// counts returns how many notifications reached the sink and how many it lost.
+func (s *losingSink) counts() (seen, lost int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.seen, s.lost
+}
 
 // keylessProxy stands between the worker and the simulator and, once,
 // removes the orderId of the first order of a searchOrders page that holds
