@@ -1,10 +1,6 @@
 package logging
 
-import (
-	"log/slog"
-
-	"github.com/spsync/spsync/internal/config"
-)
+import "log/slog"
 
 // Config is the logging configuration read from the environment.
 type Config struct {
@@ -14,17 +10,28 @@ type Config struct {
 
 // Load reads SPSYNC_LOG_FORMAT and SPSYNC_LOG_LEVEL through getenv;
 // terminal tells whether the log's writer is a terminal (IsTerminal),
-// which decides the default format. A bad value is a *config.Error naming
-// the variable and the values it takes, like the worker's other
+// which decides the default format. A bad value is a *VarError naming
+// the variable and the values it takes, worded like the worker's other
 // configuration errors.
 func Load(getenv func(string) string, terminal bool) (Config, error) {
 	f, err := ParseFormat(getenv(FormatVar), terminal)
 	if err != nil {
-		return Config{}, &config.Error{Var: FormatVar, Msg: err.Error()}
+		return Config{}, &VarError{Var: FormatVar, Msg: err.Error()}
 	}
 	l, err := ParseLevel(getenv(LevelVar))
 	if err != nil {
-		return Config{}, &config.Error{Var: LevelVar, Msg: err.Error()}
+		return Config{}, &VarError{Var: LevelVar, Msg: err.Error()}
 	}
 	return Config{Format: f, Level: l}, nil
 }
+
+// VarError is a bad logging variable. It reads like internal/config's
+// errors ("config: VAR: …") without importing that package: internal/schema
+// logs through this one, and config reaches the store, whose tests build
+// schemas (an import cycle).
+type VarError struct {
+	Var string
+	Msg string
+}
+
+func (e *VarError) Error() string { return "config: " + e.Var + ": " + e.Msg }

@@ -10,8 +10,6 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
-
-	"github.com/spsync/spsync/internal/config"
 )
 
 func TestLoad(t *testing.T) {
@@ -45,7 +43,7 @@ func TestLoad(t *testing.T) {
 				require.Equal(t, tc.want, got)
 				return
 			}
-			var cerr *config.Error
+			var cerr *VarError
 			require.True(t, errors.As(err, &cerr), "a config error, got %v", err)
 			require.Equal(t, tc.errVar, cerr.Var)
 			require.True(t, strings.HasPrefix(err.Error(), "config: "+tc.errVar+": "), err.Error())
