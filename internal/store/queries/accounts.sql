@@ -91,3 +91,6 @@ UPDATE application_secrets SET secret_sealed = @secret_sealed WHERE id = @id;
 
 -- name: ResealRefreshToken :exec
 UPDATE accounts SET refresh_token_sealed = @refresh_token_sealed WHERE id = @id;
+
+-- name: SetAccountLastAuthorized :execrows
+UPDATE accounts SET last_authorized_at = @last_authorized_at, updated_at = now() WHERE id = @id;

@@ -37,7 +37,7 @@ func (q *Queries) EnsureApplication(ctx context.Context, db DBTX, clientID strin
 }
 
 const getAccount = `-- name: GetAccount :one
-SELECT id, region, marketplace_ids, selling_partner_id, client_id, orders_api, state, state_reason, state_changed_at, refresh_token_sealed, refresh_token_set_at, declared_by, created_at, updated_at FROM accounts WHERE id = $1
+SELECT id, region, marketplace_ids, selling_partner_id, client_id, orders_api, state, state_reason, state_changed_at, refresh_token_sealed, refresh_token_set_at, declared_by, created_at, updated_at, last_authorized_at FROM accounts WHERE id = $1
 `
 
 func (q *Queries) GetAccount(ctx context.Context, db DBTX, id string) (*Account, error) {
@@ -58,12 +58,13 @@ func (q *Queries) GetAccount(ctx context.Context, db DBTX, id string) (*Account,
 		&i.DeclaredBy,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.LastAuthorizedAt,
 	)
 	return &i, err
 }
 
 const getAccountForUpdate = `-- name: GetAccountForUpdate :one
-SELECT id, region, marketplace_ids, selling_partner_id, client_id, orders_api, state, state_reason, state_changed_at, refresh_token_sealed, refresh_token_set_at, declared_by, created_at, updated_at FROM accounts WHERE id = $1 FOR UPDATE
+SELECT id, region, marketplace_ids, selling_partner_id, client_id, orders_api, state, state_reason, state_changed_at, refresh_token_sealed, refresh_token_set_at, declared_by, created_at, updated_at, last_authorized_at FROM accounts WHERE id = $1 FOR UPDATE
 `
 
 func (q *Queries) GetAccountForUpdate(ctx context.Context, db DBTX, id string) (*Account, error) {
@@ -84,6 +85,7 @@ func (q *Queries) GetAccountForUpdate(ctx context.Context, db DBTX, id string) (
 		&i.DeclaredBy,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.LastAuthorizedAt,
 	)
 	return &i, err
 }
@@ -176,7 +178,7 @@ func (q *Queries) InsertApplicationSecret(ctx context.Context, db DBTX, arg Inse
 }
 
 const listAccounts = `-- name: ListAccounts :many
-SELECT id, region, marketplace_ids, selling_partner_id, client_id, orders_api, state, state_reason, state_changed_at, refresh_token_sealed, refresh_token_set_at, declared_by, created_at, updated_at FROM accounts ORDER BY id
+SELECT id, region, marketplace_ids, selling_partner_id, client_id, orders_api, state, state_reason, state_changed_at, refresh_token_sealed, refresh_token_set_at, declared_by, created_at, updated_at, last_authorized_at FROM accounts ORDER BY id
 `
 
 func (q *Queries) ListAccounts(ctx context.Context, db DBTX) ([]*Account, error) {
@@ -203,6 +205,7 @@ func (q *Queries) ListAccounts(ctx context.Context, db DBTX) ([]*Account, error)
 			&i.DeclaredBy,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.LastAuthorizedAt,
 		); err != nil {
 			return nil, err
 		}
@@ -378,6 +381,23 @@ type ResealSecretParams struct {
 func (q *Queries) ResealSecret(ctx context.Context, db DBTX, arg ResealSecretParams) error {
 	_, err := db.Exec(ctx, resealSecret, arg.SecretSealed, arg.ID)
 	return err
+}
+
+const setAccountLastAuthorized = `-- name: SetAccountLastAuthorized :execrows
+UPDATE accounts SET last_authorized_at = $1, updated_at = now() WHERE id = $2
+`
+
+type SetAccountLastAuthorizedParams struct {
+	LastAuthorizedAt *time.Time
+	ID               string
+}
+
+func (q *Queries) SetAccountLastAuthorized(ctx context.Context, db DBTX, arg SetAccountLastAuthorizedParams) (int64, error) {
+	result, err := db.Exec(ctx, setAccountLastAuthorized, arg.LastAuthorizedAt, arg.ID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
 const setAccountRefreshToken = `-- name: SetAccountRefreshToken :execrows

@@ -34,6 +34,8 @@ type Account struct {
 	DeclaredBy string
 	CreatedAt  time.Time
 	UpdatedAt  time.Time
+	// When spsync last received a refresh token for the account: from the seller's authorization (OAuth) or `worker accounts set-refresh-token`. NULL for an account declared with its token (environment, accounts file, worker accounts add). Amazon ends an authorization after 365 days unless the seller renews it.
+	LastAuthorizedAt *time.Time
 }
 
 // SP-API applications (LWA clients) whose client secrets spsync keeps and rotates.
@@ -362,6 +364,50 @@ type FulfillmentShipmentPackage struct {
 	SyncVersion int64
 	// When this row's content was last written.
 	SyncedAt time.Time
+}
+
+// Authorizations in progress: one row per trip to Seller Central's consent page, consumed once by /oauth/callback.
+type OauthFlow struct {
+	// SHA-256 of the state parameter sent to Seller Central and returned to /oauth/callback; the state itself is never stored.
+	StateHash []byte
+	// SHA-256 of the spsync_oauth cookie set in the browser that started the flow: a callback from another browser is refused.
+	CookieHash []byte
+	// The invitation the flow uses; NULL for a Login-URI renewal of account_id.
+	InvitationID *int64
+	// The existing account a Login-URI renewal (kind login) re-authorizes.
+	AccountID *string
+	Region    string
+	// invitation (started by an invitation link) or login (started by Seller Central at the Login URI).
+	Kind string
+	// The redirect_uri sent to Seller Central; the code exchange must repeat it.
+	RedirectUri string
+	CreatedAt   time.Time
+	// After this (15 minutes) the callback is refused.
+	ExpiresAt time.Time
+	// When a callback took the flow; a second callback with the same state is refused.
+	ConsumedAt *time.Time
+}
+
+// Invitation links (`worker accounts invite`) a seller opens to authorize spsync: each is used once, before it expires.
+type OauthInvitation struct {
+	ID int64
+	// SHA-256 of the token in the link ({SPSYNC_OAUTH_BASE_URL}/oauth/invite/{token}); the token itself is never stored.
+	TokenHash []byte
+	// The SP-API region of the account to create or re-authorize: na, eu or fe.
+	Region string
+	// Marketplaces the account syncs; the first one's Seller Central asks the seller for consent.
+	MarketplaceIds []string
+	// Id of the account to create; NULL: the lower-case selling partner id, "-", the region.
+	AccountID *string
+	// Set for a re-authorization of this existing account: only its seller may use the invitation.
+	ReauthAccountID *string
+	CreatedAt       time.Time
+	// After this the link is refused (SPSYNC_OAUTH_INVITATION_TTL or --expires; 7 days by default).
+	ExpiresAt time.Time
+	// When a seller completed the authorization with it; a used invitation is refused.
+	UsedAt *time.Time
+	// The selling partner id (merchant token) Amazon returned for the seller who used it.
+	UsedBySellingPartnerID *string
 }
 
 // Amazon orders (SP-API Orders v0), one row per account and AmazonOrderId. Typed columns are snake_case of Amazon's fields; raw is the whole payload. sync_version moves only when the payload changes: read changes with WHERE sync_version > $last ORDER BY sync_version.
