@@ -211,6 +211,10 @@ func (s *Sim) handleToken(w http.ResponseWriter, r *http.Request) {
 	case grant == "client_credentials":
 		s.handleClientCredentials(w, r)
 		return
+	case grant == "authorization_code": // Seller Central's spapi_oauth_code (sellercentral.go)
+		_ = s.DeliverCredentialNotices(context.WithoutCancel(r.Context()))
+		s.handleAuthorizationCode(w, r)
+		return
 	case grant != "refresh_token":
 		writeJSON(w, http.StatusBadRequest, lwaError{"unsupported_grant_type", "The authorization grant type is not supported by the authorization server"})
 		return

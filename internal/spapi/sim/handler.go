@@ -70,8 +70,9 @@ func (s *Sim) routes() {
 	s.route(mux, OpGetReports, "GET /reports/2021-06-30/reports", s.getReports)
 	s.route(mux, OpGetReport, "GET /reports/2021-06-30/reports/{reportId}", s.getReport)
 	s.route(mux, OpGetReportDocument, "GET /reports/2021-06-30/documents/{reportDocumentId}", s.getReportDocument)
-	s.notificationRoutes(mux) // ops_notifications.go
-	s.applicationRoutes(mux)  // ops_application.go
+	s.notificationRoutes(mux)  // ops_notifications.go
+	s.applicationRoutes(mux)   // ops_application.go
+	s.sellerCentralRoutes(mux) // sellercentral.go: not SP-API, no access token
 	// The document itself, at a presigned-like URL: not an SP-API call, so
 	// no access token, usage plan or SP-API fault applies (reports_download.go).
 	mux.HandleFunc("GET "+documentPathPrefix+"{documentId}", s.handleDocumentDownload)

@@ -19,8 +19,9 @@ type Sim struct {
 	faults   *faultState
 	stats    *stats
 	reports  *reportState
-	notif    notifState // Notifications API (ops_notifications.go)
-	creds    *credState // client secrets, authorizations (credentials.go)
+	notif    notifState     // Notifications API (ops_notifications.go)
+	creds    *credState     // client secrets, authorizations (credentials.go)
+	sc       *sellerCentral // Seller Central pages, OAuth codes (sellercentral.go)
 	pageKey  []byte
 	mux      *http.ServeMux
 	// patterns are the route pattern of every operation served, which the
@@ -55,6 +56,7 @@ func New(opts Options) (*Sim, error) {
 		reqPrefix: hex.EncodeToString(rb[:]),
 	}
 	s.creds = newCredState(o)
+	s.sc = newSellerCentral(o)
 	s.tokens.credClock = o.CredentialClock
 	for n, a := range o.Accounts {
 		s.accounts[a.ID] = &accountData{acct: a, opts: &s.opts, base: hash64(o.Seed, "account", a.ID), acctNo: n}
