@@ -329,7 +329,8 @@ func (a *Admin) Resume(ctx context.Context, id string) error {
 }
 
 // SetRefreshToken replaces the account's refresh token (a seller who
-// authorized spsync again, or a token an operator rotates). An account
+// authorized spsync again, or a token an operator rotates) and records the
+// authorization time (accounts.last_authorized_at). An account
 // that needed re-authorization becomes active and its jobs, cancelled with
 // ReauthReason, are re-queued: it continues from its cursors. A paused or
 // removed account keeps its state.
@@ -350,26 +351,7 @@ func (a *Admin) SetRefreshToken(ctx context.Context, id, token string) error {
 		if err != nil {
 			return noAccount(id, err)
 		}
-		sealed, err := keys.Seal(RefreshTokenBinding(id), token)
-		if err != nil {
-			return err
-		}
-		if err := store.SetAccountRefreshToken(ctx, tx, id, sealed); err != nil {
-			return err
-		}
-		switch {
-		case acc.State == store.AccountNeedsReauth:
-			if _, err := store.SetAccountState(ctx, tx, id, store.AccountActive, "", store.AccountNeedsReauth); err != nil {
-				return err
-			}
-			_, err = riverext.RetryAccountJobs(ctx, tx, id, ReauthReason(id))
-			return err
-		case acc.State == store.AccountRemoved && acc.StateReason != nil && strings.HasSuffix(*acc.StateReason, removedWhileReauth):
-			// The token is new: Resume may bring it back.
-			_, err = store.SetAccountState(ctx, tx, id, store.AccountRemoved, RemoveReason(id), store.AccountRemoved)
-			return err
-		}
-		return nil
+		return replaceRefreshToken(ctx, tx, keys, acc, token, a.now())
 	})
 }
 
@@ -514,9 +496,12 @@ type AccountInfo struct {
 	HasRefreshToken  bool       `json:"has_refresh_token"`
 	RefreshTokenSet  *time.Time `json:"refresh_token_set_at,omitempty"`
 	// KeyID is the id of the key that sealed the refresh token.
-	KeyID      string    `json:"key_id,omitempty"`
-	DeclaredBy string    `json:"declared_by"`
-	CreatedAt  time.Time `json:"created_at"`
+	KeyID string `json:"key_id,omitempty"`
+	// LastAuthorized is when spsync last received a refresh token from the
+	// seller's authorization (OAuth or set-refresh-token); nil if never.
+	LastAuthorized *time.Time `json:"last_authorized_at,omitempty"`
+	DeclaredBy     string     `json:"declared_by"`
+	CreatedAt      time.Time  `json:"created_at"`
 }
 
 // List returns every stored account, removed ones included, by id.
@@ -531,7 +516,7 @@ func (a *Admin) List(ctx context.Context) ([]AccountInfo, error) {
 			ID: r.ID, State: r.State, StateChangedAt: r.StateChangedAt, Region: r.Region,
 			MarketplaceIDs: r.MarketplaceIds, ClientID: r.ClientID, OrdersAPI: r.OrdersApi,
 			HasRefreshToken: r.RefreshTokenSealed != nil, RefreshTokenSet: r.RefreshTokenSetAt,
-			DeclaredBy: r.DeclaredBy, CreatedAt: r.CreatedAt,
+			LastAuthorized: r.LastAuthorizedAt, DeclaredBy: r.DeclaredBy, CreatedAt: r.CreatedAt,
 		}
 		if r.StateReason != nil {
 			info.StateReason = *r.StateReason

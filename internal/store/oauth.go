@@ -157,3 +157,14 @@ func SetAccountLastAuthorized(ctx context.Context, db DBTX, id string, at time.T
 	}
 	return nil
 }
+
+// LockSellingPartner serialises, until db's transaction ends, the
+// authorizations of one seller in one region: two callbacks for a seller
+// with no account yet would otherwise both find none and both create one.
+func LockSellingPartner(ctx context.Context, db DBTX, sellingPartnerID, region string) error {
+	if _, err := db.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('spsync.oauth.seller/' || $1::text || '/' || $2::text, 0))`,
+		sellingPartnerID, region); err != nil {
+		return fmt.Errorf("lock authorizations of selling partner %s in %s: %w", sellingPartnerID, region, err)
+	}
+	return nil
+}
