@@ -210,6 +210,14 @@ func (b *Tab) Has(id string) bool {
 	return run(b, "look for #"+id, chromedp.Evaluate[bool](fmt.Sprintf(`document.getElementById(%s) !== null`, j)))
 }
 
+// TextOf returns the visible text of the element with this id, "" when
+// there is none (no wait: read it once the page has loaded).
+func (b *Tab) TextOf(id string) string {
+	b.t.Helper()
+	j, _ := json.Marshal(id)
+	return run(b, "read #"+id, chromedp.Evaluate[string](fmt.Sprintf(`(document.getElementById(%s) || {innerText: ""}).innerText`, j)))
+}
+
 // Cookies returns the cookies the browser would send to each of urls
 // (HttpOnly ones included, which page scripts cannot see).
 func (b *Tab) Cookies(urls ...string) []*network.Cookie {

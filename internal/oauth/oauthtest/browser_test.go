@@ -75,6 +75,8 @@ func TestBrowserHarness(t *testing.T) {
 			require.Equal(t, tc.status, b.Click(tc.button))
 			require.True(t, strings.HasPrefix(b.URL(), srv.URL+"/flow/done?"), b.URL())
 			require.Equal(t, tc.text, strings.TrimSpace(b.Text()))
+			require.Equal(t, tc.text, b.TextOf("result"))
+			require.Empty(t, b.TextOf("no-such-element"))
 		})
 	}
 
