@@ -11,6 +11,7 @@ import (
 	"github.com/spsync/spsync/internal/accounts"
 	"github.com/spsync/spsync/internal/config"
 	"github.com/spsync/spsync/internal/logging"
+	"github.com/spsync/spsync/internal/oauth"
 	"github.com/spsync/spsync/internal/worker"
 )
 
@@ -53,6 +54,13 @@ func runWorker(ctx context.Context, args []string, getenv func(string) string, s
 		fmt.Fprintln(stderr, "worker:", err)
 		return 2
 	}
+	// The onboarding listener (SPSYNC_OAUTH_*); the worker checks it is
+	// complete once it knows whether the built-in simulator fills it in.
+	onboard, err := oauth.LoadConfig(getenv)
+	if err != nil {
+		fmt.Fprintln(stderr, "worker:", err)
+		return 2
+	}
 	reload := accounts.DefaultReloadEvery
 	if v := getenv("SPSYNC_ACCOUNTS_RELOAD"); v != "" {
 		if reload, err = time.ParseDuration(v); err != nil || reload < time.Second || reload > time.Minute {
@@ -64,6 +72,7 @@ func runWorker(ctx context.Context, args []string, getenv func(string) string, s
 		Config:         cfg,
 		Keys:           keys,
 		Rotation:       rot,
+		OAuth:          onboard,
 		AccountsReload: reload,
 		Logger:         logger,
 		Progress:       stderr,
@@ -76,6 +85,9 @@ func runWorker(ctx context.Context, args []string, getenv func(string) string, s
 				return
 			}
 			writeBanner(stdout, info, view)
+			if info.OAuthURL != "" {
+				fmt.Fprintf(stdout, "Onboarding sellers at %[1]s/oauth/ (Login URI %[1]s/oauth/login, redirect URI %[1]s/oauth/callback); invitation links: %s accounts invite\n", info.OAuthURL, view.command)
+			}
 		},
 	})
 	if err != nil {

@@ -27,6 +27,7 @@ import (
 	"github.com/spsync/spsync/internal/jobs/rotation"
 	"github.com/spsync/spsync/internal/logging"
 	"github.com/spsync/spsync/internal/metrics"
+	"github.com/spsync/spsync/internal/oauth"
 	"github.com/spsync/spsync/internal/riverext"
 	"github.com/spsync/spsync/internal/schema"
 	"github.com/spsync/spsync/internal/secretbox"
@@ -66,6 +67,9 @@ type Options struct {
 	// check runs (rotation.CheckEvery when 0); tests that accelerate the
 	// credential clock shorten it.
 	RotationCheckEvery time.Duration
+	// OAuth is the onboarding listener's configuration (oauth.LoadConfig);
+	// it runs when OAuth.Addr is set, never under Once.
+	OAuth oauth.Config
 	// Once runs one poll of every stream for every account instead of the
 	// schedules, waits until the follow-ups that are due have run, and
 	// returns: nil, or an error naming the jobs that failed for good.
@@ -84,6 +88,9 @@ type ReadyInfo struct {
 	// DATABASE_URL); DataDirMovedFrom is the default it stands in for when
 	// the server's user could not reach that one (see dbopen.DB).
 	DataDir, DataDirMovedFrom string
+	// OAuthURL is the onboarding listener's public base URL ("" without
+	// one): invitation links and the Login and redirect URIs start with it.
+	OAuthURL string
 }
 
 // Run runs the worker until ctx is cancelled, then shuts down gracefully
@@ -113,6 +120,12 @@ func Run(ctx context.Context, opts Options) error {
 	keys, err := resolveKeys(ctx, opts.Keys, cfg, db, logger)
 	if err != nil {
 		return err
+	}
+	if keys == nil && cfg.Simulate && opts.OAuth.Enabled() && !opts.Once {
+		// Onboarding against the built-in simulator stores what sellers
+		// authorize: the operator's key seals it (and the simulator's
+		// demo credentials) as it would a real deployment's.
+		keys = opts.Keys
 	}
 	if opts.CredentialClock == nil {
 		opts.CredentialClock = time.Now
@@ -186,6 +199,14 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	httpErr := make(chan error, 1)
 	go func() { httpErr <- srv.Serve(ln) }()
+	var onboarding *oauthListener
+	if !opts.Once {
+		if onboarding, err = startOAuth(opts.OAuth, cfg, simSrv, db.Pool, keys, opts.CredentialClock, logger); err != nil {
+			_ = srv.Close()
+			return err
+		}
+	}
+	defer onboarding.stop()
 
 	// A round of --once reports the jobs that failed since it began, so it
 	// begins before River does: a queued job River finishes at once (a
@@ -243,7 +264,7 @@ func Run(ctx context.Context, opts Options) error {
 	logger.Info("worker started", "http", "http://"+ln.Addr().String(), "database", db.URL, "simulate", cfg.Simulate)
 	if opts.Ready != nil {
 		opts.Ready(ReadyInfo{HTTPAddr: ln.Addr().String(), DatabaseURL: db.URL, Simulated: cfg.Simulate,
-			DataDir: db.DataDir, DataDirMovedFrom: db.DataDirMovedFrom})
+			DataDir: db.DataDir, DataDirMovedFrom: db.DataDirMovedFrom, OAuthURL: onboarding.URL()})
 	}
 
 	var onceErr error
@@ -254,6 +275,8 @@ func Run(ctx context.Context, opts Options) error {
 		case <-ctx.Done():
 		case err := <-httpErr:
 			logger.Error("http server failed", "err", err)
+		case err := <-onboarding.failed():
+			logger.Error("OAuth listener failed", "err", err)
 		}
 	}
 
@@ -275,6 +298,7 @@ func Run(ctx context.Context, opts Options) error {
 	shutdownCtx, cancel3 := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel3()
 	_ = srv.Shutdown(shutdownCtx)
+	onboarding.stop()
 	logger.Info("worker stopped")
 	return onceErr
 }
