@@ -6,8 +6,9 @@
 // # What it serves
 //
 // A *Sim is an http.Handler. It answers the Login with Amazon token
-// endpoint (POST /auth/o2/token: refresh_token and client_credentials grants)
-// and these operations with Amazon's paths, query parameters, JSON field names, error
+// endpoint (POST /auth/o2/token: refresh_token, client_credentials and
+// authorization_code grants), Seller Central's authorization pages under
+// /sellercentral/{region}/ (see "Seller Central") and these operations with Amazon's paths, query parameters, JSON field names, error
 // shapes and, by default, the JSON shapes Amazon really sends (see
 // "Amazon's real shapes"):
 //
@@ -533,6 +534,75 @@
 // LWACalls counts the refresh_token grants asked per refresh token,
 // refused ones included, so a test can assert that a client stops asking
 // for a dead authorization.
+//
+// # Seller Central
+//
+// The simulator plays the seller's side of Amazon's website authorization
+// workflow and its Login-URI variant (developer-docs
+// website-authorization-workflow, selling-partner-appstore-authorization-
+// workflow), so an application's onboarding can be driven by a browser,
+// or by plain HTTP, end to end. Seller Central is served under
+// /sellercentral/{region}/ for region na, eu or fe, standing in for
+// sellercentral.amazon.com and its siblings; an application pointed there
+// builds the same URLs it would for Amazon. Every page is html/template
+// (parameters escaped) with Cache-Control: no-store, Referrer-Policy:
+// no-referrer and X-Frame-Options: DENY; a refused request gets an
+// error page (400; 404 for an unknown region) and no redirect.
+//
+//   - GET apps/authorize/consent?application_id=…&state=…[&redirect_uri=…]
+//     [&version=beta]: the consent page. A <select name="seller"> lists
+//     every configured account (option value its selling partner id, the
+//     account's SellerID; text its ID); buttons #confirm and #cancel
+//     (name decision) post the form, with the parameters in hidden fields,
+//     to apps/authorize/confirm. Refused: an unknown application_id, no
+//     state, a redirect_uri not registered for the application (exact
+//     match; none means the first registered one), and a draft application
+//     without version=beta.
+//   - POST apps/authorize/confirm: Confirm redirects (302) to
+//     {redirect_uri}?state=…&selling_partner_id=…&spapi_oauth_code=…;
+//     Cancel to {redirect_uri}?state=…&error=access_denied. Amazon does not
+//     document what Cancel does: the simulator assumes OAuth 2.0's answer
+//     to a refused consent (RFC 6749 §4.1.2.1).
+//   - GET apps/manage?application_id=…&seller={selling partner id}: "Manage
+//     your apps" with an #authorize button, which posts to
+//     apps/manage/authorize and is redirected to the application's Login
+//     URI with amazon_callback_uri ({scheme and host the request came to}
+//     /sellercentral/{region}/apps/authorize/callback), amazon_state,
+//     selling_partner_id and, for a draft, version=beta: the renewal a
+//     public application's sellers start every 365 days. No Login URI
+//     registered is an error page.
+//   - GET apps/authorize/callback?amazon_state=…&state=…[&redirect_uri=…]:
+//     the amazon_state works once (the first callback that presents it
+//     uses it up) and for AmazonStateLifetime (10 minutes, the simulator's
+//     choice: Amazon gives no figure) on the credential clock; the consent
+//     page it shows offers only the seller the Login URI was called for,
+//     and its confirm step refuses any other.
+//
+// The simulator plays one application, DemoApplicationID, whose LWA
+// client id is the first configured account's ClientID
+// (ApplicationClientID). It starts published with no URIs registered:
+// SetApplicationURIs registers the Login URI and redirect URIs, as the
+// Developer Console does, and SetApplicationDraft makes it a draft.
+//
+// LWA's grant_type=authorization_code takes code, redirect_uri, client_id
+// and client_secret. The client authenticates as for refresh_token (401
+// invalid_client for a wrong, expired or propagating secret, see
+// "Credentials"); then the code must be unused, younger than
+// AuthorizationCodeLifetime (five minutes, Amazon's figure) on the
+// credential clock, issued to that client and presented with the
+// redirect_uri of its consent, or LWA answers 400 {"error":"invalid_grant",
+// "error_description":"The request has an invalid grant parameter : code"}
+// (": redirect_uri" for that one). A refused attempt leaves the code as it
+// was; what Amazon does to the tokens of a replayed code is undocumented,
+// and the simulator revokes nothing. A redeemed code answers
+// {access_token "Atza|…", refresh_token "Atzr|…", token_type "bearer",
+// expires_in 3600 (Options.AccessTokenTTL)}, and the refresh token becomes the seller's
+// authorization as Reauthorize's does: the previous one ends with
+// invalid_grant, the new one works for refresh_token grants (with the
+// application's client id) and SP-API calls on that account's data.
+// OAuthStats counts consents confirmed and cancelled, codes issued,
+// exchanged and refused, Login-URI starts, refused amazon_states and
+// error pages.
 //
 // # Ground truth
 //
