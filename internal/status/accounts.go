@@ -43,6 +43,24 @@ type Accounts struct {
 	// NotActive are the paused, needs_reauth and removed accounts, by
 	// state and id.
 	NotActive []AccountState `json:"not_active"`
+	// Authorizations say, for every account not removed, when its seller
+	// last authorized spsync, by id.
+	Authorizations []AccountAuthorization `json:"authorizations"`
+}
+
+// AccountAuthorization is when an account's refresh token last came from
+// its seller's authorization (OAuth or `worker accounts set-refresh-token`).
+type AccountAuthorization struct {
+	AccountID string `json:"account_id"`
+	State     string `json:"state"`
+	// SellingPartnerID is nil for an account stored without one
+	// (Unmatched): neither push notifications nor a seller's authorization
+	// can be matched to it.
+	SellingPartnerID *string `json:"selling_partner_id"`
+	Unmatched        bool    `json:"unmatched"`
+	// LastAuthorizedAt is nil when spsync never received the account's
+	// token from an authorization (declared with it, or added by hand).
+	LastAuthorizedAt *time.Time `json:"last_authorized_at"`
 }
 
 // AccountState is one account that does not sync, and why.
@@ -78,7 +96,8 @@ type Reauth struct {
 
 // reauthRemedy is what an operator does for an account in needs_reauth.
 func reauthRemedy(accountID string) string {
-	return fmt.Sprintf("the seller must authorize the application again; then `worker accounts set-refresh-token %s` (token on stdin)", accountID)
+	return fmt.Sprintf("the seller must authorize the application again: send them the link `worker accounts invite --account %s` prints "+
+		"(or, given a new refresh token, `worker accounts set-refresh-token %s`, token on stdin)", accountID, accountID)
 }
 
 // ClientSecrets is one application's client secrets and rotation.
@@ -135,7 +154,8 @@ type Secret struct {
 // collectAccounts fills the accounts, needs_reauth and client_secrets
 // sections of r.
 func collectAccounts(ctx context.Context, db store.DBTX, r *Report) error {
-	r.Accounts = Accounts{Source: AccountsFromEnvironment, States: map[string]int64{}, NotActive: []AccountState{}}
+	r.Accounts = Accounts{Source: AccountsFromEnvironment, States: map[string]int64{}, NotActive: []AccountState{},
+		Authorizations: []AccountAuthorization{}}
 	r.NeedsReauth = []Reauth{}
 	r.ClientSecrets = []ClientSecrets{}
 	for _, s := range AccountStates {
@@ -160,6 +180,14 @@ func collectAccounts(ctx context.Context, db store.DBTX, r *Report) error {
 			r.NeedsReauth = append(r.NeedsReauth, Reauth{AccountID: a.ID, ClientID: a.ClientID, Since: a.StateChangedAt,
 				Reason: a.StateReason, Remedy: reauthRemedy(a.ID)})
 		}
+	}
+	auths, err := store.ListAccountAuthorizations(ctx, db)
+	if err != nil {
+		return err
+	}
+	for _, a := range auths {
+		r.Accounts.Authorizations = append(r.Accounts.Authorizations, AccountAuthorization{AccountID: a.ID, State: a.State,
+			SellingPartnerID: a.SellingPartnerID, Unmatched: a.SellingPartnerID == nil, LastAuthorizedAt: a.LastAuthorizedAt})
 	}
 	apps, err := store.ListApplicationStatus(ctx, db)
 	if err != nil {
@@ -276,6 +304,20 @@ func (r *Report) writeAccounts(w io.Writer) {
 		fmt.Fprintln(w, "ACCOUNT\tSTATE\tSINCE\tREASON")
 		for _, a := range r.Accounts.NotActive {
 			fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", a.AccountID, a.State, ts(&a.Since), reason(a.Reason))
+		}
+	}
+	if len(r.Accounts.Authorizations) > 0 {
+		fmt.Fprintln(w, "\nAUTHORIZATIONS: when each account's seller last authorized spsync (OAuth or set-refresh-token); a public application's seller must renew every 365 days")
+		fmt.Fprintln(w, "ACCOUNT\tSTATE\tSELLING PARTNER\tLAST AUTHORIZED")
+		for _, a := range r.Accounts.Authorizations {
+			seller, at := "unmatched", "never"
+			if a.SellingPartnerID != nil {
+				seller = *a.SellingPartnerID
+			}
+			if a.LastAuthorizedAt != nil {
+				at = ts(a.LastAuthorizedAt)
+			}
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", a.AccountID, a.State, seller, at)
 		}
 	}
 	if len(r.NeedsReauth) > 0 {

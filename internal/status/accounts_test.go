@@ -128,9 +128,10 @@ func TestReportAccountsKeyless(t *testing.T) {
 	}
 	require.NoError(t, json.Unmarshal(b, &doc))
 	require.Equal(t, map[string]any{
-		"source":     "environment",
-		"states":     map[string]any{"active": float64(0), "paused": float64(0), "needs_reauth": float64(0), "removed": float64(0)},
-		"not_active": []any{},
+		"source":         "environment",
+		"states":         map[string]any{"active": float64(0), "paused": float64(0), "needs_reauth": float64(0), "removed": float64(0)},
+		"not_active":     []any{},
+		"authorizations": []any{},
 	}, doc.Accounts)
 	require.NotNil(t, doc.NeedsReauth, "an empty list, not null")
 	require.Empty(t, doc.NeedsReauth)
@@ -140,7 +141,7 @@ func TestReportAccountsKeyless(t *testing.T) {
 	var text bytes.Buffer
 	require.NoError(t, r.WriteText(&text))
 	require.Contains(t, text.String(), "\naccounts: none stored (from the environment without SPSYNC_SECRET_KEY; with it, add one: worker accounts add)\n")
-	for _, s := range []string{"ACCOUNTS", "NEEDS RE-AUTHORIZATION", "CLIENT SECRETS"} {
+	for _, s := range []string{"ACCOUNTS", "AUTHORIZATIONS", "NEEDS RE-AUTHORIZATION", "CLIENT SECRETS"} {
 		require.NotContains(t, text.String(), s)
 	}
 }
@@ -203,9 +204,11 @@ func TestReportAccounts(t *testing.T) {
 		require.Equal(t, "acct-reauth", n["account_id"])
 		require.Equal(t, appOK, n["client_id"])
 		require.Equal(t, "LWA: invalid_grant", n["reason"])
-		require.Equal(t, "the seller must authorize the application again; then `worker accounts set-refresh-token acct-reauth` (token on stdin)", n["remedy"])
+		const remedy = "the seller must authorize the application again: send them the link `worker accounts invite --account acct-reauth` prints " +
+			"(or, given a new refresh token, `worker accounts set-refresh-token acct-reauth`, token on stdin)"
+		require.Equal(t, remedy, n["remedy"])
 		require.Contains(t, text.String(), "NEEDS RE-AUTHORIZATION")
-		require.Contains(t, text.String(), "acct-reauth: the seller must authorize the application again; then `worker accounts set-refresh-token acct-reauth` (token on stdin).\n")
+		require.Contains(t, text.String(), "acct-reauth: "+remedy+".\n")
 	})
 
 	t.Run("ClientSecrets", func(t *testing.T) {
@@ -319,3 +322,46 @@ func TestReportSecretExpiryWarnings(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// Every account not removed shows when its seller last authorized spsync
+// (set by OAuth and set-refresh-token; never for one declared with its
+// token) and whether it is matched to a selling partner.
+func TestReportAccountAuthorizations(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := dbtest.NewPool(t)
+	seedCredentials(t, pool)
+	authorized := time.Date(2026, 11, 30, 8, 15, 0, 0, time.UTC)
+	require.NoError(t, pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		spid := "A3TH9S8BH6GOGM"
+		if _, err := store.UpdateAccountDeclaration(ctx, tx, store.AccountDeclaration{ID: "acct-active", Region: "na",
+			MarketplaceIds: []string{"ATVPDKIKX0DER"}, SellingPartnerID: &spid, ClientID: appOK, OrdersApi: "v0"}); err != nil {
+			return err
+		}
+		return store.SetAccountLastAuthorized(ctx, tx, "acct-active", authorized)
+	}))
+
+	r, err := status.Collect(ctx, pool)
+	require.NoError(t, err)
+	b, err := json.Marshal(r)
+	require.NoError(t, err)
+	var doc struct {
+		Accounts struct {
+			Authorizations []map[string]any `json:"authorizations"`
+		} `json:"accounts"`
+	}
+	require.NoError(t, json.Unmarshal(b, &doc))
+	require.Equal(t, []map[string]any{
+		{"account_id": "acct-active", "state": "active", "selling_partner_id": "A3TH9S8BH6GOGM", "unmatched": false, "last_authorized_at": "2026-11-30T08:15:00Z"},
+		{"account_id": "acct-paused", "state": "paused", "selling_partner_id": nil, "unmatched": true, "last_authorized_at": nil},
+		{"account_id": "acct-reauth", "state": "needs_reauth", "selling_partner_id": nil, "unmatched": true, "last_authorized_at": nil},
+	}, doc.Accounts.Authorizations, "removed accounts are left out")
+
+	var text bytes.Buffer
+	require.NoError(t, r.WriteText(&text))
+	out := text.String()
+	require.Contains(t, out, "\nAUTHORIZATIONS: ")
+	require.Regexp(t, `\nacct-active\s+active\s+A3TH9S8BH6GOGM\s+2026-11-30 08:15:00\n`, out)
+	require.Regexp(t, `\nacct-paused\s+paused\s+unmatched\s+never\n`, out)
+	require.NotRegexp(t, `\nacct-removed\s+removed\s+unmatched`, out)
+}

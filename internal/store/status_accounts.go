@@ -20,6 +20,9 @@ type (
 	ApplicationStatus = dbsqlc.StatusApplicationsRow
 	// SecretStatus is a client secret in use, without its value.
 	SecretStatus = dbsqlc.StatusApplicationSecretsRow
+	// AccountAuthorization is when an account's seller last authorized
+	// spsync.
+	AccountAuthorization = dbsqlc.StatusAccountAuthorizationsRow
 )
 
 // CountAccountStates counts the stored accounts by state (states with none
@@ -58,6 +61,16 @@ func ListSecretStatus(ctx context.Context, db DBTX) ([]*SecretStatus, error) {
 	out, err := dbsqlc.New().StatusApplicationSecrets(ctx, db)
 	if err != nil {
 		return nil, fmt.Errorf("list client secrets: %w", err)
+	}
+	return out, nil
+}
+
+// ListAccountAuthorizations returns, by id, when each account not removed
+// was last authorized and its selling partner id (nil: unmatched).
+func ListAccountAuthorizations(ctx context.Context, db DBTX) ([]*AccountAuthorization, error) {
+	out, err := dbsqlc.New().StatusAccountAuthorizations(ctx, db)
+	if err != nil {
+		return nil, fmt.Errorf("list account authorizations: %w", err)
 	}
 	return out, nil
 }

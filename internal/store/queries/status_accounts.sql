@@ -20,3 +20,9 @@ FROM applications a ORDER BY a.client_id;
 -- its sealed value.
 SELECT id, client_id, state, expires_at, expiry_source, source, received_at, accepted_at, refused_at, refusals
 FROM application_secrets WHERE state <> 'retired' ORDER BY client_id, id;
+
+-- name: StatusAccountAuthorizations :many
+-- When each account's seller last authorized spsync (accounts not
+-- removed), and whether the account is matched to a seller.
+SELECT id, state, selling_partner_id, last_authorized_at
+FROM accounts WHERE state <> 'removed' ORDER BY id;

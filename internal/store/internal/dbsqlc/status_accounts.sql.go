@@ -10,6 +10,45 @@ import (
 	"time"
 )
 
+const statusAccountAuthorizations = `-- name: StatusAccountAuthorizations :many
+SELECT id, state, selling_partner_id, last_authorized_at
+FROM accounts WHERE state <> 'removed' ORDER BY id
+`
+
+type StatusAccountAuthorizationsRow struct {
+	ID               string
+	State            string
+	SellingPartnerID *string
+	LastAuthorizedAt *time.Time
+}
+
+// When each account's seller last authorized spsync (accounts not
+// removed), and whether the account is matched to a seller.
+func (q *Queries) StatusAccountAuthorizations(ctx context.Context, db DBTX) ([]*StatusAccountAuthorizationsRow, error) {
+	rows, err := db.Query(ctx, statusAccountAuthorizations)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []*StatusAccountAuthorizationsRow
+	for rows.Next() {
+		var i StatusAccountAuthorizationsRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.State,
+			&i.SellingPartnerID,
+			&i.LastAuthorizedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, &i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const statusAccountStates = `-- name: StatusAccountStates :many
 
 SELECT state, count(*)::bigint AS accounts FROM accounts GROUP BY state ORDER BY state
