@@ -10,12 +10,15 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spsync/spsync/internal/accounts"
+	"github.com/spsync/spsync/internal/config"
 	"github.com/spsync/spsync/internal/dbopen"
+	"github.com/spsync/spsync/internal/oauth"
 	"github.com/spsync/spsync/internal/schema"
 )
 
@@ -28,6 +31,8 @@ const accountsUsage = `usage:
   worker accounts resume ID
   worker accounts remove ID
   worker accounts set-refresh-token ID [--refresh-token-env NAME]
+  worker accounts invite --region na|eu|fe --marketplaces ATVPDKIKX0DER[,…] [--id ID] [--expires 72h]
+  worker accounts invite --account ID [--expires 72h]
 
 Accounts are rows in Postgres; every running worker applies a change within
 a minute, without a restart. pause and remove cancel the account's waiting
@@ -42,6 +47,17 @@ secret (needed by add only when none is stored) comes from the variable named
 by --client-secret-env. add, set-refresh-token and the credentials commands
 seal secrets with the workers' key: SPSYNC_SECRET_KEY (or
 SPSYNC_SECRET_KEY_FILE; with the local database, <SPSYNC_DATA_DIR>/secret.key).
+
+invite prints a link ({SPSYNC_OAUTH_BASE_URL}/oauth/invite/{token}) to send a
+seller: opening it takes the seller to Seller Central to authorize the
+application, and the account is stored when they confirm (workers running
+with SPSYNC_OAUTH_ADDR serve the link). With --account it re-authorizes that
+account (its region and marketplaces); otherwise it creates one, named --id
+or <selling partner id>-<region>. A link works once, until it expires
+(--expires, default SPSYNC_OAUTH_INVITATION_TTL or 7 days). list shows when
+each account was last authorized; SELLING PARTNER "unmatched" marks an
+account stored without a selling partner id: re-authorize it with an
+--account invitation to match it to its seller.
 `
 
 // secretInput is where secrets are read from when no variable is named.
@@ -62,6 +78,8 @@ func runAccounts(ctx context.Context, args []string, getenv func(string) string,
 		return accountsSetState(ctx, args[0], args[1:], getenv, stdout, stderr)
 	case "set-refresh-token":
 		return accountsSetRefreshToken(ctx, args[1:], getenv, stdout, stderr)
+	case "invite":
+		return accountsInvite(ctx, args[1:], getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		io.WriteString(stdout, accountsUsage)
 		return 0
@@ -245,7 +263,7 @@ func writeAccounts(w io.Writer, list []accounts.AccountInfo) error {
 		return err
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tSTATE\tREGION\tMARKETPLACES\tSELLING PARTNER\tCLIENT ID\tORDERS API\tTOKEN SET\tKEY\tDECLARED BY\tREASON")
+	fmt.Fprintln(tw, "ID\tSTATE\tREGION\tMARKETPLACES\tSELLING PARTNER\tCLIENT ID\tORDERS API\tTOKEN SET\tLAST AUTHORIZED\tKEY\tDECLARED BY\tREASON")
 	for _, a := range list {
 		token := "none"
 		if a.HasRefreshToken {
@@ -254,8 +272,18 @@ func writeAccounts(w io.Writer, list []accounts.AccountInfo) error {
 				token = a.RefreshTokenSet.UTC().Format(time.RFC3339)
 			}
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", a.ID, a.State, a.Region, strings.Join(a.MarketplaceIDs, ","),
-			dash(a.SellingPartnerID), a.ClientID, a.OrdersAPI, token, dash(a.KeyID), a.DeclaredBy, dash(a.StateReason))
+		// An account without a selling partner id cannot be told apart
+		// by push notifications nor matched to a seller's authorization.
+		seller := a.SellingPartnerID
+		if seller == "" {
+			seller = unmatched
+		}
+		authorized := "never"
+		if a.LastAuthorized != nil {
+			authorized = a.LastAuthorized.UTC().Format(time.RFC3339)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", a.ID, a.State, a.Region, strings.Join(a.MarketplaceIDs, ","),
+			seller, a.ClientID, a.OrdersAPI, token, authorized, dash(a.KeyID), a.DeclaredBy, dash(a.StateReason))
 	}
 	return tw.Flush()
 }
@@ -424,4 +452,88 @@ func accountState(ctx context.Context, a *adminDB, id string) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("account %q does not exist: `worker accounts list` shows the accounts, `worker accounts add` adds one", id)
+}
+
+// unmatched is what `worker accounts list` shows for an account stored
+// without a selling partner id.
+const unmatched = "unmatched"
+
+// accountsInvite stores an invitation and prints its link: the one place
+// the token is ever shown (only its hash is stored).
+func accountsInvite(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	const name = "accounts invite"
+	fs := flag.NewFlagSet("worker "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { io.WriteString(stderr, accountsUsage) }
+	region := fs.String("region", "", "SP-API region of the new account: na, eu or fe")
+	marketplaces := fs.String("marketplaces", "", "marketplaces the new account syncs, comma separated")
+	id := fs.String("id", "", "id of the new account (default: <selling partner id>-<region>, lower case)")
+	account := fs.String("account", "", "re-authorize this existing account instead (its region and marketplaces)")
+	expires := fs.Duration("expires", 0, "how long the link works (default SPSYNC_OAUTH_INVITATION_TTL, else 168h)")
+	fail := func(code int, err error) int {
+		fmt.Fprintf(stderr, "worker %s: %v\n", name, err)
+		return code
+	}
+	positional, err := parseInterspersed(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		return 2
+	}
+	if len(positional) > 0 {
+		return fail(2, errors.New("unexpected argument: name the account to re-authorize with --account ID, a new one's id with --id ID"))
+	}
+	req := oauth.InviteRequest{Region: strings.ToLower(strings.TrimSpace(*region)), AccountID: *id, ReauthAccountID: *account, TTL: *expires}
+	switch {
+	case *account != "" && *id != "":
+		return fail(2, errors.New("--id names a new account, --account an existing one: give one"))
+	case *account != "" && *marketplaces != "":
+		return fail(2, fmt.Errorf("--account %s uses the account's marketplaces: leave out --marketplaces", *account))
+	case *account == "" && req.Region == "":
+		return fail(2, fmt.Errorf("--region is required for a new account: one of %s (or --account ID to re-authorize one)", strings.Join(config.Regions, ", ")))
+	case *account == "" && !slices.Contains(config.Regions, req.Region):
+		return fail(2, fmt.Errorf("unknown region %q: use one of %s", *region, strings.Join(config.Regions, ", ")))
+	case *account == "" && strings.TrimSpace(*marketplaces) == "":
+		return fail(2, fmt.Errorf("--marketplaces is required for a new account: the marketplaces it syncs, comma separated; region %s has %s",
+			req.Region, strings.Join(accounts.MarketplacesOfRegion(req.Region), ",")))
+	case *expires < 0 || (*expires > 0 && *expires < time.Minute):
+		return fail(2, fmt.Errorf("--expires %s: give at least 1m, e.g. 72h", *expires))
+	}
+	if *marketplaces != "" {
+		req.MarketplaceIDs = strings.Split(*marketplaces, ",")
+	}
+	cfg, err := oauth.LoadConfig(getenv)
+	if err != nil {
+		return fail(2, err)
+	}
+	if cfg.BaseURL == "" {
+		return fail(2, fmt.Errorf("set %s to the public address the workers' onboarding listener is reached at (https://…): the link is built on it", oauth.EnvBaseURL))
+	}
+	if req.TTL == 0 {
+		req.TTL = cfg.InvitationTTL
+	}
+	// The seller's refresh token will be sealed with the workers' key:
+	// without one the authorization could not be stored.
+	a, code := openAdmin(ctx, name, getenv, stderr, true)
+	if a == nil {
+		return code
+	}
+	defer a.Close()
+	req.Now = a.admin.Now()
+	token, inv, err := oauth.Invite(ctx, a.db.Pool, req)
+	if err != nil {
+		return fail(1, err)
+	}
+	what := "a new account"
+	switch {
+	case inv.ReauthAccountID != "":
+		what = "re-authorizing account " + inv.ReauthAccountID
+	case inv.AccountID != "":
+		what = "new account " + inv.AccountID
+	}
+	fmt.Fprintf(stdout, "invitation %d: %s in region %s (%s)\n", inv.ID, what, inv.Region, strings.Join(inv.MarketplaceIDs, ","))
+	fmt.Fprintf(stdout, "send the seller this link; it works once, until %s:\n", inv.ExpiresAt.UTC().Format(time.RFC3339))
+	fmt.Fprintln(stdout, cfg.InviteURL(token))
+	return 0
 }

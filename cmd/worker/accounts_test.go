@@ -185,7 +185,7 @@ func TestAccountsCommands(t *testing.T) {
 	code, out, stderr = cmd("accounts", "list")
 	require.Equal(t, 0, code, stderr)
 	require.Regexp(t, `(?m)^ID +STATE +REGION +MARKETPLACES`, out)
-	require.Regexp(t, `(?m)^seller-us +active +na +ATVPDKIKX0DER,A2EUQ1WTGCTBG2 +A3TH9S8BH6GOGM +`+testClientID+` +2026-01-01 +\S+ +[0-9a-f]{16} +operator +-$`, out)
+	require.Regexp(t, `(?m)^seller-us +active +na +ATVPDKIKX0DER,A2EUQ1WTGCTBG2 +A3TH9S8BH6GOGM +`+testClientID+` +2026-01-01 +\S+ +never +[0-9a-f]{16} +operator +-$`, out)
 
 	code, _, stderr = cmd(add...)
 	require.Equal(t, 1, code)
