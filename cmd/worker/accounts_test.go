@@ -234,7 +234,7 @@ func TestAccountsCommands(t *testing.T) {
 	require.Equal(t, "cancelled", riverJobState(t, pool, job))
 	code, _, stderr = cmd("accounts", "resume", "seller-us")
 	require.Equal(t, 1, code)
-	require.Contains(t, stderr, "set a new refresh token: worker accounts set-refresh-token seller-us")
+	require.Contains(t, stderr, "worker accounts invite --account seller-us`, or set the new refresh token: worker accounts set-refresh-token seller-us")
 
 	code, _, stderr = cmd("accounts", "set-refresh-token", "seller-us", "--refresh-token-env", "UNSET_VARIABLE")
 	require.Equal(t, 2, code)

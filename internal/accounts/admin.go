@@ -204,15 +204,19 @@ func (a *Admin) Add(ctx context.Context, spec AccountSpec) error {
 			return err
 		}
 		if spec.SellingPartnerID != "" {
-			// Push routes a notification by its SellerId: two accounts
-			// with one id could not be told apart.
+			// One account per seller and region (in the Far East per
+			// marketplace), as AuthorizeTx keeps it: Amazon has one
+			// budget per seller and application there, which two
+			// accounts would split, and push routes a notification by
+			// its SellerId and marketplace (Registry.ForNotification).
 			all, err := store.ListAccounts(ctx, tx)
 			if err != nil {
 				return err
 			}
 			for _, o := range all {
-				if o.State != store.AccountRemoved && o.SellingPartnerID != nil && *o.SellingPartnerID == spec.SellingPartnerID {
-					return fmt.Errorf("account %s: selling partner id %s is account %s's already: push notifications could not tell them apart", spec.ID, spec.SellingPartnerID, o.ID)
+				if o.State != store.AccountRemoved && o.SellingPartnerID != nil && *o.SellingPartnerID == spec.SellingPartnerID &&
+					o.Region == spec.Region && sameAuthorization(spec.Region, o.MarketplaceIds, spec.MarketplaceIDs) {
+					return fmt.Errorf("account %s: selling partner id %s in %s is account %s's already: one seller's budget would be split between two accounts and push could not tell them apart", spec.ID, spec.SellingPartnerID, spec.Region, o.ID)
 				}
 			}
 		}
@@ -265,7 +269,7 @@ func (a *Admin) Pause(ctx context.Context, id string) error {
 		}
 		switch acc.State {
 		case store.AccountNeedsReauth:
-			return fmt.Errorf("account %s needs re-authorization and its jobs wait already: set a new refresh token with `worker accounts set-refresh-token %s`, or remove it", id, id)
+			return fmt.Errorf("account %s needs re-authorization and its jobs wait already: send the seller `worker accounts invite --account %s`, set a new refresh token with `worker accounts set-refresh-token %s`, or remove it", id, id, id)
 		case store.AccountRemoved:
 			return fmt.Errorf("account %s is removed: `worker accounts resume %s` brings it back", id, id)
 		}
@@ -311,7 +315,7 @@ func (a *Admin) Resume(ctx context.Context, id string) error {
 		reauth := acc.State == store.AccountNeedsReauth ||
 			(acc.State == store.AccountRemoved && acc.StateReason != nil && strings.HasSuffix(*acc.StateReason, removedWhileReauth))
 		if reauth {
-			return fmt.Errorf("account %s needs re-authorization: LWA refused its refresh token; once the seller has authorized spsync again, set a new refresh token: worker accounts set-refresh-token %s", id, id)
+			return fmt.Errorf("account %s needs re-authorization: LWA refused its refresh token; send the seller a link from `worker accounts invite --account %s`, or set the new refresh token: worker accounts set-refresh-token %s", id, id, id)
 		}
 		if acc.State != store.AccountActive && acc.RefreshTokenSealed == nil {
 			return fmt.Errorf("account %s has no refresh token: set one with `worker accounts set-refresh-token %s`", id, id)

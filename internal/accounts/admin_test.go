@@ -164,7 +164,10 @@ func TestAdminAdd(t *testing.T) {
 
 	twin := adminSpec("seller-twin", adminTokenB) // the same selling partner id
 	err = a.Add(ctx, twin)
-	require.ErrorContains(t, err, "selling partner id A3TH9S8BH6GOGM is account seller-us's already")
+	require.ErrorContains(t, err, "selling partner id A3TH9S8BH6GOGM in na is account seller-us's already")
+	de := adminSpec("seller-de", adminTokenB) // the same seller in Europe: an authorization of its own
+	de.Region, de.MarketplaceIDs = "eu", []string{"A1PA6795UKMFR9"}
+	require.NoError(t, a.Add(ctx, de))
 
 	require.NoError(t, a.Remove(ctx, "seller-us"))
 	err = a.Add(ctx, adminSpec("seller-us", adminTokenB))
@@ -290,7 +293,7 @@ func TestAdminSetRefreshTokenResumesNeedsReauth(t *testing.T) {
 	require.Equal(t, "cancelled", jobState(t, pool, job))
 
 	err := a.Resume(ctx, "seller-a")
-	require.ErrorContains(t, err, "set a new refresh token: worker accounts set-refresh-token seller-a")
+	require.ErrorContains(t, err, "worker accounts invite --account seller-a`, or set the new refresh token: worker accounts set-refresh-token seller-a")
 	require.ErrorContains(t, a.Pause(ctx, "seller-a"), "worker accounts set-refresh-token seller-a")
 	require.Equal(t, store.AccountNeedsReauth, accountState(t, pool, "seller-a"))
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -70,7 +71,7 @@ type Registry struct {
 
 	mu       sync.RWMutex
 	accounts map[string]*Account
-	sellers  map[string]string    // selling partner id → account id
+	sellers  map[string][]string  // selling partner id → its accounts' ids, non-removed first, then by id
 	secrets  map[string][]*secret // by client id, in preference order
 	version  string
 	onChange []func()
@@ -257,11 +258,23 @@ func (r *Registry) Reload(ctx context.Context) (changed bool, err error) {
 		sortSecrets(list)
 		secrets[id] = list
 	}
-	sellers := make(map[string]string, len(accounts))
+	sellers := make(map[string][]string, len(accounts))
 	for id, a := range accounts {
-		if a.SellingPartnerID != "" && (sellers[a.SellingPartnerID] == "" || a.State != store.AccountRemoved) {
-			sellers[a.SellingPartnerID] = id
+		if a.SellingPartnerID != "" {
+			sellers[a.SellingPartnerID] = append(sellers[a.SellingPartnerID], id)
 		}
+	}
+	for _, ids := range sellers {
+		slices.SortFunc(ids, func(x, y string) int {
+			rx, ry := accounts[x].State == store.AccountRemoved, accounts[y].State == store.AccountRemoved
+			if rx != ry {
+				if ry {
+					return -1
+				}
+				return 1
+			}
+			return strings.Compare(x, y)
+		})
 	}
 	r.mu.Lock()
 	r.accounts, r.sellers, r.secrets, r.version = accounts, sellers, secrets, v
@@ -309,13 +322,39 @@ func (r *Registry) Get(id string) (Account, bool) {
 // notification's SellerId) is id, as last loaded: one map lookup, for the
 // push consumer's every message.
 func (r *Registry) BySellingPartner(id string) (Account, bool) {
+	return r.ForNotification(id, "")
+}
+
+// ForNotification returns the account a notification of seller id about
+// marketplace belongs to. A seller has one account per region (in the Far
+// East possibly one per marketplace: internal/accounts/authorize.go), so
+// with several the marketplace decides: the account that lists it, else
+// the one in its region. Without a marketplace (FULFILLMENT_ORDER_STATUS
+// names none) or when nothing decides, the first non-removed account by
+// id answers. A removed account answers only when it is the seller's only
+// one, so its notifications are dropped rather than left for the DLQ.
+func (r *Registry) ForNotification(id, marketplace string) (Account, bool) {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	a, ok := r.accounts[r.sellers[id]]
-	if !ok || id == "" {
+	ids := r.sellers[id]
+	if id == "" || len(ids) == 0 {
 		return Account{}, false
 	}
-	return *a, true
+	if len(ids) > 1 && marketplace != "" {
+		for _, accID := range ids {
+			if a := r.accounts[accID]; a.State != store.AccountRemoved && slices.Contains(a.MarketplaceIDs, marketplace) {
+				return *a, true
+			}
+		}
+		if region := RegionOfMarketplace(marketplace); region != "" {
+			for _, accID := range ids {
+				if a := r.accounts[accID]; a.State != store.AccountRemoved && a.Region == region {
+					return *a, true
+				}
+			}
+		}
+	}
+	return *r.accounts[ids[0]], true
 }
 
 // Accounts returns every account as last loaded, sorted by id, removed
@@ -391,7 +430,7 @@ func (r *Registry) setState(ctx context.Context, id, state, reason, jobReason st
 // set, and its waiting jobs are cancelled (set-refresh-token re-queues
 // them).
 func (r *Registry) MarkNeedsReauth(ctx context.Context, id, reason string) error {
-	r.opts.Logger.Error("account needs re-authorization: LWA refused its refresh token; its jobs stop until a new token is set (worker accounts set-refresh-token)",
+	r.opts.Logger.Error("account needs re-authorization: LWA refused its refresh token; its jobs stop until the seller authorizes again (worker accounts invite --account ID) or a new token is set (worker accounts set-refresh-token)",
 		"account", id, "reason", reason)
 	return r.setState(ctx, id, store.AccountNeedsReauth, reason, ReauthReason(id), store.AccountActive)
 }

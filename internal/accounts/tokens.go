@@ -29,7 +29,7 @@ type StoppedError struct {
 func (e *StoppedError) Error() string {
 	switch e.State {
 	case store.AccountNeedsReauth:
-		return ReauthReason(e.AccountID) + ": the seller must authorize the application again, then `worker accounts set-refresh-token " + e.AccountID + "`"
+		return ReauthReason(e.AccountID) + ": the seller must authorize the application again: send them `worker accounts invite --account " + e.AccountID + "` (or set the new token with `worker accounts set-refresh-token " + e.AccountID + "`)"
 	case store.AccountPaused:
 		return PauseReason(e.AccountID)
 	case store.AccountRemoved:

@@ -269,9 +269,23 @@ func TestBySellingPartner(t *testing.T) {
 			ClientSecret: adminSecret, RefreshToken: config.Secret("Atzr|" + id), OrdersAPI: config.OrdersAPI2026,
 			SellingPartnerID: spid, Source: config.SourceAccountsFile}
 	}
+	// One seller in two regions: its notifications go by marketplace.
+	de := declared("twin-de", "A2Q3Y263D00KWC")
+	de.Region, de.MarketplaceIDs = "eu", []string{"A1PA6795UKMFR9", "A1RKKUPIHCS9HS"}
 	reg, err := accounts.NewRegistry(ctx, accounts.Options{Pool: pool, Keys: keys,
-		Declared: []config.Account{declared("us", "A3TH9S8BH6GOGM"), declared("eu", "A1PA6795UKMFR9")}})
+		Declared: []config.Account{declared("us", "A3TH9S8BH6GOGM"), declared("eu", "A1PA6795UKMFR9"),
+			declared("twin-us", "A2Q3Y263D00KWC"), de}})
 	require.NoError(t, err)
+	for _, tc := range []struct{ marketplace, want string }{
+		{"ATVPDKIKX0DER", "twin-us"},  // listed by twin-us
+		{"A1RKKUPIHCS9HS", "twin-de"}, // listed by twin-de
+		{"A13V1IB3VIYZZH", "twin-de"}, // France: no account lists it, twin-de is the seller's in eu
+		{"", "twin-de"},               // no marketplace: the first by id
+	} {
+		a, ok := reg.ForNotification("A2Q3Y263D00KWC", tc.marketplace)
+		require.True(t, ok)
+		require.Equal(t, tc.want, a.ID, "marketplace %q", tc.marketplace)
+	}
 	a, ok := reg.BySellingPartner("A1PA6795UKMFR9")
 	require.True(t, ok)
 	require.Equal(t, "eu", a.ID)

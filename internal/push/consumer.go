@@ -96,8 +96,10 @@ type ConsumerConfig struct {
 	// the worker runs: the account of a SellerId, and whether it syncs. A
 	// notification of an account that does not sync (paused, removed,
 	// awaiting re-authorization) is deleted and counted without a refresh:
-	// its poll catches up when it syncs again.
-	Route func(sellerID string) (accountID string, active, found bool)
+	// its poll catches up when it syncs again. marketplaceID is the
+	// notification's, when it names one: it picks among a seller's
+	// accounts in several regions.
+	Route func(sellerID, marketplaceID string) (accountID string, active, found bool)
 	// Other, when set, gets every message of a type push does not know:
 	// the application's client secret notifications when the application
 	// queue is the push queue (appqueue.Consumer.Handle). A message it
@@ -232,9 +234,9 @@ type accepted struct {
 }
 
 // route finds the account of a notification's seller.
-func (c *Consumer) route(sellerID string) (accountID string, active, found bool) {
+func (c *Consumer) route(sellerID, marketplaceID string) (accountID string, active, found bool) {
 	if c.cfg.Route != nil {
-		return c.cfg.Route(sellerID)
+		return c.cfg.Route(sellerID, marketplaceID)
 	}
 	acct, found := c.cfg.Accounts[sellerID]
 	return acct, found, found
@@ -258,7 +260,7 @@ func (c *Consumer) handle(ctx context.Context, msgs []sqstypes.Message) error {
 			}
 		}
 		if err == nil {
-			acct, active, found := c.route(ev.SellerID)
+			acct, active, found := c.route(ev.SellerID, ev.MarketplaceID)
 			if found && active {
 				ok = append(ok, accepted{msg: m, ev: ev, accountID: acct})
 				continue

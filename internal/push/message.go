@@ -49,6 +49,15 @@ type OrderChangeNotification struct {
 	AmazonOrderID      string             `json:"AmazonOrderId"`
 	OrderChangeType    string             `json:"OrderChangeType"`
 	OrderChangeTrigger OrderChangeTrigger `json:"OrderChangeTrigger"`
+	// Summary is optional; its MarketplaceId picks the account when a
+	// seller has one per region or Far East marketplace.
+	Summary *OrderChangeSummary `json:"Summary"`
+}
+
+// OrderChangeSummary is the part of ORDER_CHANGE's Summary the consumer
+// reads.
+type OrderChangeSummary struct {
+	MarketplaceID string `json:"MarketplaceId"`
 }
 
 // OrderChangeTrigger says when and why the order changed.
@@ -105,8 +114,11 @@ var (
 
 // event is what the consumer does with one notification.
 type event struct {
-	Type           string
-	SellerID       string
+	Type     string
+	SellerID string
+	// MarketplaceID is ORDER_CHANGE's Summary.MarketplaceId ("" when
+	// absent, and for FULFILLMENT_ORDER_STATUS).
+	MarketplaceID  string
 	Stream         string // store stream: orders or fulfillment_orders
 	EntityID       string
 	NotificationID string
@@ -132,6 +144,9 @@ func parse(body string) (event, error) {
 		}
 		ev.SellerID, ev.Stream, ev.EntityID = p.SellerID, streamOrders, p.AmazonOrderID
 		ev.ChangeTime = p.OrderChangeTrigger.TimeOfOrderChange.Time
+		if p.Summary != nil {
+			ev.MarketplaceID = p.Summary.MarketplaceID
+		}
 	case TypeFulfillmentOrderStatus:
 		p := n.Payload.FulfillmentOrderStatusNotification
 		if p == nil {

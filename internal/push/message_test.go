@@ -23,7 +23,7 @@ func TestParseTolerance(t *testing.T) {
 	}{
 		"order change": {
 			body: orderChange("S1", "111-1", "n1", at.Add(284*time.Millisecond)),
-			want: event{Type: TypeOrderChange, SellerID: "S1", Stream: "orders", EntityID: "111-1", NotificationID: "n1", ChangeTime: at.Add(284 * time.Millisecond), EventTime: at.Add(109 * time.Millisecond)},
+			want: event{Type: TypeOrderChange, SellerID: "S1", MarketplaceID: "ATVPDKIKX0DER", Stream: "orders", EntityID: "111-1", NotificationID: "n1", ChangeTime: at.Add(284 * time.Millisecond), EventTime: at.Add(109 * time.Millisecond)},
 		},
 		"fulfillment status without fraction": {
 			body: fulfillmentStatus("S1", "FO-1", "f1", at),

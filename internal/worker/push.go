@@ -113,10 +113,10 @@ func startPush(ctx context.Context, cfg *config.Config, reg *accounts.Registry, 
 	}
 
 	// Accounts that are data are routed by their current state.
-	var route func(string) (string, bool, bool)
+	var route func(string, string) (string, bool, bool)
 	if reg.Stored() {
-		route = func(sellerID string) (string, bool, bool) {
-			a, ok := reg.BySellingPartner(sellerID)
+		route = func(sellerID, marketplaceID string) (string, bool, bool) {
+			a, ok := reg.ForNotification(sellerID, marketplaceID)
 			return a.ID, a.Active(), ok
 		}
 	}
