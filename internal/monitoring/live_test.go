@@ -27,6 +27,7 @@ import (
 	"github.com/spsync/spsync/internal/spapi"
 	"github.com/spsync/spsync/internal/spapi/sim"
 	"github.com/spsync/spsync/internal/worker"
+	"github.com/spsync/spsync/internal/worker/workertest"
 )
 
 // TestDashboardShape checks what Grafana needs of the dashboard and what
@@ -376,31 +377,8 @@ func startWorker(t *testing.T, simURL, queueURL, sqsEndpoint string, acct sim.Ac
 	key, _, err := secretbox.GenerateKey()
 	require.NoError(t, err)
 
-	ctx, cancel := context.WithCancel(context.Background())
-	ready := make(chan worker.ReadyInfo, 1)
-	done := make(chan error, 1)
-	go func() {
-		done <- worker.Run(ctx, worker.Options{Config: cfg, Keys: &secretbox.Keyring{Current: key}, Migrate: true,
-			AccountsReload: time.Second, ShutdownTimeout: 5 * time.Second, Ready: func(r worker.ReadyInfo) { ready <- r }})
-	}()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			require.NoError(t, err)
-		case <-time.After(time.Minute):
-			t.Error("worker did not stop within a minute")
-		}
-	})
-	select {
-	case r := <-ready:
-		return pool, r.HTTPAddr
-	case err := <-done:
-		t.Fatalf("worker stopped before it was ready: %v", err)
-	case <-time.After(2 * time.Minute):
-		t.Fatal("worker not ready after 2 minutes")
-	}
-	return nil, ""
+	r := workertest.Start(t, worker.Options{Config: cfg, Keys: &secretbox.Keyring{Current: key}, Migrate: true, AccountsReload: time.Second})
+	return pool, r.HTTPAddr
 }
 
 // insertFailingJob queues a refresh of a service job with a single

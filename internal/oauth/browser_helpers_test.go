@@ -22,6 +22,7 @@ import (
 	"github.com/spsync/spsync/internal/secretbox"
 	"github.com/spsync/spsync/internal/spapi/sim"
 	"github.com/spsync/spsync/internal/worker"
+	"github.com/spsync/spsync/internal/worker/workertest"
 )
 
 // streams is how many streams every account polls (orders, fulfillment
@@ -141,31 +142,9 @@ func freePort(t *testing.T) int {
 // `worker accounts set-secret` does.
 func (h *onboarding) start(t *testing.T) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	ready := make(chan worker.ReadyInfo, 1)
-	done := make(chan error, 1)
-	go func() {
-		done <- worker.Run(ctx, worker.Options{Config: h.cfg, OAuth: h.oauth, Keys: h.keys, Migrate: true,
-			AccountsReload: time.Second, ShutdownTimeout: 5 * time.Second, Ready: func(r worker.ReadyInfo) { ready <- r }})
-	}()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			require.NoError(t, err)
-		case <-time.After(time.Minute):
-			t.Error("worker did not stop within a minute")
-		}
-	})
-	select {
-	case r := <-ready:
-		h.appAddr = r.HTTPAddr
-		require.Equal(t, h.base, r.OAuthURL, "the worker reports its OAuth listener")
-	case err := <-done:
-		t.Fatalf("worker stopped before it was ready: %v", err)
-	case <-time.After(2 * time.Minute):
-		t.Fatal("worker not ready after 2 minutes")
-	}
+	r := workertest.Start(t, worker.Options{Config: h.cfg, OAuth: h.oauth, Keys: h.keys, Migrate: true, AccountsReload: time.Second})
+	h.appAddr = r.HTTPAddr
+	require.Equal(t, h.base, r.OAuthURL, "the worker reports its OAuth listener")
 	_, _, err := h.admin.SetSecret(context.Background(), sim.DemoAccount.ClientID, sim.DemoAccount.ClientSecret, nil)
 	require.NoError(t, err)
 }
