@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -45,6 +46,7 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	notifyDuplicate := fs.Float64("notify-duplicate", 0, "probability that a notification is delivered twice (0 to 1)")
 	notifyDelay := fs.String("notify-delay", "0", "delay between a change and its notification's delivery: D (uniform from 0 to D) or MIN-MAX, e.g. 500ms-3s")
 	notifyReorder := fs.Int("notify-reorder", 0, "shuffle deliveries within groups of this many (0 keeps change order)")
+	oauthBase := fs.String("oauth-base-url", "", "register the demo application's Login URI and Redirect URI as {URL}/oauth/login and {URL}/oauth/callback (the worker's SPSYNC_OAUTH_BASE_URL), so its Seller Central pages (/sellercentral/{region}/…) complete Amazon's authorization flow against that worker")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -112,6 +114,15 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "worker sim:", err)
 		return 1
 	}
+	if *oauthBase != "" {
+		u, err := url.Parse(*oauthBase)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			fmt.Fprintf(stderr, "worker sim: --oauth-base-url %q is not an http(s) URL like http://127.0.0.1:8081\n", *oauthBase)
+			return 2
+		}
+		b := strings.TrimRight(*oauthBase, "/")
+		s.SetApplicationURIs(sim.DemoApplicationID, b+"/oauth/login", b+"/oauth/callback")
+	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		fmt.Fprintf(stderr, "worker sim: listen on %s: %v (pick another --addr)\n", *addr, err)
@@ -131,6 +142,11 @@ Point spsync (or any SP-API client) at it:
 
 (these are the simulator's own demo credentials, not secrets). Ctrl-C stops it.
 `, base, *seed, *orders, *rateScale, base, base, acct.ClientID, acct.ClientSecret, acct.RefreshToken, strings.Join(acct.MarketplaceIDs, ","))
+	if *oauthBase != "" {
+		fmt.Fprintf(stdout, `Seller Central for onboarding: add to the worker's environment
+  SPSYNC_SELLER_CENTRAL_URL=%s/sellercentral SPSYNC_OAUTH_APPLICATION_ID=%s
+`, base, sim.DemoApplicationID)
+	}
 
 	var notifier *sim.Notifier
 	if *notifyEndpoint != "" {
