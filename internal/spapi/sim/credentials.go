@@ -89,6 +89,9 @@ type credState struct {
 	queue      string
 	sink       NotificationSink
 	seed       int64
+	// demoClientID is the LWA client id of DemoApplicationID (the first
+	// account's): its notifications name that application.
+	demoClientID string
 
 	mu        sync.Mutex
 	apps      map[string]*appCreds      // by LWA client id
@@ -124,7 +127,7 @@ func newCredState(o Options) *credState {
 	now := o.CredentialClock.Now()
 	c := &credState{
 		clock: o.CredentialClock, secretLife: o.ClientSecretLifetime, authLife: o.AuthorizationLifetime,
-		queue: o.ApplicationQueueARN, sink: o.ApplicationSink, seed: o.Seed,
+		queue: o.ApplicationQueueARN, sink: o.ApplicationSink, seed: o.Seed, demoClientID: o.Accounts[0].ClientID,
 		refusedBySPAPI: o.NewSecretRefusal == NewSecretRefusedBySPAPI,
 		apps:           map[string]*appCreds{}, auths: map[string]*authorization{},
 		byAccount: map[string]*authorization{}, lwaCalls: map[string]int{},
@@ -328,6 +331,16 @@ func (c *credState) dueExpiryNotices() []ApplicationNotification {
 	return out
 }
 
+// applicationID is the Developer Console id of the application whose LWA
+// client id is clientID: DemoApplicationID for the demo client (as Seller
+// Central knows it), a stable made-up one for any other.
+func (c *credState) applicationID(clientID string) string {
+	if clientID == c.demoClientID {
+		return DemoApplicationID
+	}
+	return "amzn1.sp.solution." + uuidFrom(c.seed, "application", clientID)
+}
+
 // renderLocked builds an application notification in Amazon's envelope:
 // camelCase, unlike ORDER_CHANGE's (amazon-examples/newer-apis/
 // application-notifications).
@@ -341,7 +354,7 @@ func (c *credState) renderLocked(typ, clientID string, event, publish time.Time,
 		"eventTime":           notifTime(event),
 		"payload":             payload,
 		"notificationMetadata": map[string]string{
-			"applicationId":  "amzn1.sp.solution." + uuidFrom(c.seed, "application", clientID),
+			"applicationId":  c.applicationID(clientID),
 			"subscriptionId": uuidFrom(c.seed, "application-subscription", clientID, typ),
 			"publishTime":    notifTime(publish),
 			"notificationId": id,

@@ -398,6 +398,13 @@ func TestApplicationNotifications(t *testing.T) {
 			log := cb.sim.ApplicationNotifications()
 			require.Len(t, log, want)
 			require.Equal(t, last.body, log[want-1].Body)
+			var meta struct {
+				NotificationMetadata struct {
+					ApplicationID string `json:"applicationId"`
+				} `json:"notificationMetadata"`
+			}
+			require.NoError(t, json.Unmarshal(last.body, &meta))
+			require.Equal(t, sim.DemoApplicationID, meta.NotificationMetadata.ApplicationID, "the application Seller Central knows")
 		})
 	}
 
