@@ -41,7 +41,7 @@ generate:
 	$(SQLC) generate
 
 ## generate-modelrules: rewrite the simulator's request rules
-## (internal/spapi/sim/modelrules_gen.go) from Amazon's models in
+## (internal/sim/modelrules_gen.go) from Amazon's models in
 ## ../shared/amazon-models; the simulator's tests fail while it is stale
 generate-modelrules:
 	$(GO) run ./internal/devtools/modelrules

@@ -17,7 +17,7 @@ import (
 
 	"github.com/spsync/spsync/internal/push"
 	"github.com/spsync/spsync/internal/spapi"
-	"github.com/spsync/spsync/internal/spapi/sim"
+	"github.com/spsync/spsync/internal/sim"
 )
 
 const testQueueARN = "arn:aws:sqs:us-east-1:123456789012:spsync-notifications"

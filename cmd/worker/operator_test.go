@@ -13,7 +13,7 @@ import (
 
 	"github.com/spsync/spsync/internal/dbtest"
 	"github.com/spsync/spsync/internal/spapi"
-	"github.com/spsync/spsync/internal/spapi/sim"
+	"github.com/spsync/spsync/internal/sim"
 	"github.com/spsync/spsync/internal/status"
 	"github.com/spsync/spsync/internal/store"
 )

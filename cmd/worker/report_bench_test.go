@@ -18,7 +18,7 @@ import (
 
 	"github.com/spsync/spsync/internal/dbtest"
 	"github.com/spsync/spsync/internal/spapi"
-	"github.com/spsync/spsync/internal/spapi/sim"
+	"github.com/spsync/spsync/internal/sim"
 )
 
 // BenchmarkReportBackfill backfills a year of SPSYNC_BENCH_REPORT_ORDERS

@@ -10,7 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/spsync/spsync/internal/spapi/sim"
+	"github.com/spsync/spsync/internal/sim"
 )
 
 // TestSimRegistersOAuthURIs runs `worker sim --oauth-base-url`: its Seller

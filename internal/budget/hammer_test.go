@@ -17,7 +17,7 @@ import (
 	"github.com/spsync/spsync/internal/dbtest"
 	"github.com/spsync/spsync/internal/jobs/jobstest"
 	"github.com/spsync/spsync/internal/spapi"
-	"github.com/spsync/spsync/internal/spapi/sim"
+	"github.com/spsync/spsync/internal/sim"
 )
 
 // hammerArgs is a job that calls getOrder as fast as its client lets it

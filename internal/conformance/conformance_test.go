@@ -29,7 +29,7 @@ import (
 	"github.com/spsync/spsync/internal/jobs/backfill"
 	"github.com/spsync/spsync/internal/sharedtest"
 	"github.com/spsync/spsync/internal/spapi"
-	"github.com/spsync/spsync/internal/spapi/sim"
+	"github.com/spsync/spsync/internal/sim"
 	"github.com/spsync/spsync/internal/streams"
 	"github.com/spsync/spsync/internal/worker"
 )

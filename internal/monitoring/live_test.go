@@ -25,7 +25,7 @@ import (
 	"github.com/spsync/spsync/internal/jobs/servicejobs"
 	"github.com/spsync/spsync/internal/secretbox"
 	"github.com/spsync/spsync/internal/spapi"
-	"github.com/spsync/spsync/internal/spapi/sim"
+	"github.com/spsync/spsync/internal/sim"
 	"github.com/spsync/spsync/internal/worker"
 	"github.com/spsync/spsync/internal/worker/workertest"
 )

@@ -20,7 +20,7 @@ import (
 	"github.com/spsync/spsync/internal/oauth"
 	"github.com/spsync/spsync/internal/oauth/oauthtest"
 	"github.com/spsync/spsync/internal/secretbox"
-	"github.com/spsync/spsync/internal/spapi/sim"
+	"github.com/spsync/spsync/internal/sim"
 	"github.com/spsync/spsync/internal/worker"
 	"github.com/spsync/spsync/internal/worker/workertest"
 )

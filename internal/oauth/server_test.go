@@ -24,7 +24,7 @@ import (
 	"github.com/spsync/spsync/internal/dbtest"
 	"github.com/spsync/spsync/internal/oauth"
 	"github.com/spsync/spsync/internal/secretbox"
-	"github.com/spsync/spsync/internal/spapi/sim"
+	"github.com/spsync/spsync/internal/sim"
 	"github.com/spsync/spsync/internal/store"
 )
 

@@ -23,7 +23,7 @@ import (
 	"github.com/spsync/spsync/internal/jobs/orders"
 	"github.com/spsync/spsync/internal/riverext"
 	"github.com/spsync/spsync/internal/spapi"
-	"github.com/spsync/spsync/internal/spapi/sim"
+	"github.com/spsync/spsync/internal/sim"
 )
 
 // BenchmarkPushVsPoll runs two sellers side by side in one simulator, on

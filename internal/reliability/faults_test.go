@@ -12,7 +12,7 @@ import (
 
 	"github.com/spsync/spsync/internal/dbtest"
 	"github.com/spsync/spsync/internal/spapi"
-	"github.com/spsync/spsync/internal/spapi/sim"
+	"github.com/spsync/spsync/internal/sim"
 )
 
 // storm is every fault the simulator can inject, at once.

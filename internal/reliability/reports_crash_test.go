@@ -12,7 +12,7 @@ import (
 	"github.com/spsync/spsync/internal/dbtest"
 	"github.com/spsync/spsync/internal/jobs/backfill"
 	"github.com/spsync/spsync/internal/spapi"
-	"github.com/spsync/spsync/internal/spapi/sim"
+	"github.com/spsync/spsync/internal/sim"
 )
 
 // TestReportBackfillSIGKILL runs `worker backfill orders --via reports`

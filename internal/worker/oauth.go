@@ -14,7 +14,7 @@ import (
 	"github.com/spsync/spsync/internal/config"
 	"github.com/spsync/spsync/internal/oauth"
 	"github.com/spsync/spsync/internal/secretbox"
-	"github.com/spsync/spsync/internal/spapi/sim"
+	"github.com/spsync/spsync/internal/sim"
 )
 
 // oauthListener is the onboarding listener (README "Onboarding sellers"):

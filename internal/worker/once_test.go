@@ -16,7 +16,7 @@ import (
 	"github.com/spsync/spsync/internal/config"
 	"github.com/spsync/spsync/internal/jobs/jobstest"
 	"github.com/spsync/spsync/internal/jobs/servicejobs"
-	"github.com/spsync/spsync/internal/spapi/sim"
+	"github.com/spsync/spsync/internal/sim"
 )
 
 // TestOnceFailsOnlyForFailures runs `worker run --once` rounds the way a

@@ -21,7 +21,7 @@ import (
 	"github.com/spsync/spsync/internal/metrics"
 	"github.com/spsync/spsync/internal/push"
 	"github.com/spsync/spsync/internal/spapi"
-	"github.com/spsync/spsync/internal/spapi/sim"
+	"github.com/spsync/spsync/internal/sim"
 )
 
 // Simulated push (SPSYNC_SIM_PUSH): the queue and its dead-letter queue the

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/spsync/spsync/internal/config"
-	"github.com/spsync/spsync/internal/spapi/sim"
+	"github.com/spsync/spsync/internal/sim"
 )
 
 // SimServer is the built-in SP-API simulator served on a loopback port,

@@ -1,5 +1,5 @@
 // Command modelrules rewrites the simulator's rule table
-// (internal/spapi/sim/modelrules_gen.go) from Amazon's models in
+// (internal/sim/modelrules_gen.go) from Amazon's models in
 // ../shared/amazon-models, beside the repository:
 //
 //	go run ./internal/devtools/modelrules
@@ -21,7 +21,7 @@ import (
 
 func main() {
 	models := flag.String("models", "", "directory of Amazon's models (default ../shared/amazon-models beside the repository)")
-	out := flag.String("out", "", "file to write (default internal/spapi/sim/modelrules_gen.go in the repository)")
+	out := flag.String("out", "", "file to write (default internal/sim/modelrules_gen.go in the repository)")
 	flag.Parse()
 	if err := run(*models, *out); err != nil {
 		fmt.Fprintln(os.Stderr, "modelrules:", err)
@@ -38,7 +38,7 @@ func run(models, out string) error {
 		models = filepath.Join(root, "..", "shared", "amazon-models")
 	}
 	if out == "" {
-		out = filepath.Join(root, "internal", "spapi", "sim", "modelrules_gen.go")
+		out = filepath.Join(root, "internal", "sim", "modelrules_gen.go")
 	}
 	src, err := rulegen.Generate(models, "sim", rulegen.Served)
 	if err != nil {

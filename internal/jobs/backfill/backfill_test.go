@@ -18,7 +18,7 @@ import (
 	"github.com/spsync/spsync/internal/jobs/jobstest"
 	"github.com/spsync/spsync/internal/jobs/orders"
 	"github.com/spsync/spsync/internal/spapi"
-	"github.com/spsync/spsync/internal/spapi/sim"
+	"github.com/spsync/spsync/internal/sim"
 	"github.com/spsync/spsync/internal/store"
 	"github.com/spsync/spsync/internal/streams"
 )

@@ -25,7 +25,7 @@ import (
 	"github.com/spsync/spsync/internal/jobs"
 	"github.com/spsync/spsync/internal/riverext"
 	"github.com/spsync/spsync/internal/spapi"
-	"github.com/spsync/spsync/internal/spapi/sim"
+	"github.com/spsync/spsync/internal/sim"
 )
 
 // Bundle is one test's world.

@@ -18,7 +18,7 @@ import (
 	"github.com/spsync/spsync/internal/jobs/orders"
 	"github.com/spsync/spsync/internal/metrics"
 	"github.com/spsync/spsync/internal/spapi"
-	"github.com/spsync/spsync/internal/spapi/sim"
+	"github.com/spsync/spsync/internal/sim"
 	"github.com/spsync/spsync/internal/status"
 )
 

@@ -21,7 +21,7 @@ import (
 	"github.com/spsync/spsync/internal/jobs/jobstest"
 	"github.com/spsync/spsync/internal/jobs/servicejobs"
 	"github.com/spsync/spsync/internal/spapi"
-	"github.com/spsync/spsync/internal/spapi/sim"
+	"github.com/spsync/spsync/internal/sim"
 	"github.com/spsync/spsync/internal/status"
 )
 

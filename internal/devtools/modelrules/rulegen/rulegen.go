@@ -2,7 +2,7 @@
 // (OpenAPI 2.0, ../shared/amazon-models) into Go source for the simulator,
 // so that the simulator refuses what the models refuse without a person
 // copying each maxItems or enum by hand. It is development tooling: the
-// generated file is committed (internal/spapi/sim/modelrules_gen.go),
+// generated file is committed (internal/sim/modelrules_gen.go),
 // because the simulator ships in the worker binary and go:embed cannot
 // reach a directory outside the module.
 //
@@ -35,7 +35,7 @@ type Operation struct {
 	Path   string // the model's path template, as in the route pattern
 }
 
-// Served lists every operation the simulator routes (internal/spapi/sim
+// Served lists every operation the simulator routes (internal/sim
 // handler.go, ops_notifications.go and ops_application.go); the simulator's tests fail when a
 // route is missing here or differs. sendTestNotification is sandbox-only
 // and not served.

@@ -17,7 +17,7 @@ import (
 
 	"github.com/spsync/spsync/internal/devtools/modelrules/rulegen"
 	"github.com/spsync/spsync/internal/spapi"
-	"github.com/spsync/spsync/internal/spapi/sim"
+	"github.com/spsync/spsync/internal/sim"
 )
 
 // TestModelRulesCurrent regenerates the simulator's request rules from

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/spsync/spsync/internal/spapi"
-	"github.com/spsync/spsync/internal/spapi/sim"
+	"github.com/spsync/spsync/internal/sim"
 )
 
 // Example_rotateApplicationClientSecret rotates the demo application's

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/spsync/spsync/internal/spapi"
-	"github.com/spsync/spsync/internal/spapi/sim"
+	"github.com/spsync/spsync/internal/sim"
 )
 
 // Example starts the simulator behind an HTTP server, points a client at it
