@@ -16,8 +16,8 @@ import (
 	"github.com/spsync/spsync/internal/budget"
 	"github.com/spsync/spsync/internal/dbtest"
 	"github.com/spsync/spsync/internal/jobs/jobstest"
-	"github.com/spsync/spsync/internal/spapi"
 	"github.com/spsync/spsync/internal/sim"
+	"github.com/spsync/spsync/internal/spapi"
 )
 
 // hammerArgs is a job that calls getOrder as fast as its client lets it

@@ -28,8 +28,8 @@ import (
 	"github.com/spsync/spsync/internal/devtools/npmtool"
 	"github.com/spsync/spsync/internal/jobs/backfill"
 	"github.com/spsync/spsync/internal/sharedtest"
-	"github.com/spsync/spsync/internal/spapi"
 	"github.com/spsync/spsync/internal/sim"
+	"github.com/spsync/spsync/internal/spapi"
 	"github.com/spsync/spsync/internal/streams"
 	"github.com/spsync/spsync/internal/worker"
 )

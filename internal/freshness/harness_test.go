@@ -24,8 +24,8 @@ import (
 	"github.com/spsync/spsync/internal/jobs/backfill"
 	"github.com/spsync/spsync/internal/jobs/jobstest"
 	"github.com/spsync/spsync/internal/jobs/orders"
-	"github.com/spsync/spsync/internal/spapi"
 	"github.com/spsync/spsync/internal/sim"
+	"github.com/spsync/spsync/internal/spapi"
 )
 
 // scaledClock runs k times faster than the wall clock from base once

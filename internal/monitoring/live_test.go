@@ -24,8 +24,8 @@ import (
 	"github.com/spsync/spsync/internal/devtools/fauxqs"
 	"github.com/spsync/spsync/internal/jobs/servicejobs"
 	"github.com/spsync/spsync/internal/secretbox"
-	"github.com/spsync/spsync/internal/spapi"
 	"github.com/spsync/spsync/internal/sim"
+	"github.com/spsync/spsync/internal/spapi"
 	"github.com/spsync/spsync/internal/worker"
 	"github.com/spsync/spsync/internal/worker/workertest"
 )

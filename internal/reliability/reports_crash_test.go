@@ -11,8 +11,8 @@ import (
 
 	"github.com/spsync/spsync/internal/dbtest"
 	"github.com/spsync/spsync/internal/jobs/backfill"
-	"github.com/spsync/spsync/internal/spapi"
 	"github.com/spsync/spsync/internal/sim"
+	"github.com/spsync/spsync/internal/spapi"
 )
 
 // TestReportBackfillSIGKILL runs `worker backfill orders --via reports`

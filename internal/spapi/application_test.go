@@ -9,8 +9,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/spsync/spsync/internal/spapi"
 	"github.com/spsync/spsync/internal/sim"
+	"github.com/spsync/spsync/internal/spapi"
 )
 
 // TestRotateApplicationClientSecret drives the client call against the

@@ -17,8 +17,8 @@ import (
 	"github.com/spsync/spsync/internal/config"
 	"github.com/spsync/spsync/internal/dbtest"
 	"github.com/spsync/spsync/internal/jobs/jobstest"
-	"github.com/spsync/spsync/internal/spapi"
 	"github.com/spsync/spsync/internal/sim"
+	"github.com/spsync/spsync/internal/spapi"
 	"github.com/spsync/spsync/internal/store"
 )
 

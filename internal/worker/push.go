@@ -20,8 +20,8 @@ import (
 	"github.com/spsync/spsync/internal/config"
 	"github.com/spsync/spsync/internal/metrics"
 	"github.com/spsync/spsync/internal/push"
-	"github.com/spsync/spsync/internal/spapi"
 	"github.com/spsync/spsync/internal/sim"
+	"github.com/spsync/spsync/internal/spapi"
 )
 
 // Simulated push (SPSYNC_SIM_PUSH): the queue and its dead-letter queue the

@@ -24,8 +24,8 @@ import (
 	"github.com/spsync/spsync/internal/dbtest"
 	"github.com/spsync/spsync/internal/jobs"
 	"github.com/spsync/spsync/internal/riverext"
-	"github.com/spsync/spsync/internal/spapi"
 	"github.com/spsync/spsync/internal/sim"
+	"github.com/spsync/spsync/internal/spapi"
 )
 
 // Bundle is one test's world.

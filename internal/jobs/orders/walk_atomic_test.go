@@ -11,8 +11,8 @@ import (
 
 	"github.com/spsync/spsync/internal/jobs/jobstest"
 	"github.com/spsync/spsync/internal/jobs/orders"
-	"github.com/spsync/spsync/internal/spapi"
 	"github.com/spsync/spsync/internal/sim"
+	"github.com/spsync/spsync/internal/spapi"
 )
 
 // TestWalkPageIsAtomic injects a fault into a page's transaction after its

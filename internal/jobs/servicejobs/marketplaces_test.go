@@ -20,8 +20,8 @@ import (
 	"github.com/spsync/spsync/internal/jobs/backfill"
 	"github.com/spsync/spsync/internal/jobs/jobstest"
 	"github.com/spsync/spsync/internal/jobs/servicejobs"
-	"github.com/spsync/spsync/internal/spapi"
 	"github.com/spsync/spsync/internal/sim"
+	"github.com/spsync/spsync/internal/spapi"
 	"github.com/spsync/spsync/internal/status"
 )
 

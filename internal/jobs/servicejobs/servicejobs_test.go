@@ -18,8 +18,8 @@ import (
 	"github.com/spsync/spsync/internal/jobs"
 	"github.com/spsync/spsync/internal/jobs/jobstest"
 	"github.com/spsync/spsync/internal/jobs/servicejobs"
-	"github.com/spsync/spsync/internal/spapi"
 	"github.com/spsync/spsync/internal/sim"
+	"github.com/spsync/spsync/internal/spapi"
 )
 
 // margin is the poller's default safety margin: a sync at T asks for jobs
