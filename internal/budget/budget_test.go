@@ -288,36 +288,6 @@ func TestObserve(t *testing.T) {
 	})
 }
 
-func TestParsePlans(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		name, in, wantErr string
-		want              budget.Plans
-	}{
-		{name: "Empty", in: "", want: budget.Plans{}},
-		{name: "Two", in: "getOrders=0.5:30, getOrderItems=2:40", want: budget.Plans{
-			"getOrders":     {Rate: 0.5, Burst: 30, Pinned: true},
-			"getOrderItems": {Rate: 2, Burst: 40, Pinned: true},
-		}},
-		{name: "UnknownOperation", in: "getOrdrs=1:2", wantErr: `unknown operation "getOrdrs"`},
-		{name: "NoBurst", in: "getOrders=1", wantErr: "want op=rate:burst"},
-		{name: "ZeroRate", in: "getOrders=0:20", wantErr: "rate must be a positive number"},
-		{name: "SmallBurst", in: "getOrders=1:0.5", wantErr: "burst must be a number of at least 1"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			got, err := budget.ParsePlans(tt.in)
-			if tt.wantErr != "" {
-				require.ErrorContains(t, err, tt.wantErr)
-				return
-			}
-			require.NoError(t, err)
-			require.Equal(t, tt.want, got)
-		})
-	}
-}
-
 func TestDefaultPlansScaleRatesNotOverrides(t *testing.T) {
 	t.Parallel()
 	plans := budget.DefaultPlans(10, budget.Plans{"getOrder": {Rate: 3, Burst: 7}})

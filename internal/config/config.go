@@ -13,8 +13,6 @@ import (
 	"time"
 
 	"github.com/robfig/cron/v3"
-
-	"github.com/spsync/spsync/internal/budget"
 )
 
 // Regions are the SP-API regions spsync knows endpoints for.
@@ -51,7 +49,7 @@ type Config struct {
 	// RateLimits are operator overrides of usage plans
 	// (SPSYNC_RATE_LIMITS="getOrders=0.0167:20,..."). They are followed
 	// instead of Amazon's rate header.
-	RateLimits budget.Plans
+	RateLimits map[string]RateLimit
 	// ServiceJobsStorePII keeps buyer names, phones and street lines of
 	// service jobs in raw (SPSYNC_SERVICE_JOBS_STORE_PII=true). Off by
 	// default: BI rarely needs them and they are personal data.
@@ -296,7 +294,7 @@ func Load(getenv func(string) string) (*Config, error) {
 	}
 	cfg.RateScale = f
 
-	if cfg.RateLimits, err = budget.ParsePlans(get("SPSYNC_RATE_LIMITS", "")); err != nil {
+	if cfg.RateLimits, err = ParseRateLimits(get("SPSYNC_RATE_LIMITS", "")); err != nil {
 		return nil, &Error{"SPSYNC_RATE_LIMITS", err.Error() + `: write it like "getOrders=0.0167:20,getOrderItems=0.5:30"`}
 	}
 	switch pii := strings.ToLower(get("SPSYNC_SERVICE_JOBS_STORE_PII", "false")); pii {

@@ -39,8 +39,12 @@ func buildDeps(ctx context.Context, cfg *config.Config, keys *secretbox.Keyring,
 		}
 	}
 
+	overrides := budget.Plans{}
+	for op, l := range cfg.RateLimits {
+		overrides[op] = budget.Plan{Rate: l.Rate, Burst: l.Burst}
+	}
 	b := budget.New(pool, budget.Options{
-		Plans:  budget.DefaultPlans(rateScale, cfg.RateLimits),
+		Plans:  budget.DefaultPlans(rateScale, overrides),
 		Logger: logger,
 		Hooks: budget.Hooks{
 			Waited: func(k budget.Key, _ budget.Class, _ time.Duration) {
