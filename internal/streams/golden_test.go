@@ -121,8 +121,10 @@ func jobKindLines(t *testing.T) []string {
 		require.Equal(t, k.String(), ja.Kind(), "registered kind differs from the args' Kind()")
 		var fields, unique []string
 		describeFields(argsType, "", &fields, &unique)
-		line := fmt.Sprintf("%s args=%s fields=[%s] unique=[%s] insert=%s",
-			k.String(), argsType.String(), strings.Join(fields, " "), strings.Join(unique, " "), insertOpts(ja))
+		// The args' Go type is left out: moving or renaming it changes
+		// nothing a queued job holds.
+		line := fmt.Sprintf("%s fields=[%s] unique=[%s] insert=%s",
+			k.String(), strings.Join(fields, " "), strings.Join(unique, " "), insertOpts(ja))
 		lines = append(lines, line)
 	}
 	sort.Strings(lines)
