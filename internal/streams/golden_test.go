@@ -261,8 +261,8 @@ func loadedEnv(t *testing.T) []string {
 			seen[k] = true
 			return env[k]
 		}
-		// Errors do not matter here: only what was asked for. Each
-		// environment above is valid, so every loader reads to its end.
+		// Each environment above is valid, so every loader reads to its
+		// end: an error would hide the variables after it.
 		_, err := config.Load(getenv)
 		require.NoError(t, err, "config.Load with %v", env)
 		_, err = config.LoadRotation(getenv)
@@ -273,7 +273,8 @@ func loadedEnv(t *testing.T) []string {
 		require.NoError(t, err, "logging.Load with %v", env)
 		_, err = logging.FromEnv(discard{}, getenv)
 		require.NoError(t, err, "logging.FromEnv with %v", env)
-		_, _ = accounts.LoadKeyring(getenv)
+		_, err = accounts.LoadKeyring(getenv)
+		require.NoError(t, err, "accounts.LoadKeyring with %v", env)
 	}
 	var names []string
 	for n := range seen {
