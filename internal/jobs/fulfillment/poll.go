@@ -61,7 +61,7 @@ func (w *PollWorker) walk(acct *jobs.Account) jobs.Walk {
 				return nil, err
 			}
 			p := &jobs.Page{Next: page.NextToken, Store: func(ctx context.Context, tx pgx.Tx) (int64, error) {
-				return w.storePage(ctx, tx, acct, page)
+				return jobs.StorePage(ctx, w.deps, tx, pageStore(acct, page.FulfillmentOrders, page.Quarantined, false))
 			}}
 			for _, o := range page.FulfillmentOrders {
 				if p.HighWater == nil || o.StatusUpdatedDate.After(*p.HighWater) {
@@ -87,37 +87,29 @@ func (w *PollWorker) walk(acct *jobs.Account) jobs.Walk {
 	}
 }
 
-// storePage writes one page's headers in tx, with a detail job for each
-// order that needs one and the records without their key set aside.
-func (w *PollWorker) storePage(ctx context.Context, tx pgx.Tx, acct *jobs.Account, page *spapi.ListAllFulfillmentOrdersResult) (int64, error) {
-	changes, err := store.UpsertFulfillmentOrders(ctx, tx, acct.ID, page.FulfillmentOrders)
-	if err != nil {
-		return 0, err
+// pageStore is how a page of listAllFulfillmentOrders is stored
+// (jobs.StorePage): the headers, with a detail job for each order that
+// needs one, and the records without their key set aside. Only the orders
+// whose row changed count as written, and a poll's (backfill false) feed
+// the safety-net count; a backfill's detail jobs are marked as history.
+func pageStore(acct *jobs.Account, orders []spapi.FulfillmentOrder, bad []spapi.Quarantined, backfill bool) jobs.PageStore[spapi.FulfillmentOrder] {
+	return jobs.PageStore[spapi.FulfillmentOrder]{
+		Account: acct, Stream: Stream, Op: spapi.OpListAllFulfillmentOrders, Table: "fulfillment_orders",
+		Records: orders, Quarantined: bad, Poll: !backfill,
+		Write: func(ctx context.Context, tx pgx.Tx, orders []spapi.FulfillmentOrder) (jobs.Written, error) {
+			changes, err := store.UpsertFulfillmentOrders(ctx, tx, acct.ID, orders)
+			if err != nil {
+				return jobs.Written{}, err
+			}
+			var found []store.EntityChange
+			for _, c := range changes {
+				if c.Written {
+					found = append(found, store.EntityChange{EntityID: c.SellerFulfillmentOrderID, ChangeTime: c.StatusUpdatedDate})
+				}
+			}
+			return jobs.Written{Changed: len(found), Followups: DetailJobs(acct.ID, changes, backfill), Changes: found}, nil
+		},
 	}
-	if err := w.deps.Quarantine(ctx, tx, acct, page.Quarantined); err != nil {
-		return 0, err
-	}
-	jobs.ReportDecoded(w.deps, acct.ID, spapi.OpListAllFulfillmentOrders, page.FulfillmentOrders...)
-	written := 0
-	for _, c := range changes {
-		if c.Written {
-			written++
-		}
-	}
-	w.deps.CountRows("fulfillment_orders", len(page.FulfillmentOrders), written)
-	if err := jobs.InsertFollowups(ctx, tx, DetailJobs(acct.ID, changes, false)); err != nil {
-		return 0, err
-	}
-	var found []store.EntityChange
-	for _, c := range changes {
-		if c.Written {
-			found = append(found, store.EntityChange{EntityID: c.SellerFulfillmentOrderID, ChangeTime: c.StatusUpdatedDate})
-		}
-	}
-	if err := jobs.SafetyNet(ctx, w.deps, tx, acct, Stream, found); err != nil {
-		return 0, err
-	}
-	return int64(written), nil
 }
 
 // highWater is where the cursor goes when a walk is done: the greatest

@@ -34,19 +34,28 @@ func (w *ItemsWorker) Work(ctx context.Context, job *river.Job[ItemsArgs]) error
 	if err != nil {
 		return w.deps.JobError(err)
 	}
-	var res store.ItemsResult
 	err = pgx.BeginFunc(ctx, w.deps.Pool, func(tx pgx.Tx) error {
-		res, err = store.ReplaceOrderItems(ctx, tx, acct.ID, []store.OrderItems{{AmazonOrderID: job.Args.AmazonOrderID, Items: items}})
-		if err != nil {
-			return err
-		}
-		return w.deps.Quarantine(ctx, tx, acct, bad)
+		_, err := jobs.StorePage(ctx, w.deps, tx, itemsStore(acct, job.Args.AmazonOrderID, items, bad))
+		return err
 	})
-	jobs.ReportDecoded(w.deps, acct.ID, spapi.OpGetOrderItems, items...)
-	if err == nil {
-		w.deps.CountRows("order_items", len(items), int(res.Written))
-	}
 	return w.deps.JobError(err)
+}
+
+// itemsStore is how an order's items are stored (jobs.StorePage): all of
+// them at once, replacing the stored ones, the records without an
+// OrderItemId set aside.
+func itemsStore(acct *jobs.Account, orderID string, items []spapi.OrderItem, bad []spapi.Quarantined) jobs.PageStore[spapi.OrderItem] {
+	return jobs.PageStore[spapi.OrderItem]{
+		Account: acct, Stream: Stream, Op: spapi.OpGetOrderItems, Table: "order_items",
+		Records: items, Quarantined: bad,
+		Write: func(ctx context.Context, tx pgx.Tx, items []spapi.OrderItem) (jobs.Written, error) {
+			res, err := store.ReplaceOrderItems(ctx, tx, acct.ID, []store.OrderItems{{AmazonOrderID: orderID, Items: items}})
+			if err != nil {
+				return jobs.Written{}, err
+			}
+			return jobs.Written{Changed: int(res.Written)}, nil
+		},
+	}
 }
 
 // fetchItems walks getOrderItems, one budget token per page. It returns the

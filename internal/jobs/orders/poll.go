@@ -93,7 +93,7 @@ func (w *PollWorker) walk(acct *jobs.Account, scope string) jobs.Walk {
 				return nil, err
 			}
 			p := &jobs.Page{Next: page.NextToken, Store: func(ctx context.Context, tx pgx.Tx) (int64, error) {
-				return w.storePage(ctx, tx, acct, page)
+				return jobs.StorePage(ctx, w.deps, tx, pageStore(acct, page.Orders, page.Quarantined, false))
 			}}
 			if st.Token == "" {
 				p.To = windowEnd(page, st.From)
@@ -112,26 +112,23 @@ func (w *PollWorker) walk(acct *jobs.Account, scope string) jobs.Walk {
 	}
 }
 
-// storePage writes one page's orders in tx, with an items job for each
-// order that is new or changed, and the records Amazon sent without their
-// key set aside.
-func (w *PollWorker) storePage(ctx context.Context, tx pgx.Tx, acct *jobs.Account, page *spapi.GetOrdersResult) (int64, error) {
-	changes, err := store.UpsertOrders(ctx, tx, acct.ID, page.Orders)
-	if err != nil {
-		return 0, err
+// pageStore is how a page of getOrders' orders is stored (jobs.StorePage):
+// the orders, with an items job for each order that is new or changed, and
+// the records Amazon sent without their key set aside. A poll's page
+// (backfill false) feeds the safety-net count; a backfill's items jobs are
+// marked as history.
+func pageStore(acct *jobs.Account, orders []spapi.Order, bad []spapi.Quarantined, backfill bool) jobs.PageStore[spapi.Order] {
+	return jobs.PageStore[spapi.Order]{
+		Account: acct, Stream: Stream, Op: spapi.OpGetOrders, Table: "orders",
+		Records: orders, Quarantined: bad, Poll: !backfill,
+		Write: func(ctx context.Context, tx pgx.Tx, orders []spapi.Order) (jobs.Written, error) {
+			changes, err := store.UpsertOrders(ctx, tx, acct.ID, orders)
+			if err != nil {
+				return jobs.Written{}, err
+			}
+			return jobs.Written{Changed: len(changes), Followups: ItemsJobs(acct.ID, changes, backfill), Changes: entityChanges(changes)}, nil
+		},
 	}
-	if err := w.deps.Quarantine(ctx, tx, acct, page.Quarantined); err != nil {
-		return 0, err
-	}
-	jobs.ReportDecoded(w.deps, acct.ID, spapi.OpGetOrders, page.Orders...)
-	w.deps.CountRows("orders", len(page.Orders), len(changes))
-	if err := jobs.InsertFollowups(ctx, tx, ItemsJobs(acct.ID, changes, false)); err != nil {
-		return 0, err
-	}
-	if err := jobs.SafetyNet(ctx, w.deps, tx, acct, Stream, entityChanges(changes)); err != nil {
-		return 0, err
-	}
-	return int64(len(changes)), nil
 }
 
 // windowEnd is where the cursor goes when the window is done: the end

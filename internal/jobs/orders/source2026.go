@@ -203,13 +203,26 @@ func (s *source2026) search(ctx context.Context, deps *jobs.Deps, acct *jobs.Acc
 	return res, err
 }
 
-// store writes a page of 2026 orders in tx: rows, items, packages, proceeds,
-// PII when it is kept, and the records set aside; a poll's page (poll) also
-// feeds the safety-net count. It returns the number of orders written.
+// store writes a page of 2026 orders in tx through jobs.StorePage: rows,
+// items, packages, proceeds, PII when it is kept, and the records set
+// aside; a poll's page (poll) also feeds the safety-net count. It returns
+// the number of orders written.
 func (s *source2026) store(ctx context.Context, deps *jobs.Deps, tx pgx.Tx, acct *jobs.Account, orders []spapi.Order2026, bad []spapi.Quarantined, poll bool) (int64, error) {
+	return jobs.StorePage(ctx, deps, tx, jobs.PageStore[spapi.Order2026]{
+		Account: acct, Stream: Stream, Op: spapi.OpSearchOrders, Table: "orders",
+		Records: orders, Quarantined: bad, Poll: poll,
+		Write: func(ctx context.Context, tx pgx.Tx, orders []spapi.Order2026) (jobs.Written, error) {
+			return s.write(ctx, deps, tx, acct, orders)
+		},
+	})
+}
+
+// write upserts 2026 orders with everything inline in them (items,
+// packages, proceeds) and their PII when it is kept.
+func (s *source2026) write(ctx context.Context, deps *jobs.Deps, tx pgx.Tx, acct *jobs.Account, orders []spapi.Order2026) (jobs.Written, error) {
 	res, err := store.UpsertOrders2026(ctx, tx, acct.ID, orders, store.Orders2026Options{Marketplace: onlyMarketplace(acct)})
 	if err != nil {
-		return 0, err
+		return jobs.Written{}, err
 	}
 	if len(res.NoFulfillment) > 0 {
 		deps.Log().Warn("Amazon sent orders without their fulfillment dataset: they keep their stored status",
@@ -217,25 +230,18 @@ func (s *source2026) store(ctx context.Context, deps *jobs.Deps, tx pgx.Tx, acct
 	}
 	if s.storePII {
 		if _, err := store.UpsertOrderPII(ctx, tx, acct.ID, orders, s.retention); err != nil {
-			return 0, err
+			return jobs.Written{}, err
 		}
 	}
-	if err := deps.Quarantine(ctx, tx, acct, bad); err != nil {
-		return 0, err
-	}
-	jobs.ReportDecoded(deps, acct.ID, spapi.OpSearchOrders, orders...)
 	items := 0
 	for i := range orders {
 		items += len(orders[i].OrderItems)
 	}
-	deps.CountRows("orders", len(orders), len(res.Changes))
-	deps.CountRows("order_items", items, int(res.Items.Written))
-	if poll {
-		if err := jobs.SafetyNet(ctx, deps, tx, acct, Stream, entityChanges(res.Changes)); err != nil {
-			return 0, err
-		}
-	}
-	return int64(len(res.Changes)), nil
+	return jobs.Written{
+		Changed: len(res.Changes),
+		Also:    []jobs.RowCount{{Table: "order_items", Offered: items, Changed: int(res.Items.Written)}},
+		Changes: entityChanges(res.Changes),
+	}, nil
 }
 
 // onlyMarketplace is the marketplace an order without one in salesChannel

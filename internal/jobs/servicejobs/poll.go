@@ -138,7 +138,7 @@ func (w *PollWorker) walk(acct *jobs.Account, market, scope string, end time.Tim
 				return nil, fmt.Errorf("window %s..%s: %w", st.From.Format(time.RFC3339), st.To.Format(time.RFC3339), err)
 			}
 			return &jobs.Page{Next: page.NextPageToken, Store: func(ctx context.Context, tx pgx.Tx) (int64, error) {
-				return w.storePage(ctx, tx, acct, page)
+				return jobs.StorePage(ctx, w.deps, tx, pageStore(acct, page.Jobs, page.Quarantined, w.opts.StorePII, false))
 			}}, nil
 		},
 		Commit: func(ctx context.Context, tx pgx.Tx, st jobs.WalkState, _ int64, last bool) error {
@@ -166,21 +166,27 @@ func (w *PollWorker) capWindow(after, end time.Time) time.Time {
 	return end
 }
 
-// storePage writes one page's jobs in tx, the records without their key
-// set aside, and cancels the waiting scheduled refreshes of jobs that
-// closed.
-func (w *PollWorker) storePage(ctx context.Context, tx pgx.Tx, acct *jobs.Account, page *spapi.GetServiceJobsResult) (int64, error) {
-	changes, err := store.UpsertServiceJobs(ctx, tx, acct.ID, page.Jobs, store.StoreServiceJobPII(w.opts.StorePII))
-	if err != nil {
-		return 0, err
+// pageStore is how a page of getServiceJobs is stored (jobs.StorePage):
+// the jobs, PII kept only when opted in (storePII), and the records without
+// their key set aside. A poll's page (backfill false) also cancels the
+// waiting scheduled refreshes of jobs that closed; a backfill's leaves them
+// to the poll, which reads the jobs as they stand now.
+func pageStore(acct *jobs.Account, recs []spapi.ServiceJob, bad []spapi.Quarantined, storePII, backfill bool) jobs.PageStore[spapi.ServiceJob] {
+	return jobs.PageStore[spapi.ServiceJob]{
+		Account: acct, Stream: Stream, Op: spapi.OpGetServiceJobs, Table: "service_jobs",
+		Records: recs, Quarantined: bad, QuarantineOpts: []store.ServiceJobsOption{store.StoreServiceJobPII(storePII)},
+		Poll: !backfill,
+		Write: func(ctx context.Context, tx pgx.Tx, recs []spapi.ServiceJob) (jobs.Written, error) {
+			changes, err := store.UpsertServiceJobs(ctx, tx, acct.ID, recs, store.StoreServiceJobPII(storePII))
+			if err != nil {
+				return jobs.Written{}, err
+			}
+			if !backfill {
+				if err := cancelClosedRefreshes(ctx, tx, acct.ID, changes); err != nil {
+					return jobs.Written{}, err
+				}
+			}
+			return jobs.Written{Changed: len(changes)}, nil
+		},
 	}
-	if err := w.deps.Quarantine(ctx, tx, acct, page.Quarantined, store.StoreServiceJobPII(w.opts.StorePII)); err != nil {
-		return 0, err
-	}
-	jobs.ReportDecoded(w.deps, acct.ID, spapi.OpGetServiceJobs, page.Jobs...)
-	w.deps.CountRows("service_jobs", len(page.Jobs), len(changes))
-	if err := cancelClosedRefreshes(ctx, tx, acct.ID, changes); err != nil {
-		return 0, err
-	}
-	return int64(len(changes)), nil
 }

@@ -13,7 +13,6 @@ import (
 	"github.com/spsync/spsync/internal/config"
 	"github.com/spsync/spsync/internal/jobs"
 	"github.com/spsync/spsync/internal/spapi"
-	"github.com/spsync/spsync/internal/store"
 )
 
 // NewStream describes the service jobs stream (see jobs.Stream): its poll,
@@ -89,15 +88,7 @@ func backfillPage(ctx context.Context, deps *jobs.Deps, acct *jobs.Account, from
 		}
 	}
 	return &jobs.Page{Next: next, Store: func(ctx context.Context, tx pgx.Tx) (int64, error) {
-		changes, err := store.UpsertServiceJobs(ctx, tx, acct.ID, keep, store.StoreServiceJobPII(storePII))
-		if err != nil {
-			return 0, err
-		}
-		if err := deps.Quarantine(ctx, tx, acct, res.Quarantined, store.StoreServiceJobPII(storePII)); err != nil {
-			return 0, err
-		}
-		jobs.ReportDecoded(deps, acct.ID, spapi.OpGetServiceJobs, keep...)
-		return int64(len(changes)), nil
+		return jobs.StorePage(ctx, deps, tx, pageStore(acct, keep, res.Quarantined, storePII, true))
 	}}, nil
 }
 
