@@ -17,6 +17,7 @@ import (
 	"github.com/spsync/spsync/internal/config"
 	"github.com/spsync/spsync/internal/push"
 	"github.com/spsync/spsync/internal/spapi"
+	"github.com/spsync/spsync/internal/streams"
 	"github.com/spsync/spsync/internal/worker"
 )
 
@@ -24,8 +25,9 @@ import (
 // destination's queue policy must let it send (Notifications API v1 use case guide).
 const amazonNotificationsPrincipal = "437568002678"
 
-// notificationTypes are the notifications spsync subscribes every account to.
-var notificationTypes = []string{spapi.NotificationOrderChange, spapi.NotificationFulfillmentOrderStatus}
+// notificationTypes are the notifications spsync subscribes every account
+// to: those the registry's streams consume (jobs.Stream.Push).
+var notificationTypes = streams.All(nil).NotificationTypes()
 
 // notificationsPayloadVersion is the payload version of both types.
 const notificationsPayloadVersion = "1.0"

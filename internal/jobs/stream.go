@@ -37,6 +37,9 @@ type Stream struct {
 	// Backfill, when set, is how `worker backfill` fetches the stream's
 	// history.
 	Backfill *BackfillSource
+	// Push, when set, is how the stream consumes SP-API notifications
+	// (internal/push reads it; see PushSource).
+	Push *PushSource
 }
 
 // Periodic is a job a stream runs on a schedule: for every account, or once

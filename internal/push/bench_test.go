@@ -24,6 +24,7 @@ import (
 	"github.com/spsync/spsync/internal/riverext"
 	"github.com/spsync/spsync/internal/sim"
 	"github.com/spsync/spsync/internal/spapi"
+	"github.com/spsync/spsync/internal/streams"
 )
 
 // BenchmarkPushVsPoll runs two sellers side by side in one simulator, on
@@ -251,7 +252,7 @@ func runPushBench(b *testing.B, o pushBenchOptions) *pushBenchResult {
 	})
 	require.NoError(b, err)
 	m := NewMetrics()
-	c, err := NewConsumer(ConsumerConfig{Pool: tb.Pool, River: rc, SQS: client, QueueURL: queueURL,
+	c, err := NewConsumer(ConsumerConfig{Pool: tb.Pool, River: rc, SQS: client, QueueURL: queueURL, Streams: streams.All(nil),
 		Accounts: map[string]string{pushSeller: "push"}, Metrics: m, MaxBacklog: o.maxBacklog})
 	require.NoError(b, err)
 	cctx, stopConsumer := context.WithCancel(ctx)

@@ -25,6 +25,7 @@ import (
 	"github.com/spsync/spsync/internal/jobs"
 	"github.com/spsync/spsync/internal/jobs/fulfillment"
 	"github.com/spsync/spsync/internal/jobs/orders"
+	"github.com/spsync/spsync/internal/streams"
 )
 
 const (
@@ -62,7 +63,7 @@ func newWorld(t *testing.T, withDLQ bool, maxReceive int) *world {
 func (w *world) run(t *testing.T, edit func(*ConsumerConfig)) (*Consumer, func()) {
 	t.Helper()
 	cfg := ConsumerConfig{
-		Pool: w.pool, River: w.river, SQS: w.sqs, QueueURL: w.queueURL,
+		Pool: w.pool, River: w.river, SQS: w.sqs, QueueURL: w.queueURL, Streams: streams.All(nil),
 		Accounts:          map[string]string{seller: account},
 		VisibilityTimeout: 2 * time.Second,
 	}
@@ -282,7 +283,7 @@ func TestCrashBetweenCommitAndDelete(t *testing.T) {
 	ctx, crash := context.WithCancel(context.Background())
 	defer crash()
 	c, err := NewConsumer(ConsumerConfig{
-		Pool: w.pool, River: w.river, SQS: w.sqs, QueueURL: w.queueURL,
+		Pool: w.pool, River: w.river, SQS: w.sqs, QueueURL: w.queueURL, Streams: streams.All(nil),
 		Accounts: map[string]string{seller: account}, VisibilityTimeout: time.Second,
 		// The process dies right after the commit: its context ends, so the
 		// delete never reaches the queue.
@@ -450,7 +451,7 @@ func TestRunningRefreshGetsOneFollowup(t *testing.T) {
 func TestNewConsumerDefaults(t *testing.T) {
 	_, err := NewConsumer(ConsumerConfig{})
 	require.Error(t, err)
-	c, err := NewConsumer(ConsumerConfig{Pool: &pgxpool.Pool{}, River: &river.Client[pgx.Tx]{}, SQS: &sqs.Client{}, QueueURL: "q"})
+	c, err := NewConsumer(ConsumerConfig{Pool: &pgxpool.Pool{}, River: &river.Client[pgx.Tx]{}, SQS: &sqs.Client{}, QueueURL: "q", Streams: streams.All(nil)})
 	require.NoError(t, err)
 	require.Equal(t, 60*time.Second, c.cfg.VisibilityTimeout)
 	require.Equal(t, 5*time.Second, c.cfg.FollowupDelay)

@@ -1,11 +1,22 @@
-// Package push consumes SP-API notifications (ORDER_CHANGE and
+// Package push consumes SP-API notifications (today ORDER_CHANGE and
 // FULFILLMENT_ORDER_STATUS) from an SQS queue and turns each into the job
-// that fetches the entity's authoritative state: orders.RefreshArgs or
-// fulfillment.RefreshArgs, unique while active, so a burst of notifications
-// for one order costs one fetch. The notification's summary is never
-// stored: deliveries are duplicated, late and out of order, and the refresh
-// reads Amazon's current state, which a stale notification cannot move
-// backwards.
+// that fetches the entity's authoritative state, unique while active, so a
+// burst of notifications for one order costs one fetch. The notification's
+// summary is never stored: deliveries are duplicated, late and out of
+// order, and the refresh reads Amazon's current state, which a stale
+// notification cannot move backwards.
+//
+// Push knows streams only through the registry (ConsumerConfig.Streams):
+// each stream's jobs.PushSource names the notification types it consumes,
+// reads their payloads, and gives the refresh job and the poll that absorbs
+// shed notifications. Push owns the envelope, routing to accounts, the
+// receipts, shedding and the metrics; it imports no stream package, so a
+// stream that declares a PushSource is pushed to with no change here.
+//
+// The files follow the concerns: receive.go the receive loop (long poll,
+// visibility heartbeat, deletes), message.go and route.go parsing and
+// routing a batch, commit.go the batch's transaction, shed.go the backlog
+// bound.
 //
 // # Delivery
 //

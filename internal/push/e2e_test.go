@@ -19,6 +19,7 @@ import (
 	"github.com/spsync/spsync/internal/jobs/orders"
 	"github.com/spsync/spsync/internal/sim"
 	"github.com/spsync/spsync/internal/spapi"
+	"github.com/spsync/spsync/internal/streams"
 )
 
 // pushWorld is the whole push path on one machine: the simulator (Amazon,
@@ -112,7 +113,7 @@ func newPushWorld(t *testing.T, o pushOptions) *pushWorld {
 func (w *pushWorld) startConsumer(t *testing.T, edit func(*ConsumerConfig)) {
 	t.Helper()
 	cfg := ConsumerConfig{
-		Pool: w.Pool, River: w.river, SQS: w.sqs, QueueURL: w.queueURL,
+		Pool: w.Pool, River: w.river, SQS: w.sqs, QueueURL: w.queueURL, Streams: streams.All(nil),
 		Accounts:          map[string]string{sim.DemoAccount.SellerID: sim.DemoAccount.ID},
 		VisibilityTimeout: 2 * time.Second, FollowupDelay: 200 * time.Millisecond,
 		Clock: w.clock.Now,

@@ -6,99 +6,52 @@ import (
 	"fmt"
 	"strings"
 	"time"
-)
 
-// Notification types the consumer handles.
-const (
-	TypeOrderChange            = "ORDER_CHANGE"
-	TypeFulfillmentOrderStatus = "FULFILLMENT_ORDER_STATUS"
+	"github.com/spsync/spsync/internal/jobs"
 )
 
 // Notification is the envelope of every SP-API notification (the body of
-// an SQS message). Fields the models do not list are ignored.
+// an SQS message). Fields the models do not list are ignored. The payload
+// is read by the stream that consumes the type (jobs.PushNotification).
 type Notification struct {
-	NotificationVersion  string               `json:"NotificationVersion"`
-	NotificationType     string               `json:"NotificationType"`
-	PayloadVersion       string               `json:"PayloadVersion"`
-	EventTime            Time                 `json:"EventTime"`
-	Payload              Payload              `json:"Payload"`
-	NotificationMetadata NotificationMetadata `json:"NotificationMetadata"`
+	NotificationVersion  string                `json:"NotificationVersion"`
+	NotificationType     string                `json:"NotificationType"`
+	PayloadVersion       string                `json:"PayloadVersion"`
+	EventTime            jobs.NotificationTime `json:"EventTime"`
+	Payload              Payload               `json:"Payload"`
+	NotificationMetadata NotificationMetadata  `json:"NotificationMetadata"`
+}
+
+// Payload holds the payload of the notification's type under a member
+// named for it ("OrderChangeNotification").
+type Payload map[string]json.RawMessage
+
+// member returns the payload member name, nil when it is absent or null.
+// Names match as encoding/json matches struct fields: exactly, else
+// without regard to case.
+func (p Payload) member(name string) json.RawMessage {
+	raw, ok := p[name]
+	if !ok {
+		for k, v := range p {
+			if strings.EqualFold(k, name) {
+				raw, ok = v, true
+				break
+			}
+		}
+	}
+	if !ok || string(raw) == "null" {
+		return nil
+	}
+	return raw
 }
 
 // NotificationMetadata identifies one notification; NotificationId is
 // repeated by Amazon's duplicate deliveries.
 type NotificationMetadata struct {
-	ApplicationID  string `json:"ApplicationId"`
-	SubscriptionID string `json:"SubscriptionId"`
-	PublishTime    Time   `json:"PublishTime"`
-	NotificationID string `json:"NotificationId"`
-}
-
-// Payload holds the one payload of the notification's type.
-type Payload struct {
-	OrderChangeNotification            *OrderChangeNotification            `json:"OrderChangeNotification"`
-	FulfillmentOrderStatusNotification *FulfillmentOrderStatusNotification `json:"FulfillmentOrderStatusNotification"`
-}
-
-// OrderChangeNotification is ORDER_CHANGE's payload, as far as the consumer
-// reads it: the order and when it changed. The summary is not stored (the
-// refresh fetches the authoritative order).
-type OrderChangeNotification struct {
-	NotificationLevel  string             `json:"NotificationLevel"`
-	SellerID           string             `json:"SellerId"`
-	AmazonOrderID      string             `json:"AmazonOrderId"`
-	OrderChangeType    string             `json:"OrderChangeType"`
-	OrderChangeTrigger OrderChangeTrigger `json:"OrderChangeTrigger"`
-	// Summary is optional; its MarketplaceId picks the account when a
-	// seller has one per region or Far East marketplace.
-	Summary *OrderChangeSummary `json:"Summary"`
-}
-
-// OrderChangeSummary is the part of ORDER_CHANGE's Summary the consumer
-// reads.
-type OrderChangeSummary struct {
-	MarketplaceID string `json:"MarketplaceId"`
-}
-
-// OrderChangeTrigger says when and why the order changed.
-type OrderChangeTrigger struct {
-	TimeOfOrderChange Time   `json:"TimeOfOrderChange"`
-	ChangeReason      string `json:"ChangeReason"`
-}
-
-// FulfillmentOrderStatusNotification is FULFILLMENT_ORDER_STATUS's payload,
-// as far as the consumer reads it.
-type FulfillmentOrderStatusNotification struct {
-	SellerID                 string `json:"SellerId"`
-	EventType                string `json:"EventType"`
-	StatusUpdatedDateTime    Time   `json:"StatusUpdatedDateTime"`
-	SellerFulfillmentOrderID string `json:"SellerFulfillmentOrderId"`
-	FulfillmentOrderStatus   string `json:"FulfillmentOrderStatus"`
-}
-
-// Time is a notification timestamp: RFC 3339 with or without fractional
-// seconds, or without a zone (read as UTC). An empty or unreadable value
-// is the zero time: a change time only dates the receipt, and an odd one
-// must not cost the notification.
-type Time struct{ time.Time }
-
-var timeLayouts = []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999", "2006-01-02 15:04:05.999999999Z07:00"}
-
-// UnmarshalJSON reads a string in any of the layouts; anything else is zero.
-func (t *Time) UnmarshalJSON(b []byte) error {
-	t.Time = time.Time{}
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
-		return nil // null, a number: no time
-	}
-	s = strings.TrimSpace(s)
-	for _, layout := range timeLayouts {
-		if v, err := time.Parse(layout, s); err == nil {
-			t.Time = v.UTC()
-			return nil
-		}
-	}
-	return nil
+	ApplicationID  string                `json:"ApplicationId"`
+	SubscriptionID string                `json:"SubscriptionId"`
+	PublishTime    jobs.NotificationTime `json:"PublishTime"`
+	NotificationID string                `json:"NotificationId"`
 }
 
 // Problems with a message, as the outcome label of
@@ -116,10 +69,10 @@ var (
 type event struct {
 	Type     string
 	SellerID string
-	// MarketplaceID is ORDER_CHANGE's Summary.MarketplaceId ("" when
-	// absent, and for FULFILLMENT_ORDER_STATUS).
+	// MarketplaceID is the payload's marketplace when it names one
+	// (ORDER_CHANGE's Summary.MarketplaceId), else "".
 	MarketplaceID  string
-	Stream         string // store stream: orders or fulfillment_orders
+	Stream         string // the stream's name: receipts and the last-received gauge
 	EntityID       string
 	NotificationID string
 	ChangeTime     time.Time
@@ -128,35 +81,28 @@ type event struct {
 	EventTime time.Time
 }
 
-// parse reads a message body into its event. The error is one of the
-// errors above (wrapped with a short, value-free reason).
-func parse(body string) (event, error) {
+// parse reads a message body into its event, the payload by the stream
+// that consumes its type. The error is one of the errors above (wrapped
+// with a short, value-free reason).
+func (r *routes) parse(body string) (event, error) {
 	var n Notification
 	if err := json.Unmarshal([]byte(body), &n); err != nil {
-		return event{}, fmt.Errorf("%w: %s", errNotJSON, jsonErrorKind(err))
+		return event{}, fmt.Errorf("%w: %s", errNotJSON, jsonErrorKind(err, ""))
 	}
 	ev := event{Type: n.NotificationType, NotificationID: n.NotificationMetadata.NotificationID, EventTime: n.EventTime.Time}
-	switch n.NotificationType {
-	case TypeOrderChange:
-		p := n.Payload.OrderChangeNotification
-		if p == nil {
-			return ev, errMissingPayload
-		}
-		ev.SellerID, ev.Stream, ev.EntityID = p.SellerID, streamOrders, p.AmazonOrderID
-		ev.ChangeTime = p.OrderChangeTrigger.TimeOfOrderChange.Time
-		if p.Summary != nil {
-			ev.MarketplaceID = p.Summary.MarketplaceID
-		}
-	case TypeFulfillmentOrderStatus:
-		p := n.Payload.FulfillmentOrderStatusNotification
-		if p == nil {
-			return ev, errMissingPayload
-		}
-		ev.SellerID, ev.Stream, ev.EntityID = p.SellerID, streamFulfillmentOrders, p.SellerFulfillmentOrderID
-		ev.ChangeTime = p.StatusUpdatedDateTime.Time
-	default:
+	t, ok := r.byType[n.NotificationType]
+	if !ok {
 		return ev, errUnknownType
 	}
+	raw := n.Payload.member(t.notification.Payload)
+	if raw == nil {
+		return ev, errMissingPayload
+	}
+	p, err := t.notification.Parse(raw)
+	if err != nil {
+		return ev, fmt.Errorf("%w: %s", errNotJSON, jsonErrorKind(err, "Payload."+t.notification.Payload))
+	}
+	ev.Stream, ev.SellerID, ev.MarketplaceID, ev.EntityID, ev.ChangeTime = t.stream, p.SellerID, p.MarketplaceID, p.EntityID, p.ChangeTime
 	if ev.EntityID == "" {
 		return ev, errMissingID
 	}
@@ -166,15 +112,20 @@ func parse(body string) (event, error) {
 	return ev, nil
 }
 
-// jsonErrorKind describes a decode error without quoting the input.
-func jsonErrorKind(err error) string {
+// jsonErrorKind describes a decode error without quoting the input; within
+// names the member a payload's field path starts from.
+func jsonErrorKind(err error, within string) string {
 	var syn *json.SyntaxError
 	var typ *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &syn):
 		return fmt.Sprintf("syntax error at offset %d", syn.Offset)
 	case errors.As(err, &typ):
-		return fmt.Sprintf("field %s is a JSON %s", typ.Field, typ.Value)
+		field := typ.Field
+		if within != "" {
+			field = strings.TrimSuffix(within+"."+field, ".")
+		}
+		return fmt.Sprintf("field %s is a JSON %s", field, typ.Value)
 	default:
 		return "invalid JSON"
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/spsync/spsync/internal/sim"
 	"github.com/spsync/spsync/internal/spapi"
 	"github.com/spsync/spsync/internal/store"
+	"github.com/spsync/spsync/internal/streams"
 )
 
 // With push on and no poll after the first sync, every change reaches
@@ -241,7 +242,7 @@ func TestKilledConsumerProcess(t *testing.T) {
 	require.NoError(t, err)
 	seller, account, _ := strings.Cut(os.Getenv("SPSYNC_PUSH_KILL_SELLER"), "=")
 	c, err := NewConsumer(ConsumerConfig{
-		Pool: pool, River: rc, QueueURL: os.Getenv("SPSYNC_PUSH_KILL_QUEUE"),
+		Pool: pool, River: rc, QueueURL: os.Getenv("SPSYNC_PUSH_KILL_QUEUE"), Streams: streams.All(nil),
 		SQS: sqs.New(sqs.Options{BaseEndpoint: aws.String(os.Getenv("SPSYNC_PUSH_KILL_SQS")), Region: "us-east-1",
 			Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")}),
 		Accounts: map[string]string{seller: account}, VisibilityTimeout: 2 * time.Second,

@@ -22,6 +22,7 @@ import (
 	"github.com/spsync/spsync/internal/push"
 	"github.com/spsync/spsync/internal/sim"
 	"github.com/spsync/spsync/internal/spapi"
+	"github.com/spsync/spsync/internal/streams"
 )
 
 // Simulated push (SPSYNC_SIM_PUSH): the queue and its dead-letter queue the
@@ -125,7 +126,7 @@ func startPush(ctx context.Context, cfg *config.Config, reg *accounts.Registry, 
 		return fail(fmt.Errorf("push metrics: %w", err))
 	}
 	consumer, err := push.NewConsumer(push.ConsumerConfig{
-		Pool: pool, River: client, SQS: sqsClient, QueueURL: queueURL,
+		Pool: pool, River: client, SQS: sqsClient, QueueURL: queueURL, Streams: streams.All(cfg),
 		Accounts: sellers, Logger: logger, Metrics: pm, Route: route, Other: other,
 	})
 	if err != nil {
@@ -186,8 +187,9 @@ func createQueueWithDLQ(ctx context.Context, c *sqs.Client, name string, maxRece
 }
 
 // subscribeSimulator makes the simulator's destination for queueARN and
-// subscribes every account to both notification types through the
-// Notifications API, as `worker notifications setup` does with Amazon.
+// subscribes every account to the notification types the streams consume
+// (jobs.Streams.NotificationTypes) through the Notifications API, as
+// `worker notifications setup` does with Amazon.
 func subscribeSimulator(ctx context.Context, s *SimServer, queueARN string) error {
 	var destID string
 	for _, a := range s.sim.Accounts() {
@@ -205,7 +207,7 @@ func subscribeSimulator(ctx context.Context, s *SimServer, queueARN string) erro
 			}
 			destID = d.DestinationID
 		}
-		for _, typ := range []string{spapi.NotificationOrderChange, spapi.NotificationFulfillmentOrderStatus} {
+		for _, typ := range streams.All(nil).NotificationTypes() {
 			if _, err := nc.CreateSubscription(ctx, typ, "1.0", destID); err != nil && !errors.Is(err, spapi.ErrConflict) {
 				return fmt.Errorf("account %s: subscribe to %s: %w", a.ID, typ, err)
 			}

@@ -44,6 +44,7 @@ func NewStream(opts Options) jobs.Stream {
 			}
 			return RefreshPackageArgs{AccountID: accountID, PackageNumber: n}, nil
 		}}},
+		Push: pushSource(),
 		Backfill: &jobs.BackfillSource{
 			Op: jobs.OneOp(spapi.OpListAllFulfillmentOrders), SingleWindow: true, Page: backfillPage,
 		},

@@ -43,6 +43,7 @@ func NewStream(opts Options) jobs.Stream {
 		Refresh: []jobs.RefreshKind{{Kind: "order", Args: func(accountID, id string) (river.JobArgs, error) {
 			return RefreshArgs{AccountID: accountID, AmazonOrderID: id}, nil
 		}}},
+		Push: pushSource(),
 		Backfill: &jobs.BackfillSource{
 			// A busy seller's day of orders is a few pages.
 			Op: func(acct *config.Account) string {
