@@ -12,7 +12,6 @@ import (
 	"github.com/spsync/spsync/internal/config"
 	"github.com/spsync/spsync/internal/jobs"
 	"github.com/spsync/spsync/internal/spapi"
-	"github.com/spsync/spsync/internal/store"
 )
 
 // NewStream describes the fulfillment orders stream (see jobs.Stream): its
@@ -60,23 +59,6 @@ func backfillPage(ctx context.Context, deps *jobs.Deps, acct *jobs.Account, from
 		return nil, err
 	}
 	return &jobs.Page{Next: res.NextToken, Store: func(ctx context.Context, tx pgx.Tx) (int64, error) {
-		changes, err := store.UpsertFulfillmentOrders(ctx, tx, acct.ID, res.FulfillmentOrders)
-		if err != nil {
-			return 0, err
-		}
-		if err := deps.Quarantine(ctx, tx, acct, res.Quarantined); err != nil {
-			return 0, err
-		}
-		jobs.ReportDecoded(deps, acct.ID, spapi.OpListAllFulfillmentOrders, res.FulfillmentOrders...)
-		var rows int64
-		for _, c := range changes {
-			if c.Written {
-				rows++
-			}
-		}
-		if err := jobs.InsertFollowups(ctx, tx, DetailJobs(acct.ID, changes, true)); err != nil {
-			return 0, err
-		}
-		return rows, nil
+		return jobs.StorePage(ctx, deps, tx, pageStore(acct, res.FulfillmentOrders, res.Quarantined, true))
 	}}, nil
 }

@@ -10,7 +10,6 @@ import (
 	"github.com/spsync/spsync/internal/config"
 	"github.com/spsync/spsync/internal/jobs"
 	"github.com/spsync/spsync/internal/spapi"
-	"github.com/spsync/spsync/internal/store"
 )
 
 // NewStream describes the orders stream (see jobs.Stream): its poll, its
@@ -83,17 +82,6 @@ func backfillPage(ctx context.Context, deps *jobs.Deps, acct *jobs.Account, from
 		}
 	}
 	return &jobs.Page{Next: res.NextToken, Store: func(ctx context.Context, tx pgx.Tx) (int64, error) {
-		changes, err := store.UpsertOrders(ctx, tx, acct.ID, keep)
-		if err != nil {
-			return 0, err
-		}
-		if err := deps.Quarantine(ctx, tx, acct, res.Quarantined); err != nil {
-			return 0, err
-		}
-		jobs.ReportDecoded(deps, acct.ID, spapi.OpGetOrders, keep...)
-		if err := jobs.InsertFollowups(ctx, tx, ItemsJobs(acct.ID, changes, true)); err != nil {
-			return 0, err
-		}
-		return int64(len(changes)), nil
+		return jobs.StorePage(ctx, deps, tx, pageStore(acct, keep, res.Quarantined, true))
 	}}, nil
 }
