@@ -33,8 +33,9 @@
 //   - A paged list (a poll; Orders 2026-01-01 beside v0, say): a package
 //     under internal/jobs with its job args and workers, whose poll worker
 //     runs RunWalk with a Walk over its list operation and whose Page.Store
-//     upserts through internal/store (with Deps.Quarantine and
-//     ReportDecoded for what the client set aside), and a NewStream
+//     is StorePage with the stream's upsert through internal/store (it
+//     sets aside what the client quarantined, reports decode warnings,
+//     counts rows, queues follow-ups), poll and backfill alike, and a NewStream
 //     returning its Stream: Name (snake_case, as its cursor and tables
 //     spell it), Register, Periodic (its poll marked Poll: true, the
 //     schedule from config.Schedules), Refresh kinds, and a
