@@ -8,12 +8,23 @@ import (
 	"github.com/spsync/spsync/internal/spapi"
 )
 
-// scaledDecimal is a decimal that travels to Postgres with the scale Amazon
-// sent ("10.00" stays 10.00 in the numeric column, not 10).
-type scaledDecimal struct{ d decimal.Decimal }
+// ScaledDecimal is a decimal that travels to Postgres with the scale Amazon
+// sent ("10.00" stays 10.00 in the numeric column, not 10): the type of a
+// row struct's amount fields. Make one with NewScaledDecimal.
+type ScaledDecimal struct{ d decimal.Decimal }
+
+// scaledDecimal is ScaledDecimal under its old name, for the mappings still
+// in the store until they move to their streams (issue 26 item 4).
+type scaledDecimal = ScaledDecimal
+
+// NewScaledDecimal is d as a column amount, keeping its scale.
+func NewScaledDecimal(d decimal.Decimal) ScaledDecimal { return ScaledDecimal{d} }
+
+// Decimal is the amount.
+func (s ScaledDecimal) Decimal() decimal.Decimal { return s.d }
 
 // MarshalJSON encodes the amount as a JSON string keeping its scale.
-func (s scaledDecimal) MarshalJSON() ([]byte, error) {
+func (s ScaledDecimal) MarshalJSON() ([]byte, error) {
 	str := s.d.String()
 	if exp := s.d.Exponent(); exp < 0 {
 		str = s.d.StringFixed(-exp)
