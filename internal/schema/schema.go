@@ -83,14 +83,23 @@ func (m *Migrator) Up(ctx context.Context) error {
 		return fmt.Errorf("migrate river up to %d: %w", RiverVersion, err)
 	}
 	for _, v := range res.Versions {
-		m.logger.Info("applied river migration", "version", v.Version, "name", v.Name)
+		m.logger.Debug("applied river migration", "version", v.Version, "name", v.Name)
 	}
 	results, err := m.goose.Up(ctx)
 	if err != nil {
 		return fmt.Errorf("migrate spsync up: %w", err)
 	}
 	for _, r := range results {
-		m.logger.Info("applied migration", "version", r.Source.Version, "path", r.Source.Path, "duration", r.Duration)
+		m.logger.Debug("applied migration", "version", r.Source.Version, "path", r.Source.Path, "duration", r.Duration)
+	}
+	// One line at INFO for the whole upgrade (a new database applies
+	// dozens): each migration is at DEBUG.
+	if len(res.Versions) > 0 || len(results) > 0 {
+		attrs := []any{"river", len(res.Versions), "spsync", len(results)}
+		if n := len(results); n > 0 {
+			attrs = append(attrs, "spsync_from", results[0].Source.Version, "spsync_to", results[n-1].Source.Version)
+		}
+		m.logger.Info("applied migrations", attrs...)
 	}
 	return nil
 }
