@@ -90,7 +90,7 @@ type Backfill struct {
 	ID int64
 	// The spsync account (selling partner + application) whose history is fetched.
 	AccountID string
-	// orders (getOrders by CreatedAfter/CreatedBefore), service_jobs (getServiceJobs by createdAfter/createdBefore) or fulfillment_orders (listAllFulfillmentOrders from queryStartDate: one window, see from_time).
+	// The stream's name (jobs.Stream.Name): orders (getOrders or searchOrders by creation date), service_jobs (getServiceJobs by createdAfter/createdBefore), fulfillment_orders (listAllFulfillmentOrders from queryStartDate: one window, see from_time), or any stream the registry adds.
 	Stream string
 	// Start of the history (inclusive), by creation date. For fulfillment-orders, the queryStartDate: every order whose status changed since then, up to the time of the request (the API has no end date).
 	FromTime time.Time
