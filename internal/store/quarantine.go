@@ -53,7 +53,7 @@ func QuarantineRecords(ctx context.Context, db dbsqlc.DBTX, accountID string, re
 			raw = json.RawMessage("null")
 		}
 		if !o.keepPII && isServiceJobOp(r.Op) && isJSONObject(raw) {
-			redacted, err := redactServiceJobPII(raw)
+			redacted, err := RedactServiceJobPII(raw)
 			if err != nil {
 				return fmt.Errorf("quarantine %s record of account %s: remove PII: %w", r.Op, accountID, err)
 			}

@@ -72,9 +72,9 @@ var rowTables = []rowTable{
 		"first_seen_at": "DEFAULT now() when tracking is first stored and never updated: the clock of the worker's age limit",
 	})},
 	{table: "package_tracking_events", row: reflect.TypeFor[trackingEventRow](), notCarried: syncColumns, query: "tracking.sql:ReplacePackageTrackingEvents"},
-	{table: "service_jobs", row: reflect.TypeFor[serviceJobRow](), notCarried: syncColumns, query: "service_jobs.sql:UpsertServiceJobs"},
-	{table: "service_job_appointments", row: reflect.TypeFor[serviceJobAppointmentRow](), notCarried: syncColumns, query: "service_jobs.sql:ReplaceServiceJobAppointments"},
-	{table: "service_job_items", row: reflect.TypeFor[serviceJobItemRow](), notCarried: syncColumns, query: "service_jobs.sql:ReplaceServiceJobItems"},
+	{table: "service_jobs", row: reflect.TypeFor[ServiceJobRow](), notCarried: syncColumns, query: "service_jobs.sql:UpsertServiceJobs"},
+	{table: "service_job_appointments", row: reflect.TypeFor[ServiceJobAppointmentRow](), notCarried: syncColumns, query: "service_jobs.sql:ReplaceServiceJobAppointments"},
+	{table: "service_job_items", row: reflect.TypeFor[ServiceJobItemRow](), notCarried: syncColumns, query: "service_jobs.sql:ReplaceServiceJobItems"},
 	// quarantined_records is not a synced table: a record is stored once
 	// per content and then only counted, so its statement has no SET list
 	// of the struct's columns to keep in step (no query here).
@@ -405,7 +405,7 @@ func TestRowGuardBites(t *testing.T) {
 		{
 			name:    "AGeneratedColumnCarried",
 			migrate: `ALTER TABLE service_jobs ADD COLUMN open boolean GENERATED ALWAYS AS (service_job_status IS DISTINCT FROM 'COMPLETED') STORED`,
-			rt: withRow("service_jobs", reflect.StructOf(append(slices.Collect(reflect.TypeFor[serviceJobRow]().Fields()), reflect.StructField{
+			rt: withRow("service_jobs", reflect.StructOf(append(slices.Collect(reflect.TypeFor[ServiceJobRow]().Fields()), reflect.StructField{
 				Name: "Open", Type: reflect.TypeFor[*bool](), Tag: `json:"open"`,
 			}))),
 			want: []string{"service_jobs.open: field Open carries a generated column, which cannot be written"},

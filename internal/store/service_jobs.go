@@ -2,7 +2,6 @@ package store
 
 import (
 	"bytes"
-	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -13,7 +12,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/spsync/spsync/internal/spapi"
 	"github.com/spsync/spsync/internal/store/internal/dbsqlc"
 )
 
@@ -22,15 +20,10 @@ import (
 // payload is unchanged left untouched. A job's payload always carries all of
 // its appointments and associated items, so UpsertServiceJobs writes the
 // three tables together and deletes the children a job no longer lists.
-//
-// PII. Amazon's ServiceJob carries the buyer's name and phone (buyer) and the
-// service address with the buyer's name, street lines and phone
-// (serviceLocation.address). None of these gets a typed column. They are
-// also removed from the stored raw payload unless the caller passes
-// StoreServiceJobPII(true), which the worker does only for accounts that
-// opted in to storing PII (off by default). Only the address's city,
-// stateOrRegion, postalCode and countryCode are typed, like the orders
-// shipping address.
+// The rows come mapped from Amazon's ServiceJob by the service jobs stream
+// (internal/jobs/servicejobs), which applies the PII opt-in; the store only
+// writes them. The PII fields of a raw payload (RedactServiceJobPII) are
+// kept here because quarantine removes them from records that never mapped.
 
 // Service job statuses (serviceJobStatus), from Amazon's Services v1 model
 // (seeds 000 and 001).
@@ -54,13 +47,7 @@ func ServiceJobOpen(status string) bool {
 	return status != ServiceJobStatusCompleted && status != ServiceJobStatusCancelled
 }
 
-// appointmentOpen reports whether an appointment may still take place:
-// every appointmentStatus but CANCELLED and COMPLETED (ACTIVE, or none).
-func appointmentOpen(status string) bool {
-	return status != "CANCELLED" && status != "COMPLETED"
-}
-
-// ServiceJobsOption tunes UpsertServiceJobs.
+// ServiceJobsOption tunes QuarantineRecords of service jobs.
 type ServiceJobsOption func(*serviceJobsOptions)
 
 type serviceJobsOptions struct {
@@ -68,15 +55,15 @@ type serviceJobsOptions struct {
 }
 
 // StoreServiceJobPII keeps the buyer's name and phone and the service
-// address's name, street lines and phone in the stored raw payload when keep
-// is true. Pass the account's PII opt-in; the default removes them.
+// address's name, street lines and phone in a quarantined raw payload when
+// keep is true. Pass the account's PII opt-in; the default removes them.
 func StoreServiceJobPII(keep bool) ServiceJobsOption {
 	return func(o *serviceJobsOptions) { o.keepPII = keep }
 }
 
-// serviceJobRow is one service_jobs row as UpsertServiceJobs reads it. JSON
+// ServiceJobRow is one service_jobs row as UpsertServiceJobs reads it. JSON
 // names are the column names.
-type serviceJobRow struct {
+type ServiceJobRow struct {
 	ServiceJobID                 string          `json:"service_job_id"`
 	ServiceOrderID               *string         `json:"service_order_id"`
 	MarketplaceID                *string         `json:"marketplace_id"`
@@ -96,7 +83,7 @@ type serviceJobRow struct {
 	ServiceLocationStateOrRegion *string         `json:"service_location_state_or_region"`
 	ServiceLocationPostalCode    *string         `json:"service_location_postal_code"`
 	ServiceLocationCountryCode   *string         `json:"service_location_country_code"`
-	// The PII columns, filled only with StoreServiceJobPII(true).
+	// The PII columns, filled only for accounts that opted in to PII.
 	BuyerName                   *string         `json:"buyer_name"`
 	BuyerPhone                  *string         `json:"buyer_phone"`
 	ServiceLocationAddressName  *string         `json:"service_location_address_name"`
@@ -107,8 +94,8 @@ type serviceJobRow struct {
 	Raw                         json.RawMessage `json:"raw"`
 }
 
-// serviceJobAppointmentRow is one service_job_appointments row.
-type serviceJobAppointmentRow struct {
+// ServiceJobAppointmentRow is one service_job_appointments row.
+type ServiceJobAppointmentRow struct {
 	ServiceJobID             string          `json:"service_job_id"`
 	AppointmentID            string          `json:"appointment_id"`
 	AppointmentStatus        *string         `json:"appointment_status"`
@@ -126,8 +113,8 @@ type serviceJobAppointmentRow struct {
 	Raw                      json.RawMessage `json:"raw"`
 }
 
-// serviceJobItemRow is one service_job_items row.
-type serviceJobItemRow struct {
+// ServiceJobItemRow is one service_job_items row.
+type ServiceJobItemRow struct {
 	ServiceJobID                      string          `json:"service_job_id"`
 	ItemIndex                         int             `json:"item_index"`
 	ASIN                              *string         `json:"asin"`
@@ -142,255 +129,14 @@ type serviceJobItemRow struct {
 	Raw                               json.RawMessage `json:"raw"`
 }
 
-// serviceAddress is the non-PII part of serviceLocation.address.
-type serviceAddress struct {
-	City          string `json:"city"`
-	StateOrRegion string `json:"stateOrRegion"`
-	PostalCode    string `json:"postalCode"`
-	CountryCode   string `json:"countryCode"`
-}
-
-// serviceBuyer is buyer; Name and Phone are PII.
-type serviceBuyer struct {
-	IsPrimeMember *bool  `json:"isPrimeMember"`
-	Name          string `json:"name"`
-	Phone         string `json:"phone"`
-	PhoneNumber   string `json:"phoneNumber"`
-}
-
-// serviceAddressPII is the personal part of serviceLocation.address.
-type serviceAddressPII struct {
-	Name         string `json:"name"`
-	AddressLine1 string `json:"addressLine1"`
-	AddressLine2 string `json:"addressLine2"`
-	AddressLine3 string `json:"addressLine3"`
-	Phone        string `json:"phone"`
-	PhoneNumber  string `json:"phoneNumber"`
-}
-
-// proofOfAppointment is Appointment.poa.
-type proofOfAppointment struct {
-	AppointmentTime     *spapi.AppointmentTime `json:"appointmentTime"`
-	Technicians         json.RawMessage        `json:"technicians"`
-	UploadingTechnician string                 `json:"uploadingTechnician"`
-	UploadTime          *time.Time             `json:"uploadTime"`
-	PoaType             string                 `json:"poaType"`
-}
-
-// itemDelivery is AssociatedItem.itemDelivery.
-type itemDelivery struct {
-	EstimatedDeliveryDate *time.Time `json:"estimatedDeliveryDate"`
-	ItemDeliveryPromise   *struct {
-		StartTime *time.Time `json:"startTime"`
-		EndTime   *time.Time `json:"endTime"`
-	} `json:"itemDeliveryPromise"`
-}
-
-// serviceJobRows is a job mapped to its rows in the three tables.
-type serviceJobRows struct {
-	job          serviceJobRow
-	appointments []serviceJobAppointmentRow
-	items        []serviceJobItemRow
-	// nextAppointment is the earliest start of an appointment that is
-	// neither cancelled nor completed.
-	nextAppointment *time.Time
-}
-
-// newServiceJobRows maps an SP-API service job to its rows. Fields Amazon
-// left out stay NULL. Appointments without an appointmentId cannot be keyed
-// and are left out of service_job_appointments (the job's raw keeps them);
-// a repeated appointmentId keeps its last copy.
-func newServiceJobRows(j *spapi.ServiceJob, keepPII bool) (serviceJobRows, error) {
-	fail := func(what string, err error) (serviceJobRows, error) {
-		return serviceJobRows{}, fmt.Errorf("service job %s: %s: %w", j.ServiceJobId, what, err)
-	}
-	raw, err := orderRaw(j.Raw, j)
-	if err != nil {
-		return fail("raw", err)
-	}
-	if !keepPII {
-		if raw, err = redactServiceJobPII(raw); err != nil {
-			return fail("remove PII", err)
-		}
-	}
-	r := serviceJobRow{
-		ServiceJobID:     j.ServiceJobId,
-		ServiceOrderID:   orderText(j.ServiceOrderId),
-		MarketplaceID:    orderText(j.MarketplaceId),
-		StoreID:          orderText(j.StoreId),
-		ServiceJobStatus: orderText(j.ServiceJobStatus),
-		CreateTime:       j.CreateTime,
-		Raw:              raw,
-	}
-	if s := j.ScopeOfWork; s != nil {
-		r.ScopeOfWorkASIN = orderText(s.ASIN)
-		r.ScopeOfWorkTitle = orderText(s.Title)
-		r.ScopeOfWorkQuantity = s.Quantity
-		r.ScopeOfWorkRequiredSkills = s.RequiredSkills
-	}
-	if j.Seller != nil {
-		r.SellerID = orderText(j.Seller.SellerId)
-	}
-	if j.ServiceJobProvider != nil {
-		r.ServiceJobProviderID = orderText(j.ServiceJobProvider.ServiceJobProviderId)
-	}
-	if len(j.PreferredAppointmentTimes) > 0 {
-		if r.PreferredAppointmentTimes, err = json.Marshal(j.PreferredAppointmentTimes); err != nil {
-			return fail("preferredAppointmentTimes", err)
-		}
-	}
-	if isJSONObject(j.Buyer) {
-		var b serviceBuyer
-		if err := json.Unmarshal(j.Buyer, &b); err != nil {
-			return fail("buyer", err)
-		}
-		r.BuyerIsPrimeMember = b.IsPrimeMember
-		if keepPII {
-			r.BuyerName = orderText(b.Name)
-			r.BuyerPhone = orderText(cmp.Or(b.Phone, b.PhoneNumber))
-		}
-	}
-	if l := j.ServiceLocation; l != nil {
-		r.ServiceLocationType = orderText(l.ServiceLocationType)
-		if isJSONObject(l.Address) {
-			var a serviceAddress
-			if err := json.Unmarshal(l.Address, &a); err != nil {
-				return fail("serviceLocation.address", err)
-			}
-			r.ServiceLocationCity = orderText(a.City)
-			r.ServiceLocationStateOrRegion = orderText(a.StateOrRegion)
-			r.ServiceLocationPostalCode = orderText(a.PostalCode)
-			r.ServiceLocationCountryCode = orderText(a.CountryCode)
-			if keepPII {
-				var p serviceAddressPII
-				if err := json.Unmarshal(l.Address, &p); err != nil {
-					return fail("serviceLocation.address", err)
-				}
-				r.ServiceLocationAddressName = orderText(p.Name)
-				r.ServiceLocationAddressLine1 = orderText(p.AddressLine1)
-				r.ServiceLocationAddressLine2 = orderText(p.AddressLine2)
-				r.ServiceLocationAddressLine3 = orderText(p.AddressLine3)
-				r.ServiceLocationAddressPhone = orderText(cmp.Or(p.Phone, p.PhoneNumber))
-			}
-		}
-	}
-	out := serviceJobRows{job: r}
-
-	for i := range j.Appointments {
-		a := &j.Appointments[i]
-		if a.AppointmentId == "" {
-			continue
-		}
-		ar, err := newServiceJobAppointmentRow(j.ServiceJobId, a)
-		if err != nil {
-			return fail("appointment "+a.AppointmentId, err)
-		}
-		out.appointments = append(out.appointments, ar)
-	}
-	out.appointments = dedupe(out.appointments, func(r *serviceJobAppointmentRow) string { return r.AppointmentID }, nil)
-	for _, ar := range out.appointments {
-		status := ""
-		if ar.AppointmentStatus != nil {
-			status = *ar.AppointmentStatus
-		}
-		if ar.StartTime != nil && appointmentOpen(status) && (out.nextAppointment == nil || ar.StartTime.Before(*out.nextAppointment)) {
-			out.nextAppointment = ar.StartTime
-		}
-	}
-
-	for i := range j.AssociatedItems {
-		ir, err := newServiceJobItemRow(j.ServiceJobId, i, &j.AssociatedItems[i])
-		if err != nil {
-			return fail(fmt.Sprintf("associated item %d", i), err)
-		}
-		out.items = append(out.items, ir)
-	}
-	return out, nil
-}
-
-func newServiceJobAppointmentRow(jobID string, a *spapi.Appointment) (serviceJobAppointmentRow, error) {
-	raw, err := orderRaw(a.Raw, a)
-	if err != nil {
-		return serviceJobAppointmentRow{}, err
-	}
-	r := serviceJobAppointmentRow{
-		ServiceJobID:             jobID,
-		AppointmentID:            a.AppointmentId,
-		AppointmentStatus:        orderText(a.AppointmentStatus),
-		RescheduledAppointmentID: orderText(a.RescheduledAppointmentId),
-		Raw:                      raw,
-	}
-	r.StartTime, r.DurationInMinutes = appointmentTime(a.AppointmentTime)
-	if len(a.AssignedTechnicians) > 0 {
-		r.AssignedTechnicianIDs = make([]string, 0, len(a.AssignedTechnicians))
-		for _, t := range a.AssignedTechnicians {
-			if t.TechnicianId != "" {
-				r.AssignedTechnicianIDs = append(r.AssignedTechnicianIDs, t.TechnicianId)
-			}
-		}
-		if r.AssignedTechnicians, err = json.Marshal(a.AssignedTechnicians); err != nil {
-			return serviceJobAppointmentRow{}, fmt.Errorf("assignedTechnicians: %w", err)
-		}
-	}
-	if isJSONObject(a.Poa) {
-		var p proofOfAppointment
-		if err := json.Unmarshal(a.Poa, &p); err != nil {
-			return serviceJobAppointmentRow{}, fmt.Errorf("poa: %w", err)
-		}
-		r.PoaType = orderText(p.PoaType)
-		r.PoaUploadTime = p.UploadTime
-		r.PoaUploadingTechnician = orderText(p.UploadingTechnician)
-		r.PoaStartTime, r.PoaDurationInMinutes = appointmentTime(p.AppointmentTime)
-		if isJSONArray(p.Technicians) {
-			r.PoaTechnicians = p.Technicians
-		}
-	}
-	return r, nil
-}
-
-func newServiceJobItemRow(jobID string, index int, it *spapi.AssociatedItem) (serviceJobItemRow, error) {
-	raw, err := orderRaw(it.Raw, it)
-	if err != nil {
-		return serviceJobItemRow{}, err
-	}
-	r := serviceJobItemRow{
-		ServiceJobID: jobID,
-		ItemIndex:    index,
-		ASIN:         orderText(it.ASIN),
-		Title:        orderText(it.Title),
-		Quantity:     it.Quantity,
-		OrderID:      orderText(it.OrderId),
-		ItemStatus:   orderText(it.ItemStatus),
-		BrandName:    orderText(it.BrandName),
-		Raw:          raw,
-	}
-	if isJSONObject(it.ItemDelivery) {
-		var d itemDelivery
-		if err := json.Unmarshal(it.ItemDelivery, &d); err != nil {
-			return serviceJobItemRow{}, fmt.Errorf("itemDelivery: %w", err)
-		}
-		r.ItemDeliveryEstimatedDeliveryDate = d.EstimatedDeliveryDate
-		if p := d.ItemDeliveryPromise; p != nil {
-			r.ItemDeliveryPromiseStartTime = p.StartTime
-			r.ItemDeliveryPromiseEndTime = p.EndTime
-		}
-	}
-	return r, nil
-}
-
-// appointmentTime splits an AppointmentTime into its columns; a missing
-// window or start time is NULL, never the zero time.
-func appointmentTime(t *spapi.AppointmentTime) (*time.Time, *int) {
-	if t == nil {
-		return nil, nil
-	}
-	var start *time.Time
-	if !t.StartTime.IsZero() {
-		s := t.StartTime
-		start = &s
-	}
-	d := t.DurationInMinutes
-	return start, &d
+// ServiceJobRows is a job mapped to its rows in the three tables.
+type ServiceJobRows struct {
+	Job          ServiceJobRow
+	Appointments []ServiceJobAppointmentRow
+	Items        []ServiceJobItemRow
+	// NextAppointment is the earliest start of an appointment that is
+	// neither cancelled nor completed, reported back in ServiceJobChange.
+	NextAppointment *time.Time
 }
 
 // servicePIIFields are removed from the stored raw payload unless the
@@ -402,9 +148,9 @@ var servicePIIFields = map[string][]string{
 	"address": {"name", "addressLine1", "addressLine2", "addressLine3", "phone", "phoneNumber"},
 }
 
-// redactServiceJobPII returns raw without the servicePIIFields. A payload
+// RedactServiceJobPII returns raw without the servicePIIFields. A payload
 // with none of them is returned unchanged.
-func redactServiceJobPII(raw json.RawMessage) (json.RawMessage, error) {
+func RedactServiceJobPII(raw json.RawMessage) (json.RawMessage, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber() // keep numbers exactly as sent
 	var job map[string]any
@@ -439,11 +185,6 @@ func isJSONObject(b json.RawMessage) bool {
 	return len(b) > 0 && b[0] == '{'
 }
 
-func isJSONArray(b json.RawMessage) bool {
-	b = bytes.TrimSpace(b)
-	return len(b) > 0 && b[0] == '['
-}
-
 // ServiceJobChange is a service job UpsertServiceJobs wrote: new, or with a
 // changed payload (its appointments or items included).
 type ServiceJobChange struct {
@@ -475,46 +216,33 @@ type ServiceJobsResult struct {
 // transaction, so the caller's cursor and follow-up jobs commit with the
 // rows). Rows whose payload is unchanged are not touched; appointments and
 // items a job no longer lists are deleted. When the batch repeats a job, its
-// last copy wins. PII is removed from raw unless StoreServiceJobPII(true)
-// is passed. It returns the jobs it wrote, new or changed.
-func UpsertServiceJobs(ctx context.Context, db dbsqlc.DBTX, accountID string, jobs []spapi.ServiceJob, opts ...ServiceJobsOption) ([]ServiceJobChange, error) {
-	changes, _, err := UpsertServiceJobsCounted(ctx, db, accountID, jobs, opts...)
+// last copy wins. It returns the jobs it wrote, new or changed.
+func UpsertServiceJobs(ctx context.Context, db dbsqlc.DBTX, accountID string, jobs []ServiceJobRows) ([]ServiceJobChange, error) {
+	changes, _, err := UpsertServiceJobsCounted(ctx, db, accountID, jobs)
 	return changes, err
 }
 
 // UpsertServiceJobsCounted is UpsertServiceJobs that also reports how many
 // appointment and item rows were written and deleted.
-func UpsertServiceJobsCounted(ctx context.Context, db dbsqlc.DBTX, accountID string, jobs []spapi.ServiceJob, opts ...ServiceJobsOption) ([]ServiceJobChange, ServiceJobsResult, error) {
+func UpsertServiceJobsCounted(ctx context.Context, db dbsqlc.DBTX, accountID string, jobs []ServiceJobRows) ([]ServiceJobChange, ServiceJobsResult, error) {
 	var res ServiceJobsResult
 	if len(jobs) == 0 {
 		return nil, res, nil
 	}
-	var o serviceJobsOptions
-	for _, opt := range opts {
-		opt(&o)
-	}
-	mapped := make([]serviceJobRows, 0, len(jobs))
-	for i := range jobs {
-		r, err := newServiceJobRows(&jobs[i], o.keepPII)
-		if err != nil {
-			return nil, res, err
-		}
-		mapped = append(mapped, r)
-	}
-	mapped = dedupe(mapped, func(r *serviceJobRows) string { return r.job.ServiceJobID }, nil)
+	mapped := dedupe(slices.Clone(jobs), func(r *ServiceJobRows) string { return r.Job.ServiceJobID }, nil)
 	index := make(map[string]int, len(mapped))
 	for i, m := range mapped {
-		index[m.job.ServiceJobID] = i
+		index[m.Job.ServiceJobID] = i
 	}
 	ids := make([]string, len(mapped))
-	jobRows := make([]serviceJobRow, len(mapped))
-	appointments := []serviceJobAppointmentRow{}
-	items := []serviceJobItemRow{}
+	jobRows := make([]ServiceJobRow, len(mapped))
+	appointments := []ServiceJobAppointmentRow{}
+	items := []ServiceJobItemRow{}
 	for i, m := range mapped {
-		ids[i] = m.job.ServiceJobID
-		jobRows[i] = m.job
-		appointments = append(appointments, m.appointments...)
-		items = append(items, m.items...)
+		ids[i] = m.Job.ServiceJobID
+		jobRows[i] = m.Job
+		appointments = append(appointments, m.Appointments...)
+		items = append(items, m.Items...)
 	}
 
 	q := dbsqlc.New()
@@ -555,7 +283,7 @@ func UpsertServiceJobsCounted(ctx context.Context, db dbsqlc.DBTX, accountID str
 			PreviousServiceJobStatus: w.PreviousServiceJobStatus,
 			New:                      !w.Existed,
 			Open:                     ServiceJobOpen(status),
-			NextAppointmentTime:      mapped[index[w.ServiceJobID]].nextAppointment,
+			NextAppointmentTime:      mapped[index[w.ServiceJobID]].NextAppointment,
 		}
 	}
 	slices.SortFunc(out, func(a, b ServiceJobChange) int { return index[a.ServiceJobID] - index[b.ServiceJobID] })

@@ -10,9 +10,27 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/spsync/spsync/internal/dbtest"
+	"github.com/spsync/spsync/internal/jobs/servicejobs"
 	"github.com/spsync/spsync/internal/spapi"
 	"github.com/spsync/spsync/internal/store"
 )
+
+// upsertServiceJobs maps Amazon's jobs as the service jobs stream does
+// (servicejobs.MapServiceJobs, PII kept only when keepPII says so) and
+// writes them with store.UpsertServiceJobs.
+func upsertServiceJobs(t testing.TB, pool *pgxpool.Pool, accountID string, jobs []spapi.ServiceJob, keepPII ...bool) ([]store.ServiceJobChange, error) {
+	changes, _, err := upsertServiceJobsCounted(t, pool, accountID, jobs, keepPII...)
+	return changes, err
+}
+
+// upsertServiceJobsCounted is upsertServiceJobs through
+// store.UpsertServiceJobsCounted.
+func upsertServiceJobsCounted(t testing.TB, pool *pgxpool.Pool, accountID string, jobs []spapi.ServiceJob, keepPII ...bool) ([]store.ServiceJobChange, store.ServiceJobsResult, error) {
+	t.Helper()
+	rows, err := servicejobs.MapServiceJobs(jobs, len(keepPII) > 0 && keepPII[0])
+	require.NoError(t, err)
+	return store.UpsertServiceJobsCounted(context.Background(), pool, accountID, rows)
+}
 
 // testAppt is an appointment in Amazon's JSON shape.
 func testAppt(id, status string, start time.Time, techs ...string) map[string]any {
@@ -141,7 +159,7 @@ func TestUpsertServiceJobs(t *testing.T) {
 			"uploadTime":          "2025-01-06T15:30:00Z",
 			"poaType":             "NO_SIGNATURE_DUMMY_POS",
 		}
-		changes, err := store.UpsertServiceJobs(ctx, b.pool, "acct", []spapi.ServiceJob{
+		changes, err := upsertServiceJobs(t, b.pool, "acct", []spapi.ServiceJob{
 			testServiceJob(t, "J1", "NOT_SERVICED", appts, []map[string]any{testAssocItem("B0ITEM1", "111-1", 1), testAssocItem("B0ITEM2", "111-1", 2)}),
 		})
 		require.NoError(t, err)
@@ -228,18 +246,18 @@ func TestUpsertServiceJobs(t *testing.T) {
 		t.Parallel()
 		tests := []struct {
 			name    string
-			opts    []store.ServiceJobsOption
+			keepPII []bool // the account's opt-in; none is the default
 			wantPII bool
 		}{
 			{name: "Default", wantPII: false},
-			{name: "OptOut", opts: []store.ServiceJobsOption{store.StoreServiceJobPII(false)}, wantPII: false},
-			{name: "OptIn", opts: []store.ServiceJobsOption{store.StoreServiceJobPII(true)}, wantPII: true},
+			{name: "OptOut", keepPII: []bool{false}, wantPII: false},
+			{name: "OptIn", keepPII: []bool{true}, wantPII: true},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
 				t.Parallel()
 				b := setup(t)
-				_, err := store.UpsertServiceJobs(ctx, b.pool, "acct", []spapi.ServiceJob{testServiceJob(t, "J1", "NOT_SERVICED", nil, nil)}, tt.opts...)
+				_, err := upsertServiceJobs(t, b.pool, "acct", []spapi.ServiceJob{testServiceJob(t, "J1", "NOT_SERVICED", nil, nil)}, tt.keepPII...)
 				require.NoError(t, err)
 				var raw string
 				var buyerID, city *string
@@ -284,14 +302,14 @@ func TestUpsertServiceJobs(t *testing.T) {
 			testServiceJob(t, "J1", "NOT_SERVICED", []map[string]any{testAppt("A1", "ACTIVE", t0, "T1")}, []map[string]any{testAssocItem("B0ITEM1", "111-1", 1)}),
 			testServiceJob(t, "J2", "PENDING_SCHEDULE", nil, nil),
 		}
-		_, err := store.UpsertServiceJobs(ctx, b.pool, "acct", jobs)
+		_, err := upsertServiceJobs(t, b.pool, "acct", jobs)
 		require.NoError(t, err)
 		before := serviceVersions(t, b.pool)
 		require.Len(t, before.jobs, 2)
 		require.Len(t, before.appts, 1)
 		require.Len(t, before.items, 1)
 
-		changes, res, err := store.UpsertServiceJobsCounted(ctx, b.pool, "acct", jobs)
+		changes, res, err := upsertServiceJobsCounted(t, b.pool, "acct", jobs)
 		require.NoError(t, err)
 		require.Empty(t, changes)
 		require.Equal(t, store.ServiceJobsResult{}, res)
@@ -301,14 +319,14 @@ func TestUpsertServiceJobs(t *testing.T) {
 	t.Run("ChangedJobGetsNewSyncVersion", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t)
-		_, err := store.UpsertServiceJobs(ctx, b.pool, "acct", []spapi.ServiceJob{
+		_, err := upsertServiceJobs(t, b.pool, "acct", []spapi.ServiceJob{
 			testServiceJob(t, "J1", "PENDING_SCHEDULE", nil, []map[string]any{testAssocItem("B0ITEM1", "111-1", 1)}),
 			testServiceJob(t, "J2", "PENDING_SCHEDULE", nil, nil),
 		})
 		require.NoError(t, err)
 		before := serviceVersions(t, b.pool)
 
-		changes, res, err := store.UpsertServiceJobsCounted(ctx, b.pool, "acct", []spapi.ServiceJob{
+		changes, res, err := upsertServiceJobsCounted(t, b.pool, "acct", []spapi.ServiceJob{
 			testServiceJob(t, "J1", "NOT_SERVICED", []map[string]any{testAppt("A1", "ACTIVE", t0, "T1")}, []map[string]any{testAssocItem("B0ITEM1", "111-1", 1)}),
 			testServiceJob(t, "J2", "PENDING_SCHEDULE", nil, nil),
 		})
@@ -334,7 +352,7 @@ func TestUpsertServiceJobs(t *testing.T) {
 	t.Run("VanishedAppointmentsAndItemsAreDeletedOnlyFromTheirJob", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t)
-		_, err := store.UpsertServiceJobs(ctx, b.pool, "acct", []spapi.ServiceJob{
+		_, err := upsertServiceJobs(t, b.pool, "acct", []spapi.ServiceJob{
 			testServiceJob(t, "J1", "NOT_SERVICED",
 				[]map[string]any{testAppt("A1", "ACTIVE", t0, "T1"), testAppt("A2", "ACTIVE", t0.Add(24*time.Hour))},
 				[]map[string]any{testAssocItem("B0ITEM1", "111-1", 1), testAssocItem("B0ITEM2", "111-1", 1)}),
@@ -348,7 +366,7 @@ func TestUpsertServiceJobs(t *testing.T) {
 		// J1 is rescheduled: A1 disappears, A3 replaces it; one item is gone.
 		a3 := testAppt("A3", "ACTIVE", t0.Add(48*time.Hour), "T1")
 		a3["rescheduledAppointmentId"] = "A1"
-		changes, res, err := store.UpsertServiceJobsCounted(ctx, b.pool, "acct", []spapi.ServiceJob{
+		changes, res, err := upsertServiceJobsCounted(t, b.pool, "acct", []spapi.ServiceJob{
 			testServiceJob(t, "J1", "NOT_SERVICED",
 				[]map[string]any{testAppt("A2", "ACTIVE", t0.Add(24*time.Hour)), a3},
 				[]map[string]any{testAssocItem("B0ITEM1", "111-1", 1)}),
@@ -369,7 +387,7 @@ func TestUpsertServiceJobs(t *testing.T) {
 		require.Equal(t, "A1", replaces)
 
 		// A job that lists no appointments or items any more loses them all.
-		_, res, err = store.UpsertServiceJobsCounted(ctx, b.pool, "acct", []spapi.ServiceJob{testServiceJob(t, "J1", "CANCELLED", nil, nil)})
+		_, res, err = upsertServiceJobsCounted(t, b.pool, "acct", []spapi.ServiceJob{testServiceJob(t, "J1", "CANCELLED", nil, nil)})
 		require.NoError(t, err)
 		require.Equal(t, store.ServiceJobsResult{AppointmentsDeleted: 2, ItemsDeleted: 1}, res)
 	})
@@ -380,7 +398,7 @@ func TestUpsertServiceJobs(t *testing.T) {
 		noTime := map[string]any{"appointmentId": "A1"}
 		job := minimalServiceJob(t, "J1")
 		withAppt := testServiceJob(t, "J2", "NOT_SERVICED", []map[string]any{noTime}, []map[string]any{{"asin": "B0BARE"}})
-		changes, err := store.UpsertServiceJobs(ctx, b.pool, "acct", []spapi.ServiceJob{job, withAppt})
+		changes, err := upsertServiceJobs(t, b.pool, "acct", []spapi.ServiceJob{job, withAppt})
 		require.NoError(t, err)
 		require.Len(t, changes, 2)
 		require.Equal(t, "", changes[0].ServiceJobStatus)
@@ -426,7 +444,7 @@ func TestUpsertServiceJobs(t *testing.T) {
 			jobs = append(jobs, testServiceJob(t, tt.status, tt.status, nil, nil))
 		}
 		jobs = append(jobs, minimalServiceJob(t, "NO_STATUS"))
-		changes, err := store.UpsertServiceJobs(ctx, b.pool, "acct", jobs)
+		changes, err := upsertServiceJobs(t, b.pool, "acct", jobs)
 		require.NoError(t, err)
 		require.Len(t, changes, len(tests)+1)
 		wantOpen := []string{"NO_STATUS"}
@@ -450,7 +468,7 @@ func TestUpsertServiceJobs(t *testing.T) {
 	t.Run("ListOpenServiceJobsMostUrgentFirst", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t)
-		_, err := store.UpsertServiceJobs(ctx, b.pool, "acct", []spapi.ServiceJob{
+		_, err := upsertServiceJobs(t, b.pool, "acct", []spapi.ServiceJob{
 			testServiceJob(t, "LATER", "NOT_SERVICED", []map[string]any{testAppt("A1", "ACTIVE", t0.Add(48*time.Hour))}, nil),
 			// The cancelled appointment is earlier but does not count.
 			testServiceJob(t, "SOON", "NOT_SERVICED", []map[string]any{testAppt("A2", "CANCELLED", t0.Add(-time.Hour)), testAppt("A3", "ACTIVE", t0)}, nil),
@@ -458,7 +476,7 @@ func TestUpsertServiceJobs(t *testing.T) {
 			testServiceJob(t, "DONE", "COMPLETED", []map[string]any{testAppt("A4", "COMPLETED", t0.Add(-48*time.Hour))}, nil),
 		})
 		require.NoError(t, err)
-		_, err = store.UpsertServiceJobs(ctx, b.pool, "other", []spapi.ServiceJob{testServiceJob(t, "OTHER", "NOT_SERVICED", nil, nil)})
+		_, err = upsertServiceJobs(t, b.pool, "other", []spapi.ServiceJob{testServiceJob(t, "OTHER", "NOT_SERVICED", nil, nil)})
 		require.NoError(t, err)
 
 		open, err := store.ListOpenServiceJobs(ctx, b.pool, "acct", 10)
@@ -480,7 +498,7 @@ func TestUpsertServiceJobs(t *testing.T) {
 	t.Run("RepeatedJobInBatchKeepsLastCopy", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t)
-		changes, err := store.UpsertServiceJobs(ctx, b.pool, "acct", []spapi.ServiceJob{
+		changes, err := upsertServiceJobs(t, b.pool, "acct", []spapi.ServiceJob{
 			testServiceJob(t, "J1", "NOT_SERVICED", []map[string]any{testAppt("A1", "ACTIVE", t0)}, nil),
 			testServiceJob(t, "J1", "COMPLETED", []map[string]any{testAppt("A1", "COMPLETED", t0)}, nil),
 		})
@@ -497,14 +515,14 @@ func TestUpsertServiceJobs(t *testing.T) {
 		t.Parallel()
 		b := setup(t)
 		j := testServiceJob(t, "J1", "NOT_SERVICED", []map[string]any{testAppt("A1", "ACTIVE", t0)}, []map[string]any{testAssocItem("B0ITEM1", "111-1", 1)})
-		_, err := store.UpsertServiceJobs(ctx, b.pool, "a", []spapi.ServiceJob{j})
+		_, err := upsertServiceJobs(t, b.pool, "a", []spapi.ServiceJob{j})
 		require.NoError(t, err)
-		changes, err := store.UpsertServiceJobs(ctx, b.pool, "b", []spapi.ServiceJob{j})
+		changes, err := upsertServiceJobs(t, b.pool, "b", []spapi.ServiceJob{j})
 		require.NoError(t, err)
 		require.Len(t, changes, 1)
 		require.True(t, changes[0].New)
 		// Emptying the job in account b leaves account a's children alone.
-		_, err = store.UpsertServiceJobs(ctx, b.pool, "b", []spapi.ServiceJob{testServiceJob(t, "J1", "NOT_SERVICED", nil, nil)})
+		_, err = upsertServiceJobs(t, b.pool, "b", []spapi.ServiceJob{testServiceJob(t, "J1", "NOT_SERVICED", nil, nil)})
 		require.NoError(t, err)
 		var n int
 		require.NoError(t, b.pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM service_job_appointments WHERE account_id = 'a') + (SELECT count(*) FROM service_job_items WHERE account_id = 'a')`).Scan(&n))
@@ -514,7 +532,7 @@ func TestUpsertServiceJobs(t *testing.T) {
 	t.Run("EmptyBatchIsANoOp", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t)
-		changes, err := store.UpsertServiceJobs(ctx, b.pool, "acct", nil)
+		changes, err := upsertServiceJobs(t, b.pool, "acct", nil)
 		require.NoError(t, err)
 		require.Empty(t, changes)
 	})

@@ -177,7 +177,11 @@ func pageStore(acct *jobs.Account, recs []spapi.ServiceJob, bad []spapi.Quaranti
 		Records: recs, Quarantined: bad, QuarantineOpts: []store.ServiceJobsOption{store.StoreServiceJobPII(storePII)},
 		Poll: !backfill,
 		Write: func(ctx context.Context, tx pgx.Tx, recs []spapi.ServiceJob) (jobs.Written, error) {
-			changes, err := store.UpsertServiceJobs(ctx, tx, acct.ID, recs, store.StoreServiceJobPII(storePII))
+			rows, err := MapServiceJobs(recs, storePII)
+			if err != nil {
+				return jobs.Written{}, err
+			}
+			changes, err := store.UpsertServiceJobs(ctx, tx, acct.ID, rows)
 			if err != nil {
 				return jobs.Written{}, err
 			}

@@ -47,7 +47,11 @@ func (w *RefreshWorker) Work(ctx context.Context, job *river.Job[RefreshArgs]) e
 		return w.deps.JobError(fmt.Errorf("get service job %s: %w", id, err))
 	}
 	err = pgx.BeginFunc(ctx, w.deps.Pool, func(tx pgx.Tx) error {
-		_, err := store.UpsertServiceJobs(ctx, tx, acct.ID, []spapi.ServiceJob{res.Job}, store.StoreServiceJobPII(w.opts.StorePII))
+		rows, err := MapServiceJobs([]spapi.ServiceJob{res.Job}, w.opts.StorePII)
+		if err != nil {
+			return err
+		}
+		_, err = store.UpsertServiceJobs(ctx, tx, acct.ID, rows)
 		return err
 	})
 	if err == nil {
