@@ -4,6 +4,8 @@ import (
 	"context"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/spsync/spsync/internal/spapi/orderreport"
 )
 
 // ReplaceOrderReportLines, for tests, writes one report document's lines of
@@ -14,7 +16,7 @@ import (
 // document's (unchanged lines untouched, gone ones deleted), so importing a
 // window again, in any line order, changes nothing. reportID names the
 // report in each line.
-func ReplaceOrderReportLines(ctx context.Context, tx pgx.Tx, accountID, reportID string, lines []ReportLine) (ReportLinesResult, error) {
+func ReplaceOrderReportLines(ctx context.Context, tx pgx.Tx, accountID, reportID string, lines []orderreport.Line) (ReportLinesResult, error) {
 	imp, err := BeginReportImport(ctx, tx, accountID, reportID)
 	if err != nil {
 		return ReportLinesResult{}, err

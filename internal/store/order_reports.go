@@ -8,76 +8,50 @@ import (
 	"reflect"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
 
 	"github.com/spsync/spsync/internal/spapi"
+	"github.com/spsync/spsync/internal/spapi/orderreport"
 )
 
 // APIVersionReports is orders.api_version of an order known only from an
 // order report.
 const APIVersionReports = "reports-2021-06-30"
 
-// ReportLine is one line of an order report (one order item; the order's
-// fields repeated), typed. spapi/orderreport reads it from a document.
-type ReportLine struct {
-	AmazonOrderID      string
-	MerchantOrderID    string
-	PurchaseDate       time.Time
-	LastUpdatedDate    *time.Time
-	OrderStatus        string
-	FulfillmentChannel string
-	SalesChannel       string
-	OrderChannel       string
-	ShipServiceLevel   string
+// A report line is read and typed once, as orderreport.Line: the import
+// takes those lines, and keeps of each only what its rows store
+// (stagedLine).
 
-	ProductName string
-	SKU         string
-	ASIN        string
-	ItemStatus  string
-	Quantity    *int
-	Currency    string
-
-	// Amounts keep the document's scale (20.00 stays 20.00).
-	ItemPrice, ItemTax, ShippingPrice, ShippingTax, GiftWrapPrice, GiftWrapTax *decimal.Decimal `json:"-"`
-	ItemPromotionDiscount, ShipPromotionDiscount                               *decimal.Decimal `json:"-"`
-
-	ShipCity, ShipState, ShipCountry string
-	PromotionIDs                     []string
-	IsBusinessOrder                  *bool
-	IsReplacementOrder               *bool
-	PriceDesignation                 string
-
-	// Fields are all the line's columns by header name, as sent.
-	// Compact turns them into the raw JSON the rows keep and drops them.
-	Fields map[string]string
-
-	compact           bool
-	lineRaw, orderRaw json.RawMessage
-	hasPrice, hasTax  bool
-}
-
-// Compact keeps of Fields only what the rows store (the line's and the
-// order's raw JSON, PII removed, and which money columns the document
-// has) and drops the map: a month of a big seller's report is tens of
-// thousands of lines, and their maps would be most of a worker's memory.
-func (l *ReportLine) Compact() error {
-	if l.compact {
-		return nil
-	}
+// stageLine keeps of a line what the rows store: its typed fields, less its
+// personal ones, its amounts with their scale, the line's and the order's
+// raw JSON (PII removed) and which money columns the document has. The
+// cells map goes: a month of a big seller's report is tens of thousands of
+// lines, and their maps would be most of a worker's memory.
+func stageLine(l *orderreport.Line) (stagedLine, error) {
+	st := stagedLine{Line: *l}
 	var err error
-	if l.lineRaw, err = rawOf(l.Fields, func(k string) bool { return !slices.Contains(orderFieldsOfReport, k) }); err != nil {
-		return err
+	if st.LineRaw, err = rawOf(l.Fields, func(k string) bool { return !slices.Contains(orderFieldsOfReport, k) }); err != nil {
+		return stagedLine{}, err
 	}
-	if l.orderRaw, err = rawOf(l.Fields, func(k string) bool { return slices.Contains(orderFieldsOfReport, k) }); err != nil {
-		return err
+	if st.OrderRaw, err = rawOf(l.Fields, func(k string) bool { return slices.Contains(orderFieldsOfReport, k) }); err != nil {
+		return stagedLine{}, err
 	}
-	_, l.hasPrice = l.Fields["item-price"]
-	_, l.hasTax = l.Fields["item-tax"]
-	l.Fields, l.compact = nil, true
-	return nil
+	_, st.HasPrice = l.Fields[orderreport.ColItemPrice]
+	_, st.HasTax = l.Fields[orderreport.ColItemTax]
+	for i, d := range amountsOf(&st.Line) {
+		if *d != nil {
+			v := exactString(**d)
+			st.Amounts[i] = &v
+			*d = nil // travels in Amounts, with its scale
+		}
+	}
+	// Only what the rows are mapped from is staged: not the cells, the
+	// personal fields, nor what the reader says about the line.
+	st.Line.Fields, st.Line.Missing, st.Line.Warnings = nil, nil, nil
+	st.Line.ShipPostalCode, st.Line.PurchaseOrderNumber, st.Line.LineNo = "", "", 0
+	return st, nil
 }
 
 // rawOf is the JSON object of the fields keep selects, PII left out (map
@@ -173,10 +147,11 @@ type ReportImport struct {
 	seq                 int
 }
 
-// stagedLine is a compact ReportLine as the import's table holds it.
+// stagedLine is a report line as the import's table holds it and its rows
+// are mapped from (stageLine).
 type stagedLine struct {
-	Line ReportLine `json:"line"`
-	// Amounts are the line's money in ReportLine's order, written with their
+	Line orderreport.Line `json:"line"`
+	// Amounts are the line's money in amountsOf's order, written with their
 	// scale (decimal's JSON drops trailing zeros).
 	Amounts  [8]*string      `json:"amounts"`
 	LineRaw  json.RawMessage `json:"line_raw"`
@@ -185,8 +160,8 @@ type stagedLine struct {
 	HasTax   bool            `json:"has_tax,omitempty"`
 }
 
-// amounts points at the line's money fields, in stagedLine.Amounts' order.
-func (l *ReportLine) amounts() [8]**decimal.Decimal {
+// amountsOf points at the line's money fields, in stagedLine.Amounts' order.
+func amountsOf(l *orderreport.Line) [8]**decimal.Decimal {
 	return [8]**decimal.Decimal{&l.ItemPrice, &l.ItemTax, &l.ShippingPrice, &l.ShippingTax, &l.GiftWrapPrice, &l.GiftWrapTax,
 		&l.ItemPromotionDiscount, &l.ShipPromotionDiscount}
 }
@@ -210,22 +185,16 @@ func BeginReportImport(ctx context.Context, tx pgx.Tx, accountID, reportID strin
 
 // Add stages lines (lines without an order id are skipped: the caller
 // quarantines them).
-func (ri *ReportImport) Add(ctx context.Context, lines []ReportLine) error {
+func (ri *ReportImport) Add(ctx context.Context, lines []orderreport.Line) error {
 	rows := make([][]any, 0, len(lines))
 	for i := range lines {
-		l := lines[i]
+		l := &lines[i]
 		if l.AmazonOrderID == "" {
 			continue
 		}
-		if err := l.Compact(); err != nil {
+		st, err := stageLine(l)
+		if err != nil {
 			return err
-		}
-		st := stagedLine{Line: l, LineRaw: l.lineRaw, OrderRaw: l.orderRaw, HasPrice: l.hasPrice, HasTax: l.hasTax}
-		for i, d := range l.amounts() {
-			if *d != nil {
-				v := exactString(**d)
-				st.Amounts[i] = &v
-			}
 		}
 		b, err := json.Marshal(st)
 		if err != nil {
@@ -284,21 +253,19 @@ func (ri *ReportImport) Finish(ctx context.Context) (ReportLinesResult, error) {
 }
 
 // staged reads the staged lines of ids back, in document order.
-func (ri *ReportImport) staged(ctx context.Context, ids []string) (map[string][]ReportLine, error) {
+func (ri *ReportImport) staged(ctx context.Context, ids []string) (map[string][]stagedLine, error) {
 	rows, err := ri.tx.Query(ctx, `SELECT line FROM report_import WHERE amazon_order_id = ANY($1::text[]) ORDER BY seq`, ids)
 	if err != nil {
 		return nil, fmt.Errorf("read staged lines of report %s: %w", ri.reportID, err)
 	}
 	defer rows.Close()
-	out := make(map[string][]ReportLine, len(ids))
+	out := make(map[string][]stagedLine, len(ids))
 	for rows.Next() {
 		var st stagedLine
 		if err := rows.Scan(&st); err != nil {
 			return nil, fmt.Errorf("read staged line of report %s: %w", ri.reportID, err)
 		}
-		l := st.Line
-		l.lineRaw, l.orderRaw, l.hasPrice, l.hasTax, l.compact = st.LineRaw, st.OrderRaw, st.HasPrice, st.HasTax, true
-		for i, d := range l.amounts() {
+		for i, d := range amountsOf(&st.Line) {
 			if v := st.Amounts[i]; v != nil {
 				x, err := decimal.NewFromString(*v)
 				if err != nil {
@@ -307,7 +274,7 @@ func (ri *ReportImport) staged(ctx context.Context, ids []string) (map[string][]
 				*d = &x
 			}
 		}
-		out[l.AmazonOrderID] = append(out[l.AmazonOrderID], l)
+		out[st.Line.AmazonOrderID] = append(out[st.Line.AmazonOrderID], st)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("read staged lines of report %s: %w", ri.reportID, err)
@@ -319,7 +286,7 @@ func (ri *ReportImport) staged(ctx context.Context, ids []string) (map[string][]
 const reportChunk = 1000
 
 // replaceReportChunk writes the orders of ids and their lines.
-func replaceReportChunk(ctx context.Context, tx pgx.Tx, accountID, reportID string, ids []string, byOrder map[string][]ReportLine, res *ReportLinesResult) error {
+func replaceReportChunk(ctx context.Context, tx pgx.Tx, accountID, reportID string, ids []string, byOrder map[string][]stagedLine, res *ReportLinesResult) error {
 	var orders []orderRow
 	var rows []reportLineRow
 	for _, id := range ids {
@@ -380,8 +347,8 @@ func apiOrders(ctx context.Context, tx pgx.Tx, accountID string, ids []string) (
 // lines as v0 counts OrderTotal (prices, shipping, gift wrap and their
 // taxes, less promotions), NULL when any line has no price (Pending) or
 // the document has no item-price or item-tax column.
-func newReportOrderRow(lines []ReportLine) (orderRow, error) {
-	l := lines[0]
+func newReportOrderRow(lines []stagedLine) (orderRow, error) {
+	l := lines[0].Line
 	r := orderRow{
 		AmazonOrderID:      l.AmazonOrderID,
 		SellerOrderID:      orderText(l.MerchantOrderID),
@@ -395,6 +362,7 @@ func newReportOrderRow(lines []ReportLine) (orderRow, error) {
 		APIVersion:         APIVersionReports,
 	}
 	for _, x := range lines {
+		x := x.Line
 		if x.LastUpdatedDate != nil && x.LastUpdatedDate.After(r.LastUpdateDate) {
 			r.LastUpdateDate = *x.LastUpdatedDate
 		}
@@ -420,9 +388,10 @@ func newReportOrderRow(lines []ReportLine) (orderRow, error) {
 	r.ShippingAddressCity = orderText(l.ShipCity)
 	r.ShippingAddressStateOrRegion = orderText(l.ShipState)
 	r.ShippingAddressCountryCode = orderText(l.ShipCountry)
-	if (r.OrderStatus == nil || *r.OrderStatus != "Pending") && l.hasPrice && l.hasTax {
+	if (r.OrderStatus == nil || *r.OrderStatus != "Pending") && lines[0].HasPrice && lines[0].HasTax {
 		total, priced := decimal.Zero, true
 		for _, x := range lines {
+			x := x.Line
 			if x.ItemPrice == nil {
 				priced = false
 				break
@@ -442,16 +411,16 @@ func newReportOrderRow(lines []ReportLine) (orderRow, error) {
 			r.OrderTotalAmount, r.OrderTotalCurrency = &scaledDecimal{total}, orderText(l.Currency)
 		}
 	}
-	r.Raw = l.orderRaw
+	r.Raw = lines[0].OrderRaw
 	return r, nil
 }
 
 // newReportLineRows maps an order's lines to rows numbered in a fixed
 // order, so the same lines in any document order get the same numbers.
-func newReportLineRows(lines []ReportLine, reportID string) []reportLineRow {
+func newReportLineRows(lines []stagedLine, reportID string) []reportLineRow {
 	rows := make([]reportLineRow, 0, len(lines))
-	for _, l := range lines {
-		b := l.lineRaw
+	for _, st := range lines {
+		l, b := st.Line, st.LineRaw
 		dec := func(d *decimal.Decimal) *scaledDecimal {
 			if d == nil {
 				return nil

@@ -13,14 +13,15 @@ import (
 
 	"github.com/spsync/spsync/internal/dbtest"
 	"github.com/spsync/spsync/internal/spapi"
+	"github.com/spsync/spsync/internal/spapi/orderreport"
 	"github.com/spsync/spsync/internal/store"
 )
 
-func reportLine(order, sku string, qty int, price, status string) store.ReportLine {
+func reportLine(order, sku string, qty int, price, status string) orderreport.Line {
 	purchase := time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC)
 	updated := purchase.Add(48 * time.Hour)
 	q := qty
-	l := store.ReportLine{
+	l := orderreport.Line{
 		AmazonOrderID: order, PurchaseDate: purchase, LastUpdatedDate: &updated, OrderStatus: "Shipped",
 		FulfillmentChannel: "Amazon", SalesChannel: "Amazon.com", ShipServiceLevel: "Expedited",
 		ProductName: "Thing " + sku, SKU: sku, ASIN: "B0" + sku, ItemStatus: status, Quantity: &q, Currency: "USD",
@@ -37,7 +38,7 @@ func reportLine(order, sku string, qty int, price, status string) store.ReportLi
 	return l
 }
 
-func replaceReport(t *testing.T, pool pgxPool, report string, lines []store.ReportLine) store.ReportLinesResult {
+func replaceReport(t *testing.T, pool pgxPool, report string, lines []orderreport.Line) store.ReportLinesResult {
 	t.Helper()
 	var res store.ReportLinesResult
 	require.NoError(t, pgx.BeginFunc(context.Background(), pool, func(tx pgx.Tx) error {
@@ -80,7 +81,7 @@ func TestReplaceOrderReportLines(t *testing.T) {
 	pending := reportLine("111-0000000-0000002", "C", 1, "", "Unshipped")
 	pending.OrderStatus, pending.FulfillmentChannel = "Pending", "Merchant"
 	apiOrder := reportLine("111-0000000-0000003", "D", 1, "9.99", "Shipped")
-	doc := []store.ReportLine{
+	doc := []orderreport.Line{
 		reportLine("111-0000000-0000001", "A", 2, "20.00", "Shipped"),
 		cancelledLine,
 		reportLine("111-0000000-0000001", "A", 1, "10.00", "Shipped"), // the same SKU on a second line
@@ -120,7 +121,7 @@ func TestReplaceOrderReportLines(t *testing.T) {
 
 	// The same document again, lines shuffled: nothing is written.
 	before := versions()
-	shuffled := append([]store.ReportLine(nil), doc...)
+	shuffled := append([]orderreport.Line(nil), doc...)
 	rand.New(rand.NewPCG(1, 2)).Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
 	res = replaceReport(t, pool, "R2", shuffled)
 	require.Equal(t, store.ReportLinesResult{Orders: 3, OrdersKept: 1, Lines: 4}, res)
@@ -128,7 +129,7 @@ func TestReplaceOrderReportLines(t *testing.T) {
 
 	// A leaner layout (no ship-city or item-tax column) says nothing new:
 	// nothing is written either.
-	var lean []store.ReportLine
+	var lean []orderreport.Line
 	for _, l := range doc {
 		l.Fields = maps.Clone(l.Fields)
 		delete(l.Fields, "ship-city")
@@ -141,7 +142,7 @@ func TestReplaceOrderReportLines(t *testing.T) {
 	require.Equal(t, before, versions())
 
 	// A later report without the cancelled line: that line goes.
-	res = replaceReport(t, pool, "R3", []store.ReportLine{doc[0], doc[2]})
+	res = replaceReport(t, pool, "R3", []orderreport.Line{doc[0], doc[2]})
 	require.Equal(t, 1, res.LinesDeleted)
 	require.Equal(t, 2, count(`SELECT count(*) FROM order_report_lines WHERE amazon_order_id = '111-0000000-0000001'`))
 

@@ -389,7 +389,7 @@ func (w *ReportWindowWorker) download(ctx context.Context, acct *jobs.Account, d
 		return 0, nil, fmt.Errorf("read report document: %w", err)
 	}
 	var bad []spapi.Quarantined
-	batch := make([]store.ReportLine, 0, importBatch)
+	batch := make([]orderreport.Line, 0, importBatch)
 	n := 0
 	for {
 		l, err := r.Next()
@@ -408,7 +408,7 @@ func (w *ReportWindowWorker) download(ctx context.Context, acct *jobs.Account, d
 			bad = append(bad, q)
 			continue
 		}
-		batch = append(batch, storeLine(&l))
+		batch = append(batch, l)
 		if len(batch) == importBatch {
 			if err := imp.Add(ctx, batch); err != nil {
 				return n, nil, err
@@ -420,22 +420,6 @@ func (w *ReportWindowWorker) download(ctx context.Context, acct *jobs.Account, d
 		return n, nil, err
 	}
 	return n, bad, nil
-}
-
-// storeLine is a complete report line as the store takes it.
-func storeLine(l *orderreport.Line) store.ReportLine {
-	return store.ReportLine{
-		AmazonOrderID: l.AmazonOrderID, MerchantOrderID: l.MerchantOrderID, PurchaseDate: l.PurchaseDate,
-		LastUpdatedDate: l.LastUpdatedDate, OrderStatus: l.OrderStatus, FulfillmentChannel: l.FulfillmentChannel,
-		SalesChannel: l.SalesChannel, OrderChannel: l.OrderChannel, ShipServiceLevel: l.ShipServiceLevel,
-		ProductName: l.ProductName, SKU: l.SKU, ASIN: l.ASIN, ItemStatus: l.ItemStatus, Quantity: l.Quantity, Currency: l.Currency,
-		ItemPrice: l.ItemPrice, ItemTax: l.ItemTax, ShippingPrice: l.ShippingPrice, ShippingTax: l.ShippingTax,
-		GiftWrapPrice: l.GiftWrapPrice, GiftWrapTax: l.GiftWrapTax,
-		ItemPromotionDiscount: l.ItemPromotionDiscount, ShipPromotionDiscount: l.ShipPromotionDiscount,
-		ShipCity: l.ShipCity, ShipState: l.ShipState, ShipCountry: l.ShipCountry, PromotionIDs: l.PromotionIDs,
-		IsBusinessOrder: l.IsBusinessOrder, IsReplacementOrder: l.IsReplacementOrder, PriceDesignation: l.PriceDesignation,
-		Fields: l.Fields,
-	}
 }
 
 // quarantineLine sets aside a line without the order id or purchase date
