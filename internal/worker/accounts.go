@@ -18,7 +18,6 @@ import (
 	"github.com/spsync/spsync/internal/metrics"
 	"github.com/spsync/spsync/internal/secretbox"
 	"github.com/spsync/spsync/internal/store"
-	"github.com/spsync/spsync/internal/streams"
 )
 
 // directory is the jobs' view of the accounts registry: it builds each
@@ -117,8 +116,7 @@ func (p *secretProbes) observe(_, outcome string) { p.c.WithLabelValues(outcome)
 // that sync: an account that becomes active gets its polls (run at once),
 // one that stops loses them. The jobs it already has queued are cancelled
 // and re-queued by the state change itself (accounts.Admin, Registry).
-func followAccounts(reg *accounts.Registry, deps *jobs.Deps, cfg *config.Config, client *river.Client[pgx.Tx], logger *slog.Logger) {
-	all := streams.All(cfg)
+func followAccounts(reg *accounts.Registry, deps *jobs.Deps, all jobs.Streams, client *river.Client[pgx.Tx], logger *slog.Logger) {
 	var mu sync.Mutex
 	scheduled := map[string][]string{} // account id → periodic job ids
 	for _, id := range deps.AccountIDs() {

@@ -14,9 +14,8 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
-	"github.com/spsync/spsync/internal/config"
+	"github.com/spsync/spsync/internal/jobs"
 	"github.com/spsync/spsync/internal/riverext"
-	"github.com/spsync/spsync/internal/streams"
 )
 
 // onceIdleHorizon is how far ahead a scheduled job still counts as due
@@ -24,15 +23,15 @@ import (
 // not.
 const onceIdleHorizon = 10 * time.Minute
 
-// runOnce inserts one poll of every stream for every account, waits until
+// runOnce inserts one poll of every stream of all for every account, waits until
 // no job is due, and reports jobs that failed for good since started (read
 // before the River client started), including jobs queued before the round
 // (an on-demand refresh, say). Jobs cancelled on purpose, such as the
 // refreshes of service jobs that closed, are not failures (finalizedSince).
-func runOnce(ctx context.Context, client *river.Client[pgx.Tx], pool *pgxpool.Pool, cfg *config.Config, accountIDs []string, logger *slog.Logger, started time.Time) error {
+func runOnce(ctx context.Context, client *river.Client[pgx.Tx], pool *pgxpool.Pool, all jobs.Streams, accountIDs []string, logger *slog.Logger, started time.Time) error {
 	var params []river.InsertManyParams
 	for _, id := range accountIDs {
-		for _, args := range streams.All(cfg).Polls(id) {
+		for _, args := range all.Polls(id) {
 			params = append(params, river.InsertManyParams{Args: args})
 		}
 	}

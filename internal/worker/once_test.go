@@ -17,6 +17,7 @@ import (
 	"github.com/spsync/spsync/internal/jobs/jobstest"
 	"github.com/spsync/spsync/internal/jobs/servicejobs"
 	"github.com/spsync/spsync/internal/sim"
+	"github.com/spsync/spsync/internal/streams"
 )
 
 // TestOnceFailsOnlyForFailures runs `worker run --once` rounds the way a
@@ -35,7 +36,7 @@ func TestOnceFailsOnlyForFailures(t *testing.T) {
 	acct := b.Sim.Accounts()[0]
 	cfg := &config.Config{Accounts: []config.Account{{ID: acct.ID, MarketplaceIDs: acct.MarketplaceIDs}}}
 	workers := river.NewWorkers()
-	register(workers, b.Deps, cfg)
+	register(workers, b.Deps, streams.All(cfg))
 	client := b.StartClient(t, workers, nil)
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	refreshes := func(state rivertype.JobState) int {
@@ -44,13 +45,13 @@ func TestOnceFailsOnlyForFailures(t *testing.T) {
 		return len(res.Jobs)
 	}
 
-	require.NoError(t, runOnce(ctx, client, b.Pool, cfg, []string{acct.ID}, logger, time.Now()), "the first round")
+	require.NoError(t, runOnce(ctx, client, b.Pool, streams.All(cfg), []string{acct.ID}, logger, time.Now()), "the first round")
 	require.Positive(t, refreshes(rivertype.JobStateScheduled), "open service jobs wait for their refresh")
 
 	// Three days later most of those jobs are done: the round's poll writes
 	// them closed and cancels their waiting refreshes, by design.
 	clock.Advance(72 * time.Hour)
-	require.NoError(t, runOnce(ctx, client, b.Pool, cfg, []string{acct.ID}, logger, time.Now()), "refreshes cancelled on purpose are no failure")
+	require.NoError(t, runOnce(ctx, client, b.Pool, streams.All(cfg), []string{acct.ID}, logger, time.Now()), "refreshes cancelled on purpose are no failure")
 	require.Positive(t, refreshes(rivertype.JobStateCancelled), "the round cancelled refreshes of closed jobs")
 
 	// An on-demand refresh of a job Amazon does not know is cancelled by
@@ -58,7 +59,7 @@ func TestOnceFailsOnlyForFailures(t *testing.T) {
 	started := time.Now()
 	_, err := client.Insert(ctx, servicejobs.RefreshArgs{AccountID: acct.ID, ServiceJobID: "no-such-job"}, nil)
 	require.NoError(t, err)
-	err = runOnce(ctx, client, b.Pool, cfg, []string{acct.ID}, logger, started)
+	err = runOnce(ctx, client, b.Pool, streams.All(cfg), []string{acct.ID}, logger, started)
 	require.Error(t, err)
 	require.Contains(t, err.Error(), "once: 1 jobs failed for good")
 	require.Contains(t, err.Error(), "service_job_refresh #")

@@ -18,11 +18,11 @@ import (
 
 	"github.com/spsync/spsync/internal/accounts"
 	"github.com/spsync/spsync/internal/config"
+	"github.com/spsync/spsync/internal/jobs"
 	"github.com/spsync/spsync/internal/metrics"
 	"github.com/spsync/spsync/internal/push"
 	"github.com/spsync/spsync/internal/sim"
 	"github.com/spsync/spsync/internal/spapi"
-	"github.com/spsync/spsync/internal/streams"
 )
 
 // Simulated push (SPSYNC_SIM_PUSH): the queue and its dead-letter queue the
@@ -57,7 +57,7 @@ func (p *pushPath) stop(cancel context.CancelFunc) {
 // local SQS server at SPSYNC_SQS_ENDPOINT (`make run` starts fauxqs for it)
 // that the simulator delivers to after the worker subscribed it, as `worker
 // notifications setup` does against Amazon.
-func startPush(ctx context.Context, cfg *config.Config, reg *accounts.Registry, other func(context.Context, string) (bool, error), pool *pgxpool.Pool, client *river.Client[pgx.Tx], simSrv *SimServer, m *metrics.Metrics, logger *slog.Logger) (*pushPath, error) {
+func startPush(ctx context.Context, cfg *config.Config, all jobs.Streams, reg *accounts.Registry, other func(context.Context, string) (bool, error), pool *pgxpool.Pool, client *river.Client[pgx.Tx], simSrv *SimServer, m *metrics.Metrics, logger *slog.Logger) (*pushPath, error) {
 	if !cfg.Push.Enabled() {
 		return nil, nil
 	}
@@ -82,7 +82,7 @@ func startPush(ctx context.Context, cfg *config.Config, reg *accounts.Registry, 
 		if queueURL, arn, err = createQueueWithDLQ(ctx, sqsClient, simQueueName, simMaxReceiveCount); err != nil {
 			return fail(fmt.Errorf("SPSYNC_SIM_PUSH: %w", err))
 		}
-		if err := subscribeSimulator(ctx, simSrv, arn); err != nil {
+		if err := subscribeSimulator(ctx, simSrv, arn, all.NotificationTypes()); err != nil {
 			return fail(fmt.Errorf("SPSYNC_SIM_PUSH: subscribe the simulator: %w", err))
 		}
 		notifyCtx, stopNotify := context.WithCancel(context.WithoutCancel(ctx))
@@ -126,7 +126,7 @@ func startPush(ctx context.Context, cfg *config.Config, reg *accounts.Registry, 
 		return fail(fmt.Errorf("push metrics: %w", err))
 	}
 	consumer, err := push.NewConsumer(push.ConsumerConfig{
-		Pool: pool, River: client, SQS: sqsClient, QueueURL: queueURL, Streams: streams.All(cfg),
+		Pool: pool, River: client, SQS: sqsClient, QueueURL: queueURL, Streams: all,
 		Accounts: sellers, Logger: logger, Metrics: pm, Route: route, Other: other,
 	})
 	if err != nil {
@@ -190,7 +190,7 @@ func createQueueWithDLQ(ctx context.Context, c *sqs.Client, name string, maxRece
 // subscribes every account to the notification types the streams consume
 // (jobs.Streams.NotificationTypes) through the Notifications API, as
 // `worker notifications setup` does with Amazon.
-func subscribeSimulator(ctx context.Context, s *SimServer, queueARN string) error {
+func subscribeSimulator(ctx context.Context, s *SimServer, queueARN string, types []string) error {
 	var destID string
 	for _, a := range s.sim.Accounts() {
 		nc, err := spapi.NewNotificationsClient(spapi.Options{
@@ -207,7 +207,7 @@ func subscribeSimulator(ctx context.Context, s *SimServer, queueARN string) erro
 			}
 			destID = d.DestinationID
 		}
-		for _, typ := range streams.All(nil).NotificationTypes() {
+		for _, typ := range types {
 			if _, err := nc.CreateSubscription(ctx, typ, "1.0", destID); err != nil && !errors.Is(err, spapi.ErrConflict) {
 				return fmt.Errorf("account %s: subscribe to %s: %w", a.ID, typ, err)
 			}

@@ -32,6 +32,7 @@ import (
 	"github.com/spsync/spsync/internal/schema"
 	"github.com/spsync/spsync/internal/secretbox"
 	"github.com/spsync/spsync/internal/store"
+	"github.com/spsync/spsync/internal/streams"
 )
 
 // Options configures Run.
@@ -74,6 +75,11 @@ type Options struct {
 	// schedules, waits until the follow-ups that are due have run, and
 	// returns: nil, or an error naming the jobs that failed for good.
 	Once bool
+	// Streams is the registry the worker syncs: its workers, periodic
+	// polls, backfill windows, `--once` round and push types. Nil means
+	// streams.All(Config), the production list; a test adds a stream of its
+	// own here and nowhere else.
+	Streams jobs.Streams
 }
 
 // ReadyInfo tells the caller of Run where the running worker can be seen.
@@ -105,6 +111,10 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	if opts.ShutdownTimeout == 0 {
 		opts.ShutdownTimeout = 30 * time.Second
+	}
+	all := opts.Streams
+	if all == nil {
+		all = streams.All(cfg)
 	}
 
 	db, err := dbopen.Open(ctx, cfg.DatabaseURL, cfg.DataDir, opts.Progress)
@@ -158,7 +168,7 @@ func Run(ctx context.Context, opts Options) error {
 	if rotDeps != nil && opts.RotationCheckEvery > 0 {
 		rotDeps.CheckEvery = opts.RotationCheckEvery
 	}
-	client, err := newRiverClient(db.Pool, deps, rotDeps, cfg, riverLogger, opts.Once, live.ID())
+	client, err := newRiverClient(db.Pool, deps, rotDeps, all, riverLogger, opts.Once, live.ID())
 	if err != nil {
 		return err
 	}
@@ -230,7 +240,7 @@ func Run(ctx context.Context, opts Options) error {
 	regCtx, stopReg := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopReg()
 	if !opts.Once {
-		followAccounts(reg, deps, cfg, client, logger)
+		followAccounts(reg, deps, all, client, logger)
 		go reg.Run(regCtx, opts.AccountsReload)
 	}
 	if err := ui.Start(uiCtx); err != nil {
@@ -251,7 +261,7 @@ func Run(ctx context.Context, opts Options) error {
 		// when it is the push queue, push hands its messages over.
 		creds, err = startCredentials(pushCtx, cfg, opts.Rotation, db.Pool, keys, opts.CredentialClock, m, logger)
 		if err == nil {
-			pushed, err = startPush(pushCtx, cfg, reg, creds.Handle(), db.Pool, client, simSrv, m, logger)
+			pushed, err = startPush(pushCtx, cfg, all, reg, creds.Handle(), db.Pool, client, simSrv, m, logger)
 		}
 		if err != nil {
 			_ = srv.Close()
@@ -269,7 +279,7 @@ func Run(ctx context.Context, opts Options) error {
 
 	var onceErr error
 	if opts.Once {
-		onceErr = runOnce(ctx, client, db.Pool, cfg, deps.AccountIDs(), logger, onceStarted)
+		onceErr = runOnce(ctx, client, db.Pool, all, deps.AccountIDs(), logger, onceStarted)
 	} else {
 		select {
 		case <-ctx.Done():
@@ -315,11 +325,11 @@ func prepareSchema(ctx context.Context, db *dbopen.DB, migrate bool, logger *slo
 	return m.Check(ctx)
 }
 
-// newRiverClient registers every stream's workers and, unless once, its
-// periodic polls.
-func newRiverClient(pool *pgxpool.Pool, deps *jobs.Deps, rotDeps *rotation.Deps, cfg *config.Config, logger *slog.Logger, once bool, id string) (*river.Client[pgx.Tx], error) {
+// newRiverClient registers the workers of every stream of all and, unless
+// once, their periodic polls.
+func newRiverClient(pool *pgxpool.Pool, deps *jobs.Deps, rotDeps *rotation.Deps, all jobs.Streams, logger *slog.Logger, once bool, id string) (*river.Client[pgx.Tx], error) {
 	workers := river.NewWorkers()
-	all := register(workers, deps, cfg)
+	register(workers, deps, all)
 	var periodic []*river.PeriodicJob
 	if !once {
 		var err error

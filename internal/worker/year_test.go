@@ -29,6 +29,7 @@ import (
 	"github.com/spsync/spsync/internal/secretbox"
 	"github.com/spsync/spsync/internal/sim"
 	"github.com/spsync/spsync/internal/store"
+	"github.com/spsync/spsync/internal/streams"
 )
 
 // yearAWSEnv gives the worker's SQS clients (push.NewSQSClient reads the
@@ -299,7 +300,7 @@ func newYearHarness(t *testing.T) *yearHarness {
 
 	// Push: the simulator's destination is the push queue and both
 	// sellers subscribe, as `worker notifications setup` does.
-	require.NoError(t, subscribeSimulator(ctx, &SimServer{sim: s, url: srv.URL}, pushARN))
+	require.NoError(t, subscribeSimulator(ctx, &SimServer{sim: s, url: srv.URL}, pushARN, streams.All(nil).NotificationTypes()))
 	notifyCtx, stopNotify := context.WithCancel(ctx)
 	n, err := s.StartNotifier(notifyCtx, sim.NotifierOptions{Sink: sim.NewSQSSink(sqsClient), Route: s.NotificationDestinations,
 		DelayMin: 100 * time.Millisecond, DelayMax: 500 * time.Millisecond, Seed: 23})
