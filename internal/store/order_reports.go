@@ -111,6 +111,17 @@ type ReportLinesResult struct {
 	Lines, LinesWritten, LinesDeleted int
 }
 
+// Rows is what the document changed, as its backfill window counts rows.
+func (r ReportLinesResult) Rows() int64 { return int64(r.OrdersWritten + r.LinesWritten) }
+
+// CountRows tells count what the document offered and changed per table, as
+// a page's rows are counted (spsync_rows_upserted_total): the report-only
+// orders (not those an order API wrote) and their lines.
+func (r ReportLinesResult) CountRows(count func(table string, offered, changed int)) {
+	count("orders", r.Orders-r.OrdersKept, r.OrdersWritten)
+	count("order_report_lines", r.Lines, r.LinesWritten)
+}
+
 // reportLineRow is one order_report_lines row. Every typed column is read
 // from raw, so an equal raw is an equal row.
 type reportLineRow struct {

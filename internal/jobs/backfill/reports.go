@@ -105,46 +105,29 @@ func (w *ReportWindowWorker) Timeout(*river.Job[ReportWindowArgs]) time.Duration
 // for the report (once), wait for it, store its document.
 func (w *ReportWindowWorker) Work(ctx context.Context, job *river.Job[ReportWindowArgs]) error {
 	a := job.Args
-	err := w.work(ctx, a)
-	if err == nil {
-		return nil
-	}
-	var snooze *river.JobSnoozeError
-	if errors.As(err, &snooze) {
-		return err
-	}
-	jerr := w.deps.JobError(fmt.Errorf("backfill %d report window %s: %w", a.BackfillID, a.WindowStart.UTC().Format(time.RFC3339), err))
-	if errors.As(jerr, &snooze) {
-		return jerr
-	}
-	var cancel *river.JobCancelError
-	final := errors.As(jerr, &cancel) || job.Attempt >= job.MaxAttempts
-	recordBackfillError(ctx, w.deps, a.BackfillID, jerr, final)
-	return jerr
+	return windowJobError(ctx, w.deps, job.JobRow, a.BackfillID, "report window", a.WindowStart, w.work(ctx, a))
 }
 
 func (w *ReportWindowWorker) work(ctx context.Context, a ReportWindowArgs) error {
-	win, ok, err := pendingWindow(ctx, w.deps, a.BackfillID, a.WindowStart, a.WindowEnd)
+	b, row, ok, err := pendingWindow(ctx, w.deps, a.BackfillID, a.WindowStart, a.WindowEnd)
 	if err != nil || !ok {
 		return err
 	}
+	win := &reportWindow{args: a, stream: b.Stream, row: row}
 	acct, err := w.deps.Account(ctx, a.AccountID)
 	if err != nil {
 		return err
 	}
-	reportID := ""
-	if win.ReportID != nil {
-		reportID = *win.ReportID
-	}
-	if reportID == "" && win.ReportRequestedAt != nil {
+	reportID := win.reportID()
+	if reportID == "" && row.ReportRequestedAt != nil {
 		// A createReport may have reached Amazon before the last run
 		// stopped: find that report rather than ask twice.
-		if reportID, err = w.findReport(ctx, acct, a, *win.ReportRequestedAt); err != nil {
+		if reportID, err = w.findReport(ctx, acct, win, *row.ReportRequestedAt); err != nil {
 			return err
 		}
 	}
 	if reportID == "" {
-		if reportID, err = w.requestReport(ctx, acct, a); err != nil {
+		if reportID, err = w.requestReport(ctx, acct, win); err != nil {
 			return err
 		}
 	}
@@ -157,52 +140,104 @@ func (w *ReportWindowWorker) work(ctx context.Context, a ReportWindowArgs) error
 		return fmt.Errorf("get report %s: %w", reportID, err)
 	}
 	switch rep.ProcessingStatus {
-	case "IN_QUEUE", "IN_PROGRESS":
-		if win.ReportStatus == nil || *win.ReportStatus != rep.ProcessingStatus {
-			if err := store.SetWindowReport(ctx, w.deps.Pool, a.BackfillID, a.WindowStart, reportID, rep.ProcessingStatus); err != nil {
-				return err
-			}
+	case spapi.ReportInQueue, spapi.ReportInProgress:
+		if err := win.setReport(ctx, w.deps.Pool, reportID, rep.ProcessingStatus); err != nil {
+			return err
 		}
 		return river.JobSnooze(w.opts.PollInterval)
-	case "CANCELLED":
+	case spapi.ReportCancelled:
 		// Amazon cancels a report with no data: the window is empty.
 		return pgx.BeginFunc(ctx, w.deps.Pool, func(tx pgx.Tx) error {
-			if err := store.SetWindowReport(ctx, tx, a.BackfillID, a.WindowStart, reportID, rep.ProcessingStatus); err != nil {
-				return err
-			}
-			return store.CountBackfillPage(ctx, tx, a.BackfillID, a.WindowStart, 0, true)
+			return win.done(ctx, tx, reportID, rep.ProcessingStatus, 0)
 		})
-	case "FATAL":
-		return w.fatal(ctx, a, reportID)
-	case "DONE":
-		return w.store(ctx, acct, a, reportID, rep.ReportDocumentID)
+	case spapi.ReportFatal:
+		return w.fatal(ctx, win, reportID)
+	case spapi.ReportDone:
+		return w.store(ctx, acct, win, reportID, rep.ReportDocumentID)
 	default:
 		return fmt.Errorf("report %s: unknown processingStatus %q", reportID, rep.ProcessingStatus)
 	}
 }
 
-// pendingWindow reads the window [start, end) when its backfill is running
-// and it is not done yet; false otherwise, and when smaller windows
-// replaced it (a split keeps the start, not the end).
-func pendingWindow(ctx context.Context, deps *jobs.Deps, backfillID int64, start, end time.Time) (*store.BackfillWindow, bool, error) {
-	b, err := store.GetBackfill(ctx, deps.Pool, backfillID)
-	if errors.Is(err, store.ErrBackfillNotFound) {
-		return nil, false, river.JobCancel(err)
+// reportWindow is a report window's state as its backfill_windows row keeps
+// it across runs and crashes: whether a report of it may have been asked
+// for, the report and its processing status, how many of its reports ended
+// FATAL, and the window done with its rows. The report window job changes
+// that state through these methods only; the one that ends the window
+// (done) writes in the transaction that stores the window's document.
+type reportWindow struct {
+	args ReportWindowArgs
+	// stream is the backfill's stream (the descriptor's name it was
+	// started with).
+	stream string
+	// row is the window's row as this run read it, kept up to date by the
+	// methods.
+	row *store.BackfillWindow
+}
+
+// reportID is the window's report, "" before one is known.
+func (w *reportWindow) reportID() string {
+	if w.row.ReportID == nil {
+		return ""
 	}
-	if err != nil {
-		return nil, false, err
+	return *w.row.ReportID
+}
+
+// requested notes, before createReport is sent, that a report of the window
+// may exist from now on, so that a crash before its id is saved leads the
+// next run to look for it instead of asking twice.
+func (w *reportWindow) requested(ctx context.Context, db store.DBTX) error {
+	return store.MarkWindowReportRequested(ctx, db, w.args.BackfillID, w.args.WindowStart)
+}
+
+// setReport records the window's report and its processing status, when
+// they are news.
+func (w *reportWindow) setReport(ctx context.Context, db store.DBTX, reportID, status string) error {
+	if w.reportID() == reportID && w.row.ReportStatus != nil && *w.row.ReportStatus == status {
+		return nil
 	}
-	if b.State != "running" {
-		return nil, false, nil
+	if err := store.SetWindowReport(ctx, db, w.args.BackfillID, w.args.WindowStart, reportID, status); err != nil {
+		return err
 	}
-	win, err := store.GetBackfillWindow(ctx, deps.Pool, backfillID, start)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, false, nil // split by an earlier run: smaller windows replace it
+	w.row.ReportID, w.row.ReportStatus = &reportID, &status
+	return nil
+}
+
+// done records the report's last status and the window done with rows in
+// tx, the transaction that stored the window's document (or, for an empty
+// window, its own), and counts them on the backfill. It fails with
+// store.ErrBackfillStopped, so that the document rolls back, when the
+// backfill was cancelled meanwhile.
+func (w *reportWindow) done(ctx context.Context, tx pgx.Tx, reportID, status string, rows int64) error {
+	// Written whatever the row said: tx may roll back, the row in memory
+	// would not.
+	if err := store.SetWindowReport(ctx, tx, w.args.BackfillID, w.args.WindowStart, reportID, status); err != nil {
+		return err
 	}
-	if err != nil {
-		return nil, false, err
+	return store.CountBackfillPage(ctx, tx, w.args.BackfillID, w.args.WindowStart, rows, true)
+}
+
+// fatal drops the window's FATAL report in tx, so that the next run asks
+// again, and returns how many of its reports ended FATAL.
+func (w *reportWindow) fatal(ctx context.Context, tx pgx.Tx) (int, error) {
+	return store.ForgetWindowReport(ctx, tx, w.args.BackfillID, w.args.WindowStart)
+}
+
+// split replaces the window in tx by windows of size (the last one
+// shorter), and queues their jobs in tx. It returns how many.
+func (w *reportWindow) split(ctx context.Context, tx pgx.Tx, size time.Duration) (int, error) {
+	a := w.args
+	var params []river.InsertManyParams
+	var starts, ends []time.Time
+	for s := a.WindowStart; s.Before(a.WindowEnd); s = s.Add(size) {
+		e := minTime(s.Add(size), a.WindowEnd)
+		starts, ends = append(starts, s), append(ends, e)
+		params = append(params, river.InsertManyParams{Args: ReportWindowArgs{BackfillID: a.BackfillID, AccountID: a.AccountID, WindowStart: s, WindowEnd: e}})
 	}
-	return win, win.DoneAt == nil && win.WindowEnd.Equal(end), nil
+	if err := store.SplitBackfillWindow(ctx, tx, a.BackfillID, a.WindowStart, starts, ends); err != nil {
+		return 0, err
+	}
+	return len(starts), jobs.InsertFollowups(ctx, tx, params)
 }
 
 // reportEnd is the dataEndTime of a window: Amazon's end is inclusive, the
@@ -212,11 +247,12 @@ func reportEnd(a ReportWindowArgs) time.Time { return a.WindowEnd.Add(-time.Seco
 // requestReport asks Amazon for the window's report. The window's row says
 // a request may be under way before it is sent, so a crash in between
 // leads the next run to look for the report instead of asking twice.
-func (w *ReportWindowWorker) requestReport(ctx context.Context, acct *jobs.Account, a ReportWindowArgs) (string, error) {
+func (w *ReportWindowWorker) requestReport(ctx context.Context, acct *jobs.Account, win *reportWindow) (string, error) {
+	a := win.args
 	if err := w.deps.Take(ctx, acct, spapi.OpCreateReport, jobs.ClassBackfill); err != nil {
 		return "", err
 	}
-	if err := store.MarkWindowReportRequested(ctx, w.deps.Pool, a.BackfillID, a.WindowStart); err != nil {
+	if err := win.requested(ctx, w.deps.Pool); err != nil {
 		return "", err
 	}
 	id, err := acct.Client.CreateReport(ctx, spapi.CreateReportRequest{
@@ -225,7 +261,7 @@ func (w *ReportWindowWorker) requestReport(ctx context.Context, acct *jobs.Accou
 	if err != nil {
 		return "", fmt.Errorf("create report: %w", err)
 	}
-	if err := store.SetWindowReport(ctx, w.deps.Pool, a.BackfillID, a.WindowStart, id, "IN_QUEUE"); err != nil {
+	if err := win.setReport(ctx, w.deps.Pool, id, spapi.ReportInQueue); err != nil {
 		return "", err
 	}
 	w.deps.Log().Debug("order report requested", "backfill", a.BackfillID, "window", a.WindowStart.UTC().Format(time.DateOnly), "report", id)
@@ -235,7 +271,8 @@ func (w *ReportWindowWorker) requestReport(ctx context.Context, acct *jobs.Accou
 // findReport looks for a report of the window requested since requestedAt
 // (less a minute of clock skew). A FATAL one is not adopted: the window
 // asks again.
-func (w *ReportWindowWorker) findReport(ctx context.Context, acct *jobs.Account, a ReportWindowArgs, requestedAt time.Time) (string, error) {
+func (w *ReportWindowWorker) findReport(ctx context.Context, acct *jobs.Account, win *reportWindow, requestedAt time.Time) (string, error) {
+	a := win.args
 	req := spapi.GetReportsRequest{ReportTypes: []string{ReportType}, MarketplaceIDs: acct.MarketplaceIDs,
 		CreatedSince: requestedAt.Add(-time.Minute), PageSize: 100}
 	for {
@@ -247,11 +284,11 @@ func (w *ReportWindowWorker) findReport(ctx context.Context, acct *jobs.Account,
 			return "", fmt.Errorf("look for the window's report: %w", err)
 		}
 		for _, r := range res.Reports {
-			if r.ProcessingStatus == "FATAL" || r.DataStartTime == nil || r.DataEndTime == nil {
+			if r.ProcessingStatus == spapi.ReportFatal || r.DataStartTime == nil || r.DataEndTime == nil {
 				continue
 			}
 			if r.DataStartTime.Equal(a.WindowStart) && r.DataEndTime.Equal(reportEnd(a)) {
-				if err := store.SetWindowReport(ctx, w.deps.Pool, a.BackfillID, a.WindowStart, r.ReportID, r.ProcessingStatus); err != nil {
+				if err := win.setReport(ctx, w.deps.Pool, r.ReportID, r.ProcessingStatus); err != nil {
 					return "", err
 				}
 				w.deps.Log().Info("order report found again after a restart", "backfill", a.BackfillID, "report", r.ReportID)
@@ -267,55 +304,60 @@ func (w *ReportWindowWorker) findReport(ctx context.Context, acct *jobs.Account,
 
 // fatal handles a FATAL report: ask again after a cooldown; after
 // fatalBeforeSplit of them, split the window into smaller ones; a one-day
-// window that keeps failing fails the backfill.
-func (w *ReportWindowWorker) fatal(ctx context.Context, a ReportWindowArgs, reportID string) error {
-	n, err := store.ForgetWindowReport(ctx, w.deps.Pool, a.BackfillID, a.WindowStart)
+// window that keeps failing fails the backfill. The report is forgotten and
+// the window split in one transaction, so a crash between the two cannot
+// leave a window that asks again instead of splitting.
+func (w *ReportWindowWorker) fatal(ctx context.Context, win *reportWindow, reportID string) error {
+	a := win.args
+	size := a.WindowEnd.Sub(a.WindowStart)
+	next := smallerReportWindow(size)
+	var n, windows int
+	err := pgx.BeginFunc(ctx, w.deps.Pool, func(tx pgx.Tx) error {
+		var err error
+		if n, err = win.fatal(ctx, tx); err != nil || n < fatalBeforeSplit || next == 0 {
+			return err
+		}
+		windows, err = win.split(ctx, tx, next)
+		return err
+	})
 	if err != nil {
 		return err
 	}
 	w.deps.Log().Warn("order report ended FATAL", "backfill", a.BackfillID, "window", a.WindowStart.UTC().Format(time.DateOnly), "report", reportID, "fatal_reports", n)
-	if n < fatalBeforeSplit {
+	switch {
+	case n < fatalBeforeSplit:
 		return river.JobSnooze(w.opts.FatalCooldown)
-	}
-	size := a.WindowEnd.Sub(a.WindowStart)
-	next := time.Duration(0)
-	for _, s := range splitSizes {
-		if s < size {
-			next = s
-			break
-		}
-	}
-	if next == 0 {
+	case next == 0:
 		return river.JobCancel(fmt.Errorf("report %s: Amazon ended %d reports of this %s window FATAL; no smaller window is left to try", reportID, n, size))
 	}
-	var params []river.InsertManyParams
-	var starts, ends []time.Time
-	for s := a.WindowStart; s.Before(a.WindowEnd); s = s.Add(next) {
-		e := minTime(s.Add(next), a.WindowEnd)
-		starts, ends = append(starts, s), append(ends, e)
-		params = append(params, river.InsertManyParams{Args: ReportWindowArgs{BackfillID: a.BackfillID, AccountID: a.AccountID, WindowStart: s, WindowEnd: e}})
-	}
-	w.deps.Log().Warn("splitting a report window that keeps failing", "backfill", a.BackfillID, "window", a.WindowStart.UTC().Format(time.DateOnly),
-		"from", size, "to", next, "windows", len(starts))
-	return pgx.BeginFunc(ctx, w.deps.Pool, func(tx pgx.Tx) error {
-		if err := store.SplitBackfillWindow(ctx, tx, a.BackfillID, a.WindowStart, starts, ends); err != nil {
-			return err
+	w.deps.Log().Warn("split a report window that keeps failing", "backfill", a.BackfillID, "window", a.WindowStart.UTC().Format(time.DateOnly),
+		"from", size, "to", next, "windows", windows)
+	return nil
+}
+
+// smallerReportWindow is the window length a failing window of size is
+// split into; 0 when none is smaller.
+func smallerReportWindow(size time.Duration) time.Duration {
+	for _, s := range splitSizes {
+		if s < size {
+			return s
 		}
-		return jobs.InsertFollowups(ctx, tx, params)
-	})
+	}
+	return 0
 }
 
 // store downloads the report's document and writes every line, the
 // window done and the backfill's progress in one transaction, streaming the
 // lines into it as they are read. The document's URL lives five minutes: an
 // expired one is asked for again, once.
-func (w *ReportWindowWorker) store(ctx context.Context, acct *jobs.Account, a ReportWindowArgs, reportID, documentID string) error {
+func (w *ReportWindowWorker) store(ctx context.Context, acct *jobs.Account, win *reportWindow, reportID, documentID string) error {
 	select {
 	case w.storing <- struct{}{}:
 		defer func() { <-w.storing }()
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+	a := win.args
 	began := time.Now()
 	var res store.ReportLinesResult
 	var lines int
@@ -335,14 +377,11 @@ func (w *ReportWindowWorker) store(ctx context.Context, acct *jobs.Account, a Re
 			if err := w.deps.Quarantine(ctx, tx, acct, bad); err != nil {
 				return err
 			}
-			if err := store.SetWindowReport(ctx, tx, a.BackfillID, a.WindowStart, reportID, "DONE"); err != nil {
-				return err
-			}
-			if err := store.CountBackfillPage(ctx, tx, a.BackfillID, a.WindowStart, int64(res.OrdersWritten+res.LinesWritten), true); err != nil {
+			if err := win.done(ctx, tx, reportID, spapi.ReportDone, res.Rows()); err != nil {
 				return err
 			}
 			if w.deps.BeforePageCommit != nil {
-				return w.deps.BeforePageCommit(ctx, "orders")
+				return w.deps.BeforePageCommit(ctx, win.stream)
 			}
 			return nil
 		})
@@ -357,8 +396,7 @@ func (w *ReportWindowWorker) store(ctx context.Context, acct *jobs.Account, a Re
 	if err != nil {
 		return fmt.Errorf("report %s document %s: %w", reportID, documentID, err)
 	}
-	w.deps.CountRows("orders", res.Orders-res.OrdersKept, res.OrdersWritten)
-	w.deps.CountRows("order_report_lines", res.Lines, res.LinesWritten)
+	res.CountRows(w.deps.CountRows)
 	w.deps.Log().Info("order report stored", "backfill", a.BackfillID, "window", a.WindowStart.UTC().Format(time.DateOnly),
 		"report", reportID, "lines", lines, "orders", res.Orders, "orders_kept_from_api", res.OrdersKept,
 		"seconds", time.Since(began).Seconds())

@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/spsync/spsync/internal/jobs"
 	"github.com/spsync/spsync/internal/store"
@@ -43,18 +44,27 @@ func (w *WindowWorker) Timeout(*river.Job[WindowArgs]) time.Duration { return 30
 // Work fetches the window from its saved page to its last.
 func (w *WindowWorker) Work(ctx context.Context, job *river.Job[WindowArgs]) error {
 	a := job.Args
-	err := w.work(ctx, a)
-	if err == nil {
-		return nil
-	}
-	jerr := w.deps.JobError(fmt.Errorf("backfill %d window %s: %w", a.BackfillID, a.WindowStart.UTC().Format(time.RFC3339), err))
+	return windowJobError(ctx, w.deps, job.JobRow, a.BackfillID, "window", a.WindowStart, w.work(ctx, a))
+}
+
+// windowJobError is what a window job (a page walk's or a report's)
+// returns to River for err, the error of its work on window start of
+// backfill backfillID: nil and snoozes as they are; anything else named
+// with the backfill and the window, turned into River's outcome
+// (Deps.JobError), and counted on the backfill, which fails with the
+// job's last attempt or a cancel (`worker backfill list` shows why).
+func windowJobError(ctx context.Context, deps *jobs.Deps, job *rivertype.JobRow, backfillID int64, what string, start time.Time, err error) error {
 	var snooze *river.JobSnoozeError
+	if err == nil || errors.As(err, &snooze) {
+		return err
+	}
+	jerr := deps.JobError(fmt.Errorf("backfill %d %s %s: %w", backfillID, what, start.UTC().Format(time.RFC3339), err))
 	if errors.As(jerr, &snooze) {
 		return jerr
 	}
 	var cancel *river.JobCancelError
 	final := errors.As(jerr, &cancel) || job.Attempt >= job.MaxAttempts
-	recordBackfillError(ctx, w.deps, a.BackfillID, jerr, final)
+	recordBackfillError(ctx, deps, backfillID, jerr, final)
 	return jerr
 }
 
@@ -67,19 +77,23 @@ func (w *WindowWorker) work(ctx context.Context, a WindowArgs) error {
 	if !ok || s.Backfill == nil {
 		return river.JobCancel(fmt.Errorf("stream %q has no backfill (want %s)", a.Stream, w.streams.Backfillable().Names()))
 	}
+	pending := func(ctx context.Context) (bool, error) {
+		_, _, ok, err := pendingWindow(ctx, w.deps, a.BackfillID, a.WindowStart, a.WindowEnd)
+		return ok, err
+	}
 	finished := false // the window's last page committed by this run
 	st, err := w.deps.RunWalk(ctx, jobs.Walk{
 		Account: acct, Stream: s.Name, Key: WalkKey(a.BackfillID, a.WindowStart),
 		Op: s.Backfill.Op(&acct.Account), Class: jobs.ClassBackfill,
 		Begin: func(ctx context.Context) (jobs.WalkState, bool, error) {
-			ok, err := w.pending(ctx, a)
+			ok, err := pending(ctx)
 			return jobs.WalkState{From: a.WindowStart.UTC(), To: a.WindowEnd.UTC()}, ok, err
 		},
 		// The backfill and the window are read before every page, and again
 		// once the token is granted (a budget wait can be long): a cancelled
 		// backfill or a window committed by an earlier run costs no call to
 		// Amazon.
-		Proceed: func(ctx context.Context) (bool, error) { return w.pending(ctx, a) },
+		Proceed: pending,
 		Fetch: func(ctx context.Context, st jobs.WalkState) (*jobs.Page, error) {
 			return s.Backfill.Page(ctx, w.deps, acct, st.From, st.To, st.Token)
 		},
@@ -109,24 +123,30 @@ func WalkKey(backfillID int64, windowStart time.Time) string {
 	return fmt.Sprintf("backfill:%d:%d", backfillID, windowStart.Unix())
 }
 
-// pending reports whether the backfill is running and the window still to
-// do.
-func (w *WindowWorker) pending(ctx context.Context, a WindowArgs) (bool, error) {
-	b, err := store.GetBackfill(ctx, w.deps.Pool, a.BackfillID)
+// pendingWindow reads backfill backfillID and its window [start, end): ok
+// when the backfill is running and the window is still to do. A window
+// that smaller ones replaced (a split keeps the start, not the end) is not
+// to do; a backfill that is gone cancels the job. Both window jobs (page
+// walks and reports) ask it before they call Amazon.
+func pendingWindow(ctx context.Context, deps *jobs.Deps, backfillID int64, start, end time.Time) (*store.Backfill, *store.BackfillWindow, bool, error) {
+	b, err := store.GetBackfill(ctx, deps.Pool, backfillID)
 	if errors.Is(err, store.ErrBackfillNotFound) {
-		return false, river.JobCancel(err)
+		return nil, nil, false, river.JobCancel(err)
 	}
 	if err != nil {
-		return false, err
+		return nil, nil, false, err
 	}
 	if b.State != "running" {
-		return false, nil
+		return b, nil, false, nil
 	}
-	win, err := store.GetBackfillWindow(ctx, w.deps.Pool, a.BackfillID, a.WindowStart)
+	win, err := store.GetBackfillWindow(ctx, deps.Pool, backfillID, start)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return b, nil, false, nil // split by an earlier run: smaller windows replace it
+	}
 	if err != nil {
-		return false, err
+		return nil, nil, false, err
 	}
-	return win.DoneAt == nil, nil
+	return b, win, win.DoneAt == nil && win.WindowEnd.Equal(end), nil
 }
 
 // commitPage counts one page in tx, the page's transaction: the window's
