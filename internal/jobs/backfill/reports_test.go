@@ -503,3 +503,38 @@ func TestReportBackfillJapaneseDocument(t *testing.T) {
 	require.Zero(t, tb.count(t, `SELECT count(*) FROM order_report_lines WHERE currency <> 'JPY'`), "priced lines are in yen")
 	tb.requireReportsEqualTruth(t, from, to)
 }
+
+// TestReportBackfillCountsItsRows: a backfill via reports counts its rows
+// like every page (Deps.OnRows, spsync_rows_upserted_total): the orders and
+// report lines its documents offered and wrote, equal to what the tables
+// and the backfill's row count hold; a second import of the same span
+// offers them again and changes none.
+func TestReportBackfillCountsItsRows(t *testing.T) {
+	t.Parallel()
+	tb := setupReports(t, func(o *sim.Options) { o.ReportLayout = sim.ReportLayoutStandard }, nil)
+	rows := &rowCounter{offered: map[string]int{}, changed: map[string]int{}}
+	tb.Deps.OnRows = rows.onRows
+	client := tb.StartClient(t, reportWorkers(tb.Deps), nil)
+	from, to := tb.start.Add(-120*24*time.Hour), tb.start.Add(-60*24*time.Hour)
+
+	id := tb.startReports(t, client, from, to)
+	tb.RunUntilIdle(t, time.Minute)
+	b := tb.backfillRow(t, id)
+	require.Equal(t, "done", b.State, "last error: %v", b.LastError)
+	offered, changed := rows.take()
+	stored := map[string]int{
+		"orders":             tb.count(t, `SELECT count(*) FROM orders`),
+		"order_report_lines": tb.count(t, `SELECT count(*) FROM order_report_lines`),
+	}
+	require.Positive(t, stored["orders"])
+	require.Equal(t, stored, offered, "offered: every order and line of the documents (none was the API's)")
+	require.Equal(t, stored, changed, "changed: every row, new")
+	require.Equal(t, int64(stored["orders"]+stored["order_report_lines"]), b.RowsWritten, "the backfill counts the same rows")
+
+	again := tb.startReports(t, client, from, to)
+	tb.RunUntilIdle(t, time.Minute)
+	require.Equal(t, "done", tb.backfillRow(t, again).State)
+	offered, changed = rows.take()
+	require.Equal(t, stored, offered, "the same documents offer the same rows")
+	require.Zero(t, changed["orders"]+changed["order_report_lines"], "and change none")
+}
