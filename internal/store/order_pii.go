@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -14,7 +13,6 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 
-	"github.com/spsync/spsync/internal/spapi"
 	"github.com/spsync/spsync/internal/store/internal/dbsqlc"
 )
 
@@ -37,13 +35,10 @@ import (
 // Data Protection Policy allows after delivery.
 const DefaultPIIRetention = 30 * 24 * time.Hour
 
-// closedFulfillmentStatuses are the 2026 fulfillmentStatus values after
-// which an order's PII is no longer needed to fulfil it.
-var closedFulfillmentStatuses = []string{"SHIPPED", "CANCELLED", "UNFULFILLABLE"}
-
-// orderPIIRow is one order_pii row as one answer carries it: nil is "not
-// sent" (the stored value stays), never "erase".
-type orderPIIRow struct {
+// OrderPIIRow is one order_pii row as one answer carries it (the orders
+// stream reads it from a 2026 order): nil is "not sent" (the stored value
+// stays), never "erase".
+type OrderPIIRow struct {
 	AmazonOrderID            string  `json:"amazon_order_id"`
 	BuyerName                *string `json:"buyer_name,omitzero"`
 	BuyerEmail               *string `json:"buyer_email,omitzero"`
@@ -69,117 +64,14 @@ type orderPIIRow struct {
 	ClosedAt *time.Time `json:"closed_at,omitzero"`
 }
 
+// orderPIIRow is OrderPIIRow under its old name (the row type tests).
+type orderPIIRow = OrderPIIRow
+
 // hasPII reports whether the row carries any PII (ClosedAt is not PII).
-func (r *orderPIIRow) hasPII() bool {
+func (r *OrderPIIRow) hasPII() bool {
 	c := *r
 	c.AmazonOrderID, c.ClosedAt = "", nil
 	return !reflect.ValueOf(c).IsZero()
-}
-
-// newOrderPIIRow reads the PII of an Orders 2026-01-01 order: the paths
-// stripOrderPII and stripItemPII remove from raw. A value that is absent,
-// null or empty is not sent.
-func newOrderPIIRow(o *spapi.Order2026) (orderPIIRow, error) {
-	r := orderPIIRow{AmazonOrderID: o.OrderId}
-	if buyer := jsonObject(o.Buyer); buyer != nil {
-		r.BuyerName = jsonText(buyer["buyerName"])
-		r.BuyerEmail = jsonText(buyer["buyerEmail"])
-		r.BuyerCompanyName = jsonText(buyer["buyerCompanyName"])
-		r.BuyerPurchaseOrderNumber = jsonText(buyer["buyerPurchaseOrderNumber"])
-	}
-	if rec := o.Recipient; rec != nil {
-		if a := rec.DeliveryAddress; a != nil {
-			r.RecipientName, r.RecipientCompanyName = orderText(a.Name), orderText(a.CompanyName)
-			r.AddressLine1, r.AddressLine2, r.AddressLine3 = orderText(a.AddressLine1), orderText(a.AddressLine2), orderText(a.AddressLine3)
-			r.PostalCode, r.Phone = orderText(a.PostalCode), orderText(a.Phone)
-			if jsonSent(a.ExtendedFields) {
-				r.ExtendedFields = a.ExtendedFields
-			}
-		}
-		pref := jsonObject(rec.DeliveryPreference)
-		instructions := map[string]json.RawMessage{}
-		for key, from := range map[string]string{"address_instruction": "addressInstruction", "drop_off_location": "dropOffLocation"} {
-			if v := pref[from]; jsonSent(v) {
-				instructions[key] = v
-			}
-		}
-		var err error
-		if r.DeliveryInstructions, err = encodeNonEmpty(instructions); err != nil {
-			return r, fmt.Errorf("encode delivery instructions: %w", err)
-		}
-	}
-	items := map[string]map[string]json.RawMessage{}
-	for i := range o.OrderItems {
-		it := &o.OrderItems[i]
-		if it.OrderItemId == "" {
-			continue // the decoder quarantined it; there is no item to attach PII to
-		}
-		found := map[string]json.RawMessage{}
-		if v := jsonObject(it.Product.Customization)["customizedUrl"]; jsonSent(v) {
-			found["customized_url"] = v
-		}
-		if f := it.Fulfillment; f != nil {
-			if v := jsonObject(jsonObject(f.Packing)["giftOption"])["giftMessage"]; jsonSent(v) {
-				found["gift_message"] = v
-			}
-		}
-		if len(found) > 0 {
-			items[it.OrderItemId] = found
-		}
-	}
-	var err error
-	if r.Items, err = encodeNonEmpty(items); err != nil {
-		return r, fmt.Errorf("encode item PII: %w", err)
-	}
-	if f := o.Fulfillment; f != nil && slices.Contains(closedFulfillmentStatuses, strings.ToUpper(f.FulfillmentStatus)) {
-		closed := o.LastUpdatedTime
-		r.ClosedAt = &closed
-	}
-	return r, nil
-}
-
-// jsonObject returns the members of raw when it is a JSON object, else nil
-// (absent, null, or something Amazon should not have sent there).
-func jsonObject(raw json.RawMessage) map[string]json.RawMessage {
-	if t := bytes.TrimSpace(raw); len(t) == 0 || t[0] != '{' {
-		return nil
-	}
-	var m map[string]json.RawMessage
-	if json.Unmarshal(raw, &m) != nil {
-		return nil
-	}
-	return m
-}
-
-// jsonSent reports whether raw holds a value: not absent, null, "", {} or
-// [].
-func jsonSent(raw json.RawMessage) bool {
-	switch string(bytes.Join(bytes.Fields(raw), nil)) {
-	case "", "null", `""`, "{}", "[]":
-		return false
-	}
-	return true
-}
-
-// jsonText returns a JSON string's text, or another sent value's JSON text
-// (a number where Amazon's model says string); nil when nothing was sent.
-func jsonText(raw json.RawMessage) *string {
-	if !jsonSent(raw) {
-		return nil
-	}
-	var s string
-	if json.Unmarshal(raw, &s) == nil {
-		return orderText(s)
-	}
-	return orderText(string(bytes.TrimSpace(raw)))
-}
-
-// encodeNonEmpty encodes m, or returns nil when it is empty (nothing sent).
-func encodeNonEmpty[V any](m map[string]V) (json.RawMessage, error) {
-	if len(m) == 0 {
-		return nil, nil
-	}
-	return json.Marshal(m)
 }
 
 // orderPIIMerge is how a sent value meets the stored one (order_pii.c) in
@@ -194,17 +86,17 @@ var orderPIIMerge = map[string]string{
 	"closed_at": `LEAST(order_pii.closed_at, EXCLUDED.closed_at)`,
 }
 
-// upsertOrderPIISQL writes a batch of orderPIIRow (one per order), merging
+// upsertOrderPIISQL writes a batch of OrderPIIRow (one per order), merging
 // each with the stored row as orderPIIMerge says. delete_after follows
 // closed_at. A row the merge would not change is not written; the
 // statement returns the orders it wrote.
 var upsertOrderPIISQL = orderPIIUpsert()
 
 func orderPIIUpsert() string {
-	cols := rowColumns(reflect.TypeFor[orderPIIRow]())
+	cols := rowColumns(reflect.TypeFor[OrderPIIRow]())
 	for c := range orderPIIMerge {
 		if !slices.Contains(cols, c) {
-			panic(fmt.Sprintf("store: order_pii merge of %s, which orderPIIRow does not carry", c))
+			panic(fmt.Sprintf("store: order_pii merge of %s, which OrderPIIRow does not carry", c))
 		}
 	}
 	merged := func(c string) string {
@@ -247,47 +139,38 @@ func retentionInterval(retention time.Duration) (pgtype.Interval, error) {
 }
 
 // UpsertOrderPII stores the buyer and recipient PII of a page of Orders
-// 2026-01-01 orders of one account in order_pii, on tx. Call it only when the
-// operator opted in to storing PII.
+// 2026-01-01 orders of one account in order_pii, on db (a transaction). Call
+// it only when the operator opted in to storing PII. rows are the page's
+// orders as the orders stream reads their PII, one per copy of an order, a
+// repeated order's copies oldest first.
 //
 // An order that carries any PII gets a row; a field it does not carry keeps
 // the stored value (a dataset missing from this answer, say the BUYER role
-// lost, does not erase what an earlier answer stored). An order shown
-// SHIPPED, CANCELLED or UNFULFILLABLE closes its row: closed_at is the
-// lastUpdatedTime of the earliest such answer and delete_after is closed_at
+// lost, does not erase what an earlier answer stored). A row with ClosedAt
+// (the order shown SHIPPED, CANCELLED or UNFULFILLABLE) closes the order's
+// row: closed_at is the earliest such time and delete_after is closed_at
 // plus retention. A closed order without PII in this answer still closes the
 // row an earlier answer stored, and gets no row otherwise. Unchanged rows
 // are not written. It returns how many rows it wrote.
 //
-// Copies of one order in the page are written oldest first (by
-// lastUpdatedTime), as if they had come in separate answers.
-func UpsertOrderPII(ctx context.Context, tx pgx.Tx, accountID string, orders []spapi.Order2026, retention time.Duration) (int, error) {
+// Copies of one order are written in the order given, as if they had come
+// in separate answers.
+func UpsertOrderPII(ctx context.Context, db DBTX, accountID string, rows []OrderPIIRow, retention time.Duration) (int, error) {
 	interval, err := retentionInterval(retention)
 	if err != nil {
 		return 0, err
 	}
-	if len(orders) == 0 {
+	if len(rows) == 0 {
 		return 0, nil
 	}
-	sorted := slices.Clone(orders)
-	slices.SortStableFunc(sorted, func(a, b spapi.Order2026) int { return a.LastUpdatedTime.Compare(b.LastUpdatedTime) })
-	var rows []orderPIIRow
+	rows = slices.DeleteFunc(slices.Clone(rows), func(r OrderPIIRow) bool { return r.AmazonOrderID == "" })
 	closed := map[string]time.Time{} // order → its earliest closed sighting in the page
-	for i := range sorted {
-		o := &sorted[i]
-		if o.OrderId == "" {
-			continue
-		}
-		r, err := newOrderPIIRow(o)
-		if err != nil {
-			return 0, fmt.Errorf("order %s: %w", o.OrderId, err)
-		}
+	for _, r := range rows {
 		if r.ClosedAt != nil {
-			if c, ok := closed[o.OrderId]; !ok || r.ClosedAt.Before(c) {
-				closed[o.OrderId] = *r.ClosedAt
+			if c, ok := closed[r.AmazonOrderID]; !ok || r.ClosedAt.Before(c) {
+				closed[r.AmazonOrderID] = *r.ClosedAt
 			}
 		}
-		rows = append(rows, r)
 	}
 	// Every copy carries the page's earliest close, so that a copy with PII
 	// that comes after a closed copy without (which had no row to close)
@@ -299,7 +182,7 @@ func UpsertOrderPII(ctx context.Context, tx pgx.Tx, accountID string, orders []s
 	}
 	// ON CONFLICT cannot change one row twice in a statement: the n-th copy
 	// of an order goes in the n-th round.
-	var rounds [][]orderPIIRow
+	var rounds [][]OrderPIIRow
 	seen := map[string]int{}
 	for _, r := range rows {
 		n := seen[r.AmazonOrderID]
@@ -311,7 +194,7 @@ func UpsertOrderPII(ctx context.Context, tx pgx.Tx, accountID string, orders []s
 	}
 	written := map[string]bool{}
 	for _, round := range rounds {
-		if err := writeOrderPIIRound(ctx, tx, accountID, round, interval, written); err != nil {
+		if err := writeOrderPIIRound(ctx, db, accountID, round, interval, written); err != nil {
 			return 0, err
 		}
 	}
@@ -320,8 +203,8 @@ func UpsertOrderPII(ctx context.Context, tx pgx.Tx, accountID string, orders []s
 
 // writeOrderPIIRound writes rows (one per order) and notes the orders whose
 // row it wrote in written.
-func writeOrderPIIRound(ctx context.Context, tx pgx.Tx, accountID string, rows []orderPIIRow, interval pgtype.Interval, written map[string]bool) error {
-	var pii []orderPIIRow
+func writeOrderPIIRound(ctx context.Context, db DBTX, accountID string, rows []OrderPIIRow, interval pgtype.Interval, written map[string]bool) error {
+	var pii []OrderPIIRow
 	var closeIDs []string
 	var closeAts []time.Time
 	for _, r := range rows {
@@ -337,7 +220,7 @@ func writeOrderPIIRound(ctx context.Context, tx pgx.Tx, accountID string, rows [
 		if err != nil {
 			return fmt.Errorf("encode order PII: %w", err)
 		}
-		res, err := tx.Query(ctx, upsertOrderPIISQL, pgx.NamedArgs{"rows": payload, "account_id": accountID, "retention": interval})
+		res, err := db.Query(ctx, upsertOrderPIISQL, pgx.NamedArgs{"rows": payload, "account_id": accountID, "retention": interval})
 		if err != nil {
 			return fmt.Errorf("upsert PII of %d orders of account %s: %w", len(pii), accountID, err)
 		}
@@ -350,7 +233,7 @@ func writeOrderPIIRound(ctx context.Context, tx pgx.Tx, accountID string, rows [
 		}
 	}
 	if len(closeIDs) > 0 {
-		ids, err := dbsqlc.New().CloseOrderPII(ctx, tx, dbsqlc.CloseOrderPIIParams{
+		ids, err := dbsqlc.New().CloseOrderPII(ctx, db, dbsqlc.CloseOrderPIIParams{
 			AccountID: accountID, AmazonOrderIds: closeIDs, ClosedAts: closeAts, Retention: interval,
 		})
 		if err != nil {

@@ -89,7 +89,7 @@ func TestReplaceOrderReportLines(t *testing.T) {
 		apiOrder,
 	}
 	// Order 3 was synced through an order API before the backfill.
-	_, err := store.UpsertOrders(ctx, pool, "acct", []spapi.Order{testOrder(t, "111-0000000-0000003", "Shipped", time.Now(), "1.00")})
+	_, err := upsertV0(ctx, pool, "acct", []spapi.Order{testOrder(t, "111-0000000-0000003", "Shipped", time.Now(), "1.00")})
 	require.NoError(t, err)
 	apiBefore := versions()["o:111-0000000-0000003"]
 
@@ -152,12 +152,12 @@ func TestReplaceOrderReportLines(t *testing.T) {
 
 	// The order API syncs order 1: its row becomes the API's, counted as new
 	// (its items were never fetched), and its items replace the report lines.
-	changes, err := store.UpsertOrders(ctx, pool, "acct", []spapi.Order{testOrder(t, "111-0000000-0000001", "Shipped", time.Date(2025, 3, 6, 5, 6, 7, 0, time.UTC), "38.50")})
+	changes, err := upsertV0(ctx, pool, "acct", []spapi.Order{testOrder(t, "111-0000000-0000001", "Shipped", time.Date(2025, 3, 6, 5, 6, 7, 0, time.UTC), "38.50")})
 	require.NoError(t, err)
 	require.Len(t, changes, 1)
 	require.True(t, changes[0].NeedsItems(), "a report-only order's items must be fetched")
 	require.Equal(t, 2, count(`SELECT count(*) FROM order_report_lines WHERE amazon_order_id = '111-0000000-0000001'`), "lines stay until real items arrive")
-	_, err = store.ReplaceOrderItems(ctx, pool, "acct", []store.OrderItems{{AmazonOrderID: "111-0000000-0000001", Items: []spapi.OrderItem{testItem(t, "1", 3, "30.00")}}})
+	_, err = replaceV0Items(ctx, pool, "acct", []v0Items{{AmazonOrderID: "111-0000000-0000001", Items: []spapi.OrderItem{testItem(t, "1", 3, "30.00")}}})
 	require.NoError(t, err)
 	require.Zero(t, count(`SELECT count(*) FROM order_report_lines WHERE amazon_order_id = '111-0000000-0000001'`))
 	require.Equal(t, 1, count(`SELECT count(*) FROM order_lines WHERE amazon_order_id = '111-0000000-0000001' AND source = 'api'`))

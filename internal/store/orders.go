@@ -8,9 +8,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-
-	"github.com/spsync/spsync/internal/spapi"
-	"github.com/spsync/spsync/internal/store/internal/dbsqlc"
 )
 
 // Batches of orders and items travel to Postgres as one jsonb array of typed
@@ -25,7 +22,7 @@ import (
 // here, not in queries/ for sqlc, because their column lists are not written
 // at all: they come from the row struct (upsertStatement), and the types come
 // from the table (NULL::orders), so a typed column is a migration plus a
-// field of orderRow (see doc.go). Postgres has no way to say "set every
+// field of OrderRow (see doc.go). Postgres has no way to say "set every
 // column from EXCLUDED" and sqlc compiles literal text, so the lists have to
 // be spelled somewhere; spelling them from the struct keeps one copy. The
 // statements stay SQL with two markers ({{columns}}, {{update}}) rather than
@@ -33,11 +30,12 @@ import (
 // only the column names left out. Built in Go, they still stay in
 // internal/store, the SQL boundary; every other statement here is sqlc's.
 
-// orderRow is one orders row as UpsertOrders reads it. JSON names are the
-// column names, and its fields are the columns UpsertOrders writes: the
-// statement's column lists are built from them. A NULL column is left out
-// (omitzero).
-type orderRow struct {
+// OrderRow is one orders row as UpsertOrders reads it: the orders stream
+// maps Amazon's order to it (internal/jobs/orders/ordermap), the store only
+// writes it. JSON names are the column names, and its fields are the columns
+// UpsertOrders writes: the statement's column lists are built from them. A
+// NULL column is left out (omitzero).
+type OrderRow struct {
 	AmazonOrderID                string          `json:"amazon_order_id"`
 	SellerOrderID                *string         `json:"seller_order_id,omitzero"`
 	PurchaseDate                 time.Time       `json:"purchase_date"`
@@ -50,7 +48,7 @@ type orderRow struct {
 	ShipmentServiceLevelCategory *string         `json:"shipment_service_level_category,omitzero"`
 	MarketplaceID                *string         `json:"marketplace_id,omitzero"`
 	OrderType                    *string         `json:"order_type,omitzero"`
-	OrderTotalAmount             *scaledDecimal  `json:"order_total_amount,omitzero"`
+	OrderTotalAmount             *ScaledDecimal  `json:"order_total_amount,omitzero"`
 	OrderTotalCurrency           *string         `json:"order_total_currency,omitzero"`
 	NumberOfItemsShipped         *int            `json:"number_of_items_shipped,omitzero"`
 	NumberOfItemsUnshipped       *int            `json:"number_of_items_unshipped,omitzero"`
@@ -82,71 +80,16 @@ type orderRow struct {
 	ShippingAddressPostalCode    *string         `json:"shipping_address_postal_code,omitzero"`
 	ShippingAddressCountryCode   *string         `json:"shipping_address_country_code,omitzero"`
 	APIVersion                   string          `json:"api_version"`
-	ProceedsAmount               *scaledDecimal  `json:"proceeds_amount,omitzero"`
+	ProceedsAmount               *ScaledDecimal  `json:"proceeds_amount,omitzero"`
 	ProceedsCurrency             *string         `json:"proceeds_currency,omitzero"`
 	Programs                     []string        `json:"programs,omitzero"`
 	EasyshipShipmentIDs          []string        `json:"easyship_shipment_ids,omitzero"`
 	Raw                          json.RawMessage `json:"raw"`
 }
 
-// newOrderRow maps an SP-API order to its row. Fields Amazon left out stay
-// NULL. Of the shipping address only city, state, postal code and country
-// are typed: the rest is PII.
-func newOrderRow(o *spapi.Order) (orderRow, error) {
-	raw, err := orderRaw(o.Raw, o)
-	if err != nil {
-		return orderRow{}, fmt.Errorf("order %s: %w", o.AmazonOrderId, err)
-	}
-	r := orderRow{
-		AmazonOrderID:                o.AmazonOrderId,
-		SellerOrderID:                orderText(o.SellerOrderId),
-		PurchaseDate:                 o.PurchaseDate,
-		LastUpdateDate:               o.LastUpdateDate,
-		OrderStatus:                  orderText(o.OrderStatus),
-		APIVersion:                   "v0",
-		FulfillmentChannel:           orderText(o.FulfillmentChannel),
-		SalesChannel:                 orderText(o.SalesChannel),
-		OrderChannel:                 orderText(o.OrderChannel),
-		ShipServiceLevel:             orderText(o.ShipServiceLevel),
-		ShipmentServiceLevelCategory: orderText(o.ShipmentServiceLevelCategory),
-		MarketplaceID:                orderText(o.MarketplaceId),
-		OrderType:                    orderText(o.OrderType),
-		NumberOfItemsShipped:         o.NumberOfItemsShipped,
-		NumberOfItemsUnshipped:       o.NumberOfItemsUnshipped,
-		PaymentMethod:                orderText(o.PaymentMethod),
-		PaymentMethodDetails:         o.PaymentMethodDetails,
-		EasyShipShipmentStatus:       orderText(o.EasyShipShipmentStatus),
-		ElectronicInvoiceStatus:      orderText(o.ElectronicInvoiceStatus),
-		BuyerInvoicePreference:       orderText(o.BuyerInvoicePreference),
-		EarliestShipDate:             o.EarliestShipDate,
-		LatestShipDate:               o.LatestShipDate,
-		EarliestDeliveryDate:         o.EarliestDeliveryDate,
-		LatestDeliveryDate:           o.LatestDeliveryDate,
-		PromiseResponseDueDate:       o.PromiseResponseDueDate,
-		IsBusinessOrder:              o.IsBusinessOrder,
-		IsPrime:                      o.IsPrime,
-		IsPremiumOrder:               o.IsPremiumOrder,
-		IsGlobalExpressEnabled:       o.IsGlobalExpressEnabled,
-		IsReplacementOrder:           o.IsReplacementOrder,
-		ReplacedOrderID:              orderText(o.ReplacedOrderId),
-		IsEstimatedShipDateSet:       o.IsEstimatedShipDateSet,
-		IsSoldByAB:                   o.IsSoldByAB,
-		IsIBA:                        o.IsIBA,
-		IsISPU:                       o.IsISPU,
-		IsAccessPointOrder:           o.IsAccessPointOrder,
-		HasRegulatedItems:            o.HasRegulatedItems,
-		SellerDisplayName:            orderText(o.SellerDisplayName),
-		Raw:                          raw,
-	}
-	r.OrderTotalAmount, r.OrderTotalCurrency = scaledMoney(o.OrderTotal)
-	if a := o.ShippingAddress; a != nil {
-		r.ShippingAddressCity = orderText(a.City)
-		r.ShippingAddressStateOrRegion = orderText(a.StateOrRegion)
-		r.ShippingAddressPostalCode = orderText(a.PostalCode)
-		r.ShippingAddressCountryCode = orderText(a.CountryCode)
-	}
-	return r, nil
-}
+// orderRow is OrderRow under its old name, for the order report mapping
+// still in the store (order_reports.go) until it follows.
+type orderRow = OrderRow
 
 // OrderChange is an order UpsertOrders wrote: new, or with a changed
 // payload.
@@ -164,31 +107,24 @@ func (c OrderChange) NeedsItems() bool {
 	return c.PreviousLastUpdateDate == nil || !c.PreviousLastUpdateDate.Equal(c.LastUpdateDate)
 }
 
-// UpsertOrders writes orders of one account in one statement on db (a
+// UpsertOrders writes order rows of one account in one statement on db (a
 // transaction, so the caller's cursor and follow-up jobs commit with the
-// rows). Orders whose payload is unchanged are not touched. When the batch
-// repeats an order, the copy with the latest LastUpdateDate wins. It returns
-// the orders it wrote.
-func UpsertOrders(ctx context.Context, db dbsqlc.DBTX, accountID string, orders []spapi.Order) ([]OrderChange, error) {
-	if len(orders) == 0 {
+// rows). Orders whose payload is unchanged are not touched; an order whose
+// stored LastUpdateDate is later is not written. When the batch repeats an
+// order, the copy with the latest LastUpdateDate wins. It returns the orders
+// it wrote.
+func UpsertOrders(ctx context.Context, db DBTX, accountID string, rows []OrderRow) ([]OrderChange, error) {
+	if len(rows) == 0 {
 		return nil, nil
-	}
-	rows := make([]orderRow, 0, len(orders))
-	for i := range orders {
-		r, err := newOrderRow(&orders[i])
-		if err != nil {
-			return nil, err
-		}
-		rows = append(rows, r)
 	}
 	return upsertOrderRows(ctx, db, accountID, rows)
 }
 
 // upsertOrderRows writes rows in one statement (upsertOrdersSQL); of a
 // repeated order the copy with the latest LastUpdateDate wins.
-func upsertOrderRows(ctx context.Context, db dbsqlc.DBTX, accountID string, rows []orderRow) ([]OrderChange, error) {
-	rows = dedupe(rows, func(r *orderRow) string { return r.AmazonOrderID },
-		func(kept, later *orderRow) bool { return !later.LastUpdateDate.Before(kept.LastUpdateDate) })
+func upsertOrderRows(ctx context.Context, db DBTX, accountID string, rows []OrderRow) ([]OrderChange, error) {
+	rows = dedupe(rows, func(r *OrderRow) string { return r.AmazonOrderID },
+		func(kept, later *OrderRow) bool { return !later.LastUpdateDate.Before(kept.LastUpdateDate) })
 	payload, err := json.Marshal(rows)
 	if err != nil {
 		return nil, fmt.Errorf("encode %d orders: %w", len(rows), err)
@@ -208,11 +144,11 @@ func upsertOrderRows(ctx context.Context, db dbsqlc.DBTX, accountID string, rows
 	return out, nil
 }
 
-// upsertOrdersSQL is upsertOrdersTemplate with the columns of orderRow.
-var upsertOrdersSQL = upsertStatement(upsertOrdersTemplate, reflect.TypeFor[orderRow](), "amazon_order_id")
+// upsertOrdersSQL is upsertOrdersTemplate with the columns of OrderRow.
+var upsertOrdersSQL = upsertStatement(upsertOrdersTemplate, reflect.TypeFor[OrderRow](), "amazon_order_id")
 
 // upsertOrdersTemplate writes a batch of orders of one account (@rows, a
-// jsonb array of orderRow). A row whose raw payload is unchanged is not
+// jsonb array of OrderRow). A row whose raw payload is unchanged is not
 // touched at all (no new sync_version, no synced_at churn, no dead tuple):
 // the typed columns are read out of raw, so an equal raw is an equal row
 // (when the reading changes, a migration fixes the stored rows: see doc.go).
@@ -263,7 +199,7 @@ FROM written LEFT JOIN previous ON previous.amazon_order_id = written.amazon_ord
 // them whatever their dates. The rows read are locked (in id order) until
 // the caller's transaction ends, so a concurrent writer cannot slip a newer
 // version in between this check and the caller's writes.
-func StaleOrders(ctx context.Context, db dbsqlc.DBTX, accountID string, updated map[string]time.Time) (map[string]bool, error) {
+func StaleOrders(ctx context.Context, db DBTX, accountID string, updated map[string]time.Time) (map[string]bool, error) {
 	if len(updated) == 0 {
 		return nil, nil
 	}
@@ -295,23 +231,12 @@ FOR NO KEY UPDATE`, accountID, ids)
 	return stale, nil
 }
 
-// orderText maps Amazon's absent string (empty after decoding) to NULL.
-func orderText(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return &s
-}
+// orderRaw is RawPayload under its old name, for the mappings still in the
+// store (order reports, fulfillment, service jobs, tracking) until they move
+// to their streams (issue 26 item 4).
+func orderRaw(raw json.RawMessage, v any) (json.RawMessage, error) { return RawPayload(raw, v) }
 
-// orderRaw returns the payload for the raw column: Amazon's bytes when the
-// entity was decoded from a response, else the entity re-encoded.
-func orderRaw(raw json.RawMessage, v any) (json.RawMessage, error) {
-	if len(raw) > 0 {
-		return raw, nil
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return nil, fmt.Errorf("encode raw payload: %w", err)
-	}
-	return b, nil
-}
+// orderText is NullIfEmpty under its old name, for the mappings still in the
+// store (order reports, fulfillment, service jobs, tracking) until they move
+// to their streams (issue 26 item 4).
+func orderText(s string) *string { return NullIfEmpty(s) }

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/spsync/spsync/internal/dbtest"
+	"github.com/spsync/spsync/internal/jobs/orders/ordermap"
 	"github.com/spsync/spsync/internal/spapi"
 	"github.com/spsync/spsync/internal/store"
 )
@@ -37,25 +38,33 @@ func BenchmarkOrdersUpsert(b *testing.B) {
 		changedOrders[i].OrderStatus = "Shipped"
 	}
 
-	inPages := func(b *testing.B, orders []spapi.Order, items []store.OrderItems, write func(pgx.Tx, []spapi.Order, []store.OrderItems) error) {
+	inPages := func(b *testing.B, orders []spapi.Order, items []v0Items, write func(pgx.Tx, []spapi.Order, []v0Items) error) {
 		for from := 0; from < len(orders); from += pageSize {
 			to := min(from+pageSize, len(orders))
 			err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error { return write(tx, orders[from:to], items[from:to]) })
 			require.NoError(b, err)
 		}
 	}
-	batch := func(tx pgx.Tx, orders []spapi.Order, items []store.OrderItems) error {
-		if _, err := store.UpsertOrders(ctx, tx, "bench", orders); err != nil {
+	batch := func(tx pgx.Tx, orders []spapi.Order, items []v0Items) error {
+		if _, err := upsertV0(ctx, tx, "bench", orders); err != nil {
 			return err
 		}
-		_, err := store.ReplaceOrderItems(ctx, tx, "bench", items)
+		_, err := replaceV0Items(ctx, tx, "bench", items)
 		return err
 	}
-	naive := func(tx pgx.Tx, orders []spapi.Order, items []store.OrderItems) error {
-		_, err := store.UpsertOrdersRowAtATime(ctx, tx, "bench", orders, items)
+	naive := func(tx pgx.Tx, orders []spapi.Order, items []v0Items) error {
+		rows, err := ordermap.Orders(orders)
+		if err != nil {
+			return err
+		}
+		itemRows, err := mapV0Items(items)
+		if err != nil {
+			return err
+		}
+		_, err = store.UpsertOrdersRowAtATime(ctx, tx, "bench", rows, itemRows)
 		return err
 	}
-	run := func(b *testing.B, pool *pgxpool.Pool, write func(pgx.Tx, []spapi.Order, []store.OrderItems) error) time.Duration {
+	run := func(b *testing.B, pool *pgxpool.Pool, write func(pgx.Tx, []spapi.Order, []v0Items) error) time.Duration {
 		_, err := pool.Exec(ctx, `TRUNCATE orders, order_items`)
 		require.NoError(b, err)
 		start := time.Now()

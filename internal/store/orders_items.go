@@ -7,16 +7,13 @@ import (
 	"reflect"
 
 	"github.com/jackc/pgx/v5"
-
-	"github.com/spsync/spsync/internal/spapi"
-	"github.com/spsync/spsync/internal/store/internal/dbsqlc"
 )
 
-// orderItemRow is one order_items row as ReplaceOrderItems reads it. JSON
+// OrderItemRow is one order_items row as ReplaceOrderItems reads it. JSON
 // names are the column names, and its fields are the columns
 // ReplaceOrderItems writes: the statement's column lists are built from them
 // (see orders.go). A NULL column is left out (omitzero).
-type orderItemRow struct {
+type OrderItemRow struct {
 	AmazonOrderID                string          `json:"amazon_order_id"`
 	OrderItemID                  string          `json:"order_item_id"`
 	ASIN                         string          `json:"asin"`
@@ -24,25 +21,25 @@ type orderItemRow struct {
 	Title                        *string         `json:"title,omitzero"`
 	QuantityOrdered              int             `json:"quantity_ordered"`
 	QuantityShipped              *int            `json:"quantity_shipped,omitzero"`
-	ItemPriceAmount              *scaledDecimal  `json:"item_price_amount,omitzero"`
+	ItemPriceAmount              *ScaledDecimal  `json:"item_price_amount,omitzero"`
 	ItemPriceCurrency            *string         `json:"item_price_currency,omitzero"`
-	ShippingPriceAmount          *scaledDecimal  `json:"shipping_price_amount,omitzero"`
+	ShippingPriceAmount          *ScaledDecimal  `json:"shipping_price_amount,omitzero"`
 	ShippingPriceCurrency        *string         `json:"shipping_price_currency,omitzero"`
-	ItemTaxAmount                *scaledDecimal  `json:"item_tax_amount,omitzero"`
+	ItemTaxAmount                *ScaledDecimal  `json:"item_tax_amount,omitzero"`
 	ItemTaxCurrency              *string         `json:"item_tax_currency,omitzero"`
-	ShippingTaxAmount            *scaledDecimal  `json:"shipping_tax_amount,omitzero"`
+	ShippingTaxAmount            *ScaledDecimal  `json:"shipping_tax_amount,omitzero"`
 	ShippingTaxCurrency          *string         `json:"shipping_tax_currency,omitzero"`
-	ShippingDiscountAmount       *scaledDecimal  `json:"shipping_discount_amount,omitzero"`
+	ShippingDiscountAmount       *ScaledDecimal  `json:"shipping_discount_amount,omitzero"`
 	ShippingDiscountCurrency     *string         `json:"shipping_discount_currency,omitzero"`
-	ShippingDiscountTaxAmount    *scaledDecimal  `json:"shipping_discount_tax_amount,omitzero"`
+	ShippingDiscountTaxAmount    *ScaledDecimal  `json:"shipping_discount_tax_amount,omitzero"`
 	ShippingDiscountTaxCurrency  *string         `json:"shipping_discount_tax_currency,omitzero"`
-	PromotionDiscountAmount      *scaledDecimal  `json:"promotion_discount_amount,omitzero"`
+	PromotionDiscountAmount      *ScaledDecimal  `json:"promotion_discount_amount,omitzero"`
 	PromotionDiscountCurrency    *string         `json:"promotion_discount_currency,omitzero"`
-	PromotionDiscountTaxAmount   *scaledDecimal  `json:"promotion_discount_tax_amount,omitzero"`
+	PromotionDiscountTaxAmount   *ScaledDecimal  `json:"promotion_discount_tax_amount,omitzero"`
 	PromotionDiscountTaxCurrency *string         `json:"promotion_discount_tax_currency,omitzero"`
-	CODFeeAmount                 *scaledDecimal  `json:"cod_fee_amount,omitzero"`
+	CODFeeAmount                 *ScaledDecimal  `json:"cod_fee_amount,omitzero"`
 	CODFeeCurrency               *string         `json:"cod_fee_currency,omitzero"`
-	CODFeeDiscountAmount         *scaledDecimal  `json:"cod_fee_discount_amount,omitzero"`
+	CODFeeDiscountAmount         *ScaledDecimal  `json:"cod_fee_discount_amount,omitzero"`
 	CODFeeDiscountCurrency       *string         `json:"cod_fee_discount_currency,omitzero"`
 	IsGift                       *bool           `json:"is_gift,omitzero"`
 	ConditionID                  *string         `json:"condition_id,omitzero"`
@@ -54,59 +51,19 @@ type orderItemRow struct {
 	StoreChainStoreID            *string         `json:"store_chain_store_id,omitzero"`
 	DeemedResellerCategory       *string         `json:"deemed_reseller_category,omitzero"`
 	APIVersion                   string          `json:"api_version"`
-	UnitPriceAmount              *scaledDecimal  `json:"unit_price_amount,omitzero"`
+	UnitPriceAmount              *ScaledDecimal  `json:"unit_price_amount,omitzero"`
 	UnitPriceCurrency            *string         `json:"unit_price_currency,omitzero"`
-	ProceedsTotalAmount          *scaledDecimal  `json:"proceeds_total_amount,omitzero"`
+	ProceedsTotalAmount          *ScaledDecimal  `json:"proceeds_total_amount,omitzero"`
 	ProceedsTotalCurrency        *string         `json:"proceeds_total_currency,omitzero"`
 	Programs                     []string        `json:"programs,omitzero"`
 	Raw                          json.RawMessage `json:"raw"`
 }
 
-// newOrderItemRow maps an SP-API order item of order orderID to its row.
-// Amounts Amazon left out (every price of a Pending order) stay NULL.
-func newOrderItemRow(orderID string, it *spapi.OrderItem) (orderItemRow, error) {
-	raw, err := orderRaw(it.Raw, it)
-	if err != nil {
-		return orderItemRow{}, fmt.Errorf("order %s item %s: %w", orderID, it.OrderItemId, err)
-	}
-	r := orderItemRow{
-		AmazonOrderID:          orderID,
-		OrderItemID:            it.OrderItemId,
-		ASIN:                   it.ASIN,
-		SellerSKU:              orderText(it.SellerSKU),
-		Title:                  orderText(it.Title),
-		QuantityOrdered:        it.QuantityOrdered,
-		QuantityShipped:        it.QuantityShipped,
-		IsGift:                 it.IsGift,
-		ConditionID:            orderText(it.ConditionId),
-		ConditionSubtypeID:     orderText(it.ConditionSubtypeId),
-		PriceDesignation:       orderText(it.PriceDesignation),
-		IsTransparency:         it.IsTransparency,
-		SerialNumberRequired:   it.SerialNumberRequired,
-		IossNumber:             orderText(it.IossNumber),
-		StoreChainStoreID:      orderText(it.StoreChainStoreId),
-		DeemedResellerCategory: orderText(it.DeemedResellerCategory),
-		APIVersion:             "v0",
-		Raw:                    raw,
-	}
-	r.ItemPriceAmount, r.ItemPriceCurrency = scaledMoney(it.ItemPrice)
-	r.ShippingPriceAmount, r.ShippingPriceCurrency = scaledMoney(it.ShippingPrice)
-	r.ItemTaxAmount, r.ItemTaxCurrency = scaledMoney(it.ItemTax)
-	r.ShippingTaxAmount, r.ShippingTaxCurrency = scaledMoney(it.ShippingTax)
-	r.ShippingDiscountAmount, r.ShippingDiscountCurrency = scaledMoney(it.ShippingDiscount)
-	r.ShippingDiscountTaxAmount, r.ShippingDiscountTaxCurrency = scaledMoney(it.ShippingDiscountTax)
-	r.PromotionDiscountAmount, r.PromotionDiscountCurrency = scaledMoney(it.PromotionDiscount)
-	r.PromotionDiscountTaxAmount, r.PromotionDiscountTaxCurrency = scaledMoney(it.PromotionDiscountTax)
-	r.CODFeeAmount, r.CODFeeCurrency = scaledMoney(it.CODFee)
-	r.CODFeeDiscountAmount, r.CODFeeDiscountCurrency = scaledMoney(it.CODFeeDiscount)
-	return r, nil
-}
-
-// OrderItems is the complete item list of one order, every page of
-// getOrderItems together.
+// OrderItems is the complete item list of one order (every page of
+// getOrderItems together), as rows.
 type OrderItems struct {
 	AmazonOrderID string
-	Items         []spapi.OrderItem
+	Items         []OrderItemRow
 }
 
 // ItemsResult counts what ReplaceOrderItems did.
@@ -122,25 +79,22 @@ type ItemsResult struct {
 // ones are not touched, and items an order no longer lists are deleted. Pass
 // complete lists only: an order given with no items loses all of its stored
 // items. A repeated item id within an order keeps its last copy.
-func ReplaceOrderItems(ctx context.Context, db dbsqlc.DBTX, accountID string, orders []OrderItems) (ItemsResult, error) {
+func ReplaceOrderItems(ctx context.Context, db DBTX, accountID string, orders []OrderItems) (ItemsResult, error) {
 	if len(orders) == 0 {
 		return ItemsResult{}, nil
 	}
 	// keep maps each order to the ids of its items, for the delete of
 	// items the order no longer lists.
 	keep := make(map[string][]string, len(orders))
-	var rows []orderItemRow
+	var rows []OrderItemRow
 	index := map[[2]string]int{}
 	for _, o := range orders {
 		ids, seen := keep[o.AmazonOrderID]
 		if !seen {
 			ids = []string{} // encode as [], not null: an order with no items loses them all
 		}
-		for i := range o.Items {
-			r, err := newOrderItemRow(o.AmazonOrderID, &o.Items[i])
-			if err != nil {
-				return ItemsResult{}, err
-			}
+		for _, r := range o.Items {
+			r.AmazonOrderID = o.AmazonOrderID
 			key := [2]string{r.AmazonOrderID, r.OrderItemID}
 			if at, dup := index[key]; dup {
 				rows[at] = r
@@ -158,12 +112,12 @@ func ReplaceOrderItems(ctx context.Context, db dbsqlc.DBTX, accountID string, or
 // replaceOrderItemRows writes rows and deletes the items of the orders in
 // keep that keep does not list, and those orders' report lines, in one
 // statement (replaceOrderItemsSQL).
-func replaceOrderItemRows(ctx context.Context, db dbsqlc.DBTX, accountID string, rows []orderItemRow, keep map[string][]string) (ItemsResult, error) {
+func replaceOrderItemRows(ctx context.Context, db DBTX, accountID string, rows []OrderItemRow, keep map[string][]string) (ItemsResult, error) {
 	if len(keep) == 0 {
 		return ItemsResult{}, nil
 	}
 	if rows == nil {
-		rows = []orderItemRow{} // encode as [], not null
+		rows = []OrderItemRow{} // encode as [], not null
 	}
 	payload, err := json.Marshal(rows)
 	if err != nil {
@@ -182,8 +136,8 @@ func replaceOrderItemRows(ctx context.Context, db dbsqlc.DBTX, accountID string,
 	return res, nil
 }
 
-// replaceOrderItemsSQL is replaceOrderItemsTemplate with the columns of orderItemRow.
-var replaceOrderItemsSQL = upsertStatement(replaceOrderItemsTemplate, reflect.TypeFor[orderItemRow](), "amazon_order_id", "order_item_id")
+// replaceOrderItemsSQL is replaceOrderItemsTemplate with the columns of OrderItemRow.
+var replaceOrderItemsSQL = upsertStatement(replaceOrderItemsTemplate, reflect.TypeFor[OrderItemRow](), "amazon_order_id", "order_item_id")
 
 // replaceOrderItemsTemplate makes the stored items of the given orders of one
 // account equal to the batch: items are upserted (untouched when their raw
@@ -192,7 +146,7 @@ var replaceOrderItemsSQL = upsertStatement(replaceOrderItemsTemplate, reflect.Ty
 // deleted. The batch must not repeat an (order id, item id) pair.
 // {{columns}} and {{update}} are filled in by upsertStatement.
 //
-// @rows is a jsonb array of orderItemRow, typed in one pass by
+// @rows is a jsonb array of OrderItemRow, typed in one pass by
 // jsonb_populate_recordset by the order_items row type. @keep maps each
 // order id of the batch to the array of its item ids. gone walks the stored
 // items of each order by primary key (a LATERAL that OFFSET 0 keeps from

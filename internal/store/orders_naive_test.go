@@ -7,7 +7,6 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/spsync/spsync/internal/spapi"
 	"github.com/spsync/spsync/internal/store/internal/dbsqlc"
 )
 
@@ -62,7 +61,7 @@ var naiveSQL = sync.OnceValues(func() (string, string) {
 	orders := `WITH previous AS (SELECT last_update_date FROM orders WHERE account_id = $1 AND amazon_order_id = $2) ` +
 		upsertOneSQL("orders", rowColumns(reflect.TypeFor[orderRow]()), []string{"amazon_order_id"},
 			"RETURNING orders.amazon_order_id, orders.last_update_date, (SELECT last_update_date FROM previous)")
-	items := upsertOneSQL("order_items", rowColumns(reflect.TypeFor[orderItemRow]()), []string{"amazon_order_id", "order_item_id"}, "")
+	items := upsertOneSQL("order_items", rowColumns(reflect.TypeFor[OrderItemRow]()), []string{"amazon_order_id", "order_item_id"}, "")
 	return orders, items
 })
 
@@ -70,14 +69,10 @@ var naiveSQL = sync.OnceValues(func() (string, string) {
 // ReplaceOrderItems: each order, then each of its items, in statements of
 // their own on db; then the order's vanished items are deleted. It returns
 // the orders written.
-func UpsertOrdersRowAtATime(ctx context.Context, db dbsqlc.DBTX, accountID string, orders []spapi.Order, items []OrderItems) ([]OrderChange, error) {
+func UpsertOrdersRowAtATime(ctx context.Context, db dbsqlc.DBTX, accountID string, orders []OrderRow, items []OrderItems) ([]OrderChange, error) {
 	ordersSQL, itemsSQL := naiveSQL()
 	var out []OrderChange
-	for i := range orders {
-		r, err := newOrderRow(&orders[i])
-		if err != nil {
-			return nil, err
-		}
+	for _, r := range orders {
 		rows, err := db.Query(ctx, ordersSQL, append([]any{accountID}, rowValues(r)...)...)
 		if err != nil {
 			return nil, err
@@ -96,11 +91,7 @@ func UpsertOrdersRowAtATime(ctx context.Context, db dbsqlc.DBTX, accountID strin
 	}
 	for _, o := range items {
 		ids := []string{}
-		for k := range o.Items {
-			r, err := newOrderItemRow(o.AmazonOrderID, &o.Items[k])
-			if err != nil {
-				return nil, err
-			}
+		for _, r := range o.Items {
 			if _, err := db.Exec(ctx, itemsSQL, append([]any{accountID}, rowValues(r)...)...); err != nil {
 				return nil, err
 			}

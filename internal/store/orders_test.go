@@ -118,7 +118,7 @@ func TestUpsertOrders(t *testing.T) {
 	t.Run("NewOrdersAreWrittenWithTypedColumnsAndNeedItems", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t)
-		changes, err := store.UpsertOrders(ctx, b.pool, "acct", []spapi.Order{
+		changes, err := upsertV0(ctx, b.pool, "acct", []spapi.Order{
 			testOrder(t, "111-0000001-0000001", "Unshipped", t0, "12.30"),
 			testOrder(t, "111-0000001-0000002", "Pending", t0, ""),
 		})
@@ -164,7 +164,7 @@ func TestUpsertOrders(t *testing.T) {
 	t.Run("PendingOrderKeepsNullTotals", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t)
-		_, err := store.UpsertOrders(ctx, b.pool, "acct", []spapi.Order{testOrder(t, "111-0000001-0000002", "Pending", t0, "")})
+		_, err := upsertV0(ctx, b.pool, "acct", []spapi.Order{testOrder(t, "111-0000001-0000002", "Pending", t0, "")})
 		require.NoError(t, err)
 		var amount *decimal.Decimal
 		var currency *string
@@ -180,11 +180,11 @@ func TestUpsertOrders(t *testing.T) {
 			testOrder(t, "111-0000001-0000001", "Unshipped", t0, "12.30"),
 			testOrder(t, "111-0000001-0000002", "Pending", t0, ""),
 		}
-		_, err := store.UpsertOrders(ctx, b.pool, "acct", orders)
+		_, err := upsertV0(ctx, b.pool, "acct", orders)
 		require.NoError(t, err)
 		before := orderVersions(t, b.pool)
 
-		changes, err := store.UpsertOrders(ctx, b.pool, "acct", orders)
+		changes, err := upsertV0(ctx, b.pool, "acct", orders)
 		require.NoError(t, err)
 		require.Empty(t, changes)
 		require.Equal(t, before, orderVersions(t, b.pool))
@@ -193,7 +193,7 @@ func TestUpsertOrders(t *testing.T) {
 	t.Run("ChangedOrderGetsNewSyncVersion", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t)
-		_, err := store.UpsertOrders(ctx, b.pool, "acct", []spapi.Order{
+		_, err := upsertV0(ctx, b.pool, "acct", []spapi.Order{
 			testOrder(t, "111-0000001-0000001", "Pending", t0, ""),
 			testOrder(t, "111-0000001-0000002", "Pending", t0, ""),
 		})
@@ -201,7 +201,7 @@ func TestUpsertOrders(t *testing.T) {
 		before := orderVersions(t, b.pool)
 
 		t1 := t0.Add(time.Hour)
-		changes, err := store.UpsertOrders(ctx, b.pool, "acct", []spapi.Order{
+		changes, err := upsertV0(ctx, b.pool, "acct", []spapi.Order{
 			testOrder(t, "111-0000001-0000001", "Unshipped", t1, "12.30"),
 			testOrder(t, "111-0000001-0000002", "Pending", t0, ""),
 		})
@@ -219,9 +219,9 @@ func TestUpsertOrders(t *testing.T) {
 	t.Run("SameUpdateDateDoesNotNeedItems", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t)
-		_, err := store.UpsertOrders(ctx, b.pool, "acct", []spapi.Order{testOrder(t, "111-0000001-0000001", "Unshipped", t0, "12.30")})
+		_, err := upsertV0(ctx, b.pool, "acct", []spapi.Order{testOrder(t, "111-0000001-0000001", "Unshipped", t0, "12.30")})
 		require.NoError(t, err)
-		changes, err := store.UpsertOrders(ctx, b.pool, "acct", []spapi.Order{testOrder(t, "111-0000001-0000001", "Unshipped", t0, "12.31")})
+		changes, err := upsertV0(ctx, b.pool, "acct", []spapi.Order{testOrder(t, "111-0000001-0000001", "Unshipped", t0, "12.31")})
 		require.NoError(t, err)
 		require.Len(t, changes, 1)
 		require.False(t, changes[0].NeedsItems())
@@ -230,7 +230,7 @@ func TestUpsertOrders(t *testing.T) {
 	t.Run("RepeatedOrderInBatchKeepsLatest", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t)
-		changes, err := store.UpsertOrders(ctx, b.pool, "acct", []spapi.Order{
+		changes, err := upsertV0(ctx, b.pool, "acct", []spapi.Order{
 			testOrder(t, "111-0000001-0000001", "Shipped", t0.Add(time.Hour), "12.30"),
 			testOrder(t, "111-0000001-0000001", "Unshipped", t0, "12.30"),
 		})
@@ -245,9 +245,9 @@ func TestUpsertOrders(t *testing.T) {
 		t.Parallel()
 		b := setup(t)
 		o := testOrder(t, "111-0000001-0000001", "Unshipped", t0, "12.30")
-		_, err := store.UpsertOrders(ctx, b.pool, "a", []spapi.Order{o})
+		_, err := upsertV0(ctx, b.pool, "a", []spapi.Order{o})
 		require.NoError(t, err)
-		changes, err := store.UpsertOrders(ctx, b.pool, "b", []spapi.Order{o})
+		changes, err := upsertV0(ctx, b.pool, "b", []spapi.Order{o})
 		require.NoError(t, err)
 		require.Len(t, changes, 1)
 		require.Nil(t, changes[0].PreviousLastUpdateDate)
@@ -268,7 +268,7 @@ func TestReplaceOrderItems(t *testing.T) {
 	t.Run("WritesTypedColumnsAndNullPrices", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t)
-		res, err := store.ReplaceOrderItems(ctx, b.pool, "acct", []store.OrderItems{
+		res, err := replaceV0Items(ctx, b.pool, "acct", []v0Items{
 			{AmazonOrderID: "o1", Items: []spapi.OrderItem{testItem(t, "1", 2, "25.99"), testItem(t, "2", 1, "")}},
 		})
 		require.NoError(t, err)
@@ -293,11 +293,11 @@ func TestReplaceOrderItems(t *testing.T) {
 	t.Run("UnchangedItemsAreNotTouched", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t)
-		batch := []store.OrderItems{{AmazonOrderID: "o1", Items: []spapi.OrderItem{testItem(t, "1", 2, "25.99"), testItem(t, "2", 1, "3.00")}}}
-		_, err := store.ReplaceOrderItems(ctx, b.pool, "acct", batch)
+		batch := []v0Items{{AmazonOrderID: "o1", Items: []spapi.OrderItem{testItem(t, "1", 2, "25.99"), testItem(t, "2", 1, "3.00")}}}
+		_, err := replaceV0Items(ctx, b.pool, "acct", batch)
 		require.NoError(t, err)
 		before := itemVersions(t, b.pool)
-		res, err := store.ReplaceOrderItems(ctx, b.pool, "acct", batch)
+		res, err := replaceV0Items(ctx, b.pool, "acct", batch)
 		require.NoError(t, err)
 		require.Equal(t, store.ItemsResult{}, res)
 		require.Equal(t, before, itemVersions(t, b.pool))
@@ -306,14 +306,14 @@ func TestReplaceOrderItems(t *testing.T) {
 	t.Run("MissingItemsAreDeletedOnlyFromTheirOrder", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t)
-		_, err := store.ReplaceOrderItems(ctx, b.pool, "acct", []store.OrderItems{
+		_, err := replaceV0Items(ctx, b.pool, "acct", []v0Items{
 			{AmazonOrderID: "o1", Items: []spapi.OrderItem{testItem(t, "1", 2, "25.99"), testItem(t, "2", 1, "3.00")}},
 			{AmazonOrderID: "o2", Items: []spapi.OrderItem{testItem(t, "3", 1, "3.00")}},
 		})
 		require.NoError(t, err)
 		before := itemVersions(t, b.pool)
 
-		res, err := store.ReplaceOrderItems(ctx, b.pool, "acct", []store.OrderItems{
+		res, err := replaceV0Items(ctx, b.pool, "acct", []v0Items{
 			{AmazonOrderID: "o1", Items: []spapi.OrderItem{testItem(t, "1", 3, "38.99")}},
 		})
 		require.NoError(t, err)
@@ -328,9 +328,9 @@ func TestReplaceOrderItems(t *testing.T) {
 	t.Run("EmptyListDeletesEveryItem", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t)
-		_, err := store.ReplaceOrderItems(ctx, b.pool, "acct", []store.OrderItems{{AmazonOrderID: "o1", Items: []spapi.OrderItem{testItem(t, "1", 2, "25.99")}}})
+		_, err := replaceV0Items(ctx, b.pool, "acct", []v0Items{{AmazonOrderID: "o1", Items: []spapi.OrderItem{testItem(t, "1", 2, "25.99")}}})
 		require.NoError(t, err)
-		res, err := store.ReplaceOrderItems(ctx, b.pool, "acct", []store.OrderItems{{AmazonOrderID: "o1"}})
+		res, err := replaceV0Items(ctx, b.pool, "acct", []v0Items{{AmazonOrderID: "o1"}})
 		require.NoError(t, err)
 		require.Equal(t, store.ItemsResult{Deleted: 1}, res)
 	})
@@ -338,10 +338,10 @@ func TestReplaceOrderItems(t *testing.T) {
 
 // benchOrders builds n orders with itemsPer items each, decoded like client
 // responses.
-func benchOrders(b *testing.B, n, itemsPer int, updated time.Time) ([]spapi.Order, []store.OrderItems) {
+func benchOrders(b *testing.B, n, itemsPer int, updated time.Time) ([]spapi.Order, []v0Items) {
 	b.Helper()
 	orders := make([]spapi.Order, n)
-	items := make([]store.OrderItems, n)
+	items := make([]v0Items, n)
 	for i := range orders {
 		id := fmt.Sprintf("111-%07d-%07d", i/10_000_000, i%10_000_000)
 		orders[i] = testOrder(b, id, "Unshipped", updated, fmt.Sprintf("%d.%02d", 10+i%90, i%100))
@@ -349,7 +349,7 @@ func benchOrders(b *testing.B, n, itemsPer int, updated time.Time) ([]spapi.Orde
 		for k := range its {
 			its[k] = testItem(b, fmt.Sprintf("%014d", i*100+k), 1+k%3, fmt.Sprintf("%d.99", 5+k))
 		}
-		items[i] = store.OrderItems{AmazonOrderID: id, Items: its}
+		items[i] = v0Items{AmazonOrderID: id, Items: its}
 	}
 	return orders, items
 }

@@ -144,3 +144,12 @@ func editObject(raw json.RawMessage, edit func(map[string]json.RawMessage) error
 	}
 	return json.Marshal(m)
 }
+
+// StripOrderPII is stripOrderPII for the orders stream's mapping
+// (internal/jobs/orders/ordermap); the rules stay here because the
+// quarantine strips the same paths from the records it sets aside.
+func StripOrderPII(raw json.RawMessage) (json.RawMessage, error) { return stripOrderPII(raw) }
+
+// StripItemPII is stripItemPII for the orders stream's mapping (see
+// StripOrderPII).
+func StripItemPII(raw json.RawMessage) (json.RawMessage, error) { return stripItemPII(raw) }

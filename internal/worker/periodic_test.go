@@ -17,6 +17,7 @@ import (
 	"github.com/spsync/spsync/internal/config"
 	"github.com/spsync/spsync/internal/dbtest"
 	"github.com/spsync/spsync/internal/jobs/jobstest"
+	"github.com/spsync/spsync/internal/jobs/orders/ordermap"
 	"github.com/spsync/spsync/internal/sim"
 	"github.com/spsync/spsync/internal/spapi"
 	"github.com/spsync/spsync/internal/store"
@@ -77,7 +78,11 @@ func TestPeriodicJobsWithThreeAccounts(t *testing.T) {
 		open := jobstest.PIIOrder2026(t, "OPEN-"+id, "UNSHIPPED", now.Add(-90*24*time.Hour))
 		keep = append(keep, "OPEN-"+id, "RECENT-"+id)
 		require.NoError(t, pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-			_, err := store.UpsertOrderPII(ctx, tx, id, []spapi.Order2026{due, recent, open}, 30*24*time.Hour)
+			rows, err := ordermap.PII([]spapi.Order2026{due, recent, open})
+			if err != nil {
+				return err
+			}
+			_, err = store.UpsertOrderPII(ctx, tx, id, rows, 30*24*time.Hour)
 			return err
 		}))
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/spsync/spsync/internal/jobs"
+	"github.com/spsync/spsync/internal/jobs/orders/ordermap"
 	"github.com/spsync/spsync/internal/spapi"
 	"github.com/spsync/spsync/internal/store"
 )
@@ -49,7 +50,11 @@ func itemsStore(acct *jobs.Account, orderID string, items []spapi.OrderItem, bad
 		Account: acct, Stream: Stream, Op: spapi.OpGetOrderItems, Table: "order_items",
 		Records: items, Quarantined: bad,
 		Write: func(ctx context.Context, tx pgx.Tx, items []spapi.OrderItem) (jobs.Written, error) {
-			res, err := store.ReplaceOrderItems(ctx, tx, acct.ID, []store.OrderItems{{AmazonOrderID: orderID, Items: items}})
+			rows, err := ordermap.Items(orderID, items)
+			if err != nil {
+				return jobs.Written{}, err
+			}
+			res, err := store.ReplaceOrderItems(ctx, tx, acct.ID, []store.OrderItems{rows})
 			if err != nil {
 				return jobs.Written{}, err
 			}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/spsync/spsync/internal/jobs/jobstest"
 	"github.com/spsync/spsync/internal/jobs/orders"
+	"github.com/spsync/spsync/internal/jobs/orders/ordermap"
 	"github.com/spsync/spsync/internal/sim"
 	"github.com/spsync/spsync/internal/spapi"
 	"github.com/spsync/spsync/internal/store"
@@ -61,12 +62,16 @@ func TestPIIPurge(t *testing.T) {
 			defer tb.mu.Unlock()
 			tb.purged = append(tb.purged, n)
 		}
+		piiRows, err := ordermap.PII(o2026)
+		require.NoError(t, err)
+		v0Rows, err := ordermap.Orders(v0)
+		require.NoError(t, err)
 		require.NoError(t, pgx.BeginFunc(ctx, tb.Pool, func(tx pgx.Tx) error {
 			for _, acct := range piiAccounts {
-				if _, err := store.UpsertOrderPII(ctx, tx, acct, o2026, retention); err != nil {
+				if _, err := store.UpsertOrderPII(ctx, tx, acct, piiRows, retention); err != nil {
 					return err
 				}
-				if _, err := store.UpsertOrders(ctx, tx, acct, v0); err != nil {
+				if _, err := store.UpsertOrders(ctx, tx, acct, v0Rows); err != nil {
 					return err
 				}
 			}

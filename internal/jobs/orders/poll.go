@@ -9,6 +9,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/spsync/spsync/internal/jobs"
+	"github.com/spsync/spsync/internal/jobs/orders/ordermap"
 	"github.com/spsync/spsync/internal/spapi"
 	"github.com/spsync/spsync/internal/store"
 )
@@ -122,7 +123,11 @@ func pageStore(acct *jobs.Account, orders []spapi.Order, bad []spapi.Quarantined
 		Account: acct, Stream: Stream, Op: spapi.OpGetOrders, Table: "orders",
 		Records: orders, Quarantined: bad, Poll: !backfill,
 		Write: func(ctx context.Context, tx pgx.Tx, orders []spapi.Order) (jobs.Written, error) {
-			changes, err := store.UpsertOrders(ctx, tx, acct.ID, orders)
+			rows, err := ordermap.Orders(orders)
+			if err != nil {
+				return jobs.Written{}, err
+			}
+			changes, err := store.UpsertOrders(ctx, tx, acct.ID, rows)
 			if err != nil {
 				return jobs.Written{}, err
 			}

@@ -9,6 +9,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/spsync/spsync/internal/jobs"
+	"github.com/spsync/spsync/internal/jobs/orders/ordermap"
 	"github.com/spsync/spsync/internal/spapi"
 	"github.com/spsync/spsync/internal/store"
 )
@@ -60,10 +61,18 @@ func (w *RefreshWorker) Work(ctx context.Context, job *river.Job[RefreshArgs]) e
 			w.deps.Logger.Debug("refresh answer older than the stored order: nothing written", "account", acct.ID, "order", job.Args.AmazonOrderID)
 			return nil
 		}
-		if _, err := store.UpsertOrders(ctx, tx, acct.ID, []spapi.Order{res.Order}); err != nil {
+		order, err := ordermap.Order(&res.Order)
+		if err != nil {
 			return err
 		}
-		if _, err := store.ReplaceOrderItems(ctx, tx, acct.ID, []store.OrderItems{{AmazonOrderID: job.Args.AmazonOrderID, Items: items}}); err != nil {
+		if _, err := store.UpsertOrders(ctx, tx, acct.ID, []store.OrderRow{order}); err != nil {
+			return err
+		}
+		itemRows, err := ordermap.Items(job.Args.AmazonOrderID, items)
+		if err != nil {
+			return err
+		}
+		if _, err := store.ReplaceOrderItems(ctx, tx, acct.ID, []store.OrderItems{itemRows}); err != nil {
 			return err
 		}
 		return w.deps.Quarantine(ctx, tx, acct, bad)

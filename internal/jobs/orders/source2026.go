@@ -13,6 +13,7 @@ import (
 
 	"github.com/spsync/spsync/internal/config"
 	"github.com/spsync/spsync/internal/jobs"
+	"github.com/spsync/spsync/internal/jobs/orders/ordermap"
 	"github.com/spsync/spsync/internal/spapi"
 	"github.com/spsync/spsync/internal/store"
 )
@@ -220,7 +221,11 @@ func (s *source2026) store(ctx context.Context, deps *jobs.Deps, tx pgx.Tx, acct
 // write upserts 2026 orders with everything inline in them (items,
 // packages, proceeds) and their PII when it is kept.
 func (s *source2026) write(ctx context.Context, deps *jobs.Deps, tx pgx.Tx, acct *jobs.Account, orders []spapi.Order2026) (jobs.Written, error) {
-	res, err := store.UpsertOrders2026(ctx, tx, acct.ID, orders, store.Orders2026Options{Marketplace: onlyMarketplace(acct)})
+	rows, err := ordermap.Orders2026(orders, ordermap.Options2026{Marketplace: onlyMarketplace(acct)})
+	if err != nil {
+		return jobs.Written{}, err
+	}
+	res, err := store.UpsertOrders2026(ctx, tx, acct.ID, rows)
 	if err != nil {
 		return jobs.Written{}, err
 	}
@@ -229,7 +234,11 @@ func (s *source2026) write(ctx context.Context, deps *jobs.Deps, tx pgx.Tx, acct
 			"account", acct.ID, "orders", len(res.NoFulfillment), "first", res.NoFulfillment[0])
 	}
 	if s.storePII {
-		if _, err := store.UpsertOrderPII(ctx, tx, acct.ID, orders, s.retention); err != nil {
+		pii, err := ordermap.PII(orders)
+		if err != nil {
+			return jobs.Written{}, err
+		}
+		if _, err := store.UpsertOrderPII(ctx, tx, acct.ID, pii, s.retention); err != nil {
 			return jobs.Written{}, err
 		}
 	}

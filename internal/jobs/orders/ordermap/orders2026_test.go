@@ -1,4 +1,4 @@
-package store
+package ordermap
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 
 	"github.com/spsync/spsync/internal/dbtest"
 	"github.com/spsync/spsync/internal/spapi"
+	"github.com/spsync/spsync/internal/store"
 )
 
 // The 2026 mapper is checked against Amazon's own 2026-01-01 example bodies
@@ -26,7 +27,7 @@ func amazon2026Example(t *testing.T, name string) []byte {
 	t.Helper()
 	dir := os.Getenv("SPSYNC_AMAZON_EXAMPLES")
 	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "shared", "amazon-examples")
+		dir = filepath.Join("..", "..", "..", "..", "..", "shared", "amazon-examples")
 	}
 	b, err := os.ReadFile(filepath.Join(dir, "newer-apis", "orders_2026-01-01", name))
 	if err != nil {
@@ -48,12 +49,13 @@ func ts(s string) *time.Time {
 
 func str(s string) *string { return &s }
 
-func dec(s string) *scaledDecimal {
+func dec(s string) *store.ScaledDecimal {
 	m := spapi.Money{}
 	if err := json.Unmarshal([]byte(`{"currencyCode":"X","amount":"`+s+`"}`), &m); err != nil {
 		panic(err)
 	}
-	return &scaledDecimal{m.Amount}
+	d := store.NewScaledDecimal(m.Amount)
+	return &d
 }
 
 func TestMapOrders2026AmazonSearchExample(t *testing.T) {
@@ -63,15 +65,15 @@ func TestMapOrders2026AmazonSearchExample(t *testing.T) {
 	require.NoError(t, json.Unmarshal(body, &page))
 	require.Len(t, page.Orders, 1)
 
-	rows, err := newOrders2026Rows(page.Orders, Orders2026Options{})
+	rows, err := Orders2026(page.Orders, Options2026{})
 	require.NoError(t, err)
-	require.Len(t, rows.orders, 1)
-	o := rows.orders[0]
+	require.Len(t, rows.Orders, 1)
+	o := rows.Orders[0]
 	raw := o.Raw
 	o.Raw = nil
 	yes, no := true, false
 	shipped, unshipped := 3, 0
-	require.Equal(t, orderRow{
+	require.Equal(t, store.OrderRow{
 		AmazonOrderID:                "123-4567890-1234567",
 		SellerOrderID:                str("SELLER-ORDER-2024-001"),
 		PurchaseDate:                 *ts("2024-12-25T10:30:00Z"),
@@ -116,14 +118,14 @@ func TestMapOrders2026AmazonSearchExample(t *testing.T) {
 		require.Contains(t, string(raw), kept)
 	}
 
-	require.Len(t, rows.items, 2)
-	first := rows.items[0]
+	require.Len(t, rows.Items, 2)
+	first := rows.Items[0]
 	require.NotContains(t, string(first.Raw), "Happy Holidays")
 	first.Raw = nil
-	require.Equal(t, "0 USD", first.PromotionDiscountAmount.d.String()+" "+*first.PromotionDiscountCurrency, "a promotion id but no DISCOUNT breakdown: nothing off")
+	require.Equal(t, "0 USD", first.PromotionDiscountAmount.Decimal().String()+" "+*first.PromotionDiscountCurrency, "a promotion id but no DISCOUNT breakdown: nothing off")
 	first.PromotionDiscountAmount, first.PromotionDiscountCurrency = nil, nil
 	two := 2
-	require.Equal(t, orderItemRow{
+	require.Equal(t, store.OrderItemRow{
 		AmazonOrderID:         "123-4567890-1234567",
 		OrderItemID:           "12345678901234",
 		ASIN:                  "B08N5WRWNW",
@@ -147,29 +149,29 @@ func TestMapOrders2026AmazonSearchExample(t *testing.T) {
 		ProceedsTotalCurrency: str("USD"),
 		Programs:              []string{"TRANSPARENCY", "SUBSCRIBE_AND_SAVE"},
 	}, first)
-	second := rows.items[1]
+	second := rows.Items[1]
 	require.Equal(t, "12345678901235", second.OrderItemID)
 	require.Equal(t, false, *second.IsGift, "no giftOption: not a gift")
-	require.Equal(t, "0", second.ItemTaxAmount.d.String(), "a priced item without a TAX breakdown has no tax: 0, as v0's ItemTax \"0.00\"")
-	require.Equal(t, "0", second.PromotionDiscountAmount.d.String(), "and no discount: 0, as v0's PromotionDiscount \"0.00\"")
+	require.Equal(t, "0", second.ItemTaxAmount.Decimal().String(), "a priced item without a TAX breakdown has no tax: 0, as v0's ItemTax \"0.00\"")
+	require.Equal(t, "0", second.PromotionDiscountAmount.Decimal().String(), "and no discount: 0, as v0's PromotionDiscount \"0.00\"")
 	require.Nil(t, second.ShippingPriceAmount, "no SHIPPING charge: NULL, as v0 sends no ShippingPrice")
-	require.Equal(t, []string{"12345678901234", "12345678901235"}, rows.keep["123-4567890-1234567"])
+	require.Equal(t, []string{"12345678901234", "12345678901235"}, rows.Keep["123-4567890-1234567"])
 
-	require.Len(t, rows.packages, 1)
-	p := rows.packages[0]
+	require.Len(t, rows.Packages, 1)
+	p := rows.Packages[0]
 	require.Equal(t, "PKG-2024-001", p.PackageReferenceID)
 	require.Equal(t, "UPS", *p.Carrier)
 	require.Equal(t, "1Z999AA1234567890", *p.TrackingNumber)
 	require.Equal(t, "DELIVERED", *p.PackageStatus)
 	require.Equal(t, *ts("2024-12-25T14:00:00Z"), *p.ShipTime)
-	require.Equal(t, []orderPackageItemRow{
+	require.Equal(t, []store.OrderPackageItemRow{
 		{AmazonOrderID: "123-4567890-1234567", PackageReferenceID: "PKG-2024-001", OrderItemID: "12345678901234", Quantity: 2},
 		{AmazonOrderID: "123-4567890-1234567", PackageReferenceID: "PKG-2024-001", OrderItemID: "12345678901235", Quantity: 1},
-	}, rows.pkgItems)
+	}, rows.PackageItems)
 
 	byKey := map[string]string{}
-	for _, pr := range rows.proceeds {
-		byKey[pr.OrderItemID+"/"+pr.Type] = pr.Amount.d.String() + " " + pr.Currency
+	for _, pr := range rows.Proceeds {
+		byKey[pr.OrderItemID+"/"+pr.Type] = pr.Amount.Decimal().String() + " " + pr.Currency
 	}
 	require.Equal(t, map[string]string{
 		"/ITEM": "149.97 USD", "/TAX": "0.02 USD", "/DELIVERY_TIP": "5 USD",
@@ -182,25 +184,25 @@ func TestMapOrders2026AmazonGetOrderExamples(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		file  string
-		check func(t *testing.T, o orderRow, items []orderItemRow)
+		check func(t *testing.T, o store.OrderRow, items []store.OrderItemRow)
 	}{
-		{"getOrder/1-200.json", func(t *testing.T, o orderRow, items []orderItemRow) {
+		{"getOrder/1-200.json", func(t *testing.T, o store.OrderRow, items []store.OrderItemRow) {
 			// UK order, 3 units at 29.99, shipping 10.00, tax 4.00 split 3.00 item / 1.00 shipping.
 			require.Equal(t, "Shipped", *o.OrderStatus)
-			require.Equal(t, "103.97", o.OrderTotalAmount.d.String())
+			require.Equal(t, "103.97", o.OrderTotalAmount.Decimal().String())
 			require.Equal(t, "GBP", *o.OrderTotalCurrency)
 			it := items[0]
-			require.Equal(t, "89.97", it.ItemPriceAmount.d.String())
-			require.Equal(t, "10", it.ShippingPriceAmount.d.String())
-			require.Equal(t, "3", it.ItemTaxAmount.d.String())
-			require.Equal(t, "1", it.ShippingTaxAmount.d.String())
-			require.Equal(t, "29.99", it.UnitPriceAmount.d.String())
+			require.Equal(t, "89.97", it.ItemPriceAmount.Decimal().String())
+			require.Equal(t, "10", it.ShippingPriceAmount.Decimal().String())
+			require.Equal(t, "3", it.ItemTaxAmount.Decimal().String())
+			require.Equal(t, "1", it.ShippingTaxAmount.Decimal().String())
+			require.Equal(t, "29.99", it.UnitPriceAmount.Decimal().String())
 		}},
-		{"getOrder/4-200.json", func(t *testing.T, o orderRow, items []orderItemRow) {
+		{"getOrder/4-200.json", func(t *testing.T, o store.OrderRow, items []store.OrderItemRow) {
 			// In-store pickup, unshipped; tax without detail is the item's.
 			require.Equal(t, "Unshipped", *o.OrderStatus)
 			require.True(t, *o.IsISPU)
-			require.Equal(t, "10", items[0].ItemTaxAmount.d.String())
+			require.Equal(t, "10", items[0].ItemTaxAmount.Decimal().String())
 			require.Nil(t, items[0].ShippingTaxAmount)
 		}},
 	}
@@ -210,9 +212,9 @@ func TestMapOrders2026AmazonGetOrderExamples(t *testing.T) {
 			body := amazon2026Example(t, tt.file)
 			var res spapi.GetOrder2026Result
 			require.NoError(t, json.Unmarshal(body, &res))
-			rows, err := newOrders2026Rows([]spapi.Order2026{res.Order}, Orders2026Options{})
+			rows, err := Orders2026([]spapi.Order2026{res.Order}, Options2026{})
 			require.NoError(t, err)
-			tt.check(t, rows.orders[0], rows.items)
+			tt.check(t, rows.Orders[0], rows.Items)
 		})
 	}
 }
@@ -229,10 +231,10 @@ func TestMapOrders2026Fixture(t *testing.T) {
 	require.NoError(t, err)
 	var page spapi.SearchOrdersResult
 	require.NoError(t, json.Unmarshal(body, &page))
-	rows, err := newOrders2026Rows(page.Orders, Orders2026Options{Marketplace: "A2EUQ1WTGCTBG2"})
+	rows, err := Orders2026(page.Orders, Options2026{Marketplace: "A2EUQ1WTGCTBG2"})
 	require.NoError(t, err)
-	byID := map[string]orderRow{}
-	for _, o := range rows.orders {
+	byID := map[string]store.OrderRow{}
+	for _, o := range rows.Orders {
 		byID[o.AmazonOrderID] = o
 	}
 
@@ -245,15 +247,15 @@ func TestMapOrders2026Fixture(t *testing.T) {
 
 	discounted := byID["701-0000000-0000002"]
 	require.Equal(t, "PartiallyShipped", *discounted.OrderStatus)
-	require.Equal(t, "45.00", discounted.OrderTotalAmount.d.StringFixed(2))
-	var item orderItemRow
-	for _, it := range rows.items {
+	require.Equal(t, "45.00", discounted.OrderTotalAmount.Decimal().StringFixed(2))
+	var item store.OrderItemRow
+	for _, it := range rows.Items {
 		if it.AmazonOrderID == "701-0000000-0000002" {
 			item = it
 		}
 	}
-	require.Equal(t, "5", item.PromotionDiscountAmount.d.String(), "v0's PromotionDiscount is positive")
-	require.Equal(t, "1", item.ShippingDiscountAmount.d.String())
+	require.Equal(t, "5", item.PromotionDiscountAmount.Decimal().String(), "v0's PromotionDiscount is positive")
+	require.Equal(t, "1", item.ShippingDiscountAmount.Decimal().String())
 	require.Equal(t, 1, *item.QuantityShipped)
 
 	nofulfillment := byID["701-0000000-0000003"]
@@ -284,19 +286,19 @@ func TestMapOrders2026PendingCountsNoItems(t *testing.T) {
 	}
 	var page spapi.SearchOrdersResult
 	require.NoError(t, json.Unmarshal([]byte(`{"orders":[`+order("701-0000000-0000011", "PENDING")+`,`+order("701-0000000-0000012", "UNSHIPPED")+`]}`), &page))
-	rows, err := newOrders2026Rows(page.Orders, Orders2026Options{})
+	rows, err := Orders2026(page.Orders, Options2026{})
 	require.NoError(t, err)
-	require.Len(t, rows.orders, 2)
-	require.Len(t, rows.items, 4)
+	require.Len(t, rows.Orders, 2)
+	require.Len(t, rows.Items, 4)
 
-	pending, unshipped := rows.orders[0], rows.orders[1]
+	pending, unshipped := rows.Orders[0], rows.Orders[1]
 	require.Equal(t, "Pending", *pending.OrderStatus)
 	require.NotNil(t, pending.NumberOfItemsShipped)
 	require.NotNil(t, pending.NumberOfItemsUnshipped)
 	require.Equal(t, []int{0, 0}, []int{*pending.NumberOfItemsShipped, *pending.NumberOfItemsUnshipped}, "Pending: v0 counts no items")
 	require.Equal(t, "Unshipped", *unshipped.OrderStatus)
 	require.Equal(t, []int{0, 2}, []int{*unshipped.NumberOfItemsShipped, *unshipped.NumberOfItemsUnshipped}, "past Pending: the unfulfilled units")
-	for _, it := range rows.items {
+	for _, it := range rows.Items {
 		require.Equal(t, 1, it.QuantityOrdered, "%s keeps its quantity", it.OrderItemID)
 	}
 }
@@ -314,10 +316,10 @@ func TestUpsertOrders2026KeepsStoredFulfillment(t *testing.T) {
 	require.NoError(t, err)
 	var page spapi.SearchOrdersResult
 	require.NoError(t, json.Unmarshal(body, &page))
-	upsert := func(orders []spapi.Order2026) Orders2026Result {
-		var res Orders2026Result
+	upsert := func(orders []spapi.Order2026) store.Orders2026Result {
+		var res store.Orders2026Result
 		require.NoError(t, pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-			res, err = UpsertOrders2026(ctx, tx, "acct", orders, Orders2026Options{Marketplace: "A2EUQ1WTGCTBG2"})
+			res, err = upsert2026(ctx, tx, "acct", orders, Options2026{Marketplace: "A2EUQ1WTGCTBG2"})
 			return err
 		}))
 		return res
@@ -361,10 +363,10 @@ func TestStaleAnswersChangeNothing(t *testing.T) {
 	require.NoError(t, err)
 	var page spapi.SearchOrdersResult
 	require.NoError(t, json.Unmarshal(body, &page))
-	upsert := func(orders []spapi.Order2026) Orders2026Result {
-		var res Orders2026Result
+	upsert := func(orders []spapi.Order2026) store.Orders2026Result {
+		var res store.Orders2026Result
 		require.NoError(t, pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-			res, err = UpsertOrders2026(ctx, tx, "acct", orders, Orders2026Options{Marketplace: "A2EUQ1WTGCTBG2"})
+			res, err = upsert2026(ctx, tx, "acct", orders, Options2026{Marketplace: "A2EUQ1WTGCTBG2"})
 			return err
 		}))
 		return res
@@ -396,15 +398,15 @@ func TestStaleAnswersChangeNothing(t *testing.T) {
 
 	// v0: the upsert itself refuses an older LastUpdateDate.
 	t0 := time.Date(2025, 1, 2, 3, 10, 0, 0, time.UTC)
-	_, err = UpsertOrders(ctx, pool, "acct", []spapi.Order{v0Order(t, "111-0000001-0000009", "Shipped", t0.Add(time.Hour))})
+	_, err = upsertV0(ctx, pool, "acct", []spapi.Order{v0Order(t, "111-0000001-0000009", "Shipped", t0.Add(time.Hour))})
 	require.NoError(t, err)
-	changes, err := UpsertOrders(ctx, pool, "acct", []spapi.Order{v0Order(t, "111-0000001-0000009", "Unshipped", t0)})
+	changes, err := upsertV0(ctx, pool, "acct", []spapi.Order{v0Order(t, "111-0000001-0000009", "Unshipped", t0)})
 	require.NoError(t, err)
 	require.Empty(t, changes, "an older version is not written")
 	var status string
 	require.NoError(t, pool.QueryRow(ctx, `SELECT order_status FROM orders WHERE amazon_order_id = '111-0000001-0000009'`).Scan(&status))
 	require.Equal(t, "Shipped", status)
-	stale, err := StaleOrders(ctx, pool, "acct", map[string]time.Time{"111-0000001-0000009": t0, "111-0000001-0000010": t0})
+	stale, err := store.StaleOrders(ctx, pool, "acct", map[string]time.Time{"111-0000001-0000009": t0, "111-0000001-0000010": t0})
 	require.NoError(t, err)
 	require.Equal(t, map[string]bool{"111-0000001-0000009": true}, stale)
 }

@@ -1,4 +1,4 @@
-package store
+package ordermap
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 
 	"github.com/spsync/spsync/internal/dbtest"
 	"github.com/spsync/spsync/internal/spapi"
+	"github.com/spsync/spsync/internal/store"
 )
 
 const (
@@ -86,16 +87,16 @@ func fullPII() map[string]any {
 
 // storedPII is an order_pii row as read back.
 type storedPII struct {
-	orderPIIRow
+	store.OrderPIIRow
 	DeleteAfter *time.Time
 	Xmin        string
 }
 
 // readPII reads the PII row of order id, nil when there is none.
-func readPII(t *testing.T, db DBTX, id string) *storedPII {
+func readPII(t *testing.T, db store.DBTX, id string) *storedPII {
 	t.Helper()
 	var s storedPII
-	r := &s.orderPIIRow
+	r := &s.OrderPIIRow
 	err := db.QueryRow(context.Background(), `
 		SELECT amazon_order_id, buyer_name, buyer_email, buyer_company_name, buyer_purchase_order_number, recipient_name,
 		       recipient_company_name, address_line1, address_line2, address_line3, postal_code, phone,
@@ -119,10 +120,10 @@ func readPII(t *testing.T, db DBTX, id string) *storedPII {
 
 // requirePII fails t unless got holds want's values (jsonb compared as
 // JSON) and deletes at deleteAfter.
-func requirePII(t *testing.T, want orderPIIRow, deleteAfter *time.Time, got *storedPII) {
+func requirePII(t *testing.T, want store.OrderPIIRow, deleteAfter *time.Time, got *storedPII) {
 	t.Helper()
 	require.NotNil(t, got, "order %s has a PII row", want.AmazonOrderID)
-	g := got.orderPIIRow
+	g := got.OrderPIIRow
 	for _, f := range []struct {
 		name      string
 		want, got json.RawMessage
@@ -145,8 +146,8 @@ func requirePII(t *testing.T, want orderPIIRow, deleteAfter *time.Time, got *sto
 }
 
 // fullPIIRow is the row fullPII stores for order id.
-func fullPIIRow(id string) orderPIIRow {
-	return orderPIIRow{
+func fullPIIRow(id string) store.OrderPIIRow {
+	return store.OrderPIIRow{
 		AmazonOrderID: id, BuyerName: str("Jane Buyer"), BuyerEmail: str("jane@marketplace.amazon.com"), BuyerCompanyName: str("Buyer Co"),
 		BuyerPurchaseOrderNumber: str("PO-4711"), RecipientName: str("Rita Recipient"), RecipientCompanyName: str("Recipient GmbH"),
 		AddressLine1: str("1 Main Street"), AddressLine2: str("Apt 2"), PostalCode: str("98101"), Phone: str("555-0100"),
@@ -156,7 +157,7 @@ func fullPIIRow(id string) orderPIIRow {
 	}
 }
 
-func countPII(t *testing.T, db DBTX) int {
+func countPII(t *testing.T, db store.DBTX) int {
 	t.Helper()
 	var n int
 	require.NoError(t, db.QueryRow(context.Background(), `SELECT count(*) FROM order_pii`).Scan(&n))
@@ -180,7 +181,7 @@ func TestUpsertOrderPII(t *testing.T) {
 		var n int
 		require.NoError(t, pgx.BeginFunc(ctx, tb.pool, func(tx pgx.Tx) error {
 			var err error
-			n, err = UpsertOrderPII(ctx, tx, piiAccount, orders, piiRetention)
+			n, err = upsertPII(ctx, tx, piiAccount, orders, piiRetention)
 			return err
 		}))
 		return n
@@ -195,11 +196,11 @@ func TestUpsertOrderPII(t *testing.T) {
 		}
 		var n int
 		require.NoError(t, pgx.BeginFunc(ctx, tb.pool, func(tx pgx.Tx) error {
-			if _, err := UpsertOrders2026(ctx, tx, piiAccount, page, Orders2026Options{}); err != nil {
+			if _, err := upsert2026(ctx, tx, piiAccount, page, Options2026{}); err != nil {
 				return err
 			}
 			var err error
-			n, err = UpsertOrderPII(ctx, tx, piiAccount, page, piiRetention)
+			n, err = upsertPII(ctx, tx, piiAccount, page, piiRetention)
 			return err
 		}))
 		require.Equal(t, 1, n, "one row written: the order without PII gets none")
@@ -261,7 +262,7 @@ func TestUpsertOrderPII(t *testing.T) {
 		require.Equal(t, 0, upsert(t, tb, piiOrder(t, "A", t1.Add(2*time.Hour), "SHIPPED", map[string]any{"buyer": piiBuyer})))
 		after := readPII(t, tb.pool, "A")
 		require.Equal(t, before.Xmin, after.Xmin, "the row was not rewritten")
-		requirePII(t, before.orderPIIRow, before.DeleteAfter, after)
+		requirePII(t, before.OrderPIIRow, before.DeleteAfter, after)
 	})
 
 	t.Run("ClosedOrderGetsDeleteAfter", func(t *testing.T) {
@@ -285,7 +286,7 @@ func TestUpsertOrderPII(t *testing.T) {
 		}
 		require.Equal(t, len(cases), upsert(t, tb, page...))
 		for _, c := range cases {
-			want := orderPIIRow{AmazonOrderID: "O-" + c.status, BuyerName: str("Jane Buyer"), BuyerEmail: str("jane@marketplace.amazon.com"),
+			want := store.OrderPIIRow{AmazonOrderID: "O-" + c.status, BuyerName: str("Jane Buyer"), BuyerEmail: str("jane@marketplace.amazon.com"),
 				BuyerCompanyName: str("Buyer Co"), BuyerPurchaseOrderNumber: str("PO-4711")}
 			var deleteAfter *time.Time
 			if c.closed {
@@ -348,12 +349,12 @@ func TestUpsertOrderPII(t *testing.T) {
 			piiOrder(t, "B", t1, "CANCELLED", nil),
 		}
 		require.Equal(t, 2, upsert(t, tb, page...))
-		a := orderPIIRow{AmazonOrderID: "A", BuyerName: str("Jane Buyer"), BuyerPurchaseOrderNumber: str("PO-1"), ClosedAt: at(t2)}
+		a := store.OrderPIIRow{AmazonOrderID: "A", BuyerName: str("Jane Buyer"), BuyerPurchaseOrderNumber: str("PO-1"), ClosedAt: at(t2)}
 		full := fullPIIRow("A")
 		a.RecipientName, a.RecipientCompanyName, a.AddressLine1, a.AddressLine2 = full.RecipientName, full.RecipientCompanyName, full.AddressLine1, full.AddressLine2
 		a.PostalCode, a.Phone, a.ExtendedFields, a.DeliveryInstructions = full.PostalCode, full.Phone, full.ExtendedFields, full.DeliveryInstructions
 		requirePII(t, a, at(t2.Add(piiRetention)), readPII(t, tb.pool, "A"))
-		b := orderPIIRow{AmazonOrderID: "B", BuyerName: str("Jane Buyer"), BuyerEmail: str("jane@marketplace.amazon.com"),
+		b := store.OrderPIIRow{AmazonOrderID: "B", BuyerName: str("Jane Buyer"), BuyerEmail: str("jane@marketplace.amazon.com"),
 			BuyerCompanyName: str("Buyer Co"), BuyerPurchaseOrderNumber: str("PO-4711"), ClosedAt: at(t1)}
 		requirePII(t, b, at(t1.Add(piiRetention)), readPII(t, tb.pool, "B"))
 	})
@@ -363,7 +364,7 @@ func TestUpsertOrderPII(t *testing.T) {
 		tb := setup(t)
 		require.Equal(t, 1, upsert(t, tb, piiOrder(t, "A", t1, "UNSHIPPED", fullPII())))
 		require.NoError(t, pgx.BeginFunc(ctx, tb.pool, func(tx pgx.Tx) error {
-			n, err := UpsertOrderPII(ctx, tx, "other", []spapi.Order2026{piiOrder(t, "A", t1, "SHIPPED", map[string]any{"buyer": map[string]any{"buyerName": "Other"}})}, piiRetention)
+			n, err := upsertPII(ctx, tx, "other", []spapi.Order2026{piiOrder(t, "A", t1, "SHIPPED", map[string]any{"buyer": map[string]any{"buyerName": "Other"}})}, piiRetention)
 			require.Equal(t, 1, n)
 			return err
 		}))
@@ -375,11 +376,11 @@ func TestUpsertOrderPII(t *testing.T) {
 		t.Parallel()
 		tb := setup(t)
 		err := pgx.BeginFunc(ctx, tb.pool, func(tx pgx.Tx) error {
-			_, err := UpsertOrderPII(ctx, tx, piiAccount, []spapi.Order2026{piiOrder(t, "A", t1, "SHIPPED", fullPII())}, 0)
+			_, err := upsertPII(ctx, tx, piiAccount, []spapi.Order2026{piiOrder(t, "A", t1, "SHIPPED", fullPII())}, 0)
 			return err
 		})
 		require.ErrorContains(t, err, "PII retention must be positive")
-		_, err = PurgeOrderPII(ctx, tb.pool, t1, -time.Hour)
+		_, err = store.PurgeOrderPII(ctx, tb.pool, t1, -time.Hour)
 		require.ErrorContains(t, err, "PII retention must be positive")
 		require.Equal(t, 0, countPII(t, tb.pool))
 	})
@@ -416,7 +417,7 @@ func TestPurgeOrderPII(t *testing.T) {
 			piiOrder(t, "OPEN", now.Add(-90*24*time.Hour), "UNSHIPPED", fullPII()),
 		}
 		require.NoError(t, pgx.BeginFunc(ctx, tb.pool, func(tx pgx.Tx) error {
-			n, err := UpsertOrderPII(ctx, tx, piiAccount, page, piiRetention)
+			n, err := upsertPII(ctx, tx, piiAccount, page, piiRetention)
 			require.Equal(t, 4, n)
 			return err
 		}))
@@ -434,16 +435,16 @@ func TestPurgeOrderPII(t *testing.T) {
 	t.Run("DeletesOnlyExpiredRows", func(t *testing.T) {
 		t.Parallel()
 		tb := setup(t)
-		n, err := PurgeOrderPII(ctx, tb.pool, now, piiRetention)
+		n, err := store.PurgeOrderPII(ctx, tb.pool, now, piiRetention)
 		require.NoError(t, err)
 		require.EqualValues(t, 2, n, "expired and due at now")
 		require.Equal(t, []string{"KEPT", "OPEN"}, remaining(t, tb))
 
-		n, err = PurgeOrderPII(ctx, tb.pool, now, piiRetention)
+		n, err = store.PurgeOrderPII(ctx, tb.pool, now, piiRetention)
 		require.NoError(t, err)
 		require.Zero(t, n, "nothing more is due")
 
-		n, err = PurgeOrderPII(ctx, tb.pool, now.Add(24*time.Hour), piiRetention)
+		n, err = store.PurgeOrderPII(ctx, tb.pool, now.Add(24*time.Hour), piiRetention)
 		require.NoError(t, err)
 		require.EqualValues(t, 1, n)
 		require.Equal(t, []string{"OPEN"}, remaining(t, tb))
@@ -452,7 +453,7 @@ func TestPurgeOrderPII(t *testing.T) {
 	t.Run("OpenOrderIsNeverPurged", func(t *testing.T) {
 		t.Parallel()
 		tb := setup(t)
-		n, err := PurgeOrderPII(ctx, tb.pool, time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC), piiRetention)
+		n, err := store.PurgeOrderPII(ctx, tb.pool, time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC), piiRetention)
 		require.NoError(t, err)
 		require.EqualValues(t, 3, n)
 		require.Equal(t, []string{"OPEN"}, remaining(t, tb))
@@ -483,14 +484,14 @@ func TestPurgeOrderPII(t *testing.T) {
 			v0 = append(v0, piiV0Order(t, "V-"+c.status, c.status, updated))
 		}
 		require.NoError(t, pgx.BeginFunc(ctx, tb.pool, func(tx pgx.Tx) error {
-			if _, err := UpsertOrderPII(ctx, tx, piiAccount, pii, piiRetention); err != nil {
+			if _, err := upsertPII(ctx, tx, piiAccount, pii, piiRetention); err != nil {
 				return err
 			}
-			_, err := UpsertOrders(ctx, tx, piiAccount, v0)
+			_, err := upsertV0(ctx, tx, piiAccount, v0)
 			return err
 		}))
 
-		n, err := PurgeOrderPII(ctx, tb.pool, now, piiRetention)
+		n, err := store.PurgeOrderPII(ctx, tb.pool, now, piiRetention)
 		require.NoError(t, err)
 		require.EqualValues(t, 2, n, "only EXPIRED and DUE: the v0-closed rows are dated, not yet due")
 		for _, c := range cases {
@@ -502,7 +503,7 @@ func TestPurgeOrderPII(t *testing.T) {
 			requirePII(t, want, deleteAfter, readPII(t, tb.pool, want.AmazonOrderID))
 		}
 
-		n, err = PurgeOrderPII(ctx, tb.pool, updated.Add(piiRetention), piiRetention)
+		n, err = store.PurgeOrderPII(ctx, tb.pool, updated.Add(piiRetention), piiRetention)
 		require.NoError(t, err)
 		require.EqualValues(t, 3, n, "the three v0-closed rows")
 		require.Equal(t, []string{"KEPT", "OPEN", "V-PartiallyShipped", "V-Unshipped"}, remaining(t, tb))
@@ -515,11 +516,11 @@ func TestPurgeOrderPII(t *testing.T) {
 func TestNewOrderPIIRowReadsEveryStrippedPath(t *testing.T) {
 	t.Parallel()
 	o := piiOrder(t, "A", time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC), "UNSHIPPED", fullPII())
-	r, err := newOrderPIIRow(&o)
+	r, err := piiRow(&o)
 	require.NoError(t, err)
 	row, err := json.Marshal(r)
 	require.NoError(t, err)
-	stripped, err := stripOrderPII(o.Raw)
+	stripped, err := store.StripOrderPII(o.Raw)
 	require.NoError(t, err)
 	for _, s := range piiStrings {
 		require.Contains(t, string(o.Raw), s, "the fixture has %q", s)
