@@ -60,18 +60,18 @@ func plus(more map[string]string) map[string]string {
 var rowTables = []rowTable{
 	{table: "orders", row: reflect.TypeFor[orderRow](), notCarried: syncColumns},
 	{table: "order_items", row: reflect.TypeFor[OrderItemRow](), notCarried: syncColumns},
-	{table: "fulfillment_orders", row: reflect.TypeFor[FulfillmentOrderRow](), notCarried: syncColumns, query: "fulfillment.sql:UpsertFulfillmentOrders"},
-	{table: "fulfillment_order_items", row: reflect.TypeFor[FulfillmentOrderItemRow](), notCarried: syncColumns, query: "fulfillment.sql:ReplaceFulfillmentOrderItems"},
-	{table: "fulfillment_shipments", row: reflect.TypeFor[FulfillmentShipmentRow](), notCarried: syncColumns, query: "fulfillment.sql:ReplaceFulfillmentShipments"},
-	{table: "fulfillment_shipment_items", row: reflect.TypeFor[FulfillmentShipmentItemRow](), notCarried: syncColumns, query: "fulfillment.sql:ReplaceFulfillmentShipmentItems"},
-	{table: "fulfillment_shipment_packages", row: reflect.TypeFor[FulfillmentPackageRow](), query: "fulfillment.sql:ReplaceFulfillmentShipmentPackages", notCarried: plus(map[string]string{
+	{table: "fulfillment_orders", row: reflect.TypeFor[fulfillmentOrderRow](), notCarried: syncColumns, query: "fulfillment.sql:UpsertFulfillmentOrders"},
+	{table: "fulfillment_order_items", row: reflect.TypeFor[fulfillmentOrderItemRow](), notCarried: syncColumns, query: "fulfillment.sql:ReplaceFulfillmentOrderItems"},
+	{table: "fulfillment_shipments", row: reflect.TypeFor[fulfillmentShipmentRow](), notCarried: syncColumns, query: "fulfillment.sql:ReplaceFulfillmentShipments"},
+	{table: "fulfillment_shipment_items", row: reflect.TypeFor[fulfillmentShipmentItemRow](), notCarried: syncColumns, query: "fulfillment.sql:ReplaceFulfillmentShipmentItems"},
+	{table: "fulfillment_shipment_packages", row: reflect.TypeFor[fulfillmentPackageRow](), query: "fulfillment.sql:ReplaceFulfillmentShipmentPackages", notCarried: plus(map[string]string{
 		"first_seen_at": "DEFAULT now() when the package is first stored and never updated: the clock of ListPackagesWithoutTracking",
 	})},
-	{table: "fulfillment_return_items", row: reflect.TypeFor[FulfillmentReturnItemRow](), notCarried: syncColumns, query: "fulfillment.sql:ReplaceFulfillmentReturnItems"},
-	{table: "package_tracking", row: reflect.TypeFor[PackageTrackingRow](), query: "tracking.sql:UpsertPackageTracking", notCarried: plus(map[string]string{
+	{table: "fulfillment_return_items", row: reflect.TypeFor[fulfillmentReturnItemRow](), notCarried: syncColumns, query: "fulfillment.sql:ReplaceFulfillmentReturnItems"},
+	{table: "package_tracking", row: reflect.TypeFor[packageTrackingRow](), query: "tracking.sql:UpsertPackageTracking", notCarried: plus(map[string]string{
 		"first_seen_at": "DEFAULT now() when tracking is first stored and never updated: the clock of the worker's age limit",
 	})},
-	{table: "package_tracking_events", row: reflect.TypeFor[TrackingEventRow](), notCarried: syncColumns, query: "tracking.sql:ReplacePackageTrackingEvents"},
+	{table: "package_tracking_events", row: reflect.TypeFor[trackingEventRow](), notCarried: syncColumns, query: "tracking.sql:ReplacePackageTrackingEvents"},
 	{table: "service_jobs", row: reflect.TypeFor[ServiceJobRow](), notCarried: syncColumns, query: "service_jobs.sql:UpsertServiceJobs"},
 	{table: "service_job_appointments", row: reflect.TypeFor[ServiceJobAppointmentRow](), notCarried: syncColumns, query: "service_jobs.sql:ReplaceServiceJobAppointments"},
 	{table: "service_job_items", row: reflect.TypeFor[ServiceJobItemRow](), notCarried: syncColumns, query: "service_jobs.sql:ReplaceServiceJobItems"},
@@ -380,7 +380,7 @@ func TestRowGuardBites(t *testing.T) {
 		},
 		{
 			name: "AFieldOfTheWrongType",
-			rt: withRow("package_tracking_events", editRow(reflect.TypeFor[TrackingEventRow](), "city", func(f *reflect.StructField) bool {
+			rt: withRow("package_tracking_events", editRow(reflect.TypeFor[trackingEventRow](), "city", func(f *reflect.StructField) bool {
 				f.Type = reflect.TypeFor[*int]()
 				return true
 			})),
@@ -388,7 +388,7 @@ func TestRowGuardBites(t *testing.T) {
 		},
 		{
 			name: "ANullableColumnInAFieldThatCannotBeNil",
-			rt: withRow("fulfillment_shipments", editRow(reflect.TypeFor[FulfillmentShipmentRow](), "shipping_date", func(f *reflect.StructField) bool {
+			rt: withRow("fulfillment_shipments", editRow(reflect.TypeFor[fulfillmentShipmentRow](), "shipping_date", func(f *reflect.StructField) bool {
 				f.Type = reflect.TypeFor[time.Time]()
 				return true
 			})),
