@@ -9,7 +9,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/spsync/spsync/internal/spapi"
 	"github.com/spsync/spsync/internal/store/internal/dbsqlc"
 )
 
@@ -19,11 +18,13 @@ import (
 // listAllFulfillmentOrders page writes headers only (UpsertFulfillmentOrders);
 // a getFulfillmentOrder answer writes the header and replaces every child
 // table of that order (ReplaceFulfillmentOrderDetail), one statement per
-// table, all on the caller's transaction.
+// table, all on the caller's transaction. The rows come mapped from Amazon's
+// records by the fulfillment stream (internal/jobs/fulfillment); the store
+// only writes them.
 
-// fulfillmentOrderRow is one fulfillment_orders row as UpsertFulfillmentOrders
+// FulfillmentOrderRow is one fulfillment_orders row as UpsertFulfillmentOrders
 // reads it. JSON names are the column names.
-type fulfillmentOrderRow struct {
+type FulfillmentOrderRow struct {
 	SellerFulfillmentOrderID           string          `json:"seller_fulfillment_order_id"`
 	MarketplaceID                      *string         `json:"marketplace_id"`
 	DisplayableOrderID                 *string         `json:"displayable_order_id"`
@@ -46,49 +47,6 @@ type fulfillmentOrderRow struct {
 	PaymentInformation                 json.RawMessage `json:"payment_information,omitempty"`
 	DetailStatusUpdatedDate            *time.Time      `json:"detail_status_updated_date"`
 	Raw                                json.RawMessage `json:"raw"`
-}
-
-// newFulfillmentOrderRow maps an order header to its row. Of the destination
-// address only city, district, state, postal code and country are typed:
-// name, street lines and phone are PII.
-func newFulfillmentOrderRow(o *spapi.FulfillmentOrder) (fulfillmentOrderRow, error) {
-	raw, err := orderRaw(o.Raw, o)
-	if err != nil {
-		return fulfillmentOrderRow{}, fmt.Errorf("fulfillment order %s: %w", o.SellerFulfillmentOrderId, err)
-	}
-	r := fulfillmentOrderRow{
-		SellerFulfillmentOrderID: o.SellerFulfillmentOrderId,
-		MarketplaceID:            orderText(o.MarketplaceId),
-		DisplayableOrderID:       orderText(o.DisplayableOrderId),
-		DisplayableOrderDate:     optTime(o.DisplayableOrderDate),
-		DisplayableOrderComment:  orderText(o.DisplayableOrderComment),
-		ShippingSpeedCategory:    orderText(o.ShippingSpeedCategory),
-		FulfillmentAction:        orderText(o.FulfillmentAction),
-		FulfillmentPolicy:        orderText(o.FulfillmentPolicy),
-		ReceivedDate:             o.ReceivedDate,
-		FulfillmentOrderStatus:   o.FulfillmentOrderStatus,
-		StatusUpdatedDate:        o.StatusUpdatedDate,
-		Raw:                      raw,
-	}
-	if len(o.DeliveryWindow) > 0 {
-		// A window that does not decode stays NULL in the typed columns; raw
-		// keeps it as sent.
-		var w struct {
-			StartDate *time.Time `json:"startDate"`
-			EndDate   *time.Time `json:"endDate"`
-		}
-		if json.Unmarshal(o.DeliveryWindow, &w) == nil {
-			r.DeliveryWindowStartDate, r.DeliveryWindowEndDate = w.StartDate, w.EndDate
-		}
-	}
-	if a := o.DestinationAddress; a != nil {
-		r.DestinationAddressCity = orderText(a.City)
-		r.DestinationAddressDistrictOrCounty = orderText(a.DistrictOrCounty)
-		r.DestinationAddressStateOrRegion = orderText(a.StateOrRegion)
-		r.DestinationAddressPostalCode = orderText(a.PostalCode)
-		r.DestinationAddressCountryCode = orderText(a.CountryCode)
-	}
-	return r, nil
 }
 
 // FulfillmentOrderChange is a fulfillment order UpsertFulfillmentOrders wrote
@@ -136,20 +94,12 @@ func (c FulfillmentOrderChange) NeedsDetail() bool {
 // It returns the orders it wrote and the orders whose detail is behind, in
 // batch order; queue a getFulfillmentOrder for each change whose
 // NeedsDetail() is true.
-func UpsertFulfillmentOrders(ctx context.Context, db dbsqlc.DBTX, accountID string, orders []spapi.FulfillmentOrder) ([]FulfillmentOrderChange, error) {
+func UpsertFulfillmentOrders(ctx context.Context, db dbsqlc.DBTX, accountID string, orders []FulfillmentOrderRow) ([]FulfillmentOrderChange, error) {
 	if len(orders) == 0 {
 		return nil, nil
 	}
-	rows := make([]fulfillmentOrderRow, 0, len(orders))
-	for i := range orders {
-		r, err := newFulfillmentOrderRow(&orders[i])
-		if err != nil {
-			return nil, err
-		}
-		rows = append(rows, r)
-	}
-	rows = dedupe(rows, func(r *fulfillmentOrderRow) string { return r.SellerFulfillmentOrderID },
-		func(kept, later *fulfillmentOrderRow) bool {
+	rows := dedupe(orders, func(r *FulfillmentOrderRow) string { return r.SellerFulfillmentOrderID },
+		func(kept, later *FulfillmentOrderRow) bool {
 			return !later.StatusUpdatedDate.Before(kept.StatusUpdatedDate)
 		})
 	written, err := upsertFulfillmentOrderRows(ctx, db, accountID, rows, false)
@@ -165,7 +115,7 @@ func UpsertFulfillmentOrders(ctx context.Context, db dbsqlc.DBTX, accountID stri
 	return out, nil
 }
 
-func upsertFulfillmentOrderRows(ctx context.Context, db dbsqlc.DBTX, accountID string, rows []fulfillmentOrderRow, withDetail bool) ([]FulfillmentOrderChange, error) {
+func upsertFulfillmentOrderRows(ctx context.Context, db dbsqlc.DBTX, accountID string, rows []FulfillmentOrderRow, withDetail bool) ([]FulfillmentOrderChange, error) {
 	payload, err := json.Marshal(rows)
 	if err != nil {
 		return nil, fmt.Errorf("encode %d fulfillment orders: %w", len(rows), err)
@@ -187,8 +137,8 @@ func upsertFulfillmentOrderRows(ctx context.Context, db dbsqlc.DBTX, accountID s
 	return out, nil
 }
 
-// fulfillmentOrderItemRow is one fulfillment_order_items row.
-type fulfillmentOrderItemRow struct {
+// FulfillmentOrderItemRow is one fulfillment_order_items row.
+type FulfillmentOrderItemRow struct {
 	SellerFulfillmentOrderID     string          `json:"seller_fulfillment_order_id"`
 	SellerFulfillmentOrderItemID string          `json:"seller_fulfillment_order_item_id"`
 	SellerSKU                    *string         `json:"seller_sku"`
@@ -210,8 +160,8 @@ type fulfillmentOrderItemRow struct {
 	Raw                          json.RawMessage `json:"raw"`
 }
 
-// fulfillmentShipmentRow is one fulfillment_shipments row.
-type fulfillmentShipmentRow struct {
+// FulfillmentShipmentRow is one fulfillment_shipments row.
+type FulfillmentShipmentRow struct {
 	SellerFulfillmentOrderID  string          `json:"seller_fulfillment_order_id"`
 	AmazonShipmentID          string          `json:"amazon_shipment_id"`
 	FulfillmentCenterID       *string         `json:"fulfillment_center_id"`
@@ -222,8 +172,8 @@ type fulfillmentShipmentRow struct {
 	Raw                       json.RawMessage `json:"raw"`
 }
 
-// fulfillmentShipmentItemRow is one fulfillment_shipment_items row.
-type fulfillmentShipmentItemRow struct {
+// FulfillmentShipmentItemRow is one fulfillment_shipment_items row.
+type FulfillmentShipmentItemRow struct {
 	SellerFulfillmentOrderID     string          `json:"seller_fulfillment_order_id"`
 	AmazonShipmentID             string          `json:"amazon_shipment_id"`
 	Ordinal                      int             `json:"ordinal"`
@@ -236,8 +186,8 @@ type fulfillmentShipmentItemRow struct {
 	Raw                          json.RawMessage `json:"raw"`
 }
 
-// fulfillmentPackageRow is one fulfillment_shipment_packages row.
-type fulfillmentPackageRow struct {
+// FulfillmentPackageRow is one fulfillment_shipment_packages row.
+type FulfillmentPackageRow struct {
 	SellerFulfillmentOrderID        string          `json:"seller_fulfillment_order_id"`
 	AmazonShipmentID                string          `json:"amazon_shipment_id"`
 	PackageNumber                   int             `json:"package_number"`
@@ -248,8 +198,8 @@ type fulfillmentPackageRow struct {
 	Raw                             json.RawMessage `json:"raw"`
 }
 
-// fulfillmentReturnItemRow is one fulfillment_return_items row.
-type fulfillmentReturnItemRow struct {
+// FulfillmentReturnItemRow is one fulfillment_return_items row.
+type FulfillmentReturnItemRow struct {
 	SellerFulfillmentOrderID     string          `json:"seller_fulfillment_order_id"`
 	SellerReturnItemID           string          `json:"seller_return_item_id"`
 	SellerFulfillmentOrderItemID *string         `json:"seller_fulfillment_order_item_id"`
@@ -326,31 +276,28 @@ func (r FulfillmentDetailResult) Changed() bool {
 // The header statement locks the order row, so concurrent writers of one
 // order are serialized and a new package is reported by exactly one of them.
 // Repeated keys within a list keep their last copy.
-func ReplaceFulfillmentOrderDetail(ctx context.Context, db dbsqlc.DBTX, accountID string, d *spapi.GetFulfillmentOrderResult) (FulfillmentDetailResult, error) {
+func ReplaceFulfillmentOrderDetail(ctx context.Context, db dbsqlc.DBTX, accountID string, d *FulfillmentDetailRows) (FulfillmentDetailResult, error) {
 	if d == nil {
 		return FulfillmentDetailResult{}, fmt.Errorf("replace fulfillment order detail of account %s: no answer", accountID)
 	}
-	id := d.FulfillmentOrder.SellerFulfillmentOrderId
+	id := d.Header.SellerFulfillmentOrderID
 	if id == "" {
 		return FulfillmentDetailResult{}, fmt.Errorf("replace fulfillment order detail of account %s: answer lacks sellerFulfillmentOrderId", accountID)
 	}
 	fail := func(what string, err error) (FulfillmentDetailResult, error) {
 		return FulfillmentDetailResult{}, fmt.Errorf("fulfillment order %s of account %s: %s: %w", id, accountID, what, err)
 	}
-	rows, err := newFulfillmentDetailRows(d)
-	if err != nil {
-		return fail("map answer", err)
-	}
+	rows := d.deduped()
 	res := FulfillmentDetailResult{SellerFulfillmentOrderID: id}
 
-	hw, err := upsertFulfillmentOrderRows(ctx, db, accountID, []fulfillmentOrderRow{rows.header}, true)
+	hw, err := upsertFulfillmentOrderRows(ctx, db, accountID, []FulfillmentOrderRow{rows.Header}, true)
 	if err != nil {
 		return FulfillmentDetailResult{}, err
 	}
 	if len(hw) != 1 {
 		return fail("header", fmt.Errorf("upsert returned %d rows, want 1", len(hw)))
 	}
-	h, detailAt := hw[0], rows.header.StatusUpdatedDate
+	h, detailAt := hw[0], rows.Header.StatusUpdatedDate
 	res.OrderWritten = h.Written
 	if h.DetailStatusUpdatedDate != nil && h.DetailStatusUpdatedDate.After(detailAt) {
 		res.Stale = true
@@ -372,7 +319,7 @@ func ReplaceFulfillmentOrderDetail(ctx context.Context, db dbsqlc.DBTX, accountI
 		}
 		return c, nil
 	}
-	if res.Items, err = replace("items", rows.items, func(p []byte) (ChildCounts, error) {
+	if res.Items, err = replace("items", rows.Items, func(p []byte) (ChildCounts, error) {
 		r, err := q.ReplaceFulfillmentOrderItems(ctx, db, dbsqlc.ReplaceFulfillmentOrderItemsParams{Rows: p, AccountID: accountID, SellerFulfillmentOrderID: id})
 		if err != nil {
 			return ChildCounts{}, err
@@ -381,7 +328,7 @@ func ReplaceFulfillmentOrderDetail(ctx context.Context, db dbsqlc.DBTX, accountI
 	}); err != nil {
 		return fail("items", err)
 	}
-	if res.Shipments, err = replace("shipments", rows.shipments, func(p []byte) (ChildCounts, error) {
+	if res.Shipments, err = replace("shipments", rows.Shipments, func(p []byte) (ChildCounts, error) {
 		r, err := q.ReplaceFulfillmentShipments(ctx, db, dbsqlc.ReplaceFulfillmentShipmentsParams{Rows: p, AccountID: accountID, SellerFulfillmentOrderID: id})
 		if err != nil {
 			return ChildCounts{}, err
@@ -390,7 +337,7 @@ func ReplaceFulfillmentOrderDetail(ctx context.Context, db dbsqlc.DBTX, accountI
 	}); err != nil {
 		return fail("shipments", err)
 	}
-	if res.ShipmentItems, err = replace("shipment items", rows.lines, func(p []byte) (ChildCounts, error) {
+	if res.ShipmentItems, err = replace("shipment items", rows.ShipmentItems, func(p []byte) (ChildCounts, error) {
 		r, err := q.ReplaceFulfillmentShipmentItems(ctx, db, dbsqlc.ReplaceFulfillmentShipmentItemsParams{Rows: p, AccountID: accountID, SellerFulfillmentOrderID: id})
 		if err != nil {
 			return ChildCounts{}, err
@@ -400,7 +347,7 @@ func ReplaceFulfillmentOrderDetail(ctx context.Context, db dbsqlc.DBTX, accountI
 		return fail("shipment items", err)
 	}
 	var newNumbers []int32
-	if res.Packages, err = replace("packages", rows.packages, func(p []byte) (ChildCounts, error) {
+	if res.Packages, err = replace("packages", rows.Packages, func(p []byte) (ChildCounts, error) {
 		r, err := q.ReplaceFulfillmentShipmentPackages(ctx, db, dbsqlc.ReplaceFulfillmentShipmentPackagesParams{Rows: p, AccountID: accountID, SellerFulfillmentOrderID: id})
 		if err != nil {
 			return ChildCounts{}, err
@@ -410,8 +357,8 @@ func ReplaceFulfillmentOrderDetail(ctx context.Context, db dbsqlc.DBTX, accountI
 	}); err != nil {
 		return fail("packages", err)
 	}
-	res.NewPackages = newPackages(id, rows.packages, newNumbers)
-	if res.ReturnItems, err = replace("return items", rows.returns, func(p []byte) (ChildCounts, error) {
+	res.NewPackages = newPackages(id, rows.Packages, newNumbers)
+	if res.ReturnItems, err = replace("return items", rows.ReturnItems, func(p []byte) (ChildCounts, error) {
 		r, err := q.ReplaceFulfillmentReturnItems(ctx, db, dbsqlc.ReplaceFulfillmentReturnItemsParams{Rows: p, AccountID: accountID, SellerFulfillmentOrderID: id})
 		if err != nil {
 			return ChildCounts{}, err
@@ -423,217 +370,40 @@ func ReplaceFulfillmentOrderDetail(ctx context.Context, db dbsqlc.DBTX, accountI
 	return res, nil
 }
 
-// fulfillmentDetailRows are the rows of every table a getFulfillmentOrder
-// answer writes, each list without repeated keys.
-type fulfillmentDetailRows struct {
-	header    fulfillmentOrderRow
-	items     []fulfillmentOrderItemRow
-	shipments []fulfillmentShipmentRow
-	lines     []fulfillmentShipmentItemRow
-	packages  []fulfillmentPackageRow
-	returns   []fulfillmentReturnItemRow
+// FulfillmentDetailRows are the rows of every table a getFulfillmentOrder
+// answer writes: the header (with DetailStatusUpdatedDate set to its
+// StatusUpdatedDate, the version the children are written from) and the
+// children of the order.
+type FulfillmentDetailRows struct {
+	Header        FulfillmentOrderRow
+	Items         []FulfillmentOrderItemRow
+	Shipments     []FulfillmentShipmentRow
+	ShipmentItems []FulfillmentShipmentItemRow
+	Packages      []FulfillmentPackageRow
+	ReturnItems   []FulfillmentReturnItemRow
 }
 
-// newFulfillmentDetailRows maps a getFulfillmentOrder answer to its rows.
-// It writes nothing.
-func newFulfillmentDetailRows(d *spapi.GetFulfillmentOrderResult) (*fulfillmentDetailRows, error) {
-	id := d.FulfillmentOrder.SellerFulfillmentOrderId
-	header, err := newFulfillmentOrderRow(&d.FulfillmentOrder)
-	if err != nil {
-		return nil, fmt.Errorf("header: %w", err)
-	}
-	var rest struct {
-		ReturnAuthorizations json.RawMessage `json:"returnAuthorizations"`
-		PaymentInformation   json.RawMessage `json:"paymentInformation"`
-	}
-	if len(d.Raw) > 0 {
-		if err := json.Unmarshal(d.Raw, &rest); err != nil {
-			return nil, fmt.Errorf("decode raw payload: %w", err)
-		}
-	} else {
-		if rest.ReturnAuthorizations, err = json.Marshal(d.ReturnAuthorizations); err != nil {
-			return nil, fmt.Errorf("encode return authorizations: %w", err)
-		}
-		if d.PaymentInformation != nil {
-			if rest.PaymentInformation, err = json.Marshal(d.PaymentInformation); err != nil {
-				return nil, fmt.Errorf("encode payment information: %w", err)
-			}
-		}
-	}
-	header.ReturnAuthorizations = jsonOrNil(rest.ReturnAuthorizations)
-	header.PaymentInformation = jsonOrNil(rest.PaymentInformation)
-	detailAt := header.StatusUpdatedDate
-	header.DetailStatusUpdatedDate = &detailAt
-	out := &fulfillmentDetailRows{header: header}
-
-	for i := range d.FulfillmentOrderItems {
-		r, err := newFulfillmentOrderItemRow(id, &d.FulfillmentOrderItems[i])
-		if err != nil {
-			return nil, err
-		}
-		out.items = append(out.items, r)
-	}
-	out.items = dedupe(out.items, func(r *fulfillmentOrderItemRow) string { return r.SellerFulfillmentOrderItemID }, nil)
-
-	lines := map[string][]fulfillmentShipmentItemRow{}
-	for i := range d.FulfillmentShipments {
-		s := &d.FulfillmentShipments[i]
-		r, ls, ps, err := newFulfillmentShipmentRows(id, s)
-		if err != nil {
-			return nil, err
-		}
-		out.shipments = append(out.shipments, r)
-		lines[s.AmazonShipmentId] = ls // a repeated shipment keeps its last lines
-		out.packages = append(out.packages, ps...)
-	}
-	out.shipments = dedupe(out.shipments, func(r *fulfillmentShipmentRow) string { return r.AmazonShipmentID }, nil)
-	for _, s := range out.shipments {
-		out.lines = append(out.lines, lines[s.AmazonShipmentID]...)
-	}
-	out.packages = dedupe(out.packages, func(r *fulfillmentPackageRow) string {
+// deduped returns the rows with one row per key in each list, the last copy
+// of a repeated key kept where the key first appears (one statement cannot
+// write a key twice), and no list nil (the statements read their input as a
+// jsonb array).
+func (d *FulfillmentDetailRows) deduped() FulfillmentDetailRows {
+	out := FulfillmentDetailRows{Header: d.Header}
+	out.Items = dedupe(d.Items, func(r *FulfillmentOrderItemRow) string { return r.SellerFulfillmentOrderItemID }, nil)
+	out.Shipments = dedupe(d.Shipments, func(r *FulfillmentShipmentRow) string { return r.AmazonShipmentID }, nil)
+	out.ShipmentItems = dedupe(d.ShipmentItems, func(r *FulfillmentShipmentItemRow) string {
+		return fmt.Sprintf("%s\x00%d", r.AmazonShipmentID, r.Ordinal)
+	}, nil)
+	out.Packages = dedupe(d.Packages, func(r *FulfillmentPackageRow) string {
 		return fmt.Sprintf("%s\x00%d", r.AmazonShipmentID, r.PackageNumber)
 	}, nil)
-
-	for i := range d.ReturnItems {
-		r, err := newFulfillmentReturnItemRow(id, &d.ReturnItems[i])
-		if err != nil {
-			return nil, err
-		}
-		out.returns = append(out.returns, r)
-	}
-	out.returns = dedupe(out.returns, func(r *fulfillmentReturnItemRow) string { return r.SellerReturnItemID }, nil)
-	// The statements read their input as a jsonb array: none is null.
-	if out.items == nil {
-		out.items = []fulfillmentOrderItemRow{}
-	}
-	if out.shipments == nil {
-		out.shipments = []fulfillmentShipmentRow{}
-	}
-	if out.lines == nil {
-		out.lines = []fulfillmentShipmentItemRow{}
-	}
-	if out.packages == nil {
-		out.packages = []fulfillmentPackageRow{}
-	}
-	if out.returns == nil {
-		out.returns = []fulfillmentReturnItemRow{}
-	}
-	return out, nil
-}
-
-func newFulfillmentOrderItemRow(orderID string, it *spapi.FulfillmentOrderItem) (fulfillmentOrderItemRow, error) {
-	raw, err := orderRaw(it.Raw, it)
-	if err != nil {
-		return fulfillmentOrderItemRow{}, fmt.Errorf("item %s: %w", it.SellerFulfillmentOrderItemId, err)
-	}
-	r := fulfillmentOrderItemRow{
-		SellerFulfillmentOrderID:     orderID,
-		SellerFulfillmentOrderItemID: it.SellerFulfillmentOrderItemId,
-		SellerSKU:                    orderText(it.SellerSku),
-		Quantity:                     it.Quantity,
-		GiftMessage:                  orderText(it.GiftMessage),
-		DisplayableComment:           orderText(it.DisplayableComment),
-		FulfillmentNetworkSKU:        orderText(it.FulfillmentNetworkSku),
-		OrderItemDisposition:         orderText(it.OrderItemDisposition),
-		CancelledQuantity:            it.CancelledQuantity,
-		UnfulfillableQuantity:        it.UnfulfillableQuantity,
-		EstimatedShipDate:            it.EstimatedShipDate,
-		EstimatedArrivalDate:         it.EstimatedArrivalDate,
-		Raw:                          raw,
-	}
-	r.PerUnitPriceAmount, r.PerUnitPriceCurrency = scaledMoney(it.PerUnitPrice)
-	r.PerUnitTaxAmount, r.PerUnitTaxCurrency = scaledMoney(it.PerUnitTax)
-	r.PerUnitDeclaredValueAmount, r.PerUnitDeclaredValueCurrency = scaledMoney(it.PerUnitDeclaredValue)
-	return r, nil
-}
-
-// newFulfillmentShipmentRows maps a shipment to its row, its lines (numbered
-// from 1 in Amazon's order) and its packages.
-func newFulfillmentShipmentRows(orderID string, s *spapi.FulfillmentShipment) (fulfillmentShipmentRow, []fulfillmentShipmentItemRow, []fulfillmentPackageRow, error) {
-	raw, err := orderRaw(s.Raw, s)
-	if err != nil {
-		return fulfillmentShipmentRow{}, nil, nil, fmt.Errorf("shipment %s: %w", s.AmazonShipmentId, err)
-	}
-	r := fulfillmentShipmentRow{
-		SellerFulfillmentOrderID:  orderID,
-		AmazonShipmentID:          s.AmazonShipmentId,
-		FulfillmentCenterID:       orderText(s.FulfillmentCenterId),
-		FulfillmentShipmentStatus: orderText(s.FulfillmentShipmentStatus),
-		ShippingDate:              s.ShippingDate,
-		EstimatedArrivalDate:      s.EstimatedArrivalDate,
-		ShippingNotes:             s.ShippingNotes,
-		Raw:                       raw,
-	}
-	lines := make([]fulfillmentShipmentItemRow, 0, len(s.FulfillmentShipmentItem))
-	for k := range s.FulfillmentShipmentItem {
-		it := &s.FulfillmentShipmentItem[k]
-		lraw, err := orderRaw(it.Raw, it)
-		if err != nil {
-			return fulfillmentShipmentRow{}, nil, nil, fmt.Errorf("shipment %s item %d: %w", s.AmazonShipmentId, k+1, err)
-		}
-		lines = append(lines, fulfillmentShipmentItemRow{
-			SellerFulfillmentOrderID:     orderID,
-			AmazonShipmentID:             s.AmazonShipmentId,
-			Ordinal:                      k + 1,
-			SellerSKU:                    orderText(it.SellerSku),
-			SellerFulfillmentOrderItemID: orderText(it.SellerFulfillmentOrderItemId),
-			Quantity:                     it.Quantity,
-			PackageNumber:                it.PackageNumber,
-			SerialNumber:                 orderText(it.SerialNumber),
-			ManufacturerLotCodes:         it.ManufacturerLotCodes,
-			Raw:                          lraw,
-		})
-	}
-	packages := make([]fulfillmentPackageRow, 0, len(s.FulfillmentShipmentPackage))
-	for k := range s.FulfillmentShipmentPackage {
-		p := &s.FulfillmentShipmentPackage[k]
-		praw, err := orderRaw(p.Raw, p)
-		if err != nil {
-			return fulfillmentShipmentRow{}, nil, nil, fmt.Errorf("package %d: %w", p.PackageNumber, err)
-		}
-		var extra struct {
-			AmazonFulfillmentTrackingNumber string `json:"amazonFulfillmentTrackingNumber"`
-		}
-		_ = json.Unmarshal(praw, &extra) // absent or malformed: NULL
-		packages = append(packages, fulfillmentPackageRow{
-			SellerFulfillmentOrderID:        orderID,
-			AmazonShipmentID:                s.AmazonShipmentId,
-			PackageNumber:                   p.PackageNumber,
-			CarrierCode:                     orderText(p.CarrierCode),
-			TrackingNumber:                  orderText(p.TrackingNumber),
-			AmazonFulfillmentTrackingNumber: orderText(extra.AmazonFulfillmentTrackingNumber),
-			EstimatedArrivalDate:            p.EstimatedArrivalDate,
-			Raw:                             praw,
-		})
-	}
-	return r, lines, packages, nil
-}
-
-func newFulfillmentReturnItemRow(orderID string, it *spapi.ReturnItem) (fulfillmentReturnItemRow, error) {
-	raw, err := orderRaw(it.Raw, it)
-	if err != nil {
-		return fulfillmentReturnItemRow{}, fmt.Errorf("return item %s: %w", it.SellerReturnItemId, err)
-	}
-	return fulfillmentReturnItemRow{
-		SellerFulfillmentOrderID:     orderID,
-		SellerReturnItemID:           it.SellerReturnItemId,
-		SellerFulfillmentOrderItemID: orderText(it.SellerFulfillmentOrderItemId),
-		AmazonShipmentID:             orderText(it.AmazonShipmentId),
-		SellerReturnReasonCode:       orderText(it.SellerReturnReasonCode),
-		ReturnComment:                orderText(it.ReturnComment),
-		AmazonReturnReasonCode:       orderText(it.AmazonReturnReasonCode),
-		Status:                       orderText(it.Status),
-		StatusChangedDate:            it.StatusChangedDate,
-		ReturnAuthorizationID:        orderText(it.ReturnAuthorizationId),
-		ReturnReceivedCondition:      orderText(it.ReturnReceivedCondition),
-		FulfillmentCenterID:          orderText(it.FulfillmentCenterId),
-		Raw:                          raw,
-	}, nil
+	out.ReturnItems = dedupe(d.ReturnItems, func(r *FulfillmentReturnItemRow) string { return r.SellerReturnItemID }, nil)
+	return out
 }
 
 // newPackages returns the packages the statement reported as stored for the
 // first time, each once (a package listed in two shipments of one answer).
-func newPackages(orderID string, packages []fulfillmentPackageRow, numbers []int32) []NewPackage {
+func newPackages(orderID string, packages []FulfillmentPackageRow, numbers []int32) []NewPackage {
 	var out []NewPackage
 	reported := map[int]bool{}
 	for _, n := range numbers {
@@ -704,27 +474,11 @@ func ListPackagesWithoutTracking(ctx context.Context, db dbsqlc.DBTX, q Reconcil
 	return out, nil
 }
 
-// optTime maps Amazon's absent date (zero after decoding) to NULL.
-func optTime(t time.Time) *time.Time {
-	if t.IsZero() {
-		return nil
-	}
-	return &t
-}
-
 func deref(s *string) string {
 	if s == nil {
 		return ""
 	}
 	return *s
-}
-
-// jsonOrNil maps an absent or JSON-null value to nil (SQL NULL).
-func jsonOrNil(b json.RawMessage) json.RawMessage {
-	if len(b) == 0 || string(b) == "null" {
-		return nil
-	}
-	return b
 }
 
 // FulfillmentDetailVersion returns the statusUpdatedDate the stored

@@ -51,7 +51,7 @@ func BenchmarkFulfillmentDetail(b *testing.B) {
 		start := time.Now()
 		for _, d := range details {
 			require.NoError(b, pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-				_, err := store.ReplaceFulfillmentOrderDetail(ctx, tx, "bench", d)
+				_, err := store.ReplaceFulfillmentOrderDetail(ctx, tx, "bench", fulfillmentDetailRows(b, d))
 				return err
 			}))
 		}
@@ -61,7 +61,7 @@ func BenchmarkFulfillmentDetail(b *testing.B) {
 		start := time.Now()
 		for _, d := range tracking {
 			require.NoError(b, pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-				_, err := store.UpsertPackageTracking(ctx, tx, "bench", d)
+				_, err := store.UpsertPackageTracking(ctx, tx, "bench", packageTrackingRows(b, d))
 				return err
 			}))
 		}

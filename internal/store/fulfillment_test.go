@@ -13,9 +13,37 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/spsync/spsync/internal/dbtest"
+	"github.com/spsync/spsync/internal/jobs/fulfillment"
 	"github.com/spsync/spsync/internal/spapi"
 	"github.com/spsync/spsync/internal/store"
 )
+
+// fulfillmentOrderRows maps listed order headers as the fulfillment stream
+// does (fulfillment.MapFulfillmentOrders), for store.UpsertFulfillmentOrders.
+func fulfillmentOrderRows(t testing.TB, orders []spapi.FulfillmentOrder) []store.FulfillmentOrderRow {
+	t.Helper()
+	rows, err := fulfillment.MapFulfillmentOrders(orders)
+	require.NoError(t, err)
+	return rows
+}
+
+// fulfillmentDetailRows maps a getFulfillmentOrder answer as the
+// fulfillment stream does, for store.ReplaceFulfillmentOrderDetail.
+func fulfillmentDetailRows(t testing.TB, d *spapi.GetFulfillmentOrderResult) *store.FulfillmentDetailRows {
+	t.Helper()
+	rows, err := fulfillment.MapFulfillmentOrderDetail(d)
+	require.NoError(t, err)
+	return rows
+}
+
+// packageTrackingRows maps a getPackageTrackingDetails answer as the
+// fulfillment stream does, for store.UpsertPackageTracking.
+func packageTrackingRows(t testing.TB, d *spapi.PackageTrackingDetails) *store.PackageTrackingRows {
+	t.Helper()
+	rows, err := fulfillment.MapPackageTracking(d)
+	require.NoError(t, err)
+	return rows
+}
 
 // fulfillmentDecode encodes v and decodes it into T the way the SP-API client does, so
 // Raw fields hold the exact payload.
@@ -176,9 +204,9 @@ func TestUpsertFulfillmentOrders(t *testing.T) {
 	t.Run("NewOrdersAreWrittenWithTypedColumnsAndNeedDetail", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t)
-		changes, err := store.UpsertFulfillmentOrders(ctx, b.pool, "acct", []spapi.FulfillmentOrder{
+		changes, err := store.UpsertFulfillmentOrders(ctx, b.pool, "acct", fulfillmentOrderRows(t, []spapi.FulfillmentOrder{
 			testFO(t, "fo-1", "New", t0), testFO(t, "fo-2", "Received", t0),
-		})
+		}))
 		require.NoError(t, err)
 		require.Len(t, changes, 2)
 		for _, c := range changes {
@@ -221,11 +249,11 @@ func TestUpsertFulfillmentOrders(t *testing.T) {
 		t.Parallel()
 		b := setup(t)
 		page := []spapi.FulfillmentOrder{testFO(t, "fo-1", "New", t0), testFO(t, "fo-2", "Received", t0)}
-		_, err := store.UpsertFulfillmentOrders(ctx, b.pool, "acct", page)
+		_, err := store.UpsertFulfillmentOrders(ctx, b.pool, "acct", fulfillmentOrderRows(t, page))
 		require.NoError(t, err)
 		before := fulfillmentTableVersions(t, b.pool, "fulfillment_orders", "seller_fulfillment_order_id")
 
-		changes, err := store.UpsertFulfillmentOrders(ctx, b.pool, "acct", page)
+		changes, err := store.UpsertFulfillmentOrders(ctx, b.pool, "acct", fulfillmentOrderRows(t, page))
 		require.NoError(t, err)
 		// Still reported, because their detail was never fetched, but not written.
 		require.Len(t, changes, 2)
@@ -240,12 +268,12 @@ func TestUpsertFulfillmentOrders(t *testing.T) {
 	t.Run("ChangedStatusMovesSyncVersionAndNeedsDetail", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t)
-		_, err := store.UpsertFulfillmentOrders(ctx, b.pool, "acct", []spapi.FulfillmentOrder{testFO(t, "fo-1", "New", t0), testFO(t, "fo-2", "New", t0)})
+		_, err := store.UpsertFulfillmentOrders(ctx, b.pool, "acct", fulfillmentOrderRows(t, []spapi.FulfillmentOrder{testFO(t, "fo-1", "New", t0), testFO(t, "fo-2", "New", t0)}))
 		require.NoError(t, err)
 		before := fulfillmentTableVersions(t, b.pool, "fulfillment_orders", "seller_fulfillment_order_id")
 
 		t1 := t0.Add(time.Hour)
-		changes, err := store.UpsertFulfillmentOrders(ctx, b.pool, "acct", []spapi.FulfillmentOrder{testFO(t, "fo-1", "Processing", t1), testFO(t, "fo-2", "New", t0)})
+		changes, err := store.UpsertFulfillmentOrders(ctx, b.pool, "acct", fulfillmentOrderRows(t, []spapi.FulfillmentOrder{testFO(t, "fo-1", "Processing", t1), testFO(t, "fo-2", "New", t0)}))
 		require.NoError(t, err)
 		var fo1 store.FulfillmentOrderChange
 		for _, c := range changes {
@@ -268,10 +296,10 @@ func TestUpsertFulfillmentOrders(t *testing.T) {
 		t.Parallel()
 		b := setup(t)
 		t1 := t0.Add(time.Hour)
-		_, err := store.UpsertFulfillmentOrders(ctx, b.pool, "acct", []spapi.FulfillmentOrder{testFO(t, "fo-1", "Processing", t1)})
+		_, err := store.UpsertFulfillmentOrders(ctx, b.pool, "acct", fulfillmentOrderRows(t, []spapi.FulfillmentOrder{testFO(t, "fo-1", "Processing", t1)}))
 		require.NoError(t, err)
 		before := fulfillmentTableVersions(t, b.pool, "fulfillment_orders", "seller_fulfillment_order_id")
-		changes, err := store.UpsertFulfillmentOrders(ctx, b.pool, "acct", []spapi.FulfillmentOrder{testFO(t, "fo-1", "New", t0)})
+		changes, err := store.UpsertFulfillmentOrders(ctx, b.pool, "acct", fulfillmentOrderRows(t, []spapi.FulfillmentOrder{testFO(t, "fo-1", "New", t0)}))
 		require.NoError(t, err)
 		for _, c := range changes {
 			require.False(t, c.Written)
@@ -285,9 +313,9 @@ func TestUpsertFulfillmentOrders(t *testing.T) {
 	t.Run("RepeatedOrderInBatchKeepsLatest", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t)
-		_, err := store.UpsertFulfillmentOrders(ctx, b.pool, "acct", []spapi.FulfillmentOrder{
+		_, err := store.UpsertFulfillmentOrders(ctx, b.pool, "acct", fulfillmentOrderRows(t, []spapi.FulfillmentOrder{
 			testFO(t, "fo-1", "Complete", t0.Add(time.Hour)), testFO(t, "fo-1", "Processing", t0),
-		})
+		}))
 		require.NoError(t, err)
 		var status string
 		require.NoError(t, b.pool.QueryRow(ctx, `SELECT fulfillment_order_status FROM fulfillment_orders`).Scan(&status))
@@ -298,9 +326,9 @@ func TestUpsertFulfillmentOrders(t *testing.T) {
 		t.Parallel()
 		b := setup(t)
 		o := testFO(t, "fo-1", "New", t0)
-		_, err := store.UpsertFulfillmentOrders(ctx, b.pool, "a", []spapi.FulfillmentOrder{o})
+		_, err := store.UpsertFulfillmentOrders(ctx, b.pool, "a", fulfillmentOrderRows(t, []spapi.FulfillmentOrder{o}))
 		require.NoError(t, err)
-		changes, err := store.UpsertFulfillmentOrders(ctx, b.pool, "b", []spapi.FulfillmentOrder{o})
+		changes, err := store.UpsertFulfillmentOrders(ctx, b.pool, "b", fulfillmentOrderRows(t, []spapi.FulfillmentOrder{o}))
 		require.NoError(t, err)
 		require.Len(t, changes, 1)
 		require.True(t, changes[0].IsNew())
@@ -309,7 +337,7 @@ func TestUpsertFulfillmentOrders(t *testing.T) {
 	t.Run("EmptyPageIsNoop", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t)
-		changes, err := store.UpsertFulfillmentOrders(ctx, b.pool, "acct", nil)
+		changes, err := store.UpsertFulfillmentOrders(ctx, b.pool, "acct", fulfillmentOrderRows(t, nil))
 		require.NoError(t, err)
 		require.Empty(t, changes)
 	})
@@ -347,7 +375,7 @@ func TestReplaceFulfillmentOrderDetail(t *testing.T) {
 		b := setup(t)
 		d := processing()
 		d.returns = []map[string]any{{"sellerReturnItemId": "r1", "sellerFulfillmentOrderItemId": "i1", "amazonShipmentId": "S1", "status": "New", "statusChangedDate": "2025-01-05T00:00:00Z"}}
-		res, err := store.ReplaceFulfillmentOrderDetail(ctx, b.pool, "acct", d.decode(t))
+		res, err := store.ReplaceFulfillmentOrderDetail(ctx, b.pool, "acct", fulfillmentDetailRows(t, d.decode(t)))
 		require.NoError(t, err)
 		require.True(t, res.OrderWritten)
 		require.False(t, res.Stale)
@@ -429,7 +457,7 @@ func TestReplaceFulfillmentOrderDetail(t *testing.T) {
 		for i, p := range prices {
 			d.items = append(d.items, foItem(fmt.Sprintf("i%d", i), 1, p))
 		}
-		_, err := store.ReplaceFulfillmentOrderDetail(ctx, b.pool, "acct", d.decode(t))
+		_, err := store.ReplaceFulfillmentOrderDetail(ctx, b.pool, "acct", fulfillmentDetailRows(t, d.decode(t)))
 		require.NoError(t, err)
 		for i, p := range prices {
 			var text string
@@ -444,18 +472,18 @@ func TestReplaceFulfillmentOrderDetail(t *testing.T) {
 	t.Run("UnchangedDetailTouchesNothing", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t)
-		_, err := store.ReplaceFulfillmentOrderDetail(ctx, b.pool, "acct", processing().decode(t))
+		_, err := store.ReplaceFulfillmentOrderDetail(ctx, b.pool, "acct", fulfillmentDetailRows(t, processing().decode(t)))
 		require.NoError(t, err)
 		before := fulfillmentVersions(t, b.pool)
 
-		res, err := store.ReplaceFulfillmentOrderDetail(ctx, b.pool, "acct", processing().decode(t))
+		res, err := store.ReplaceFulfillmentOrderDetail(ctx, b.pool, "acct", fulfillmentDetailRows(t, processing().decode(t)))
 		require.NoError(t, err)
 		require.False(t, res.Changed())
 		require.Empty(t, res.NewPackages)
 		require.Equal(t, before, fulfillmentVersions(t, b.pool))
 
 		// A list page with the same header neither writes nor asks for detail.
-		changes, err := store.UpsertFulfillmentOrders(ctx, b.pool, "acct", []spapi.FulfillmentOrder{testFO(t, "fo-1", "Processing", t1)})
+		changes, err := store.UpsertFulfillmentOrders(ctx, b.pool, "acct", fulfillmentOrderRows(t, []spapi.FulfillmentOrder{testFO(t, "fo-1", "Processing", t1)}))
 		require.NoError(t, err)
 		require.Empty(t, changes)
 		require.Equal(t, before, fulfillmentVersions(t, b.pool))
@@ -464,7 +492,7 @@ func TestReplaceFulfillmentOrderDetail(t *testing.T) {
 	t.Run("ListThenDetailThenNoMoreDetail", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t)
-		changes, err := store.UpsertFulfillmentOrders(ctx, b.pool, "acct", []spapi.FulfillmentOrder{testFO(t, "fo-1", "Processing", t1)})
+		changes, err := store.UpsertFulfillmentOrders(ctx, b.pool, "acct", fulfillmentOrderRows(t, []spapi.FulfillmentOrder{testFO(t, "fo-1", "Processing", t1)}))
 		require.NoError(t, err)
 		require.Len(t, changes, 1)
 		require.True(t, changes[0].NeedsDetail())
@@ -473,12 +501,12 @@ func TestReplaceFulfillmentOrderDetail(t *testing.T) {
 		require.Len(t, behind, 1)
 		require.Nil(t, behind[0].DetailStatusUpdatedDate)
 
-		res, err := store.ReplaceFulfillmentOrderDetail(ctx, b.pool, "acct", processing().decode(t))
+		res, err := store.ReplaceFulfillmentOrderDetail(ctx, b.pool, "acct", fulfillmentDetailRows(t, processing().decode(t)))
 		require.NoError(t, err)
 		require.True(t, res.OrderWritten, "the detail columns are new content")
 		require.Len(t, res.NewPackages, 2)
 
-		changes, err = store.UpsertFulfillmentOrders(ctx, b.pool, "acct", []spapi.FulfillmentOrder{testFO(t, "fo-1", "Processing", t1)})
+		changes, err = store.UpsertFulfillmentOrders(ctx, b.pool, "acct", fulfillmentOrderRows(t, []spapi.FulfillmentOrder{testFO(t, "fo-1", "Processing", t1)}))
 		require.NoError(t, err)
 		require.Empty(t, changes)
 		behind, err = store.ListFulfillmentOrdersDetailBehind(ctx, b.pool, store.ReconcileQuery{AccountID: "acct", Limit: 10})
@@ -489,7 +517,7 @@ func TestReplaceFulfillmentOrderDetail(t *testing.T) {
 	t.Run("VanishedChildrenAreDeletedAndNewPackagesReportedOnce", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t)
-		_, err := store.ReplaceFulfillmentOrderDetail(ctx, b.pool, "acct", processing().decode(t))
+		_, err := store.ReplaceFulfillmentOrderDetail(ctx, b.pool, "acct", fulfillmentDetailRows(t, processing().decode(t)))
 		require.NoError(t, err)
 		before := fulfillmentVersions(t, b.pool)
 
@@ -503,7 +531,7 @@ func TestReplaceFulfillmentOrderDetail(t *testing.T) {
 				foShipment("S2", "SHIPPED", []map[string]any{shipItem("i2", 1, fulfillmentIntp(201))}, 201),
 			},
 		}
-		res, err := store.ReplaceFulfillmentOrderDetail(ctx, b.pool, "acct", next.decode(t))
+		res, err := store.ReplaceFulfillmentOrderDetail(ctx, b.pool, "acct", fulfillmentDetailRows(t, next.decode(t)))
 		require.NoError(t, err)
 		require.Equal(t, []int{201}, fulfillmentPackageNumbers(res.NewPackages))
 		require.Equal(t, store.ChildCounts{Deleted: 1}, res.Items)
@@ -522,7 +550,7 @@ func TestReplaceFulfillmentOrderDetail(t *testing.T) {
 		require.Greater(t, after["shipments"]["fo-1/S2"].SyncVersion, before["shipments"]["fo-1/S2"].SyncVersion)
 
 		// The same answer again reports no package.
-		res, err = store.ReplaceFulfillmentOrderDetail(ctx, b.pool, "acct", next.decode(t))
+		res, err = store.ReplaceFulfillmentOrderDetail(ctx, b.pool, "acct", fulfillmentDetailRows(t, next.decode(t)))
 		require.NoError(t, err)
 		require.Empty(t, res.NewPackages)
 		require.False(t, res.Changed())
@@ -531,7 +559,7 @@ func TestReplaceFulfillmentOrderDetail(t *testing.T) {
 	t.Run("PackageMovedToAnotherShipmentIsNotNew", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t)
-		_, err := store.ReplaceFulfillmentOrderDetail(ctx, b.pool, "acct", processing().decode(t))
+		_, err := store.ReplaceFulfillmentOrderDetail(ctx, b.pool, "acct", fulfillmentDetailRows(t, processing().decode(t)))
 		require.NoError(t, err)
 		moved := processing()
 		moved.updated = t2
@@ -539,7 +567,7 @@ func TestReplaceFulfillmentOrderDetail(t *testing.T) {
 			foShipment("S1", "SHIPPED", []map[string]any{shipItem("i1", 1, fulfillmentIntp(101))}, 101),
 			foShipment("S3", "SHIPPED", []map[string]any{shipItem("i1", 1, fulfillmentIntp(102))}, 102),
 		}
-		res, err := store.ReplaceFulfillmentOrderDetail(ctx, b.pool, "acct", moved.decode(t))
+		res, err := store.ReplaceFulfillmentOrderDetail(ctx, b.pool, "acct", fulfillmentDetailRows(t, moved.decode(t)))
 		require.NoError(t, err)
 		require.Empty(t, res.NewPackages)
 		require.Equal(t, store.ChildCounts{Written: 1, Deleted: 1}, res.Packages)
@@ -550,13 +578,13 @@ func TestReplaceFulfillmentOrderDetail(t *testing.T) {
 		b := setup(t)
 		tx, err := b.pool.Begin(ctx)
 		require.NoError(t, err)
-		res, err := store.ReplaceFulfillmentOrderDetail(ctx, tx, "acct", processing().decode(t))
+		res, err := store.ReplaceFulfillmentOrderDetail(ctx, tx, "acct", fulfillmentDetailRows(t, processing().decode(t)))
 		require.NoError(t, err)
 		require.Len(t, res.NewPackages, 2)
 		require.NoError(t, tx.Rollback(ctx))
 
 		err = pgx.BeginFunc(ctx, b.pool, func(tx pgx.Tx) error {
-			res, err = store.ReplaceFulfillmentOrderDetail(ctx, tx, "acct", processing().decode(t))
+			res, err = store.ReplaceFulfillmentOrderDetail(ctx, tx, "acct", fulfillmentDetailRows(t, processing().decode(t)))
 			return err
 		})
 		require.NoError(t, err)
@@ -569,7 +597,7 @@ func TestReplaceFulfillmentOrderDetail(t *testing.T) {
 		tx1, err := b.pool.Begin(ctx)
 		require.NoError(t, err)
 		defer func() { _ = tx1.Rollback(ctx) }()
-		res1, err := store.ReplaceFulfillmentOrderDetail(ctx, tx1, "acct", processing().decode(t))
+		res1, err := store.ReplaceFulfillmentOrderDetail(ctx, tx1, "acct", fulfillmentDetailRows(t, processing().decode(t)))
 		require.NoError(t, err)
 		require.Len(t, res1.NewPackages, 2)
 
@@ -581,7 +609,7 @@ func TestReplaceFulfillmentOrderDetail(t *testing.T) {
 			var res store.FulfillmentDetailResult
 			err := pgx.BeginFunc(ctx, b.pool, func(tx pgx.Tx) error {
 				var err error
-				res, err = store.ReplaceFulfillmentOrderDetail(ctx, tx, "acct", processing().decode(t))
+				res, err = store.ReplaceFulfillmentOrderDetail(ctx, tx, "acct", fulfillmentDetailRows(t, processing().decode(t)))
 				return err
 			})
 			errs <- err
@@ -608,13 +636,13 @@ func TestReplaceFulfillmentOrderDetail(t *testing.T) {
 		newer := processing()
 		newer.updated = t2
 		newer.status = "Complete"
-		_, err := store.ReplaceFulfillmentOrderDetail(ctx, b.pool, "acct", newer.decode(t))
+		_, err := store.ReplaceFulfillmentOrderDetail(ctx, b.pool, "acct", fulfillmentDetailRows(t, newer.decode(t)))
 		require.NoError(t, err)
 		before := fulfillmentVersions(t, b.pool)
 
 		older := processing()
 		older.items = []map[string]any{foItem("i9", 1, "1.00")}
-		res, err := store.ReplaceFulfillmentOrderDetail(ctx, b.pool, "acct", older.decode(t))
+		res, err := store.ReplaceFulfillmentOrderDetail(ctx, b.pool, "acct", fulfillmentDetailRows(t, older.decode(t)))
 		require.NoError(t, err)
 		require.True(t, res.Stale)
 		require.False(t, res.Changed())
@@ -624,9 +652,9 @@ func TestReplaceFulfillmentOrderDetail(t *testing.T) {
 	t.Run("DetailOlderThanListedHeaderKeepsHeader", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t)
-		_, err := store.UpsertFulfillmentOrders(ctx, b.pool, "acct", []spapi.FulfillmentOrder{testFO(t, "fo-1", "Complete", t2)})
+		_, err := store.UpsertFulfillmentOrders(ctx, b.pool, "acct", fulfillmentOrderRows(t, []spapi.FulfillmentOrder{testFO(t, "fo-1", "Complete", t2)}))
 		require.NoError(t, err)
-		res, err := store.ReplaceFulfillmentOrderDetail(ctx, b.pool, "acct", processing().decode(t))
+		res, err := store.ReplaceFulfillmentOrderDetail(ctx, b.pool, "acct", fulfillmentDetailRows(t, processing().decode(t)))
 		require.NoError(t, err)
 		require.True(t, res.Behind)
 		require.False(t, res.OrderWritten)
@@ -642,15 +670,15 @@ func TestReplaceFulfillmentOrderDetail(t *testing.T) {
 	t.Run("OrdersAndAccountsAreSeparate", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t)
-		_, err := store.ReplaceFulfillmentOrderDetail(ctx, b.pool, "acct", processing().decode(t))
+		_, err := store.ReplaceFulfillmentOrderDetail(ctx, b.pool, "acct", fulfillmentDetailRows(t, processing().decode(t)))
 		require.NoError(t, err)
 		other := processing()
 		other.id = "fo-2"
 		other.shipments = nil
-		res, err := store.ReplaceFulfillmentOrderDetail(ctx, b.pool, "acct", other.decode(t))
+		res, err := store.ReplaceFulfillmentOrderDetail(ctx, b.pool, "acct", fulfillmentDetailRows(t, other.decode(t)))
 		require.NoError(t, err)
 		require.Zero(t, res.Packages.Deleted)
-		res, err = store.ReplaceFulfillmentOrderDetail(ctx, b.pool, "acct2", processing().decode(t))
+		res, err = store.ReplaceFulfillmentOrderDetail(ctx, b.pool, "acct2", fulfillmentDetailRows(t, processing().decode(t)))
 		require.NoError(t, err)
 		require.Len(t, res.NewPackages, 2, "package numbers are per account")
 		var n int
@@ -661,9 +689,9 @@ func TestReplaceFulfillmentOrderDetail(t *testing.T) {
 	t.Run("PackagesWithoutTrackingAreListed", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t)
-		_, err := store.ReplaceFulfillmentOrderDetail(ctx, b.pool, "acct", processing().decode(t))
+		_, err := store.ReplaceFulfillmentOrderDetail(ctx, b.pool, "acct", fulfillmentDetailRows(t, processing().decode(t)))
 		require.NoError(t, err)
-		_, err = store.UpsertPackageTracking(ctx, b.pool, "acct", testTracking(t, 101, "IN_TRANSIT", nil))
+		_, err = store.UpsertPackageTracking(ctx, b.pool, "acct", packageTrackingRows(t, testTracking(t, 101, "IN_TRANSIT", nil)))
 		require.NoError(t, err)
 		missing, err := store.ListPackagesWithoutTracking(ctx, b.pool, store.ReconcileQuery{AccountID: "acct", Limit: 10})
 		require.NoError(t, err)
@@ -757,7 +785,7 @@ func TestListedHeaderKeepsTheDetailsMarketplace(t *testing.T) {
 			for _, s := range tt.steps {
 				before = fulfillmentTableVersions(t, pool, "fulfillment_orders", "seller_fulfillment_order_id")
 				if s.detail {
-					res, err := store.ReplaceFulfillmentOrderDetail(ctx, pool, "acct", foDetail{id: "fo-1", status: s.status, updated: s.updated}.decode(t))
+					res, err := store.ReplaceFulfillmentOrderDetail(ctx, pool, "acct", fulfillmentDetailRows(t, foDetail{id: "fo-1", status: s.status, updated: s.updated}.decode(t)))
 					require.NoError(t, err)
 					written = res.OrderWritten
 					continue
@@ -767,7 +795,7 @@ func TestListedHeaderKeepsTheDetailsMarketplace(t *testing.T) {
 				if s.marketplace != nil {
 					h["marketplaceId"] = *s.marketplace
 				}
-				changes, err := store.UpsertFulfillmentOrders(ctx, pool, "acct", []spapi.FulfillmentOrder{fulfillmentDecode[spapi.FulfillmentOrder](t, h)})
+				changes, err := store.UpsertFulfillmentOrders(ctx, pool, "acct", fulfillmentOrderRows(t, []spapi.FulfillmentOrder{fulfillmentDecode[spapi.FulfillmentOrder](t, h)}))
 				require.NoError(t, err)
 				written = false
 				for _, c := range changes {

@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/json"
 	"fmt"
+	"time"
 )
 
 // The helpers below are the row conventions every stream's mapping (in
@@ -30,3 +31,14 @@ func RawPayload(raw json.RawMessage, v any) (json.RawMessage, error) {
 	}
 	return b, nil
 }
+
+// NullIfZero maps Amazon's absent date (zero after decoding) to NULL.
+func NullIfZero(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+// optTime is NullIfZero under the name walks.go uses.
+func optTime(t time.Time) *time.Time { return NullIfZero(t) }

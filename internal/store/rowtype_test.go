@@ -59,28 +59,28 @@ func plus(more map[string]string) map[string]string {
 // table. TestRowStructsAreAllGuarded keeps the list complete.
 var rowTables = []rowTable{
 	{table: "orders", row: reflect.TypeFor[orderRow](), notCarried: syncColumns},
-	{table: "order_items", row: reflect.TypeFor[OrderItemRow](), notCarried: syncColumns},
-	{table: "fulfillment_orders", row: reflect.TypeFor[fulfillmentOrderRow](), notCarried: syncColumns, query: "fulfillment.sql:UpsertFulfillmentOrders"},
-	{table: "fulfillment_order_items", row: reflect.TypeFor[fulfillmentOrderItemRow](), notCarried: syncColumns, query: "fulfillment.sql:ReplaceFulfillmentOrderItems"},
-	{table: "fulfillment_shipments", row: reflect.TypeFor[fulfillmentShipmentRow](), notCarried: syncColumns, query: "fulfillment.sql:ReplaceFulfillmentShipments"},
-	{table: "fulfillment_shipment_items", row: reflect.TypeFor[fulfillmentShipmentItemRow](), notCarried: syncColumns, query: "fulfillment.sql:ReplaceFulfillmentShipmentItems"},
-	{table: "fulfillment_shipment_packages", row: reflect.TypeFor[fulfillmentPackageRow](), query: "fulfillment.sql:ReplaceFulfillmentShipmentPackages", notCarried: plus(map[string]string{
+	{table: "order_items", row: reflect.TypeFor[orderItemRow](), notCarried: syncColumns},
+	{table: "fulfillment_orders", row: reflect.TypeFor[FulfillmentOrderRow](), notCarried: syncColumns, query: "fulfillment.sql:UpsertFulfillmentOrders"},
+	{table: "fulfillment_order_items", row: reflect.TypeFor[FulfillmentOrderItemRow](), notCarried: syncColumns, query: "fulfillment.sql:ReplaceFulfillmentOrderItems"},
+	{table: "fulfillment_shipments", row: reflect.TypeFor[FulfillmentShipmentRow](), notCarried: syncColumns, query: "fulfillment.sql:ReplaceFulfillmentShipments"},
+	{table: "fulfillment_shipment_items", row: reflect.TypeFor[FulfillmentShipmentItemRow](), notCarried: syncColumns, query: "fulfillment.sql:ReplaceFulfillmentShipmentItems"},
+	{table: "fulfillment_shipment_packages", row: reflect.TypeFor[FulfillmentPackageRow](), query: "fulfillment.sql:ReplaceFulfillmentShipmentPackages", notCarried: plus(map[string]string{
 		"first_seen_at": "DEFAULT now() when the package is first stored and never updated: the clock of ListPackagesWithoutTracking",
 	})},
-	{table: "fulfillment_return_items", row: reflect.TypeFor[fulfillmentReturnItemRow](), notCarried: syncColumns, query: "fulfillment.sql:ReplaceFulfillmentReturnItems"},
-	{table: "package_tracking", row: reflect.TypeFor[packageTrackingRow](), query: "tracking.sql:UpsertPackageTracking", notCarried: plus(map[string]string{
+	{table: "fulfillment_return_items", row: reflect.TypeFor[FulfillmentReturnItemRow](), notCarried: syncColumns, query: "fulfillment.sql:ReplaceFulfillmentReturnItems"},
+	{table: "package_tracking", row: reflect.TypeFor[PackageTrackingRow](), query: "tracking.sql:UpsertPackageTracking", notCarried: plus(map[string]string{
 		"first_seen_at": "DEFAULT now() when tracking is first stored and never updated: the clock of the worker's age limit",
 	})},
-	{table: "package_tracking_events", row: reflect.TypeFor[trackingEventRow](), notCarried: syncColumns, query: "tracking.sql:ReplacePackageTrackingEvents"},
+	{table: "package_tracking_events", row: reflect.TypeFor[TrackingEventRow](), notCarried: syncColumns, query: "tracking.sql:ReplacePackageTrackingEvents"},
 	{table: "service_jobs", row: reflect.TypeFor[ServiceJobRow](), notCarried: syncColumns, query: "service_jobs.sql:UpsertServiceJobs"},
 	{table: "service_job_appointments", row: reflect.TypeFor[ServiceJobAppointmentRow](), notCarried: syncColumns, query: "service_jobs.sql:ReplaceServiceJobAppointments"},
 	{table: "service_job_items", row: reflect.TypeFor[ServiceJobItemRow](), notCarried: syncColumns, query: "service_jobs.sql:ReplaceServiceJobItems"},
 	// quarantined_records is not a synced table: a record is stored once
 	// per content and then only counted, so its statement has no SET list
 	// of the struct's columns to keep in step (no query here).
-	{table: "order_packages", row: reflect.TypeFor[OrderPackageRow](), notCarried: syncColumns},
-	{table: "order_package_items", row: reflect.TypeFor[OrderPackageItemRow](), notCarried: map[string]string{"account_id": "a parameter of the statement"}},
-	{table: "order_proceeds", row: reflect.TypeFor[OrderProceedsRow](), notCarried: map[string]string{"account_id": "a parameter of the statement"}},
+	{table: "order_packages", row: reflect.TypeFor[orderPackageRow](), notCarried: syncColumns},
+	{table: "order_package_items", row: reflect.TypeFor[orderPackageItemRow](), notCarried: map[string]string{"account_id": "a parameter of the statement"}},
+	{table: "order_proceeds", row: reflect.TypeFor[orderProceedsRow](), notCarried: map[string]string{"account_id": "a parameter of the statement"}},
 	{table: "order_report_lines", row: reflect.TypeFor[reportLineRow](), notCarried: syncColumns},
 	{table: "order_pii", row: reflect.TypeFor[orderPIIRow](), notCarried: map[string]string{
 		"account_id":   "a parameter of the statement",
@@ -369,7 +369,7 @@ func TestRowGuardBites(t *testing.T) {
 		},
 		{
 			name: "AFieldDroppedFromTheStruct",
-			rt:   withRow("order_items", editRow(reflect.TypeFor[OrderItemRow](), "is_gift", func(*reflect.StructField) bool { return false })),
+			rt:   withRow("order_items", editRow(reflect.TypeFor[orderItemRow](), "is_gift", func(*reflect.StructField) bool { return false })),
 			want: []string{"order_items.is_gift: no field carries this column: add one to the row struct, or list it as not carried with the reason"},
 		},
 		{
@@ -380,7 +380,7 @@ func TestRowGuardBites(t *testing.T) {
 		},
 		{
 			name: "AFieldOfTheWrongType",
-			rt: withRow("package_tracking_events", editRow(reflect.TypeFor[trackingEventRow](), "city", func(f *reflect.StructField) bool {
+			rt: withRow("package_tracking_events", editRow(reflect.TypeFor[TrackingEventRow](), "city", func(f *reflect.StructField) bool {
 				f.Type = reflect.TypeFor[*int]()
 				return true
 			})),
@@ -388,7 +388,7 @@ func TestRowGuardBites(t *testing.T) {
 		},
 		{
 			name: "ANullableColumnInAFieldThatCannotBeNil",
-			rt: withRow("fulfillment_shipments", editRow(reflect.TypeFor[fulfillmentShipmentRow](), "shipping_date", func(f *reflect.StructField) bool {
+			rt: withRow("fulfillment_shipments", editRow(reflect.TypeFor[FulfillmentShipmentRow](), "shipping_date", func(f *reflect.StructField) bool {
 				f.Type = reflect.TypeFor[time.Time]()
 				return true
 			})),

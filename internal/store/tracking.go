@@ -7,7 +7,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/spsync/spsync/internal/spapi"
 	"github.com/spsync/spsync/internal/store/internal/dbsqlc"
 )
 
@@ -40,8 +39,8 @@ func IsTerminalTrackingStatus(status string) bool {
 	return slices.Contains(terminalTrackingStatuses, status)
 }
 
-// packageTrackingRow is one package_tracking row.
-type packageTrackingRow struct {
+// PackageTrackingRow is one package_tracking row.
+type PackageTrackingRow struct {
 	PackageNumber            int             `json:"package_number"`
 	TrackingNumber           *string         `json:"tracking_number"`
 	CustomerTrackingLink     *string         `json:"customer_tracking_link"`
@@ -61,8 +60,8 @@ type packageTrackingRow struct {
 	Raw                      json.RawMessage `json:"raw"`
 }
 
-// trackingEventRow is one package_tracking_events row.
-type trackingEventRow struct {
+// TrackingEventRow is one package_tracking_events row.
+type TrackingEventRow struct {
 	PackageNumber    int             `json:"package_number"`
 	EventDate        time.Time       `json:"event_date"`
 	EventCode        string          `json:"event_code"`
@@ -100,45 +99,27 @@ type TrackingResult struct {
 	FirstSeenAt time.Time
 }
 
+// PackageTrackingRows is a getPackageTrackingDetails answer mapped to its
+// rows (by the fulfillment stream): the package_tracking row and its events,
+// one per (event_date, event_code), ordinal their position in Amazon's list.
+type PackageTrackingRows struct {
+	Tracking PackageTrackingRow
+	Events   []TrackingEventRow
+}
+
 // UpsertPackageTracking writes a getPackageTrackingDetails answer of one
 // account on db: the package_tracking row and its events, the events replaced
 // (new and changed written, unchanged untouched, vanished deleted), one
-// statement each. An answer equal to what is stored changes nothing. Events
-// repeating an (eventDate, eventCode) pair are stored once, the first copy
-// kept; ordinal is the position in Amazon's list.
-func UpsertPackageTracking(ctx context.Context, db dbsqlc.DBTX, accountID string, d *spapi.PackageTrackingDetails) (TrackingResult, error) {
+// statement each. An answer equal to what is stored changes nothing.
+func UpsertPackageTracking(ctx context.Context, db dbsqlc.DBTX, accountID string, d *PackageTrackingRows) (TrackingResult, error) {
 	if d == nil {
 		return TrackingResult{}, fmt.Errorf("upsert package tracking of account %s: no answer", accountID)
 	}
+	row := d.Tracking
 	fail := func(what string, err error) (TrackingResult, error) {
-		return TrackingResult{}, fmt.Errorf("package %d of account %s: %s: %w", d.PackageNumber, accountID, what, err)
+		return TrackingResult{}, fmt.Errorf("package %d of account %s: %s: %w", row.PackageNumber, accountID, what, err)
 	}
-	raw, err := orderRaw(d.Raw, d)
-	if err != nil {
-		return fail("header", err)
-	}
-	row := packageTrackingRow{
-		PackageNumber:            d.PackageNumber,
-		TrackingNumber:           orderText(d.TrackingNumber),
-		CustomerTrackingLink:     orderText(d.CustomerTrackingLink),
-		CarrierCode:              orderText(d.CarrierCode),
-		CarrierPhoneNumber:       orderText(d.CarrierPhoneNumber),
-		CarrierURL:               orderText(d.CarrierURL),
-		ShipDate:                 d.ShipDate,
-		EstimatedArrivalDate:     d.EstimatedArrivalDate,
-		CurrentStatus:            orderText(d.CurrentStatus),
-		CurrentStatusDescription: orderText(d.CurrentStatusDescription),
-		SignedForBy:              orderText(d.SignedForBy),
-		AdditionalLocationInfo:   orderText(d.AdditionalLocationInfo),
-		Terminal:                 IsTerminalTrackingStatus(d.CurrentStatus),
-		Raw:                      raw,
-	}
-	if a := d.ShipToAddress; a != nil {
-		row.ShipToAddressCity = orderText(a.City)
-		row.ShipToAddressState = orderText(a.State)
-		row.ShipToAddressCountry = orderText(a.Country)
-	}
-	payload, err := json.Marshal([]packageTrackingRow{row})
+	payload, err := json.Marshal([]PackageTrackingRow{row})
 	if err != nil {
 		return fail("encode", err)
 	}
@@ -147,59 +128,28 @@ func UpsertPackageTracking(ctx context.Context, db dbsqlc.DBTX, accountID string
 	if err != nil {
 		return fail("upsert", err)
 	}
-
-	events := make([]trackingEventRow, 0, len(d.TrackingEvents))
-	type eventKey struct {
-		at   time.Time
-		code string
-	}
-	seen := map[eventKey]bool{}
-	for i := range d.TrackingEvents {
-		e := &d.TrackingEvents[i]
-		// Postgres keeps microseconds: dedupe at that precision.
-		at := e.EventDate.Truncate(time.Microsecond).UTC()
-		if k := (eventKey{at, e.EventCode}); seen[k] {
-			continue
-		} else {
-			seen[k] = true
-		}
-		eraw := e.Raw
-		if eraw == nil {
-			if eraw, err = json.Marshal(e); err != nil {
-				return fail("encode event", err)
-			}
-		}
-		r := trackingEventRow{
-			PackageNumber:    d.PackageNumber,
-			EventDate:        at,
-			EventCode:        e.EventCode,
-			Ordinal:          i + 1,
-			EventDescription: orderText(e.EventDescription),
-			Raw:              eraw,
-		}
-		if a := e.EventAddress; a != nil {
-			r.City, r.State, r.Country = orderText(a.City), orderText(a.State), orderText(a.Country)
-		}
-		events = append(events, r)
+	events := d.Events
+	if events == nil {
+		events = []TrackingEventRow{} // the statement reads a jsonb array
 	}
 	payload, err = json.Marshal(events)
 	if err != nil {
 		return fail("encode events", err)
 	}
-	er, err := q.ReplacePackageTrackingEvents(ctx, db, dbsqlc.ReplacePackageTrackingEventsParams{Rows: payload, AccountID: accountID, PackageNumber: int32(d.PackageNumber)})
+	er, err := q.ReplacePackageTrackingEvents(ctx, db, dbsqlc.ReplacePackageTrackingEventsParams{Rows: payload, AccountID: accountID, PackageNumber: int32(row.PackageNumber)})
 	if err != nil {
 		return fail("replace events", err)
 	}
 	return TrackingResult{
-		PackageNumber:  d.PackageNumber,
-		CurrentStatus:  d.CurrentStatus,
+		PackageNumber:  row.PackageNumber,
+		CurrentStatus:  deref(row.CurrentStatus),
 		PreviousStatus: deref(h.PreviousCurrentStatus),
 		New:            h.IsNew,
 		Terminal:       row.Terminal,
 		Changed:        h.Written || er.Written > 0 || er.Deleted > 0,
 		EventsWritten:  er.Written,
 		EventsDeleted:  er.Deleted,
-		ShipDate:       d.ShipDate,
+		ShipDate:       row.ShipDate,
 		FirstSeenAt:    h.FirstSeenAt,
 	}, nil
 }

@@ -104,10 +104,10 @@ func TestUpsertPackageTracking(t *testing.T) {
 	t.Run("NewPackageIsWrittenWithTypedColumnsAndEvents", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t)
-		res, err := store.UpsertPackageTracking(ctx, b.pool, "acct", testTracking(t, 101, "IN_TRANSIT", []map[string]any{
+		res, err := store.UpsertPackageTracking(ctx, b.pool, "acct", packageTrackingRows(t, testTracking(t, 101, "IN_TRANSIT", []map[string]any{
 			trackEvent(0, "EVENT_102", "Shipment picked up"),
 			trackEvent(8, "EVENT_201", "Arrival scan"),
-		}))
+		})))
 		require.NoError(t, err)
 		require.True(t, res.New)
 		require.True(t, res.Changed)
@@ -161,10 +161,10 @@ func TestUpsertPackageTracking(t *testing.T) {
 	t.Run("UnchangedAnswerTouchesNothing", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t)
-		_, err := store.UpsertPackageTracking(ctx, b.pool, "acct", testTracking(t, 101, "IN_TRANSIT", nil))
+		_, err := store.UpsertPackageTracking(ctx, b.pool, "acct", packageTrackingRows(t, testTracking(t, 101, "IN_TRANSIT", nil)))
 		require.NoError(t, err)
 		before := trackingVersions(t, b.pool)
-		res, err := store.UpsertPackageTracking(ctx, b.pool, "acct", testTracking(t, 101, "IN_TRANSIT", nil))
+		res, err := store.UpsertPackageTracking(ctx, b.pool, "acct", packageTrackingRows(t, testTracking(t, 101, "IN_TRANSIT", nil)))
 		require.NoError(t, err)
 		require.False(t, res.New)
 		require.False(t, res.Changed)
@@ -177,18 +177,18 @@ func TestUpsertPackageTracking(t *testing.T) {
 	t.Run("EventsAreReplacedAndStatusMoves", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t)
-		first, err := store.UpsertPackageTracking(ctx, b.pool, "acct", testTracking(t, 101, "IN_TRANSIT", []map[string]any{
+		first, err := store.UpsertPackageTracking(ctx, b.pool, "acct", packageTrackingRows(t, testTracking(t, 101, "IN_TRANSIT", []map[string]any{
 			trackEvent(0, "EVENT_102", "Shipment picked up"),
 			trackEvent(8, "EVENT_201", "Arrival scan"),
-		}))
+		})))
 		require.NoError(t, err)
 		before := trackingVersions(t, b.pool)
 
-		res, err := store.UpsertPackageTracking(ctx, b.pool, "acct", testTracking(t, 101, "DELIVERED", []map[string]any{
+		res, err := store.UpsertPackageTracking(ctx, b.pool, "acct", packageTrackingRows(t, testTracking(t, 101, "DELIVERED", []map[string]any{
 			trackEvent(0, "EVENT_102", "Shipment picked up"),
 			trackEvent(20, "EVENT_302", "Out for delivery"),
 			trackEvent(24, "EVENT_301", "Delivered"),
-		}))
+		})))
 		require.NoError(t, err)
 		require.True(t, res.Changed)
 		require.True(t, res.Terminal)
@@ -220,11 +220,11 @@ func TestUpsertPackageTracking(t *testing.T) {
 	t.Run("RepeatedEventIsStoredOnce", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t)
-		res, err := store.UpsertPackageTracking(ctx, b.pool, "acct", testTracking(t, 101, "IN_TRANSIT", []map[string]any{
+		res, err := store.UpsertPackageTracking(ctx, b.pool, "acct", packageTrackingRows(t, testTracking(t, 101, "IN_TRANSIT", []map[string]any{
 			trackEvent(0, "EVENT_102", "Shipment picked up"),
 			trackEvent(0, "EVENT_102", "Shipment picked up (again)"),
 			trackEvent(0, "EVENT_201", "Arrival scan"),
-		}))
+		})))
 		require.NoError(t, err)
 		require.Equal(t, int64(2), res.EventsWritten)
 		var desc string
@@ -238,7 +238,7 @@ func TestUpsertPackageTracking(t *testing.T) {
 		t.Parallel()
 		b := setup(t)
 		d := fulfillmentDecode[spapi.PackageTrackingDetails](t, map[string]any{"packageNumber": 7})
-		res, err := store.UpsertPackageTracking(ctx, b.pool, "acct", &d)
+		res, err := store.UpsertPackageTracking(ctx, b.pool, "acct", packageTrackingRows(t, &d))
 		require.NoError(t, err)
 		require.True(t, res.New)
 		require.False(t, res.Terminal)
@@ -264,7 +264,7 @@ func TestUpsertPackageTracking(t *testing.T) {
 		t.Parallel()
 		b := setup(t)
 		for i, status := range []string{"DELIVERED", "RETURNED", "UNDELIVERABLE", "OUT_FOR_DELIVERY"} {
-			res, err := store.UpsertPackageTracking(ctx, b.pool, "acct", testTracking(t, 500+i, status, nil))
+			res, err := store.UpsertPackageTracking(ctx, b.pool, "acct", packageTrackingRows(t, testTracking(t, 500+i, status, nil)))
 			require.NoError(t, err)
 			var terminal bool
 			require.NoError(t, b.pool.QueryRow(ctx, `SELECT terminal FROM package_tracking WHERE package_number = $1`, 500+i).Scan(&terminal))
@@ -279,9 +279,9 @@ func TestUpsertPackageTracking(t *testing.T) {
 	t.Run("AccountsAreSeparate", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t)
-		_, err := store.UpsertPackageTracking(ctx, b.pool, "a", testTracking(t, 101, "IN_TRANSIT", nil))
+		_, err := store.UpsertPackageTracking(ctx, b.pool, "a", packageTrackingRows(t, testTracking(t, 101, "IN_TRANSIT", nil)))
 		require.NoError(t, err)
-		res, err := store.UpsertPackageTracking(ctx, b.pool, "b", testTracking(t, 101, "IN_TRANSIT", nil))
+		res, err := store.UpsertPackageTracking(ctx, b.pool, "b", packageTrackingRows(t, testTracking(t, 101, "IN_TRANSIT", nil)))
 		require.NoError(t, err)
 		require.True(t, res.New)
 		require.Equal(t, int64(1), res.EventsWritten)
@@ -310,7 +310,7 @@ func TestListOpenPackageTrackingBounds(t *testing.T) {
 	noShip := testTracking(t, 104, "IN_TRANSIT", nil)
 	noShip.ShipDate = nil
 	for _, d := range []*spapi.PackageTrackingDetails{fresh(101), fresh(102), old, noShip} {
-		_, err := store.UpsertPackageTracking(ctx, pool, "acct", d)
+		_, err := store.UpsertPackageTracking(ctx, pool, "acct", packageTrackingRows(t, d))
 		require.NoError(t, err)
 	}
 	// 102 and 104 went unrefreshed for 9 hours; 104 was first seen 31 days ago.

@@ -87,7 +87,11 @@ func fetchDetail(ctx context.Context, deps *jobs.Deps, acct *jobs.Account, order
 // first time. It must run inside a River job (the follow-ups are inserted
 // with the job's client).
 func storeDetail(ctx context.Context, tx pgx.Tx, accountID string, res *spapi.GetFulfillmentOrderResult) error {
-	out, err := store.ReplaceFulfillmentOrderDetail(ctx, tx, accountID, res)
+	rows, err := MapFulfillmentOrderDetail(res)
+	if err != nil {
+		return fmt.Errorf("account %s: %w", accountID, err)
+	}
+	out, err := store.ReplaceFulfillmentOrderDetail(ctx, tx, accountID, rows)
 	if err != nil {
 		return err
 	}

@@ -97,7 +97,11 @@ func pageStore(acct *jobs.Account, orders []spapi.FulfillmentOrder, bad []spapi.
 		Account: acct, Stream: Stream, Op: spapi.OpListAllFulfillmentOrders, Table: "fulfillment_orders",
 		Records: orders, Quarantined: bad, Poll: !backfill,
 		Write: func(ctx context.Context, tx pgx.Tx, orders []spapi.FulfillmentOrder) (jobs.Written, error) {
-			changes, err := store.UpsertFulfillmentOrders(ctx, tx, acct.ID, orders)
+			rows, err := MapFulfillmentOrders(orders)
+			if err != nil {
+				return jobs.Written{}, err
+			}
+			changes, err := store.UpsertFulfillmentOrders(ctx, tx, acct.ID, rows)
 			if err != nil {
 				return jobs.Written{}, err
 			}

@@ -37,7 +37,11 @@ func (w *TrackingWorker) Work(ctx context.Context, job *river.Job[TrackingArgs])
 		return w.deps.JobError(err)
 	}
 	err = pgx.BeginFunc(ctx, w.deps.Pool, func(tx pgx.Tx) error {
-		res, err := store.UpsertPackageTracking(ctx, tx, acct.ID, det)
+		rows, err := MapPackageTracking(det)
+		if err != nil {
+			return fmt.Errorf("account %s: %w", acct.ID, err)
+		}
+		res, err := store.UpsertPackageTracking(ctx, tx, acct.ID, rows)
 		if err != nil {
 			return err
 		}
@@ -93,7 +97,11 @@ func (w *RefreshPackageWorker) Work(ctx context.Context, job *river.Job[RefreshP
 		return w.deps.JobError(err)
 	}
 	err = pgx.BeginFunc(ctx, w.deps.Pool, func(tx pgx.Tx) error {
-		res, err := store.UpsertPackageTracking(ctx, tx, acct.ID, det)
+		rows, err := MapPackageTracking(det)
+		if err != nil {
+			return fmt.Errorf("account %s: %w", acct.ID, err)
+		}
+		res, err := store.UpsertPackageTracking(ctx, tx, acct.ID, rows)
 		if err != nil {
 			return err
 		}
