@@ -59,7 +59,7 @@ func plus(more map[string]string) map[string]string {
 // table. TestRowStructsAreAllGuarded keeps the list complete.
 var rowTables = []rowTable{
 	{table: "orders", row: reflect.TypeFor[orderRow](), notCarried: syncColumns},
-	{table: "order_items", row: reflect.TypeFor[orderItemRow](), notCarried: syncColumns},
+	{table: "order_items", row: reflect.TypeFor[OrderItemRow](), notCarried: syncColumns},
 	{table: "fulfillment_orders", row: reflect.TypeFor[FulfillmentOrderRow](), notCarried: syncColumns, query: "fulfillment.sql:UpsertFulfillmentOrders"},
 	{table: "fulfillment_order_items", row: reflect.TypeFor[FulfillmentOrderItemRow](), notCarried: syncColumns, query: "fulfillment.sql:ReplaceFulfillmentOrderItems"},
 	{table: "fulfillment_shipments", row: reflect.TypeFor[FulfillmentShipmentRow](), notCarried: syncColumns, query: "fulfillment.sql:ReplaceFulfillmentShipments"},
@@ -78,9 +78,9 @@ var rowTables = []rowTable{
 	// quarantined_records is not a synced table: a record is stored once
 	// per content and then only counted, so its statement has no SET list
 	// of the struct's columns to keep in step (no query here).
-	{table: "order_packages", row: reflect.TypeFor[orderPackageRow](), notCarried: syncColumns},
-	{table: "order_package_items", row: reflect.TypeFor[orderPackageItemRow](), notCarried: map[string]string{"account_id": "a parameter of the statement"}},
-	{table: "order_proceeds", row: reflect.TypeFor[orderProceedsRow](), notCarried: map[string]string{"account_id": "a parameter of the statement"}},
+	{table: "order_packages", row: reflect.TypeFor[OrderPackageRow](), notCarried: syncColumns},
+	{table: "order_package_items", row: reflect.TypeFor[OrderPackageItemRow](), notCarried: map[string]string{"account_id": "a parameter of the statement"}},
+	{table: "order_proceeds", row: reflect.TypeFor[OrderProceedsRow](), notCarried: map[string]string{"account_id": "a parameter of the statement"}},
 	{table: "order_report_lines", row: reflect.TypeFor[reportLineRow](), notCarried: syncColumns},
 	{table: "order_pii", row: reflect.TypeFor[orderPIIRow](), notCarried: map[string]string{
 		"account_id":   "a parameter of the statement",
@@ -369,7 +369,7 @@ func TestRowGuardBites(t *testing.T) {
 		},
 		{
 			name: "AFieldDroppedFromTheStruct",
-			rt:   withRow("order_items", editRow(reflect.TypeFor[orderItemRow](), "is_gift", func(*reflect.StructField) bool { return false })),
+			rt:   withRow("order_items", editRow(reflect.TypeFor[OrderItemRow](), "is_gift", func(*reflect.StructField) bool { return false })),
 			want: []string{"order_items.is_gift: no field carries this column: add one to the row struct, or list it as not carried with the reason"},
 		},
 		{
