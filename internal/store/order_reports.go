@@ -133,14 +133,14 @@ type reportLineRow struct {
 	ItemStatus                  *string         `json:"item_status,omitzero"`
 	Quantity                    *int            `json:"quantity,omitzero"`
 	Currency                    *string         `json:"currency,omitzero"`
-	ItemPriceAmount             *scaledDecimal  `json:"item_price_amount,omitzero"`
-	ItemTaxAmount               *scaledDecimal  `json:"item_tax_amount,omitzero"`
-	ShippingPriceAmount         *scaledDecimal  `json:"shipping_price_amount,omitzero"`
-	ShippingTaxAmount           *scaledDecimal  `json:"shipping_tax_amount,omitzero"`
-	GiftWrapPriceAmount         *scaledDecimal  `json:"gift_wrap_price_amount,omitzero"`
-	GiftWrapTaxAmount           *scaledDecimal  `json:"gift_wrap_tax_amount,omitzero"`
-	ItemPromotionDiscountAmount *scaledDecimal  `json:"item_promotion_discount_amount,omitzero"`
-	ShipPromotionDiscountAmount *scaledDecimal  `json:"ship_promotion_discount_amount,omitzero"`
+	ItemPriceAmount             *ScaledDecimal  `json:"item_price_amount,omitzero"`
+	ItemTaxAmount               *ScaledDecimal  `json:"item_tax_amount,omitzero"`
+	ShippingPriceAmount         *ScaledDecimal  `json:"shipping_price_amount,omitzero"`
+	ShippingTaxAmount           *ScaledDecimal  `json:"shipping_tax_amount,omitzero"`
+	GiftWrapPriceAmount         *ScaledDecimal  `json:"gift_wrap_price_amount,omitzero"`
+	GiftWrapTaxAmount           *ScaledDecimal  `json:"gift_wrap_tax_amount,omitzero"`
+	ItemPromotionDiscountAmount *ScaledDecimal  `json:"item_promotion_discount_amount,omitzero"`
+	ShipPromotionDiscountAmount *ScaledDecimal  `json:"ship_promotion_discount_amount,omitzero"`
 	PromotionIDs                []string        `json:"promotion_ids,omitzero"`
 	PriceDesignation            *string         `json:"price_designation,omitzero"`
 	ReportID                    string          `json:"report_id"`
@@ -362,12 +362,12 @@ func newReportOrderRow(lines []stagedLine) (orderRow, error) {
 	l := lines[0].Line
 	r := orderRow{
 		AmazonOrderID:      l.AmazonOrderID,
-		SellerOrderID:      orderText(l.MerchantOrderID),
+		SellerOrderID:      NullIfEmpty(l.MerchantOrderID),
 		PurchaseDate:       l.PurchaseDate,
 		LastUpdateDate:     l.PurchaseDate,
-		SalesChannel:       orderText(l.SalesChannel),
-		OrderChannel:       orderText(l.OrderChannel),
-		ShipServiceLevel:   orderText(l.ShipServiceLevel),
+		SalesChannel:       NullIfEmpty(l.SalesChannel),
+		OrderChannel:       NullIfEmpty(l.OrderChannel),
+		ShipServiceLevel:   NullIfEmpty(l.ShipServiceLevel),
 		IsBusinessOrder:    l.IsBusinessOrder,
 		IsReplacementOrder: l.IsReplacementOrder,
 		APIVersion:         APIVersionReports,
@@ -387,18 +387,18 @@ func newReportOrderRow(lines []stagedLine) (orderRow, error) {
 	}
 	switch strings.ToLower(l.FulfillmentChannel) {
 	case "amazon", "afn":
-		r.FulfillmentChannel = orderText("AFN")
+		r.FulfillmentChannel = NullIfEmpty("AFN")
 	case "merchant", "mfn":
-		r.FulfillmentChannel = orderText("MFN")
+		r.FulfillmentChannel = NullIfEmpty("MFN")
 	default:
-		r.FulfillmentChannel = orderText(l.FulfillmentChannel)
+		r.FulfillmentChannel = NullIfEmpty(l.FulfillmentChannel)
 	}
 	if id, ok := marketplaceBySalesChannel[strings.ToLower(l.SalesChannel)]; ok {
 		r.MarketplaceID = &id
 	}
-	r.ShippingAddressCity = orderText(l.ShipCity)
-	r.ShippingAddressStateOrRegion = orderText(l.ShipState)
-	r.ShippingAddressCountryCode = orderText(l.ShipCountry)
+	r.ShippingAddressCity = NullIfEmpty(l.ShipCity)
+	r.ShippingAddressStateOrRegion = NullIfEmpty(l.ShipState)
+	r.ShippingAddressCountryCode = NullIfEmpty(l.ShipCountry)
 	if (r.OrderStatus == nil || *r.OrderStatus != "Pending") && lines[0].HasPrice && lines[0].HasTax {
 		total, priced := decimal.Zero, true
 		for _, x := range lines {
@@ -419,7 +419,8 @@ func newReportOrderRow(lines []stagedLine) (orderRow, error) {
 			}
 		}
 		if priced && l.Currency != "" {
-			r.OrderTotalAmount, r.OrderTotalCurrency = &scaledDecimal{total}, orderText(l.Currency)
+			amount := NewScaledDecimal(total)
+			r.OrderTotalAmount, r.OrderTotalCurrency = &amount, NullIfEmpty(l.Currency)
 		}
 	}
 	r.Raw = lines[0].OrderRaw
@@ -432,25 +433,27 @@ func newReportLineRows(lines []stagedLine, reportID string) []reportLineRow {
 	rows := make([]reportLineRow, 0, len(lines))
 	for _, st := range lines {
 		l, b := st.Line, st.LineRaw
-		dec := func(d *decimal.Decimal) *scaledDecimal {
+		dec := func(d *decimal.Decimal) *ScaledDecimal {
 			if d == nil {
 				return nil
 			}
-			return &scaledDecimal{*d}
+			s := NewScaledDecimal(*d)
+			return &s
 		}
-		positive := func(d *decimal.Decimal) *scaledDecimal {
+		positive := func(d *decimal.Decimal) *ScaledDecimal {
 			if d == nil {
 				return nil
 			}
-			return &scaledDecimal{d.Abs()} // money off, as order_items'
+			s := NewScaledDecimal(d.Abs()) // money off, as order_items'
+			return &s
 		}
 		r := reportLineRow{
-			AmazonOrderID: l.AmazonOrderID, SKU: orderText(l.SKU), ASIN: orderText(l.ASIN), ProductName: orderText(l.ProductName),
-			ItemStatus: orderText(l.ItemStatus), Quantity: l.Quantity, Currency: orderText(l.Currency),
+			AmazonOrderID: l.AmazonOrderID, SKU: NullIfEmpty(l.SKU), ASIN: NullIfEmpty(l.ASIN), ProductName: NullIfEmpty(l.ProductName),
+			ItemStatus: NullIfEmpty(l.ItemStatus), Quantity: l.Quantity, Currency: NullIfEmpty(l.Currency),
 			ItemPriceAmount: dec(l.ItemPrice), ItemTaxAmount: dec(l.ItemTax), ShippingPriceAmount: dec(l.ShippingPrice),
 			ShippingTaxAmount: dec(l.ShippingTax), GiftWrapPriceAmount: dec(l.GiftWrapPrice), GiftWrapTaxAmount: dec(l.GiftWrapTax),
 			ItemPromotionDiscountAmount: positive(l.ItemPromotionDiscount), ShipPromotionDiscountAmount: positive(l.ShipPromotionDiscount),
-			PriceDesignation: orderText(l.PriceDesignation), ReportID: reportID, Raw: b,
+			PriceDesignation: NullIfEmpty(l.PriceDesignation), ReportID: reportID, Raw: b,
 		}
 		if len(l.PromotionIDs) > 0 {
 			r.PromotionIDs = l.PromotionIDs
@@ -460,7 +463,7 @@ func newReportLineRows(lines []stagedLine, reportID string) []reportLineRow {
 	key := func(r reportLineRow) string {
 		price := ""
 		if r.ItemPriceAmount != nil {
-			price = r.ItemPriceAmount.d.String()
+			price = r.ItemPriceAmount.Decimal().String()
 		}
 		q := -1
 		if r.Quantity != nil {
