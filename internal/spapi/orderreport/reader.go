@@ -81,6 +81,10 @@ var (
 // does not have, leaves its field empty: "" for text, nil for numbers, amounts, flags and
 // optional times. An amount is never 0 for an empty cell: Amazon leaves item-price empty
 // on a pending merchant-fulfilled order, which is "unknown yet", not "free".
+//
+// Line is the one type of a report line in spsync: the store's import
+// (store.ReportImport.Add) takes it as read, so a column gains a typed field
+// here only.
 type Line struct {
 	// LineNo is the line's number among the lines after the header, from 1, blank lines
 	// included: LineNo+1 is its line number in the document.
