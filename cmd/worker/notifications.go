@@ -14,7 +14,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
-	"github.com/spsync/spsync/internal/config"
 	"github.com/spsync/spsync/internal/push"
 	"github.com/spsync/spsync/internal/spapi"
 	"github.com/spsync/spsync/internal/streams"
@@ -76,7 +75,7 @@ type notifGroup struct {
 // region and application. In simulate mode (no credentials) they talk to an in-process
 // simulator, whose state ends with the command; the returned func releases it.
 func notifTargets(name string, only string, getenv func(string) string, stderr io.Writer) ([]*notifGroup, func(), int) {
-	cfg, err := config.Load(getenv)
+	cfg, err := loadConfig(getenv)
 	if err != nil {
 		fmt.Fprintf(stderr, "worker notifications %s: %v\n", name, err)
 		return nil, nil, 2

@@ -26,7 +26,7 @@ type operatorDB struct {
 // openOperatorDB loads the configuration and opens the database the
 // worker uses. The code it returns on failure is the exit code.
 func openOperatorDB(ctx context.Context, name string, getenv func(string) string, stderr io.Writer) (*operatorDB, int) {
-	cfg, err := config.Load(getenv)
+	cfg, err := loadConfig(getenv)
 	if err != nil {
 		fmt.Fprintf(stderr, "worker %s: %v\n", name, err)
 		return nil, 2

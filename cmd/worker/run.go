@@ -36,7 +36,7 @@ func runWorker(ctx context.Context, args []string, getenv func(string) string, s
 		fmt.Fprintln(stderr, "worker:", err)
 		return 2
 	}
-	cfg, err := config.Load(getenv)
+	cfg, err := loadConfig(getenv)
 	if err != nil {
 		fmt.Fprintln(stderr, "worker:", err)
 		return 2

@@ -11,12 +11,13 @@ import (
 
 	"github.com/spsync/spsync/internal/budget"
 	"github.com/spsync/spsync/internal/config"
+	"github.com/spsync/spsync/internal/jobs/orders"
 	"github.com/spsync/spsync/internal/spapi"
 )
 
 // TestSearchOrdersDayWithBackfill plays a day of Orders 2026-01-01 on
 // Amazon's searchOrders plan (0.0056/s, burst 20): the default 2026 poll
-// schedule (config.Schedules.OrdersSchedule), each poll one page and a
+// schedule (orders.PollCron's default), each poll one page and a
 // three-page window every hour (a busy moment), while a backfill takes every
 // token its class may, every 10 seconds. No poll page ever has to wait or
 // snooze, the bucket never runs low (the backfill leaves the polls half of
@@ -29,7 +30,7 @@ func TestSearchOrdersDayWithBackfill(t *testing.T) {
 		o.Plans = budget.Plans{spapi.OpSearchOrders: {Rate: plan.Rate, Burst: float64(plan.Burst)}}
 	})
 	key := budget.Key{AccountID: "acct", Region: "na", Operation: spapi.OpSearchOrders}
-	schedule, err := cron.ParseStandard(config.Schedules{}.OrdersSchedule(config.OrdersAPI2026))
+	schedule, err := cron.ParseStandard(config.Schedules{}.Cron(orders.PollCron))
 	require.NoError(t, err)
 
 	level := func() float64 {

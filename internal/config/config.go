@@ -11,8 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/robfig/cron/v3"
 )
 
 // Regions are the SP-API regions spsync knows endpoints for.
@@ -40,8 +38,10 @@ type Config struct {
 	// Simulate is true when no credentials are configured: the worker then
 	// serves the built-in simulator in-process and syncs from it.
 	Simulate bool
-	// Schedules are the pollers' cron expressions (robfig/cron standard
-	// syntax, descriptors like @every 5m allowed).
+	// Schedules are the periodic jobs' cron expressions, read from the
+	// variables the streams declare (ScheduleSpec); Load cannot know
+	// them, so its caller checks them: Schedules.Check with the registry's
+	// ScheduleSpecs.
 	Schedules Schedules
 	// RateScale multiplies every usage plan's rate, for the simulator only
 	// (SPSYNC_SIM_RATE_SCALE, default 1). Ignored against real Amazon.
@@ -121,32 +121,6 @@ var DefaultOrdersIncludedData = []string{"FULFILLMENT", "PROCEEDS", "PACKAGES", 
 // includedDataValues are the model's includedData values.
 var includedDataValues = []string{"BUYER", "RECIPIENT", "PROCEEDS", "EXPENSE", "PROMOTION", "CANCELLATION", "FULFILLMENT", "PACKAGES", "TAX", "PAYMENT", "FULFILLMENT_ORDERS"}
 
-// Schedules are the pollers' cron expressions.
-type Schedules struct {
-	// Orders is SPSYNC_ORDERS_CRON. Set, it is each account's orders poll
-	// schedule. Unset, the poll is budget-aware (jobs.NextPoll): one
-	// self-scheduled poll per account runs every refill of its list bucket
-	// (179 s for 2026-01-01's searchOrders, 60 s for v0's getOrders), waits
-	// for full pages while a backfill shares the bucket, and with push is a
-	// safety net at most five refills apart. OrdersSchedule is then only
-	// the fallback cron of a poll without the budget-aware schedule.
-	Orders            string
-	FulfillmentOrders string // SPSYNC_FULFILLMENT_ORDERS_CRON, default "*/5 * * * *" ("*/15 * * * *" with push)
-	ServiceJobs       string // SPSYNC_SERVICE_JOBS_CRON, default "*/5 * * * *"
-	// SafetyNet is true when notifications are consumed: unset order and
-	// fulfillment schedules default to SafetyNetSchedule, since the polls
-	// only catch what push missed.
-	SafetyNet bool
-}
-
-// SafetyNetSchedule is the default of the fulfillment orders poll when push
-// is on: a third of the list calls of the 5-minute default, and a missed
-// notification still reaches Postgres within about 15 minutes. The orders
-// poll's safety net is budget-derived instead (jobs.SafetyNetPollRefills:
-// five refills of searchOrders, 895 s, sooner when a page fills); this is
-// its cron only where the budget-aware schedule is not used.
-const SafetyNetSchedule = "*/15 * * * *"
-
 // Account is one selling partner account (seller + application).
 type Account struct {
 	ID             string
@@ -178,21 +152,6 @@ const (
 	SourceEnvironment  = "environment"
 	SourceAccountsFile = "accounts_file"
 )
-
-// OrdersSchedule is the orders poll's cron expression for an account on
-// api: the configured one, else the API's default.
-func (s Schedules) OrdersSchedule(api string) string {
-	if s.Orders != "" {
-		return s.Orders
-	}
-	if s.SafetyNet {
-		return SafetyNetSchedule
-	}
-	if api == OrdersAPIV0 {
-		return "*/2 * * * *"
-	}
-	return "*/5 * * * *"
-}
 
 // Error is a configuration problem: which variable, and what to do.
 type Error struct {
@@ -226,11 +185,9 @@ func Load(getenv func(string) string) (*Config, error) {
 		HTTPAddr:      get("SPSYNC_HTTP_ADDR", "127.0.0.1:8080"),
 		SPAPIEndpoint: get("SPAPI_ENDPOINT", ""),
 		LWAEndpoint:   get("LWA_ENDPOINT", ""),
-		Schedules: Schedules{
-			Orders:            get("SPSYNC_ORDERS_CRON", ""),
-			FulfillmentOrders: get("SPSYNC_FULFILLMENT_ORDERS_CRON", ""),
-			ServiceJobs:       get("SPSYNC_SERVICE_JOBS_CRON", "*/5 * * * *"),
-		},
+		// The streams declare their schedules' variables (ScheduleSpec):
+		// they are read through getenv when asked for.
+		Schedules: Schedules{getenv: getenv},
 		Push: Push{
 			QueueURL:    get("SPSYNC_SQS_QUEUE_URL", ""),
 			SQSEndpoint: get("SPSYNC_SQS_ENDPOINT", ""),
@@ -254,12 +211,6 @@ func Load(getenv func(string) string) (*Config, error) {
 		}
 	}
 	cfg.Schedules.SafetyNet = cfg.Push.Enabled()
-	if cfg.Schedules.FulfillmentOrders == "" {
-		cfg.Schedules.FulfillmentOrders = "*/5 * * * *"
-		if cfg.Schedules.SafetyNet {
-			cfg.Schedules.FulfillmentOrders = SafetyNetSchedule
-		}
-	}
 
 	if cfg.DatabaseURL != "" {
 		if err := checkDatabaseURL(cfg.DatabaseURL); err != nil {
@@ -277,16 +228,6 @@ func Load(getenv func(string) string) (*Config, error) {
 			return nil, &Error{e.name, fmt.Sprintf("%q is not an http(s) URL: set it like https://sellingpartnerapi-na.amazon.com", e.val)}
 		}
 	}
-	for _, s := range []struct{ name, expr string }{
-		{"SPSYNC_ORDERS_CRON", cfg.Schedules.OrdersSchedule(OrdersAPI2026)},
-		{"SPSYNC_FULFILLMENT_ORDERS_CRON", cfg.Schedules.FulfillmentOrders},
-		{"SPSYNC_SERVICE_JOBS_CRON", cfg.Schedules.ServiceJobs},
-	} {
-		if _, err := cron.ParseStandard(s.expr); err != nil {
-			return nil, &Error{s.name, fmt.Sprintf("%q is not a cron expression (%v): use 5 fields like \"*/5 * * * *\" or \"@every 5m\"", s.expr, err)}
-		}
-	}
-
 	scale := get("SPSYNC_SIM_RATE_SCALE", "1")
 	f, err := strconv.ParseFloat(scale, 64)
 	if err != nil || f <= 0 || f > 1e6 {

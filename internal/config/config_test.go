@@ -41,8 +41,7 @@ func TestLoad(t *testing.T) {
 		require.False(t, cfg.OrdersStorePII)
 		require.Equal(t, 30*24*time.Hour, cfg.PIIRetention)
 		require.Zero(t, cfg.QuarantineRetention, "quarantined records are kept unless the operator sets a retention")
-		require.Equal(t, "*/5 * * * *", cfg.Schedules.OrdersSchedule(config.OrdersAPI2026))
-		require.Equal(t, "*/2 * * * *", cfg.Schedules.OrdersSchedule(config.OrdersAPIV0))
+		// The orders poll's schedules per API: streams.TestSchedules.
 	})
 
 	t.Run("OrdersSettings", func(t *testing.T) {
@@ -56,7 +55,7 @@ func TestLoad(t *testing.T) {
 		require.Equal(t, []string{"BUYER", "FULFILLMENT", "PACKAGES", "PROCEEDS", "RECIPIENT", "TAX"}, cfg.OrdersIncludedData,
 			"FULFILLMENT and PROCEEDS always; BUYER and RECIPIENT with the PII opt-in")
 		require.Equal(t, 30*24*time.Hour, cfg.PIIRetention)
-		require.Equal(t, "@every 7m", cfg.Schedules.OrdersSchedule(config.OrdersAPI2026), "a configured schedule wins")
+		require.Equal(t, "@every 7m", cfg.Schedules.Configured(config.ScheduleSpec{Env: "SPSYNC_ORDERS_CRON"}), "a configured schedule is read")
 	})
 
 	t.Run("QuarantineRetention", func(t *testing.T) {
@@ -108,16 +107,29 @@ func TestLoad(t *testing.T) {
 		{"BadRateLimits", map[string]string{"SPSYNC_RATE_LIMITS": "getOrdrs=1:2"}, "SPSYNC_RATE_LIMITS"},
 		{"BadStorePII", map[string]string{"SPSYNC_SERVICE_JOBS_STORE_PII": "maybe"}, "SPSYNC_SERVICE_JOBS_STORE_PII"},
 	}
+	// Schedules are checked against the specs the streams declare (config
+	// knows none; streams.TestSchedules checks the registry's): here one
+	// like the orders poll's.
 	for _, tc := range badCases {
 		t.Run("Rejects"+tc.name, func(t *testing.T) {
 			t.Parallel()
-			_, err := config.Load(env(tc.env))
+			err := loadAndCheck(tc.env, config.ScheduleSpec{Env: "SPSYNC_ORDERS_CRON", Default: "*/5 * * * *"})
 			require.Error(t, err)
 			require.True(t, config.IsConfigError(err))
 			require.Contains(t, err.Error(), tc.wantVar)
 			require.NotContains(t, err.Error(), "\n")
 		})
 	}
+}
+
+// loadAndCheck is Load and a check of the schedules of specs, as the worker
+// does with the registry's.
+func loadAndCheck(kv map[string]string, specs ...config.ScheduleSpec) error {
+	cfg, err := config.Load(env(kv))
+	if err != nil {
+		return err
+	}
+	return cfg.Schedules.Check(specs)
 }
 
 func TestSecretNeverPrints(t *testing.T) {

@@ -24,14 +24,17 @@ func TestLoadPush(t *testing.T) {
 		return out
 	}
 	queue := "https://sqs.us-east-1.amazonaws.com/123456789012/spsync-notifications"
+	// pollSpec is a schedule like the fulfillment orders poll's (each
+	// stream's own: streams.TestSchedules).
+	pollSpec := config.ScheduleSpec{Env: "SPSYNC_FULFILLMENT_ORDERS_CRON", Default: "*/5 * * * *", SafetyNet: config.SafetyNetSchedule}
 
 	t.Run("OffByDefault", func(t *testing.T) {
 		t.Parallel()
 		cfg, err := config.Load(env(creds))
 		require.NoError(t, err)
 		require.False(t, cfg.Push.Enabled())
-		require.Equal(t, "*/5 * * * *", cfg.Schedules.OrdersSchedule(config.OrdersAPI2026))
-		require.Equal(t, "*/5 * * * *", cfg.Schedules.FulfillmentOrders)
+		require.False(t, cfg.Schedules.SafetyNet)
+		require.Equal(t, "*/5 * * * *", cfg.Schedules.Cron(pollSpec))
 	})
 
 	t.Run("QueueMakesThePollsASafetyNet", func(t *testing.T) {
@@ -41,10 +44,10 @@ func TestLoadPush(t *testing.T) {
 		require.True(t, cfg.Push.Enabled())
 		require.Equal(t, queue, cfg.Push.QueueURL)
 		require.Equal(t, "A3TH9S8BH6GOGM", cfg.Accounts[0].SellingPartnerID)
-		require.Equal(t, config.SafetyNetSchedule, cfg.Schedules.OrdersSchedule(config.OrdersAPI2026))
-		require.Equal(t, config.SafetyNetSchedule, cfg.Schedules.OrdersSchedule(config.OrdersAPIV0))
-		require.Equal(t, config.SafetyNetSchedule, cfg.Schedules.FulfillmentOrders)
-		require.Equal(t, "*/5 * * * *", cfg.Schedules.ServiceJobs, "service jobs have no notification: they stay polled")
+		require.True(t, cfg.Schedules.SafetyNet)
+		require.Equal(t, config.SafetyNetSchedule, cfg.Schedules.Cron(pollSpec))
+		require.Equal(t, "*/5 * * * *", cfg.Schedules.Cron(config.ScheduleSpec{Env: "SPSYNC_SERVICE_JOBS_CRON", Default: "*/5 * * * *"}),
+			"a schedule without a safety-net default stays as it is")
 	})
 
 	t.Run("ConfiguredSchedulesWin", func(t *testing.T) {
@@ -52,8 +55,8 @@ func TestLoadPush(t *testing.T) {
 		cfg, err := config.Load(env(with(map[string]string{"SPSYNC_SQS_QUEUE_URL": queue, "SPAPI_SELLING_PARTNER_ID": "A3TH9S8BH6GOGM",
 			"SPSYNC_ORDERS_CRON": "*/7 * * * *", "SPSYNC_FULFILLMENT_ORDERS_CRON": "@every 1h"})))
 		require.NoError(t, err)
-		require.Equal(t, "*/7 * * * *", cfg.Schedules.OrdersSchedule(config.OrdersAPI2026))
-		require.Equal(t, "@every 1h", cfg.Schedules.FulfillmentOrders)
+		require.Equal(t, "*/7 * * * *", cfg.Schedules.Cron(config.ScheduleSpec{Env: "SPSYNC_ORDERS_CRON", Default: "*/5 * * * *", SafetyNet: config.SafetyNetSchedule}))
+		require.Equal(t, "@every 1h", cfg.Schedules.Cron(pollSpec))
 	})
 
 	t.Run("SimulatorPush", func(t *testing.T) {
@@ -62,7 +65,7 @@ func TestLoadPush(t *testing.T) {
 		require.NoError(t, err)
 		require.True(t, cfg.Simulate)
 		require.True(t, cfg.Push.Enabled())
-		require.Equal(t, config.SafetyNetSchedule, cfg.Schedules.FulfillmentOrders)
+		require.Equal(t, config.SafetyNetSchedule, cfg.Schedules.Cron(pollSpec))
 	})
 
 	dir := t.TempDir()

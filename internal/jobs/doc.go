@@ -38,7 +38,8 @@
 //     counts rows, queues follow-ups), poll and backfill alike, and a NewStream
 //     returning its Stream: Name (snake_case, as its cursor and tables
 //     spell it), Register, Periodic (its poll marked Poll: true, the
-//     schedule from config.Schedules), Refresh kinds, and a
+//     schedule it declares in Periodic.Cron: its variable and default, which
+//     config reads for the registry), Refresh kinds, and a
 //     BackfillSource when its list can be bounded by creation date. Then
 //     add NewStream to streams.All. The worker, `worker run --once`,
 //     `worker backfill`, `worker refresh` and the CLI's messages pick it up

@@ -47,8 +47,14 @@ type Stream struct {
 type Periodic struct {
 	// ID names the periodic job; the account id is appended unless Shared.
 	ID string
-	// Schedule is the account's cron expression, from the configured
-	// schedules (acct is nil when Shared).
+	// Cron declares the job's schedule: the variable that sets it
+	// (SPSYNC_SERVICE_JOBS_CRON; none for a fixed schedule) and its
+	// defaults. config reads it through the registry (Streams.ScheduleSpecs)
+	// and knows no stream's variable.
+	Cron config.ScheduleSpec
+	// Schedule, when set, is the account's cron expression instead of
+	// Cron's (acct is nil when Shared, and when no account is at hand):
+	// a default that depends on the account.
 	Schedule func(s config.Schedules, acct *Account) string
 	// Args returns the job of one account ("" when Shared).
 	Args func(accountID string) river.JobArgs
@@ -67,6 +73,25 @@ type Periodic struct {
 	// periodic job in one statement, and two copies of one unique job in it
 	// make Postgres refuse the whole batch, every account's polls included.
 	Shared bool
+}
+
+// CronFor is p's cron expression for acct (nil when Shared): Schedule's,
+// else Cron's as configured. A SelfScheduled poll runs on
+// SelfScheduledWatchdog instead; this is its fallback.
+func (p Periodic) CronFor(s config.Schedules, acct *Account) string {
+	if p.Schedule != nil {
+		return p.Schedule(s, acct)
+	}
+	return s.Cron(p.Cron)
+}
+
+// Describe says how p is scheduled, for logs: its cron expression, or that
+// it schedules itself (SelfScheduled).
+func (p Periodic) Describe(s config.Schedules, acct *Account) string {
+	if p.SelfScheduled != nil && p.SelfScheduled(s, acct) {
+		return "self-scheduled by its rate budget"
+	}
+	return p.CronFor(s, acct)
 }
 
 // RefreshKind is one kind of `worker refresh KIND ID`: the job that fetches
@@ -167,6 +192,25 @@ func (ss Streams) Register(workers *river.Workers, deps *Deps) {
 	river.AddWorker(workers, &QuarantinePruneWorker{deps: deps})
 }
 
+// ScheduleSpecs lists the schedules the streams' periodic jobs declare that
+// an operator can set (a variable), each variable once, in registry order:
+// what config reads and checks (config.Schedules.Check), and what the
+// environment's golden list records.
+func (ss Streams) ScheduleSpecs() []config.ScheduleSpec {
+	var out []config.ScheduleSpec
+	seen := map[string]bool{}
+	for _, s := range ss {
+		for _, p := range s.Periodic {
+			if p.Cron.Env == "" || seen[p.Cron.Env] {
+				continue
+			}
+			seen[p.Cron.Env] = true
+			out = append(out, p.Cron)
+		}
+	}
+	return out
+}
+
 // ScheduledJob is one periodic job as the registry hands it to River.
 type ScheduledJob struct {
 	// ID is River's periodic job id: the Periodic's ID, with ":" and the
@@ -204,7 +248,7 @@ func (ss Streams) Scheduled(deps *Deps) ([]ScheduledJob, error) {
 	for _, s := range ss {
 		for _, p := range s.Periodic {
 			if p.Shared {
-				if err := add(s, ScheduledJob{ID: p.ID, Schedule: p.Schedule(deps.Schedules, nil), Args: p.Args("")}); err != nil {
+				if err := add(s, ScheduledJob{ID: p.ID, Schedule: p.CronFor(deps.Schedules, nil), Args: p.Args("")}); err != nil {
 					return nil, err
 				}
 				continue
@@ -226,7 +270,7 @@ func (ss Streams) Scheduled(deps *Deps) ([]ScheduledJob, error) {
 // scheduledFor is p's periodic job for account id.
 func (p Periodic) scheduledFor(deps *Deps, id string) ScheduledJob {
 	acct := deps.lookup(id)
-	job := ScheduledJob{ID: p.ID + ":" + id, Schedule: p.Schedule(deps.Schedules, acct), Args: p.Args(id)}
+	job := ScheduledJob{ID: p.ID + ":" + id, Schedule: p.CronFor(deps.Schedules, acct), Args: p.Args(id)}
 	if p.SelfScheduled != nil && p.SelfScheduled(deps.Schedules, acct) {
 		job.Schedule, job.Args = SelfScheduledWatchdog, p.SelfArgs(id)
 	}

@@ -263,8 +263,11 @@ func loadedEnv(t *testing.T) []string {
 		}
 		// Each environment above is valid, so every loader reads to its
 		// end: an error would hide the variables after it.
-		_, err := config.Load(getenv)
+		cfg, err := config.Load(getenv)
 		require.NoError(t, err, "config.Load with %v", env)
+		// The schedules' variables are the streams' (jobs.Periodic.Cron),
+		// read as the worker and the command line check them.
+		require.NoError(t, cfg.Schedules.Check(streams.All(nil).ScheduleSpecs()), "schedules with %v", env)
 		_, err = config.LoadRotation(getenv)
 		require.NoError(t, err, "config.LoadRotation with %v", env)
 		_, err = oauth.LoadConfig(getenv)

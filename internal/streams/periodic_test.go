@@ -15,7 +15,7 @@ import (
 
 // depsWith returns Deps of accounts with the default schedules.
 func depsWith(ids ...string) *jobs.Deps {
-	d := &jobs.Deps{Accounts: map[string]*jobs.Account{}, Schedules: config.Schedules{FulfillmentOrders: "*/5 * * * *", ServiceJobs: "*/5 * * * *"}}
+	d := &jobs.Deps{Accounts: map[string]*jobs.Account{}, Schedules: config.Schedules{}}
 	for _, id := range ids {
 		d.Accounts[id] = &jobs.Account{Account: config.Account{ID: id, OrdersAPI: config.OrdersAPI2026}}
 	}

@@ -138,12 +138,20 @@ func startPush(ctx context.Context, cfg *config.Config, all jobs.Streams, reg *a
 			logger.Error("push consumer stopped", "err", err)
 		}
 	}()
-	ordersSchedule := "budget-aware safety net (at most 5 refills of searchOrders apart, sooner when a page fills)"
-	if cfg.Schedules.Orders != "" {
-		ordersSchedule = cfg.Schedules.Orders
+	// The polls of the streams push feeds are their safety net: how each
+	// is scheduled now, as <stream>_schedule.
+	attrs := []any{"queue", queueURL}
+	for _, s := range all {
+		if s.Push == nil {
+			continue
+		}
+		for _, p := range s.Periodic {
+			if p.Poll {
+				attrs = append(attrs, s.Name+"_schedule", p.Describe(cfg.Schedules, nil))
+			}
+		}
 	}
-	logger.Info("push: consuming notifications; the order and fulfillment polls are the safety net",
-		"queue", queueURL, "orders_schedule", ordersSchedule, "fulfillment_schedule", cfg.Schedules.FulfillmentOrders)
+	logger.Info("push: consuming notifications; the polls of the pushed streams are the safety net", attrs...)
 	return p, nil
 }
 

@@ -116,6 +116,11 @@ func Run(ctx context.Context, opts Options) error {
 	if all == nil {
 		all = streams.All(cfg)
 	}
+	// config knows no stream's schedule: the registry's are checked here
+	// (the command line checks them on loading, for its exit code).
+	if err := cfg.Schedules.Check(all.ScheduleSpecs()); err != nil {
+		return err
+	}
 
 	db, err := dbopen.Open(ctx, cfg.DatabaseURL, cfg.DataDir, opts.Progress)
 	if err != nil {

@@ -14,6 +14,11 @@ import (
 	"github.com/spsync/spsync/internal/spapi"
 )
 
+// PollCron is the fulfillment orders poll's schedule
+// (SPSYNC_FULFILLMENT_ORDERS_CRON): every five minutes, every fifteen as
+// the safety net of push (config.SafetyNetSchedule).
+var PollCron = config.ScheduleSpec{Env: "SPSYNC_FULFILLMENT_ORDERS_CRON", Default: "*/5 * * * *", SafetyNet: config.SafetyNetSchedule}
+
 // NewStream describes the fulfillment orders stream (see jobs.Stream): its
 // poll and hourly reconciliation, details and package tracking as
 // follow-ups, `worker refresh fulfillment-order ID` and `package N`, and
@@ -26,13 +31,11 @@ func NewStream(opts Options) jobs.Stream {
 			"fulfillment_shipment_packages", "fulfillment_return_items", "package_tracking", "package_tracking_events"},
 		Register: func(w *river.Workers, deps *jobs.Deps) { Register(w, deps, opts) },
 		Periodic: []jobs.Periodic{{
-			ID: "fulfillment_orders_poll", Poll: true,
-			Schedule: func(s config.Schedules, _ *jobs.Account) string { return s.FulfillmentOrders },
-			Args:     func(accountID string) river.JobArgs { return PollArgs{AccountID: accountID} },
+			ID: "fulfillment_orders_poll", Poll: true, Cron: PollCron,
+			Args: func(accountID string) river.JobArgs { return PollArgs{AccountID: accountID} },
 		}, {
-			ID:       "fulfillment_reconcile",
-			Schedule: func(config.Schedules, *jobs.Account) string { return ReconcileSchedule },
-			Args:     func(accountID string) river.JobArgs { return ReconcileArgs{AccountID: accountID} },
+			ID: "fulfillment_reconcile", Cron: config.ScheduleSpec{Default: ReconcileSchedule},
+			Args: func(accountID string) river.JobArgs { return ReconcileArgs{AccountID: accountID} },
 		}},
 		Refresh: []jobs.RefreshKind{{Kind: "fulfillment-order", Args: func(accountID, id string) (river.JobArgs, error) {
 			return RefreshArgs{AccountID: accountID, SellerFulfillmentOrderID: id}, nil

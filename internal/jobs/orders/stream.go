@@ -12,6 +12,25 @@ import (
 	"github.com/spsync/spsync/internal/spapi"
 )
 
+// PollCron is the orders poll's schedule. SPSYNC_ORDERS_CRON set, it is each
+// account's poll schedule. Unset, the poll is budget-aware (jobs.NextPoll):
+// one self-scheduled poll per account runs every refill of its list bucket
+// (179 s for 2026-01-01's searchOrders, 60 s for v0's getOrders), waits for
+// full pages while a backfill shares the bucket, and with push is a safety
+// net at most five refills apart; the cron (pollSchedule) is then only the
+// fallback of a poll without the budget-aware schedule.
+var PollCron = config.ScheduleSpec{Env: "SPSYNC_ORDERS_CRON", Default: "*/5 * * * *", SafetyNet: config.SafetyNetSchedule}
+
+// pollSchedule is an account's orders poll cron: the configured one, else
+// the safety net with push, else its API's default (v0's getOrders refills
+// faster than searchOrders).
+func pollSchedule(s config.Schedules, acct *jobs.Account) string {
+	if s.Configured(PollCron) == "" && !s.SafetyNet && acct != nil && acct.OrdersAPI == config.OrdersAPIV0 {
+		return "*/2 * * * *"
+	}
+	return s.Cron(PollCron)
+}
+
 // NewStream describes the orders stream (see jobs.Stream): its poll, its
 // follow-ups, `worker refresh order ID`, and backfills by creation date.
 func NewStream(opts Options) jobs.Stream {
@@ -26,18 +45,16 @@ func NewStream(opts Options) jobs.Stream {
 			// self-scheduled poll per account decides its cadence from the
 			// bucket, the change rate, running backfills and push
 			// (jobs.NextPoll).
-			ID: "orders_poll", Poll: true,
-			Schedule:      func(s config.Schedules, acct *jobs.Account) string { return s.OrdersSchedule(acct.OrdersAPI) },
+			ID: "orders_poll", Poll: true, Cron: PollCron, Schedule: pollSchedule,
 			Args:          func(accountID string) river.JobArgs { return PollArgs{AccountID: accountID} },
-			SelfScheduled: func(s config.Schedules, _ *jobs.Account) bool { return s.Orders == "" },
+			SelfScheduled: func(s config.Schedules, _ *jobs.Account) bool { return s.Configured(PollCron) == "" },
 			SelfArgs:      func(accountID string) river.JobArgs { return PollArgs{AccountID: accountID, Scheduled: true} },
 		}, {
 			// Hourly, whether or not PII is stored now: rows kept before the
 			// opt-in was turned off are purged too. One job covers every
 			// account, so it is registered once.
-			ID: "order_pii_purge", Shared: true,
-			Schedule: func(config.Schedules, *jobs.Account) string { return "17 * * * *" },
-			Args:     func(string) river.JobArgs { return PIIPurgeArgs{} },
+			ID: "order_pii_purge", Shared: true, Cron: config.ScheduleSpec{Default: "17 * * * *"},
+			Args: func(string) river.JobArgs { return PIIPurgeArgs{} },
 		}},
 		Refresh: []jobs.RefreshKind{{Kind: "order", Args: func(accountID, id string) (river.JobArgs, error) {
 			return RefreshArgs{AccountID: accountID, AmazonOrderID: id}, nil

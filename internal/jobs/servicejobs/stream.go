@@ -15,6 +15,11 @@ import (
 	"github.com/spsync/spsync/internal/spapi"
 )
 
+// PollCron is the service jobs poll's schedule (SPSYNC_SERVICE_JOBS_CRON,
+// every five minutes): service jobs have no notification, so push leaves
+// it as it is.
+var PollCron = config.ScheduleSpec{Env: "SPSYNC_SERVICE_JOBS_CRON", Default: "*/5 * * * *"}
+
 // NewStream describes the service jobs stream (see jobs.Stream): its poll,
 // the scheduled refreshes of open jobs, `worker refresh service-job ID`, and
 // backfills by creation date.
@@ -25,9 +30,8 @@ func NewStream(opts Options) jobs.Stream {
 		Tables:   []string{"service_jobs", "service_job_appointments", "service_job_items"},
 		Register: func(w *river.Workers, deps *jobs.Deps) { Register(w, deps, opts) },
 		Periodic: []jobs.Periodic{{
-			ID: "service_jobs_poll", Poll: true,
-			Schedule: func(s config.Schedules, _ *jobs.Account) string { return s.ServiceJobs },
-			Args:     func(accountID string) river.JobArgs { return PollArgs{AccountID: accountID} },
+			ID: "service_jobs_poll", Poll: true, Cron: PollCron,
+			Args: func(accountID string) river.JobArgs { return PollArgs{AccountID: accountID} },
 		}},
 		Refresh: []jobs.RefreshKind{{Kind: "service-job", Args: func(accountID, id string) (river.JobArgs, error) {
 			return RefreshArgs{AccountID: accountID, ServiceJobID: id}, nil
