@@ -217,8 +217,8 @@ func runPushBench(b *testing.B, o pushBenchOptions) *pushBenchResult {
 	// jobs.NextPoll), restarted by its watchdog cron; the poll seller keeps
 	// the 5-minute cron.
 	workers := river.NewWorkers()
-	orders.Register(workers, tb.Deps, orders.Options{InitialLookback: 10 * time.Minute})
-	fulfillment.Register(workers, tb.Deps, fulfillment.Options{InitialLookback: 10 * time.Minute})
+	orders.NewStream(orders.Options{InitialLookback: 10 * time.Minute}).Register(workers, tb.Deps)
+	fulfillment.NewStream(fulfillment.Options{InitialLookback: 10 * time.Minute}).Register(workers, tb.Deps)
 	var periodic []*river.PeriodicJob
 	schedules := map[string]string{"push": config.SafetyNetSchedule, "poll": "*/5 * * * *"}
 	for _, a := range accounts {

@@ -86,8 +86,8 @@ func newPushWorld(t *testing.T, o pushOptions) *pushWorld {
 	w := &pushWorld{Bundle: b, clock: clock, start: start, sqs: client, queueURL: queueURL,
 		q: &world{sqs: client, queueURL: queueURL}}
 	workers := river.NewWorkers()
-	orders.Register(workers, b.Deps, orders.Options{})
-	fulfillment.Register(workers, b.Deps, fulfillment.Options{})
+	orders.NewStream(orders.Options{}).Register(workers, b.Deps)
+	fulfillment.NewStream(fulfillment.Options{}).Register(workers, b.Deps)
 	w.river = b.StartClient(t, workers, nil)
 
 	// The first sync: one poll of each stream, before notifications flow.

@@ -169,7 +169,7 @@ func TestBadSPAPIInput(t *testing.T) {
 			acct.Client = client
 
 			workers := river.NewWorkers()
-			orders.Register(workers, b.Deps, orders.Options{PageSize: pageSize})
+			orders.NewStream(orders.Options{PageSize: pageSize}).Register(workers, b.Deps)
 			rc := b.StartClient(t, workers, nil)
 			ctx := context.Background()
 			_, err = rc.Insert(ctx, orders.PollArgs{AccountID: acctID}, nil)

@@ -42,8 +42,8 @@ func setup(t *testing.T, opts sim.Options) *testBundle {
 
 func workers(deps *jobs.Deps) *river.Workers {
 	w := river.NewWorkers()
-	orders.Register(w, deps, orders.Options{})
-	fulfillment.Register(w, deps, fulfillment.Options{})
+	orders.NewStream(orders.Options{}).Register(w, deps)
+	fulfillment.NewStream(fulfillment.Options{}).Register(w, deps)
 	backfill.Register(w, deps, streams.All(nil))
 	return w
 }

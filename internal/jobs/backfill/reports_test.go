@@ -51,7 +51,7 @@ func setupReports(t *testing.T, mutate func(*sim.Options), wrap func(http.Handle
 
 func reportWorkers(deps *jobs.Deps) *river.Workers {
 	w := river.NewWorkers()
-	orders.Register(w, deps, orders.Options{})
+	orders.NewStream(orders.Options{}).Register(w, deps)
 	backfill.RegisterWith(w, deps, streams.All(nil), backfill.ReportOptions{PollInterval: 10 * time.Millisecond, FatalCooldown: 10 * time.Millisecond})
 	return w
 }

@@ -45,7 +45,7 @@ func setup(t *testing.T, n int) *testBundle {
 
 func (tb *testBundle) workers(deps *jobs.Deps, opts fulfillment.Options) *river.Workers {
 	w := river.NewWorkers()
-	fulfillment.Register(w, deps, opts)
+	fulfillment.NewStream(opts).Register(w, deps)
 	return w
 }
 

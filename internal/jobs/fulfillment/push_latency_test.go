@@ -52,7 +52,7 @@ func TestRefreshReportsPushLatency(t *testing.T) {
 	require.NoError(t, err)
 
 	w := river.NewWorkers()
-	fulfillment.Register(w, b.Deps, fulfillment.Options{})
+	fulfillment.NewStream(fulfillment.Options{}).Register(w, b.Deps)
 	b.StartClient(t, w, nil)
 	b.RunUntilIdle(t, time.Minute)
 	require.Empty(t, b.DiscardedJobs(t))

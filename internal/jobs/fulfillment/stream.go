@@ -29,7 +29,7 @@ func NewStream(opts Options) jobs.Stream {
 		Aliases: []string{"fulfillment-orders"},
 		Tables: []string{"fulfillment_orders", "fulfillment_order_items", "fulfillment_shipments", "fulfillment_shipment_items",
 			"fulfillment_shipment_packages", "fulfillment_return_items", "package_tracking", "package_tracking_events"},
-		Register: func(w *river.Workers, deps *jobs.Deps) { Register(w, deps, opts) },
+		Register: func(w *river.Workers, deps *jobs.Deps) { register(w, deps, opts) },
 		Periodic: []jobs.Periodic{{
 			ID: "fulfillment_orders_poll", Poll: true, Cron: PollCron,
 			Args: func(accountID string) river.JobArgs { return PollArgs{AccountID: accountID} },

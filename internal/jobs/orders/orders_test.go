@@ -44,7 +44,7 @@ func setup(t *testing.T) *testBundle {
 
 func (tb *testBundle) workers(deps *jobs.Deps) *river.Workers {
 	w := river.NewWorkers()
-	orders.Register(w, deps, orders.Options{})
+	orders.NewStream(orders.Options{}).Register(w, deps)
 	return w
 }
 

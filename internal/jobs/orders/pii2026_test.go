@@ -59,7 +59,7 @@ func setupPII(t *testing.T, acct sim.Account) (*testBundle, *includedLog) {
 func (tb *testBundle) runPoll(t *testing.T, opts orders.Options) *river.Client[pgx.Tx] {
 	t.Helper()
 	w := river.NewWorkers()
-	orders.Register(w, tb.Deps, opts)
+	orders.NewStream(opts).Register(w, tb.Deps)
 	client := tb.StartClient(t, w, nil)
 	tb.poll(t, client)
 	return client

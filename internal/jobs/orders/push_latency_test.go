@@ -62,7 +62,7 @@ func TestRefreshReportsPushLatency(t *testing.T) {
 			require.NoError(t, err)
 
 			w := river.NewWorkers()
-			orders.Register(w, b.Deps, orders.Options{})
+			orders.NewStream(orders.Options{}).Register(w, b.Deps)
 			b.StartClient(t, w, nil)
 			b.RunUntilIdle(t, time.Minute)
 			require.Empty(t, b.DiscardedJobs(t))

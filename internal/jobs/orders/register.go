@@ -57,11 +57,8 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
-// Register adds the stream's workers.
-func Register(workers *river.Workers, deps *jobs.Deps, opts Options) {
-	register(workers, deps, opts.withDefaults(), newSource2026(opts.withDefaults()))
-}
-
+// register adds the stream's workers: the descriptor's Register (NewStream),
+// the one way the worker and the tests add them.
 func register(workers *river.Workers, deps *jobs.Deps, opts Options, src *source2026) {
 	river.AddWorker(workers, &PollWorker{deps: deps, opts: opts, src: src})
 	river.AddWorker(workers, &ItemsWorker{deps: deps})

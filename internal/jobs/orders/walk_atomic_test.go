@@ -56,7 +56,7 @@ func TestWalkPageIsAtomic(t *testing.T) {
 				return nil
 			}
 			w := river.NewWorkers()
-			orders.Register(w, &faulty, orders.Options{PageSize: pageSize})
+			orders.NewStream(orders.Options{PageSize: pageSize}).Register(w, &faulty)
 			client := tb.StartClient(t, w, nil)
 			_, err = client.Insert(ctx, orders.PollArgs{AccountID: sim.DemoAccount.ID}, nil)
 			require.NoError(t, err)

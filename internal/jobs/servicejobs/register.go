@@ -79,8 +79,9 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
-// Register adds the stream's workers.
-func Register(workers *river.Workers, deps *jobs.Deps, opts Options) {
+// register adds the stream's workers: the descriptor's Register (NewStream),
+// the one way the worker and the tests add them.
+func register(workers *river.Workers, deps *jobs.Deps, opts Options) {
 	opts = opts.withDefaults()
 	river.AddWorker(workers, &PollWorker{deps: deps, opts: opts})
 	river.AddWorker(workers, &RefreshWorker{deps: deps, opts: opts})

@@ -60,7 +60,7 @@ func setupWith(t *testing.T, n int, opts servicejobs.Options, accounts []sim.Acc
 
 func (tb *testBundle) workers(deps *jobs.Deps) *river.Workers {
 	w := river.NewWorkers()
-	servicejobs.Register(w, deps, tb.opts)
+	servicejobs.NewStream(tb.opts).Register(w, deps)
 	return w
 }
 

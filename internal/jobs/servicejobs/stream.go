@@ -28,7 +28,7 @@ func NewStream(opts Options) jobs.Stream {
 		Name:     Stream,
 		Aliases:  []string{"service-jobs"},
 		Tables:   []string{"service_jobs", "service_job_appointments", "service_job_items"},
-		Register: func(w *river.Workers, deps *jobs.Deps) { Register(w, deps, opts) },
+		Register: func(w *river.Workers, deps *jobs.Deps) { register(w, deps, opts) },
 		Periodic: []jobs.Periodic{{
 			ID: "service_jobs_poll", Poll: true, Cron: PollCron,
 			Args: func(accountID string) river.JobArgs { return PollArgs{AccountID: accountID} },
