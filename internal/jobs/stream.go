@@ -25,7 +25,9 @@ type Stream struct {
 	// Aliases are older spellings still accepted on input (the command line,
 	// queued jobs): fulfillment-orders for fulfillment_orders.
 	Aliases []string
-	// Tables are the tables the stream writes, parents first.
+	// Tables are the tables the stream writes, parents first, each in a
+	// goose migration and per account (streams.TestStreamTables holds
+	// every descriptor to the schema).
 	Tables []string
 	// Register adds the stream's job workers.
 	Register func(workers *river.Workers, deps *Deps)

@@ -141,6 +141,10 @@ func (widgetRefreshArgs) InsertOpts() river.InsertOpts {
 // it come only from a backfill.
 const widgetLookback = 24 * time.Hour
 
+// widgetCron is the widgets poll's schedule and the variable that sets it:
+// config reads it because the descriptor declares it.
+var widgetCron = config.ScheduleSpec{Env: "SPSYNC_TEST_WIDGETS_CRON", Default: "@every 1h"}
+
 // newWidgetStream is the stream's descriptor, the one place that knows it.
 func newWidgetStream(src *widgetSource) jobs.Stream {
 	return jobs.Stream{
@@ -151,10 +155,9 @@ func newWidgetStream(src *widgetSource) jobs.Stream {
 			river.AddWorker(w, &widgetRefreshWorker{deps: deps, src: src})
 		},
 		Periodic: []jobs.Periodic{{
-			ID: "test_widgets_poll", Poll: true,
 			// Run on start, then hourly: the test waits for the first.
-			Schedule: func(config.Schedules, *jobs.Account) string { return "@every 1h" },
-			Args:     func(accountID string) river.JobArgs { return widgetPollArgs{AccountID: accountID} },
+			ID: "test_widgets_poll", Poll: true, Cron: widgetCron,
+			Args: func(accountID string) river.JobArgs { return widgetPollArgs{AccountID: accountID} },
 		}},
 		Refresh: []jobs.RefreshKind{{Kind: "test-widget", Args: func(accountID, id string) (river.JobArgs, error) {
 			return widgetRefreshArgs{AccountID: accountID, WidgetID: id}, nil
@@ -312,6 +315,16 @@ func TestAStreamOfATestIsSynced(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, cfg.Simulate)
 	registry := append(streams.All(cfg), newWidgetStream(src))
+	require.Contains(t, registry.ScheduleSpecs(), widgetCron)
+
+	// Its schedule's variable is checked like any other: a bad one stops
+	// the start, naming it.
+	bad, err := config.Load(func(k string) string { return map[string]string{"SPSYNC_TEST_WIDGETS_CRON": "every minute"}[k] })
+	require.NoError(t, err)
+	err = worker.Run(ctx, worker.Options{Config: bad, Streams: registry})
+	require.True(t, config.IsConfigError(err), "%v", err)
+	require.ErrorContains(t, err, `SPSYNC_TEST_WIDGETS_CRON: "every minute" is not a cron expression`)
+
 	r := workertest.Start(t, worker.Options{Config: cfg, Streams: registry})
 
 	count := func(query string, args ...any) int {
