@@ -18,7 +18,8 @@
 //     rows whose follow-up job was lost.
 //   - Batch upserts: a page of orders, items, fulfillment orders, tracking
 //     or service jobs goes to Postgres as one jsonb array of row structs
-//     (orderRow, fulfillmentOrderRow, ...; json tags are column names) and
+//     (OrderRow, FulfillmentOrderRow, ...; json tags are column names,
+//     filled by each stream's mapping) and
 //     is written by one statement per table: new and changed rows written,
 //     unchanged ones untouched, children Amazon no longer lists deleted. The
 //     orders and order items statements are built in Go from their row
@@ -29,9 +30,10 @@
 // # Adding a column
 //
 // To give orders (or order_items) a typed column, write a goose migration
-// that adds it (with its COMMENT) and add one field to orderRow (or
-// orderItemRow), tagged with the column name (a pointer with omitzero when
-// the column takes NULL), set in newOrderRow (or newOrderItemRow). Nothing
+// that adds it (with its COMMENT) and add one field to OrderRow (or
+// OrderItemRow), tagged with the column name (a pointer with omitzero when
+// the column takes NULL), set by the orders stream's mapping
+// (internal/jobs/orders/ordermap: Order, Item, Orders2026). Nothing
 // else: the statement's INSERT, SELECT and SET lists are built from the
 // struct, and the page is unpacked by the table's own row type
 // (jsonb_populate_recordset(NULL::orders, ...)), so there is no list to

@@ -151,11 +151,11 @@ type FulfillmentOrderItemRow struct {
 	UnfulfillableQuantity        int             `json:"unfulfillable_quantity"`
 	EstimatedShipDate            *time.Time      `json:"estimated_ship_date"`
 	EstimatedArrivalDate         *time.Time      `json:"estimated_arrival_date"`
-	PerUnitPriceAmount           *scaledDecimal  `json:"per_unit_price_amount"`
+	PerUnitPriceAmount           *ScaledDecimal  `json:"per_unit_price_amount"`
 	PerUnitPriceCurrency         *string         `json:"per_unit_price_currency"`
-	PerUnitTaxAmount             *scaledDecimal  `json:"per_unit_tax_amount"`
+	PerUnitTaxAmount             *ScaledDecimal  `json:"per_unit_tax_amount"`
 	PerUnitTaxCurrency           *string         `json:"per_unit_tax_currency"`
-	PerUnitDeclaredValueAmount   *scaledDecimal  `json:"per_unit_declared_value_amount"`
+	PerUnitDeclaredValueAmount   *ScaledDecimal  `json:"per_unit_declared_value_amount"`
 	PerUnitDeclaredValueCurrency *string         `json:"per_unit_declared_value_currency"`
 	Raw                          json.RawMessage `json:"raw"`
 }

@@ -13,10 +13,6 @@ import (
 // row struct's amount fields. Make one with NewScaledDecimal.
 type ScaledDecimal struct{ d decimal.Decimal }
 
-// scaledDecimal is ScaledDecimal under its old name, for the mappings still
-// in the store until they move to their streams (issue 26 item 4).
-type scaledDecimal = ScaledDecimal
-
 // NewScaledDecimal is d as a column amount, keeping its scale.
 func NewScaledDecimal(d decimal.Decimal) ScaledDecimal { return ScaledDecimal{d} }
 
@@ -34,9 +30,9 @@ func (s ScaledDecimal) MarshalJSON() ([]byte, error) {
 
 // scaledMoney splits a Money into its amount and currency columns, both NULL
 // when Amazon sent no amount.
-func scaledMoney(m *spapi.Money) (*scaledDecimal, *string) {
+func scaledMoney(m *spapi.Money) (*ScaledDecimal, *string) {
 	if m == nil {
 		return nil, nil
 	}
-	return &scaledDecimal{m.Amount}, orderText(m.CurrencyCode)
+	return &ScaledDecimal{m.Amount}, NullIfEmpty(m.CurrencyCode)
 }

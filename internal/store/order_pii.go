@@ -64,9 +64,6 @@ type OrderPIIRow struct {
 	ClosedAt *time.Time `json:"closed_at,omitzero"`
 }
 
-// orderPIIRow is OrderPIIRow under its old name (the row type tests).
-type orderPIIRow = OrderPIIRow
-
 // hasPII reports whether the row carries any PII (ClosedAt is not PII).
 func (r *OrderPIIRow) hasPII() bool {
 	c := *r

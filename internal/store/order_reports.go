@@ -298,7 +298,7 @@ const reportChunk = 1000
 
 // replaceReportChunk writes the orders of ids and their lines.
 func replaceReportChunk(ctx context.Context, tx pgx.Tx, accountID, reportID string, ids []string, byOrder map[string][]stagedLine, res *ReportLinesResult) error {
-	var orders []orderRow
+	var orders []OrderRow
 	var rows []reportLineRow
 	for _, id := range ids {
 		ls := byOrder[id]
@@ -358,9 +358,9 @@ func apiOrders(ctx context.Context, tx pgx.Tx, accountID string, ids []string) (
 // lines as v0 counts OrderTotal (prices, shipping, gift wrap and their
 // taxes, less promotions), NULL when any line has no price (Pending) or
 // the document has no item-price or item-tax column.
-func newReportOrderRow(lines []stagedLine) (orderRow, error) {
+func newReportOrderRow(lines []stagedLine) (OrderRow, error) {
 	l := lines[0].Line
-	r := orderRow{
+	r := OrderRow{
 		AmazonOrderID:      l.AmazonOrderID,
 		SellerOrderID:      NullIfEmpty(l.MerchantOrderID),
 		PurchaseDate:       l.PurchaseDate,
@@ -498,7 +498,7 @@ WHERE orders.api_version = '`+APIVersionReports+`'
   AND (NOT orders.raw @> EXCLUDED.raw
        OR orders.last_update_date IS DISTINCT FROM EXCLUDED.last_update_date
        OR (EXCLUDED.order_total_amount IS NOT NULL AND orders.order_total_amount IS DISTINCT FROM EXCLUDED.order_total_amount))`,
-	reflect.TypeFor[orderRow](), "amazon_order_id")
+	reflect.TypeFor[OrderRow](), "amazon_order_id")
 
 // replaceReportLinesSQL makes the stored lines of the given orders those of
 // the batch, in one statement, and says how many it wrote and deleted. A

@@ -87,10 +87,6 @@ type OrderRow struct {
 	Raw                          json.RawMessage `json:"raw"`
 }
 
-// orderRow is OrderRow under its old name, for the order report mapping
-// still in the store (order_reports.go) until it follows.
-type orderRow = OrderRow
-
 // OrderChange is an order UpsertOrders wrote: new, or with a changed
 // payload.
 type OrderChange struct {
@@ -230,13 +226,3 @@ FOR NO KEY UPDATE`, accountID, ids)
 	}
 	return stale, nil
 }
-
-// orderRaw is RawPayload under its old name, for the mappings still in the
-// store (order reports, fulfillment, service jobs, tracking) until they move
-// to their streams (issue 26 item 4).
-func orderRaw(raw json.RawMessage, v any) (json.RawMessage, error) { return RawPayload(raw, v) }
-
-// orderText is NullIfEmpty under its old name, for the mappings still in the
-// store (order reports, fulfillment, service jobs, tracking) until they move
-// to their streams (issue 26 item 4).
-func orderText(s string) *string { return NullIfEmpty(s) }

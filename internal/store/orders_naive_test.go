@@ -17,14 +17,14 @@ import (
 // DELETE per order for the items it no longer lists. It is test-only.
 
 // rowValues lists the field values of a flat row struct, in rowColumns
-// order. pgx has no encoder for scaledDecimal (the batch path sends it as
+// order. pgx has no encoder for ScaledDecimal (the batch path sends it as
 // JSON), so an amount goes as the text it marshals to, scale kept.
 func rowValues(row any) []any {
 	v := reflect.ValueOf(row)
 	vals := make([]any, v.NumField())
 	for i := range vals {
 		vals[i] = v.Field(i).Interface()
-		if d, ok := vals[i].(*scaledDecimal); ok {
+		if d, ok := vals[i].(*ScaledDecimal); ok {
 			vals[i] = nil
 			if d != nil {
 				b, _ := d.MarshalJSON() // cannot fail: a quoted decimal
@@ -59,7 +59,7 @@ WHERE %s.raw IS DISTINCT FROM EXCLUDED.raw %s`,
 
 var naiveSQL = sync.OnceValues(func() (string, string) {
 	orders := `WITH previous AS (SELECT last_update_date FROM orders WHERE account_id = $1 AND amazon_order_id = $2) ` +
-		upsertOneSQL("orders", rowColumns(reflect.TypeFor[orderRow]()), []string{"amazon_order_id"},
+		upsertOneSQL("orders", rowColumns(reflect.TypeFor[OrderRow]()), []string{"amazon_order_id"},
 			"RETURNING orders.amazon_order_id, orders.last_update_date, (SELECT last_update_date FROM previous)")
 	items := upsertOneSQL("order_items", rowColumns(reflect.TypeFor[OrderItemRow]()), []string{"amazon_order_id", "order_item_id"}, "")
 	return orders, items

@@ -8,7 +8,7 @@ import (
 	"strings"
 )
 
-// A row struct (orderRow, orderItemRow, ...) is the single Go description of
+// A row struct (OrderRow, OrderItemRow, ...) is the single Go description of
 // the typed columns a batch upsert writes: its json tags are the column
 // names, and its values travel to Postgres as one jsonb array. The column
 // lists of the orders and order items statements are derived from it here,

@@ -58,7 +58,7 @@ func plus(more map[string]string) map[string]string {
 // rowTables lists every row struct that feeds a batch statement, with its
 // table. TestRowStructsAreAllGuarded keeps the list complete.
 var rowTables = []rowTable{
-	{table: "orders", row: reflect.TypeFor[orderRow](), notCarried: syncColumns},
+	{table: "orders", row: reflect.TypeFor[OrderRow](), notCarried: syncColumns},
 	{table: "order_items", row: reflect.TypeFor[OrderItemRow](), notCarried: syncColumns},
 	{table: "fulfillment_orders", row: reflect.TypeFor[FulfillmentOrderRow](), notCarried: syncColumns, query: "fulfillment.sql:UpsertFulfillmentOrders"},
 	{table: "fulfillment_order_items", row: reflect.TypeFor[FulfillmentOrderItemRow](), notCarried: syncColumns, query: "fulfillment.sql:ReplaceFulfillmentOrderItems"},
@@ -82,7 +82,7 @@ var rowTables = []rowTable{
 	{table: "order_package_items", row: reflect.TypeFor[OrderPackageItemRow](), notCarried: map[string]string{"account_id": "a parameter of the statement"}},
 	{table: "order_proceeds", row: reflect.TypeFor[OrderProceedsRow](), notCarried: map[string]string{"account_id": "a parameter of the statement"}},
 	{table: "order_report_lines", row: reflect.TypeFor[reportLineRow](), notCarried: syncColumns},
-	{table: "order_pii", row: reflect.TypeFor[orderPIIRow](), notCarried: map[string]string{
+	{table: "order_pii", row: reflect.TypeFor[OrderPIIRow](), notCarried: map[string]string{
 		"account_id":   "a parameter of the statement",
 		"delete_after": "computed by the statement: closed_at plus the retention parameter",
 		"stored_at":    "DEFAULT now() when the row is first written",
@@ -134,7 +134,7 @@ var columnTypes = map[reflect.Type][]string{
 	reflect.TypeFor[int]():             {"int4", "int8"},
 	reflect.TypeFor[bool]():            {"bool"},
 	reflect.TypeFor[time.Time]():       {"timestamptz"},
-	reflect.TypeFor[scaledDecimal]():   {"numeric"},
+	reflect.TypeFor[ScaledDecimal]():   {"numeric"},
 	reflect.TypeFor[[]string]():        {"_text"},
 	reflect.TypeFor[json.RawMessage](): {"jsonb"},
 }
@@ -396,7 +396,7 @@ func TestRowGuardBites(t *testing.T) {
 		},
 		{
 			name: "AZeroValueLeftOut",
-			rt: withRow("orders", editRow(reflect.TypeFor[orderRow](), "api_version", func(f *reflect.StructField) bool {
+			rt: withRow("orders", editRow(reflect.TypeFor[OrderRow](), "api_version", func(f *reflect.StructField) bool {
 				f.Tag = `json:"api_version,omitzero"`
 				return true
 			})),
@@ -446,18 +446,18 @@ func TestAddingAColumnTakesAMigrationAndAField(t *testing.T) {
 	require.NoError(t, err)
 
 	type orderRowPlus struct {
-		orderRow
+		OrderRow
 		BuyerTaxRegion *string `json:"buyer_tax_region,omitzero"`
 	}
 	cols, err := tableColumns(ctx, pool, "orders")
 	require.NoError(t, err)
-	require.Len(t, rowTableProblems(rowTable{table: "orders", row: reflect.TypeFor[orderRow](), notCarried: syncColumns}, cols), 1)
+	require.Len(t, rowTableProblems(rowTable{table: "orders", row: reflect.TypeFor[OrderRow](), notCarried: syncColumns}, cols), 1)
 	require.Empty(t, rowTableProblems(rowTable{table: "orders", row: reflect.TypeFor[orderRowPlus](), notCarried: syncColumns}, cols))
 
 	stmt := upsertStatement(upsertOrdersTemplate, reflect.TypeFor[orderRowPlus](), "amazon_order_id")
 	t0 := time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC)
 	order := func(id, status, region string) orderRowPlus {
-		r := orderRowPlus{orderRow: orderRow{
+		r := orderRowPlus{OrderRow: OrderRow{
 			AmazonOrderID: id, PurchaseDate: t0, LastUpdateDate: t0, OrderStatus: &status, APIVersion: "v0",
 			Raw: json.RawMessage(fmt.Sprintf(`{"AmazonOrderId": %q, "OrderStatus": %q, "BuyerTaxRegion": %q}`, id, status, region)),
 		}}
