@@ -94,7 +94,7 @@ func (c FulfillmentOrderChange) NeedsDetail() bool {
 // It returns the orders it wrote and the orders whose detail is behind, in
 // batch order; queue a getFulfillmentOrder for each change whose
 // NeedsDetail() is true.
-func UpsertFulfillmentOrders(ctx context.Context, db dbsqlc.DBTX, accountID string, orders []FulfillmentOrderRow) ([]FulfillmentOrderChange, error) {
+func UpsertFulfillmentOrders(ctx context.Context, db DBTX, accountID string, orders []FulfillmentOrderRow) ([]FulfillmentOrderChange, error) {
 	if len(orders) == 0 {
 		return nil, nil
 	}
@@ -276,7 +276,7 @@ func (r FulfillmentDetailResult) Changed() bool {
 // The header statement locks the order row, so concurrent writers of one
 // order are serialized and a new package is reported by exactly one of them.
 // Repeated keys within a list keep their last copy.
-func ReplaceFulfillmentOrderDetail(ctx context.Context, db dbsqlc.DBTX, accountID string, d *FulfillmentDetailRows) (FulfillmentDetailResult, error) {
+func ReplaceFulfillmentOrderDetail(ctx context.Context, db DBTX, accountID string, d *FulfillmentDetailRows) (FulfillmentDetailResult, error) {
 	if d == nil {
 		return FulfillmentDetailResult{}, fmt.Errorf("replace fulfillment order detail of account %s: no answer", accountID)
 	}
@@ -440,7 +440,7 @@ type FulfillmentOrderDetailBehind struct {
 // detail is behind their header, the header unchanged since
 // q.UntouchedSince and its status changed after q.NewerThan, oldest status change first: the orders a
 // reconciliation queues a getFulfillmentOrder for.
-func ListFulfillmentOrdersDetailBehind(ctx context.Context, db dbsqlc.DBTX, q ReconcileQuery) ([]FulfillmentOrderDetailBehind, error) {
+func ListFulfillmentOrdersDetailBehind(ctx context.Context, db DBTX, q ReconcileQuery) ([]FulfillmentOrderDetailBehind, error) {
 	untouched, newer := q.bounds()
 	rows, err := dbsqlc.New().ListFulfillmentOrdersDetailBehind(ctx, db, dbsqlc.ListFulfillmentOrdersDetailBehindParams{
 		AccountID: q.AccountID, UntouchedSince: untouched, NewerThan: newer, MaxRows: int32(q.Limit),
@@ -459,7 +459,7 @@ func ListFulfillmentOrdersDetailBehind(ctx context.Context, db dbsqlc.DBTX, q Re
 // no package_tracking row, first seen before q.UntouchedSince and after
 // q.NewerThan: packages whose tracking job was lost, for a reconciliation
 // that queues their tracking again.
-func ListPackagesWithoutTracking(ctx context.Context, db dbsqlc.DBTX, q ReconcileQuery) ([]NewPackage, error) {
+func ListPackagesWithoutTracking(ctx context.Context, db DBTX, q ReconcileQuery) ([]NewPackage, error) {
 	untouched, newer := q.bounds()
 	rows, err := dbsqlc.New().ListPackagesWithoutTracking(ctx, db, dbsqlc.ListPackagesWithoutTrackingParams{
 		AccountID: q.AccountID, UntouchedSince: untouched, NewerThan: newer, MaxRows: int32(q.Limit),
@@ -484,7 +484,7 @@ func deref(s *string) string {
 // FulfillmentDetailVersion returns the statusUpdatedDate the stored
 // children of an order were written from; nil when the detail was never
 // stored or the order is unknown.
-func FulfillmentDetailVersion(ctx context.Context, db dbsqlc.DBTX, accountID, orderID string) (*time.Time, error) {
+func FulfillmentDetailVersion(ctx context.Context, db DBTX, accountID, orderID string) (*time.Time, error) {
 	at, err := dbsqlc.New().GetFulfillmentDetailVersion(ctx, db, dbsqlc.GetFulfillmentDetailVersionParams{AccountID: accountID, SellerFulfillmentOrderID: orderID})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, nil

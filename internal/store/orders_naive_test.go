@@ -6,8 +6,6 @@ import (
 	"reflect"
 	"strings"
 	"sync"
-
-	"github.com/spsync/spsync/internal/store/internal/dbsqlc"
 )
 
 // This file holds the row-at-a-time baseline BenchmarkOrdersUpsert measures
@@ -69,7 +67,7 @@ var naiveSQL = sync.OnceValues(func() (string, string) {
 // ReplaceOrderItems: each order, then each of its items, in statements of
 // their own on db; then the order's vanished items are deleted. It returns
 // the orders written.
-func UpsertOrdersRowAtATime(ctx context.Context, db dbsqlc.DBTX, accountID string, orders []OrderRow, items []OrderItems) ([]OrderChange, error) {
+func UpsertOrdersRowAtATime(ctx context.Context, db DBTX, accountID string, orders []OrderRow, items []OrderItems) ([]OrderChange, error) {
 	ordersSQL, itemsSQL := naiveSQL()
 	var out []OrderChange
 	for _, r := range orders {

@@ -15,7 +15,7 @@ import (
 
 // RecordPeriodicInsertFailure counts one failure of the periodic job
 // enqueuer: failure is what failed (River's message), errText the error.
-func RecordPeriodicInsertFailure(ctx context.Context, db dbsqlc.DBTX, failure, errText string) error {
+func RecordPeriodicInsertFailure(ctx context.Context, db DBTX, failure, errText string) error {
 	if err := dbsqlc.New().RecordPeriodicInsertFailure(ctx, db, dbsqlc.RecordPeriodicInsertFailureParams{Failure: failure, Error: errText}); err != nil {
 		return fmt.Errorf("record periodic insert failure: %w", err)
 	}
@@ -33,7 +33,7 @@ type PeriodicInsertFailure struct {
 
 // ListPeriodicInsertFailures returns the failures last seen within the given
 // time, the latest first.
-func ListPeriodicInsertFailures(ctx context.Context, db dbsqlc.DBTX, within time.Duration) ([]PeriodicInsertFailure, error) {
+func ListPeriodicInsertFailures(ctx context.Context, db DBTX, within time.Duration) ([]PeriodicInsertFailure, error) {
 	rows, err := dbsqlc.New().ListPeriodicInsertFailures(ctx, db, within.Seconds())
 	if err != nil {
 		return nil, fmt.Errorf("list periodic insert failures: %w", err)

@@ -16,7 +16,7 @@ import (
 
 // RecordPermissionDenied notes a refusal of op for accountID with Amazon's
 // error text.
-func RecordPermissionDenied(ctx context.Context, db dbsqlc.DBTX, accountID, op, errText string) error {
+func RecordPermissionDenied(ctx context.Context, db DBTX, accountID, op, errText string) error {
 	if err := dbsqlc.New().RecordPermissionDenied(ctx, db, dbsqlc.RecordPermissionDeniedParams{AccountID: accountID, Operation: op, Error: errText}); err != nil {
 		return fmt.Errorf("record permission denied for %s of account %s: %w", op, accountID, err)
 	}
@@ -24,7 +24,7 @@ func RecordPermissionDenied(ctx context.Context, db dbsqlc.DBTX, accountID, op, 
 }
 
 // ClearPermissionDenied forgets the refusals of op for accountID.
-func ClearPermissionDenied(ctx context.Context, db dbsqlc.DBTX, accountID, op string) error {
+func ClearPermissionDenied(ctx context.Context, db DBTX, accountID, op string) error {
 	if err := dbsqlc.New().ClearPermissionDenied(ctx, db, dbsqlc.ClearPermissionDeniedParams{AccountID: accountID, Operation: op}); err != nil {
 		return fmt.Errorf("clear permission denied for %s of account %s: %w", op, accountID, err)
 	}
@@ -43,7 +43,7 @@ type PermissionDenial struct {
 
 // ListPermissionDenials returns every refused operation, by account and
 // operation.
-func ListPermissionDenials(ctx context.Context, db dbsqlc.DBTX) ([]PermissionDenial, error) {
+func ListPermissionDenials(ctx context.Context, db DBTX) ([]PermissionDenial, error) {
 	rows, err := dbsqlc.New().ListPermissionDenials(ctx, db)
 	if err != nil {
 		return nil, fmt.Errorf("list permission denials: %w", err)

@@ -38,7 +38,7 @@ type quarantineRow struct {
 // like service_jobs.raw, unless StoreServiceJobPII(true) is passed: a
 // quarantined job must not keep the PII its stored copy would not. A record
 // without raw JSON is stored as JSON null.
-func QuarantineRecords(ctx context.Context, db dbsqlc.DBTX, accountID string, recs []spapi.Quarantined, opts ...ServiceJobsOption) error {
+func QuarantineRecords(ctx context.Context, db DBTX, accountID string, recs []spapi.Quarantined, opts ...ServiceJobsOption) error {
 	if len(recs) == 0 {
 		return nil
 	}
@@ -110,7 +110,7 @@ type QuarantineCount struct {
 // QuarantineSummary counts the quarantined records per account and
 // operation, ordered by account and operation, for `worker status` and the
 // spsync_quarantined_records gauge.
-func QuarantineSummary(ctx context.Context, db dbsqlc.DBTX) ([]QuarantineCount, error) {
+func QuarantineSummary(ctx context.Context, db DBTX) ([]QuarantineCount, error) {
 	rows, err := dbsqlc.New().QuarantineSummary(ctx, db)
 	if err != nil {
 		return nil, fmt.Errorf("summarize quarantined records: %w", err)
@@ -128,7 +128,7 @@ func QuarantineSummary(ctx context.Context, db dbsqlc.DBTX) ([]QuarantineCount, 
 // sends would otherwise be deleted and stored again by the next poll,
 // looking new. Retention zero or less prunes nothing: unset, quarantined
 // records are kept until an operator deletes them.
-func PruneQuarantine(ctx context.Context, db dbsqlc.DBTX, retention time.Duration) (int64, error) {
+func PruneQuarantine(ctx context.Context, db DBTX, retention time.Duration) (int64, error) {
 	if retention <= 0 {
 		return 0, nil
 	}

@@ -217,14 +217,14 @@ type ServiceJobsResult struct {
 // rows). Rows whose payload is unchanged are not touched; appointments and
 // items a job no longer lists are deleted. When the batch repeats a job, its
 // last copy wins. It returns the jobs it wrote, new or changed.
-func UpsertServiceJobs(ctx context.Context, db dbsqlc.DBTX, accountID string, jobs []ServiceJobRows) ([]ServiceJobChange, error) {
+func UpsertServiceJobs(ctx context.Context, db DBTX, accountID string, jobs []ServiceJobRows) ([]ServiceJobChange, error) {
 	changes, _, err := UpsertServiceJobsCounted(ctx, db, accountID, jobs)
 	return changes, err
 }
 
 // UpsertServiceJobsCounted is UpsertServiceJobs that also reports how many
 // appointment and item rows were written and deleted.
-func UpsertServiceJobsCounted(ctx context.Context, db dbsqlc.DBTX, accountID string, jobs []ServiceJobRows) ([]ServiceJobChange, ServiceJobsResult, error) {
+func UpsertServiceJobsCounted(ctx context.Context, db DBTX, accountID string, jobs []ServiceJobRows) ([]ServiceJobChange, ServiceJobsResult, error) {
 	var res ServiceJobsResult
 	if len(jobs) == 0 {
 		return nil, res, nil
@@ -306,7 +306,7 @@ type OpenServiceJob struct {
 // ListOpenServiceJobs returns up to limit open jobs of the account (every
 // status but COMPLETED and CANCELLED, see ServiceJobOpen), the most urgent
 // first: by NextAppointmentTime, jobs without one last, then by id.
-func ListOpenServiceJobs(ctx context.Context, db dbsqlc.DBTX, accountID string, limit int) ([]OpenServiceJob, error) {
+func ListOpenServiceJobs(ctx context.Context, db DBTX, accountID string, limit int) ([]OpenServiceJob, error) {
 	return ListOpenServiceJobsIn(ctx, db, accountID, "", limit)
 }
 
@@ -315,7 +315,7 @@ func ListOpenServiceJobs(ctx context.Context, db dbsqlc.DBTX, accountID string, 
 // marketplaceID is "". Each marketplace's poll schedules the refreshes of
 // its own jobs, so a poll never schedules a refresh for a job another
 // marketplace's poll, running at the same time, has just closed.
-func ListOpenServiceJobsIn(ctx context.Context, db dbsqlc.DBTX, accountID, marketplaceID string, limit int) ([]OpenServiceJob, error) {
+func ListOpenServiceJobsIn(ctx context.Context, db DBTX, accountID, marketplaceID string, limit int) ([]OpenServiceJob, error) {
 	if limit <= 0 {
 		return nil, nil
 	}
@@ -339,7 +339,7 @@ func ListOpenServiceJobsIn(ctx context.Context, db dbsqlc.DBTX, accountID, marke
 
 // ServiceJobStoredOpen reports whether the job is stored and open (a job
 // without a status counts as open).
-func ServiceJobStoredOpen(ctx context.Context, db dbsqlc.DBTX, accountID, id string) (bool, error) {
+func ServiceJobStoredOpen(ctx context.Context, db DBTX, accountID, id string) (bool, error) {
 	status, err := dbsqlc.New().GetServiceJobStatus(ctx, db, dbsqlc.GetServiceJobStatusParams{AccountID: accountID, ServiceJobID: id})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return false, nil

@@ -111,7 +111,7 @@ type PackageTrackingRows struct {
 // account on db: the package_tracking row and its events, the events replaced
 // (new and changed written, unchanged untouched, vanished deleted), one
 // statement each. An answer equal to what is stored changes nothing.
-func UpsertPackageTracking(ctx context.Context, db dbsqlc.DBTX, accountID string, d *PackageTrackingRows) (TrackingResult, error) {
+func UpsertPackageTracking(ctx context.Context, db DBTX, accountID string, d *PackageTrackingRows) (TrackingResult, error) {
 	if d == nil {
 		return TrackingResult{}, fmt.Errorf("upsert package tracking of account %s: no answer", accountID)
 	}
@@ -168,7 +168,7 @@ type OpenPackage struct {
 // q.NewerThan (by the ship date, else from when tracking was first stored),
 // longest unrefreshed first: the live packages a reconciliation makes sure
 // have a pending refresh.
-func ListOpenPackageTracking(ctx context.Context, db dbsqlc.DBTX, q ReconcileQuery) ([]OpenPackage, error) {
+func ListOpenPackageTracking(ctx context.Context, db DBTX, q ReconcileQuery) ([]OpenPackage, error) {
 	untouched, newer := q.bounds()
 	rows, err := dbsqlc.New().ListOpenPackageTracking(ctx, db, dbsqlc.ListOpenPackageTrackingParams{
 		AccountID: q.AccountID, UntouchedSince: untouched, NewerThan: newer, MaxRows: int32(q.Limit),

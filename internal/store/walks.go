@@ -47,7 +47,7 @@ type WalkProgress struct {
 var ErrWalkMoved = errors.New("the walk moved on while this page was fetched (another run of it?)")
 
 // GetWalk returns the walk's saved progress, nil when it is not half done.
-func GetWalk(ctx context.Context, db dbsqlc.DBTX, k WalkKey) (*WalkProgress, error) {
+func GetWalk(ctx context.Context, db DBTX, k WalkKey) (*WalkProgress, error) {
 	p, err := dbsqlc.New().GetWalkProgress(ctx, db, dbsqlc.GetWalkProgressParams{AccountID: k.AccountID, Stream: k.Stream, Walk: k.Walk})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, nil
@@ -119,7 +119,7 @@ func FinishWalk(ctx context.Context, tx pgx.Tx, k WalkKey, prev WalkProgress) er
 // ForgetWalk drops the walk's progress, so its window starts again from its
 // first page (after an expired page token: the cursor has not moved, so
 // nothing is lost).
-func ForgetWalk(ctx context.Context, db dbsqlc.DBTX, k WalkKey) error {
+func ForgetWalk(ctx context.Context, db DBTX, k WalkKey) error {
 	if err := dbsqlc.New().ForgetWalkProgress(ctx, db, dbsqlc.ForgetWalkProgressParams{AccountID: k.AccountID, Stream: k.Stream, Walk: k.Walk}); err != nil {
 		return fmt.Errorf("restart %s walk %s of account %s: %w", k.Stream, k.Walk, k.AccountID, err)
 	}
