@@ -16,9 +16,10 @@ import (
 	"github.com/spsync/spsync/internal/store/internal/dbsqlc"
 )
 
-// Orders 2026-01-01 PII (the paths pii2026.go strips from raw) is stored only
-// when the operator opts in (SPSYNC_ORDERS_STORE_PII), and then apart from
-// orders, in order_pii, so that it can be granted and purged on its own.
+// Orders 2026-01-01 PII (the paths spapi.StripOrder2026PII removes from
+// raw) is stored only when the operator opts in (SPSYNC_ORDERS_STORE_PII),
+// and then apart from orders, in order_pii, so that it can be granted and
+// purged on its own.
 // Amazon's Data Protection Policy allows PII no longer than 30 days after
 // delivery: each row gets a delete_after once its order is seen closed
 // (shipped, cancelled or unfulfillable; shipment comes before delivery, so

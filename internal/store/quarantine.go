@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -53,7 +54,7 @@ func QuarantineRecords(ctx context.Context, db DBTX, accountID string, recs []sp
 			raw = json.RawMessage("null")
 		}
 		if !o.keepPII && isServiceJobOp(r.Op) && isJSONObject(raw) {
-			redacted, err := RedactServiceJobPII(raw)
+			redacted, err := spapi.StripServiceJobPII(raw)
 			if err != nil {
 				return fmt.Errorf("quarantine %s record of account %s: remove PII: %w", r.Op, accountID, err)
 			}
@@ -62,9 +63,9 @@ func QuarantineRecords(ctx context.Context, db DBTX, accountID string, recs []sp
 		if isOrders2026Op(r.Op) {
 			// A 2026 order, item or package: Amazon's PII list is removed
 			// as from stored rows (kept PII lives in order_pii only).
-			stripped, err := stripOrderPII(raw)
+			stripped, err := spapi.StripOrder2026PII(raw)
 			if err == nil {
-				stripped, err = stripItemPII(stripped)
+				stripped, err = spapi.StripOrderItem2026PII(stripped)
 			}
 			if err != nil {
 				return fmt.Errorf("quarantine %s record of account %s: remove PII: %w", r.Op, accountID, err)
@@ -87,6 +88,13 @@ func QuarantineRecords(ctx context.Context, db DBTX, accountID string, recs []sp
 // payload is stored without PII unless the account opted in.
 func isServiceJobOp(op string) bool {
 	return op == spapi.OpGetServiceJobs || op == spapi.OpGetServiceJobByServiceJobID
+}
+
+// isJSONObject reports whether b is a JSON object (spapi.StripServiceJobPII
+// refuses anything else, and a quarantined record may be anything).
+func isJSONObject(b json.RawMessage) bool {
+	b = bytes.TrimSpace(b)
+	return len(b) > 0 && b[0] == '{'
 }
 
 // isOrders2026Op reports whether op answers with Orders 2026-01-01 orders.

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -22,8 +21,8 @@ import (
 // three tables together and deletes the children a job no longer lists.
 // The rows come mapped from Amazon's ServiceJob by the service jobs stream
 // (internal/jobs/servicejobs), which applies the PII opt-in; the store only
-// writes them. The PII fields of a raw payload (RedactServiceJobPII) are
-// kept here because quarantine removes them from records that never mapped.
+// writes them. Which fields of a raw payload are PII is spapi's
+// (spapi.StripServiceJobPII), shared with quarantine.
 
 // Service job statuses (serviceJobStatus), from Amazon's Services v1 model
 // (seeds 000 and 001).
@@ -137,52 +136,6 @@ type ServiceJobRows struct {
 	// NextAppointment is the earliest start of an appointment that is
 	// neither cancelled nor completed, reported back in ServiceJobChange.
 	NextAppointment *time.Time
-}
-
-// servicePIIFields are removed from the stored raw payload unless the
-// account opted in to PII: buyer.name and buyer.phone, and the name, street
-// lines and phone of serviceLocation.address (Amazon's pages spell the
-// phone both phone and phoneNumber).
-var servicePIIFields = map[string][]string{
-	"buyer":   {"name", "phone", "phoneNumber"},
-	"address": {"name", "addressLine1", "addressLine2", "addressLine3", "phone", "phoneNumber"},
-}
-
-// RedactServiceJobPII returns raw without the servicePIIFields. A payload
-// with none of them is returned unchanged.
-func RedactServiceJobPII(raw json.RawMessage) (json.RawMessage, error) {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber() // keep numbers exactly as sent
-	var job map[string]any
-	if err := dec.Decode(&job); err != nil {
-		return nil, err
-	}
-	removed := false
-	drop := func(obj any, fields []string) {
-		m, ok := obj.(map[string]any)
-		if !ok {
-			return
-		}
-		for _, f := range fields {
-			if _, ok := m[f]; ok {
-				delete(m, f)
-				removed = true
-			}
-		}
-	}
-	drop(job["buyer"], servicePIIFields["buyer"])
-	if loc, ok := job["serviceLocation"].(map[string]any); ok {
-		drop(loc["address"], servicePIIFields["address"])
-	}
-	if !removed {
-		return raw, nil
-	}
-	return json.Marshal(job)
-}
-
-func isJSONObject(b json.RawMessage) bool {
-	b = bytes.TrimSpace(b)
-	return len(b) > 0 && b[0] == '{'
 }
 
 // ServiceJobChange is a service job UpsertServiceJobs wrote: new, or with a

@@ -21,8 +21,8 @@ import (
 // payload only when keepPII is true, which the worker passes for accounts
 // that opted in to storing PII (off by default). Only the address's city,
 // stateOrRegion, postalCode and countryCode are typed without the opt-in,
-// like the orders shipping address. The fields removed from raw are the
-// store's (store.RedactServiceJobPII), which quarantine shares.
+// like the orders shipping address. The fields removed from raw are
+// spapi's (spapi.StripServiceJobPII), which the store's quarantine shares.
 
 // serviceAddress is the non-PII part of serviceLocation.address.
 type serviceAddress struct {
@@ -102,7 +102,7 @@ func mapServiceJob(j *spapi.ServiceJob, keepPII bool) (store.ServiceJobRows, err
 		return fail("raw", err)
 	}
 	if !keepPII {
-		if raw, err = store.RedactServiceJobPII(raw); err != nil {
+		if raw, err = spapi.StripServiceJobPII(raw); err != nil {
 			return fail("remove PII", err)
 		}
 	}

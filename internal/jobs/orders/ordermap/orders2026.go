@@ -38,7 +38,7 @@ func Orders2026(orders []spapi.Order2026, opts Options2026) (*store.Orders2026Ro
 		if err != nil {
 			return nil, fmt.Errorf("order %s: %w", o.OrderId, err)
 		}
-		if raw, err = store.StripOrderPII(raw); err != nil {
+		if raw, err = spapi.StripOrder2026PII(raw); err != nil {
 			return nil, fmt.Errorf("order %s: strip PII: %w", o.OrderId, err)
 		}
 		out.Orders = append(out.Orders, newOrderRow2026(o, raw, opts))
@@ -49,7 +49,7 @@ func Orders2026(orders []spapi.Order2026, opts Options2026) (*store.Orders2026Ro
 			if err != nil {
 				return nil, fmt.Errorf("order %s item %s: %w", o.OrderId, it.OrderItemId, err)
 			}
-			if iraw, err = store.StripItemPII(iraw); err != nil {
+			if iraw, err = spapi.StripOrderItem2026PII(iraw); err != nil {
 				return nil, fmt.Errorf("order %s item %s: strip PII: %w", o.OrderId, it.OrderItemId, err)
 			}
 			out.Items = append(out.Items, newOrderItemRow2026(o.OrderId, it, iraw))

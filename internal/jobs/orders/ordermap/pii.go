@@ -39,7 +39,7 @@ func PII(orders []spapi.Order2026) ([]store.OrderPIIRow, error) {
 }
 
 // piiRow reads the PII of an Orders 2026-01-01 order: the paths
-// store.StripOrderPII and store.StripItemPII remove from raw. A value that is absent,
+// spapi.StripOrder2026PII and spapi.StripOrderItem2026PII remove from raw. A value that is absent,
 // null or empty is not sent.
 func piiRow(o *spapi.Order2026) (store.OrderPIIRow, error) {
 	r := store.OrderPIIRow{AmazonOrderID: o.OrderId}

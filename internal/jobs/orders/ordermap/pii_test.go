@@ -511,7 +511,7 @@ func TestPurgeOrderPII(t *testing.T) {
 }
 
 // TestNewOrderPIIRowReadsEveryStrippedPath checks that the PII columns read
-// exactly what stripOrderPII removes from raw: every PII string of a full
+// exactly what spapi.StripOrder2026PII removes from raw: every PII string of a full
 // order is in the row, and none is left in the stripped raw.
 func TestNewOrderPIIRowReadsEveryStrippedPath(t *testing.T) {
 	t.Parallel()
@@ -520,7 +520,7 @@ func TestNewOrderPIIRowReadsEveryStrippedPath(t *testing.T) {
 	require.NoError(t, err)
 	row, err := json.Marshal(r)
 	require.NoError(t, err)
-	stripped, err := store.StripOrderPII(o.Raw)
+	stripped, err := spapi.StripOrder2026PII(o.Raw)
 	require.NoError(t, err)
 	for _, s := range piiStrings {
 		require.Contains(t, string(o.Raw), s, "the fixture has %q", s)
