@@ -54,12 +54,12 @@ func stageLine(l *orderreport.Line) (stagedLine, error) {
 	return st, nil
 }
 
-// rawOf is the JSON object of the fields keep selects, PII left out (map
-// keys sorted: one spelling per content).
+// rawOf is the JSON object of the fields keep selects, PII
+// (orderreport.IsPII) left out (map keys sorted: one spelling per content).
 func rawOf(fields map[string]string, keep func(string) bool) (json.RawMessage, error) {
 	raw := map[string]string{}
 	for k, v := range fields {
-		if keep(k) && !slices.Contains(reportPII, k) {
+		if keep(k) && !orderreport.IsPII(k) {
 			raw[k] = v
 		}
 	}
@@ -77,11 +77,6 @@ var orderFieldsOfReport = []string{"amazon-order-id", "merchant-order-id", "purc
 	"order-status", "fulfillment-channel", "sales-channel", "order-channel", "url", "ship-service-level",
 	"ship-city", "ship-state", "ship-country", "is-business-order", "purchase-order-number", "is-replacement-order",
 	"is-heavy-or-bulky", "payment-method-details", "address-type"}
-
-// reportPII are report columns not kept, under the orders' PII rule (cpf
-// is a Brazilian taxpayer number).
-var reportPII = []string{"ship-postal-code", "cpf", "buyer-name", "buyer-email", "buyer-phone-number", "recipient-name",
-	"ship-address-1", "ship-address-2", "ship-address-3", "ship-phone-number", "customized-url", "customized-page"}
 
 // marketplaceBySalesChannel maps a report's sales-channel to its
 // marketplace id (the report names the site, the APIs the id).
