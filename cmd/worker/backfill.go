@@ -85,7 +85,7 @@ func parseBackfill(args []string, now time.Time, stderr io.Writer) (*backfillReq
 	account := fs.String("account", "", "account id (required when several are configured)")
 	window := fs.Duration("window", 0, "window length (default 24h for orders, 168h for service_jobs)")
 	wait := fs.Bool("wait", false, "show progress until the backfill is done")
-	via := fs.String("via", backfill.ViaAPI, "api (the stream's list operation) or reports (order reports: orders only)")
+	via := fs.String("via", backfill.ViaAPI, "api (the stream's list operation) or reports (the stream's reports: "+streams.All(nil).Reportable().Names()+")")
 	// The stream may come before or after the flags.
 	var positional []string
 	for len(args) > 0 {
@@ -113,10 +113,12 @@ func parseBackfill(args []string, now time.Time, stderr io.Writer) (*backfillReq
 	switch {
 	case r.via != backfill.ViaAPI && r.via != backfill.ViaReports:
 		return nil, fmt.Errorf("--via %q: want api or reports", r.via)
-	case r.via == backfill.ViaReports && (stream.Backfill == nil || !stream.Backfill.Reports):
-		return nil, fmt.Errorf("--via reports: stream %s has no report to backfill from (only orders has)", stream.Name)
-	case r.via == backfill.ViaReports && *window > backfill.MaxReportWindow:
-		return nil, fmt.Errorf("--window %s: an order report covers at most 30 days (720h)", *window)
+	case r.via == backfill.ViaReports && stream.Reports == nil:
+		return nil, fmt.Errorf("--via reports: stream %s has no report to backfill from (want %s)", stream.Name, backfillable.Reportable().Names())
+	case r.via == backfill.ViaReports && *window > stream.Reports.MaxWindow:
+		return nil, fmt.Errorf("--window %s: one %s covers at most %s (%s)", *window, stream.Reports.Noun, jobs.Days(stream.Reports.MaxWindow), fmt.Sprintf("%.0fh", stream.Reports.MaxWindow.Hours()))
+	case r.via == backfill.ViaAPI && stream.Backfill == nil:
+		return nil, fmt.Errorf("stream %s is backfilled from reports only: add --via reports", stream.Name)
 	}
 	var err error
 	if r.from, err = parseDate("--from", *from); err != nil {

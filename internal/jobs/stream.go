@@ -39,6 +39,9 @@ type Stream struct {
 	// Backfill, when set, is how `worker backfill` fetches the stream's
 	// history.
 	Backfill *BackfillSource
+	// Reports, when set, is how `worker backfill --via reports` fetches
+	// the stream's history as reports (see ReportSource).
+	Reports *ReportSource
 	// Push, when set, is how the stream consumes SP-API notifications
 	// (internal/push reads it; see PushSource).
 	Push *PushSource
@@ -115,9 +118,6 @@ type BackfillSource struct {
 	// SingleWindow marks a list that cannot bound its end (listAllFulfillmentOrders
 	// has only a start): the whole span is one window from its start.
 	SingleWindow bool
-	// Reports marks a stream whose history can also come from order
-	// reports (`worker backfill orders --via reports`).
-	Reports bool
 	// Page fetches the page of window [from, to) after token ("" for the
 	// first) and says how to store it.
 	Page func(ctx context.Context, deps *Deps, acct *Account, from, to time.Time, token string) (*Page, error)
@@ -150,11 +150,12 @@ func (ss Streams) Names() string {
 	return strings.Join(names, ", ")
 }
 
-// Backfillable lists the streams with a backfill.
+// Backfillable lists the streams with a backfill, by their list
+// operation (Backfill) or by reports (Reports).
 func (ss Streams) Backfillable() Streams {
 	var out Streams
 	for _, s := range ss {
-		if s.Backfill != nil {
+		if s.Backfill != nil || s.Reports != nil {
 			out = append(out, s)
 		}
 	}

@@ -10,7 +10,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/spsync/spsync/internal/dbtest"
-	"github.com/spsync/spsync/internal/jobs/backfill"
 	"github.com/spsync/spsync/internal/sim"
 	"github.com/spsync/spsync/internal/spapi"
 )
@@ -91,7 +90,7 @@ func TestReportBackfillSIGKILL(t *testing.T) {
 		Credentials: spapi.Credentials{ClientID: sim.DemoAccount.ClientID, ClientSecret: sim.DemoAccount.ClientSecret, RefreshToken: sim.DemoAccount.RefreshToken}})
 	require.NoError(t, err)
 	perWindow := map[string]int{}
-	pager := client.GetReportsPager(spapi.GetReportsRequest{ReportTypes: []string{backfill.ReportType}, CreatedSince: started.Add(-time.Hour), PageSize: 100})
+	pager := client.GetReportsPager(spapi.GetReportsRequest{ReportTypes: []string{sim.ReportOrdersByOrderDate}, CreatedSince: started.Add(-time.Hour), PageSize: 100})
 	for page, err := range pager.All(ctx, nil) {
 		require.NoError(t, err)
 		for _, r := range page.Reports {

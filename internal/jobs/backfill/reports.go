@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -13,42 +12,23 @@ import (
 
 	"github.com/spsync/spsync/internal/jobs"
 	"github.com/spsync/spsync/internal/spapi"
-	"github.com/spsync/spsync/internal/spapi/orderreport"
 	"github.com/spsync/spsync/internal/store"
 )
 
-// A backfill via reports (`worker backfill orders --via reports`) fetches
-// each window of order history as one order report: createReport, wait
+// A backfill via reports (`worker backfill STREAM --via reports`) fetches
+// each window of a stream's history as one report: createReport, wait
 // while Amazon processes it (the job snoozes: no worker slot is held),
-// getReportDocument, download, store every line in one transaction with
-// the window done. Amazon processes one report per seller and report type
-// at a time, and a 2-year history is ~25 reports, so this is minutes of API
-// time where the order APIs take days.
-//
-// Windows go by order date (GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_GENERAL),
-// like the API backfill's windows by creation date; an order changed after
-// its window was fetched reaches the poll through its update date.
+// getReportDocument, download, store the document in one transaction with
+// the window done. This job is the same for every stream: what a stream's
+// reports are (type, windows) and how a document is stored come from its
+// descriptor (jobs.Stream.Reports), found by the backfill's stream.
 
-// ReportType is the order report a backfill via reports asks for.
-const ReportType = "GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_GENERAL"
+// fatalBeforeSplit is how many FATAL reports a window gets before it is
+// split in smaller windows.
+const fatalBeforeSplit = 2
 
-// Report windows and limits.
-const (
-	// MaxReportWindow is the longest window of one order report.
-	MaxReportWindow = 30 * 24 * time.Hour
-	// MaxReportAge is how far back order reports reach: orders less than
-	// two years old (older history needs the archived-orders report).
-	MaxReportAge = 730 * 24 * time.Hour
-	// fatalBeforeSplit is how many FATAL reports a window gets before it
-	// is split in smaller windows.
-	fatalBeforeSplit = 2
-)
-
-// splitSizes are the window lengths a window that keeps failing is split
-// into, in turn.
-var splitSizes = []time.Duration{15 * 24 * time.Hour, 7 * 24 * time.Hour, 24 * time.Hour}
-
-// ReportWindowArgs fetches one window of a backfill via reports.
+// ReportWindowArgs fetches one window of a backfill via reports. It does
+// not name the stream: the backfill's row does.
 type ReportWindowArgs struct {
 	BackfillID  int64     `json:"backfill_id"`
 	AccountID   string    `json:"account_id"`
@@ -88,8 +68,9 @@ func (o ReportOptions) withDefaults() ReportOptions {
 // ReportWindowWorker runs ReportWindowArgs.
 type ReportWindowWorker struct {
 	river.WorkerDefaults[ReportWindowArgs]
-	deps *jobs.Deps
-	opts ReportOptions
+	deps    *jobs.Deps
+	streams jobs.Streams
+	opts    ReportOptions
 	// storing admits one document at a time per process: a document is held
 	// whole until its transaction commits, and Amazon finishes reports one
 	// at a time anyway.
@@ -113,7 +94,11 @@ func (w *ReportWindowWorker) work(ctx context.Context, a ReportWindowArgs) error
 	if err != nil || !ok {
 		return err
 	}
-	win := &reportWindow{args: a, stream: b.Stream, row: row}
+	s, ok := w.streams.Lookup(b.Stream)
+	if !ok || s.Reports == nil {
+		return river.JobCancel(fmt.Errorf("stream %q has no reports to backfill from (want %s)", b.Stream, w.streams.Reportable().Names()))
+	}
+	win := &reportWindow{args: a, stream: s.Name, src: s.Reports, row: row}
 	acct, err := w.deps.Account(ctx, a.AccountID)
 	if err != nil {
 		return err
@@ -168,8 +153,9 @@ func (w *ReportWindowWorker) work(ctx context.Context, a ReportWindowArgs) error
 type reportWindow struct {
 	args ReportWindowArgs
 	// stream is the backfill's stream (the descriptor's name it was
-	// started with).
+	// started with), src its reports.
 	stream string
+	src    *jobs.ReportSource
 	// row is the window's row as this run read it, kept up to date by the
 	// methods.
 	row *store.BackfillWindow
@@ -256,7 +242,7 @@ func (w *ReportWindowWorker) requestReport(ctx context.Context, acct *jobs.Accou
 		return "", err
 	}
 	id, err := acct.Client.CreateReport(ctx, spapi.CreateReportRequest{
-		ReportType: ReportType, MarketplaceIDs: acct.MarketplaceIDs, DataStartTime: a.WindowStart, DataEndTime: reportEnd(a),
+		ReportType: win.src.Type, MarketplaceIDs: acct.MarketplaceIDs, DataStartTime: a.WindowStart, DataEndTime: reportEnd(a),
 	})
 	if err != nil {
 		return "", fmt.Errorf("create report: %w", err)
@@ -264,7 +250,7 @@ func (w *ReportWindowWorker) requestReport(ctx context.Context, acct *jobs.Accou
 	if err := win.setReport(ctx, w.deps.Pool, id, spapi.ReportInQueue); err != nil {
 		return "", err
 	}
-	w.deps.Log().Debug("order report requested", "backfill", a.BackfillID, "window", a.WindowStart.UTC().Format(time.DateOnly), "report", id)
+	w.deps.Log().Debug(win.src.Noun+" requested", "backfill", a.BackfillID, "window", a.WindowStart.UTC().Format(time.DateOnly), "report", id)
 	return id, nil
 }
 
@@ -273,7 +259,7 @@ func (w *ReportWindowWorker) requestReport(ctx context.Context, acct *jobs.Accou
 // asks again.
 func (w *ReportWindowWorker) findReport(ctx context.Context, acct *jobs.Account, win *reportWindow, requestedAt time.Time) (string, error) {
 	a := win.args
-	req := spapi.GetReportsRequest{ReportTypes: []string{ReportType}, MarketplaceIDs: acct.MarketplaceIDs,
+	req := spapi.GetReportsRequest{ReportTypes: []string{win.src.Type}, MarketplaceIDs: acct.MarketplaceIDs,
 		CreatedSince: requestedAt.Add(-time.Minute), PageSize: 100}
 	for {
 		if err := w.deps.Take(ctx, acct, spapi.OpGetReports, jobs.ClassBackfill); err != nil {
@@ -291,7 +277,7 @@ func (w *ReportWindowWorker) findReport(ctx context.Context, acct *jobs.Account,
 				if err := win.setReport(ctx, w.deps.Pool, r.ReportID, r.ProcessingStatus); err != nil {
 					return "", err
 				}
-				w.deps.Log().Info("order report found again after a restart", "backfill", a.BackfillID, "report", r.ReportID)
+				w.deps.Log().Info(win.src.Noun+" found again after a restart", "backfill", a.BackfillID, "report", r.ReportID)
 				return r.ReportID, nil
 			}
 		}
@@ -310,7 +296,7 @@ func (w *ReportWindowWorker) findReport(ctx context.Context, acct *jobs.Account,
 func (w *ReportWindowWorker) fatal(ctx context.Context, win *reportWindow, reportID string) error {
 	a := win.args
 	size := a.WindowEnd.Sub(a.WindowStart)
-	next := smallerReportWindow(size)
+	next := smallerReportWindow(win.src.SplitSizes, size)
 	var n, windows int
 	err := pgx.BeginFunc(ctx, w.deps.Pool, func(tx pgx.Tx) error {
 		var err error
@@ -323,7 +309,7 @@ func (w *ReportWindowWorker) fatal(ctx context.Context, win *reportWindow, repor
 	if err != nil {
 		return err
 	}
-	w.deps.Log().Warn("order report ended FATAL", "backfill", a.BackfillID, "window", a.WindowStart.UTC().Format(time.DateOnly), "report", reportID, "fatal_reports", n)
+	w.deps.Log().Warn(win.src.Noun+" ended FATAL", "backfill", a.BackfillID, "window", a.WindowStart.UTC().Format(time.DateOnly), "report", reportID, "fatal_reports", n)
 	switch {
 	case n < fatalBeforeSplit:
 		return river.JobSnooze(w.opts.FatalCooldown)
@@ -335,10 +321,10 @@ func (w *ReportWindowWorker) fatal(ctx context.Context, win *reportWindow, repor
 	return nil
 }
 
-// smallerReportWindow is the window length a failing window of size is
-// split into; 0 when none is smaller.
-func smallerReportWindow(size time.Duration) time.Duration {
-	for _, s := range splitSizes {
+// smallerReportWindow is the window length of sizes (longest first) a
+// failing window of size is split into; 0 when none is smaller.
+func smallerReportWindow(sizes []time.Duration, size time.Duration) time.Duration {
+	for _, s := range sizes {
 		if s < size {
 			return s
 		}
@@ -346,10 +332,11 @@ func smallerReportWindow(size time.Duration) time.Duration {
 	return 0
 }
 
-// store downloads the report's document and writes every line, the
-// window done and the backfill's progress in one transaction, streaming the
-// lines into it as they are read. The document's URL lives five minutes: an
-// expired one is asked for again, once.
+// store downloads the report's document and has the stream store it
+// (ReportSource.Store), with the window done and the backfill's progress,
+// in one transaction; the stream reads the document as it downloads. The
+// document's URL lives five minutes: an expired one is asked for again,
+// once.
 func (w *ReportWindowWorker) store(ctx context.Context, acct *jobs.Account, win *reportWindow, reportID, documentID string) error {
 	select {
 	case w.storing <- struct{}{}:
@@ -359,25 +346,18 @@ func (w *ReportWindowWorker) store(ctx context.Context, acct *jobs.Account, win 
 	}
 	a := win.args
 	began := time.Now()
-	var res store.ReportLinesResult
-	var lines int
+	var res jobs.ReportStored
 	attempt := func() error {
 		return pgx.BeginFunc(ctx, w.deps.Pool, func(tx pgx.Tx) error {
-			imp, err := store.BeginReportImport(ctx, tx, acct.ID, reportID)
+			body, err := w.download(ctx, acct, documentID)
 			if err != nil {
 				return err
 			}
-			var bad []spapi.Quarantined
-			if lines, bad, err = w.download(ctx, acct, documentID, imp); err != nil {
+			defer body.Close()
+			if res, err = win.src.Store(ctx, w.deps, tx, acct, reportID, body); err != nil {
 				return err
 			}
-			if res, err = imp.Finish(ctx); err != nil {
-				return err
-			}
-			if err := w.deps.Quarantine(ctx, tx, acct, bad); err != nil {
-				return err
-			}
-			if err := win.done(ctx, tx, reportID, spapi.ReportDone, res.Rows()); err != nil {
+			if err := win.done(ctx, tx, reportID, spapi.ReportDone, res.Rows); err != nil {
 				return err
 			}
 			if w.deps.BeforePageCommit != nil {
@@ -396,77 +376,22 @@ func (w *ReportWindowWorker) store(ctx context.Context, acct *jobs.Account, win 
 	if err != nil {
 		return fmt.Errorf("report %s document %s: %w", reportID, documentID, err)
 	}
-	res.CountRows(w.deps.CountRows)
-	w.deps.Log().Info("order report stored", "backfill", a.BackfillID, "window", a.WindowStart.UTC().Format(time.DateOnly),
-		"report", reportID, "lines", lines, "orders", res.Orders, "orders_kept_from_api", res.OrdersKept,
-		"seconds", time.Since(began).Seconds())
+	for _, c := range res.Counts {
+		w.deps.CountRows(c.Table, c.Offered, c.Changed)
+	}
+	attrs := append([]any{"backfill", a.BackfillID, "window", a.WindowStart.UTC().Format(time.DateOnly), "report", reportID}, res.Log...)
+	w.deps.Log().Info(win.src.Noun+" stored", append(attrs, "seconds", time.Since(began).Seconds())...)
 	return nil
 }
 
-// importBatch is how many lines go to Postgres in one COPY.
-const importBatch = 2000
-
-// download fetches a fresh document URL and streams every line of the
-// document into imp; lines without an order id or purchase date are set
-// aside. It returns how many lines it read.
-func (w *ReportWindowWorker) download(ctx context.Context, acct *jobs.Account, documentID string, imp *store.ReportImport) (int, []spapi.Quarantined, error) {
+// download fetches a fresh document URL and opens the document.
+func (w *ReportWindowWorker) download(ctx context.Context, acct *jobs.Account, documentID string) (io.ReadCloser, error) {
 	if err := w.deps.Take(ctx, acct, spapi.OpGetReportDocument, jobs.ClassBackfill); err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	doc, err := acct.Client.GetReportDocument(ctx, documentID)
 	if err != nil {
-		return 0, nil, fmt.Errorf("get report document: %w", err)
+		return nil, fmt.Errorf("get report document: %w", err)
 	}
-	body, err := acct.Client.DownloadReportDocument(ctx, doc)
-	if err != nil {
-		return 0, nil, err
-	}
-	defer body.Close()
-	r, err := orderreport.NewReader(body)
-	if err != nil {
-		return 0, nil, fmt.Errorf("read report document: %w", err)
-	}
-	var bad []spapi.Quarantined
-	batch := make([]orderreport.Line, 0, importBatch)
-	n := 0
-	for {
-		l, err := r.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return n, nil, fmt.Errorf("read report document: %w", err)
-		}
-		n++
-		if !l.Complete() {
-			q, err := quarantineLine(&l)
-			if err != nil {
-				return n, nil, err
-			}
-			bad = append(bad, q)
-			continue
-		}
-		batch = append(batch, l)
-		if len(batch) == importBatch {
-			if err := imp.Add(ctx, batch); err != nil {
-				return n, nil, err
-			}
-			batch = batch[:0]
-		}
-	}
-	if err := imp.Add(ctx, batch); err != nil {
-		return n, nil, err
-	}
-	return n, bad, nil
-}
-
-// quarantineLine sets aside a line without the order id or purchase date
-// it would be stored under, with its cells less the personal ones.
-func quarantineLine(l *orderreport.Line) (spapi.Quarantined, error) {
-	raw, err := store.ReportLineRaw(l.Fields)
-	if err != nil {
-		return spapi.Quarantined{}, err
-	}
-	return spapi.Quarantined{Op: spapi.OpGetReportDocument, EntityID: l.AmazonOrderID,
-		Reason: fmt.Sprintf("report line %d: missing %s", l.LineNo, strings.Join(l.Missing, ", ")), Raw: raw}, nil
+	return acct.Client.DownloadReportDocument(ctx, doc)
 }

@@ -184,7 +184,7 @@ func (tb *reportBundle) requireOneReportPerWindow(t *testing.T, id int64) {
 	for rows.Next() {
 		var s, e time.Time
 		require.NoError(t, rows.Scan(&s, &e))
-		require.Equal(t, 1, tb.Sim.ReportRequests(acctID, backfill.ReportType, s, e.Add(-time.Second)), "reports requested for window %s", s)
+		require.Equal(t, 1, tb.Sim.ReportRequests(acctID, orders.ReportType, s, e.Add(-time.Second)), "reports requested for window %s", s)
 		n++
 	}
 	require.NoError(t, rows.Err())
@@ -265,7 +265,7 @@ func TestReportBackfillFatalCancelledAndSplit(t *testing.T) {
 	require.Equal(t, b.WindowsTotal, b.WindowsDone)
 	require.Positive(t, tb.count(t, `SELECT count(*) FROM backfill_windows WHERE backfill_id = $1 AND window_end - window_start <= interval '7 days'`, id))
 	require.Positive(t, tb.count(t, `SELECT count(*) FROM backfill_windows WHERE backfill_id = $1 AND report_status = 'CANCELLED'`, id), "empty windows")
-	require.Equal(t, 2, tb.Sim.ReportRequests(acctID, backfill.ReportType, first, first.Add(30*24*time.Hour-time.Second)), "the first window: FATAL once, then DONE")
+	require.Equal(t, 2, tb.Sim.ReportRequests(acctID, orders.ReportType, first, first.Add(30*24*time.Hour-time.Second)), "the first window: FATAL once, then DONE")
 	tb.requireReportsEqualTruth(t, tb.start.Add(-360*24*time.Hour), to)
 }
 
@@ -283,7 +283,7 @@ func TestReportBackfillOneDayWindowKeepsFailing(t *testing.T) {
 	require.Equal(t, "failed", b.State)
 	require.NotNil(t, b.LastError)
 	require.Contains(t, *b.LastError, "no smaller window")
-	require.Equal(t, 2, tb.Sim.ReportRequests(acctID, backfill.ReportType, from, from.Add(24*time.Hour-time.Second)))
+	require.Equal(t, 2, tb.Sim.ReportRequests(acctID, orders.ReportType, from, from.Add(24*time.Hour-time.Second)))
 }
 
 // TestReportBackfillExpiredDocumentURL: the first download of every
@@ -403,14 +403,14 @@ func TestReportBackfillFindsARequestedReport(t *testing.T) {
 	require.NoError(t, err)
 	acct, err := tb.Deps.Account(ctx, acctID)
 	require.NoError(t, err)
-	_, err = acct.Client.CreateReport(ctx, spapi.CreateReportRequest{ReportType: backfill.ReportType, MarketplaceIDs: acct.MarketplaceIDs,
+	_, err = acct.Client.CreateReport(ctx, spapi.CreateReportRequest{ReportType: orders.ReportType, MarketplaceIDs: acct.MarketplaceIDs,
 		DataStartTime: from, DataEndTime: to.Add(-time.Second)})
 	require.NoError(t, err)
 
 	tb.StartClient(t, reportWorkers(tb.Deps), nil)
 	tb.RunUntilIdle(t, time.Minute)
 	require.Equal(t, "done", tb.backfillRow(t, id).State)
-	require.Equal(t, 1, tb.Sim.ReportRequests(acctID, backfill.ReportType, from, to.Add(-time.Second)), "the window's report was found, not asked for again")
+	require.Equal(t, 1, tb.Sim.ReportRequests(acctID, orders.ReportType, from, to.Add(-time.Second)), "the window's report was found, not asked for again")
 	require.Equal(t, 1, tb.Sim.Stats()[spapi.OpGetReports].Successes)
 	tb.requireReportsEqualTruth(t, from, to)
 }
@@ -435,7 +435,7 @@ func TestReportBackfillRefusesOldHistory(t *testing.T) {
 		return err
 	})
 	require.ErrorIs(t, err, backfill.ErrInvalid)
-	require.Contains(t, err.Error(), "only orders")
+	require.Contains(t, err.Error(), "stream service_jobs has no report to backfill from")
 }
 
 // syncSet is a set of strings safe for concurrent use.

@@ -31,7 +31,8 @@ type Options struct {
 	// Defaults to time.Now.
 	Now func() time.Time
 	// Via is how the history is fetched: ViaAPI (the stream's list
-	// operation, the default) or ViaReports (order reports; orders only).
+	// operation, the default) or ViaReports (the stream's reports,
+	// jobs.Stream.Reports).
 	Via string
 }
 
@@ -105,9 +106,6 @@ func Start(ctx context.Context, tx pgx.Tx, client *river.Client[pgx.Tx], account
 	if opts.Now != nil {
 		now = opts.Now
 	}
-	if stream.Backfill == nil {
-		return 0, fmt.Errorf("%w: stream %s has no backfill", ErrInvalid, stream.Name)
-	}
 	from, to = from.UTC().Truncate(time.Second), to.UTC().Truncate(time.Second)
 	if err := Validate(from, to, now()); err != nil {
 		return 0, err
@@ -122,6 +120,9 @@ func Start(ctx context.Context, tx pgx.Tx, client *river.Client[pgx.Tx], account
 	size := opts.Window
 	switch via {
 	case ViaAPI:
+		if stream.Backfill == nil {
+			return 0, fmt.Errorf("%w: stream %s has no backfill by its list operation (try --via reports)", ErrInvalid, stream.Name)
+		}
 		if size <= 0 {
 			size = stream.Backfill.DefaultWindow
 		}
@@ -129,18 +130,14 @@ func Start(ctx context.Context, tx pgx.Tx, client *river.Client[pgx.Tx], account
 			size = to.Sub(from)
 		}
 	case ViaReports:
-		if !stream.Backfill.Reports {
-			return 0, fmt.Errorf("%w: stream %s has no report to backfill from (only orders has)", ErrInvalid, stream.Name)
+		if stream.Reports == nil {
+			return 0, fmt.Errorf("%w: stream %s has no report to backfill from", ErrInvalid, stream.Name)
 		}
 		if size <= 0 {
-			size = MaxReportWindow
+			size = stream.Reports.MaxWindow
 		}
-		if size > MaxReportWindow {
-			return 0, fmt.Errorf("%w: window %s is longer than an order report's 30 days", ErrInvalid, size)
-		}
-		if oldest := now().Add(-MaxReportAge); from.Before(oldest) {
-			return 0, fmt.Errorf("%w: from %s is more than two years ago (oldest %s): order reports cover orders less than two years old; older history needs the archived-orders report (GET_FLAT_FILE_ARCHIVED_ORDERS_DATA_BY_ORDER_DATE), which spsync does not read yet",
-				ErrInvalid, from.Format(time.DateOnly), oldest.UTC().Format(time.DateOnly))
+		if err := stream.Reports.CheckWindow(size, from, now()); err != nil {
+			return 0, fmt.Errorf("%w: %w", ErrInvalid, err)
 		}
 	default:
 		return 0, fmt.Errorf("%w: via %q (want %s or %s)", ErrInvalid, via, ViaAPI, ViaReports)
@@ -149,9 +146,11 @@ func Start(ctx context.Context, tx pgx.Tx, client *river.Client[pgx.Tx], account
 	if size <= 0 {
 		return 0, fmt.Errorf("%w: window %s is shorter than a second", ErrInvalid, opts.Window)
 	}
-	src := stream.Backfill
-	if via == ViaReports {
-		src = &jobs.BackfillSource{DefaultWindow: MaxReportWindow}
+	// A report backfill's windows are size long, whatever the stream's
+	// list can bound.
+	src := &jobs.BackfillSource{}
+	if via == ViaAPI {
+		src = stream.Backfill
 	}
 	windows := Split(src, from, to, size)
 	starts := make([]time.Time, len(windows))

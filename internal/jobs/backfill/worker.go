@@ -14,8 +14,8 @@ import (
 	"github.com/spsync/spsync/internal/store"
 )
 
-// Register adds the window workers (page walks of the backfillable streams
-// of the registry, and order reports) with the report windows' default
+// Register adds the window workers (page walks and reports of the
+// backfillable streams of the registry) with the report windows' default
 // options. The follow-ups it queues (order items, fulfillment order
 // details) run on the streams' own workers, which the process registers
 // too.
@@ -27,7 +27,7 @@ func Register(workers *river.Workers, deps *jobs.Deps, streams jobs.Streams) {
 // waits).
 func RegisterWith(workers *river.Workers, deps *jobs.Deps, streams jobs.Streams, opts ReportOptions) {
 	river.AddWorker(workers, &WindowWorker{deps: deps, streams: streams})
-	river.AddWorker(workers, &ReportWindowWorker{deps: deps, opts: opts.withDefaults(), storing: make(chan struct{}, 1)})
+	river.AddWorker(workers, &ReportWindowWorker{deps: deps, streams: streams, opts: opts.withDefaults(), storing: make(chan struct{}, 1)})
 }
 
 // WindowWorker runs WindowArgs.

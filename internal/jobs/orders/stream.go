@@ -32,7 +32,8 @@ func pollSchedule(s config.Schedules, acct *jobs.Account) string {
 }
 
 // NewStream describes the orders stream (see jobs.Stream): its poll, its
-// follow-ups, `worker refresh order ID`, and backfills by creation date.
+// follow-ups, `worker refresh order ID`, and backfills by creation date
+// (page walks) or by order date (order reports).
 func NewStream(opts Options) jobs.Stream {
 	opts = opts.withDefaults()
 	src := newSource2026(opts)
@@ -60,6 +61,8 @@ func NewStream(opts Options) jobs.Stream {
 			return RefreshArgs{AccountID: accountID, AmazonOrderID: id}, nil
 		}}},
 		Push: pushSource(),
+		// `worker backfill orders --via reports`: history as order reports.
+		Reports: reportSource(),
 		Backfill: &jobs.BackfillSource{
 			// A busy seller's day of orders is a few pages.
 			Op: func(acct *config.Account) string {
@@ -69,7 +72,6 @@ func NewStream(opts Options) jobs.Stream {
 				return spapi.OpSearchOrders
 			},
 			DefaultWindow: 24 * time.Hour,
-			Reports:       true,
 			Page: func(ctx context.Context, deps *jobs.Deps, acct *jobs.Account, from, to time.Time, token string) (*jobs.Page, error) {
 				if uses2026(acct) {
 					return src.backfillPage(ctx, deps, acct, from, to, token)
