@@ -1,6 +1,6 @@
 -- +goose Up
 -- order_pii holds the buyer and recipient data of Orders 2026-01-01 that
--- spsync strips from orders.raw and order_items.raw (internal/store/pii2026.go).
+-- spsync strips from orders.raw and order_items.raw (internal/spapi/pii.go).
 -- It is written only when the operator opts in (SPSYNC_ORDERS_STORE_PII=true)
 -- and is kept apart from orders so that it can be granted, dumped and
 -- purged on its own: Amazon's Data Protection Policy allows PII no longer
