@@ -29,6 +29,15 @@
 // [start, end] and keeps the rows created in [start, end): a row created
 // exactly on a boundary belongs to the later window.
 //
+// A stream whose descriptor declares reports (jobs.Stream.Reports) can also
+// be backfilled `--via reports`: one ReportWindowArgs job per window of the
+// descriptor's length asks for one report of its type, snoozes while Amazon
+// processes it, and has the descriptor's Store write its document in the
+// transaction that marks the window done; a window whose reports keep
+// ending FATAL is split into the descriptor's smaller windows. The job is
+// the same for every stream (reports.go); orders declares its order reports
+// in internal/jobs/orders/reports.go.
+//
 // Cancel marks a backfill cancelled and cancels its queued window jobs; a
 // window job that is running, or that starts later, sees the state before
 // its next page and stops without calling Amazon. Follow-ups already queued
