@@ -43,28 +43,36 @@ type exchanger struct {
 // then a pending secret; only invalid_client moves on to the next one —
 // LWA checks the client before the code, so a refused secret does not use
 // the code up. The secrets' states are left to the workers' registries.
-func (e *exchanger) exchange(ctx context.Context, code, redirectURI string) (refreshToken string, err error) {
+func (e *exchanger) exchange(ctx context.Context, code, redirectURI string) (grant, error) {
 	secrets, err := e.secrets(ctx)
 	if err != nil {
-		return "", err
+		return grant{}, err
 	}
 	if len(secrets) == 0 {
-		return "", fmt.Errorf("application %s: %w (`worker credentials set-secret`)", e.clientID, ErrNoClientSecret)
+		return grant{}, fmt.Errorf("application %s: %w (`worker credentials set-secret`)", e.clientID, ErrNoClientSecret)
 	}
 	for _, secret := range secrets {
-		tok, code, err := e.post(ctx, code, redirectURI, secret)
+		g, lwaCode, err := e.post(ctx, code, redirectURI, secret)
 		switch {
 		case err == nil:
-			return tok, nil
-		case code == "invalid_client":
+			return g, nil
+		case lwaCode == "invalid_client":
 			continue
-		case code == "invalid_grant":
-			return "", ErrCodeRefused
+		case lwaCode == "invalid_grant":
+			return grant{}, ErrCodeRefused
 		default:
-			return "", err
+			return grant{}, err
 		}
 	}
-	return "", fmt.Errorf("application %s: %w", e.clientID, accounts.ErrAllSecretsRefused)
+	return grant{}, fmt.Errorf("application %s: %w", e.clientID, accounts.ErrAllSecretsRefused)
+}
+
+// grant is what LWA answered an exchanged code with.
+type grant struct {
+	refreshToken string
+	// accessToken is the first hour's token: the callback uses it once, to
+	// check that the authorization is the account's seller's.
+	accessToken string
 }
 
 // secrets returns the opened client secrets in the order they are tried.
@@ -108,7 +116,7 @@ func (e *exchanger) secrets(ctx context.Context) ([]string, error) {
 
 // post makes one exchange; lwaCode is LWA's error code when it answered
 // with one. Errors never hold the code, the secret or the response body.
-func (e *exchanger) post(ctx context.Context, code, redirectURI, secret string) (refreshToken, lwaCode string, err error) {
+func (e *exchanger) post(ctx context.Context, code, redirectURI, secret string) (g grant, lwaCode string, err error) {
 	form := url.Values{
 		"grant_type":    {"authorization_code"},
 		"code":          {code},
@@ -118,34 +126,35 @@ func (e *exchanger) post(ctx context.Context, code, redirectURI, secret string) 
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.endpoint, strings.NewReader(form.Encode()))
 	if err != nil {
-		return "", "", fmt.Errorf("LWA authorization_code request: %w", err)
+		return grant{}, "", fmt.Errorf("LWA authorization_code request: %w", err)
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded;charset=UTF-8")
 	req.Header.Set("Accept", "application/json")
 	resp, err := e.http.Do(req)
 	if err != nil {
 		// *url.Error names the endpoint only: the form is in the body.
-		return "", "", fmt.Errorf("LWA authorization_code exchange: %w", err)
+		return grant{}, "", fmt.Errorf("LWA authorization_code exchange: %w", err)
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if err != nil {
-		return "", "", fmt.Errorf("LWA authorization_code exchange: read the answer: %w", err)
+		return grant{}, "", fmt.Errorf("LWA authorization_code exchange: read the answer: %w", err)
 	}
 	if resp.StatusCode != http.StatusOK {
 		var le struct {
 			Error string `json:"error"`
 		}
 		_ = json.Unmarshal(body, &le)
-		return "", le.Error, fmt.Errorf("LWA authorization_code exchange: HTTP %d %s", resp.StatusCode, safeCode(le.Error))
+		return grant{}, le.Error, fmt.Errorf("LWA authorization_code exchange: HTTP %d %s", resp.StatusCode, safeCode(le.Error))
 	}
 	var tr struct {
 		RefreshToken string `json:"refresh_token"`
+		AccessToken  string `json:"access_token"`
 	}
 	if err := json.Unmarshal(body, &tr); err != nil || tr.RefreshToken == "" {
-		return "", "", errors.New("LWA authorization_code exchange: the answer has no refresh_token")
+		return grant{}, "", errors.New("LWA authorization_code exchange: the answer has no refresh_token")
 	}
-	return tr.RefreshToken, "", nil
+	return grant{refreshToken: tr.RefreshToken, accessToken: tr.AccessToken}, "", nil
 }
 
 // safeCode keeps an LWA error code printable and short: it is Amazon's

@@ -120,12 +120,24 @@ func (s *Server) complete(ctx context.Context, cb callback) (authorized, *refusa
 	if rf != nil {
 		return authorized{}, rf
 	}
-	token, err := s.ex.exchange(ctx, cb.code, flow.RedirectURI)
+	g, err := s.ex.exchange(ctx, cb.code, flow.RedirectURI)
 	switch {
 	case errors.Is(err, ErrCodeRefused):
 		return authorized{}, &refusal{reason: ReasonCodeRefused, invitation: inv.ID, account: flow.AccountID}
 	case err != nil:
 		return authorized{}, &refusal{reason: ReasonExchangeFailed, invitation: inv.ID, account: flow.AccountID, err: err}
+	}
+	token := g.refreshToken
+	// A re-authorization replaces an existing account's token: prove first
+	// that the token is that account's seller's (verify.go).
+	target := flow.AccountID
+	if inv.ReauthAccountID != "" {
+		target = inv.ReauthAccountID
+	}
+	if target != "" {
+		if rf := s.verifySeller(ctx, target, flow.Region, g.accessToken, inv.ID); rf != nil {
+			return authorized{}, rf
+		}
 	}
 	var out authorized
 	rf = nil

@@ -30,6 +30,7 @@ const (
 	ReasonBadLoginRequest    = "bad_login_request"
 	ReasonInternal           = "internal_error"
 	ReasonInvitationMismatch = "invitation_region"
+	ReasonSellerUnverified   = "seller_unverified"
 )
 
 // page is what a seller sees: a title, what happened, what to do next.
@@ -94,6 +95,9 @@ var pages = map[string]page{
 	ReasonWrongSeller: {Status: http.StatusForbidden, Title: "Signed in as another seller",
 		Message: "This invitation renews the authorization of another seller account than the one you authorized with. Nothing was stored.",
 		Next:    "Sign in to Seller Central as the seller the invitation is for, then open the link again."},
+	ReasonSellerUnverified: {Status: http.StatusBadGateway, Title: "Could not confirm the seller",
+		Message: "Amazon did not answer the check that the authorization is this account's seller's. Nothing was stored.",
+		Next:    "Open the link again in a few minutes; if it persists, tell the operator."},
 	ReasonSellerHasAccount: {Status: http.StatusConflict, Title: "This seller is connected already",
 		Message: "The seller you authorized with already has an account here; a second one would split its rate limits. Nothing was stored.",
 		Next:    "Ask the operator for a re-authorization invitation of your existing account instead."},

@@ -27,7 +27,10 @@ type Options struct {
 	// LWAEndpoint is the token URL the codes are exchanged at
 	// (spapi.DefaultLWAEndpoint when empty).
 	LWAEndpoint string
-	HTTPClient  *http.Client
+	// SPAPIEndpoint overrides the region's SP-API URL for the one call
+	// that checks a re-authorizing seller (the simulator, a proxy).
+	SPAPIEndpoint string
+	HTTPClient    *http.Client
 	// Now is the clock of invitations and flows (time.Now when nil).
 	Now func() time.Time
 	// CredentialClock is the clock of client secret expiries (Now when
@@ -47,6 +50,9 @@ type Server struct {
 	sc     SellerCentral
 	now    func() time.Time
 	logger *slog.Logger
+	// spapiEndpoint and httpClient make the seller check's SP-API client.
+	spapiEndpoint string
+	httpClient    *http.Client
 }
 
 // New checks opts and returns a Server.
@@ -84,9 +90,11 @@ func New(opts Options) (*Server, error) {
 		admin: &accounts.Admin{Pool: opts.Pool, Keys: opts.Keys, Now: opts.CredentialClock},
 		ex: &exchanger{db: opts.Pool, keys: opts.Keys, clientID: opts.Config.ClientID,
 			endpoint: opts.LWAEndpoint, http: opts.HTTPClient, now: opts.CredentialClock},
-		sc:     SellerCentral{Override: opts.Config.SellerCentralURL},
-		now:    opts.Now,
-		logger: opts.Logger,
+		sc:            SellerCentral{Override: opts.Config.SellerCentralURL},
+		now:           opts.Now,
+		logger:        opts.Logger,
+		spapiEndpoint: opts.SPAPIEndpoint,
+		httpClient:    opts.HTTPClient,
 	}, nil
 }
 

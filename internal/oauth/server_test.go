@@ -114,7 +114,7 @@ func newFlowEnv(t *testing.T, opts ...envOption) *flowEnv {
 	for _, o := range opts {
 		o(&e.cfg)
 	}
-	s, err := oauth.New(oauth.Options{Config: e.cfg, Pool: e.pool, Keys: e.keys, LWAEndpoint: simSrv.URL + "/auth/o2/token",
+	s, err := oauth.New(oauth.Options{Config: e.cfg, Pool: e.pool, Keys: e.keys, LWAEndpoint: simSrv.URL + "/auth/o2/token", SPAPIEndpoint: simSrv.URL,
 		Logger: slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	require.NoError(t, err)
 	handler = s.Handler()

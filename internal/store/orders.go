@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"reflect"
 	"time"
@@ -225,4 +226,19 @@ FOR NO KEY UPDATE`, accountID, ids)
 		return nil, fmt.Errorf("read stored update dates of %d orders of account %s: %w", len(ids), accountID, err)
 	}
 	return stale, nil
+}
+
+// LatestOrderID returns the id of the account's most recently updated
+// stored order ("" when it has none): onboarding reads it once with a
+// seller's new token to prove the token is the account's seller's.
+func LatestOrderID(ctx context.Context, db DBTX, accountID string) (string, error) {
+	var id string
+	err := db.QueryRow(ctx, `SELECT amazon_order_id FROM orders WHERE account_id = $1 ORDER BY last_update_date DESC LIMIT 1`, accountID).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("latest order of account %s: %w", accountID, err)
+	}
+	return id, nil
 }

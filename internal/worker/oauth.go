@@ -39,8 +39,9 @@ func startOAuth(ocfg oauth.Config, cfg *config.Config, simSrv *SimServer, pool *
 	if keys == nil {
 		return nil, &config.Error{Var: oauth.EnvAddr, Msg: "the onboarding listener needs a secret key (SPSYNC_SECRET_KEY; make one with `openssl rand -base64 32`): the sellers' refresh tokens are stored sealed"}
 	}
-	lwa := cfg.LWAEndpoint
+	lwa, spapiEndpoint := cfg.LWAEndpoint, cfg.SPAPIEndpoint
 	if simSrv != nil {
+		spapiEndpoint = simSrv.url
 		if ocfg.SellerCentralURL == "" {
 			ocfg.SellerCentralURL = simSrv.url + "/sellercentral"
 		}
@@ -58,7 +59,7 @@ func startOAuth(ocfg oauth.Config, cfg *config.Config, simSrv *SimServer, pool *
 	if simSrv != nil && ocfg.ApplicationID == sim.DemoApplicationID {
 		simSrv.sim.SetApplicationURIs(sim.DemoApplicationID, ocfg.LoginURI(), ocfg.RedirectURI())
 	}
-	s, err := oauth.New(oauth.Options{Config: ocfg, Pool: pool, Keys: keys, LWAEndpoint: lwa,
+	s, err := oauth.New(oauth.Options{Config: ocfg, Pool: pool, Keys: keys, LWAEndpoint: lwa, SPAPIEndpoint: spapiEndpoint,
 		CredentialClock: credentialClock, Logger: logger})
 	if err != nil {
 		return nil, err
