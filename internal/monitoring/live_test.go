@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -91,6 +92,14 @@ func TestDashboardShape(t *testing.T) {
 			assert.Contains(t, q.Expr, `account=~"$account"`, "%s: the multi-value account variable needs a regex match", q)
 		}
 	}
+	// Series read from the database at scrape time are the same in every
+	// worker process (internal/metrics dbCollector): summing them across
+	// processes would multiply them by the number of workers.
+	for _, q := range queries {
+		if m := summedSharedSeries.FindString(q.Expr); m != "" {
+			t.Errorf("%s sums a series every worker reports alike (%s…): use max by", q, m)
+		}
+	}
 	// The issue's panels, by the series each needs.
 	for _, series := range []string{"spsync_sync_lag_seconds", "spsync_budget_rate", "spsync_budget_burst", "spsync_budget_tokens",
 		"spsync_api_calls_total", "spsync_api_throttles_total", "spsync_queue_jobs", "spsync_rows_upserted_total",
@@ -100,6 +109,9 @@ func TestDashboardShape(t *testing.T) {
 		assert.True(t, found, "no panel shows %s", series)
 	}
 }
+
+// summedSharedSeries finds a sum over one of dbCollector's series.
+var summedSharedSeries = regexp.MustCompile(`sum(?: by \([^)]*\))? \((?:increase\(|rate\()?spsync_(?:accounts|queue_jobs|budget_(?:rate|burst|tokens)|quarantined_records|permission_denied|sync_lag_seconds|push_safety_net_unannounced_total|lwa_[a-z_]+|secret_rotation_[a-z_]+)\b`)
 
 func TestSubstitute(t *testing.T) {
 	t.Parallel()
