@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -24,17 +23,12 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
-	"go.yaml.in/yaml/v3"
 
 	"github.com/spsync/spsync/internal/sim"
 )
 
-// Paths of the shipped monitoring files, from this package's directory
-// (go test runs a package's tests there).
-const (
-	dashboardPath = "../../deploy/grafana/dashboards/spsync.json"
-	alertsPath    = "../../deploy/prometheus/alerts.yml"
-)
+// The shipped dashboard (alerts.yml is rulesFile, promtool_test.go).
+const dashboardPath = repoDir + "/deploy/grafana/dashboards/spsync.json"
 
 // Values the live test gives Grafana's variables (README "Monitoring"):
 // every account, and a rate window of a minute, which holds many samples
@@ -136,43 +130,6 @@ func loadDashboard(t *testing.T) (*dashboard, []panelQuery) {
 	}
 	walk(d.Panels)
 	return &d, queries
-}
-
-// alertRule is one alerting rule of alerts.yml.
-type alertRule struct {
-	Group, Alert, Expr string
-}
-
-// loadAlerts reads the alerting rules of alerts.yml; ok is false when the
-// file does not exist.
-func loadAlerts(t *testing.T) (rules []alertRule, ok bool) {
-	t.Helper()
-	raw, err := os.ReadFile(alertsPath)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, false
-	}
-	require.NoError(t, err)
-	var file struct {
-		Groups []struct {
-			Name  string `yaml:"name"`
-			Rules []struct {
-				Alert  string `yaml:"alert"`
-				Record string `yaml:"record"`
-				Expr   string `yaml:"expr"`
-			} `yaml:"rules"`
-		} `yaml:"groups"`
-	}
-	require.NoError(t, yaml.Unmarshal(raw, &file), "%s", alertsPath)
-	for _, g := range file.Groups {
-		for _, r := range g.Rules {
-			name := r.Alert
-			if name == "" {
-				name = "record " + r.Record
-			}
-			rules = append(rules, alertRule{Group: g.Name, Alert: name, Expr: r.Expr})
-		}
-	}
-	return rules, true
 }
 
 // prometheusBinary finds Debian's prometheus. Missing, it fails the test

@@ -212,14 +212,8 @@ func TestDashboardAndAlertsAgainstLivePrometheus(t *testing.T) {
 	t.Logf("worker ready after %.1f s", time.Since(began).Seconds())
 
 	// Prometheus scrapes it from now on.
-	rules, haveRules := loadAlerts(t)
-	ruleFile := ""
-	if haveRules {
-		ruleFile = alertsPath
-	} else {
-		t.Logf("%s does not exist: only the dashboard is checked", alertsPath)
-	}
-	prom := startPrometheus(t, promBin, httpAddr, ruleFile)
+	rules := readRules(t)
+	prom := startPrometheus(t, promBin, httpAddr, rulesFile)
 	var health string
 	if !assert.Eventually(t, func() bool {
 		var up bool
@@ -318,28 +312,26 @@ func TestDashboardAndAlertsAgainstLivePrometheus(t *testing.T) {
 	}
 
 	// Every alert expression evaluates, and Prometheus loaded every rule.
-	if haveRules {
-		require.NotEmpty(t, rules, "%s has no rules", alertsPath)
-		var bad []string
-		for _, r := range rules {
-			if _, err := prom.query(ctx, r.Expr); err != nil {
-				bad = append(bad, fmt.Sprintf("%s (group %s): %v\n\t%s", r.Alert, r.Group, err, r.Expr))
-			}
+	require.NotEmpty(t, rules, "%s has no rules", rulesFile)
+	var bad []string
+	for _, r := range rules {
+		if _, err := prom.query(ctx, r.Expr); err != nil {
+			bad = append(bad, fmt.Sprintf("%s: %v\n\t%s", r.Alert, err, r.Expr))
 		}
-		if len(bad) > 0 {
-			t.Errorf("%d of %d alert expressions do not evaluate:\n%s", len(bad), len(rules), strings.Join(bad, "\n"))
-		}
-		loaded, err := prom.loadedRules(ctx)
-		require.NoError(t, err)
-		for _, r := range rules {
-			if h, ok := loaded[r.Alert]; !ok {
-				t.Errorf("prometheus did not load the rule %s", r.Alert)
-			} else if strings.HasPrefix(h, "err") {
-				t.Errorf("rule %s: %s", r.Alert, h)
-			}
-		}
-		t.Logf("%d alert expressions evaluate", len(rules))
 	}
+	if len(bad) > 0 {
+		t.Errorf("%d of %d alert expressions do not evaluate:\n%s", len(bad), len(rules), strings.Join(bad, "\n"))
+	}
+	loaded, err := prom.loadedRules(ctx)
+	require.NoError(t, err)
+	for _, r := range rules {
+		if h, ok := loaded[r.Alert]; !ok {
+			t.Errorf("prometheus did not load the rule %s", r.Alert)
+		} else if strings.HasPrefix(h, "err") {
+			t.Errorf("rule %s: %s", r.Alert, h)
+		}
+	}
+	t.Logf("%d alert expressions evaluate", len(rules))
 	if t.Failed() {
 		t.Logf("prometheus log (tail):\n%s", prom.logs.tail(20))
 	}
