@@ -26,9 +26,9 @@ func Load(getenv func(string) string, terminal bool) (Config, error) {
 }
 
 // VarError is a bad logging variable. It reads like internal/config's
-// errors ("config: VAR: …") without importing that package: internal/schema
-// logs through this one, and config reaches the store, whose tests build
-// schemas (an import cycle).
+// errors ("config: VAR: …") without importing that package: logging sits in
+// the lowest layer (internal/devtools/packaging/layers_test.go), below
+// config, because internal/schema and every other layer log through it.
 type VarError struct {
 	Var string
 	Msg string

@@ -98,7 +98,7 @@ func New(pool *pgxpool.Pool, logger *slog.Logger) *Metrics {
 			Help: "Seconds from the change a push notification announced (TimeOfOrderChange, StatusUpdatedDateTime, else the notification's EventTime) to the commit of the refresh job that wrote the entity's row, by stream.",
 			// From about a second (a notification refreshed at once) to an
 			// hour (a refresh that waited out a drained getOrder bucket).
-			Buckets: PushLatencyBuckets,
+			Buckets: pushLatencyBuckets,
 		}, []string{"stream"}),
 		PeriodicInsertFailures: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "spsync_periodic_insert_failures_total", Help: "Failures of River's periodic job enqueuer in this process: the polls and purges due at that instant were not inserted (they wait for the next tick). worker status shows the error.",
@@ -112,8 +112,8 @@ func New(pool *pgxpool.Pool, logger *slog.Logger) *Metrics {
 	return m
 }
 
-// PushLatencyBuckets are spsync_push_change_to_row_seconds' upper bounds.
-var PushLatencyBuckets = []float64{1, 2, 5, 10, 20, 30, 60, 120, 300, 600, 1800, 3600}
+// pushLatencyBuckets are spsync_push_change_to_row_seconds' upper bounds.
+var pushLatencyBuckets = []float64{1, 2, 5, 10, 20, 30, 60, 120, 300, 600, 1800, 3600}
 
 // ObservePushLatency is the jobs' OnPushLatency hook: one refresh a push
 // notification asked for committed seconds after the change it announced.

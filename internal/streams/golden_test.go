@@ -8,6 +8,7 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -272,9 +273,7 @@ func loadedEnv(t *testing.T) []string {
 		require.NoError(t, err, "config.LoadRotation with %v", env)
 		_, err = oauth.LoadConfig(getenv)
 		require.NoError(t, err, "oauth.LoadConfig with %v", env)
-		_, err = logging.Load(getenv, false)
-		require.NoError(t, err, "logging.Load with %v", env)
-		_, err = logging.FromEnv(discard{}, getenv)
+		_, err = logging.FromEnv(io.Discard, getenv)
 		require.NoError(t, err, "logging.FromEnv with %v", env)
 		_, err = accounts.LoadKeyring(getenv)
 		require.NoError(t, err, "accounts.LoadKeyring with %v", env)
@@ -285,10 +284,6 @@ func loadedEnv(t *testing.T) []string {
 	}
 	return names
 }
-
-type discard struct{}
-
-func (discard) Write(p []byte) (int, error) { return len(p), nil }
 
 // envName is a variable spsync owns or follows: its own, Amazon's
 // credentials and endpoints, AWS's, and the database.

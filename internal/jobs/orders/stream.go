@@ -39,7 +39,7 @@ func NewStream(opts Options) jobs.Stream {
 	src := newSource2026(opts)
 	return jobs.Stream{
 		Name:     Stream,
-		Tables:   []string{"orders", "order_items", "order_packages", "order_package_items", "order_proceeds"},
+		Tables:   []string{"orders", "order_items", "order_packages", "order_package_items", "order_proceeds", "order_pii", "order_report_lines"},
 		Register: func(w *river.Workers, deps *jobs.Deps) { register(w, deps, opts, src) },
 		Periodic: []jobs.Periodic{{
 			// Budget-aware unless the operator set SPSYNC_ORDERS_CRON: one
