@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/spsync/spsync/internal/accounts"
+	"github.com/spsync/spsync/internal/jobs"
 	"github.com/spsync/spsync/internal/secretbox"
 	"github.com/spsync/spsync/internal/spapi"
 )
@@ -30,7 +31,11 @@ type Options struct {
 	// SPAPIEndpoint overrides the region's SP-API URL for the one call
 	// that checks a re-authorizing seller (the simulator, a proxy).
 	SPAPIEndpoint string
-	HTTPClient    *http.Client
+	// Budget is the shared rate budget: the seller check's getOrder
+	// draws on the account's bucket like its refresh jobs, so it takes a
+	// token and reports Amazon's answer (nil: no budget, tests).
+	Budget     jobs.Budget
+	HTTPClient *http.Client
 	// Now is the clock of invitations and flows (time.Now when nil).
 	Now func() time.Time
 	// CredentialClock is the clock of client secret expiries (Now when
@@ -50,9 +55,11 @@ type Server struct {
 	sc     SellerCentral
 	now    func() time.Time
 	logger *slog.Logger
-	// spapiEndpoint and httpClient make the seller check's SP-API client.
+	// spapiEndpoint, httpClient and budget serve the seller check's
+	// SP-API call.
 	spapiEndpoint string
 	httpClient    *http.Client
+	budget        jobs.Budget
 }
 
 // New checks opts and returns a Server.
@@ -95,6 +102,7 @@ func New(opts Options) (*Server, error) {
 		logger:        opts.Logger,
 		spapiEndpoint: opts.SPAPIEndpoint,
 		httpClient:    opts.HTTPClient,
+		budget:        opts.Budget,
 	}, nil
 }
 

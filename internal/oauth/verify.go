@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/spsync/spsync/internal/jobs"
 	"github.com/spsync/spsync/internal/spapi"
 	"github.com/spsync/spsync/internal/store"
 )
@@ -37,8 +38,19 @@ func (s *Server) verifySeller(ctx context.Context, accountID, region, accessToke
 	if err != nil {
 		return &refusal{reason: ReasonInternal, invitation: invitation, account: accountID, err: err}
 	}
-	client, err := spapi.NewClient(spapi.Options{Region: r, Endpoint: s.spapiEndpoint,
-		TokenSource: oneToken(accessToken), HTTPClient: s.httpClient})
+	opts := spapi.Options{Region: r, Endpoint: s.spapiEndpoint, TokenSource: oneToken(accessToken), HTTPClient: s.httpClient}
+	if s.budget != nil {
+		key := jobs.BudgetKey{AccountID: accountID, Region: region, Operation: spapi.OpGetOrder2026}
+		if err := s.budget.Acquire(ctx, key, jobs.ClassFollowup); err != nil {
+			// The bucket is empty for longer than a page should wait.
+			return &refusal{reason: ReasonSellerUnverified, invitation: invitation, account: accountID,
+				err: fmt.Errorf("wait for a getOrder token: %w", err)}
+		}
+		opts.OnResponse = func(ctx context.Context, meta spapi.ResponseMeta) {
+			s.budget.Observe(ctx, key, meta.RateLimit, meta.StatusCode == http.StatusTooManyRequests)
+		}
+	}
+	client, err := spapi.NewClient(opts)
 	if err != nil {
 		return &refusal{reason: ReasonInternal, invitation: invitation, account: accountID, err: err}
 	}

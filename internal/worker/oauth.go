@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/spsync/spsync/internal/config"
+	"github.com/spsync/spsync/internal/jobs"
 	"github.com/spsync/spsync/internal/oauth"
 	"github.com/spsync/spsync/internal/secretbox"
 	"github.com/spsync/spsync/internal/sim"
@@ -31,7 +32,7 @@ type oauthListener struct {
 // application and its LWA client default to the simulator's, and the
 // simulator registers the listener's Login and redirect URIs. Without a
 // secret key it refuses: refresh tokens are stored sealed.
-func startOAuth(ocfg oauth.Config, cfg *config.Config, simSrv *SimServer, pool *pgxpool.Pool, keys *secretbox.Keyring,
+func startOAuth(ocfg oauth.Config, cfg *config.Config, simSrv *SimServer, pool *pgxpool.Pool, keys *secretbox.Keyring, b jobs.Budget,
 	credentialClock func() time.Time, logger *slog.Logger) (*oauthListener, error) {
 	if !ocfg.Enabled() {
 		return nil, nil
@@ -59,7 +60,7 @@ func startOAuth(ocfg oauth.Config, cfg *config.Config, simSrv *SimServer, pool *
 	if simSrv != nil && ocfg.ApplicationID == sim.DemoApplicationID {
 		simSrv.sim.SetApplicationURIs(sim.DemoApplicationID, ocfg.LoginURI(), ocfg.RedirectURI())
 	}
-	s, err := oauth.New(oauth.Options{Config: ocfg, Pool: pool, Keys: keys, LWAEndpoint: lwa, SPAPIEndpoint: spapiEndpoint,
+	s, err := oauth.New(oauth.Options{Config: ocfg, Pool: pool, Keys: keys, LWAEndpoint: lwa, SPAPIEndpoint: spapiEndpoint, Budget: b,
 		CredentialClock: credentialClock, Logger: logger})
 	if err != nil {
 		return nil, err

@@ -216,7 +216,7 @@ func Run(ctx context.Context, opts Options) error {
 	go func() { httpErr <- srv.Serve(ln) }()
 	var onboarding *oauthListener
 	if !opts.Once {
-		if onboarding, err = startOAuth(opts.OAuth, cfg, simSrv, db.Pool, keys, opts.CredentialClock, logger); err != nil {
+		if onboarding, err = startOAuth(opts.OAuth, cfg, simSrv, db.Pool, keys, deps.Budget, opts.CredentialClock, logger); err != nil {
 			_ = srv.Close()
 			return err
 		}
