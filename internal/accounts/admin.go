@@ -208,14 +208,18 @@ func (a *Admin) Add(ctx context.Context, spec AccountSpec) error {
 			// marketplace), as AuthorizeTx keeps it: Amazon has one
 			// budget per seller and application there, which two
 			// accounts would split, and push routes a notification by
-			// its SellerId and marketplace (Registry.ForNotification).
-			all, err := store.ListAccounts(ctx, tx)
+			// its SellerId and marketplace (Registry.ForNotification). The
+			// lock is AuthorizeTx's: an onboarding of the same seller at
+			// this moment waits, and then sees this account.
+			if err := store.LockSellingPartner(ctx, tx, spec.SellingPartnerID, spec.Region); err != nil {
+				return err
+			}
+			others, err := store.AccountsOfSellingPartner(ctx, tx, spec.SellingPartnerID, spec.Region)
 			if err != nil {
 				return err
 			}
-			for _, o := range all {
-				if o.State != store.AccountRemoved && o.SellingPartnerID != nil && *o.SellingPartnerID == spec.SellingPartnerID &&
-					o.Region == spec.Region && sameAuthorization(spec.Region, o.MarketplaceIds, spec.MarketplaceIDs) {
+			for _, o := range others {
+				if sameAuthorization(spec.Region, o.MarketplaceIds, spec.MarketplaceIDs) {
 					return fmt.Errorf("account %s: selling partner id %s in %s is account %s's already: one seller's budget would be split between two accounts and push could not tell them apart", spec.ID, spec.SellingPartnerID, spec.Region, o.ID)
 				}
 			}

@@ -18,9 +18,10 @@ import (
 
 // Accounts a seller authorizes through Amazon's website authorization
 // workflow (internal/oauth): the callback has exchanged the seller's code
-// for a refresh token and calls AuthorizeTx in the transaction that
-// consumes the flow and the invitation, so an account is written only
-// together with the invitation it used.
+// for a refresh token (after consuming the flow in a transaction of its
+// own) and calls AuthorizeTx in the transaction that marks the invitation
+// used, so an account is written only together with the invitation it
+// used.
 
 // DeclaredByOAuth is accounts.declared_by of an account created by a
 // seller's authorization.

@@ -9,11 +9,11 @@
 //     Postgres so any worker can finish it) and sends the seller to Seller
 //     Central's consent page.
 //   - GET /oauth/callback: Amazon's redirect with the state, the selling
-//     partner id and the authorization code. The flow is consumed once
-//     (one transaction), the code is exchanged at LWA within its five
-//     minutes, and the account is created or re-authorized with the
-//     refresh token sealed (internal/accounts), the invitation marked used
-//     in the same transaction.
+//     partner id and the authorization code. The flow is consumed once in
+//     a transaction of its own, the code is exchanged at LWA within its
+//     five minutes, and then one transaction creates or re-authorizes the
+//     account with the refresh token sealed (internal/accounts) and marks
+//     the invitation used.
 //   - GET /oauth/login: the application's Login URI, where Amazon sends a
 //     seller who starts from the Appstore or renews the yearly
 //     authorization. An account of that selling partner in that region is

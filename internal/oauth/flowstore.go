@@ -13,8 +13,9 @@ import (
 
 // Flows: one row per trip to Seller Central's consent page, keyed by the
 // SHA-256 of the state sent there and bound to the browser by the SHA-256
-// of its cookie. A callback takes its flow once (TakeFlow), in the
-// transaction that stores the account.
+// of its cookie. A callback takes its flow once (TakeFlow) in a
+// transaction of its own, committed before the code is exchanged, so a
+// replayed state finds it consumed even while the first exchange runs.
 
 // Flow is a stored authorization flow, without its state or cookie.
 type Flow struct {

@@ -134,7 +134,8 @@ func ConsumeOAuthFlow(ctx context.Context, db DBTX, stateHash []byte, at time.Ti
 }
 
 // AccountsOfSellingPartner returns the accounts, not removed, of the seller
-// in region, by id; in a transaction their rows stay locked until it ends.
+// in region, by id. It locks nothing: writers serialise on
+// LockSellingPartner.
 func AccountsOfSellingPartner(ctx context.Context, db DBTX, sellingPartnerID, region string) ([]*SellerAccount, error) {
 	out, err := dbsqlc.New().AccountsBySellingPartner(ctx, db, dbsqlc.AccountsBySellingPartnerParams{
 		SellingPartnerID: &sellingPartnerID, Region: region,

@@ -35,8 +35,9 @@ SELECT * FROM oauth_flows WHERE state_hash = @state_hash FOR UPDATE;
 UPDATE oauth_flows SET consumed_at = @consumed_at WHERE state_hash = @state_hash AND consumed_at IS NULL;
 
 -- name: AccountsBySellingPartner :many
--- The accounts not removed of a seller in a region, locked until the
--- transaction ends (two authorizations of one seller serialise here).
+-- The accounts not removed of a seller in a region. Two authorizations of
+-- one seller serialise on LockSellingPartner's advisory lock, not here (a
+-- row lock would miss the account neither has inserted yet).
 SELECT id, marketplace_ids, state FROM accounts
 WHERE selling_partner_id = @selling_partner_id AND region = @region AND state <> 'removed'
-ORDER BY id FOR UPDATE;
+ORDER BY id;

@@ -13,7 +13,7 @@ import (
 const accountsBySellingPartner = `-- name: AccountsBySellingPartner :many
 SELECT id, marketplace_ids, state FROM accounts
 WHERE selling_partner_id = $1 AND region = $2 AND state <> 'removed'
-ORDER BY id FOR UPDATE
+ORDER BY id
 `
 
 type AccountsBySellingPartnerParams struct {
@@ -27,8 +27,9 @@ type AccountsBySellingPartnerRow struct {
 	State          string
 }
 
-// The accounts not removed of a seller in a region, locked until the
-// transaction ends (two authorizations of one seller serialise here).
+// The accounts not removed of a seller in a region. Two authorizations of
+// one seller serialise on LockSellingPartner's advisory lock, not here (a
+// row lock would miss the account neither has inserted yet).
 func (q *Queries) AccountsBySellingPartner(ctx context.Context, db DBTX, arg AccountsBySellingPartnerParams) ([]*AccountsBySellingPartnerRow, error) {
 	rows, err := db.Query(ctx, accountsBySellingPartner, arg.SellingPartnerID, arg.Region)
 	if err != nil {
