@@ -101,7 +101,8 @@ type TrackingResult struct {
 
 // PackageTrackingRows is a getPackageTrackingDetails answer mapped to its
 // rows (by the fulfillment stream): the package_tracking row and its events,
-// one per (event_date, event_code), ordinal their position in Amazon's list.
+// ordinal their position in Amazon's list (UpsertPackageTracking keeps the
+// first of a repeated (event_date, event_code)).
 type PackageTrackingRows struct {
 	Tracking PackageTrackingRow
 	Events   []TrackingEventRow
@@ -128,10 +129,14 @@ func UpsertPackageTracking(ctx context.Context, db DBTX, accountID string, d *Pa
 	if err != nil {
 		return fail("upsert", err)
 	}
-	events := d.Events
-	if events == nil {
-		events = []TrackingEventRow{} // the statement reads a jsonb array
+	// One row per (event_date, event_code), the first Amazon listed: one
+	// statement cannot write a key twice (Postgres keeps microseconds).
+	type eventKey struct {
+		at   int64
+		code string
 	}
+	events := dedupe(d.Events, func(e *TrackingEventRow) eventKey { return eventKey{e.EventDate.UnixMicro(), e.EventCode} },
+		func(_, _ *TrackingEventRow) bool { return false })
 	payload, err = json.Marshal(events)
 	if err != nil {
 		return fail("encode events", err)

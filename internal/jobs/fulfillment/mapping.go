@@ -298,25 +298,14 @@ func MapPackageTracking(d *spapi.PackageTrackingDetails) (*store.PackageTracking
 		row.ShipToAddressCountry = store.NullIfEmpty(a.Country)
 	}
 	out := &store.PackageTrackingRows{Tracking: row, Events: make([]store.TrackingEventRow, 0, len(d.TrackingEvents))}
-	type eventKey struct {
-		at   time.Time
-		code string
-	}
-	seen := map[eventKey]bool{}
 	for i := range d.TrackingEvents {
 		e := &d.TrackingEvents[i]
-		// Postgres keeps microseconds: dedupe at that precision.
+		// Postgres keeps microseconds; the store keeps the first of a
+		// repeated (event date, code).
 		at := e.EventDate.Truncate(time.Microsecond).UTC()
-		if k := (eventKey{at, e.EventCode}); seen[k] {
-			continue
-		} else {
-			seen[k] = true
-		}
-		eraw := e.Raw
-		if eraw == nil {
-			if eraw, err = json.Marshal(e); err != nil {
-				return fail("encode event", err)
-			}
+		eraw, err := store.RawPayload(e.Raw, e)
+		if err != nil {
+			return fail("encode event", err)
 		}
 		r := store.TrackingEventRow{
 			PackageNumber:    d.PackageNumber,

@@ -72,8 +72,10 @@ func TestMapFulfillmentOrderDetail(t *testing.T) {
 	require.Error(t, err)
 }
 
-// TestMapPackageTracking: an event repeated at Postgres' precision keeps
-// its first copy and its position; a terminal status is marked.
+// TestMapPackageTracking: events keep their position and are cut to
+// Postgres' precision, so a repeat 300 ns later is the same key (the store
+// keeps its first copy: TestUpsertPackageTracking/RepeatedEventIsStoredOnce);
+// a terminal status is marked.
 func TestMapPackageTracking(t *testing.T) {
 	at := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
 	d := decodeAs[spapi.PackageTrackingDetails](t, map[string]any{
@@ -87,8 +89,9 @@ func TestMapPackageTracking(t *testing.T) {
 	rows, err := MapPackageTracking(d)
 	require.NoError(t, err)
 	require.True(t, rows.Tracking.Terminal)
-	require.Len(t, rows.Events, 2)
+	require.Len(t, rows.Events, 3)
 	require.Equal(t, "first", *rows.Events[0].EventDescription)
-	require.Equal(t, []int{1, 3}, []int{rows.Events[0].Ordinal, rows.Events[1].Ordinal})
-	require.Nil(t, rows.Events[1].EventDescription)
+	require.Equal(t, rows.Events[0].EventDate, rows.Events[1].EventDate, "300 ns apart is one key at Postgres' precision")
+	require.Equal(t, []int{1, 2, 3}, []int{rows.Events[0].Ordinal, rows.Events[1].Ordinal, rows.Events[2].Ordinal})
+	require.Nil(t, rows.Events[2].EventDescription)
 }
