@@ -28,9 +28,10 @@ func (s ScaledDecimal) MarshalJSON() ([]byte, error) {
 	return json.Marshal(str)
 }
 
-// scaledMoney splits a Money into its amount and currency columns, both NULL
-// when Amazon sent no amount.
-func scaledMoney(m *spapi.Money) (*ScaledDecimal, *string) {
+// MoneyColumns splits a Money into its amount and currency columns, both
+// NULL when Amazon sent no amount: the streams' mappings fill every
+// *_amount/*_currency pair with it.
+func MoneyColumns(m *spapi.Money) (*ScaledDecimal, *string) {
 	if m == nil {
 		return nil, nil
 	}

@@ -171,9 +171,9 @@ func mapFulfillmentOrderItem(orderID string, it *spapi.FulfillmentOrderItem) (st
 		EstimatedArrivalDate:         it.EstimatedArrivalDate,
 		Raw:                          raw,
 	}
-	r.PerUnitPriceAmount, r.PerUnitPriceCurrency = money(it.PerUnitPrice)
-	r.PerUnitTaxAmount, r.PerUnitTaxCurrency = money(it.PerUnitTax)
-	r.PerUnitDeclaredValueAmount, r.PerUnitDeclaredValueCurrency = money(it.PerUnitDeclaredValue)
+	r.PerUnitPriceAmount, r.PerUnitPriceCurrency = store.MoneyColumns(it.PerUnitPrice)
+	r.PerUnitTaxAmount, r.PerUnitTaxCurrency = store.MoneyColumns(it.PerUnitTax)
+	r.PerUnitDeclaredValueAmount, r.PerUnitDeclaredValueCurrency = store.MoneyColumns(it.PerUnitDeclaredValue)
 	return r, nil
 }
 
@@ -321,16 +321,6 @@ func MapPackageTracking(d *spapi.PackageTrackingDetails) (*store.PackageTracking
 		out.Events = append(out.Events, r)
 	}
 	return out, nil
-}
-
-// money splits a Money into its amount and currency columns, both NULL
-// when Amazon sent no amount.
-func money(m *spapi.Money) (*store.ScaledDecimal, *string) {
-	if m == nil {
-		return nil, nil
-	}
-	d := store.NewScaledDecimal(m.Amount)
-	return &d, store.NullIfEmpty(m.CurrencyCode)
 }
 
 // jsonOrNil maps an absent or JSON-null value to nil (SQL NULL).

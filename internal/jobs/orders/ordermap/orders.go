@@ -62,7 +62,7 @@ func Order(o *spapi.Order) (store.OrderRow, error) {
 		SellerDisplayName:            store.NullIfEmpty(o.SellerDisplayName),
 		Raw:                          raw,
 	}
-	r.OrderTotalAmount, r.OrderTotalCurrency = money(o.OrderTotal)
+	r.OrderTotalAmount, r.OrderTotalCurrency = store.MoneyColumns(o.OrderTotal)
 	if a := o.ShippingAddress; a != nil {
 		r.ShippingAddressCity = store.NullIfEmpty(a.City)
 		r.ShippingAddressStateOrRegion = store.NullIfEmpty(a.StateOrRegion)
@@ -112,16 +112,16 @@ func Item(orderID string, it *spapi.OrderItem) (store.OrderItemRow, error) {
 		APIVersion:             "v0",
 		Raw:                    raw,
 	}
-	r.ItemPriceAmount, r.ItemPriceCurrency = money(it.ItemPrice)
-	r.ShippingPriceAmount, r.ShippingPriceCurrency = money(it.ShippingPrice)
-	r.ItemTaxAmount, r.ItemTaxCurrency = money(it.ItemTax)
-	r.ShippingTaxAmount, r.ShippingTaxCurrency = money(it.ShippingTax)
-	r.ShippingDiscountAmount, r.ShippingDiscountCurrency = money(it.ShippingDiscount)
-	r.ShippingDiscountTaxAmount, r.ShippingDiscountTaxCurrency = money(it.ShippingDiscountTax)
-	r.PromotionDiscountAmount, r.PromotionDiscountCurrency = money(it.PromotionDiscount)
-	r.PromotionDiscountTaxAmount, r.PromotionDiscountTaxCurrency = money(it.PromotionDiscountTax)
-	r.CODFeeAmount, r.CODFeeCurrency = money(it.CODFee)
-	r.CODFeeDiscountAmount, r.CODFeeDiscountCurrency = money(it.CODFeeDiscount)
+	r.ItemPriceAmount, r.ItemPriceCurrency = store.MoneyColumns(it.ItemPrice)
+	r.ShippingPriceAmount, r.ShippingPriceCurrency = store.MoneyColumns(it.ShippingPrice)
+	r.ItemTaxAmount, r.ItemTaxCurrency = store.MoneyColumns(it.ItemTax)
+	r.ShippingTaxAmount, r.ShippingTaxCurrency = store.MoneyColumns(it.ShippingTax)
+	r.ShippingDiscountAmount, r.ShippingDiscountCurrency = store.MoneyColumns(it.ShippingDiscount)
+	r.ShippingDiscountTaxAmount, r.ShippingDiscountTaxCurrency = store.MoneyColumns(it.ShippingDiscountTax)
+	r.PromotionDiscountAmount, r.PromotionDiscountCurrency = store.MoneyColumns(it.PromotionDiscount)
+	r.PromotionDiscountTaxAmount, r.PromotionDiscountTaxCurrency = store.MoneyColumns(it.PromotionDiscountTax)
+	r.CODFeeAmount, r.CODFeeCurrency = store.MoneyColumns(it.CODFee)
+	r.CODFeeDiscountAmount, r.CODFeeDiscountCurrency = store.MoneyColumns(it.CODFeeDiscount)
 	return r, nil
 }
 

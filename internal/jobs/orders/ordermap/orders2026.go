@@ -209,7 +209,7 @@ func newOrderRow2026(o *spapi.Order2026, raw json.RawMessage, opts Options2026) 
 		}
 	}
 	if p := o.Proceeds; p != nil {
-		r.ProceedsAmount, r.ProceedsCurrency = money(p.GrandTotal)
+		r.ProceedsAmount, r.ProceedsCurrency = store.MoneyColumns(p.GrandTotal)
 		r.OrderTotalAmount, r.OrderTotalCurrency = orderTotal2026(p)
 	}
 	shipped, unshipped, known := 0, 0, false
@@ -254,7 +254,7 @@ func orderTotal2026(p *spapi.OrderProceeds2026) (*store.ScaledDecimal, *string) 
 		return nil, nil
 	}
 	if len(p.Breakdowns) == 0 {
-		return money(p.GrandTotal)
+		return store.MoneyColumns(p.GrandTotal)
 	}
 	total := p.GrandTotal.Amount
 	for _, b := range p.Breakdowns {
@@ -263,7 +263,7 @@ func orderTotal2026(p *spapi.OrderProceeds2026) (*store.ScaledDecimal, *string) 
 		}
 	}
 	m := spapi.NewMoney(p.GrandTotal.CurrencyCode, total)
-	return money(&m)
+	return store.MoneyColumns(&m)
 }
 
 // newOrderItemRow2026 maps a 2026 item to its order_items row. The v0 money
@@ -297,7 +297,7 @@ func newOrderItemRow2026(orderID string, it *spapi.OrderItem2026, raw json.RawMe
 		}
 	}
 	if p := it.Product.Price; p != nil {
-		r.UnitPriceAmount, r.UnitPriceCurrency = money(p.UnitPrice)
+		r.UnitPriceAmount, r.UnitPriceCurrency = store.MoneyColumns(p.UnitPrice)
 		if p.PriceDesignation != "" {
 			v, _ := v0PriceDesignation.Canonical(p.PriceDesignation) // BUSINESS_PRICE is BusinessPrice
 			r.PriceDesignation = &v
@@ -308,16 +308,16 @@ func newOrderItemRow2026(orderID string, it *spapi.OrderItem2026, raw json.RawMe
 		r.IsGift = boolPtr(giftOption(f.Packing))
 	}
 	if p := it.Proceeds; p != nil {
-		r.ProceedsTotalAmount, r.ProceedsTotalCurrency = money(p.ProceedsTotal)
-		r.ItemPriceAmount, r.ItemPriceCurrency = money(p.Breakdown("ITEM"))
-		r.ShippingPriceAmount, r.ShippingPriceCurrency = money(p.Breakdown("SHIPPING"))
-		r.CODFeeAmount, r.CODFeeCurrency = money(p.Breakdown("COD_FEE"))
+		r.ProceedsTotalAmount, r.ProceedsTotalCurrency = store.MoneyColumns(p.ProceedsTotal)
+		r.ItemPriceAmount, r.ItemPriceCurrency = store.MoneyColumns(p.Breakdown("ITEM"))
+		r.ShippingPriceAmount, r.ShippingPriceCurrency = store.MoneyColumns(p.Breakdown("SHIPPING"))
+		r.CODFeeAmount, r.CODFeeCurrency = store.MoneyColumns(p.Breakdown("COD_FEE"))
 		itemTax, shipTax := splitBreakdown(p, "TAX", false)
-		r.ItemTaxAmount, r.ItemTaxCurrency = money(itemTax)
-		r.ShippingTaxAmount, r.ShippingTaxCurrency = money(shipTax)
+		r.ItemTaxAmount, r.ItemTaxCurrency = store.MoneyColumns(itemTax)
+		r.ShippingTaxAmount, r.ShippingTaxCurrency = store.MoneyColumns(shipTax)
 		itemDiscount, shipDiscount := splitBreakdown(p, "DISCOUNT", true)
-		r.PromotionDiscountAmount, r.PromotionDiscountCurrency = money(itemDiscount)
-		r.ShippingDiscountAmount, r.ShippingDiscountCurrency = money(shipDiscount)
+		r.PromotionDiscountAmount, r.PromotionDiscountCurrency = store.MoneyColumns(itemDiscount)
+		r.ShippingDiscountAmount, r.ShippingDiscountCurrency = store.MoneyColumns(shipDiscount)
 		// v0 sends ItemTax and PromotionDiscount "0.00" on a priced item
 		// with none (Amazon's recorded getOrderItems); 2026 lists only the
 		// breakdowns that are there, so on a priced item an absent one is
@@ -326,10 +326,10 @@ func newOrderItemRow2026(orderID string, it *spapi.OrderItem2026, raw json.RawMe
 		if item := p.Breakdown("ITEM"); item != nil {
 			zero := spapi.NewMoney(item.CurrencyCode, decimal.Zero)
 			if r.ItemTaxAmount == nil {
-				r.ItemTaxAmount, r.ItemTaxCurrency = money(&zero)
+				r.ItemTaxAmount, r.ItemTaxCurrency = store.MoneyColumns(&zero)
 			}
 			if r.PromotionDiscountAmount == nil {
-				r.PromotionDiscountAmount, r.PromotionDiscountCurrency = money(&zero)
+				r.PromotionDiscountAmount, r.PromotionDiscountCurrency = store.MoneyColumns(&zero)
 			}
 		}
 	}
