@@ -318,14 +318,8 @@ func (r *Registry) Get(id string) (Account, bool) {
 	return *a, true
 }
 
-// BySellingPartner returns the account whose selling partner id (a
-// notification's SellerId) is id, as last loaded: one map lookup, for the
-// push consumer's every message.
-func (r *Registry) BySellingPartner(id string) (Account, bool) {
-	return r.ForNotification(id, "")
-}
-
-// ForNotification returns the account a notification of seller id about
+// ForNotification returns, as last loaded and with map lookups only (it
+// runs for every push message), the account a notification of seller id about
 // marketplace belongs to. A seller has one account per region (in the Far
 // East possibly one per marketplace: internal/accounts/authorize.go), so
 // with several the marketplace decides: the account that lists it, else

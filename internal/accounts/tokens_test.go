@@ -259,7 +259,7 @@ func TestEverySecretRefused(t *testing.T) {
 	require.False(t, allRefused())
 }
 
-func TestBySellingPartner(t *testing.T) {
+func TestForNotification(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	pool := dbtest.NewPool(t)
@@ -286,19 +286,19 @@ func TestBySellingPartner(t *testing.T) {
 		require.True(t, ok)
 		require.Equal(t, tc.want, a.ID, "marketplace %q", tc.marketplace)
 	}
-	a, ok := reg.BySellingPartner("A1PA6795UKMFR9")
+	a, ok := reg.ForNotification("A1PA6795UKMFR9", "")
 	require.True(t, ok)
 	require.Equal(t, "eu", a.ID)
 	require.True(t, a.Active())
-	_, ok = reg.BySellingPartner("A000000000000")
+	_, ok = reg.ForNotification("A000000000000", "")
 	require.False(t, ok)
-	_, ok = reg.BySellingPartner("")
+	_, ok = reg.ForNotification("", "")
 	require.False(t, ok)
 
 	require.NoError(t, (&accounts.Admin{Pool: pool, Keys: keys}).Pause(ctx, "eu"))
 	_, err = reg.Reload(ctx)
 	require.NoError(t, err)
-	a, ok = reg.BySellingPartner("A1PA6795UKMFR9")
+	a, ok = reg.ForNotification("A1PA6795UKMFR9", "")
 	require.True(t, ok, "a paused account is still known: its notifications are dropped, not left for the DLQ")
 	require.False(t, a.Active())
 }
