@@ -1,11 +1,14 @@
 package oauth_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/spsync/spsync/internal/accounts"
+	"github.com/spsync/spsync/internal/config"
 	"github.com/spsync/spsync/internal/oauth"
 )
 
@@ -136,5 +139,21 @@ func TestSellerCentral(t *testing.T) {
 		}
 		require.NoError(t, err, tt.callback)
 		require.Equal(t, tt.want, got, tt.callback)
+	}
+}
+
+// TestEveryMarketplaceHasASellerCentral: the marketplaces accounts knows by
+// region (invitations accept them) each have a consent site here, so an
+// invitation never ends on an unknown marketplace.
+func TestEveryMarketplaceHasASellerCentral(t *testing.T) {
+	t.Parallel()
+	for _, region := range config.Regions {
+		ids := accounts.MarketplacesOfRegion(region)
+		require.NotEmpty(t, ids, region)
+		for _, id := range ids {
+			base, err := (oauth.SellerCentral{}).ConsentBase(region, id)
+			require.NoError(t, err, "%s in %s", id, region)
+			require.True(t, strings.HasPrefix(base, "https://sellercentral"), base)
+		}
 	}
 }

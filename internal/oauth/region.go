@@ -6,42 +6,46 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+
+	"github.com/spsync/spsync/internal/accounts"
+	"github.com/spsync/spsync/internal/config"
 )
 
 // marketplace is one Amazon marketplace as the authorization flow needs
 // it: the SP-API region its sellers authorize in, and the Seller Central
 // site whose consent page the seller is sent to.
 type marketplace struct {
-	ID, Country, Region, SellerCentral string
+	ID, Country, SellerCentral string
 }
 
-// marketplaces are Amazon's marketplaces (developer docs "Marketplace IDs"
-// and "Seller Central URLs"). The UK, Germany, France, Italy and Spain
+// marketplaces are the Seller Central sites of Amazon's marketplaces
+// (developer docs "Seller Central URLs"); their regions are
+// accounts.RegionOfMarketplace's. The UK, Germany, France, Italy and Spain
 // share sellercentral-europe.amazon.com.
 var marketplaces = []marketplace{
-	{"ATVPDKIKX0DER", "US", "na", "https://sellercentral.amazon.com"},
-	{"A2EUQ1WTGCTBG2", "CA", "na", "https://sellercentral.amazon.ca"},
-	{"A1AM78C64UM0Y8", "MX", "na", "https://sellercentral.amazon.com.mx"},
-	{"A2Q3Y263D00KWC", "BR", "na", "https://sellercentral.amazon.com.br"},
-	{"A28R8C7NBKEWEA", "IE", "eu", "https://sellercentral.amazon.ie"},
-	{"A1RKKUPIHCS9HS", "ES", "eu", "https://sellercentral-europe.amazon.com"},
-	{"A1F83G8C2ARO7P", "UK", "eu", "https://sellercentral-europe.amazon.com"},
-	{"A13V1IB3VIYZZH", "FR", "eu", "https://sellercentral-europe.amazon.com"},
-	{"AMEN7PMS3EDWL", "BE", "eu", "https://sellercentral.amazon.com.be"},
-	{"A1805IZSGTT6HS", "NL", "eu", "https://sellercentral.amazon.nl"},
-	{"A1PA6795UKMFR9", "DE", "eu", "https://sellercentral-europe.amazon.com"},
-	{"APJ6JRA9NG5V4", "IT", "eu", "https://sellercentral-europe.amazon.com"},
-	{"A2NODRKZP88ZB9", "SE", "eu", "https://sellercentral.amazon.se"},
-	{"AE08WJ6YKNBMC", "ZA", "eu", "https://sellercentral.amazon.co.za"},
-	{"A1C3SOZRARQ6R3", "PL", "eu", "https://sellercentral.amazon.pl"},
-	{"ARBP9OOSHTCHU", "EG", "eu", "https://sellercentral.amazon.eg"},
-	{"A33AVAJ2PDY3EV", "TR", "eu", "https://sellercentral.amazon.com.tr"},
-	{"A17E79C6D8DWNP", "SA", "eu", "https://sellercentral.amazon.sa"},
-	{"A2VIGQ35RCS4UG", "AE", "eu", "https://sellercentral.amazon.ae"},
-	{"A21TJRUUN4KGV", "IN", "eu", "https://sellercentral.amazon.in"},
-	{"A19VAU5U5O7RUS", "SG", "fe", "https://sellercentral.amazon.sg"},
-	{"A39IBJ37TRP1C6", "AU", "fe", "https://sellercentral.amazon.com.au"},
-	{"A1VC38T7YXB528", "JP", "fe", "https://sellercentral.amazon.co.jp"},
+	{"ATVPDKIKX0DER", "US", "https://sellercentral.amazon.com"},
+	{"A2EUQ1WTGCTBG2", "CA", "https://sellercentral.amazon.ca"},
+	{"A1AM78C64UM0Y8", "MX", "https://sellercentral.amazon.com.mx"},
+	{"A2Q3Y263D00KWC", "BR", "https://sellercentral.amazon.com.br"},
+	{"A28R8C7NBKEWEA", "IE", "https://sellercentral.amazon.ie"},
+	{"A1RKKUPIHCS9HS", "ES", "https://sellercentral-europe.amazon.com"},
+	{"A1F83G8C2ARO7P", "UK", "https://sellercentral-europe.amazon.com"},
+	{"A13V1IB3VIYZZH", "FR", "https://sellercentral-europe.amazon.com"},
+	{"AMEN7PMS3EDWL", "BE", "https://sellercentral.amazon.com.be"},
+	{"A1805IZSGTT6HS", "NL", "https://sellercentral.amazon.nl"},
+	{"A1PA6795UKMFR9", "DE", "https://sellercentral-europe.amazon.com"},
+	{"APJ6JRA9NG5V4", "IT", "https://sellercentral-europe.amazon.com"},
+	{"A2NODRKZP88ZB9", "SE", "https://sellercentral.amazon.se"},
+	{"AE08WJ6YKNBMC", "ZA", "https://sellercentral.amazon.co.za"},
+	{"A1C3SOZRARQ6R3", "PL", "https://sellercentral.amazon.pl"},
+	{"ARBP9OOSHTCHU", "EG", "https://sellercentral.amazon.eg"},
+	{"A33AVAJ2PDY3EV", "TR", "https://sellercentral.amazon.com.tr"},
+	{"A17E79C6D8DWNP", "SA", "https://sellercentral.amazon.sa"},
+	{"A2VIGQ35RCS4UG", "AE", "https://sellercentral.amazon.ae"},
+	{"A21TJRUUN4KGV", "IN", "https://sellercentral.amazon.in"},
+	{"A19VAU5U5O7RUS", "SG", "https://sellercentral.amazon.sg"},
+	{"A39IBJ37TRP1C6", "AU", "https://sellercentral.amazon.com.au"},
+	{"A1VC38T7YXB528", "JP", "https://sellercentral.amazon.co.jp"},
 }
 
 // sellerCentralRegions maps Seller Central hosts to their region, for the
@@ -75,15 +79,15 @@ type SellerCentral struct {
 // {base}/apps/authorize/consent.
 func (sc SellerCentral) ConsentBase(region, marketplaceID string) (string, error) {
 	if sc.Override != "" {
-		if !slices.Contains(regions, region) {
+		if !slices.Contains(config.Regions, region) {
 			return "", fmt.Errorf("unknown region %q", region)
 		}
 		return sc.Override + "/" + region, nil
 	}
 	for _, m := range marketplaces {
 		if m.ID == marketplaceID {
-			if region != "" && m.Region != region {
-				return "", fmt.Errorf("marketplace %s is in region %s, not %s", marketplaceID, m.Region, region)
+			if mr := accounts.RegionOfMarketplace(m.ID); region != "" && mr != region {
+				return "", fmt.Errorf("marketplace %s is in region %s, not %s", marketplaceID, mr, region)
 			}
 			return m.SellerCentral, nil
 		}
@@ -99,8 +103,6 @@ func (sc SellerCentral) ConsentBase(region, marketplaceID string) (string, error
 	}
 	return "", fmt.Errorf("unknown region %q", region)
 }
-
-var regions = []string{"na", "eu", "fe"}
 
 // errNotSellerCentral is returned for an amazon_callback_uri that is not a
 // Seller Central address: spsync never redirects a seller to a URL it does
@@ -121,7 +123,7 @@ func (sc SellerCentral) CallbackRegion(callbackURI string) (string, error) {
 			rest, ok := strings.CutPrefix(u.Path, strings.TrimSuffix(base.Path, "/")+"/")
 			if ok {
 				region, _, _ := strings.Cut(rest, "/")
-				if slices.Contains(regions, region) {
+				if slices.Contains(config.Regions, region) {
 					return region, nil
 				}
 			}
