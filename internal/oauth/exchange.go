@@ -38,9 +38,12 @@ type exchanger struct {
 }
 
 // exchange posts grant_type=authorization_code. It tries the
-// application's secrets as the accounts' token sources do in steady
-// state: the primary first, then the fallbacks (the newest expiry first),
-// then a pending secret; only invalid_client moves on to the next one —
+// application's usable secrets most-likely-accepted first: the primary,
+// then the fallbacks (the newest expiry first), a pending secret last.
+// That differs on purpose from the accounts' token sources
+// (accounts.sortSecrets), which try a pending secret first to promote it:
+// a seller's code is worth more than learning early that a secret works,
+// and promotion stays the registries' job. Only invalid_client moves on —
 // LWA checks the client before the code, so a refused secret does not use
 // the code up. The secrets' states are left to the workers' registries.
 func (e *exchanger) exchange(ctx context.Context, code, redirectURI string) (grant, error) {
