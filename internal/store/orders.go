@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/spsync/spsync/internal/store/internal/dbsqlc"
 )
 
 // Batches of orders and items travel to Postgres as one jsonb array of typed
@@ -232,8 +234,7 @@ FOR NO KEY UPDATE`, accountID, ids)
 // stored order ("" when it has none): onboarding reads it once with a
 // seller's new token to prove the token is the account's seller's.
 func LatestOrderID(ctx context.Context, db DBTX, accountID string) (string, error) {
-	var id string
-	err := db.QueryRow(ctx, `SELECT amazon_order_id FROM orders WHERE account_id = $1 ORDER BY last_update_date DESC LIMIT 1`, accountID).Scan(&id)
+	id, err := dbsqlc.New().LatestOrderID(ctx, db, accountID)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return "", nil
 	}

@@ -64,3 +64,18 @@ func (q *Queries) GetOrdersFulfillment(ctx context.Context, db DBTX, arg GetOrde
 	}
 	return items, nil
 }
+
+const latestOrderID = `-- name: LatestOrderID :one
+SELECT amazon_order_id FROM orders
+WHERE account_id = $1
+ORDER BY last_update_date DESC
+LIMIT 1
+`
+
+// The account's most recently updated order (orders_last_update_date_idx).
+func (q *Queries) LatestOrderID(ctx context.Context, db DBTX, accountID string) (string, error) {
+	row := db.QueryRow(ctx, latestOrderID, accountID)
+	var amazon_order_id string
+	err := row.Scan(&amazon_order_id)
+	return amazon_order_id, err
+}
