@@ -2,39 +2,22 @@ package main
 
 import (
 	"context"
-	"os"
 	"os/exec"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
-)
 
-// chromiumPath finds a headless-capable Chromium from the distribution
-// (Debian: apt-get install chromium).
-func chromiumPath() string {
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	return ""
-}
+	"github.com/spsync/spsync/internal/oauth/oauthtest"
+)
 
 // TestRiverUIInABrowser loads River UI through the worker's HTTP server in
 // headless Chromium and finds the job list with the worker's own jobs in
 // it: the page's scripts ran and its API calls reached River.
 func TestRiverUIInABrowser(t *testing.T) {
 	t.Parallel()
-	chromium := chromiumPath()
-	if chromium == "" {
-		msg := "Chromium is not installed (Debian: apt-get install chromium; make test does so when root); the River UI browser check did not run"
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
+	chromium := oauthtest.RequireChromium(t)
 	ctx := context.Background()
 	w := startWorker(t, map[string]string{"SPSYNC_SIM_RATE_SCALE": "50"})
 	base := w.base

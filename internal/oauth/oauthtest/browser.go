@@ -41,6 +41,22 @@ func FindChromium() string {
 	return ""
 }
 
+// RequireChromium returns Chromium's path. Without one the test fails
+// under CI=true (CI must not silently skip a browser check) and is skipped
+// elsewhere, saying how to install it.
+func RequireChromium(t testing.TB) string {
+	t.Helper()
+	path := FindChromium()
+	if path == "" {
+		msg := fmt.Sprintf("no Chromium on PATH (looked for %v): apt-get install chromium (make test installs it when run as root)", executables)
+		if os.Getenv("CI") == "true" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	return path
+}
+
 // Tab is one browser tab. Tabs made with NewProfile have their own
 // cookies; tabs made with NewTab share their profile's cookies.
 type Tab struct {
@@ -54,14 +70,7 @@ type Tab struct {
 // browser tests) and is skipped elsewhere, saying how to install it.
 func Browser(t testing.TB) *Tab {
 	t.Helper()
-	path := FindChromium()
-	if path == "" {
-		msg := fmt.Sprintf("no Chromium on PATH (looked for %v): apt-get install chromium (make test installs it when run as root)", executables)
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
+	path := RequireChromium(t)
 	// TempDir first: its removal is registered before the browser's stop,
 	// so it runs after Chromium has exited and let go of the profile.
 	dir := t.TempDir()
