@@ -43,6 +43,9 @@ var notSent = map[string]string{
 	spapi.OpGetOrderItemsBuyerInfo:    "a usage plan only: v0's item BuyerInfo comes inside getOrderItems",
 	spapi.OpCreateRestrictedDataToken: "a usage plan only: spsync stores no v0 PII, so it never asks for a Restricted Data Token (2026-01-01 needs roles, not RDTs)",
 	spapi.OpGetSubscriptions:          "the simulator serves it, but no client method sends it: setup and status look a subscription up by type (getSubscription)",
+	// Issue 28, while the financial_transactions stream and the simulator's listTransactions
+	// land: the client has the method, nothing in the run calls it yet.
+	spapi.OpListTransactions: "issue 28 in progress: no stream calls it yet",
 }
 
 // accounts are the run's sellers: one per Orders API, each selling in the

@@ -32,6 +32,8 @@ import (
 //     Enum); an unknown value is kept verbatim and reported;
 //   - a field tagged alt:"key" is also read under that key (Amazon spells some fields two
 //     ways, e.g. a tracking address's state or stateOrRegion);
+//   - a list field tagged wrapped:"key" is also read from an object holding the list under
+//     that key (Finances' Transaction example sends "breakdowns":{"breakdowns":[…]});
 //   - a field whose value cannot be read even so is left empty and reported as a
 //     DecodeWarning naming its path, never its value: one odd optional field must not lose
 //     the record, let alone the page;
@@ -282,6 +284,9 @@ func (d *decoder) object(raw json.RawMessage, v reflect.Value, path string) bool
 		if val == nil {
 			continue
 		}
+		if f.wrapped != "" {
+			val = unwrapList(val, f.wrapped)
+		}
 		fv := v.Field(f.index)
 		fpath := join(path, f.name)
 		var decoded bool
@@ -373,11 +378,28 @@ func missingOf(v reflect.Value) (string, []string) {
 	return "", nil
 }
 
+// unwrapList returns the value under key when raw is an object that has it, else raw.
+func unwrapList(raw json.RawMessage, key string) json.RawMessage {
+	t := bytes.TrimSpace(raw)
+	if len(t) == 0 || t[0] != '{' {
+		return raw
+	}
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(t, &obj); err != nil {
+		return raw
+	}
+	if inner, ok := obj[key]; ok {
+		return inner
+	}
+	return raw
+}
+
 // field is what the decoder needs of one struct field.
 type field struct {
 	index   int
 	name    string
 	alt     string
+	wrapped string
 	enum    *Enum
 	records bool
 }
@@ -405,7 +427,7 @@ func fieldsOf(t reflect.Type) *typeInfo {
 		if name == "-" || name == "" {
 			continue
 		}
-		f := field{index: i, name: name, alt: sf.Tag.Get("alt"), records: sf.Tag.Get("spapi") == "records"}
+		f := field{index: i, name: name, alt: sf.Tag.Get("alt"), wrapped: sf.Tag.Get("wrapped"), records: sf.Tag.Get("spapi") == "records"}
 		if en := sf.Tag.Get("enum"); en != "" {
 			e, ok := enumsByTag[en]
 			if !ok {

@@ -2,7 +2,8 @@
 // operations the worker syncs: Orders v0 (getOrders, getOrder, getOrderItems), Fulfillment
 // Outbound 2020-07-01 (listAllFulfillmentOrders, getFulfillmentOrder,
 // getPackageTrackingDetails), Services v1 (getServiceJobs, getServiceJobByServiceJobId),
-// Orders 2026-01-01 (searchOrders, getOrder) and Reports 2021-06-30 (createReport,
+// Orders 2026-01-01 (searchOrders, getOrder), Finances 2024-06-19 (listTransactions, and the
+// TRANSACTION_UPDATE notification's payload) and Reports 2021-06-30 (createReport,
 // getReports, getReport, getReportDocument, and the download of a report document from its
 // presigned URL, see [Client.DownloadReportDocument]; package orderreport reads the order
 // reports).

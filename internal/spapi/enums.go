@@ -119,6 +119,18 @@ var (
 	EnumFulfilledBy       = NewEnum("fulfilledBy", "MERCHANT", "AMAZON")
 	EnumPackageStatus2026 = NewEnum("packageStatus2026", "PENDING", "IN_TRANSIT", "SHIPPED", "DELIVERED", "CANCELLED", "UNDELIVERABLE")
 
+	// Finances 2024-06-19. transactionStatus is a plain string in the model whose
+	// description lists the values; Amazon's own example sends "Released".
+	EnumTransactionStatus = NewEnum("transactionStatus",
+		TransactionStatusDeferred, TransactionStatusReleased, TransactionStatusDeferredReleased)
+	// relatedIdentifierName; TRANSACTION_UPDATE spells ORDER_ID "OrderId", the same key.
+	EnumRelatedIdentifierName = NewEnum("relatedIdentifierName",
+		RelatedOrderID, RelatedShipmentID, RelatedFinancialEventGroupID, RelatedRefundID, RelatedInvoiceID,
+		RelatedDisbursementID, RelatedTransferID, RelatedDeferredTransactionID, RelatedReleaseTransactionID,
+		RelatedSettlementID)
+	EnumItemRelatedIdentifierName = NewEnum("itemRelatedIdentifierName",
+		"ORDER_ADJUSTMENT_ITEM_ID", "COUPON_ID", "REMOVAL_SHIPMENT_ITEM_ID", "TRANSACTION_ID")
+
 	// Reports 2021-06-30, in the order a report goes through them.
 	EnumProcessingStatus = NewEnum("processingStatus",
 		ReportInQueue, ReportInProgress, ReportDone, ReportCancelled, ReportFatal,
@@ -135,6 +147,7 @@ var enumsByTag = func() map[string]*Enum {
 		EnumFulfillmentShipmentStatus, EnumReturnItemStatus, EnumReturnItemCondition, EnumCurrentStatus,
 		EnumServiceJobStatus, EnumAppointmentStatus, EnumItemStatus, EnumServiceLocationType,
 		EnumFulfillmentStatus2026, EnumFulfilledBy, EnumPackageStatus2026, EnumProcessingStatus,
+		EnumTransactionStatus, EnumRelatedIdentifierName, EnumItemRelatedIdentifierName,
 	} {
 		m[e.Name] = e
 	}

@@ -20,12 +20,19 @@ const (
 	// moneyCamelValue is Fulfillment Outbound as Amazon's 2020-07-01 model defines it:
 	// {"currencyCode","value"}.
 	moneyCamelValue
+	// moneyCamelCurrencyAmount is Finances 2024-06-19's Currency:
+	// {"currencyCode","currencyAmount"}, the amount a JSON number (BigDecimal).
+	moneyCamelCurrencyAmount
+	// moneyPascalCurrencyAmount is the TRANSACTION_UPDATE notification's TotalAmount:
+	// {"CurrencyCode","CurrencyAmount"}.
+	moneyPascalCurrencyAmount
 )
 
 // Money is an exact amount in a currency. Amount is a decimal, never a float, because BI
-// sums it. Money decodes every spelling SP-API uses — Orders' {"CurrencyCode","Amount"} and
-// Fulfillment's {"currencyCode","amount"} or {"currencyCode","value"} — from strings or
-// JSON numbers, and encodes back in the spelling it was decoded from (Orders' for a Money
+// sums it. Money decodes every spelling SP-API uses — Orders' {"CurrencyCode","Amount"},
+// Fulfillment's {"currencyCode","amount"} or {"currencyCode","value"}, Finances'
+// {"currencyCode","currencyAmount"} and its notification's {"CurrencyCode","CurrencyAmount"}
+// — from strings or JSON numbers (a JSON number is read from its text, exactly), and encodes back in the spelling it was decoded from (Orders' for a Money
 // built in code). A Money without an amount or currency is malformed rather than zero.
 type Money struct {
 	CurrencyCode string
@@ -59,6 +66,10 @@ func (m *Money) UnmarshalJSON(b []byte) error {
 	var out Money
 	var currency, amount json.RawMessage
 	switch {
+	case fields["currencyAmount"] != nil:
+		out.style, currency, amount = moneyCamelCurrencyAmount, fields["currencyCode"], fields["currencyAmount"]
+	case fields["CurrencyAmount"] != nil:
+		out.style, currency, amount = moneyPascalCurrencyAmount, fields["CurrencyCode"], fields["CurrencyAmount"]
 	case fields["CurrencyCode"] != nil || fields["Amount"] != nil:
 		out.style, currency, amount = moneyPascal, fields["CurrencyCode"], fields["Amount"]
 	case fields["value"] != nil:
@@ -87,6 +98,17 @@ func (m Money) MarshalJSON() ([]byte, error) {
 		amount = m.Amount.StringFixed(-exp)
 	}
 	switch m.style {
+	case moneyCamelCurrencyAmount:
+		// The model's BigDecimal is a JSON number: written as one, with Amazon's scale.
+		return json.Marshal(struct {
+			CurrencyCode   string      `json:"currencyCode"`
+			CurrencyAmount json.Number `json:"currencyAmount"`
+		}{m.CurrencyCode, json.Number(amount)})
+	case moneyPascalCurrencyAmount:
+		return json.Marshal(struct {
+			CurrencyCode   string      `json:"CurrencyCode"`
+			CurrencyAmount json.Number `json:"CurrencyAmount"`
+		}{m.CurrencyCode, json.Number(amount)})
 	case moneyCamelAmount:
 		return json.Marshal(struct {
 			CurrencyCode string `json:"currencyCode"`

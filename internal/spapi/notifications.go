@@ -9,14 +9,81 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"time"
 )
 
 // Notification types spsync subscribes to (Notifications API v1 use case guide; the payload
-// schemas are OrderChangeNotification.json and FulfillmentOrderStatusNotification.json).
+// schemas are OrderChangeNotification.json, FulfillmentOrderStatusNotification.json and
+// TransactionUpdateNotification.json).
 const (
 	NotificationOrderChange            = "ORDER_CHANGE"
 	NotificationFulfillmentOrderStatus = "FULFILLMENT_ORDER_STATUS"
+	NotificationTransactionUpdate      = "TRANSACTION_UPDATE"
 )
+
+// TransactionUpdatePayload is the member of a TRANSACTION_UPDATE envelope's Payload that
+// holds the TransactionUpdateNotification.
+const TransactionUpdatePayload = "TransactionUpdateNotification"
+
+// TransactionUpdateNotification is TRANSACTION_UPDATE's payload
+// (TransactionUpdateNotification.json): a transaction was posted or changed. It names the
+// seller, the related identifiers, the type, posted date and total — no transactionId and
+// no status, so a consumer re-reads by the order (or by posted date) to learn which
+// transaction and what became of it. Keys are PascalCase ("RelatedIdentifierName":
+// "OrderId"); the tolerant decoder matches them to the API's camelCase fields ignoring case,
+// and the enum rewrites OrderId to ORDER_ID, so OrderID works on both.
+type TransactionUpdateNotification struct {
+	SellingPartnerMetadata *SellingPartnerMetadata `json:"SellingPartnerMetadata,omitempty"`
+	RelatedIdentifiers     []RelatedIdentifier     `json:"RelatedIdentifiers,omitempty"`
+	TransactionType        string                  `json:"TransactionType,omitempty"`
+	PostedDate             *time.Time              `json:"PostedDate,omitempty"`
+	TotalAmount            *Money                  `json:"TotalAmount,omitempty"`
+	// Raw is the payload exactly as Amazon sent it.
+	Raw json.RawMessage `json:"-"`
+	// Warnings are the fields that did not decode cleanly (see DecodeWarning).
+	Warnings []DecodeWarning `json:"-"`
+}
+
+// ParseTransactionUpdateNotification reads a TRANSACTION_UPDATE payload (the
+// TransactionUpdatePayload member of the envelope's Payload) tolerantly: an odd field is
+// left empty and reported in Warnings; only a payload that is not a JSON object fails.
+func ParseTransactionUpdateNotification(payload json.RawMessage) (*TransactionUpdateNotification, error) {
+	var n TransactionUpdateNotification
+	if err := decodeRecord(payload, &n); err != nil {
+		return nil, fmt.Errorf("%s payload: %w", NotificationTransactionUpdate, err)
+	}
+	return &n, nil
+}
+
+// SellerID returns SellingPartnerMetadata.SellingPartnerId, "" without one.
+func (n TransactionUpdateNotification) SellerID() string {
+	if n.SellingPartnerMetadata == nil {
+		return ""
+	}
+	return n.SellingPartnerMetadata.SellingPartnerId
+}
+
+// MarketplaceID returns SellingPartnerMetadata.MarketplaceId, "" without one.
+func (n TransactionUpdateNotification) MarketplaceID() string {
+	if n.SellingPartnerMetadata == nil {
+		return ""
+	}
+	return n.SellingPartnerMetadata.MarketplaceId
+}
+
+// RelatedIdentifier returns the value of the first related identifier named name in the
+// API's spelling (RelatedOrderID, …), "" when there is none.
+func (n TransactionUpdateNotification) RelatedIdentifier(name string) string {
+	for _, r := range n.RelatedIdentifiers {
+		if r.RelatedIdentifierName == name {
+			return r.RelatedIdentifierValue
+		}
+	}
+	return ""
+}
+
+// OrderID returns the order the transaction belongs to, "" when it names none.
+func (n TransactionUpdateNotification) OrderID() string { return n.RelatedIdentifier(RelatedOrderID) }
 
 // notificationsBase is the path prefix of the Notifications API v1.
 const notificationsBase = "/notifications/v1"

@@ -24,6 +24,8 @@ const (
 	OpGetReports        = "getReports"
 	OpGetReport         = "getReport"
 	OpGetReportDocument = "getReportDocument"
+	// Finances API 2024-06-19.
+	OpListTransactions = "listTransactions"
 	// Notifications API v1. Grantless operations (see GrantlessOps) are called with a
 	// client-credentials token of scope ScopeNotifications, the others with the seller's.
 	OpGetSubscriptions       = "getSubscriptions"
@@ -90,6 +92,8 @@ var DefaultUsagePlans = map[string]UsagePlan{
 	OpGetReports:                  {Rate: 0.0222, Burst: 10},
 	OpGetReport:                   {Rate: 2, Burst: 15},
 	OpGetReportDocument:           {Rate: 0.0167, Burst: 15},
+	// Finances API 2024-06-19 (finances_2024-06-19.json).
+	OpListTransactions: {Rate: 0.5, Burst: 10},
 	// Notifications API v1: every operation 1/s burst 5 (notifications.json).
 	OpGetSubscriptions:       {Rate: 1, Burst: 5},
 	OpGetSubscription:        {Rate: 1, Burst: 5},

@@ -26,6 +26,11 @@ import (
 //
 // Services v1 carries the buyer's name and phone (buyer) and the service
 // address with a name, street lines and phone (serviceLocation.address).
+//
+// Finances 2024-06-19 (listTransactions, TRANSACTION_UPDATE) carries none:
+// seller and marketplace ids, order, shipment and settlement ids, amounts,
+// ASIN and SKU, payment type and reference of the seller's own payouts. Its
+// raw payloads are stored as received, so there is no strip function.
 
 // recipientPII are the Orders 2026-01-01 deliveryAddress keys that are PII.
 var recipientPII = []string{"name", "companyName", "addressLine1", "addressLine2", "addressLine3", "postalCode", "phone", "extendedFields"}
