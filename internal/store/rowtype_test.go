@@ -75,6 +75,17 @@ var rowTables = []rowTable{
 	{table: "service_jobs", row: reflect.TypeFor[ServiceJobRow](), notCarried: syncColumns, query: "service_jobs.sql:UpsertServiceJobs"},
 	{table: "service_job_appointments", row: reflect.TypeFor[ServiceJobAppointmentRow](), notCarried: syncColumns, query: "service_jobs.sql:ReplaceServiceJobAppointments"},
 	{table: "service_job_items", row: reflect.TypeFor[ServiceJobItemRow](), notCarried: syncColumns, query: "service_jobs.sql:ReplaceServiceJobItems"},
+	{table: "financial_transactions", row: reflect.TypeFor[FinancialTransactionRow](), query: "finances.sql:UpsertFinancialTransactions", notCarried: plus(map[string]string{
+		"first_seen_at": "DEFAULT now() when the transaction is first stored and never updated",
+	})},
+	{table: "financial_transaction_items", row: reflect.TypeFor[FinancialTransactionItemRow](), query: "finances.sql:ReplaceFinancialTransactionItems", notCarried: map[string]string{
+		"account_id":   "a parameter of the statement",
+		"sync_version": "the transaction's, joined by the statement: items are replaced with their transaction",
+	}},
+	{table: "financial_transaction_breakdowns", row: reflect.TypeFor[FinancialTransactionBreakdownRow](), query: "finances.sql:ReplaceFinancialTransactionBreakdowns", notCarried: map[string]string{
+		"account_id":   "a parameter of the statement",
+		"sync_version": "the transaction's, joined by the statement: breakdowns are replaced with their transaction",
+	}},
 	// quarantined_records is not a synced table: a record is stored once
 	// per content and then only counted, so its statement has no SET list
 	// of the struct's columns to keep in step (no query here).

@@ -144,6 +144,114 @@ type BackfillWindow struct {
 	FatalReports int32
 }
 
+// Financial transactions (SP-API Finances 2024-06-19 listTransactions): sales, fees, refunds, reimbursements, deferrals and their releases; one row per account and transactionId. Typed columns are snake_case of Amazon's fields; raw is the transaction. sync_version moves only when the content changes (a status change is one): read changes with WHERE sync_version > $last ORDER BY sync_version, then the items and breakdowns of those transactions.
+type FinancialTransaction struct {
+	// The spsync account (selling partner + application) the transaction belongs to.
+	AccountID string
+	// transactionId, Amazon's identifier of the transaction. There is no get by this id: a transaction is re-read by its order (ORDER_ID) or posted date.
+	TransactionID string
+	// transactionType, e.g. Shipment, Refund, and whatever Amazon adds (kept as sent).
+	TransactionType *string
+	// transactionStatus: DEFERRED (cash withheld until deferred_maturity_date), RELEASED, or DEFERRED_RELEASED (was DEFERRED, released in place; posted_date unchanged). Amazon's mixed-case spellings are stored in this spelling.
+	TransactionStatus *string
+	// description: the reason for the transaction, e.g. Order Payment, Refund Order.
+	Description *string
+	// postedDate: when the transaction was posted. A transaction may appear in the API up to 48 hours after it.
+	PostedDate *time.Time
+	// totalAmount.currencyAmount, exactly as sent (negative for money going to the buyer or to Amazon).
+	TotalAmount pgtype.Numeric
+	// totalAmount.currencyCode (ISO 4217).
+	TotalCurrency *string
+	// sellingPartnerMetadata.marketplaceId, else marketplaceDetails.marketplaceId.
+	MarketplaceID *string
+	// sellingPartnerMetadata.sellingPartnerId.
+	SellingPartnerID *string
+	// sellingPartnerMetadata.accountType, e.g. PAYABLE or Standard Orders.
+	AccountType *string
+	// The ORDER_ID related identifier; joins orders.amazon_order_id. NULL for transactions of no order (fees, transfers).
+	OrderID *string
+	// The SHIPMENT_ID related identifier.
+	ShipmentID *string
+	// The FINANCIAL_EVENT_GROUP_ID related identifier: the financial event group (payout period) the transaction belongs to.
+	FinancialEventGroupID *string
+	// The SETTLEMENT_ID related identifier: the settlement that groups the transaction.
+	SettlementID *string
+	// The DEFERRED_TRANSACTION_ID related identifier: on a release transaction, the deferred transaction it releases. Leave such rows out when summing money, or the deferred amount counts twice.
+	DeferredTransactionID *string
+	// The RELEASE_TRANSACTION_ID related identifier: on a deferred transaction, the transaction that released it. A DEFERRED row with it is released; one without it is cash not yet released.
+	ReleaseTransactionID *string
+	// relatedIdentifiers: every {relatedIdentifierName, relatedIdentifierValue} as Amazon sent them (REFUND_ID, INVOICE_ID, DISBURSEMENT_ID, TRANSFER_ID, … besides the typed ones).
+	RelatedIdentifiers []byte
+	// The DeferredContext's deferralReason, e.g. B2B (invoiced orders) or DD7 (delivery date policy).
+	DeferralReason *string
+	// The DeferredContext's maturityDate: when Amazon releases a deferred transaction. NULL when not deferred.
+	DeferredMaturityDate *time.Time
+	// The transaction exactly as the SP-API returned it (jsonb); the API carries no PII.
+	Raw []byte
+	// From sync_version_seq; moves only when raw changes (a status change, a release identifier added). Read changes with WHERE sync_version > $last.
+	SyncVersion int64
+	// Worker state: when spsync first stored the transaction (database clock); never changes afterwards.
+	FirstSeenAt time.Time
+	// When this row's content was last written.
+	SyncedAt time.Time
+}
+
+// Breakdowns of financial transactions (breakdowns, nested), flattened: one row per node of the tree with the path of breakdownTypes from its root. A parent's amount is the sum of its children's, so sum one level (depth = 0, or the leaves) to avoid counting twice. Replaced wholesale with their transaction when its content changes.
+type FinancialTransactionBreakdown struct {
+	// The spsync account the transaction belongs to.
+	AccountID string
+	// transactionId of the transaction (financial_transactions.transaction_id).
+	TransactionID string
+	// -1 for the transaction's own breakdowns, else the item's position (financial_transaction_items.item_index).
+	ItemIndex int32
+	// The breakdownType of each node from the root to this one, e.g. {Expenses,AmazonFees,Commission}. A node whose type an earlier sibling already has (or that has none) gets #n appended, n its 1-based position among its siblings of that type ({Sales,Promotion#2}): Amazon does not promise siblings differ in type, and the path is the key.
+	Path []string
+	// Nesting depth: 0 for a root, cardinality(path) - 1.
+	Depth int32
+	// breakdownType of the node as sent (the path's last element without a #n suffix), e.g. ProductCharges, Commission, Tax.
+	BreakdownType *string
+	// breakdownAmount.currencyAmount, exactly as sent.
+	Amount pgtype.Numeric
+	// breakdownAmount.currencyCode.
+	Currency *string
+	// The transaction's sync_version when the row was written: breakdowns are replaced with their transaction.
+	SyncVersion int64
+}
+
+// Items of financial transactions (transaction.items), one row per account, transactionId and position. Replaced wholesale with their transaction when its content changes.
+type FinancialTransactionItem struct {
+	// The spsync account the transaction belongs to.
+	AccountID string
+	// transactionId of the parent (financial_transactions.transaction_id).
+	TransactionID string
+	// Position of the item in items, from 0 (Amazon gives items no identifier).
+	ItemIndex int32
+	// description, e.g. the product title.
+	Description *string
+	// totalAmount.currencyAmount of the item, exactly as sent.
+	TotalAmount pgtype.Numeric
+	// totalAmount.currencyCode.
+	TotalCurrency *string
+	// The ORDER_ADJUSTMENT_ITEM_ID item related identifier (refunds, guarantee claims, chargebacks).
+	OrderAdjustmentItemID *string
+	// relatedIdentifiers of the item: every {itemRelatedIdentifierName, itemRelatedIdentifierValue} as sent (COUPON_ID, REMOVAL_SHIPMENT_ITEM_ID, TRANSACTION_ID, …).
+	RelatedIdentifiers []byte
+	// The ProductContext's sku (the seller's SKU).
+	Sku *string
+	// The ProductContext's asin.
+	Asin *string
+	// The ProductContext's quantityShipped.
+	QuantityShipped *int32
+	// The ProductContext's fulfillmentNetwork: AFN or MFN.
+	FulfillmentNetwork *string
+	// contexts of the item as Amazon sent them (ProductContext and any other).
+	Contexts []byte
+	// The item exactly as the SP-API returned it (jsonb).
+	Raw []byte
+	// The transaction's sync_version when the item was written: items are replaced with their transaction.
+	SyncVersion int64
+}
+
 // Multi-Channel Fulfillment orders (SP-API Fulfillment Outbound 2020-07-01 listAllFulfillmentOrders / getFulfillmentOrder), one row per account and sellerFulfillmentOrderId. Typed columns are snake_case of Amazon's fields; raw is the order header. sync_version moves only when the content changes: read changes with WHERE sync_version > $last ORDER BY sync_version.
 type FulfillmentOrder struct {
 	// The spsync account (selling partner + application) the order belongs to.
