@@ -115,6 +115,11 @@ type BackfillSource struct {
 	Op func(acct *config.Account) string
 	// DefaultWindow is the window length when the operator names none.
 	DefaultWindow time.Duration
+	// MaxWindow, when set, is the longest window the list answers in full:
+	// `worker backfill` refuses a longer one (listTransactions answers a
+	// window over 180 days with an empty list, which would read as "nothing
+	// posted").
+	MaxWindow time.Duration
 	// SingleWindow marks a list that cannot bound its end (listAllFulfillmentOrders
 	// has only a start): the whole span is one window from its start.
 	SingleWindow bool

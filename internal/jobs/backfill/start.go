@@ -129,6 +129,9 @@ func Start(ctx context.Context, tx pgx.Tx, client *river.Client[pgx.Tx], account
 		if stream.Backfill.SingleWindow {
 			size = to.Sub(from)
 		}
+		if limit := stream.Backfill.MaxWindow; limit > 0 && size > limit {
+			return 0, fmt.Errorf("%w: window %s is longer than stream %s's list answers in full (%s)", ErrInvalid, size, stream.Name, jobs.Days(limit))
+		}
 	case ViaReports:
 		if stream.Reports == nil {
 			return 0, fmt.Errorf("%w: stream %s has no report to backfill from", ErrInvalid, stream.Name)
