@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +15,7 @@ import (
 	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/require"
 
+	"github.com/spsync/spsync/internal/sharedtest"
 	"github.com/spsync/spsync/internal/spapi"
 )
 
@@ -171,3 +175,171 @@ func TestParseTransactionUpdateNotification(t *testing.T) {
 }
 
 func joinPath(p []string) string { return strings.Join(p, "/") }
+
+// TestFinancesModelExamples sends the examples of Amazon's own Finances model
+// (finances_2024-06-19.json; the shared example corpus has none of this API) and of
+// TransactionUpdateNotification.json through the client:
+//   - every x-amzn-api-sandbox answer of listTransactions: the 200's transaction lacks
+//     transactionId and is quarantined with its raw (the keyless-record rule), the page kept;
+//     the 400's request (postedBefore alone) is refused before sending, and its answer to a
+//     request that is sent is the client's InvalidInput error;
+//   - the Transaction definition's example, in a page: typed values equal the example's
+//     ("Released" is RELEASED, its wrapped breakdowns the list), raw byte for byte;
+//   - the notification's example payload, typed values equal the example's.
+func TestFinancesModelExamples(t *testing.T) {
+	t.Parallel()
+	dir := sharedtest.ModelsDir(t, "finances_2024-06-19.json")
+	type param struct {
+		Value json.RawMessage `json:"value"`
+	}
+	var model struct {
+		Paths map[string]map[string]struct {
+			OperationID string `json:"operationId"`
+			Responses   map[string]struct {
+				Sandbox *struct {
+					Static []struct {
+						Request struct {
+							Parameters map[string]param `json:"parameters"`
+						} `json:"request"`
+						Response json.RawMessage `json:"response"`
+					} `json:"static"`
+				} `json:"x-amzn-api-sandbox"`
+			} `json:"responses"`
+		} `json:"paths"`
+		Definitions map[string]struct {
+			Example json.RawMessage `json:"example"`
+		} `json:"definitions"`
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, "finances_2024-06-19.json"))
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(raw, &model))
+	get := model.Paths["/finances/2024-06-19/transactions"]["get"]
+	require.Equal(t, spapi.OpListTransactions, get.OperationID)
+
+	text := func(t *testing.T, v param) string {
+		var s string
+		require.NoError(t, json.Unmarshal(v.Value, &s))
+		return s
+	}
+	paramsOf := func(t *testing.T, ps map[string]param) spapi.ListTransactionsParams {
+		var p spapi.ListTransactionsParams
+		for name, v := range ps {
+			switch name {
+			case "postedAfter", "postedBefore":
+				at, err := time.Parse("2006-01-02", text(t, v))
+				require.NoError(t, err)
+				if name == "postedAfter" {
+					p.PostedAfter = &at
+				} else {
+					p.PostedBefore = &at
+				}
+			case "nextToken":
+				p.NextToken = text(t, v)
+			default:
+				t.Fatalf("sandbox parameter %s: teach the test", name)
+			}
+		}
+		return p
+	}
+
+	n := 0
+	for status, resp := range get.Responses {
+		if resp.Sandbox == nil {
+			continue
+		}
+		for i, ex := range resp.Sandbox.Static {
+			n++
+			t.Run(status+"#"+strconv.Itoa(i), func(t *testing.T) {
+				var sent url.Values
+				b := setup(t, func(w http.ResponseWriter, r *http.Request) {
+					sent = r.URL.Query()
+					w.WriteHeader(map[string]int{"200": 200, "400": 400}[status])
+					_, _ = w.Write(ex.Response)
+				}, nil)
+				p := paramsOf(t, ex.Request.Parameters)
+				res, err := b.client.ListTransactions(context.Background(), p)
+				switch status {
+				case "200":
+					require.NoError(t, err)
+					for name, v := range ex.Request.Parameters {
+						require.True(t, strings.HasPrefix(sent.Get(name), text(t, v)), "%s: sent %q for the sandbox's %q", name, sent.Get(name), text(t, v))
+					}
+					var page struct {
+						Payload struct {
+							NextToken    string            `json:"nextToken"`
+							Transactions []json.RawMessage `json:"transactions"`
+						} `json:"payload"`
+					}
+					require.NoError(t, json.Unmarshal(ex.Response, &page))
+					require.Equal(t, page.Payload.NextToken, res.NextToken)
+					require.Empty(t, res.Transactions)
+					require.Len(t, res.Quarantined, len(page.Payload.Transactions))
+					for j, q := range res.Quarantined {
+						require.Equal(t, spapi.OpListTransactions, q.Op)
+						require.Equal(t, "missing or undecodable required field transactionId", q.Reason)
+						require.Equal(t, string(page.Payload.Transactions[j]), string(q.Raw), "quarantined raw is what Amazon sent")
+					}
+				case "400":
+					// postedBefore alone: Amazon's "Start date cannot be null". The client says
+					// so before spending a request of a 0.5/s budget.
+					require.ErrorIs(t, err, spapi.ErrInvalidInput)
+					require.Nil(t, sent, "refused before sending")
+					after := p.PostedBefore.AddDate(0, 0, -1)
+					p.PostedAfter = &after
+					_, err = b.client.ListTransactions(context.Background(), p)
+					require.ErrorIs(t, err, spapi.ErrInvalidInput)
+					require.ErrorContains(t, err, "Start date cannot be null")
+				default:
+					t.Fatalf("sandbox answer with status %s: teach the test", status)
+				}
+			})
+		}
+	}
+	require.Equal(t, 2, n, "the model's sandbox examples changed: check them")
+
+	t.Run("TransactionExample", func(t *testing.T) {
+		ex := model.Definitions["Transaction"].Example
+		require.NotEmpty(t, ex)
+		body := []byte(`{"payload":{"transactions":[` + string(ex) + `]}}`)
+		b := setup(t, func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write(body) }, nil)
+		op := corpusOps[spapi.OpListTransactions]
+		res, err := op.call(context.Background(), b.client)
+		require.NoError(t, err)
+		tx := res.(*spapi.ListTransactionsResult).Transactions[0]
+		require.Equal(t, "RELEASED", tx.TransactionStatus, `the example's "Released"`)
+		require.Len(t, tx.Breakdowns, 1, `the example's {"breakdowns":{"breakdowns":[…]}}`)
+		require.Equal(t, "MFN", tx.Context(spapi.ContextAmazonPay).Channel)
+		checkAnswer(t, op, res, body, nil)
+	})
+
+	t.Run("TransactionUpdateNotificationExample", func(t *testing.T) {
+		var schema struct {
+			Examples []struct {
+				NotificationType string `json:"NotificationType"`
+				Payload          struct {
+					TransactionUpdateNotification json.RawMessage `json:"TransactionUpdateNotification"`
+				} `json:"Payload"`
+			} `json:"examples"`
+		}
+		raw, err := os.ReadFile(filepath.Join(dir, "TransactionUpdateNotification.json"))
+		require.NoError(t, err)
+		require.NoError(t, json.Unmarshal(raw, &schema))
+		require.Len(t, schema.Examples, 1)
+		ex := schema.Examples[0]
+		require.Equal(t, spapi.NotificationTransactionUpdate, ex.NotificationType)
+		n, err := spapi.ParseTransactionUpdateNotification(ex.Payload.TransactionUpdateNotification)
+		require.NoError(t, err)
+		require.Empty(t, n.Warnings)
+		require.Equal(t, "8129762527551", n.OrderID())
+		require.Equal(t, string(ex.Payload.TransactionUpdateNotification), string(n.Raw))
+		typed, err := json.Marshal(n)
+		require.NoError(t, err)
+		var got, want any
+		require.NoError(t, json.Unmarshal(typed, &got))
+		require.NoError(t, json.Unmarshal(ex.Payload.TransactionUpdateNotification, &want))
+		c := typedComparison{warned: map[string]bool{}}
+		c.compare("", want, got)
+		require.Empty(t, c.problems)
+		require.Positive(t, c.leaves)
+	})
+}
