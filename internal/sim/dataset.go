@@ -169,6 +169,9 @@ type accountData struct {
 	orders  *orderSet
 	fulfill *fulfillmentSet
 	jobs    *serviceSet
+
+	finOnce sync.Once   // Finances transactions, derived on first use
+	fin     *financeSet // (dataset_finances.go)
 }
 
 func (d *accountData) build() {

@@ -70,6 +70,8 @@ func (s *Sim) routes() {
 	s.route(mux, OpGetReports, "GET /reports/2021-06-30/reports", s.getReports)
 	s.route(mux, OpGetReport, "GET /reports/2021-06-30/reports/{reportId}", s.getReport)
 	s.route(mux, OpGetReportDocument, "GET /reports/2021-06-30/documents/{reportDocumentId}", s.getReportDocument)
+	// Finances 2024-06-19 (ops_finances.go).
+	s.route(mux, OpListTransactions, "GET /finances/2024-06-19/transactions", s.listTransactions)
 	s.notificationRoutes(mux)  // ops_notifications.go
 	s.applicationRoutes(mux)   // ops_application.go
 	s.sellerCentralRoutes(mux) // sellercentral.go: not SP-API, no access token
@@ -189,6 +191,20 @@ func (s *Sim) serveOp(w http.ResponseWriter, r *http.Request, op, account, tok s
 	if fs.roll(op, func(f Faults) float64 { return f.Error503 }) {
 		writeJSON(w, http.StatusServiceUnavailable, bodyUnavailable)
 		return http.StatusServiceUnavailable
+	}
+	// Amazon's sandbox answers its static examples and nothing else, before
+	// any rule (ops_finances.go).
+	if s.opts.Sandbox {
+		if status, body, ok := sandboxAnswer(op, r); ok {
+			if status < 300 {
+				w.Header().Set("x-amzn-RateLimit-Limit", s.limiter.rateHeader(op))
+			}
+			w.Header().Set("Content-Type", "application/json")
+			w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+			w.WriteHeader(status)
+			_, _ = w.Write(body)
+			return status
+		}
 	}
 	// What the models refuse is refused here, for every operation alike,
 	// before the operation's own rules (modelrules.go).

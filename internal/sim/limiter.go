@@ -49,6 +49,7 @@ var simulatedOps = []string{
 	OpGetServiceJobs, OpGetServiceJobByServiceJobID,
 	OpSearchOrders, OpGetOrder2026,
 	OpCreateReport, OpGetReports, OpGetReport, OpGetReportDocument,
+	OpListTransactions,
 	OpGetSubscriptions, OpGetSubscription, OpCreateSubscription,
 	OpGetSubscriptionByID, OpDeleteSubscriptionByID,
 	OpGetDestinations, OpCreateDestination, OpGetDestination, OpDeleteDestination,

@@ -2,8 +2,8 @@
 
 package sim
 
-// modelRuleCount is the number of constraints in modelRules: 24 operations.
-const modelRuleCount = 133
+// modelRuleCount is the number of constraints in modelRules: 25 operations.
+const modelRuleCount = 135
 
 // modelRules are the request constraints Amazon's models declare for every
 // operation the simulator serves, keyed by operation name, from
@@ -154,6 +154,18 @@ var modelRules = map[string]modelOp{
 		Params: []modelParam{
 			{Name: "reportDocumentId", In: "path", Required: true, Schema: &modelSchema{Type: "string"}},
 			{Name: "enableContentEncodingUrlHeader", In: "query", Schema: &modelSchema{Type: "boolean"}},
+		},
+	},
+	"listTransactions": {
+		Model: "finances_2024-06-19.json", Method: "GET", Path: "/finances/2024-06-19/transactions",
+		Params: []modelParam{
+			{Name: "postedAfter", In: "query", Schema: &modelSchema{Type: "string", Format: "date-time"}},
+			{Name: "postedBefore", In: "query", Schema: &modelSchema{Type: "string", Format: "date-time"}},
+			{Name: "marketplaceId", In: "query", Schema: &modelSchema{Type: "string"}},
+			{Name: "transactionStatus", In: "query", Schema: &modelSchema{Type: "string"}},
+			{Name: "relatedIdentifierName", In: "query", Schema: &modelSchema{Type: "string"}},
+			{Name: "relatedIdentifierValue", In: "query", Schema: &modelSchema{Type: "string"}},
+			{Name: "nextToken", In: "query", Schema: &modelSchema{Type: "string"}},
 		},
 	},
 	"getSubscriptions": {

@@ -139,6 +139,7 @@ var goodModelRequests = map[string]modelRequest{
 	sim.OpGetReports:                    {query: url.Values{"reportTypes": {"GET_FLAT_FILE_ALL_ORDERS_DATA_BY_LAST_UPDATE_GENERAL"}}},
 	sim.OpGetReport:                     {path: map[string]string{"reportId": "1"}},
 	sim.OpGetReportDocument:             {path: map[string]string{"reportDocumentId": "amzn1.spdoc.1"}},
+	sim.OpListTransactions:              {query: url.Values{"postedAfter": {"2025-01-01T00:00:00Z"}}},
 	sim.OpGetSubscriptions:              {query: url.Values{"notificationTypes": {"ORDER_CHANGE"}}},
 	sim.OpGetSubscription:               {path: map[string]string{"notificationType": "ORDER_CHANGE"}},
 	sim.OpCreateSubscription:            {path: map[string]string{"notificationType": "ORDER_CHANGE"}, body: map[string]any{"payloadVersion": "1.0", "destinationId": "d-1"}},
@@ -161,6 +162,7 @@ var modelInvalidMessages = map[string]string{
 	"notifications.json":                  "The input you have submitted is not valid. Please check your input and try again.",
 	"orders_2026-01-01.json":              "Invalid Input",
 	"reports_2021-06-30.json":             "Invalid Input",
+	"finances_2024-06-19.json":            "The input you have submitted is not valid. Please check your input and try again.",
 }
 
 // badModelRequest is a good request with one model rule broken.

@@ -306,6 +306,7 @@ func (n *Notifier) scan() {
 		}
 		changes = appendChanges(changes, NotificationTypeOrderChange, d, d.orders.tl, from, now)
 		changes = appendChanges(changes, NotificationTypeFulfillmentOrderStatus, d, d.fulfill.tl, from, now)
+		changes = n.appendTransactionChanges(changes, d, from, now) // ops_finances.go
 	}
 	sort.SliceStable(changes, func(a, b int) bool {
 		x, y := changes[a], changes[b]
@@ -530,6 +531,9 @@ func (n *Notifier) render(c change, publish time.Time) (*NotificationRecord, []b
 	case NotificationTypeOrderChange:
 		rec.EntityID = d.orders.tl.ids[c.ent]
 		payload = orderChangePayload{OrderChangeNotification: d.orderChange(c.ent, c.n, c.kind)}
+	case NotificationTypeTransactionUpdate:
+		rec.EntityID = d.finance().txs[c.ent].id
+		payload = d.transactionUpdate(c.ent, c.at)
 	default:
 		rec.EntityID = d.fulfill.tl.ids[c.ent]
 		payload = fulfillmentStatusPayload{FulfillmentOrderStatusNotification: d.fulfillmentStatus(c.ent, c.n, c.kind, c.at)}

@@ -193,7 +193,9 @@ func TestNotifierMatchesTruth(t *testing.T) {
 	require.Len(t, log, len(got))
 
 	ids := map[string]bool{}
-	var orderN, foN, shipN, returnN int
+	var orderN, foN, shipN, returnN, txN int
+	facts, err := b.sim.TruthTransactionFacts(b.acct.ID) // fixed timelines: any clock
+	require.NoError(t, err)
 	for k, dl := range got {
 		require.Equal(t, notifierQueueARN, dl.dest)
 		nt := decodeNotification(t, dl.body)
@@ -289,14 +291,22 @@ func TestNotifierMatchesTruth(t *testing.T) {
 			default:
 				t.Fatalf("EventType %q", fs.EventType)
 			}
+		case sim.NotificationTypeTransactionUpdate:
+			// finances_test.go checks the payload; here only that each
+			// announces a transaction showing or released at that instant.
+			txN++
+			i := slices.IndexFunc(facts, func(f sim.TransactionFacts) bool { return f.TransactionID == rec.EntityID })
+			require.GreaterOrEqual(t, i, 0)
+			require.True(t, facts[i].VisibleAt.Equal(rec.ChangeTime) || facts[i].ReleasedAt.Equal(rec.ChangeTime), rec.String())
 		default:
 			t.Fatalf("NotificationType %q", nt.NotificationType)
 		}
 	}
 	require.Positive(t, orderN)
+	require.Positive(t, txN)
 	require.Positive(t, foN)
 	require.Positive(t, shipN)
-	t.Logf("%d ORDER_CHANGE, %d FULFILLMENT_ORDER_STATUS (%d shipments, %d returns)", orderN, foN, shipN, returnN)
+	t.Logf("%d ORDER_CHANGE, %d FULFILLMENT_ORDER_STATUS (%d shipments, %d returns), %d TRANSACTION_UPDATE", orderN, foN, shipN, returnN, txN)
 }
 
 // TestNotifierFaults: drops, duplicates, delays and reordering are decided

@@ -49,6 +49,7 @@ var notificationPayloadVersions = map[string][]string{
 	"FEED_PROCESSING_FINISHED":            {"2020-09-04"},
 	"ACCOUNT_STATUS_CHANGED":              {"1.0"},
 	"SHIPMENT_TRACKING_MILESTONE_CHANGED": {"1.0"},
+	"TRANSACTION_UPDATE":                  {"1.0"},
 }
 
 // eventFilterTypes are the model's EventFilter.eventFilterType values.

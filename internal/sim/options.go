@@ -261,6 +261,32 @@ type Options struct {
 	// Sim.ApplicationNotifications only.
 	ApplicationSink NotificationSink
 
+	// FinanceReturnRate is the share of shipped orders returned and
+	// refunded (a Refund transaction). Zero means 0.1, negative none.
+	FinanceReturnRate float64
+	// FinanceDeferredRate is the share of sale transactions posted
+	// DEFERRED and released at their maturity date. Zero means 0.15,
+	// negative none, 1 every one.
+	FinanceDeferredRate float64
+	// FinanceDeferralPeriod is how long after its postedDate a deferred
+	// transaction matures (DeferredContext.maturityDate). Defaults to 7
+	// days, Amazon's DD7 policy.
+	FinanceDeferralPeriod time.Duration
+	// FinanceLateRate is the share of transactions listTransactions
+	// starts answering 1 to 48 hours after their postedDate ("financial
+	// events might not include orders from the last 48 hours"); the
+	// others show within five minutes. Zero means 0.3, negative none.
+	FinanceLateRate float64
+	// FinanceEmptyPageRate is the chance that a listTransactions page
+	// with more to come is served empty, with a nextToken ("this operation
+	// can return empty pages"). Zero means 0.05, negative never.
+	FinanceEmptyPageRate float64
+	// Sandbox makes the operations that have Amazon's static sandbox
+	// examples (listTransactions) answer only those, as Amazon's sandbox
+	// endpoint does: a request with an example's parameters gets its
+	// response, any other 400 "Could not match input arguments".
+	Sandbox bool
+
 	// Faults is the initial fault configuration; SetFaults changes it.
 	Faults Faults
 	// Sleep waits for injected latency. Defaults to a timer that stops

@@ -28,7 +28,8 @@ type pageState struct {
 	Filter2 []string   `json:"r,omitempty"`
 	IDs     []string   `json:"d,omitempty"`
 	Total   int        `json:"m,omitempty"`
-	Issued  int64      `json:"i"` // limiter-clock unix nanoseconds
+	Empty   bool       `json:"e,omitempty"` // listTransactions: the empty page at Offset was served
+	Issued  int64      `json:"i"`           // limiter-clock unix nanoseconds
 }
 
 var (

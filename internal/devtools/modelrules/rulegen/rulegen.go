@@ -54,6 +54,7 @@ var Served = []Operation{
 	{"getReports", "reports_2021-06-30.json", "GET", "/reports/2021-06-30/reports"},
 	{"getReport", "reports_2021-06-30.json", "GET", "/reports/2021-06-30/reports/{reportId}"},
 	{"getReportDocument", "reports_2021-06-30.json", "GET", "/reports/2021-06-30/documents/{reportDocumentId}"},
+	{"listTransactions", "finances_2024-06-19.json", "GET", "/finances/2024-06-19/transactions"},
 	{"getSubscriptions", "notifications.json", "GET", "/notifications/v1/subscriptions"},
 	{"getSubscription", "notifications.json", "GET", "/notifications/v1/subscriptions/{notificationType}"},
 	{"createSubscription", "notifications.json", "POST", "/notifications/v1/subscriptions/{notificationType}"},
