@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/spsync/spsync/internal/dbtest"
+	"github.com/spsync/spsync/internal/jobs/finances"
 	"github.com/spsync/spsync/internal/spapi"
 	"github.com/spsync/spsync/internal/store"
 )
@@ -69,65 +70,17 @@ func deferredSale(edits ...func(map[string]any)) map[string]any {
 	return m
 }
 
-// mapTransaction maps a transaction to its rows as the stream's mapping is
-// specified to (design of issue 28), enough to exercise every column.
-func mapTransaction(t testing.TB, tx spapi.Transaction) store.FinancialTransactionRows {
-	t.Helper()
-	related, err := json.Marshal(tx.RelatedIdentifiers)
-	require.NoError(t, err)
-	amount, currency := store.MoneyColumns(tx.TotalAmount)
-	row := store.FinancialTransactionRow{
-		TransactionID: tx.TransactionId, TransactionType: store.NullIfEmpty(tx.TransactionType),
-		TransactionStatus: store.NullIfEmpty(tx.TransactionStatus), Description: store.NullIfEmpty(tx.Description),
-		PostedDate: tx.PostedDate, TotalAmount: amount, TotalCurrency: currency,
-		MarketplaceID: store.NullIfEmpty(tx.MarketplaceID()), OrderID: store.NullIfEmpty(tx.OrderID()),
-		ShipmentID:            store.NullIfEmpty(tx.RelatedIdentifier(spapi.RelatedShipmentID)),
-		FinancialEventGroupID: store.NullIfEmpty(tx.RelatedIdentifier(spapi.RelatedFinancialEventGroupID)),
-		SettlementID:          store.NullIfEmpty(tx.RelatedIdentifier(spapi.RelatedSettlementID)),
-		DeferredTransactionID: store.NullIfEmpty(tx.RelatedIdentifier(spapi.RelatedDeferredTransactionID)),
-		ReleaseTransactionID:  store.NullIfEmpty(tx.RelatedIdentifier(spapi.RelatedReleaseTransactionID)),
-		RelatedIdentifiers:    related, DeferredMaturityDate: tx.MaturityDate(), Raw: tx.Raw,
-	}
-	if m := tx.SellingPartnerMetadata; m != nil {
-		row.SellingPartnerID, row.AccountType = store.NullIfEmpty(m.SellingPartnerId), store.NullIfEmpty(m.AccountType)
-	}
-	if c := tx.Context(spapi.ContextDeferred); c != nil {
-		row.DeferralReason = store.NullIfEmpty(c.DeferralReason)
-	}
-	out := store.FinancialTransactionRows{Transaction: row}
-	flat := func(item int, bs []spapi.Breakdown) {
-		for _, f := range spapi.FlattenBreakdowns(bs) {
-			a, c := store.MoneyColumns(f.Amount)
-			out.Breakdowns = append(out.Breakdowns, store.FinancialTransactionBreakdownRow{
-				TransactionID: tx.TransactionId, ItemIndex: item, Path: f.Path, Depth: f.Depth,
-				BreakdownType: store.NullIfEmpty(f.Type), Amount: a, Currency: c,
-			})
-		}
-	}
-	flat(store.BreakdownOfTransaction, tx.Breakdowns)
-	for i, it := range tx.Items {
-		a, c := store.MoneyColumns(it.TotalAmount)
-		ir := store.FinancialTransactionItemRow{
-			TransactionID: tx.TransactionId, ItemIndex: i, Description: store.NullIfEmpty(it.Description),
-			TotalAmount: a, TotalCurrency: c, OrderAdjustmentItemID: store.NullIfEmpty(it.RelatedIdentifier("ORDER_ADJUSTMENT_ITEM_ID")), Raw: it.Raw,
-		}
-		ir.RelatedIdentifiers, err = json.Marshal(it.RelatedIdentifiers)
-		require.NoError(t, err)
-		if pc := it.Context(spapi.ContextProduct); pc != nil {
-			ir.SKU, ir.ASIN, ir.QuantityShipped, ir.FulfillmentNetwork = store.NullIfEmpty(pc.SKU), store.NullIfEmpty(pc.ASIN), pc.QuantityShipped, store.NullIfEmpty(pc.FulfillmentNetwork)
-		}
-		out.Items = append(out.Items, ir)
-		flat(i, it.Breakdowns)
-	}
-	return out
-}
-
+// upsertTransactions maps Amazon's transactions as the financial_transactions
+// stream does (finances.MapTransactions) and writes them with
+// store.UpsertFinancialTransactions.
 func upsertTransactions(t testing.TB, pool *pgxpool.Pool, accountID string, txs ...map[string]any) store.FinancialTransactionsResult {
 	t.Helper()
-	rows := make([]store.FinancialTransactionRows, len(txs))
+	recs := make([]spapi.Transaction, len(txs))
 	for i, m := range txs {
-		rows[i] = mapTransaction(t, testTransaction(t, m))
+		recs[i] = testTransaction(t, m)
 	}
+	rows, err := finances.MapTransactions(recs)
+	require.NoError(t, err)
 	res, err := store.UpsertFinancialTransactions(context.Background(), pool, accountID, rows)
 	require.NoError(t, err)
 	return res
