@@ -1,7 +1,8 @@
 // Package freshness holds the orders freshness benchmark (issue 24): one
 // seller, poll only, against the simulator at a series of sustained change
-// rates, on an accelerated clock. It has no code of its own outside its
-// tests; BENCHMARKS.md ("Orders freshness on Amazon's budget") has the
+// rates, on an accelerated clock, and the Model it is held to: the poll's
+// schedule replayed as a discrete-event model, whose figures are the
+// prediction. BENCHMARKS.md ("Orders freshness on Amazon's budget") has the
 // numbers and `make bench-freshness` runs it.
 //
 // # One clock, k times faster

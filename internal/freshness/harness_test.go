@@ -6,6 +6,7 @@ import (
 	"os"
 	"reflect"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -368,6 +369,10 @@ func scheduleDue(ctx context.Context, client *river.Client[pgx.Tx]) {
 
 func takeSnapshot(ctx context.Context, b *testing.B, tb *jobstest.Bundle, end time.Time, backlog int) snapshot {
 	b.Helper()
+	// Memory after a forced collection returned to the OS: what the process
+	// holds live, not where its garbage collector happened to be.
+	runtime.GC()
+	debug.FreeOSMemory()
 	s := snapshot{end: end, backlog: backlog, rssKB: rssKB(), jobRows: map[string]int{}}
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)

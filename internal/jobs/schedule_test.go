@@ -2,6 +2,7 @@ package jobs_test
 
 import (
 	"fmt"
+	"math"
 	"testing"
 	"time"
 
@@ -33,6 +34,10 @@ func TestNextPoll(t *testing.T) {
 	backfill := func(o *jobs.PollObservation) { o.Backfill = true }
 	push := func(o *jobs.PollObservation) { o.SafetyNet = true }
 	secs := func(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
+	// A waiting poll's window gathers m changes, m + 2√m = 100: a second
+	// call one time in forty.
+	fill := math.Pow(math.Sqrt(101)-1, 2)
+	fill900 := fill * 3600 / 900 // ≈ 328 s
 
 	tests := []struct {
 		name         string
@@ -46,12 +51,12 @@ func TestNextPoll(t *testing.T) {
 		{"NineHundredAnHourOnePagePerRefill", obs(900, nil), jobs.PollModeFresh, refill, 20.16, refill},
 		{"EighteenHundredAnHourStillOnePage", obs(1800, nil), jobs.PollModeFresh, refill, 20.16, refill},
 		{"OverTheCeilingSpendsTheBucket", obs(2600, nil), jobs.PollModeOverCeiling, refill, 20.16, refill},
-		{"BackfillWaitsForAFullPage", obs(900, backfill), jobs.PollModeBackfill, secs(400), 9, secs(400)},
+		{"BackfillWaitsForAPage", obs(900, backfill), jobs.PollModeBackfill, secs(fill900), 3600 / fill900, secs(fill900)},
 		{"BackfillQuietAccountWaitsThreeRefills", obs(300, backfill), jobs.PollModeBackfill, 3 * refill, 3600 / (3 * refill.Seconds()), 3 * refill},
-		{"BackfillBusyAccountFullPagesNearTheCeiling", obs(2010, backfill), jobs.PollModeBackfill, secs(360000.0 / 2010), 20.1, secs(360000.0 / 2010)},
-		{"BackfillNineteenHundredFullPagesLowBucket", obs(1900, func(o *jobs.PollObservation) { o.Backfill = true; o.Level = 5 }), jobs.PollModeBackfill, secs(360000.0 / 1900), 19, secs(360000.0 / 1900)},
+		{"BackfillBusyAccountEveryRefillNearTheCeiling", obs(2010, backfill), jobs.PollModeBackfill, refill, 20.16, refill},
+		{"BackfillThirteenHundredLowBucket", obs(1300, func(o *jobs.PollObservation) { o.Backfill = true; o.Level = 5 }), jobs.PollModeBackfill, secs(fill * 3600 / 1300), 1300 / fill, secs(fill * 3600 / 1300)},
 		{"SafetyNetIdleFiveRefills", obs(0, push), jobs.PollModeSafetyNet, 5 * refill, 3600 / (5 * refill.Seconds()), 5 * refill},
-		{"SafetyNetNineHundredAnHourFullPages", obs(900, push), jobs.PollModeSafetyNet, secs(400), 9, secs(400)},
+		{"SafetyNetNineHundredAnHourAPage", obs(900, push), jobs.PollModeSafetyNet, secs(fill900), 3600 / fill900, secs(fill900)},
 		{"CursorBehindShortensTheDelay", obs(300, func(o *jobs.PollObservation) { o.Behind = time.Minute }), jobs.PollModeFresh, refill, 20.16, refill - time.Minute},
 		{"EmptyBucketWaitsForItsFirstCall", obs(300, func(o *jobs.PollObservation) { o.Behind = refill; o.Level = 0 }), jobs.PollModeFresh, refill, 20.16, refill},
 	}
@@ -67,6 +72,25 @@ func TestNextPoll(t *testing.T) {
 			require.InDelta(t, plan.BudgetPerHour-plan.CallsPerHour, plan.Headroom, 1e-9)
 		})
 	}
+
+	// Changes arrive at random: the window a waiting poll gathers must
+	// rarely hold more than a page, or every other poll pays a second call
+	// for a few changes (a window timed for 100 on average: half of them).
+	t.Run("AWaitingPollRarelyPaysASecondCall", func(t *testing.T) {
+		t.Parallel()
+		over := func(m float64) float64 { // P(Poisson(m) > 100)
+			p, cdf := math.Exp(-m), 0.0
+			for n := 0; n <= 100; n++ {
+				cdf += p
+				p *= m / float64(n+1)
+			}
+			return 1 - cdf
+		}
+		plan := jobs.NextPoll(obs(900, backfill))
+		m := 900 * plan.Interval.Hours()
+		require.Less(t, over(m), 0.03, "a window of %.1f changes", m)
+		require.Greater(t, over(100), 0.45, "a window timed for a full page")
+	})
 
 	t.Run("OverTheCeilingLagGrowsAtThePredictedSlope", func(t *testing.T) {
 		t.Parallel()

@@ -2,6 +2,7 @@ package orders_test
 
 import (
 	"context"
+	"math"
 	"net/http"
 	"sync"
 	"testing"
@@ -142,10 +143,11 @@ func TestOrdersPollSchedulesItselfWithinTheBudget(t *testing.T) {
 
 // TestOrdersSafetyNetPollDefaultIsMet: with push on, the self-scheduled poll
 // is a safety net: at 900 changes an hour (Amazon's time; the simulator
-// and the rate here run 100 times faster) it waits for a full page, 400 s,
-// and never longer than its budget-derived default of five refills
+// and the rate here run 100 times faster) it waits for a page's worth of
+// changes (≈ 82: jobs.NextPoll keeps a second call rare), 328 s, and never
+// longer than its budget-derived default of five refills
 // (jobs.SafetyNetPollRefills: 895 s ≈ 15 minutes at Amazon's rate), and
-// spends the 9 calls an hour that 900 changes need.
+// spends the 11 calls an hour that takes.
 func TestOrdersSafetyNetPollDefaultIsMet(t *testing.T) {
 	t.Parallel()
 	tb, starts := setupSchedule(t, config.Schedules{SafetyNet: true})
@@ -169,16 +171,17 @@ func TestOrdersSafetyNetPollDefaultIsMet(t *testing.T) {
 
 	tb.startSelfScheduled(t)
 	windows := waitWindows(t, starts, first+5, 2*time.Minute)[first:]
-	fullPage := 400 * time.Second / scheduleScale
+	fullPage := time.Duration(math.Pow(math.Sqrt(101)-1, 2) / 900 * float64(time.Hour) / scheduleScale)
 	for i := 1; i < len(windows); i++ {
 		gap := windows[i].Sub(windows[i-1])
-		require.GreaterOrEqual(t, gap, fullPage*95/100, "a safety-net window every full page (%s), not sooner: %s", fullPage, gap)
+		require.GreaterOrEqual(t, gap, fullPage*95/100, "a safety-net window every page's worth (%s), not sooner: %s", fullPage, gap)
 		require.LessOrEqual(t, gap, jobs.SafetyNetPollRefills*refill, "the safety net's default is met: at most %d refills apart", jobs.SafetyNetPollRefills)
 	}
 	mode, rate, callsPerHour, interval := tb.pollSchedule(t)
 	require.Equal(t, jobs.PollModeSafetyNet, mode)
 	require.InDelta(t, 900.0*scheduleScale, rate, 0.01)
 	require.InDelta(t, fullPage.Seconds(), interval, 0.01)
-	require.InDelta(t, 9.0*scheduleScale, callsPerHour, 0.01, "900 changes an hour are 9 full pages")
+	require.InDelta(t, float64(time.Hour)/float64(fullPage), callsPerHour, 0.01, "a call per window")
+	require.InDelta(t, 11.0*scheduleScale, callsPerHour, 0.1*scheduleScale, "900 changes an hour are 11 windows of ≈ 82")
 	require.Zero(t, tb.Sim.Stats()[spapi.OpSearchOrders].Throttled)
 }
