@@ -606,3 +606,40 @@ func TestTransactionsThroughClient(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, truth, got)
 }
+
+// TestTransactionsCleanShapesAreTheModel checks every transaction
+// CleanShapes sends against finances_2024-06-19.json: each value of the
+// model's type, no property the model lacks (a Context's are those of its
+// allOf members).
+func TestTransactionsCleanShapesAreTheModel(t *testing.T) {
+	t.Parallel()
+	defs := modelDefinitions(t, "finances_2024-06-19.json")
+	ctx := map[string]any{}
+	for _, member := range defs["Context"]["allOf"].([]any) {
+		m := member.(map[string]any)
+		if ref, ok := m["$ref"].(string); ok {
+			m = defs[strings.TrimPrefix(ref, "#/definitions/")]
+		}
+		for k, v := range m["properties"].(map[string]any) {
+			ctx[k] = v
+		}
+	}
+	defs["Context"] = map[string]any{"type": "object", "properties": ctx}
+	b := setup(t, func(o *sim.Options) { o.CleanShapes = true })
+	b.data.Set(start.Add(20 * 24 * time.Hour))
+	res := b.get(t, b.accessToken(t), transactionsPath+"?postedAfter="+isoTime(start.Add(-30*24*time.Hour)))
+	require.Equal(t, http.StatusOK, res.status)
+	dec := json.NewDecoder(strings.NewReader(res.body))
+	dec.UseNumber()
+	var body map[string]any
+	require.NoError(t, dec.Decode(&body))
+	requireModelShape(t, defs, "listTransactions", defs["ListTransactionsResponse"], body)
+	txs := body["payload"].(map[string]any)["transactions"].([]any)
+	require.NotEmpty(t, txs)
+	items := 0
+	for _, tx := range txs {
+		list, _ := tx.(map[string]any)["items"].([]any)
+		items += len(list)
+	}
+	require.Positive(t, items)
+}

@@ -552,6 +552,7 @@ func TestNotifierPayloadsMatchSchemas(t *testing.T) {
 	for typ, file := range map[string]string{
 		sim.NotificationTypeOrderChange:            "OrderChangeNotification.json",
 		sim.NotificationTypeFulfillmentOrderStatus: "FulfillmentOrderStatusNotification.json",
+		sim.NotificationTypeTransactionUpdate:      "TransactionUpdateNotification.json",
 	} {
 		raw, err := os.ReadFile(filepath.Join(dir, file))
 		require.NoError(t, err)
@@ -578,6 +579,7 @@ func TestNotifierPayloadsMatchSchemas(t *testing.T) {
 		}
 	}
 	require.Positive(t, seen[sim.NotificationTypeOrderChange])
+	require.Positive(t, seen[sim.NotificationTypeTransactionUpdate])
 	require.Positive(t, seen["EventType Shipment"])
 	require.Positive(t, seen["EventType Return"])
 	t.Log(seen)
