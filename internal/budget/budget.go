@@ -135,6 +135,9 @@ func (b *Budget) Acquire(ctx context.Context, key Key, class Class) error {
 		return err
 	}
 	need := 1 + b.reserve(class, bucketSize(plan.Burst))
+	if holder, ok := holderFrom(ctx); ok && class == ClassFollowup {
+		return b.acquireInLine(ctx, key, class, holder, need)
+	}
 	var waited time.Duration
 	for {
 		res, err := store.TakeRateToken(ctx, b.db, store.TakeRateTokenParams{

@@ -45,6 +45,15 @@ func (b *Budget) recordThrottle(ctx context.Context, key Key) {
 		b.opts.Logger.Warn("rate budget: record 429", "key", key.String(), "err", err)
 		return
 	}
+	if outcome != "straggler" {
+		// The bucket is empty at Amazon: tokens a line held in debt are not
+		// there either. Its holders queue again when they come back.
+		if err := store.DropRateReservations(ctx, b.db, store.DropRateReservationsParams{
+			AccountID: key.AccountID, Region: key.Region, Operation: key.Operation,
+		}); err != nil {
+			b.opts.Logger.Warn("rate budget: drop the line after a 429", "key", key.String(), "err", err)
+		}
+	}
 	switch outcome {
 	case "throttled":
 		b.probed(key, ProbeThrottled)

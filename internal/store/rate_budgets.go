@@ -16,6 +16,12 @@ type (
 	TakeRateTokenParams = dbsqlc.TakeRateTokenParams
 	// TakeRateTokenRow is a bucket after a take.
 	TakeRateTokenRow = dbsqlc.TakeRateTokenRow
+	// TakeRateTokenInLineParams are the arguments of TakeRateTokenInLine.
+	TakeRateTokenInLineParams = dbsqlc.TakeRateTokenInLineParams
+	// TakeRateTokenInLineRow is what TakeRateTokenInLine did, and the wait.
+	TakeRateTokenInLineRow = dbsqlc.TakeRateTokenInLineRow
+	// DropRateReservationsParams names the bucket whose line is dropped.
+	DropRateReservationsParams = dbsqlc.DropRateReservationsParams
 	// RecordThrottleParams are the arguments of RecordThrottle.
 	RecordThrottleParams = dbsqlc.RecordThrottleParams
 	// ResolveProbeParams are the arguments of ResolveProbe.
@@ -32,6 +38,18 @@ type (
 // class may (see queries/rate_budgets.sql).
 func TakeRateToken(ctx context.Context, db DBTX, p TakeRateTokenParams) (*TakeRateTokenRow, error) {
 	return dbsqlc.New().TakeRateToken(ctx, db, p)
+}
+
+// TakeRateTokenInLine takes a token for a caller that waits in line: one
+// refused a token holds the next in debt and is told when to spend it (see
+// queries/rate_budgets.sql).
+func TakeRateTokenInLine(ctx context.Context, db DBTX, p TakeRateTokenInLineParams) (*TakeRateTokenInLineRow, error) {
+	return dbsqlc.New().TakeRateTokenInLine(ctx, db, p)
+}
+
+// DropRateReservations forgets a bucket's line (after a 429).
+func DropRateReservations(ctx context.Context, db DBTX, p DropRateReservationsParams) error {
+	return dbsqlc.New().DropRateReservations(ctx, db, p)
 }
 
 // RecordThrottle records a 429 Amazon answered, emptying the bucket unless

@@ -349,6 +349,7 @@ func newRiverClient(pool *pgxpool.Pool, deps *jobs.Deps, rotDeps *rotation.Deps,
 		Queues:       jobs.QueueConfig(),
 		Workers:      workers,
 		PeriodicJobs: periodic,
+		Middleware:   jobs.Middleware(),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("create river client: %w", err)

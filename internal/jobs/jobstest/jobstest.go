@@ -110,6 +110,7 @@ func (b *Bundle) StartClient(t testing.TB, workers *river.Workers, periodic []*r
 		PeriodicJobs:      periodic,
 		FetchCooldown:     10 * time.Millisecond,
 		FetchPollInterval: 50 * time.Millisecond,
+		Middleware:        jobs.Middleware(),
 		TestOnly:          true,
 	})
 	if err != nil {

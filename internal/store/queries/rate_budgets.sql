@@ -92,7 +92,7 @@ WITH cur AS (
     FROM cur
 )
 UPDATE rate_budgets b SET
-    tokens            = CASE WHEN dec.outcome = 'straggler' THEN b.tokens ELSE least(b.tokens, 0) END,
+    tokens            = CASE WHEN dec.outcome = 'straggler' THEN b.tokens ELSE 0 END,
     updated_at        = CASE WHEN dec.outcome = 'straggler' THEN b.updated_at ELSE dec.now END,
     throttled_total   = b.throttled_total + 1,
     last_throttled_at = dec.at,
@@ -149,3 +149,80 @@ SELECT account_id, region, operation, rate, burst, pinned, learned_rate,
        granted_total, throttled_total, last_throttled_at
 FROM rate_budgets
 ORDER BY account_id, region, operation;
+
+-- name: TakeRateTokenInLine :one
+-- TakeRateTokenInLine is TakeRateToken for a caller that waits in line
+-- (@holder, a River job): callers refused a token are served in the order
+-- they asked. A caller refused a token takes it anyway, as debt (tokens go
+-- below zero), and is told when it will have refilled (due_at: when the
+-- level, debt and all, reaches @need); when that is more than @max_wait
+-- seconds away its reservation is recorded and it comes back then, spending
+-- it without asking again (action 'redeem'). Later callers find the level
+-- lowered by every token the line holds, so they queue behind it. Actions:
+--   take:    a token now (as TakeRateToken, probes included);
+--   reserve: a token held in debt, due in wait seconds (recorded when wait
+--            exceeds @max_wait);
+--   redeem:  the holder's reservation, due in wait seconds (≤ @max_wait);
+--   wait:    the holder's reservation is not due, or a probe phase holds it;
+--   refuse:  a probe phase is on: as TakeRateToken, no line.
+-- Reservations ten minutes past due (their holder gone) are dropped.
+WITH cur AS (
+    SELECT b.account_id, b.region, b.operation, b.rate, b.probe_phase,
+           greatest(b.updated_at, t.now) AS now,
+           least(b.burst, b.tokens + b.rate * greatest(0, extract(epoch FROM (t.now - b.updated_at)))::float8) AS level,
+           CASE WHEN b.probe_phase IS NOT NULL AND b.probe_until > t.now
+                THEN extract(epoch FROM (b.probe_until - t.now))::float8 ELSE 0 END AS busy_for,
+           CASE WHEN b.probe_phase IS NULL THEN @need::float8 ELSE 1 END AS need
+    FROM rate_budgets b,
+         (SELECT coalesce(sqlc.narg(at)::timestamptz, clock_timestamp()) AS now) t
+    WHERE b.account_id = @account_id AND b.region = @region AND b.operation = @operation
+    FOR UPDATE OF b
+), dec AS (
+    SELECT cur.*, r.due_at AS held_due,
+           CASE
+               WHEN r.due_at IS NOT NULL AND cur.probe_phase IS NULL
+                    AND r.due_at <= cur.now + make_interval(secs => @max_wait::float8) THEN 'redeem'
+               WHEN r.due_at IS NOT NULL THEN 'wait'
+               WHEN cur.busy_for = 0 AND cur.level >= cur.need THEN 'take'
+               WHEN cur.probe_phase IS NOT NULL THEN 'refuse'
+               ELSE 'reserve'
+           END AS action
+    FROM cur
+    LEFT JOIN rate_reservations r
+           ON r.account_id = cur.account_id AND r.region = cur.region AND r.operation = cur.operation AND r.holder = @holder::text
+), gone AS (
+    DELETE FROM rate_reservations r USING dec
+    WHERE r.account_id = dec.account_id AND r.region = dec.region AND r.operation = dec.operation
+      AND ((dec.action = 'redeem' AND r.holder = @holder::text) OR r.due_at < dec.now - interval '10 minutes')
+    RETURNING r.holder
+), queued AS (
+    INSERT INTO rate_reservations (account_id, region, operation, holder, due_at)
+    SELECT dec.account_id, dec.region, dec.operation, @holder::text,
+           dec.now + make_interval(secs => (dec.need - dec.level) / dec.rate)
+    FROM dec
+    WHERE dec.action = 'reserve' AND (dec.need - dec.level) / dec.rate > @max_wait::float8
+    RETURNING holder
+)
+UPDATE rate_budgets b SET
+    tokens        = CASE WHEN dec.action IN ('take', 'reserve') THEN dec.level - 1 ELSE dec.level END,
+    updated_at    = dec.now,
+    granted_total = b.granted_total + CASE WHEN dec.action IN ('take', 'reserve') THEN 1 ELSE 0 END,
+    probe_owner   = CASE WHEN dec.action = 'take' AND dec.probe_phase IS NOT NULL THEN @owner::text ELSE b.probe_owner END,
+    probe_until   = CASE WHEN dec.action = 'take' AND dec.probe_phase IS NOT NULL THEN dec.now + make_interval(secs => @lease::float8) ELSE b.probe_until END
+FROM dec
+WHERE b.account_id = dec.account_id AND b.region = dec.region AND b.operation = dec.operation
+RETURNING dec.action::text AS action, dec.level::float8 AS level, dec.rate::float8 AS rate, dec.need::float8 AS need,
+          coalesce(CASE WHEN dec.action = 'take' THEN dec.probe_phase END, '')::text AS probe_phase, dec.busy_for::float8 AS busy_for,
+          (CASE dec.action
+               WHEN 'reserve' THEN (dec.need - dec.level) / dec.rate
+               WHEN 'redeem' THEN greatest(0, extract(epoch FROM (dec.held_due - dec.now))::float8)
+               WHEN 'wait' THEN greatest(0, extract(epoch FROM (dec.held_due - dec.now))::float8)
+               ELSE 0 END)::float8 AS wait;
+
+-- name: DropRateReservations :exec
+-- DropRateReservations forgets a bucket's line after a 429: Amazon's bucket
+-- is empty (or was probed), so the tokens the line held in debt are not
+-- there; RecordThrottle sets the level to zero, and the holders queue again
+-- when they come back.
+DELETE FROM rate_reservations
+WHERE account_id = @account_id AND region = @region AND operation = @operation;

@@ -1131,6 +1131,20 @@ type RateBudget struct {
 	ProbeUntil *time.Time
 }
 
+// Tokens of rate_budgets already taken by callers waiting in line (River follow-up jobs), each spendable from due_at by its holder alone. A reservation whose holder never came back (a cancelled job) is dropped ten minutes after it was due; a 429 drops every reservation of its bucket.
+type RateReservation struct {
+	// The bucket's account (rate_budgets).
+	AccountID string
+	// The bucket's SP-API region (rate_budgets).
+	Region string
+	// The bucket's SP-API operation (rate_budgets).
+	Operation string
+	// Who holds the token: a River job ("job 42"), the same across its snoozes.
+	Holder string
+	// When the token has refilled (the bucket's debt repaid up to it), on the database clock: the holder spends it from then on.
+	DueAt time.Time
+}
+
 // Amazon home-service jobs (SP-API Services v1), one row per account and serviceJobId. Typed columns are snake_case of Amazon's fields; raw is the payload (buyer name/phone and street address removed unless the account opted in to PII). sync_version moves only when the payload changes: read changes with WHERE sync_version > $last ORDER BY sync_version.
 type ServiceJob struct {
 	// The spsync account (selling partner + application) the job belongs to.

@@ -10,6 +10,26 @@ import (
 	"time"
 )
 
+const dropRateReservations = `-- name: DropRateReservations :exec
+DELETE FROM rate_reservations
+WHERE account_id = $1 AND region = $2 AND operation = $3
+`
+
+type DropRateReservationsParams struct {
+	AccountID string
+	Region    string
+	Operation string
+}
+
+// DropRateReservations forgets a bucket's line after a 429: Amazon's bucket
+// is empty (or was probed), so the tokens the line held in debt are not
+// there; RecordThrottle sets the level to zero, and the holders queue again
+// when they come back.
+func (q *Queries) DropRateReservations(ctx context.Context, db DBTX, arg DropRateReservationsParams) error {
+	_, err := db.Exec(ctx, dropRateReservations, arg.AccountID, arg.Region, arg.Operation)
+	return err
+}
+
 const ensureRateBudget = `-- name: EnsureRateBudget :exec
 INSERT INTO rate_budgets (account_id, region, operation, plan_rate, plan_burst, pinned, rate, burst, tokens, updated_at)
 VALUES ($1, $2, $3, $4, $5, $6, $4, $7::float8, $7::float8,
@@ -162,7 +182,7 @@ WITH cur AS (
     FROM cur
 )
 UPDATE rate_budgets b SET
-    tokens            = CASE WHEN dec.outcome = 'straggler' THEN b.tokens ELSE least(b.tokens, 0) END,
+    tokens            = CASE WHEN dec.outcome = 'straggler' THEN b.tokens ELSE 0 END,
     updated_at        = CASE WHEN dec.outcome = 'straggler' THEN b.updated_at ELSE dec.now END,
     throttled_total   = b.throttled_total + 1,
     last_throttled_at = dec.at,
@@ -340,6 +360,125 @@ func (q *Queries) TakeRateToken(ctx context.Context, db DBTX, arg TakeRateTokenP
 		&i.Need,
 		&i.ProbePhase,
 		&i.BusyFor,
+	)
+	return &i, err
+}
+
+const takeRateTokenInLine = `-- name: TakeRateTokenInLine :one
+WITH cur AS (
+    SELECT b.account_id, b.region, b.operation, b.rate, b.probe_phase,
+           greatest(b.updated_at, t.now) AS now,
+           least(b.burst, b.tokens + b.rate * greatest(0, extract(epoch FROM (t.now - b.updated_at)))::float8) AS level,
+           CASE WHEN b.probe_phase IS NOT NULL AND b.probe_until > t.now
+                THEN extract(epoch FROM (b.probe_until - t.now))::float8 ELSE 0 END AS busy_for,
+           CASE WHEN b.probe_phase IS NULL THEN $3::float8 ELSE 1 END AS need
+    FROM rate_budgets b,
+         (SELECT coalesce($4::timestamptz, clock_timestamp()) AS now) t
+    WHERE b.account_id = $5 AND b.region = $6 AND b.operation = $7
+    FOR UPDATE OF b
+), dec AS (
+    SELECT cur.account_id, cur.region, cur.operation, cur.rate, cur.probe_phase, cur.now, cur.level, cur.busy_for, cur.need, r.due_at AS held_due,
+           CASE
+               WHEN r.due_at IS NOT NULL AND cur.probe_phase IS NULL
+                    AND r.due_at <= cur.now + make_interval(secs => $8::float8) THEN 'redeem'
+               WHEN r.due_at IS NOT NULL THEN 'wait'
+               WHEN cur.busy_for = 0 AND cur.level >= cur.need THEN 'take'
+               WHEN cur.probe_phase IS NOT NULL THEN 'refuse'
+               ELSE 'reserve'
+           END AS action
+    FROM cur
+    LEFT JOIN rate_reservations r
+           ON r.account_id = cur.account_id AND r.region = cur.region AND r.operation = cur.operation AND r.holder = $9::text
+), gone AS (
+    DELETE FROM rate_reservations r USING dec
+    WHERE r.account_id = dec.account_id AND r.region = dec.region AND r.operation = dec.operation
+      AND ((dec.action = 'redeem' AND r.holder = $9::text) OR r.due_at < dec.now - interval '10 minutes')
+    RETURNING r.holder
+), queued AS (
+    INSERT INTO rate_reservations (account_id, region, operation, holder, due_at)
+    SELECT dec.account_id, dec.region, dec.operation, $9::text,
+           dec.now + make_interval(secs => (dec.need - dec.level) / dec.rate)
+    FROM dec
+    WHERE dec.action = 'reserve' AND (dec.need - dec.level) / dec.rate > $8::float8
+    RETURNING holder
+)
+UPDATE rate_budgets b SET
+    tokens        = CASE WHEN dec.action IN ('take', 'reserve') THEN dec.level - 1 ELSE dec.level END,
+    updated_at    = dec.now,
+    granted_total = b.granted_total + CASE WHEN dec.action IN ('take', 'reserve') THEN 1 ELSE 0 END,
+    probe_owner   = CASE WHEN dec.action = 'take' AND dec.probe_phase IS NOT NULL THEN $1::text ELSE b.probe_owner END,
+    probe_until   = CASE WHEN dec.action = 'take' AND dec.probe_phase IS NOT NULL THEN dec.now + make_interval(secs => $2::float8) ELSE b.probe_until END
+FROM dec
+WHERE b.account_id = dec.account_id AND b.region = dec.region AND b.operation = dec.operation
+RETURNING dec.action::text AS action, dec.level::float8 AS level, dec.rate::float8 AS rate, dec.need::float8 AS need,
+          coalesce(CASE WHEN dec.action = 'take' THEN dec.probe_phase END, '')::text AS probe_phase, dec.busy_for::float8 AS busy_for,
+          (CASE dec.action
+               WHEN 'reserve' THEN (dec.need - dec.level) / dec.rate
+               WHEN 'redeem' THEN greatest(0, extract(epoch FROM (dec.held_due - dec.now))::float8)
+               WHEN 'wait' THEN greatest(0, extract(epoch FROM (dec.held_due - dec.now))::float8)
+               ELSE 0 END)::float8 AS wait
+`
+
+type TakeRateTokenInLineParams struct {
+	Owner     string
+	Lease     float64
+	Need      float64
+	At        *time.Time
+	AccountID string
+	Region    string
+	Operation string
+	MaxWait   float64
+	Holder    string
+}
+
+type TakeRateTokenInLineRow struct {
+	Action     string
+	Level      float64
+	Rate       float64
+	Need       float64
+	ProbePhase string
+	BusyFor    float64
+	Wait       float64
+}
+
+// TakeRateTokenInLine is TakeRateToken for a caller that waits in line
+// (@holder, a River job): callers refused a token are served in the order
+// they asked. A caller refused a token takes it anyway, as debt (tokens go
+// below zero), and is told when it will have refilled (due_at: when the
+// level, debt and all, reaches @need); when that is more than @max_wait
+// seconds away its reservation is recorded and it comes back then, spending
+// it without asking again (action 'redeem'). Later callers find the level
+// lowered by every token the line holds, so they queue behind it. Actions:
+//
+//	take:    a token now (as TakeRateToken, probes included);
+//	reserve: a token held in debt, due in wait seconds (recorded when wait
+//	         exceeds @max_wait);
+//	redeem:  the holder's reservation, due in wait seconds (≤ @max_wait);
+//	wait:    the holder's reservation is not due, or a probe phase holds it;
+//	refuse:  a probe phase is on: as TakeRateToken, no line.
+//
+// Reservations ten minutes past due (their holder gone) are dropped.
+func (q *Queries) TakeRateTokenInLine(ctx context.Context, db DBTX, arg TakeRateTokenInLineParams) (*TakeRateTokenInLineRow, error) {
+	row := db.QueryRow(ctx, takeRateTokenInLine,
+		arg.Owner,
+		arg.Lease,
+		arg.Need,
+		arg.At,
+		arg.AccountID,
+		arg.Region,
+		arg.Operation,
+		arg.MaxWait,
+		arg.Holder,
+	)
+	var i TakeRateTokenInLineRow
+	err := row.Scan(
+		&i.Action,
+		&i.Level,
+		&i.Rate,
+		&i.Need,
+		&i.ProbePhase,
+		&i.BusyFor,
+		&i.Wait,
 	)
 	return &i, err
 }
