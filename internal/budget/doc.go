@@ -68,5 +68,7 @@
 // A caller that would wait briefly (MaxWait, 3 seconds by default) waits
 // in-process; one that would wait longer gets a *WaitError telling it how
 // long, which River jobs turn into a snooze so the worker slot is free
-// while the bucket refills.
+// while the bucket refills. A follow-up that waits does so in line
+// (InLine, inline.go): it holds its token in debt from the moment it is
+// refused, so waiting follow-ups are served in the order they asked.
 package budget
