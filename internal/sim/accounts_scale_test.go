@@ -1,0 +1,130 @@
+package sim_test
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http/httptest"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/spsync/spsync/internal/sim"
+)
+
+// numberedAccounts are n sellers named like the ones the digests below
+// were recorded with (before the simulator served more than 200 accounts),
+// spelled out here so the test does not depend on sim.Sellers.
+func numberedAccounts(n int) []sim.Account {
+	out := make([]sim.Account, n)
+	for i := range out {
+		a := sim.DemoAccount
+		a.ID = fmt.Sprintf("seller-%04d", i+1)
+		a.SellerID = ""
+		a.RefreshToken = sim.DemoAccount.RefreshToken + "-" + a.ID
+		out[i] = a
+	}
+	return out
+}
+
+// scaleOptions is the configuration the digests were recorded with.
+func scaleOptions(n int) sim.Options {
+	return sim.Options{
+		Seed: 11, Start: start, Accounts: numberedAccounts(n),
+		Orders: 30, FulfillmentOrders: 12, ServiceJobs: 8,
+		DataClock: sim.NewManualClock(start.Add(48 * time.Hour)), BurstScale: 1e6, RateScale: 1e6,
+	}
+}
+
+// accountDigest hashes everything the simulator holds for one account as
+// of the data clock: every ground truth (orders and their items in both
+// versions, fulfillment orders, package numbers and tracking, service
+// jobs) and, through HTTP in Amazon's real shapes, one getOrder,
+// getFulfillmentOrder, getPackageTrackingDetails and getServiceJobByServiceJobId
+// answer. Pages with a nextToken are left out: their tokens are sealed with
+// a key drawn per simulator.
+func accountDigest(t *testing.T, s *sim.Sim, srv *httptest.Server, acct sim.Account) string {
+	t.Helper()
+	h := sha256.New()
+	add := func(label string, v any, err error) {
+		t.Helper()
+		require.NoError(t, err, label)
+		b, err := json.Marshal(v)
+		require.NoError(t, err, label)
+		fmt.Fprintf(h, "%s\x00%s\x00", label, b)
+	}
+	orders, err := s.TruthOrders(acct.ID)
+	add("orders", orders, err)
+	for _, o := range orders {
+		items, err := s.TruthOrderItems(acct.ID, o.AmazonOrderID)
+		add("items "+o.AmazonOrderID, items, err)
+	}
+	o26, err := s.TruthOrders2026(acct.ID)
+	add("orders2026", o26, err)
+	fos, err := s.TruthFulfillmentOrders(acct.ID)
+	add("fulfillment", fos, err)
+	pkgs, err := s.TruthPackageNumbers(acct.ID)
+	add("packages", pkgs, err)
+	for _, p := range pkgs {
+		tr, err := s.TruthPackageTracking(acct.ID, p)
+		add(fmt.Sprint("tracking ", p), tr, err)
+	}
+	jobs, err := s.TruthServiceJobs(acct.ID)
+	add("jobs", jobs, err)
+
+	b := &testBundle{sim: s, srv: srv, acct: acct}
+	tok := b.accessToken(t)
+	raw := func(path string) {
+		t.Helper()
+		resp := b.get(t, tok, path)
+		require.Equal(t, 200, resp.status, "%s: %s", path, resp.body)
+		fmt.Fprintf(h, "%s\x00%s\x00", path, resp.body)
+	}
+	raw("/orders/v0/orders/" + orders[0].AmazonOrderID)
+	raw("/fba/outbound/2020-07-01/fulfillmentOrders/" + url.PathEscape(fos[0].FulfillmentOrder.SellerFulfillmentOrderID))
+	raw(fmt.Sprintf("/fba/outbound/2020-07-01/tracking?packageNumber=%d", pkgs[0]))
+	raw("/service/v1/serviceJobs/" + jobs[0].ServiceJobID)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// digestsBefore200 were recorded at commit b82a885, when 200 accounts
+// were the most the simulator served: serving more must not change a byte
+// of the first 200.
+var digestsBefore200 = map[string]string{
+	"seller-0001": "f6283957c823e77acde7ab59c92fe50e5dd850e87c120996719a7fce52e79b38",
+	"seller-0002": "8b1bface865db30cb927f368797bcbe431005d29c29fc1e2a626ae3cdb323e26",
+	"seller-0058": "4bcd01e7edcbd4ee07821d64e8bfd0cbeb5ce44ce522525de7ee50514b64cf69",
+	"seller-0200": "d08f0250d92a2cd54d0b0f6de8dc45b84cb0c32bde7564bddea7c00309b29690",
+}
+
+// demoDigestBefore is the demo account's digest with the default sizes,
+// recorded at the same commit.
+const demoDigestBefore = "08d2a70719ec5756b15c26261530d423adf2166076c4e2258fd04d9e11c8f760"
+
+func TestAccountsBelow200KeepTheirData(t *testing.T) {
+	t.Parallel()
+	for _, n := range []int{200} {
+		s := sim.MustNew(scaleOptions(n))
+		srv := httptest.NewServer(s)
+		t.Cleanup(srv.Close)
+		for _, k := range []int{0, 1, 57, 199} {
+			acct := s.Accounts()[k]
+			got := accountDigest(t, s, srv, acct)
+			t.Logf("%d accounts: %s %s", n, acct.ID, got)
+			require.Equal(t, digestsBefore200[acct.ID], got, "%s of %d accounts", acct.ID, n)
+		}
+	}
+}
+
+func TestDemoAccountKeepsItsData(t *testing.T) {
+	t.Parallel()
+	s := sim.MustNew(sim.Options{Seed: 1, Start: start, DataClock: sim.NewManualClock(start.Add(48 * time.Hour)), BurstScale: 1e6})
+	srv := httptest.NewServer(s)
+	t.Cleanup(srv.Close)
+	got := accountDigest(t, s, srv, s.Accounts()[0])
+	t.Logf("demo: %s", got)
+	require.Equal(t, demoDigestBefore, got)
+}
