@@ -22,6 +22,10 @@ import (
 
 const testQueueARN = "arn:aws:sqs:us-east-1:123456789012:spsync-notifications"
 
+// types is how many notification types setup subscribes each account to:
+// those the registry's streams consume.
+var types = len(notificationTypes)
+
 // notifEnv starts a simulator with two accounts of one application behind a real HTTP
 // server (wrapped by wrap when set) and returns the environment of a worker configured for
 // both through an accounts file.
@@ -73,22 +77,22 @@ func TestNotificationsSetupIsIdempotent(t *testing.T) {
 	first := runNotifCmd(env, "notifications", "setup", "--queue-arn", testQueueARN)
 	require.Equal(t, 0, first.code, first.stderr)
 	require.Equal(t, 1, strings.Count(first.stdout, "created destination"), first.stdout)
-	require.Equal(t, 4, countLines(first.stdout, "account ", ": created "), first.stdout)
+	require.Equal(t, 2*types, countLines(first.stdout, "account ", ": created "), first.stdout)
 	for _, want := range []string{amazonNotificationsPrincipal, `"sqs:SendMessage"`, `"sqs:GetQueueAttributes"`, `"Resource": "` + testQueueARN + `"`} {
 		require.Contains(t, first.stdout, want)
 	}
 	st := s.NotificationStats()
 	require.Equal(t, 1, st.CreatedDestinations)
-	require.Equal(t, 4, st.CreatedSubscriptions)
+	require.Equal(t, 2*types, st.CreatedSubscriptions)
 
 	second := runNotifCmd(env, "notifications", "setup", "--queue-arn", testQueueARN)
 	require.Equal(t, 0, second.code, second.stderr)
 	require.NotContains(t, second.stdout, "created")
 	require.Contains(t, second.stdout, "found destination")
-	require.Equal(t, 4, countLines(second.stdout, "account ", ": found "), second.stdout)
+	require.Equal(t, 2*types, countLines(second.stdout, "account ", ": found "), second.stdout)
 	st = s.NotificationStats()
 	require.Equal(t, 1, st.CreatedDestinations, "second run created a destination")
-	require.Equal(t, 4, st.CreatedSubscriptions, "second run created a subscription")
+	require.Equal(t, 2*types, st.CreatedSubscriptions, "second run created a subscription")
 	require.Zero(t, st.SubscriptionConflicts)
 
 	for _, acct := range []string{"seller-a", "seller-b"} {
@@ -101,7 +105,7 @@ func TestNotificationsSetupIsIdempotent(t *testing.T) {
 	status := runNotifCmd(env, "notifications", "status")
 	require.Equal(t, 0, status.code, status.stderr)
 	require.Contains(t, status.stdout, "1 destination(s)")
-	require.Equal(t, 4, strings.Count(status.stdout, "→ "+testQueueARN+" (payload 1.0)\n"), status.stdout)
+	require.Equal(t, 2*types, strings.Count(status.stdout, "→ "+testQueueARN+" (payload 1.0)\n"), status.stdout)
 	require.NotContains(t, status.stdout, "processing directive")
 	require.Contains(t, status.stdout, "SPSYNC_SQS_QUEUE_URL is not set")
 }
@@ -117,7 +121,7 @@ func TestNotificationsSetupCases(t *testing.T) {
 		{
 			name: "one account", args: []string{"--queue-arn", testQueueARN, "--account", "seller-b"},
 			check: func(t *testing.T, s *sim.Sim, r notifResult) {
-				require.Equal(t, 2, s.NotificationStats().CreatedSubscriptions)
+				require.Equal(t, types, s.NotificationStats().CreatedSubscriptions)
 				require.Empty(t, s.NotificationDestinations("seller-a", spapi.NotificationOrderChange))
 				require.Equal(t, []string{testQueueARN}, s.NotificationDestinations("seller-b", spapi.NotificationOrderChange))
 			},
@@ -161,7 +165,7 @@ func TestNotificationsSetupCases(t *testing.T) {
 			check: func(t *testing.T, s *sim.Sim, r notifResult) {
 				require.Contains(t, r.stdout, "found (409 on create) ORDER_CHANGE")
 				require.Equal(t, 1, s.NotificationStats().SubscriptionConflicts)
-				require.Equal(t, 2, s.NotificationStats().CreatedSubscriptions)
+				require.Equal(t, types, s.NotificationStats().CreatedSubscriptions)
 			},
 		},
 	}
@@ -183,9 +187,9 @@ func TestNotificationsSetupLeavesAnotherDestinationAlone(t *testing.T) {
 	r := runNotifCmd(env, "notifications", "setup", "--queue-arn", testQueueARN, "--account", "seller-a")
 	require.Equal(t, 1, r.code, r.stdout)
 	require.Contains(t, r.stdout, "created destination")
-	require.Equal(t, 2, strings.Count(r.stderr, "is subscribed to another destination"), r.stderr)
+	require.Equal(t, types, strings.Count(r.stderr, "is subscribed to another destination"), r.stderr)
 	require.Equal(t, []string{other}, s.NotificationDestinations("seller-a", spapi.NotificationOrderChange))
-	require.Equal(t, 2, s.NotificationStats().CreatedSubscriptions)
+	require.Equal(t, types, s.NotificationStats().CreatedSubscriptions)
 }
 
 func TestNotificationsSimulated(t *testing.T) {
@@ -194,7 +198,7 @@ func TestNotificationsSimulated(t *testing.T) {
 	require.Equal(t, 0, r.code, r.stderr)
 	require.Contains(t, r.stderr, "in-process simulator")
 	require.Contains(t, r.stdout, "created destination")
-	require.Equal(t, 2, countLines(r.stdout, "account ", ": created "), r.stdout)
+	require.Equal(t, types, countLines(r.stdout, "account ", ": created "), r.stdout)
 }
 
 func TestNotificationsUsage(t *testing.T) {

@@ -7,6 +7,7 @@ package streams
 import (
 	"github.com/spsync/spsync/internal/config"
 	"github.com/spsync/spsync/internal/jobs"
+	"github.com/spsync/spsync/internal/jobs/finances"
 	"github.com/spsync/spsync/internal/jobs/fulfillment"
 	"github.com/spsync/spsync/internal/jobs/orders"
 	"github.com/spsync/spsync/internal/jobs/servicejobs"
@@ -24,5 +25,6 @@ func All(cfg *config.Config) jobs.Streams {
 		orders.NewStream(ordersOpts),
 		servicejobs.NewStream(servicejobs.Options{StorePII: storePII}),
 		fulfillment.NewStream(fulfillment.Options{}),
+		finances.NewStream(finances.Options{}),
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/spsync/spsync/internal/secretbox"
 	"github.com/spsync/spsync/internal/sim"
 	"github.com/spsync/spsync/internal/store"
+	"github.com/spsync/spsync/internal/streams"
 )
 
 // accountsHarness runs workers against a simulator whose accounts are
@@ -57,9 +58,9 @@ func newAccountsHarness(t *testing.T) *accountsHarness {
 	env := map[string]string{
 		"SPAPI_ENDPOINT": srv.URL, "LWA_ENDPOINT": srv.URL + "/auth/o2/token", "SECRET": sim.DemoAccount.ClientSecret,
 		"SPSYNC_ACCOUNTS_FILE": file, "SPSYNC_HTTP_ADDR": "127.0.0.1:0",
-		"SPSYNC_ORDERS_CRON": "@every 2s", "SPSYNC_FULFILLMENT_ORDERS_CRON": "@every 2s", "SPSYNC_SERVICE_JOBS_CRON": "@every 2s",
 		"SPSYNC_SIM_RATE_SCALE": "20",
 	}
+	setPollCrons(env, "@every 2s")
 	yaml := "accounts:\n"
 	for _, id := range ids[:2] {
 		a := byID[id]
@@ -119,7 +120,7 @@ func (h *accountsHarness) polledSince(t *testing.T, account string, t0 time.Time
 	var n int
 	require.NoError(t, h.pool.QueryRow(context.Background(),
 		`SELECT count(DISTINCT stream) FROM sync_cursors WHERE account_id = $1 AND last_success_at > $2`, account, t0).Scan(&n))
-	return n == 3
+	return n == len(streams.All(nil))
 }
 
 func (h *accountsHarness) state(t *testing.T, account string) string {

@@ -21,6 +21,7 @@ import (
 	"github.com/spsync/spsync/internal/sim"
 	"github.com/spsync/spsync/internal/spapi"
 	"github.com/spsync/spsync/internal/store"
+	"github.com/spsync/spsync/internal/streams"
 )
 
 // TestPeriodicJobsWithThreeAccounts runs the worker with three accounts of
@@ -50,9 +51,9 @@ func TestPeriodicJobsWithThreeAccounts(t *testing.T) {
 	env := map[string]string{
 		"SPAPI_ENDPOINT": srv.URL, "LWA_ENDPOINT": srv.URL + "/auth/o2/token", "SECRET": sim.DemoAccount.ClientSecret,
 		"SPSYNC_ACCOUNTS_FILE": file, "SPSYNC_HTTP_ADDR": "127.0.0.1:0",
-		// Once a year: only the start-up batch inserts polls during the test.
-		"SPSYNC_ORDERS_CRON": "0 0 1 1 *", "SPSYNC_FULFILLMENT_ORDERS_CRON": "0 0 1 1 *", "SPSYNC_SERVICE_JOBS_CRON": "0 0 1 1 *",
 	}
+	// Once a year: only the start-up batch inserts polls during the test.
+	setPollCrons(env, "0 0 1 1 *")
 	for _, a := range accts {
 		tokenEnv := "REFRESH_" + strings.ToUpper(strings.TrimPrefix(a.ID, "seller-"))
 		yaml += fmt.Sprintf("  - id: %s\n    region: na\n    marketplace_ids: [%s]\n    client_id: %s\n    client_secret_env: SECRET\n    refresh_token_env: %s\n",
@@ -113,8 +114,8 @@ func TestPeriodicJobsWithThreeAccounts(t *testing.T) {
 	// Every account's poll of every stream completes from the start-up batch.
 	want := map[string]bool{}
 	for _, id := range accountIDs {
-		for _, stream := range []string{"orders", "fulfillment_orders", "service_jobs"} {
-			want[id+" "+stream] = true
+		for _, stream := range streams.All(nil) {
+			want[id+" "+stream.Name] = true
 		}
 	}
 	var polled map[string]bool
@@ -150,4 +151,12 @@ func TestPeriodicJobsWithThreeAccounts(t *testing.T) {
 	var failures int
 	require.NoError(t, pool.QueryRow(ctx, `SELECT count(*) FROM periodic_insert_failures`).Scan(&failures))
 	require.Zero(t, failures, "River inserted every periodic job")
+}
+
+// setPollCrons sets the schedule variable of every stream's poll (the
+// registry's, so a new stream is covered) to cron in env.
+func setPollCrons(env map[string]string, cron string) {
+	for _, spec := range streams.All(nil).ScheduleSpecs() {
+		env[spec.Env] = cron
+	}
 }

@@ -72,12 +72,12 @@ func newUpgradeHarness(t *testing.T) *upgradeHarness {
 	env := map[string]string{
 		"SPAPI_ENDPOINT": srv.URL, "LWA_ENDPOINT": srv.URL + "/auth/o2/token", "SECRET": sim.DemoAccount.ClientSecret,
 		"SPSYNC_ACCOUNTS_FILE": file, "SPSYNC_HTTP_ADDR": "127.0.0.1:0",
-		"SPSYNC_ORDERS_CRON": "@every 2s", "SPSYNC_FULFILLMENT_ORDERS_CRON": "@every 2s", "SPSYNC_SERVICE_JOBS_CRON": "@every 2s",
 		// Amazon's searchOrders plan (burst 20, one call in 3 minutes)
 		// would stall a test that polls every 2 s; the simulator's
 		// scaled plan is higher still.
 		"SPSYNC_RATE_LIMITS": "searchOrders=1:100",
 	}
+	setPollCrons(env, "@every 2s")
 	yaml := "accounts:\n"
 	for _, id := range ids {
 		a := byID[id]
