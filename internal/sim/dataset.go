@@ -163,6 +163,11 @@ type accountData struct {
 	opts   *Options
 	base   uint64
 	acctNo int
+	// size is this account's share of Options.AccountSizes, resolved;
+	// its package numbers are pkgBase to pkgBase+pkgSpan-1 (scale.go).
+	size    AccountSize
+	pkgBase int
+	pkgSpan int
 
 	once    sync.Once
 	catalog []product

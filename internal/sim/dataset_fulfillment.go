@@ -167,7 +167,7 @@ type fulfillmentSet struct {
 }
 
 func buildFulfillment(d *accountData) *fulfillmentSet {
-	n := d.opts.FulfillmentOrders
+	n := d.size.FulfillmentOrders
 	set := &fulfillmentSet{tl: newTimeline(n), market: make([]string, n), nItems: make([]uint8, n), nShip: make([]uint8, n), pkgs: make([][4]uint8, n)}
 	times := make([]int64, 0, 8)
 	kinds := make([]uint8, 0, 8)
@@ -248,14 +248,15 @@ func (s *fulfillmentSet) state(i, n int) (status string, shipped int) {
 }
 
 // packageNumber encodes (account, order, shipment, package) so tracking
-// lookups need no table; it stays within int32 as Amazon's schema requires.
+// lookups need no table; it stays within int32 as Amazon's schema requires
+// (layoutAccounts in scale.go gives each account its range).
 func (d *accountData) packageNumber(i, s, p int) int {
-	return (d.acctNo+1)*10_000_000 + i*16 + s*4 + p
+	return d.pkgBase + i*packagesPerFO + s*4 + p
 }
 
 func (d *accountData) decodePackage(num int) (i, s, p int, ok bool) {
-	rest := num - (d.acctNo+1)*10_000_000
-	if rest < 0 || rest >= 10_000_000 {
+	rest := num - d.pkgBase
+	if rest < 0 || rest >= d.pkgSpan {
 		return 0, 0, 0, false
 	}
 	i, s, p = rest/16, rest%16/4, rest%4

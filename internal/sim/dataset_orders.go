@@ -122,7 +122,7 @@ type orderSet struct {
 }
 
 func buildOrders(d *accountData) *orderSet {
-	n := d.opts.Orders
+	n := d.size.Orders
 	set := &orderSet{tl: newTimeline(n), market: make([]string, n), afn: make([]bool, n), nItems: make([]uint8, n)}
 	times := make([]int64, 0, 5)
 	kinds := make([]uint8, 0, 5)

@@ -139,7 +139,7 @@ func serviceTimeline(d *accountData, r *rand.Rand) (times []int64, kinds []uint8
 }
 
 func buildServices(d *accountData) *serviceSet {
-	n := d.opts.ServiceJobs
+	n := d.size.ServiceJobs
 	set := &serviceSet{tl: newTimeline(n), market: make([]string, n)}
 	for i := 0; i < n; i++ {
 		r := newRand(d.base, "sj", i)

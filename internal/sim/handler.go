@@ -89,13 +89,14 @@ func (s *Sim) routes() {
 func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
 
 // route wraps an operation with what every SP-API call goes through, in
-// Amazon's order: request id, authentication, injected latency, the usage
+// Amazon's order: the answer's latency (Options.Latency), request id, authentication, injected latency, the usage
 // plan, injected transport and server faults, the model's request
 // constraints (modelrules.go), the operation itself, Amazon's real shapes
 // (shapes.go) and finally injected body corruption.
 func (s *Sim) route(mux *http.ServeMux, op, pattern string, h opHandler) {
 	s.patterns[op] = pattern
 	mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		s.answerLatency(r) // every answer, refusals included (scale.go)
 		w.Header().Set("x-amzn-RequestId", s.requestID())
 		tok := r.Header.Get("x-amz-access-token")
 		account, verdict := s.tokens.check(tok)

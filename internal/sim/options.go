@@ -87,6 +87,10 @@ type Options struct {
 	// Seed makes the dataset, identifiers and fault decisions reproducible.
 	Seed int64
 	// Accounts are the sellers served. Defaults to DemoAccount alone.
+	// Thousands are fine (Sellers makes them): datasets are built on an
+	// account's first call. Package numbers, int32 in Amazon's model, are
+	// what bounds them: about 8.5 million fulfillment orders in all across
+	// the accounts after the 200th (see layoutAccounts).
 	Accounts []Account
 
 	// Start anchors the dataset in time: entities are created between
@@ -101,7 +105,8 @@ type Options struct {
 	// clock moves. Defaults to 2 days.
 	Horizon time.Duration
 
-	// Orders is the number of orders per account. Defaults to 500.
+	// Orders is the number of orders per account (unless AccountSizes says
+	// otherwise). Defaults to 500.
 	Orders int
 	// OrderRates adds, per account, orders that arrive at a steady rate in
 	// given spans of the data clock, each changing once (see OrderRate):
@@ -120,6 +125,12 @@ type Options struct {
 	MaxPackagesPerShipment          int
 	// ServiceJobs is the number of service jobs per account. Defaults to 50.
 	ServiceJobs int
+	// AccountSizes, when set, gives each account its own dataset size
+	// instead of Orders, FulfillmentOrders and ServiceJobs (which fill its
+	// zero fields): sellers differ, and a benchmark of many sellers wants
+	// most small and a few large (SellerMix). New calls it once per
+	// account, with the account's index in Accounts.
+	AccountSizes func(i int, a Account) AccountSize
 
 	// OrderItemsPageSize is how many items getOrderItems returns per page;
 	// small values make item paging reachable. Defaults to 30.
@@ -287,11 +298,19 @@ type Options struct {
 	// response, any other 400 "Could not match input arguments".
 	Sandbox bool
 
+	// Latency delays every SP-API answer (not LWA's, not Seller
+	// Central's, not report document downloads) by a delay drawn per call
+	// from a distribution; RealisticLatency is Amazon's. Each call waits on
+	// its own goroutine, so calls in flight overlap. The zero value, the
+	// default, answers at once, which keeps tests fast.
+	Latency Latency
+
 	// Faults is the initial fault configuration; SetFaults changes it.
 	Faults Faults
-	// Sleep waits for injected latency. Defaults to a timer that stops
-	// when the request's context ends; tests replace it to observe latency
-	// without waiting.
+	// Sleep waits for Latency and injected fault latency. Defaults to a
+	// timer that stops when the request's context ends; tests replace it
+	// to observe latency without waiting. It is called concurrently, once
+	// per delayed call.
 	Sleep func(ctx context.Context, d time.Duration)
 }
 
@@ -385,8 +404,10 @@ func (o Options) withDefaults() (Options, error) {
 	if o.FulfillmentOrders > 600_000 {
 		return o, errors.New("sim: at most 600,000 fulfillment orders per account (package numbers must stay within int32)")
 	}
-	if len(o.Accounts) > 200 {
-		return o, errors.New("sim: at most 200 accounts (package numbers must stay within int32)")
+	// How many accounts fit depends on their fulfillment orders; New's
+	// layoutAccounts checks it (scale.go).
+	if err := o.Latency.validate(); err != nil {
+		return o, fmt.Errorf("sim: Latency: %w", err)
 	}
 	switch o.NewSecretRefusal {
 	case "":

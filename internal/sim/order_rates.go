@@ -20,15 +20,16 @@ type OrderRate struct {
 }
 
 // buildRateOrders adds the orders of d.opts.OrderRates to set: round(PerHour
-// × hours) per span, drawn from the seed.
+// × the account's OrderRateScale × hours) per span, drawn from the seed.
 func buildRateOrders(d *accountData, set *orderSet) {
 	minI, maxI := d.opts.ItemsPerOrderMin, d.opts.ItemsPerOrderMax
 	for k, span := range d.opts.OrderRates {
 		from, to := span.From.Unix(), span.To.Unix()
-		if to <= from || span.PerHour <= 0 {
+		perHour := span.PerHour * d.size.OrderRateScale
+		if to <= from || perHour <= 0 {
 			continue
 		}
-		n := int(math.Round(span.PerHour * float64(to-from) / 3600))
+		n := int(math.Round(perHour * float64(to-from) / 3600))
 		for j := 0; j < n; j++ {
 			r := newRand(d.base, fmt.Sprintf("rate-order-%d", k), j)
 			var id string

@@ -30,6 +30,10 @@ type Sim struct {
 
 	reqSeq    atomic.Uint64
 	reqPrefix string
+
+	// latencyBase and latencySeq draw Options.Latency's delays (scale.go).
+	latencyBase uint64
+	latencySeq  atomic.Uint64
 }
 
 // New builds a simulator from opts. Datasets are generated lazily, per
@@ -55,11 +59,17 @@ func New(opts Options) (*Sim, error) {
 		patterns:  map[string]string{},
 		reqPrefix: hex.EncodeToString(rb[:]),
 	}
+	layout, err := layoutAccounts(o)
+	if err != nil {
+		return nil, err
+	}
+	s.latencyBase = hash64(o.Seed, "latency")
 	s.creds = newCredState(o)
 	s.sc = newSellerCentral(o)
 	s.tokens.credClock = o.CredentialClock
 	for n, a := range o.Accounts {
-		s.accounts[a.ID] = &accountData{acct: a, opts: &s.opts, base: hash64(o.Seed, "account", a.ID), acctNo: n}
+		s.accounts[a.ID] = &accountData{acct: a, opts: &s.opts, base: hash64(o.Seed, "account", a.ID), acctNo: n,
+			size: layout[n].size, pkgBase: layout[n].pkgBase, pkgSpan: layout[n].pkgSpan}
 	}
 	s.routes()
 	return s, nil
