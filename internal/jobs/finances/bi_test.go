@@ -64,8 +64,8 @@ ORDER BY 1, 2;`
 // fixtureTransaction is a transaction as Amazon sends it, written out.
 type fixtureTransaction struct {
 	id, order, typ, status, market, currency, total, posted, maturity string
-	ids                                                             [][2]string
-	breakdowns                                                      []any // {breakdownType, amount, children...}
+	ids                                                               [][2]string
+	breakdowns                                                        []any // {breakdownType, amount, children...}
 }
 
 func bd(typ, amount string, children ...any) map[string]any {
