@@ -1,10 +1,12 @@
 package sim_test
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/http/httptest"
 	"net/url"
 	"testing"
@@ -13,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/spsync/spsync/internal/sim"
+	"github.com/spsync/spsync/internal/spapi"
 )
 
 // numberedAccounts are n sellers named like the ones the digests below
@@ -104,19 +107,151 @@ var digestsBefore200 = map[string]string{
 // recorded at the same commit.
 const demoDigestBefore = "08d2a70719ec5756b15c26261530d423adf2166076c4e2258fd04d9e11c8f760"
 
+// TestAccountsBelow200KeepTheirData serves the first 200 accounts exactly
+// as before the limit was lifted, whether 200 or 1,000 accounts are
+// configured and whether AccountSizes is unset or leaves every size to the
+// per-account defaults; the accounts after them answer too.
 func TestAccountsBelow200KeepTheirData(t *testing.T) {
 	t.Parallel()
-	for _, n := range []int{200} {
-		s := sim.MustNew(scaleOptions(n))
-		srv := httptest.NewServer(s)
-		t.Cleanup(srv.Close)
-		for _, k := range []int{0, 1, 57, 199} {
-			acct := s.Accounts()[k]
-			got := accountDigest(t, s, srv, acct)
-			t.Logf("%d accounts: %s %s", n, acct.ID, got)
-			require.Equal(t, digestsBefore200[acct.ID], got, "%s of %d accounts", acct.ID, n)
+	cases := []struct {
+		name string
+		n    int
+		mod  func(*sim.Options)
+	}{
+		{"200", 200, nil},
+		{"1000", 1000, nil},
+		{"1000 zero sizes", 1000, func(o *sim.Options) {
+			o.AccountSizes = func(int, sim.Account) sim.AccountSize { return sim.AccountSize{} }
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			opts := scaleOptions(tc.n)
+			if tc.mod != nil {
+				tc.mod(&opts)
+			}
+			s := sim.MustNew(opts)
+			srv := httptest.NewServer(s)
+			t.Cleanup(srv.Close)
+			for _, k := range []int{0, 1, 57, 199} {
+				acct := s.Accounts()[k]
+				got := accountDigest(t, s, srv, acct)
+				require.Equal(t, digestsBefore200[acct.ID], got, "%s of %d accounts", acct.ID, tc.n)
+			}
+			if tc.n > 200 {
+				for _, k := range []int{200, tc.n - 1} {
+					require.NotEmpty(t, accountDigest(t, s, srv, s.Accounts()[k]))
+				}
+			}
+		})
+	}
+}
+
+func TestSellersNamesLikeTheDigests(t *testing.T) {
+	t.Parallel()
+	require.Equal(t, numberedAccounts(250), sim.Sellers(250))
+}
+
+// TestThousandAccountsServed: 1,000 sellers of SellerMix's sizes, and a
+// sample of them, before, at and after the 200th, answers getOrders and
+// searchOrders with exactly its ground truth, and package tracking with
+// numbers of its own that fit int32.
+func TestThousandAccountsServed(t *testing.T) {
+	t.Parallel()
+	accts := sim.Sellers(1000)
+	s := sim.MustNew(sim.Options{
+		Seed: 5, Start: start, Accounts: accts, AccountSizes: sim.SellerMix,
+		DataClock: sim.NewManualClock(start.Add(48 * time.Hour)), BurstScale: 1e6, RateScale: 1e6,
+	})
+	srv := httptest.NewServer(s)
+	t.Cleanup(srv.Close)
+	ctx := context.Background()
+	sample := []int{0, 137, 199, 200, 201, 640, 999}
+	for k, a := range accts { // and the first large seller after the 200th
+		if k > 200 && sim.SellerMix(k, a).Orders == 3000 {
+			sample = append(sample, k)
+			break
 		}
 	}
+	owner := map[int]string{}
+	for _, k := range sample {
+		acct := s.Accounts()[k]
+		client := newClient(t, srv.URL, acct)
+
+		truth, err := s.TruthOrders(acct.ID)
+		require.NoError(t, err)
+		require.Equal(t, sim.SellerMix(k, acct).Orders, len(truth), acct.ID)
+		want := map[string]time.Time{}
+		for _, o := range truth {
+			want[o.AmazonOrderID] = o.LastUpdateDate
+		}
+		got := map[string]time.Time{}
+		for _, o := range allOrders(t, client, spapi.GetOrdersRequest{MarketplaceIDs: acct.MarketplaceIDs, CreatedAfter: start.Add(-15 * 24 * time.Hour)}) {
+			got[o.AmazonOrderId] = o.LastUpdateDate
+		}
+		require.Equal(t, want, got, "getOrders of %s", acct.ID)
+
+		truth26, err := s.TruthOrders2026(acct.ID)
+		require.NoError(t, err)
+		want26 := map[string]time.Time{}
+		for _, o := range truth26 {
+			want26[o.OrderID] = o.LastUpdatedTime
+		}
+		got26 := map[string]time.Time{}
+		for page, err := range client.SearchOrdersPager(spapi.SearchOrdersRequest{CreatedAfter: start.Add(-15 * 24 * time.Hour), MaxResultsPerPage: 100}).All(ctx, nil) {
+			require.NoError(t, err)
+			for _, o := range page.Orders {
+				got26[o.OrderId] = o.LastUpdatedTime
+			}
+		}
+		require.Equal(t, want26, got26, "searchOrders of %s", acct.ID)
+
+		pkgs, err := s.TruthPackageNumbers(acct.ID)
+		require.NoError(t, err)
+		require.NotEmpty(t, pkgs, acct.ID)
+		for _, p := range pkgs {
+			require.Positive(t, p)
+			require.LessOrEqual(t, p, math.MaxInt32)
+			require.NotContains(t, owner, p, "package %d of %s is also %s's", p, acct.ID, owner[p])
+			owner[p] = acct.ID
+		}
+		res, err := client.GetPackageTrackingDetails(ctx, pkgs[len(pkgs)-1])
+		require.NoError(t, err)
+		tr, err := s.TruthPackageTracking(acct.ID, pkgs[len(pkgs)-1])
+		require.NoError(t, err)
+		require.Equal(t, tr.TrackingNumber, res.Details.TrackingNumber)
+	}
+	// Another seller's package is not found with this seller's token.
+	other, err := s.TruthPackageNumbers(accts[999].ID)
+	require.NoError(t, err)
+	_, err = newClient(t, srv.URL, s.Accounts()[640]).GetPackageTrackingDetails(ctx, other[0])
+	requireKind(t, err, spapi.KindNotFound)
+}
+
+// TestSellerMix: most sellers small, a few large, the same for a seller
+// whatever its position.
+func TestSellerMix(t *testing.T) {
+	t.Parallel()
+	tiers := map[int]int{}
+	for i, a := range sim.Sellers(1000) {
+		size := sim.SellerMix(i, a)
+		tiers[size.Orders]++
+		require.Equal(t, size, sim.SellerMix(0, a))
+	}
+	t.Logf("orders per seller: %v", tiers)
+	require.Len(t, tiers, 3)
+	require.InDelta(t, 700, tiers[60], 50)
+	require.InDelta(t, 250, tiers[300], 40)
+	require.InDelta(t, 50, tiers[3000], 20)
+}
+
+func TestTooManyPackageNumbers(t *testing.T) {
+	t.Parallel()
+	_, err := sim.New(sim.Options{Seed: 1, Accounts: sim.Sellers(5000), FulfillmentOrders: 2000})
+	require.ErrorContains(t, err, "int32")
+	_, err = sim.New(sim.Options{Seed: 1, Accounts: sim.Sellers(5000), FulfillmentOrders: 1500})
+	require.NoError(t, err)
 }
 
 func TestDemoAccountKeepsItsData(t *testing.T) {
