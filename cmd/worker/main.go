@@ -4,7 +4,7 @@
 //	worker run [--once] [--simulate] [--migrate]
 //	worker backfill STREAM --from DATE --to DATE [--account A] [--wait]
 //	worker refresh order|fulfillment-order|package|service-job ID [--account A]
-//	worker status [--json]
+//	worker status [--json] [--account ID] [--worst N | --all]
 //	worker notifications setup --queue-arn ARN [--account A] | notifications status
 //	worker accounts list | add ID … | pause ID | resume ID | remove ID | set-refresh-token ID
 //	worker credentials list | set-secret [--client-id ID] [--expires DATE] | rotate | rekey
@@ -34,7 +34,9 @@ commands:
   refresh KIND ID [--account A]
                          refetch one order, fulfillment-order, package or
                          service-job now
-  status [--json]        cursors, lag, errors, budgets, queues, backfills
+  status [--json] [--account ID] [--worst N | --all]
+                         cursors, lag, errors, budgets, queues, backfills;
+                         summarised past N rows (20), the worst rows shown
   notifications setup --queue-arn ARN [--account A]
                          subscribe the accounts to ORDER_CHANGE and
                          FULFILLMENT_ORDER_STATUS pushed to an SQS queue

@@ -46,6 +46,18 @@ type Accounts struct {
 	// Authorizations say, for every account not removed, when its seller
 	// last authorized spsync, by id.
 	Authorizations []AccountAuthorization `json:"authorizations"`
+
+	// quiet is NotActive by id (index), so that LagQuiet stays cheap when
+	// asked for each of a thousand accounts' cursors.
+	quiet map[string]bool
+}
+
+// index builds a's lookup of the accounts not active.
+func (a *Accounts) index() {
+	a.quiet = make(map[string]bool, len(a.NotActive))
+	for _, s := range a.NotActive {
+		a.quiet[s.AccountID] = true
+	}
 }
 
 // AccountAuthorization is when an account's refresh token last came from
@@ -77,6 +89,9 @@ type AccountState struct {
 // (or for a person to fix) and lag alerts stay quiet. An account with no
 // row (no key: accounts from the environment) keeps its lag.
 func (a Accounts) LagQuiet(accountID string) bool {
+	if a.quiet != nil {
+		return a.quiet[accountID]
+	}
 	for _, s := range a.NotActive {
 		if s.AccountID == accountID {
 			return true
@@ -181,6 +196,7 @@ func collectAccounts(ctx context.Context, db store.DBTX, r *Report) error {
 				Reason: a.StateReason, Remedy: reauthRemedy(a.ID)})
 		}
 	}
+	r.Accounts.index()
 	auths, err := store.ListAccountAuthorizations(ctx, db)
 	if err != nil {
 		return err
@@ -290,26 +306,49 @@ func secretWarnings(cs ClientSecrets) []string {
 
 // writeAccounts writes the ACCOUNTS, NEEDS RE-AUTHORIZATION and CLIENT
 // SECRETS sections; a deployment without stored accounts gets one line.
-func (r *Report) writeAccounts(w io.Writer) {
+// Past o.Worst rows the lists show their worst rows (AUTHORIZATIONS: the
+// unmatched, then those authorized longest ago).
+func (r *Report) writeAccounts(w io.Writer, o TextOptions) {
 	if r.Accounts.Source != AccountsFromDatabase {
-		fmt.Fprintln(w, "\naccounts: none stored (from the environment without SPSYNC_SECRET_KEY; with it, add one: worker accounts add)")
+		if o.Account == "" {
+			fmt.Fprintln(w, "\naccounts: none stored (from the environment without SPSYNC_SECRET_KEY; with it, add one: worker accounts add)")
+		}
 		return
 	}
-	counts := make([]string, 0, len(AccountStates))
-	for _, s := range AccountStates {
-		counts = append(counts, fmt.Sprintf("%d %s", r.Accounts.States[s], s))
-	}
-	fmt.Fprintf(w, "\nACCOUNTS: %s\n", strings.Join(counts, ", "))
-	if len(r.Accounts.NotActive) > 0 {
-		fmt.Fprintln(w, "ACCOUNT\tSTATE\tSINCE\tREASON")
-		for _, a := range r.Accounts.NotActive {
-			fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", a.AccountID, a.State, ts(&a.Since), reason(a.Reason))
+	if o.Account == "" {
+		counts := make([]string, 0, len(AccountStates))
+		for _, s := range AccountStates {
+			counts = append(counts, fmt.Sprintf("%d %s", r.Accounts.States[s], s))
+		}
+		fmt.Fprintf(w, "\nACCOUNTS: %s\n", strings.Join(counts, ", "))
+		if len(r.Accounts.NotActive) > 0 {
+			fmt.Fprintln(w, "ACCOUNT\tSTATE\tSINCE\tREASON")
+			// Already by state (needs_reauth, paused, removed) and id.
+			rows, more := section(o, r.Accounts.NotActive, func(a, b AccountState) int { return 0 })
+			for _, a := range rows {
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", a.AccountID, a.State, ts(&a.Since), reason(a.Reason))
+			}
+			moreLine(w, more, "accounts not active")
 		}
 	}
 	if len(r.Accounts.Authorizations) > 0 {
+		rows, more := section(o, r.Accounts.Authorizations, worseAuthorization)
 		fmt.Fprintln(w, "\nAUTHORIZATIONS: when each account's seller last authorized spsync (OAuth or set-refresh-token); a public application's seller must renew every 365 days")
+		if more > 0 {
+			unmatched, never := 0, 0
+			for _, a := range r.Accounts.Authorizations {
+				if a.Unmatched {
+					unmatched++
+				}
+				if a.LastAuthorizedAt == nil {
+					never++
+				}
+			}
+			fmt.Fprintf(w, "%s accounts: %s unmatched (no selling partner id), %s never authorized through spsync; unmatched first, then authorized longest ago\n",
+				count(len(r.Accounts.Authorizations)), count(unmatched), count(never))
+		}
 		fmt.Fprintln(w, "ACCOUNT\tSTATE\tSELLING PARTNER\tLAST AUTHORIZED")
-		for _, a := range r.Accounts.Authorizations {
+		for _, a := range rows {
 			seller, at := "unmatched", "never"
 			if a.SellingPartnerID != nil {
 				seller = *a.SellingPartnerID
@@ -319,15 +358,25 @@ func (r *Report) writeAccounts(w io.Writer) {
 			}
 			fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", a.AccountID, a.State, seller, at)
 		}
+		moreLine(w, more, "authorizations")
 	}
 	if len(r.NeedsReauth) > 0 {
+		rows, more := section(o, r.NeedsReauth, func(a, b Reauth) int { return 0 })
 		fmt.Fprintln(w, "\nNEEDS RE-AUTHORIZATION: LWA refused these accounts' refresh tokens (invalid_grant); no LWA call is made for them and their jobs stopped; the other accounts go on")
 		fmt.Fprintln(w, "ACCOUNT\tSINCE\tREASON")
-		for _, a := range r.NeedsReauth {
+		for _, a := range rows {
 			fmt.Fprintf(w, "%s\t%s\t%s\n", a.AccountID, ts(&a.Since), reason(a.Reason))
 		}
-		for _, a := range r.NeedsReauth {
-			fmt.Fprintf(w, "%s: %s.\n", a.AccountID, a.Remedy)
+		moreLine(w, more, "accounts needing re-authorization")
+		// The remedy names the account; past a few accounts it is said
+		// once, for the first.
+		for i, a := range rows {
+			if i == 0 || len(r.NeedsReauth) <= 3 {
+				fmt.Fprintf(w, "%s: %s.\n", a.AccountID, a.Remedy)
+			}
+		}
+		if len(r.NeedsReauth) > 3 {
+			fmt.Fprintf(w, "Likewise for the other %s accounts needing re-authorization.\n", count(len(r.NeedsReauth)-1))
 		}
 	}
 	if len(r.ClientSecrets) == 0 {

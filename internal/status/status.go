@@ -5,6 +5,7 @@
 package status
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -49,6 +50,9 @@ type Report struct {
 	Accounts      Accounts        `json:"accounts"`
 	NeedsReauth   []Reauth        `json:"needs_reauth"`
 	ClientSecrets []ClientSecrets `json:"client_secrets"`
+	// Summary is what the per-account rows above add up to, and the worst
+	// of them (scale.go): what the text report shows at scale.
+	Summary *Summary `json:"summary"`
 }
 
 // Poll is one account's poll schedule: the change rate it observed, what
@@ -281,32 +285,76 @@ func Collect(ctx context.Context, db store.DBTX) (*Report, error) {
 	if err := collectAccounts(ctx, db, r); err != nil {
 		return nil, fmt.Errorf("status: %w", err)
 	}
+	r.Summarize(DefaultWorst)
 	return r, nil
 }
 
-// WriteText renders the report as aligned tables for a terminal.
+// WriteText renders the report as aligned tables for a terminal, each
+// per-account section summarised past DefaultWorst rows.
 func (r *Report) WriteText(w io.Writer) error {
+	return r.WriteTextOptions(w, TextOptions{Worst: DefaultWorst})
+}
+
+// WriteTextOptions renders the report as WriteText does, with o's limits.
+func (r *Report) WriteTextOptions(w io.Writer, o TextOptions) error {
+	if r.Summary == nil {
+		r.Summarize(o.Worst)
+	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "spsync status at %s\n\n", r.GeneratedAt.UTC().Format(time.RFC3339))
+	if o.Account != "" {
+		fmt.Fprintf(tw, "spsync status of account %s at %s\n\n", o.Account, r.GeneratedAt.UTC().Format(time.RFC3339))
+		r.writeAccountHeader(tw, o.Account)
+	} else {
+		fmt.Fprintf(tw, "spsync status at %s\n\n", r.GeneratedAt.UTC().Format(time.RFC3339))
+	}
 	// SCOPE tells a stream's cursors apart: service jobs are polled per
 	// marketplace (getServiceJobs takes one), so each marketplace has its
 	// own row and lag, and one that lags or fails shows by itself.
+	streams, more := section(o, r.Streams, r.worseStream)
+	if more > 0 {
+		r.writeStreamSummary(tw)
+	}
 	fmt.Fprintln(tw, "ACCOUNT\tSTREAM\tSCOPE\tCURSOR\tLAG\tLAST SUCCESS\tLAST ERROR")
 	if len(r.Streams) == 0 {
 		fmt.Fprintln(tw, "(no poll has run yet)\t\t\t\t\t\t")
 	}
-	for _, s := range r.Streams {
+	for _, s := range streams {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.AccountID, s.Stream, scope(s.Scope), ts(s.CursorAt), lag(s.LagSeconds), ts(s.LastSuccessAt), lastError(s))
 	}
-	fmt.Fprintln(tw, "\nACCOUNT\tREGION\tOPERATION\tTOKENS\tRATE/S\tTHROTTLED\tLAST 429")
-	for _, b := range r.Budgets {
+	moreLine(tw, more, "cursors")
+	budgets, more := section(o, r.Budgets, worseBudget)
+	if more > 0 {
+		// At scale the buckets worth a look are the near-empty ones.
+		var near []Budget
+		for _, b := range r.Budgets {
+			if b.NearEmpty() {
+				near = append(near, b)
+			}
+		}
+		r.writeBudgetSummary(tw, len(near))
+		budgets = worst(near, o.Worst, worseBudget)
+		more = len(near) - len(budgets)
+		if len(near) > 0 {
+			fmt.Fprintln(tw, "ACCOUNT\tREGION\tOPERATION\tTOKENS\tRATE/S\tTHROTTLED\tLAST 429")
+		}
+	} else {
+		fmt.Fprintln(tw, "\nACCOUNT\tREGION\tOPERATION\tTOKENS\tRATE/S\tTHROTTLED\tLAST 429")
+	}
+	for _, b := range budgets {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%.1f/%g\t%g\t%d\t%s\n", b.AccountID, b.Region, b.Operation, b.Tokens, b.Burst, b.Rate, b.Throttled, ts(b.LastThrottledAt))
 	}
+	moreLine(tw, more, "near-empty buckets")
 	// The polls' budget: what each spends of its list bucket at the change
 	// rate it sees, and what it leaves for backfills.
 	if len(r.Polls) > 0 {
-		fmt.Fprintln(tw, "\nPOLL\tSTREAM\tOPERATION\tMODE\tCHANGES/H\tCALLS/H\tHEADROOM/H\tCEILING/H\tEVERY\tLAG TARGET\tNEXT")
-		for _, p := range r.Polls {
+		polls, more := section(o, r.Polls, worsePoll)
+		if more > 0 {
+			fmt.Fprintf(tw, "\n%s\n", r.pollModes())
+		} else {
+			fmt.Fprintln(tw)
+		}
+		fmt.Fprintln(tw, "POLL\tSTREAM\tOPERATION\tMODE\tCHANGES/H\tCALLS/H\tHEADROOM/H\tCEILING/H\tEVERY\tLAG TARGET\tNEXT")
+		for _, p := range polls {
 			target := "-"
 			if p.LagTarget > 0 {
 				target = lag(&p.LagTarget)
@@ -314,21 +362,35 @@ func (r *Report) WriteText(w io.Writer) error {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%.0f\t%.1f/%.1f\t%.1f\t%.0f\t%s\t%s\t%s\n", p.AccountID, p.Stream, p.Operation, p.Mode,
 				p.ChangeRate, p.CallsPerHour, p.BudgetPerHour, p.Headroom, p.Ceiling, lag(&p.IntervalSeconds), target, ts(&p.NextPollAt))
 		}
-		for _, p := range r.Polls {
-			if p.Advice != "" {
+		moreLine(tw, more, "polls")
+		// The advice is the same for every poll over its ceiling: at
+		// scale it is said once, with the first one's numbers.
+		over := 0
+		for _, p := range polls {
+			if p.Advice == "" {
+				continue
+			}
+			if over++; over == 1 || more == 0 {
 				fmt.Fprintf(tw, "%s %s: %s.\n", p.AccountID, p.Stream, p.Advice)
 			}
 		}
+		if n := r.Summary.PollModes["over-ceiling"]; more > 0 && n > 1 {
+			fmt.Fprintf(tw, "The same holds for the other %s polls over their ceiling (mode over-ceiling).\n", count(n-1))
+		}
 	}
-	fmt.Fprintln(tw, "\nQUEUE\tAVAILABLE\tRUNNING\tSCHEDULED\tRETRYABLE\tFAILED (24H)")
-	for _, q := range r.Queues {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\n", q.Queue, q.Available, q.Running, q.Scheduled, q.Retryable, q.Discarded24h)
+	if o.Account == "" {
+		fmt.Fprintln(tw, "\nQUEUE\tAVAILABLE\tRUNNING\tSCHEDULED\tRETRYABLE\tFAILED (24H)")
+		for _, q := range r.Queues {
+			fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\n", q.Queue, q.Available, q.Running, q.Scheduled, q.Retryable, q.Discarded24h)
+		}
 	}
 	fmt.Fprintln(tw, "\nBACKFILL\tACCOUNT\tSTREAM\tSPAN\tWINDOWS\tROWS\tERRORS\tLAST ERROR")
 	if len(r.Backfills) == 0 {
 		fmt.Fprintln(tw, "(none running)\t\t\t\t\t\t\t")
 	}
-	for _, b := range r.Backfills {
+	// Running backfills stay oldest first: each is an operator's request.
+	backfills, more := section(o, r.Backfills, func(a, b Backfill) int { return cmp.Compare(a.ID, b.ID) })
+	for _, b := range backfills {
 		last := "-"
 		if b.LastError != nil {
 			last = shorten(*b.LastError)
@@ -336,33 +398,45 @@ func (r *Report) WriteText(w io.Writer) error {
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s..%s\t%d/%d\t%d\t%d\t%s\n", b.ID, b.AccountID, b.Stream,
 			b.From.UTC().Format(time.RFC3339), b.To.UTC().Format(time.RFC3339), b.WindowsDone, b.WindowsTotal, b.RowsWritten, b.Errors, last)
 	}
+	moreLine(tw, more, "running backfills")
 	// Quarantined records are rare and need a person, so the section shows
 	// only when there are some, and says where to read them.
 	if len(r.Quarantine) > 0 {
 		fmt.Fprintln(tw, "\nQUARANTINED: records Amazon sent without a key spsync needs (the rest of their pages is stored)")
 		fmt.Fprintln(tw, "ACCOUNT\tOPERATION\tRECORDS\tLAST SEEN\tLAST REASON")
-		for _, q := range r.Quarantine {
+		rows, more := section(o, r.Quarantine, func(a, b Quarantine) int { return cmp.Compare(b.Records, a.Records) })
+		for _, q := range rows {
 			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", q.AccountID, q.Operation, q.Records, ts(&q.LastSeenAt), shorten(q.LastReason))
 		}
+		moreLine(tw, more, "accounts' and operations' quarantined records")
 		fmt.Fprintf(tw, "Read them with: %s;\n", QuarantineQuery)
 	}
 	// Push shows once notifications are on: the last one per stream, and
 	// the changes only the safety-net poll found (a rising count means the
 	// push path loses notifications).
 	if len(r.Push) > 0 {
-		fmt.Fprintln(tw, "\nPUSH\tSTREAM\tLAST NOTIFICATION\tNOTIFICATIONS\tFOUND ONLY BY THE SAFETY-NET POLL")
-		for _, p := range r.Push {
+		rows, more := section(o, r.Push, worsePush)
+		if more > 0 {
+			fmt.Fprintf(tw, "\nPUSH: %s streams; most changes found only by the safety-net poll first, then the oldest last notification\n", count(len(r.Push)))
+		} else {
+			fmt.Fprintln(tw)
+		}
+		fmt.Fprintln(tw, "PUSH\tSTREAM\tLAST NOTIFICATION\tNOTIFICATIONS\tFOUND ONLY BY THE SAFETY-NET POLL")
+		for _, p := range rows {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\n", p.AccountID, p.Stream, ts(p.LastNotificationAt), p.Notifications, p.SafetyNetUnannounced)
 		}
+		moreLine(tw, more, "push streams")
 	}
 	// A refused operation needs the seller or the developer to change the
 	// authorization; shown only when there is one.
 	if len(r.PermissionDenied) > 0 {
 		fmt.Fprintln(tw, "\nPERMISSION DENIED: Amazon refuses these operations (a role or API grant is missing); the accounts' other operations go on")
 		fmt.Fprintln(tw, "ACCOUNT\tOPERATION\tSINCE\tLAST\tTIMES\tERROR")
-		for _, d := range r.PermissionDenied {
+		rows, more := section(o, r.PermissionDenied, func(a, b PermissionDenied) int { return b.LastSeenAt.Compare(a.LastSeenAt) })
+		for _, d := range rows {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\n", d.AccountID, d.Operation, ts(&d.FirstSeenAt), ts(&d.LastSeenAt), d.Times, shorten(d.Error))
 		}
+		moreLine(tw, more, "refused operations")
 	}
 	// A failed periodic insert means scheduled polls or purges did not
 	// run; shown only when one happened in the last day.
@@ -373,7 +447,7 @@ func (r *Report) WriteText(w io.Writer) error {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", f.Failure, ts(&f.FirstSeenAt), ts(&f.LastSeenAt), f.Times, shorten(f.Error))
 		}
 	}
-	r.writeAccounts(tw)
+	r.writeAccounts(tw, o)
 	return tw.Flush()
 }
 
