@@ -9,6 +9,7 @@ import (
 	"math"
 	"net/http/httptest"
 	"net/url"
+	"runtime"
 	"testing"
 	"time"
 
@@ -262,4 +263,52 @@ func TestDemoAccountKeepsItsData(t *testing.T) {
 	got := accountDigest(t, s, srv, s.Accounts()[0])
 	t.Logf("demo: %s", got)
 	require.Equal(t, demoDigestBefore, got)
+}
+
+// BenchmarkManySellers measures what serving many sellers costs the
+// simulator: New (datasets are lazy, so only accounts, credentials and
+// per-account state), then every seller's first call, which builds its
+// dataset (here through OrderChanges, which costs no HTTP), and the heap
+// after each. Run with -benchtime=1x; the figures are per run.
+func BenchmarkManySellers(b *testing.B) {
+	cases := []struct {
+		n     int
+		sizes func(int, sim.Account) sim.AccountSize
+		name  string
+	}{
+		{1000, sim.SellerMix, "mix"},
+		{5000, sim.SellerMix, "mix"},
+		{1000, nil, "default"}, // 500 orders, 100 fulfillment orders, 50 service jobs each
+	}
+	for _, tc := range cases {
+		b.Run(fmt.Sprintf("sellers=%d/sizes=%s", tc.n, tc.name), func(b *testing.B) {
+			accts := sim.Sellers(tc.n)
+			heap := func() float64 {
+				runtime.GC()
+				var ms runtime.MemStats
+				runtime.ReadMemStats(&ms)
+				return float64(ms.HeapAlloc) / (1 << 20)
+			}
+			for b.Loop() {
+				base := heap()
+				t0 := time.Now()
+				s := sim.MustNew(sim.Options{Seed: 1, Start: start, Accounts: accts, AccountSizes: tc.sizes, DataClock: sim.NewManualClock(start)})
+				newTook := time.Since(t0)
+				heapNew := heap() - base
+				t1 := time.Now()
+				for _, a := range accts {
+					if _, err := s.OrderChanges(a.ID, start, start); err != nil {
+						b.Fatal(err)
+					}
+				}
+				buildTook := time.Since(t1)
+				heapBuilt := heap() - base
+				b.ReportMetric(float64(newTook.Milliseconds()), "new-ms")
+				b.ReportMetric(heapNew, "new-heap-MiB")
+				b.ReportMetric(float64(buildTook.Milliseconds()), "build-all-ms")
+				b.ReportMetric(heapBuilt, "built-heap-MiB")
+				runtime.KeepAlive(s)
+			}
+		})
+	}
 }

@@ -151,10 +151,8 @@ func (s *Sim) NotificationStats() NotificationStats {
 // seller is not subscribed, or only to EventBridge.
 func (s *Sim) NotificationDestinations(accountID, notificationType string) []string {
 	app := ""
-	for _, a := range s.opts.Accounts {
-		if a.ID == accountID {
-			app = a.ClientID
-		}
+	if d := s.accounts[accountID]; d != nil { // a map: the notifier asks once per change, of thousands of sellers
+		app = d.acct.ClientID
 	}
 	s.notif.mu.Lock()
 	defer s.notif.mu.Unlock()
