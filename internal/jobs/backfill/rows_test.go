@@ -51,6 +51,8 @@ func TestEverySourceCountsItsRows(t *testing.T) {
 		"orders":             {"orders", "order_items"},
 		"fulfillment_orders": {"fulfillment_orders"},
 		"service_jobs":       {"service_jobs"},
+		// Items and breakdowns come inline with their transaction.
+		"financial_transactions": {"financial_transactions", "financial_transaction_items", "financial_transaction_breakdowns"},
 	}
 	registry := streams.All(nil)
 	for _, s := range registry {
