@@ -46,6 +46,7 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	notifyDuplicate := fs.Float64("notify-duplicate", 0, "probability that a notification is delivered twice (0 to 1)")
 	notifyDelay := fs.String("notify-delay", "0", "delay between a change and its notification's delivery: D (uniform from 0 to D) or MIN-MAX, e.g. 500ms-3s")
 	notifyReorder := fs.Int("notify-reorder", 0, "shuffle deliveries within groups of this many (0 keeps change order)")
+	latency := fs.String("latency", "0", "delay every SP-API answer: 0 (none), realistic (log-normal, median 350ms, most answers within 200ms-600ms, as SP-API users report), D, MIN-MAX (uniform, e.g. 200ms-600ms) or median=350ms,sigma=0.3,min=100ms,max=2s; each call waits on its own, so calls in flight overlap")
 	oauthBase := fs.String("oauth-base-url", "", "register the demo application's Login URI and Redirect URI as {URL}/oauth/login and {URL}/oauth/callback (the worker's SPSYNC_OAUTH_BASE_URL), so its Seller Central pages (/sellercentral/{region}/…) complete Amazon's authorization flow against that worker")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -64,6 +65,11 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if *reportFatal < 0 || *reportFatal > 1 {
 		fmt.Fprintln(stderr, "worker sim: --report-fatal is a probability from 0 to 1")
+		return 2
+	}
+	answerLatency, err := sim.ParseLatency(*latency)
+	if err != nil {
+		fmt.Fprintln(stderr, "worker sim: --latency:", err)
 		return 2
 	}
 	delayMin, delayMax, err := parseDelayRange(*notifyDelay)
@@ -95,6 +101,7 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		ServiceJobs: *serviceJobs, FulfillmentOrders: *fulfillmentOrders,
 		CleanShapes: *cleanShapes, AccessTokenInvalidateAfter: *invalidateAfter,
 		ReportProcessingDelay: *reportDelay,
+		Latency:               answerLatency,
 		Faults:                sim.Faults{Seed: *seed, ReportFatal: *reportFatal},
 	}
 	if *missingRoles != "" || *omitPII {
@@ -130,7 +137,7 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	base := "http://" + ln.Addr().String()
 	acct := s.Accounts()[0]
-	fmt.Fprintf(stdout, `SP-API simulator serving on %s (seed %d, %d orders per account, rates x%g)
+	fmt.Fprintf(stdout, `SP-API simulator serving on %s (seed %d, %d orders per account, rates x%g, latency %s)
 Point spsync (or any SP-API client) at it:
 
   SPAPI_ENDPOINT=%s \
@@ -141,7 +148,7 @@ Point spsync (or any SP-API client) at it:
   go run ./cmd/worker run
 
 (these are the simulator's own demo credentials, not secrets). Ctrl-C stops it.
-`, base, *seed, *orders, *rateScale, base, base, acct.ClientID, acct.ClientSecret, acct.RefreshToken, strings.Join(acct.MarketplaceIDs, ","))
+`, base, *seed, *orders, *rateScale, answerLatency, base, base, acct.ClientID, acct.ClientSecret, acct.RefreshToken, strings.Join(acct.MarketplaceIDs, ","))
 	if *oauthBase != "" {
 		fmt.Fprintf(stdout, `Seller Central for onboarding: add to the worker's environment
   SPSYNC_SELLER_CENTRAL_URL=%s/sellercentral SPSYNC_OAUTH_APPLICATION_ID=%s
