@@ -28,8 +28,8 @@ const amazonNotificationsPrincipal = "437568002678"
 // to: those the registry's streams consume (jobs.Stream.Push).
 var notificationTypes = streams.All(nil).NotificationTypes()
 
-// notificationsPayloadVersion is the payload version of every type subscribed
-// (ORDER_CHANGE, FULFILLMENT_ORDER_STATUS and TRANSACTION_UPDATE are all 1.0).
+// notificationsPayloadVersion is the payload version of every type subscribed:
+// each notification type the streams consume is at 1.0.
 const notificationsPayloadVersion = "1.0"
 
 // destinationName names the destinations `notifications setup` creates.
