@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -46,12 +45,33 @@ func listAllTransactions(t *testing.T, b *testBundle, token string, q url.Values
 		if len(p.Payload.Transactions) == 0 {
 			empty++
 		}
-		out = append(out, p.Payload.Transactions...)
+		for _, tx := range p.Payload.Transactions {
+			out = append(out, readTransaction(tx))
+		}
 		if p.Payload.NextToken == "" {
 			return out, empty
 		}
 		q = cloneValues(q)
 		q.Set("nextToken", p.Payload.NextToken)
+	}
+}
+
+// readTransaction reads a wire transaction as a tolerant client does:
+// "Released" is RELEASED (shapeListTransactions).
+func readTransaction(tx sim.Transaction) sim.Transaction {
+	if tx.TransactionStatus == "Released" {
+		tx.TransactionStatus = sim.TransactionReleased
+	}
+	return tx
+}
+
+// requireSameTransactions compares transaction lists one by one, so a
+// failure shows one transaction's difference, not thousands'.
+func requireSameTransactions(t *testing.T, want, got []sim.Transaction) {
+	t.Helper()
+	require.Len(t, got, len(want))
+	for k := range want {
+		require.Equal(t, want[k], got[k], "transaction %d", k)
 	}
 }
 
@@ -92,7 +112,7 @@ func TestTransactionsEqualTruth(t *testing.T) {
 
 	q := url.Values{"postedAfter": {isoTime(start.Add(-30 * 24 * time.Hour))}}
 	all, _ := listAllTransactions(t, b, token, q)
-	require.Equal(t, truth, all)
+	requireSameTransactions(t, truth, all)
 
 	var usMFN, perMarket []sim.Transaction
 	for _, tx := range truth {
@@ -306,7 +326,7 @@ func TestTransactionsRules(t *testing.T) {
 			want = append(want, x)
 		}
 	}
-	require.Equal(t, want, list(url.Values{"relatedIdentifierName": {"ORDER_ID"}, "relatedIdentifierValue": {order}}))
+	requireSameTransactions(t, want, list(url.Values{"relatedIdentifierName": {"ORDER_ID"}, "relatedIdentifierValue": {order}}))
 	group := identifier(tx, "FINANCIAL_EVENT_GROUP_ID")
 	byGroup := list(url.Values{"relatedIdentifierName": {"FINANCIAL_EVENT_GROUP_ID"}, "relatedIdentifierValue": {group}})
 	require.Contains(t, ids(byGroup), tx.TransactionID)
@@ -352,8 +372,12 @@ func TestTransactionsPaging(t *testing.T) {
 	q2.Set("nextToken", first.Payload.NextToken)
 	b.data.Advance(2 * 24 * time.Hour)
 	rest, empty := listAllTransactions(t, b, token, q2)
-	got := append(slices.Clone(first.Payload.Transactions), rest...)
-	require.Equal(t, truth, got)
+	var got []sim.Transaction
+	for _, tx := range first.Payload.Transactions {
+		got = append(got, readTransaction(tx))
+	}
+	got = append(got, rest...)
+	requireSameTransactions(t, truth, got)
 	require.Positive(t, empty+boolInt(len(first.Payload.Transactions) == 0), "no empty page at rate 0.5")
 
 	// A token with other arguments is refused.
@@ -599,12 +623,14 @@ func TestTransactionsThroughClient(t *testing.T) {
 		require.Empty(t, page.Quarantined)
 		for _, tx := range page.Transactions {
 			require.Empty(t, tx.Warnings, tx.TransactionId)
-			got = append(got, decodeRaw[sim.Transaction](t, tx.Raw))
+			raw := readTransaction(decodeRaw[sim.Transaction](t, tx.Raw))
+			require.Equal(t, raw.TransactionStatus, tx.TransactionStatus, "the client reads Released as RELEASED")
+			got = append(got, raw)
 		}
 	}
 	truth, err := b.sim.TruthTransactions(b.acct.ID)
 	require.NoError(t, err)
-	require.Equal(t, truth, got)
+	requireSameTransactions(t, truth, got)
 }
 
 // TestTransactionsCleanShapesAreTheModel checks every transaction
@@ -642,4 +668,37 @@ func TestTransactionsCleanShapesAreTheModel(t *testing.T) {
 		items += len(list)
 	}
 	require.Positive(t, items)
+}
+
+// TestTransactionsAmazonShapes: by default about half the RELEASED
+// transactions say "Released", the same ones on every call; CleanShapes
+// sends none.
+func TestTransactionsAmazonShapes(t *testing.T) {
+	t.Parallel()
+	count := func(clean bool) (int, int, string) {
+		b := setup(t, func(o *sim.Options) { o.CleanShapes = clean })
+		b.data.Set(start.Add(4 * 24 * time.Hour))
+		token := b.accessToken(t)
+		q := "?postedAfter=" + isoTime(start.Add(-30*24*time.Hour))
+		first := b.get(t, token, transactionsPath+q)
+		require.Equal(t, http.StatusOK, first.status)
+		require.Equal(t, first.body, b.get(t, token, transactionsPath+q).body)
+		var p transactionsPage
+		require.NoError(t, json.Unmarshal([]byte(first.body), &p))
+		upper, camel := 0, 0
+		for _, tx := range p.Payload.Transactions {
+			switch tx.TransactionStatus {
+			case sim.TransactionReleased:
+				upper++
+			case "Released":
+				camel++
+			}
+		}
+		return upper, camel, first.body
+	}
+	upper, camel, _ := count(false)
+	require.Positive(t, upper)
+	require.Positive(t, camel)
+	_, camel, _ = count(true)
+	require.Zero(t, camel)
 }

@@ -48,6 +48,7 @@ var shapers = map[string]shaper{
 	OpGetPackageTrackingDetails: shapeGetPackageTrackingDetails,
 	OpSearchOrders:              shapeSearchOrders,
 	OpGetOrder2026:              shapeGetOrder2026,
+	OpListTransactions:          shapeListTransactions, // ops_finances.go
 }
 
 // Shares of entities that show an optional quirk. Quirks not listed here
