@@ -58,7 +58,11 @@ func (w *PollWorker) poll(ctx context.Context, acct *jobs.Account) error {
 // The two phases of a poll's walk, as the prefix of its saved token
 // (walk_progress.next_token): "trail:" and Amazon's nextToken while the
 // trailing re-read pages on, "head:" and Amazon's nextToken in the new
-// window. The first page (token "") is the trailing re-read's.
+// window. The first page (token "") is the trailing re-read's. The head's
+// first page carries "head:", so jobs.RunWalk takes an InvalidInput answer
+// to it for an expired token and starts the walk again (at most
+// MaxPageTokenRestarts times, then River retries): a few repeated calls,
+// never a skipped window.
 const (
 	trailPhase = "trail:"
 	headPhase  = "head:"
