@@ -407,11 +407,35 @@
 // Options.UsagePlanOverrides replaces single plans. Stats, AccountStats and
 // EntityCalls count calls, throttles and per-entity fetches.
 //
+// # Latency and many sellers
+//
+// Amazon answers in hundreds of milliseconds, which caps the calls a client
+// with a fixed number of workers can make per second; against a simulator
+// that answers at once that cap never shows. Options.Latency delays every
+// SP-API answer, refusals included, by a delay drawn per call: uniform
+// between two bounds or log-normal (RealisticLatency: median 350 ms, most
+// answers within 200–600 ms, as SP-API users report). Each call waits on
+// its own goroutine holding no lock, so calls in flight overlap as they do
+// at Amazon. The token endpoint, Seller Central and report document
+// downloads are not delayed. The default is no latency, for fast tests;
+// `worker sim --latency` sets it.
+//
+// An integrator syncs many sellers. Options.Accounts may hold thousands
+// (Sellers makes them); each dataset is built on the account's first call,
+// about 2 ms and 110 kB for a seller of SellerMix's average size.
+// Options.AccountSizes gives each seller its own size, and SellerMix is a
+// realistic mix for benchmarks: most sellers small, a few large. Package
+// numbers, int32 in Amazon's model, are the bound: the first 200 accounts
+// keep the ranges they always had (so their data is the same as before
+// more were allowed), the others share what int32 leaves, about 8.5
+// million fulfillment orders in all; New refuses a configuration beyond it.
+//
 // # Faults
 //
 // Faults (Options.Faults, SetFaults) inject, each with its own probability
 // per call and optionally only for some operations: 500 and 503 answers,
-// added latency (through Options.Sleep, so tests need not wait), dropped
+// added latency on top of Options.Latency (through Options.Sleep, as is
+// that, so tests need not wait), dropped
 // connections, malformed or truncated JSON bodies, expired access tokens,
 // forced 429 runs and expired page tokens. ExpireAccessTokens and
 // DrainBucket force the same states directly. Faults.ReportFatal ends
@@ -619,7 +643,8 @@
 //
 // The same Seed and Start give the same dataset, identifiers and timelines
 // on every run and machine, and the same calls the same report ids,
-// documents and document URLs; fault decisions come from Faults.Seed. Only
+// documents and document URLs; fault decisions come from Faults.Seed, and
+// Options.Latency's delays from Seed and the order of calls. Only
 // access tokens, page tokens and request ids are random. Datasets are built
 // lazily per account on first use and render entities on demand from
 // per-entity random streams, so large datasets stay cheap.
