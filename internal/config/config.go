@@ -80,7 +80,23 @@ type Config struct {
 	// no account is declared: the worker syncs the accounts stored in
 	// Postgres (`worker accounts add`) instead of the simulator.
 	StoredAccounts bool
+	// MetricsAccountLabels is MetricsPerAccount (the default) or
+	// MetricsAggregate (SPSYNC_METRICS_ACCOUNT_LABELS): whether /metrics
+	// has series per account or aggregated over accounts.
+	MetricsAccountLabels string
 }
+
+// /metrics account labels (SPSYNC_METRICS_ACCOUNT_LABELS). Per account,
+// the default, is about 48 series a seller (4.4 MB and 0.23 s a scrape at
+// 1,000 sellers: BENCHMARKS.md "Many sellers"), which a Prometheus takes,
+// and the alert rules and the dashboard name the seller. Aggregate is for
+// a Prometheus that cannot take that many (one billed by series): a few
+// hundred series whatever the number of sellers, and `worker status` names
+// the seller.
+const (
+	MetricsPerAccount = "per-account"
+	MetricsAggregate  = "aggregate"
+)
 
 // Push is the notifications (push) configuration.
 type Push struct {
@@ -227,6 +243,12 @@ func Load(getenv func(string) string) (*Config, error) {
 		if u, err := url.Parse(e.val); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return nil, &Error{e.name, fmt.Sprintf("%q is not an http(s) URL: set it like https://sellingpartnerapi-na.amazon.com", e.val)}
 		}
+	}
+	switch cfg.MetricsAccountLabels = strings.ToLower(get("SPSYNC_METRICS_ACCOUNT_LABELS", MetricsPerAccount)); cfg.MetricsAccountLabels {
+	case MetricsPerAccount, MetricsAggregate:
+	default:
+		return nil, &Error{"SPSYNC_METRICS_ACCOUNT_LABELS", fmt.Sprintf("%q is neither %s nor %s: %s (the default) labels /metrics series by account, %s sums them over accounts",
+			cfg.MetricsAccountLabels, MetricsPerAccount, MetricsAggregate, MetricsPerAccount, MetricsAggregate)}
 	}
 	scale := get("SPSYNC_SIM_RATE_SCALE", "1")
 	f, err := strconv.ParseFloat(scale, 64)

@@ -41,6 +41,7 @@ func TestLoad(t *testing.T) {
 		require.False(t, cfg.OrdersStorePII)
 		require.Equal(t, 30*24*time.Hour, cfg.PIIRetention)
 		require.Zero(t, cfg.QuarantineRetention, "quarantined records are kept unless the operator sets a retention")
+		require.Equal(t, config.MetricsPerAccount, cfg.MetricsAccountLabels, "the alert rules and the dashboard name the seller")
 		// The orders poll's schedules per API: streams.TestSchedules.
 	})
 
@@ -56,6 +57,13 @@ func TestLoad(t *testing.T) {
 			"FULFILLMENT and PROCEEDS always; BUYER and RECIPIENT with the PII opt-in")
 		require.Equal(t, 30*24*time.Hour, cfg.PIIRetention)
 		require.Equal(t, "@every 7m", cfg.Schedules.Configured(config.ScheduleSpec{Env: "SPSYNC_ORDERS_CRON"}), "a configured schedule is read")
+	})
+
+	t.Run("MetricsAccountLabels", func(t *testing.T) {
+		t.Parallel()
+		cfg, err := config.Load(env(map[string]string{"SPSYNC_METRICS_ACCOUNT_LABELS": "Aggregate"}))
+		require.NoError(t, err)
+		require.Equal(t, config.MetricsAggregate, cfg.MetricsAccountLabels)
 	})
 
 	t.Run("QuarantineRetention", func(t *testing.T) {
@@ -106,6 +114,7 @@ func TestLoad(t *testing.T) {
 		{"BadRateScale", map[string]string{"SPSYNC_SIM_RATE_SCALE": "-3"}, "SPSYNC_SIM_RATE_SCALE"},
 		{"BadRateLimits", map[string]string{"SPSYNC_RATE_LIMITS": "getOrdrs=1:2"}, "SPSYNC_RATE_LIMITS"},
 		{"BadStorePII", map[string]string{"SPSYNC_SERVICE_JOBS_STORE_PII": "maybe"}, "SPSYNC_SERVICE_JOBS_STORE_PII"},
+		{"BadMetricsAccountLabels", map[string]string{"SPSYNC_METRICS_ACCOUNT_LABELS": "none"}, "SPSYNC_METRICS_ACCOUNT_LABELS"},
 	}
 	// Schedules are checked against the specs the streams declare (config
 	// knows none; streams.TestSchedules checks the registry's): here one

@@ -58,20 +58,44 @@ type Metrics struct {
 	// enqueuer in this process: the polls and purges due then were not
 	// inserted.
 	PeriodicInsertFailures prometheus.Counter
+
+	// aggregate is Options.Aggregate: no series has an account label.
+	aggregate bool
 }
 
-// New creates the series and registers them plus database-backed gauges
-// read through pool (nil pool: none).
+// Options choose how the series are labelled.
+type Options struct {
+	// Aggregate leaves the account label out of every series
+	// (SPSYNC_METRICS_ACCOUNT_LABELS=aggregate): counters count all
+	// accounts together, and the gauges read from the database are
+	// aggregated over accounts (aggregate.go). A page then has a few
+	// hundred series whatever the number of sellers, instead of about 48
+	// per seller; `worker status` names the accounts.
+	Aggregate bool
+}
+
+// New creates the series, one per account (Options{}), and registers them
+// plus database-backed gauges read through pool (nil pool: none).
 func New(pool *pgxpool.Pool, logger *slog.Logger) *Metrics {
+	return NewWith(pool, logger, Options{})
+}
+
+// NewWith is New with o's labelling.
+func NewWith(pool *pgxpool.Pool, logger *slog.Logger, o Options) *Metrics {
 	reg := prometheus.NewRegistry()
+	callLabels, throttleLabels := []string{"account", "operation", "status"}, []string{"account", "operation"}
+	if o.Aggregate {
+		callLabels, throttleLabels = callLabels[1:], throttleLabels[1:]
+	}
 	m := &Metrics{
-		Registry: reg,
+		Registry:  reg,
+		aggregate: o.Aggregate,
 		APICalls: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "spsync_api_calls_total", Help: "SP-API responses by account, operation and HTTP status.",
-		}, []string{"account", "operation", "status"}),
+			Name: "spsync_api_calls_total", Help: "SP-API responses by account (none with SPSYNC_METRICS_ACCOUNT_LABELS=aggregate), operation and HTTP status.",
+		}, callLabels),
 		Throttles: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "spsync_api_throttles_total", Help: "SP-API 429 (QuotaExceeded) answers by account and operation.",
-		}, []string{"account", "operation"}),
+			Name: "spsync_api_throttles_total", Help: "SP-API 429 (QuotaExceeded) answers by account (none with SPSYNC_METRICS_ACCOUNT_LABELS=aggregate) and operation.",
+		}, throttleLabels),
 		BudgetWaits: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "spsync_budget_waits_total", Help: "Budget acquisitions that waited in-process or snoozed the job, by operation and outcome.",
 		}, []string{"operation", "outcome"}),
@@ -107,7 +131,7 @@ func New(pool *pgxpool.Pool, logger *slog.Logger) *Metrics {
 	reg.MustRegister(m.APICalls, m.Throttles, m.BudgetWaits, m.BudgetProbes, m.RowsUpserted, m.DecodeWarnings, m.UnknownEnums, m.PIIPurged, m.QuarantinePruned, m.PushChangeToRow, m.PeriodicInsertFailures,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if pool != nil {
-		reg.MustRegister(&dbCollector{pool: pool, logger: logger})
+		reg.MustRegister(&dbCollector{pool: pool, logger: logger, aggregate: o.Aggregate})
 	}
 	return m
 }
@@ -128,6 +152,13 @@ func (m *Metrics) Handler() http.Handler {
 
 // ObserveResponse records one SP-API response.
 func (m *Metrics) ObserveResponse(account, operation string, status int) {
+	if m.aggregate {
+		m.APICalls.WithLabelValues(operation, strconv.Itoa(status)).Inc()
+		if status == http.StatusTooManyRequests {
+			m.Throttles.WithLabelValues(operation).Inc()
+		}
+		return
+	}
 	m.APICalls.WithLabelValues(account, operation, strconv.Itoa(status)).Inc()
 	if status == http.StatusTooManyRequests {
 		m.Throttles.WithLabelValues(account, operation).Inc()
@@ -196,11 +227,18 @@ var (
 // status.Collect: /metrics and `worker status` compute every operator fact
 // the same way, once.
 type dbCollector struct {
-	pool   *pgxpool.Pool
-	logger *slog.Logger
+	pool      *pgxpool.Pool
+	logger    *slog.Logger
+	aggregate bool
 }
 
 func (c *dbCollector) Describe(ch chan<- *prometheus.Desc) {
+	if c.aggregate {
+		describeAggregate(ch)
+		return
+	}
+	ch <- cursorsDesc
+	ch <- nearEmptyDesc
 	ch <- lagDesc
 	ch <- queueDesc
 	ch <- tokensDesc
@@ -222,20 +260,18 @@ func (c *dbCollector) Collect(ch chan<- prometheus.Metric) {
 		}
 		return
 	}
+	collectFleet(ch, r)
+	if c.aggregate {
+		collectAggregate(ch, r)
+		collectAccounts(ch, r)
+		return
+	}
 	for _, s := range r.Streams {
 		// A paused, removed or needs_reauth account is behind on purpose
 		// or waits for a person: its lag leaves the page so lag alerts
 		// stay quiet (worker status still shows it).
 		if s.LagSeconds != nil && !r.Accounts.LagQuiet(s.AccountID) {
 			ch <- prometheus.MustNewConstMetric(lagDesc, prometheus.GaugeValue, *s.LagSeconds, s.AccountID, s.Stream, s.Scope)
-		}
-	}
-	for _, q := range r.Queues {
-		for state, n := range map[string]int64{"available": q.Available, "running": q.Running, "scheduled": q.Scheduled,
-			"retryable": q.Retryable, "discarded": q.Discarded24h} {
-			if n > 0 {
-				ch <- prometheus.MustNewConstMetric(queueDesc, prometheus.GaugeValue, float64(n), q.Queue, state)
-			}
 		}
 	}
 	for _, b := range r.Budgets {

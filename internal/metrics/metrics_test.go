@@ -18,7 +18,7 @@ import (
 )
 
 // scrape returns the /metrics page of m.
-func scrape(t *testing.T, m *metrics.Metrics) string {
+func scrape(t testing.TB, m *metrics.Metrics) string {
 	t.Helper()
 	rec := httptest.NewRecorder()
 	m.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))

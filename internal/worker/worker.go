@@ -145,7 +145,7 @@ func Run(ctx context.Context, opts Options) error {
 	if opts.CredentialClock == nil {
 		opts.CredentialClock = time.Now
 	}
-	m := metrics.New(db.Pool, logger)
+	m := metrics.NewWith(db.Pool, logger, metrics.Options{Aggregate: cfg.MetricsAccountLabels == config.MetricsAggregate})
 	deps, reg, simSrv, release, err := buildDeps(ctx, cfg, keys, opts.CredentialClock, db.Pool, m, logger)
 	if err != nil {
 		return err
