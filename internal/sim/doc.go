@@ -21,6 +21,8 @@
 //   - Reports 2021-06-30: createReport, getReports, getReport,
 //     getReportDocument, for the two flat-file order reports, and the
 //     document download they lead to; see "Reports".
+//   - Finances 2024-06-19: listTransactions, the money side of the same
+//     orders; see "Finances".
 //   - Notifications v1: subscriptions and destinations, with the grantless
 //     client_credentials token; see "Notifications".
 //   - Application Management 2023-11-30: rotateApplicationClientSecret,
@@ -289,6 +291,87 @@
 // ReportDownloads (documents served per report) and ReportStats (per
 // account) let a test assert that a window is never requested twice.
 //
+// # Finances
+//
+// Finances 2024-06-19's listTransactions (GET
+// /finances/2024-06-19/transactions, finances_2024-06-19.json, 0.5/s burst
+// 10) answers the money of the same orders getOrders serves, derived from
+// their timelines and random streams of its own (so no order changed when
+// it was added):
+//
+//   - A sale for every shipping event of an order (PartiallyShipped: the
+//     first half of its items; the Shipped after it: the rest; Shipped
+//     alone: all), transactionType Shipment, description "Order Payment",
+//     posted 1 to 48 hours after the event. A refund (Refund, "Refund
+//     Order") for Options.FinanceReturnRate (0.1) of the shipped orders,
+//     posted 2 to 20 days after shipping, for some of their items (items
+//     carry ORDER_ADJUSTMENT_ITEM_ID).
+//   - Items: the product title, ProductContext {asin, sku, quantityShipped,
+//     fulfillmentNetwork AFN|MFN}, and a breakdown tree in which every
+//     parent is the sum of its children: Sales {ProductCharges (ItemPrice),
+//     Tax (ItemTax), Promotion (−PromotionDiscount; on some items two
+//     Promotion siblings)}, Expenses {AmazonFees {Commission (15%),
+//     FBAPerUnitFulfillmentFee (AFN)}, Tax {MarketplaceFacilitatorTax (US,
+//     −ItemTax)}}; refunds negate Sales, give the commission back and charge
+//     RefundAdministrationFee (20% of it, at most 5.00). The transaction's
+//     own breakdowns are the same tree summed over its items (one Promotion),
+//     its total the sum of the items'.
+//   - relatedIdentifiers ORDER_ID, SHIPMENT_ID (sales) or REFUND_ID
+//     (refunds), FINANCIAL_EVENT_GROUP_ID and SETTLEMENT_ID (one group per
+//     marketplace and 14 days of postedDate); sellingPartnerMetadata
+//     {sellingPartnerId, accountType "Standard Orders", marketplaceId} and
+//     marketplaceDetails. Transaction ids are 43 characters of base64url,
+//     like Amazon's.
+//   - Options.FinanceDeferredRate (0.15) of the sales are DEFERRED, with a
+//     DeferredContext {deferralReason B2B (business orders) or DD7,
+//     maturityDate = postedDate + Options.FinanceDeferralPeriod (7 days)}.
+//     At maturity half of them turn DEFERRED_RELEASED, postedDate unchanged;
+//     for the other half a release transaction (DeferredRelease, "Deferred
+//     Release", RELEASED, the same total, no items) posts at the maturity
+//     date with DEFERRED_TRANSACTION_ID, and the deferred one, still
+//     DEFERRED, gains RELEASE_TRANSACTION_ID when it shows. Every other
+//     transaction is RELEASED. Amazon documents both ways and not which
+//     applies when; counting each deferral once means leaving out the
+//     transactions that carry DEFERRED_TRANSACTION_ID.
+//   - "Financial events might not include orders from the last 48 hours":
+//     Options.FinanceLateRate (0.3) of the transactions show 1 to 48 hours
+//     after their postedDate, the rest within five minutes, so a poll by
+//     posted date must read its window again later.
+//
+// Rules: postedAfter is required unless relatedIdentifierName and
+// relatedIdentifierValue are given (400 "Start date cannot be null", the
+// model's example), both or neither of those, and the name only ORDER_ID
+// or FINANCIAL_EVENT_GROUP_ID (the only ones with "filtering
+// capabilities"); postedAfter is inclusive, postedBefore exclusive and by
+// default two minutes before now, both at least two minutes before now
+// on the data clock and postedBefore later than postedAfter (400
+// otherwise); a window over 180 days answers 200 with no transactions;
+// transactionStatus is DEFERRED, RELEASED or DEFERRED_RELEASED, compared
+// with the status at the walk's snapshot; with marketplaceId only that
+// marketplace's transactions and never those of merchant-fulfilled orders
+// in the US store ("to retrieve MFN orders in the US store, do not supply
+// marketplaceId"). Pages hold 500 transactions, the number Amazon sends
+// (amzn/selling-partner-api-models#4224), in postedDate then transactionId
+// order; nextToken comes back with the same arguments, walks the data as
+// it stood at the first page, lives Options.PageTokenTTL, and with chance
+// Options.FinanceEmptyPageRate (0.05) a page with more to come is empty
+// ("this operation can return empty pages").
+//
+// With Options.Sandbox the operations that have x-amzn-api-sandbox static
+// examples (listTransactions) answer those and nothing else, as Amazon's
+// sandbox endpoint does: the body of the example whose parameters the
+// request has, exactly as the model writes it, before any other rule; any
+// other request 400 {"errors":[{"code":"InvalidInput","message":"Could
+// not match input arguments"}]}. The 200 example's transaction has no
+// transactionId.
+//
+// TruthTransactions returns what listTransactions answers now, every
+// transaction already shown with its current status, US merchant-fulfilled
+// ones included; TruthTransactionFacts the timeline of every transaction,
+// shown yet or not (postedDate, when it shows, maturity and release, the
+// pairing of a deferral and its release transaction), for a test that
+// moves the clock to a release or looks for a late one.
+//
 // # Amazon's real shapes
 //
 // Amazon does not send what its models say. By default every payload is
@@ -396,6 +479,15 @@
 //
 // Services v1 is sent as the model says: its examples show nothing the
 // simulator does not already do (numeric-looking string ids).
+//
+// listTransactions:
+//   - transactionStatus "Released" instead of RELEASED on about half the
+//     released transactions, as a recorded Amazon.co.jp answer shows
+//     (amzn/selling-partner-api-models#4220, which also shows accountType
+//     "Standard Orders"). The model declares no enum for it, so no rule is
+//     broken. Not played: null breakdowns, relatedIdentifiers and
+//     fulfillmentNetwork (#4993), which break the model's types and have no
+//     example file here.
 //
 // # Usage plans and scaling
 //
@@ -632,7 +724,8 @@
 //
 // TruthOrders, TruthOrderItems, TruthOrders2026, TruthOrder2026,
 // TruthOrderPackages2026, TruthFulfillmentOrders, TruthPackageNumbers,
-// TruthPackageTracking, TruthServiceJobs and TruthOrderReportLines return
+// TruthPackageTracking, TruthServiceJobs, TruthOrderReportLines and
+// TruthTransactions return
 // what the simulator holds as of the data clock, in the same exported types
 // and with the same values the operations render, so a test can assert that
 // what a sync stored equals the source. They are the model's clean shapes:
@@ -653,8 +746,9 @@
 //
 // Sim.StartNotifier plays Amazon's push side: as the data clock moves, it
 // turns the dataset's changes into Notifications API messages
-// (../shared/amazon-models/OrderChangeNotification.json and
-// FulfillmentOrderStatusNotification.json) and hands them to a
+// (../shared/amazon-models/OrderChangeNotification.json,
+// FulfillmentOrderStatusNotification.json and
+// TransactionUpdateNotification.json) and hands them to a
 // NotificationSink, NewSQSSink being the real one (SendMessage to the queue
 // an SQS destination ARN names, its URL resolved once with GetQueueUrl).
 // Every NotifierOptions.Tick (200 ms) of the real clock, and at once on
@@ -689,6 +783,15 @@
 //     SellerSKU} returned then (none when the package held no item). The
 //     schema marks both objects required; Amazon's clients (and the
 //     simulator) treat them as present only for such events.
+//   - TRANSACTION_UPDATE when a Finances transaction shows on
+//     listTransactions and when a deferred one turns DEFERRED_RELEASED (a
+//     release transaction is announced by its own showing): the schema's
+//     SellingPartnerMetadata {SellingPartnerId, MarketplaceId,
+//     AccountType}, RelatedIdentifiers with the order as "OrderId" (the API
+//     spells it ORDER_ID), TransactionType, PostedDate and TotalAmount
+//     {CurrencyAmount, CurrencyCode}; no transaction id and no status, as
+//     the schema has none. NotificationRecord.EntityID is the transaction
+//     id. Only built for an account whose Route names destinations for it.
 //
 // The envelope is NotificationVersion and PayloadVersion "1.0",
 // NotificationType, EventTime and NotificationMetadata.PublishTime = the
