@@ -27,6 +27,7 @@ import (
 	"github.com/spsync/spsync/internal/dbtest"
 	"github.com/spsync/spsync/internal/devtools/npmtool"
 	"github.com/spsync/spsync/internal/jobs/backfill"
+	"github.com/spsync/spsync/internal/jobs/finances"
 	"github.com/spsync/spsync/internal/sharedtest"
 	"github.com/spsync/spsync/internal/sim"
 	"github.com/spsync/spsync/internal/spapi"
@@ -43,9 +44,6 @@ var notSent = map[string]string{
 	spapi.OpGetOrderItemsBuyerInfo:    "a usage plan only: v0's item BuyerInfo comes inside getOrderItems",
 	spapi.OpCreateRestrictedDataToken: "a usage plan only: spsync stores no v0 PII, so it never asks for a Restricted Data Token (2026-01-01 needs roles, not RDTs)",
 	spapi.OpGetSubscriptions:          "the simulator serves it, but no client method sends it: setup and status look a subscription up by type (getSubscription)",
-	// Issue 28, while the financial_transactions stream and the simulator's listTransactions
-	// land: the client has the method, nothing in the run calls it yet.
-	spapi.OpListTransactions: "issue 28 in progress: no stream calls it yet",
 }
 
 // accounts are the run's sellers: one per Orders API, each selling in the
@@ -279,7 +277,7 @@ func send(t *testing.T, url, token, plant string) {
 
 // drive runs every operation spsync calls through w.front: one round of
 // every poll (worker run --once) for an account on each Orders API, then
-// API backfills of the three streams, an orders backfill via reports, and
+// API backfills of the four API streams (financial transactions included), an orders backfill via reports, and
 // a refresh of every kind, run by a second round; then notifications
 // setup (twice: the second finds what the first made), status, the
 // Notifications client's remaining operations and a client secret rotation.
@@ -333,6 +331,7 @@ func (w *world) drive(t *testing.T) {
 			{"orders", backfill.ViaAPI, now.Add(-3 * 24 * time.Hour)},
 			{"fulfillment-orders", backfill.ViaAPI, now.Add(-3 * 24 * time.Hour)},
 			{"service-jobs", backfill.ViaAPI, now.Add(-3 * 24 * time.Hour)},
+			{finances.Stream, backfill.ViaAPI, now.Add(-3 * 24 * time.Hour)},
 			{"orders", backfill.ViaReports, now.Add(-10 * 24 * time.Hour)},
 		} {
 			if b.via == backfill.ViaReports && a.ID != accounts[0].id {
@@ -371,12 +370,23 @@ func (w *world) entities(t *testing.T, account string) map[string]string {
 	require.NoError(t, err)
 	jobs, err := w.sim.TruthServiceJobs(account)
 	require.NoError(t, err)
-	require.True(t, len(orders) > 0 && len(fos) > 0 && len(pkgs) > 0 && len(jobs) > 0, "the dataset has an entity of every kind")
+	txs, err := w.sim.TruthTransactions(account)
+	require.NoError(t, err)
+	var txOrder string
+	for _, tx := range txs {
+		for _, r := range tx.RelatedIdentifiers {
+			if r.RelatedIdentifierName == spapi.RelatedOrderID {
+				txOrder = r.RelatedIdentifierValue
+			}
+		}
+	}
+	require.True(t, len(orders) > 0 && len(fos) > 0 && len(pkgs) > 0 && len(jobs) > 0 && txOrder != "", "the dataset has an entity of every kind")
 	return map[string]string{
-		"order":             orders[len(orders)-1].AmazonOrderID,
-		"fulfillment-order": fos[0].FulfillmentOrder.SellerFulfillmentOrderID,
-		"package":           fmt.Sprint(pkgs[0]),
-		"service-job":       jobs[0].ServiceJobID,
+		"order":              orders[len(orders)-1].AmazonOrderID,
+		"fulfillment-order":  fos[0].FulfillmentOrder.SellerFulfillmentOrderID,
+		"package":            fmt.Sprint(pkgs[0]),
+		"service-job":        jobs[0].ServiceJobID,
+		finances.RefreshKind: txOrder,
 	}
 }
 
@@ -400,7 +410,9 @@ func (w *world) notifications(t *testing.T, cfg *config.Config) {
 		})
 		require.NoError(t, err)
 	}
-	types := []string{spapi.NotificationOrderChange, spapi.NotificationFulfillmentOrderStatus}
+	// The types `worker notifications setup` subscribes: every stream's push source's.
+	types := streams.All(cfg).NotificationTypes()
+	require.Contains(t, types, spapi.NotificationTransactionUpdate)
 	destination := func() string {
 		dests, err := clients[0].GetDestinations(ctx)
 		require.NoError(t, err)

@@ -7,9 +7,10 @@
 // violations per operation and takes the header away.
 //
 // The test in this package drives every operation spsync calls through it:
-// polls of the three streams through both Orders APIs, refreshes of every
-// kind, API and report backfills and the notifications setup and status
-// calls, once against the simulator's clean shapes (no violation allowed)
+// polls of every registered stream (orders through both Orders APIs,
+// fulfillment orders, service jobs, financial transactions), refreshes of
+// every kind, API and report backfills and the notifications setup and
+// status calls, once against the simulator's clean shapes (no violation allowed)
 // and once against its default shapes (only the deviations sim.Quirks
 // lists, each one Amazon's examples show). Run it alone with
 //
