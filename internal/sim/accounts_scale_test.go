@@ -403,3 +403,36 @@ func splitmix64(x uint64) uint64 {
 	x = (x ^ (x >> 27)) * 0x94D049BB133111EB
 	return x ^ (x >> 31)
 }
+
+// TestSellerWithNothing: a negative size means none, and a seller with no
+// orders, fulfillment orders or service jobs answers empty lists.
+func TestSellerWithNothing(t *testing.T) {
+	t.Parallel()
+	b := setup(t, func(o *sim.Options) {
+		o.AccountSizes = func(int, sim.Account) sim.AccountSize {
+			return sim.AccountSize{Orders: -1, FulfillmentOrders: -1, ServiceJobs: -1, OrderRateScale: -1}
+		}
+		o.OrderRates = []sim.OrderRate{{From: start.Add(-time.Hour), To: start, PerHour: 100}}
+	})
+	tok := b.accessToken(t)
+	for _, path := range []string{
+		"/orders/v0/orders?MarketplaceIds=" + sim.MarketplaceUS + "&CreatedAfter=" + url.QueryEscape(iso(start.Add(-20*24*time.Hour))),
+		"/orders/2026-01-01/orders?createdAfter=" + url.QueryEscape(iso(start.Add(-20*24*time.Hour))),
+		"/fba/outbound/2020-07-01/fulfillmentOrders",
+		"/service/v1/serviceJobs?marketplaceIds=" + sim.MarketplaceUS,
+		"/finances/2024-06-19/transactions?postedAfter=" + url.QueryEscape(iso(start.Add(-20*24*time.Hour))),
+	} {
+		resp := b.get(t, tok, path)
+		require.Equal(t, http.StatusOK, resp.status, "%s: %s", path, resp.body)
+	}
+	for _, truth := range []func(string) (int, error){
+		func(id string) (int, error) { v, err := b.sim.TruthOrders(id); return len(v), err },
+		func(id string) (int, error) { v, err := b.sim.TruthFulfillmentOrders(id); return len(v), err },
+		func(id string) (int, error) { v, err := b.sim.TruthServiceJobs(id); return len(v), err },
+		func(id string) (int, error) { v, err := b.sim.TruthPackageNumbers(id); return len(v), err },
+	} {
+		n, err := truth(b.acct.ID)
+		require.NoError(t, err)
+		require.Zero(t, n)
+	}
+}
