@@ -8,7 +8,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"sort"
-	"strings"
+	"strconv"
 	"time"
 )
 
@@ -333,13 +333,23 @@ func buildFinance(d *accountData) *financeSet {
 	return set
 }
 
-// decimalAmount writes cents as a BigDecimal without trailing zeros.
+// decimalAmount writes cents as a BigDecimal without trailing zeros. It
+// runs for every amount of every transaction rendered, hence strconv.
 func decimalAmount(cents int64) json.Number {
-	s := money(cents)
-	s = strings.TrimRight(s, "0")
-	s = strings.TrimSuffix(s, ".")
-	if s == "-0" || s == "" {
-		s = "0"
+	sign := ""
+	if cents < 0 {
+		sign, cents = "-", -cents
+	}
+	s := sign + strconv.FormatInt(cents/100, 10)
+	switch frac := cents % 100; {
+	case frac == 0:
+		if s == "-0" {
+			s = "0"
+		}
+	case frac%10 == 0:
+		s += "." + strconv.FormatInt(frac/10, 10)
+	default:
+		s += "." + strconv.FormatInt(frac/10, 10) + strconv.FormatInt(frac%10, 10)
 	}
 	return json.Number(s)
 }
@@ -536,15 +546,25 @@ func (d *accountData) renderTransaction(k int, t int64) Transaction {
 		}
 		mat := unix(x.maturity)
 		out.Contexts = []TransactionContext{{ContextType: contextDeferred, DeferralReason: reason, MaturityDate: &mat}}
-		out.TransactionStatus = TransactionDeferred
-		switch {
-		case x.release == relStatus && t >= x.releaseAt:
-			out.TransactionStatus = TransactionDeferredReleased
-		case x.release == relTransaction && t >= x.releaseAt:
+		out.TransactionStatus = d.transactionStatus(k, t)
+		if x.release == relTransaction && t >= x.releaseAt {
 			out.RelatedIdentifiers = append(out.RelatedIdentifiers, RelatedIdentifier{relReleaseTxID, f.txs[x.partner].id})
 		}
 	}
 	return out
+}
+
+// transactionStatus is transaction k's status at t, as renderTransaction
+// gives it, without rendering.
+func (d *accountData) transactionStatus(k int, t int64) string {
+	x := d.finance().txs[k]
+	switch {
+	case x.maturity == 0:
+		return TransactionReleased
+	case x.release == relStatus && t >= x.releaseAt:
+		return TransactionDeferredReleased
+	}
+	return TransactionDeferred
 }
 
 // txFrame is what every transaction of an order carries: metadata,

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"sort"
 
 	"github.com/spsync/spsync/internal/spapi"
 )
@@ -80,7 +81,9 @@ func (s *Sim) listTransactions(c *call) (any, *failure) {
 			}
 			return
 		}
-		for k := range f.txs {
+		// Transactions are sorted by postedDate: only the window's.
+		lo := sort.Search(len(f.txs), func(k int) bool { return f.txs[k].posted >= st.From })
+		for k := lo; k < len(f.txs) && f.txs[k].posted < st.To; k++ {
 			if !yield(k) {
 				return
 			}
@@ -103,27 +106,29 @@ func (s *Sim) listTransactions(c *call) (any, *failure) {
 		}
 		match = append(match, k)
 	}
-	// Rendering is the dear part, so the status filter, which needs the
-	// status at the snapshot, runs on the matches only.
-	var txs []Transaction
-	for _, k := range match {
-		tx := d.renderTransaction(k, st.Snap)
-		if status != "" && tx.TransactionStatus != status {
-			continue
+	if status != "" {
+		kept := match[:0]
+		for _, k := range match {
+			if d.transactionStatus(k, st.Snap) == status {
+				kept = append(kept, k)
+			}
 		}
-		txs = append(txs, tx)
+		match = kept
 	}
-	off := min(st.Offset, len(txs))
+	off := min(st.Offset, len(match))
 	page := transactionsPayload{Transactions: []Transaction{}}
-	if off < len(txs) && !st.Empty && chance(newRand(d.base, "finance-empty-page:"+binding, int(st.Snap)+off), rateOption(s.opts.FinanceEmptyPageRate, defaultFinanceEmptyPageRate)) {
+	if off < len(match) && !st.Empty && chance(newRand(d.base, "finance-empty-page:"+binding, int(st.Snap)+off), rateOption(s.opts.FinanceEmptyPageRate, defaultFinanceEmptyPageRate)) {
 		next := st
 		next.Empty = true
 		page.NextToken = s.encodePage(next)
 		return page, nil
 	}
-	end := min(off+transactionsPageSize, len(txs))
-	page.Transactions = append(page.Transactions, txs[off:end]...)
-	if end < len(txs) {
+	// Rendering is the dear part: only the page's transactions are.
+	end := min(off+transactionsPageSize, len(match))
+	for _, k := range match[off:end] {
+		page.Transactions = append(page.Transactions, d.renderTransaction(k, st.Snap))
+	}
+	if end < len(match) {
 		next := st
 		next.Offset, next.Empty = end, false
 		page.NextToken = s.encodePage(next)
