@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/spsync/spsync/internal/store"
 )
 
 // A status at a thousand sellers (issue 25): every per-account table of
@@ -353,8 +355,9 @@ func count(n int) string {
 	return s
 }
 
-// writeStreamSummary writes the STREAMS summary table (at scale).
-func (r *Report) writeStreamSummary(w io.Writer) {
+// writeStreamSummary writes the STREAMS summary table (at scale) and
+// heads the shown worst cursors.
+func (r *Report) writeStreamSummary(w io.Writer, shown int) {
 	s := r.Summary
 	fmt.Fprintf(w, "STREAMS: %s cursors of %s accounts; behind = lag over %s, quiet = account paused, removed or needing re-authorization\n",
 		count(len(r.Streams)), count(s.Accounts), lag(ptr(float64(BehindSeconds))))
@@ -363,7 +366,7 @@ func (r *Report) writeStreamSummary(w io.Writer) {
 		fmt.Fprintf(w, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%s\n", ss.Stream, ss.Cursors, ss.Current, ss.Behind, ss.Failing, ss.NotPolled, ss.Quiet,
 			lag(ss.LagP50), lag(ss.LagP95), lag(ss.LagMax))
 	}
-	fmt.Fprintf(w, "\nWORST %d CURSORS: failing, not polled yet, then by lag\n", min(len(s.WorstLags), len(r.Streams)))
+	fmt.Fprintf(w, "\nWORST %d CURSORS: failing, not polled yet, then by lag\n", shown)
 }
 
 // writeBudgetSummary writes the BUDGETS summary table (at scale) and
@@ -455,7 +458,7 @@ func (r *Report) writeAccountHeader(w io.Writer, id string) {
 		state = fmt.Sprintf("%s; selling partner %s; last authorized %s", a.State, seller, at)
 	}
 	for _, a := range r.Accounts.NotActive {
-		if a.State == "removed" {
+		if a.State == store.AccountRemoved {
 			state = a.State
 		}
 		state += fmt.Sprintf(" (%s since %s: %s)", a.State, ts(&a.Since), reason(a.Reason))

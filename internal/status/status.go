@@ -312,7 +312,7 @@ func (r *Report) WriteTextOptions(w io.Writer, o TextOptions) error {
 	// own row and lag, and one that lags or fails shows by itself.
 	streams, more := section(o, r.Streams, r.worseStream)
 	if more > 0 {
-		r.writeStreamSummary(tw)
+		r.writeStreamSummary(tw, len(streams))
 	}
 	fmt.Fprintln(tw, "ACCOUNT\tSTREAM\tSCOPE\tCURSOR\tLAG\tLAST SUCCESS\tLAST ERROR")
 	if len(r.Streams) == 0 {
