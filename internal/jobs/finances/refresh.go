@@ -22,8 +22,8 @@ type RefreshWorker struct {
 
 // Work re-reads the order's transactions (or the postings around the posted
 // date) and writes them in one transaction. Like every upsert it changes
-// nothing when nothing changed; a DEFERRED transaction it finds gets its
-// re-read after maturity as the poll's do.
+// nothing when nothing changed; a DEFERRED transaction it stores is re-read
+// after its maturity like any stored one (the polls queue that).
 func (w *RefreshWorker) Work(ctx context.Context, job *river.Job[RefreshArgs]) error {
 	acct, err := w.deps.Account(ctx, job.Args.AccountID)
 	if err != nil {
