@@ -38,6 +38,18 @@ type Account struct {
 	LastAuthorizedAt *time.Time
 }
 
+// When each active account's periodic jobs (polls, reconciles) are next inserted by the scheduler tick (jobs.PollSchedulerArgs). Rows of accounts that stop syncing are deleted; an account that starts (again) gets its jobs within the first minute.
+type AccountSchedule struct {
+	// The account (accounts.id, or an account of the environment in a keyless deployment).
+	AccountID string
+	// The stream's periodic job (jobs.Periodic.ID: orders_poll, fulfillment_reconcile, …).
+	PeriodicID string
+	// The cron expression next_at was computed from: when the operator changes it (SPSYNC_*_CRON), the next tick recomputes next_at from the new one.
+	Schedule string
+	// When the job is next due, on the database clock: the cron instant plus the account's stable offset within the interval, so accounts are spread over it instead of all polled at the same instant.
+	NextAt time.Time
+}
+
 // SP-API applications (LWA clients) whose client secrets spsync keeps and rotates.
 type Application struct {
 	// The LWA client id (amzn1.application-oa2-client.…): not a secret.

@@ -1,0 +1,22 @@
+-- name: TryLockAccountSchedules :one
+-- TryLockAccountSchedules takes the scheduler tick's transaction lock
+-- ("SPSC", 1): two ticks (a leader change, a tick still running when the
+-- next is due) never plan at once, and the one that does not get the lock
+-- leaves the work to the one that has it.
+SELECT pg_try_advisory_xact_lock(1397773123, 1)::bool AS locked;
+
+-- name: ListAccountSchedules :many
+SELECT account_id, periodic_id, schedule, next_at FROM account_schedules;
+
+-- name: SaveAccountSchedules :exec
+-- SaveAccountSchedules writes the rows a tick created or moved on, in one
+-- statement (@account_ids[i], @periodic_ids[i], … are one row).
+INSERT INTO account_schedules (account_id, periodic_id, schedule, next_at)
+SELECT unnest(@account_ids::text[]), unnest(@periodic_ids::text[]), unnest(@schedules::text[]), unnest(@next_ats::timestamptz[])
+ON CONFLICT (account_id, periodic_id) DO UPDATE SET schedule = EXCLUDED.schedule, next_at = EXCLUDED.next_at;
+
+-- name: DeleteAccountSchedulesExcept :execrows
+-- DeleteAccountSchedulesExcept drops the rows of accounts that no longer
+-- sync and of periodic jobs no stream declares any more.
+DELETE FROM account_schedules
+WHERE NOT (account_id = ANY(@account_ids::text[])) OR NOT (periodic_id = ANY(@periodic_ids::text[]));
