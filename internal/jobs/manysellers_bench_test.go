@@ -1,0 +1,287 @@
+package jobs_test
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/spsync/spsync/internal/budget"
+	"github.com/spsync/spsync/internal/config"
+	"github.com/spsync/spsync/internal/dbtest"
+	"github.com/spsync/spsync/internal/jobs"
+	"github.com/spsync/spsync/internal/jobs/fulfillment"
+	"github.com/spsync/spsync/internal/jobs/jobstest"
+	"github.com/spsync/spsync/internal/jobs/orders"
+	"github.com/spsync/spsync/internal/jobs/servicejobs"
+	"github.com/spsync/spsync/internal/riverext"
+	"github.com/spsync/spsync/internal/sim"
+	"github.com/spsync/spsync/internal/spapi"
+)
+
+// BenchmarkFirstCatchUp is issue 25's first measurement: N sellers of 300
+// orders, 40 FBA orders and 20 service jobs each, Amazon's usage plans,
+// one River client as the worker runs it (its queues, its 20-connection
+// pool), every account's first poll of orders (2026-01-01), fulfillment
+// orders and service jobs queued at once as `worker run --once` does, and
+// the time until no job is left to run: the first catch-up. One seller's
+// run is the budget-bound time of a seller alone (no other seller competes
+// for worker slots), so the many-seller runs are compared against it.
+//
+// It reports catchup_s, the process's CPU (worker and simulator: one core =
+// 100 %) while jobs were waiting in River (available, not running), the
+// peak of waiting jobs and the SP-API calls and 429s. Sub-benchmarks:
+// sellers=1, 10, 50 × latency=0 (answers at once) and latency=real
+// (sim.RealisticLatency, median 350 ms). Run one at a time, -benchtime=1x.
+func BenchmarkFirstCatchUp(b *testing.B) {
+	for _, lat := range []struct {
+		name string
+		l    sim.Latency
+	}{{"0", sim.Latency{}}, {"real", sim.RealisticLatency}} {
+		for _, n := range []int{1, 10, 50} {
+			b.Run(fmt.Sprintf("latency=%s/sellers=%d", lat.name, n), func(b *testing.B) {
+				for range b.N {
+					r := runFirstCatchUp(b, n, lat.l)
+					b.ReportMetric(r.catchUp.Seconds(), "catchup_s")
+					b.ReportMetric(r.cpuWhileWaiting, "cpu_%_while_waiting")
+					b.ReportMetric(float64(r.peakWaiting), "peak_waiting_jobs")
+					b.ReportMetric(r.meanRunning, "mean_running_jobs")
+					b.ReportMetric(float64(r.calls), "calls")
+					b.ReportMetric(float64(r.throttled), "429s")
+					b.Logf("%d sellers, latency %s: first catch-up %.1f s; CPU %.0f %% of a core while jobs waited (%.0f %% overall); waiting jobs peak %d, mean %.0f; running mean %.1f; %d calls, %d × 429 (%s)",
+						n, lat.name, r.catchUp.Seconds(), r.cpuWhileWaiting, r.cpuOverall, r.peakWaiting, r.meanWaiting, r.meanRunning, r.calls, r.throttled, r.queues)
+				}
+			})
+		}
+	}
+}
+
+type catchUpResult struct {
+	catchUp                  time.Duration
+	cpuWhileWaiting          float64 // % of one core
+	cpuOverall               float64
+	peakWaiting              int64
+	meanWaiting, meanRunning float64
+	calls, throttled         int
+	queues                   string // peak running per queue
+}
+
+func runFirstCatchUp(b *testing.B, n int, latency sim.Latency) catchUpResult {
+	b.Helper()
+	b.StopTimer()
+	ctx := context.Background()
+	s, err := sim.New(sim.Options{
+		Seed: 25, Accounts: sim.Sellers(n),
+		Orders: 300, FulfillmentOrders: 40, ServiceJobs: 20,
+		Latency: latency,
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := httptest.NewServer(s)
+	b.Cleanup(srv.Close)
+
+	// The worker's pool (dbopen): at least 20 connections.
+	pcfg, err := pgxpool.ParseConfig(dbtest.NewURL(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	pcfg.MaxConns = 20
+	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(pool.Close)
+
+	deps := jobs.NewDeps(jobs.Deps{
+		Pool:   pool,
+		Budget: budget.New(pool, budget.Options{Plans: jobstest.SimPlans(s)}),
+		Now:    s.Now,
+		Once:   true, // polls complete instead of snoozing until their next run
+	})
+	for _, a := range s.Accounts() {
+		acct := &jobs.Account{Account: config.Account{
+			ID: a.ID, Region: "na", MarketplaceIDs: a.MarketplaceIDs,
+			ClientID: a.ClientID, ClientSecret: config.Secret(a.ClientSecret), RefreshToken: config.Secret(a.RefreshToken),
+			OrdersAPI: config.OrdersAPI2026,
+		}}
+		observe := jobs.ObserveResponses(deps.Budget, acct)
+		acct.Client, err = spapi.NewClient(spapi.Options{
+			Region: spapi.RegionNA, Account: a.ID, Endpoint: srv.URL, LWAEndpoint: srv.URL + "/auth/o2/token",
+			Credentials: spapi.Credentials{ClientID: a.ClientID, ClientSecret: a.ClientSecret, RefreshToken: a.RefreshToken},
+			OnResponse:  observe,
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		deps.Accounts[a.ID] = acct
+	}
+	streams := jobs.Streams{
+		orders.NewStream(orders.Options{}),
+		servicejobs.NewStream(servicejobs.Options{}),
+		fulfillment.NewStream(fulfillment.Options{}),
+	}
+	inSlot := &slotCounter{running: map[string]int{}}
+	workers := river.NewWorkers()
+	streams.Register(workers, deps)
+	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
+		Queues:     benchQueues(deps),
+		Workers:    workers,
+		Middleware: append(jobs.Middleware(), river.WorkerMiddlewareFunc(inSlot.count)),
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var params []river.InsertManyParams
+	for _, id := range deps.AccountIDs() {
+		for _, args := range streams.Polls(id) {
+			params = append(params, river.InsertManyParams{Args: args})
+		}
+	}
+	if _, err := client.InsertMany(ctx, params); err != nil {
+		b.Fatal(err)
+	}
+
+	cpu0, began := processCPU(), time.Now()
+	b.StartTimer()
+	if err := client.Start(ctx); err != nil {
+		b.Fatal(err)
+	}
+	var (
+		mu                     sync.Mutex
+		samples, waitingSamp   int
+		sumWaiting, sumRunning float64
+		peakWaiting            int64
+		cpuWaiting             time.Duration
+		wallWaiting            time.Duration
+		peakRunning            = map[string]int64{}
+	)
+	stop := make(chan struct{})
+	sampled := make(chan struct{})
+	go func() {
+		defer close(sampled)
+		const every = 500 * time.Millisecond
+		t := time.NewTicker(every)
+		defer t.Stop()
+		lastCPU, lastAt := processCPU(), time.Now()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+			}
+			qs, err := riverext.CountQueues(ctx, pool)
+			if err != nil {
+				continue
+			}
+			cpu, at := processCPU(), time.Now()
+			var avail, running int64
+			mu.Lock()
+			for _, q := range qs {
+				avail += q.Available
+			}
+			for q, n := range inSlot.snapshot() {
+				running += int64(n)
+				peakRunning[q] = max(peakRunning[q], int64(n))
+			}
+			samples++
+			sumWaiting += float64(avail)
+			sumRunning += float64(running)
+			peakWaiting = max(peakWaiting, avail)
+			if avail > 0 {
+				waitingSamp++
+				cpuWaiting += cpu - lastCPU
+				wallWaiting += at.Sub(lastAt)
+			}
+			mu.Unlock()
+			lastCPU, lastAt = cpu, at
+		}
+	}()
+	waitCtx, cancel := context.WithTimeout(ctx, 30*time.Minute)
+	defer cancel()
+	if err := riverext.WaitIdle(waitCtx, pool, 30*time.Second, 100*time.Millisecond); err != nil {
+		b.Fatal(err)
+	}
+	b.StopTimer()
+	elapsed, cpu := time.Since(began), processCPU()-cpu0
+	close(stop)
+	<-sampled
+	stopCtx, cancel2 := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel2()
+	_ = client.StopAndCancel(stopCtx)
+
+	// Every account × stream has its first cursor.
+	var cursors int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM sync_cursors`).Scan(&cursors); err != nil {
+		b.Fatal(err)
+	}
+	if want := n * len(streams); cursors < want {
+		b.Fatalf("%d cursors after the catch-up, want %d", cursors, want)
+	}
+	var calls, throttled int
+	for _, st := range s.Stats() {
+		calls += st.Calls
+		throttled += st.Throttled
+	}
+	r := catchUpResult{catchUp: elapsed, calls: calls, throttled: throttled, peakWaiting: peakWaiting,
+		cpuOverall: 100 * cpu.Seconds() / elapsed.Seconds()}
+	if samples > 0 {
+		r.meanWaiting, r.meanRunning = sumWaiting/float64(samples), sumRunning/float64(samples)
+	}
+	if wallWaiting > 0 {
+		r.cpuWhileWaiting = 100 * cpuWaiting.Seconds() / wallWaiting.Seconds()
+	}
+	var parts []string
+	for _, q := range []string{jobs.QueuePoll, jobs.QueueFollowup, jobs.QueueFollowupItems} {
+		parts = append(parts, fmt.Sprintf("%s running ≤ %d", q, peakRunning[q]))
+	}
+	r.queues = strings.Join(parts, ", ")
+	return r
+}
+
+// slotCounter counts the jobs in worker slots per queue: River's running
+// state also holds jobs whose completion is not yet written.
+type slotCounter struct {
+	mu      sync.Mutex
+	running map[string]int
+}
+
+func (c *slotCounter) count(ctx context.Context, job *rivertype.JobRow, doInner func(context.Context) error) error {
+	c.mu.Lock()
+	c.running[job.Queue]++
+	c.mu.Unlock()
+	defer func() {
+		c.mu.Lock()
+		c.running[job.Queue]--
+		c.mu.Unlock()
+	}()
+	return doInner(ctx)
+}
+
+func (c *slotCounter) snapshot() map[string]int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return maps.Clone(c.running)
+}
+
+// processCPU is the CPU time (user and system) this process has used.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// benchQueues is the River queue configuration the worker would start with.
+func benchQueues(_ *jobs.Deps) map[string]river.QueueConfig { return jobs.QueueConfig() }
