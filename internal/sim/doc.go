@@ -485,7 +485,12 @@
 //     released transactions, as a recorded Amazon.co.jp answer shows
 //     (amzn/selling-partner-api-models#4220, which also shows accountType
 //     "Standard Orders"). The model declares no enum for it, so no rule is
-//     broken. Not played: null breakdowns, relatedIdentifiers and
+//     broken.
+//   - No transactions member on a page without transactions (an empty
+//     page, a window with none, a window over 180 days): Amazon's Java
+//     client printed such an answer as "transactions: null"
+//     (amzn/selling-partner-api-models#4358); the member is optional.
+//     Not played: null breakdowns, relatedIdentifiers and
 //     fulfillmentNetwork (#4993), which break the model's types and have no
 //     example file here.
 //
@@ -725,10 +730,9 @@
 // TruthOrders, TruthOrderItems, TruthOrders2026, TruthOrder2026,
 // TruthOrderPackages2026, TruthFulfillmentOrders, TruthPackageNumbers,
 // TruthPackageTracking, TruthServiceJobs, TruthOrderReportLines and
-// TruthTransactions return
-// what the simulator holds as of the data clock, in the same exported types
-// and with the same values the operations render, so a test can assert that
-// what a sync stored equals the source. They are the model's clean shapes:
+// TruthTransactions return what the simulator holds as of the data clock,
+// in the same exported types and with the same values the operations
+// render, so a test can assert that what a sync stored equals the source. They are the model's clean shapes:
 // with CleanShapes the wire carries exactly their JSON, by default it
 // carries Amazon's shapes of the same values. They cost no rate budget.
 //

@@ -701,4 +701,12 @@ func TestTransactionsAmazonShapes(t *testing.T) {
 	require.Positive(t, camel)
 	_, camel, _ = count(true)
 	require.Zero(t, camel)
+
+	// An empty answer has no transactions member; with CleanShapes, [].
+	for clean, want := range map[bool]string{false: `{"payload":{}}`, true: `{"payload":{"transactions":[]}}`} {
+		b := setup(t, func(o *sim.Options) { o.CleanShapes = clean })
+		res := b.get(t, b.accessToken(t), transactionsPath+"?postedAfter="+isoTime(start.Add(-400*24*time.Hour))+"&postedBefore="+isoTime(start.Add(-200*24*time.Hour)))
+		require.Equal(t, http.StatusOK, res.status)
+		require.JSONEq(t, want, res.body)
+	}
 }

@@ -344,9 +344,16 @@ func sameQuery(a, b url.Values) bool {
 const shareReleasedCase = 0.5
 
 // shapeListTransactions rewrites listTransactions' payload into Amazon's
-// shapes: "Released" for RELEASED on some transactions.
+// shapes: "Released" for RELEASED on some transactions, and no
+// transactions member at all on a page without any (an empty answer read
+// by Amazon's Java client as "transactions: null",
+// amzn/selling-partner-api-models#4358; the member is optional).
 func shapeListTransactions(d *accountData, p map[string]any) {
 	txs, _ := p["transactions"].([]any)
+	if len(txs) == 0 {
+		delete(p, "transactions")
+		return
+	}
 	for _, v := range txs {
 		tx, _ := v.(map[string]any)
 		id, _ := tx["transactionId"].(string)
