@@ -15,8 +15,9 @@ import (
 // Finances 2024-06-19 (../shared/amazon-models/finances_2024-06-19.json):
 // the money side of the same orders getOrders serves. Every shipping event
 // of an order (PartiallyShipped, Shipped) posts a sale transaction for what
-// it shipped, some shipped orders are returned and refunded, and some sales
-// are deferred and released later, either by a status change or by a
+// it shipped (and, for some merchant-fulfilled ones, a fee transaction for
+// the shipping label bought from Amazon), some shipped orders are returned
+// and refunded, and some sales are deferred and released later, either by a status change or by a
 // release transaction of their own. Transactions are derived from the
 // order timelines and per-order random streams of their own, so adding them
 // changed no order, and are rendered on demand at any data-clock instant.
@@ -118,6 +119,9 @@ const (
 	TransactionKindSale    = "sale"
 	TransactionKindRefund  = "refund"
 	TransactionKindRelease = "release"
+	// TransactionKindFee is a shipping label a merchant-fulfilled
+	// shipment bought through Amazon, charged as its own transaction.
+	TransactionKindFee = "fee"
 )
 
 // How a deferred transaction is released (TransactionFacts.ReleaseMode).
@@ -155,6 +159,11 @@ func rateOption(v, def float64) float64 {
 // Amazon's recorded answers spell it (amzn/selling-partner-api-models#4220).
 const accountType = "Standard Orders"
 
+// shareShippingLabel is the share of merchant-fulfilled shipments whose
+// label was bought through Amazon (Buy Shipping), which Amazon charges as a
+// transaction of its own, apart from the sale.
+const shareShippingLabel = 0.5
+
 // settlementPeriod is how long a financial event group stays open: Amazon
 // settles a seller's marketplace account every 14 days.
 const settlementPeriod = 14 * 24 * 3600
@@ -175,12 +184,14 @@ type finTx struct {
 	releaseAt int64
 	partner   int32 // release ↔ deferred transaction; -1 for none
 	refundSet uint32
+	cents     int64 // fee: the label's cost in the currency's cents
 }
 
 const (
 	finSale uint8 = iota
 	finRefund
 	finRelease
+	finFee
 )
 
 const (
@@ -255,6 +266,14 @@ func buildFinance(d *accountData) *financeSet {
 			}
 			if kind == evShipped {
 				shippedAt = times[k]
+			}
+			// A label bought through Amazon's shipping services, on its
+			// own stream so the sales' draws stay what they were.
+			fr := newRand(d.base, "finance-fee", i*8+k)
+			if !d.orders.afn[i] && chance(fr, shareShippingLabel) {
+				posted := times[k] + between(fr, time.Hour, 48*time.Hour)
+				cost := (300 + fr.Int64N(1200)) * minorUnit(market(d.orders.market[i]).currency)
+				txs = append(txs, finTx{id: txID(d.base, "fin-fee", id, fmt.Sprint(k)), order: int32(i), kind: finFee, event: uint8(k), posted: posted, visible: posted + visibilityLag(fr, lateRate), partner: -1, cents: cost})
 			}
 			// Every draw is made whatever the options say, so changing
 			// one rate leaves the others' decisions as they were.
@@ -420,6 +439,10 @@ const (
 	bdFBAFee           = "FBAPerUnitFulfillmentFee"
 	bdRefundAdminFee   = "RefundAdministrationFee"
 	bdFacilitatorTax   = "MarketplaceFacilitatorTax"
+	bdShippingServices = "ShippingServices"
+	bdShippingLabel    = "ShippingLabel"
+	txTypeFee          = "ShippingServices"
+	txDescFee          = "Shipping label purchase"
 	txTypeShipment     = "Shipment"
 	txTypeRefund       = "Refund"
 	txTypeRelease      = "DeferredRelease"
@@ -458,6 +481,14 @@ func (d *accountData) renderTransaction(k int, t int64) Transaction {
 	oi := int(x.order)
 	s := d.orders
 	m := market(s.market[oi])
+	if x.kind == finFee {
+		out := d.txFrame(x, m)
+		tree := &bnode{}
+		tree.add(-x.cents, false, bdExpenses, bdShippingServices, bdShippingLabel)
+		out.TotalAmount = Currency{m.currency, decimalAmount(tree.amt)}
+		out.Breakdowns = tree.render(m.currency)
+		return out
+	}
 	if x.kind == finRelease {
 		tx := d.renderTransaction(int(x.partner), t)
 		out := d.txFrame(x, m)
@@ -584,8 +615,11 @@ func (d *accountData) txFrame(x finTx, m marketInfo) Transaction {
 	}
 	out.RelatedIdentifiers = []RelatedIdentifier{{relOrderID, orderID}}
 	switch x.kind {
-	case finSale:
+	case finSale, finFee:
 		out.TransactionType, out.Description = txTypeShipment, txDescSale
+		if x.kind == finFee {
+			out.TransactionType, out.Description = txTypeFee, txDescFee
+		}
 		out.RelatedIdentifiers = append(out.RelatedIdentifiers, RelatedIdentifier{relShipmentID, "D" + txID(d.base, "fin-shipment", orderID, fmt.Sprint(x.event))[:9]})
 	case finRefund:
 		out.TransactionType, out.Description = txTypeRefund, txDescRefund
@@ -621,8 +655,8 @@ func (d *accountData) isUSMFN(k int) bool {
 type TransactionFacts struct {
 	TransactionID string
 	OrderID       string
-	// Kind is TransactionKindSale, TransactionKindRefund or
-	// TransactionKindRelease.
+	// Kind is TransactionKindSale, TransactionKindRefund,
+	// TransactionKindRelease or TransactionKindFee.
 	Kind          string
 	MarketplaceID string
 	// USMFN: a merchant-fulfilled order in the US store, answered only
@@ -652,7 +686,7 @@ func (d *accountData) facts(k int) TransactionFacts {
 	out := TransactionFacts{
 		TransactionID: x.id,
 		OrderID:       d.orders.tl.ids[oi],
-		Kind:          [...]string{TransactionKindSale, TransactionKindRefund, TransactionKindRelease}[x.kind],
+		Kind:          [...]string{TransactionKindSale, TransactionKindRefund, TransactionKindRelease, TransactionKindFee}[x.kind],
 		MarketplaceID: d.orders.market[oi],
 		USMFN:         d.isUSMFN(k),
 		PostedDate:    unix(x.posted),

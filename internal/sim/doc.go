@@ -305,7 +305,11 @@
 //     posted 1 to 48 hours after the event. A refund (Refund, "Refund
 //     Order") for Options.FinanceReturnRate (0.1) of the shipped orders,
 //     posted 2 to 20 days after shipping, for some of their items (items
-//     carry ORDER_ADJUSTMENT_ITEM_ID).
+//     carry ORDER_ADJUSTMENT_ITEM_ID). A fee (ShippingServices, "Shipping
+//     label purchase", no items, Expenses {ShippingServices
+//     {ShippingLabel}} of 3.00 to 15.00) for half the shipping events of
+//     merchant-fulfilled orders, the label bought through Amazon, with the
+//     sale's SHIPMENT_ID.
 //   - Items: the product title, ProductContext {asin, sku, quantityShipped,
 //     fulfillmentNetwork AFN|MFN}, and a breakdown tree in which every
 //     parent is the sum of its children: Sales {ProductCharges (ItemPrice),
