@@ -173,8 +173,8 @@ const settlementPeriod = 14 * 24 * 3600
 type finTx struct {
 	id      string
 	order   int32
-	kind    uint8 // finSale, finRefund, finRelease
-	event   uint8 // sale: index of the order's shipping event it posts for
+	kind    uint8 // finSale, finRefund, finRelease, finFee
+	event   uint8 // sale, release, fee: index of the order's shipping event
 	posted  int64
 	visible int64 // when listTransactions starts answering it
 	// Deferred sales: maturity (postedDate + FinanceDeferralPeriod), how it
@@ -210,7 +210,6 @@ type finEvent struct {
 // financeSet is one account's transactions, sorted by (postedDate, id).
 type financeSet struct {
 	txs     []finTx
-	byID    map[string]int32
 	byOrder map[int32][]int32
 	events  []finEvent // sorted by (at, transaction id)
 }
@@ -252,7 +251,7 @@ func buildFinance(d *accountData) *financeSet {
 	if period <= 0 {
 		period = defaultFinanceDeferralPeriod
 	}
-	set := &financeSet{byID: map[string]int32{}, byOrder: map[int32][]int32{}}
+	set := &financeSet{byOrder: map[int32][]int32{}}
 	tl := d.orders.tl
 	var txs []finTx
 	for i := range tl.ids {
@@ -318,7 +317,6 @@ func buildFinance(d *accountData) *financeSet {
 		return txs[a].id < txs[b].id
 	})
 	for k := range txs {
-		set.byID[txs[k].id] = int32(k)
 		set.byOrder[txs[k].order] = append(set.byOrder[txs[k].order], int32(k))
 	}
 	// Pair each release with its deferred transaction: same order and event.
