@@ -14,16 +14,19 @@ import (
 // A budget-aware poll is decided once per account, across every worker
 // process: it is one River job per account (unique while active) that, after
 // each window, decides with NextPoll when it runs next and snoozes itself
-// until then (river.JobSnooze: the same row, no attempt used). The stream's
-// periodic job (Periodic.SelfScheduled) only starts that job, at start-up
-// and every SelfScheduledWatchdog after; while it exists the insert is a
-// duplicate and does nothing, so a chain that ended (a job cancelled, or
-// discarded after its retries) is back within that time. A job cannot
-// insert its own successor instead: River's uniqueness must cover running
-// jobs, so the successor would be the running job's duplicate.
+// until then (river.JobSnooze: the same row, no attempt used). The scheduler
+// tick (PollSchedulerArgs, Periodic.SelfScheduled) only starts that job: in
+// the first tick that sees the account syncing, and every
+// SelfScheduledWatchdog after (each account at its own offset within it);
+// while the job exists the insert is a duplicate and does nothing, so a
+// chain that ended (a job cancelled, or discarded after its retries) is back
+// within that time. A job cannot insert its own successor instead: River's
+// uniqueness must cover running jobs, so the successor would be the running
+// job's duplicate.
 
-// SelfScheduledWatchdog is the cron of a self-scheduled poll's periodic job:
-// it only restarts the poll's chain when it has ended, so it can be slow.
+// SelfScheduledWatchdog is how often the scheduler tick restarts a
+// self-scheduled poll's chain (a cron, each account offset within its 15
+// minutes): it only matters when the chain has ended, so it can be slow.
 const SelfScheduledWatchdog = "*/15 * * * *"
 
 // PollDone is what a poll tells SchedulePoll about the window it just

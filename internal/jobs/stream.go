@@ -31,8 +31,9 @@ type Stream struct {
 	Tables []string
 	// Register adds the stream's job workers.
 	Register func(workers *river.Workers, deps *Deps)
-	// Periodic are the jobs run per account on a schedule; the one with Poll
-	// set is the stream's poll (run by `worker run --once`).
+	// Periodic are the jobs run per account on a schedule (inserted by the
+	// scheduler tick, scheduler.go), or once for all accounts (Shared); the
+	// one with Poll set is the stream's poll (run by `worker run --once`).
 	Periodic []Periodic
 	// Refresh are the kinds of `worker refresh KIND ID` the stream offers.
 	Refresh []RefreshKind
@@ -198,6 +199,7 @@ func (ss Streams) Register(workers *river.Workers, deps *Deps) {
 		s.Register(workers, deps)
 	}
 	river.AddWorker(workers, &QuarantinePruneWorker{deps: deps})
+	river.AddWorker(workers, &PollSchedulerWorker{deps: deps, streams: ss})
 }
 
 // ScheduleSpecs lists the schedules the streams' periodic jobs declare that
@@ -232,7 +234,10 @@ type ScheduledJob struct {
 
 // Scheduled lists every stream's periodic jobs for every configured account,
 // accounts in id order, and shared ones once; last the quarantine prune when
-// Deps.QuarantineRetention is set. It refuses two periodic jobs
+// Deps.QuarantineRetention is set: what the scheduler tick inserts for the
+// accounts of now (the worker registers PeriodicJobs instead; benchmarks
+// that run River's periodic jobs on an accelerated clock use this list). It
+// refuses two periodic jobs
 // that would insert the same job (kind and arguments): River inserts all
 // the jobs due at one instant in one statement, and a repeated unique job
 // makes Postgres reject that statement whole (SQLSTATE 21000), so nothing
@@ -285,31 +290,6 @@ func (p Periodic) scheduledFor(deps *Deps, id string) ScheduledJob {
 	return job
 }
 
-// AccountPeriodicJobs returns the periodic jobs of one account, for an
-// account that starts or stops syncing while the worker runs (River's
-// PeriodicJobs().AddManySafely and RemoveManyByID). Their ids are those
-// Scheduled gives.
-func (ss Streams) AccountPeriodicJobs(deps *Deps, id string) ([]*river.PeriodicJob, []string, error) {
-	var (
-		out []*river.PeriodicJob
-		ids []string
-	)
-	for _, s := range ss {
-		for _, p := range s.Periodic {
-			if p.Shared {
-				continue
-			}
-			job := p.scheduledFor(deps, id)
-			pj, err := NewCronJob(job.ID, job.Schedule, func() (river.JobArgs, *river.InsertOpts) { return job.Args, nil })
-			if err != nil {
-				return nil, nil, err
-			}
-			out, ids = append(out, pj), append(ids, job.ID)
-		}
-	}
-	return out, ids, nil
-}
-
 // lookup returns account id from the Directory or Accounts, nil when
 // unknown.
 func (d *Deps) lookup(id string) *Account {
@@ -320,19 +300,46 @@ func (d *Deps) lookup(id string) *Account {
 	return d.Accounts[id]
 }
 
-// PeriodicJobs returns Scheduled as River's periodic jobs.
+// PeriodicJobs returns the River periodic jobs the worker registers: the
+// shared ones (the PII purge), the quarantine prune, and the scheduler tick
+// that inserts every account's (PollSchedulerArgs) — a fixed list, whatever
+// the accounts, so adding, pausing or removing one changes no process's
+// configuration. Scheduled checks the accounts' jobs first: two that would
+// insert the same job are refused at start.
 func (ss Streams) PeriodicJobs(deps *Deps) ([]*river.PeriodicJob, error) {
-	scheduled, err := ss.Scheduled(deps)
-	if err != nil {
+	if _, err := ss.Scheduled(deps); err != nil {
 		return nil, err
 	}
-	out := make([]*river.PeriodicJob, len(scheduled))
-	for i, job := range scheduled {
-		if out[i], err = NewCronJob(job.ID, job.Schedule, func() (river.JobArgs, *river.InsertOpts) {
-			return job.Args, nil
-		}); err != nil {
+	var (
+		out        []*river.PeriodicJob
+		perAccount bool
+	)
+	add := func(job ScheduledJob) error {
+		pj, err := NewCronJob(job.ID, job.Schedule, func() (river.JobArgs, *river.InsertOpts) { return job.Args, nil })
+		if err != nil {
+			return err
+		}
+		out = append(out, pj)
+		return nil
+	}
+	for _, s := range ss {
+		for _, p := range s.Periodic {
+			if !p.Shared {
+				perAccount = true
+				continue
+			}
+			if err := add(ScheduledJob{ID: p.ID, Schedule: p.CronFor(deps.Schedules, nil), Args: p.Args("")}); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if job := quarantinePrune(deps); job != nil {
+		if err := add(*job); err != nil {
 			return nil, err
 		}
+	}
+	if perAccount {
+		out = append(out, ss.schedulerJob(deps))
 	}
 	return out, nil
 }

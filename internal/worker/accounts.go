@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/prometheus/client_golang/prometheus"
@@ -112,54 +113,21 @@ func newSecretProbes(m *metrics.Metrics) (*secretProbes, error) {
 
 func (p *secretProbes) observe(_, outcome string) { p.c.WithLabelValues(outcome).Inc() }
 
-// followAccounts keeps River's periodic jobs in step with the accounts
-// that sync: an account that becomes active gets its polls (run at once),
-// one that stops loses them. The jobs it already has queued are cancelled
-// and re-queued by the state change itself (accounts.Admin, Registry).
-func followAccounts(reg *accounts.Registry, deps *jobs.Deps, all jobs.Streams, client *river.Client[pgx.Tx], logger *slog.Logger) {
-	var mu sync.Mutex
-	scheduled := map[string][]string{} // account id → periodic job ids
-	for _, id := range deps.AccountIDs() {
-		_, ids, err := all.AccountPeriodicJobs(deps, id)
-		if err == nil {
-			scheduled[id] = ids
+// tickOnAccountChange runs the scheduler tick (jobs.PollSchedulerArgs)
+// as soon as this worker sees the accounts change: an account added or
+// resumed gets its polls within seconds rather than at the next tick, one
+// paused or removed none after the tick. The tick reads the accounts
+// itself, so every worker's configuration stays the same whatever the
+// accounts; the jobs an account already has queued are cancelled and
+// re-queued by the state change itself (accounts.Admin, Registry).
+func tickOnAccountChange(reg *accounts.Registry, client *river.Client[pgx.Tx], logger *slog.Logger) {
+	reg.OnChange(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if _, err := client.Insert(ctx, jobs.PollSchedulerArgs{}, nil); err != nil {
+			logger.Warn("accounts changed: scheduler tick not queued (the next periodic tick picks the change up)", "err", err)
 		}
-	}
-	follow := func() {
-		mu.Lock()
-		defer mu.Unlock()
-		active := map[string]bool{}
-		for _, id := range deps.AccountIDs() {
-			active[id] = true
-			if _, ok := scheduled[id]; ok {
-				continue
-			}
-			periodic, ids, err := all.AccountPeriodicJobs(deps, id)
-			if err != nil {
-				logger.Error("account added: its periodic jobs", "account", id, "err", err)
-				continue
-			}
-			if _, err := client.PeriodicJobs().AddManySafely(periodic); err != nil {
-				logger.Error("account added: its periodic jobs", "account", id, "err", err)
-				continue
-			}
-			scheduled[id] = ids
-			logger.Info("account syncs: periodic jobs added", "account", id, "jobs", len(ids))
-		}
-		for id, ids := range scheduled {
-			if active[id] {
-				continue
-			}
-			client.PeriodicJobs().RemoveManyByID(ids)
-			delete(scheduled, id)
-			a, _ := reg.Get(id)
-			logger.Info("account stopped: periodic jobs removed", "account", id, "state", a.State)
-		}
-	}
-	reg.OnChange(follow)
-	// A reload between the River client's start and here (a job for a new
-	// account) would otherwise go unseen until the next change.
-	follow()
+	})
 }
 
 // resolveKeys returns the keys that seal stored credentials, or nil for a

@@ -241,11 +241,12 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	riverRunning.Store(true)
 	// Accounts added, paused or resumed by `worker accounts` reach this
-	// worker within AccountsReload: their periodic jobs follow.
+	// worker within AccountsReload; the scheduler tick (run at once on a
+	// change, and every jobs.SchedulerTick) inserts their jobs or stops.
 	regCtx, stopReg := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopReg()
 	if !opts.Once {
-		followAccounts(reg, deps, all, client, logger)
+		tickOnAccountChange(reg, client, logger)
 		go reg.Run(regCtx, opts.AccountsReload)
 	}
 	if err := ui.Start(uiCtx); err != nil {
@@ -331,7 +332,9 @@ func prepareSchema(ctx context.Context, db *dbopen.DB, migrate bool, logger *slo
 }
 
 // newRiverClient registers the workers of every stream of all and, unless
-// once, their periodic polls.
+// once, their periodic jobs: the shared ones and the scheduler tick that
+// inserts every account's polls (jobs.Streams.PeriodicJobs), a fixed list
+// whatever the accounts.
 func newRiverClient(pool *pgxpool.Pool, deps *jobs.Deps, rotDeps *rotation.Deps, all jobs.Streams, logger *slog.Logger, once bool, id string) (*river.Client[pgx.Tx], error) {
 	workers := river.NewWorkers()
 	register(workers, deps, all)
