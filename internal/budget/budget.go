@@ -124,8 +124,9 @@ func New(db store.DBTX, opts Options) *Budget {
 }
 
 // Acquire takes one token of key's bucket for a caller of class. It waits
-// while the token is near, at most MaxWait in all, and otherwise returns a
-// *WaitError saying how long until it will be there. The cap counts every
+// while the token is near, at most MaxWait in all (yieldAfter when ctx is
+// Yielding and others wait for the caller's slot, see yield.go), and
+// otherwise returns a *WaitError saying how long until it will be there. The cap counts every
 // wait: callers that find the token taken by another when they wake wait
 // again, and without it a crowd of them would hold their worker slots
 // indefinitely. Call it right before every SP-API request.
@@ -162,7 +163,7 @@ func (b *Budget) Acquire(ctx context.Context, key Key, class Class) error {
 			// when the next token is there.
 			wait = min(probeBusyWait(res.BusyFor), probePoll)
 		}
-		if waited+wait > b.opts.MaxWait {
+		if waited+wait > b.opts.MaxWait || shouldYield(ctx, wait) {
 			if b.opts.Hooks.Snoozed != nil {
 				b.opts.Hooks.Snoozed(key, class, wait)
 			}

@@ -41,10 +41,18 @@ func holderFrom(ctx context.Context) (string, bool) {
 
 // acquireInLine is Acquire for a follow-up in line.
 func (b *Budget) acquireInLine(ctx context.Context, key Key, class Class, holder string, need float64) error {
+	// A caller whose slot others wait for takes no in-process wait past
+	// yieldAfter: a refused token is recorded in line and the caller
+	// snoozes (yield.go). Asked before the statement, because the line
+	// records only waits longer than the max wait it is given.
+	maxWait := b.opts.MaxWait
+	if othersWait(ctx) {
+		maxWait = min(maxWait, yieldAfter)
+	}
 	res, err := store.TakeRateTokenInLine(ctx, b.db, store.TakeRateTokenInLineParams{
 		Need: need, Owner: b.owner, Lease: b.opts.ProbeTimeout.Seconds(), At: b.now(),
 		AccountID: key.AccountID, Region: key.Region, Operation: key.Operation,
-		MaxWait: b.opts.MaxWait.Seconds(), Holder: holder,
+		MaxWait: maxWait.Seconds(), Holder: holder,
 	})
 	if err != nil {
 		return fmt.Errorf("take rate token %s in line: %w", key, err)
@@ -57,7 +65,7 @@ func (b *Budget) acquireInLine(ctx context.Context, key Key, class Class, holder
 		}
 		return nil
 	case "reserve", "redeem":
-		if res.Action == "reserve" && wait > b.opts.MaxWait {
+		if res.Action == "reserve" && wait > maxWait {
 			break // recorded: come back when it is due
 		}
 		if wait > 0 {

@@ -109,6 +109,13 @@ type Deps struct {
 	// PushSince is when this process began consuming push notifications
 	// (Schedules.SafetyNet): the safety-net count leaves out older changes.
 	PushSince time.Time
+	// MaxWorkers is the ceiling of all River queues' worker slots together
+	// (SPSYNC_MAX_WORKERS, see QueueSizing); zero means DefaultMaxWorkers.
+	MaxWorkers int
+
+	// waiting caches whether a queue has jobs waiting for a slot (yield.go).
+	waiting *queueWaiting
+
 	// Once is set by `worker run --once`: a self-scheduled poll (see
 	// SchedulePoll) runs and completes instead of snoozing until its next
 	// run, so the round ends; the next `worker run` starts its chain again.
@@ -144,6 +151,7 @@ func NewDeps(d Deps) *Deps {
 	if d.OnPushLatency == nil {
 		d.OnPushLatency = func(string, float64) {}
 	}
+	d.waiting = &queueWaiting{per: map[string]*waitingAnswer{}}
 	return &d
 }
 
@@ -229,7 +237,7 @@ func (d *Deps) Take(ctx context.Context, acct *Account, op string, class BudgetC
 	if err := d.active(acct); err != nil {
 		return err
 	}
-	return d.Budget.Acquire(ctx, BudgetKey{AccountID: acct.ID, Region: acct.Region, Operation: op}, class)
+	return d.Budget.Acquire(d.yielding(ctx), BudgetKey{AccountID: acct.ID, Region: acct.Region, Operation: op}, class)
 }
 
 // JobError turns an error from a job's work into what River should do with

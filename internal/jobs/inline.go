@@ -14,9 +14,11 @@ import (
 // each job asks for rate tokens as itself (budget.InLine, holder "job ID"),
 // so follow-ups that find their bucket empty are served in the order they
 // asked, across snoozes and worker processes, rather than by whichever wakes
-// first.
+// first; and each job's token requests know its queue, so a job does not
+// wait in its slot for a token while other jobs wait for the slot
+// (yield.go).
 func Middleware() []rivertype.Middleware {
-	return []rivertype.Middleware{river.WorkerMiddlewareFunc(inLine)}
+	return []rivertype.Middleware{river.WorkerMiddlewareFunc(inLine), river.WorkerMiddlewareFunc(inQueue)}
 }
 
 func inLine(ctx context.Context, job *rivertype.JobRow, doInner func(context.Context) error) error {
