@@ -84,6 +84,11 @@ type Config struct {
 	// MetricsAggregate (SPSYNC_METRICS_ACCOUNT_LABELS): whether /metrics
 	// has series per account or aggregated over accounts.
 	MetricsAccountLabels string
+	// MaxWorkers is the ceiling of the River worker slots of all queues
+	// together (SPSYNC_MAX_WORKERS); the queues grow with the active
+	// accounts up to it (jobs.QueueConfigFor). Zero, the default, means
+	// jobs.DefaultMaxWorkers.
+	MaxWorkers int
 }
 
 // /metrics account labels (SPSYNC_METRICS_ACCOUNT_LABELS). Per account,
@@ -249,6 +254,13 @@ func Load(getenv func(string) string) (*Config, error) {
 	default:
 		return nil, &Error{"SPSYNC_METRICS_ACCOUNT_LABELS", fmt.Sprintf("%q is neither %s nor %s: %s (the default) labels /metrics series by account, %s sums them over accounts",
 			cfg.MetricsAccountLabels, MetricsPerAccount, MetricsAggregate, MetricsPerAccount, MetricsAggregate)}
+	}
+	if v := get("SPSYNC_MAX_WORKERS", ""); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 6 || n > 10_000 {
+			return nil, &Error{"SPSYNC_MAX_WORKERS", fmt.Sprintf("%q is not a whole number from 6 to 10000 (one slot for each of the six queues at least): the ceiling of the worker slots of all queues together", v)}
+		}
+		cfg.MaxWorkers = n
 	}
 	scale := get("SPSYNC_SIM_RATE_SCALE", "1")
 	f, err := strconv.ParseFloat(scale, 64)

@@ -66,6 +66,16 @@ func TestLoad(t *testing.T) {
 		require.Equal(t, config.MetricsAggregate, cfg.MetricsAccountLabels)
 	})
 
+	t.Run("MaxWorkers", func(t *testing.T) {
+		t.Parallel()
+		cfg, err := config.Load(env(map[string]string{"SPSYNC_MAX_WORKERS": "400"}))
+		require.NoError(t, err)
+		require.Equal(t, 400, cfg.MaxWorkers)
+		cfg, err = config.Load(env(nil))
+		require.NoError(t, err)
+		require.Zero(t, cfg.MaxWorkers, "unset: the default ceiling (jobs.DefaultMaxWorkers)")
+	})
+
 	t.Run("QuarantineRetention", func(t *testing.T) {
 		t.Parallel()
 		for v, want := range map[string]time.Duration{"90d": 90 * 24 * time.Hour, "36h": 36 * time.Hour, "1d": 24 * time.Hour} {
@@ -115,6 +125,8 @@ func TestLoad(t *testing.T) {
 		{"BadRateLimits", map[string]string{"SPSYNC_RATE_LIMITS": "getOrdrs=1:2"}, "SPSYNC_RATE_LIMITS"},
 		{"BadStorePII", map[string]string{"SPSYNC_SERVICE_JOBS_STORE_PII": "maybe"}, "SPSYNC_SERVICE_JOBS_STORE_PII"},
 		{"BadMetricsAccountLabels", map[string]string{"SPSYNC_METRICS_ACCOUNT_LABELS": "none"}, "SPSYNC_METRICS_ACCOUNT_LABELS"},
+		{"BadMaxWorkers", map[string]string{"SPSYNC_MAX_WORKERS": "lots"}, "SPSYNC_MAX_WORKERS"},
+		{"TooFewMaxWorkers", map[string]string{"SPSYNC_MAX_WORKERS": "5"}, "SPSYNC_MAX_WORKERS"},
 	}
 	// Schedules are checked against the specs the streams declare (config
 	// knows none; streams.TestSchedules checks the registry's): here one

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"syscall"
@@ -105,7 +106,7 @@ func runFirstCatchUp(b *testing.B, n int, latency sim.Latency) catchUpResult {
 
 	deps := jobs.NewDeps(jobs.Deps{
 		Pool:   pool,
-		Budget: budget.New(pool, budget.Options{Plans: jobstest.SimPlans(s)}),
+		Budget: budget.New(pool, budget.Options{Plans: jobstest.SimPlans(s), MaxWait: benchMaxWait(b)}),
 		Now:    s.Now,
 		Once:   true, // polls complete instead of snoozing until their next run
 	})
@@ -135,7 +136,7 @@ func runFirstCatchUp(b *testing.B, n int, latency sim.Latency) catchUpResult {
 	workers := river.NewWorkers()
 	streams.Register(workers, deps)
 	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
-		Queues:     benchQueues(deps),
+		Queues:     benchQueues(b, deps),
 		Workers:    workers,
 		Middleware: append(jobs.Middleware(), river.WorkerMiddlewareFunc(inSlot.count)),
 	})
@@ -283,5 +284,30 @@ func processCPU() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// benchQueues is the River queue configuration the worker would start with.
-func benchQueues(_ *jobs.Deps) map[string]river.QueueConfig { return jobs.QueueConfig() }
+// benchMaxWait is the budget's MaxWait: SPSYNC_BENCH_MAXWAIT (a Go
+// duration) to compare a short in-process wait for everyone with the
+// default (3 s) and yielding only when others wait.
+func benchMaxWait(b *testing.B) time.Duration {
+	v := os.Getenv("SPSYNC_BENCH_MAXWAIT")
+	if v == "" {
+		return 0
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		b.Fatalf("SPSYNC_BENCH_MAXWAIT: %v", err)
+	}
+	return d
+}
+
+// benchQueues is the River queue configuration the worker starts with
+// (jobs.QueueConfigFor(deps.QueueSizing())), or with
+// SPSYNC_BENCH_QUEUES=fixed the fixed counts of a few sellers.
+func benchQueues(b *testing.B, deps *jobs.Deps) map[string]river.QueueConfig {
+	if os.Getenv("SPSYNC_BENCH_QUEUES") == "fixed" {
+		return jobs.QueueConfig()
+	}
+	q := jobs.QueueConfigFor(deps.QueueSizing())
+	b.Logf("queues sized for %d sellers: %d slots (poll %d, followup %d, followup_items %d)", len(deps.AccountIDs()), jobs.Slots(q),
+		q[jobs.QueuePoll].MaxWorkers, q[jobs.QueueFollowup].MaxWorkers, q[jobs.QueueFollowupItems].MaxWorkers)
+	return q
+}
