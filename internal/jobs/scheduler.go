@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/spsync/spsync/internal/config"
 	"github.com/spsync/spsync/internal/store"
@@ -28,7 +29,7 @@ import (
 //     reloaded first), so an account added, paused or removed is picked up
 //     by the next tick and no process's configuration changes;
 //   - finds in account_schedules the account × periodic jobs due before the
-//     next tick, inserts them in one statement (InsertManyFastTx) with
+//     next tick, inserts them in one statement (InsertManyTx) with
 //     ScheduledAt their due time, and moves their rows to the next due time,
 //     in one transaction under an advisory lock: a leader killed mid-tick
 //     inserts nothing and moves nothing, the next leader's tick does both,
@@ -137,7 +138,7 @@ func (w *PollSchedulerWorker) Work(ctx context.Context, job *river.Job[PollSched
 	if err != nil {
 		return fmt.Errorf("scheduler tick: %w", err)
 	}
-	res, err := w.streams.ScheduleTick(ctx, w.deps, w.streams.SchedulerTick(w.deps.Schedules), client.InsertManyFastTx)
+	res, err := w.streams.ScheduleTick(ctx, w.deps, w.streams.SchedulerTick(w.deps.Schedules), client.InsertManyTx)
 	if err != nil {
 		return err
 	}
@@ -148,9 +149,10 @@ func (w *PollSchedulerWorker) Work(ctx context.Context, job *river.Job[PollSched
 	return nil
 }
 
-// InsertManyFunc inserts jobs in tx and returns how many were inserted
-// (duplicates of unique jobs skipped): River's Client.InsertManyFastTx.
-type InsertManyFunc func(ctx context.Context, tx pgx.Tx, params []river.InsertManyParams) (int, error)
+// InsertManyFunc inserts jobs in tx, duplicates of unique jobs skipped:
+// River's Client.InsertManyTx. (InsertManyFastTx copies the rows in,
+// and a duplicate of a queued poll fails the whole batch.)
+type InsertManyFunc func(ctx context.Context, tx pgx.Tx, params []river.InsertManyParams) ([]*rivertype.JobInsertResult, error)
 
 // TickResult is what one tick did.
 type TickResult struct {
@@ -183,6 +185,13 @@ type TickJob struct {
 // account that syncs due before the next tick are inserted with insert,
 // their rows moved on, in one transaction (see the top of this file).
 func (ss Streams) ScheduleTick(ctx context.Context, deps *Deps, tick time.Duration, insert InsertManyFunc) (TickResult, error) {
+	return ss.scheduleTick(ctx, deps, tick, insert, func(ctx context.Context, tx pgx.Tx) (time.Time, error) { return store.Now(ctx, tx) })
+}
+
+// scheduleTick is ScheduleTick on the clock now (the database's; a test's
+// that steps through minutes).
+func (ss Streams) scheduleTick(ctx context.Context, deps *Deps, tick time.Duration, insert InsertManyFunc,
+	clock func(context.Context, pgx.Tx) (time.Time, error)) (TickResult, error) {
 	if deps.Directory != nil {
 		// The registry rereads the accounts every few seconds; a tick
 		// reads them now (a version check when nothing changed).
@@ -197,7 +206,7 @@ func (ss Streams) ScheduleTick(ctx context.Context, deps *Deps, tick time.Durati
 			return err
 		}
 		res.Locked = true
-		now, err := store.Now(ctx, tx)
+		now, err := clock(ctx, tx)
 		if err != nil {
 			return err
 		}
@@ -229,8 +238,14 @@ func (ss Streams) ScheduleTick(ctx context.Context, deps *Deps, tick time.Durati
 			}
 			params[i] = river.InsertManyParams{Args: j.Args, InsertOpts: opts}
 		}
-		if res.Inserted, err = insert(ctx, tx, params); err != nil {
+		inserted, err := insert(ctx, tx, params)
+		if err != nil {
 			return fmt.Errorf("scheduler: insert %d due jobs: %w", len(params), err)
+		}
+		for _, r := range inserted {
+			if !r.UniqueSkippedAsDuplicate {
+				res.Inserted++
+			}
 		}
 		return nil
 	})
@@ -303,9 +318,12 @@ func (ss Streams) planTick(deps *Deps, ids []string, rows []*store.AccountSchedu
 				changed := !ok || row.Schedule != job.Schedule || !next.Equal(row.NextAt)
 				if next.Before(horizon) {
 					at := next
-					if at.Before(now.Add(-tick)) {
-						// Missed by more than a tick (no leader for a
-						// while): once, spread over this tick.
+					if at.Before(now.Add(-riverPromoteEvery)) {
+						// Missed (no leader for a while, the database
+						// away): once, spread over this tick rather than
+						// all available at once. A tick a few seconds late
+						// leaves its jobs where they were: River would
+						// promote them no sooner.
 						at = now.Add(offset % tick)
 					}
 					plan.jobs = append(plan.jobs, TickJob{AccountID: id, PeriodicID: p.ID, At: at, Args: job.Args})
