@@ -208,16 +208,16 @@ type UnreleasedDeferredTransaction struct {
 
 // ListUnreleasedDeferredTransactions returns up to limit of the account's
 // DEFERRED transactions without a release_transaction_id whose maturity
-// date is at or before maturedBy (or that have none), the longest matured
-// first: the transactions a poll without push re-reads until Amazon
+// date (their posted date when they have none) is after maturedAfter and at
+// or before maturedBy, the longest matured first: the transactions a poll without push re-reads until Amazon
 // releases them (in place, DEFERRED_RELEASED, or by a release transaction
 // that the deferred one then names).
-func ListUnreleasedDeferredTransactions(ctx context.Context, db DBTX, accountID string, maturedBy time.Time, limit int) ([]UnreleasedDeferredTransaction, error) {
+func ListUnreleasedDeferredTransactions(ctx context.Context, db DBTX, accountID string, maturedAfter, maturedBy time.Time, limit int) ([]UnreleasedDeferredTransaction, error) {
 	if limit <= 0 {
 		return nil, nil
 	}
 	rows, err := dbsqlc.New().ListUnreleasedDeferredTransactions(ctx, db, dbsqlc.ListUnreleasedDeferredTransactionsParams{
-		AccountID: accountID, MaturedBy: maturedBy, MaxRows: int32(min(limit, math.MaxInt32)),
+		AccountID: accountID, MaturedAfter: maturedAfter, MaturedBy: maturedBy, MaxRows: int32(min(limit, math.MaxInt32)),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("list unreleased deferred transactions of account %s: %w", accountID, err)

@@ -236,7 +236,7 @@ func TestUpsertFinancialTransactions(t *testing.T) {
 			m["contexts"] = []map[string]any{{"contextType": "DeferredContext", "maturityDate": "2026-11-20T00:00:00Z"}}
 		})
 		upsertTransactions(t, pool, acct2, d2, d3)
-		got, err := store.ListUnreleasedDeferredTransactions(ctx, pool, acct2, time.Date(2026, 11, 15, 0, 0, 0, 0, time.UTC), 10)
+		got, err := store.ListUnreleasedDeferredTransactions(ctx, pool, acct2, time.Time{}, time.Date(2026, 11, 15, 0, 0, 0, 0, time.UTC), 10)
 		require.NoError(t, err)
 		require.Len(t, got, 1, "TX-3 matures on the 20th")
 		require.Equal(t, "TX-2", got[0].TransactionID)
@@ -264,13 +264,17 @@ func TestUpsertFinancialTransactions(t *testing.T) {
 		var deferredOf string
 		require.NoError(t, pool.QueryRow(ctx, `SELECT deferred_transaction_id FROM financial_transactions WHERE account_id = $1 AND transaction_id = 'TX-R'`, acct2).Scan(&deferredOf))
 		require.Equal(t, "TX-2", deferredOf)
-		got, err = store.ListUnreleasedDeferredTransactions(ctx, pool, acct2, time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC), 10)
+		got, err = store.ListUnreleasedDeferredTransactions(ctx, pool, acct2, time.Time{}, time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC), 10)
 		require.NoError(t, err)
 		require.Len(t, got, 1)
 		require.Equal(t, "TX-3", got[0].TransactionID)
+		// Given up on: matured on the 20th, not after the 20th.
+		got, err = store.ListUnreleasedDeferredTransactions(ctx, pool, acct2, time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC), time.Date(2026, 12, 30, 0, 0, 0, 0, time.UTC), 10)
+		require.NoError(t, err)
+		require.Empty(t, got, "a deferral past the give-up date is left out, however many there are")
 
 		// Accounts apart: acct's TX-1 is released and not listed; acct2 has no TX-1.
-		got, err = store.ListUnreleasedDeferredTransactions(ctx, pool, acct, time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC), 10)
+		got, err = store.ListUnreleasedDeferredTransactions(ctx, pool, acct, time.Time{}, time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC), 10)
 		require.NoError(t, err)
 		require.Empty(t, got)
 	})

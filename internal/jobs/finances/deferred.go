@@ -32,7 +32,7 @@ import (
 // while its account was paused) is queued again by the next poll.
 
 // MaxDeferredRereads caps the deferred transactions one poll looks at (the
-// longest matured first).
+// longest matured first, those given up on left out by the query).
 const MaxDeferredRereads = 1000
 
 // maturedRereads returns the re-reads of every order (or posted date) of
@@ -45,7 +45,7 @@ func maturedRereads(ctx context.Context, tx pgx.Tx, deps *jobs.Deps, o Options, 
 	if deps.Schedules.SafetyNet {
 		grace = o.DeferredPushGrace
 	}
-	matured, err := store.ListUnreleasedDeferredTransactions(ctx, tx, accountID, now.Add(-grace), MaxDeferredRereads)
+	matured, err := store.ListUnreleasedDeferredTransactions(ctx, tx, accountID, now.Add(-o.DeferredGiveUp), now.Add(-grace), MaxDeferredRereads)
 	if err != nil {
 		return nil, err
 	}

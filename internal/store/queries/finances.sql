@@ -162,13 +162,16 @@ SELECT (SELECT count(*) FROM written)::bigint AS written,
 
 -- name: ListUnreleasedDeferredTransactions :many
 -- ListUnreleasedDeferredTransactions returns the account's DEFERRED
--- transactions without a release transaction whose maturity date has
--- passed (or that have none), the longest matured first: what a poll
--- without push re-reads by order until Amazon releases them.
+-- transactions without a release transaction whose maturity date (their
+-- posted date when they have none) lies in (@matured_after, @matured_by],
+-- the longest matured first: what a poll without push re-reads by order
+-- until Amazon releases them. The lower bound leaves out those given up on,
+-- so however many there are they never crowd out newer ones.
 SELECT transaction_id, order_id, posted_date, deferred_maturity_date, synced_at
 FROM financial_transactions
 WHERE account_id = @account_id::text
   AND transaction_status = 'DEFERRED' AND release_transaction_id IS NULL
+  AND coalesce(deferred_maturity_date, posted_date) > @matured_after::timestamptz
   AND (deferred_maturity_date IS NULL OR deferred_maturity_date <= @matured_by::timestamptz)
 ORDER BY deferred_maturity_date NULLS FIRST, transaction_id
 LIMIT @max_rows::integer;

@@ -15,15 +15,17 @@ SELECT transaction_id, order_id, posted_date, deferred_maturity_date, synced_at
 FROM financial_transactions
 WHERE account_id = $1::text
   AND transaction_status = 'DEFERRED' AND release_transaction_id IS NULL
-  AND (deferred_maturity_date IS NULL OR deferred_maturity_date <= $2::timestamptz)
+  AND coalesce(deferred_maturity_date, posted_date) > $2::timestamptz
+  AND (deferred_maturity_date IS NULL OR deferred_maturity_date <= $3::timestamptz)
 ORDER BY deferred_maturity_date NULLS FIRST, transaction_id
-LIMIT $3::integer
+LIMIT $4::integer
 `
 
 type ListUnreleasedDeferredTransactionsParams struct {
-	AccountID string
-	MaturedBy time.Time
-	MaxRows   int32
+	AccountID    string
+	MaturedAfter time.Time
+	MaturedBy    time.Time
+	MaxRows      int32
 }
 
 type ListUnreleasedDeferredTransactionsRow struct {
@@ -35,11 +37,18 @@ type ListUnreleasedDeferredTransactionsRow struct {
 }
 
 // ListUnreleasedDeferredTransactions returns the account's DEFERRED
-// transactions without a release transaction whose maturity date has
-// passed (or that have none), the longest matured first: what a poll
-// without push re-reads by order until Amazon releases them.
+// transactions without a release transaction whose maturity date (their
+// posted date when they have none) lies in (@matured_after, @matured_by],
+// the longest matured first: what a poll without push re-reads by order
+// until Amazon releases them. The lower bound leaves out those given up on,
+// so however many there are they never crowd out newer ones.
 func (q *Queries) ListUnreleasedDeferredTransactions(ctx context.Context, db DBTX, arg ListUnreleasedDeferredTransactionsParams) ([]*ListUnreleasedDeferredTransactionsRow, error) {
-	rows, err := db.Query(ctx, listUnreleasedDeferredTransactions, arg.AccountID, arg.MaturedBy, arg.MaxRows)
+	rows, err := db.Query(ctx, listUnreleasedDeferredTransactions,
+		arg.AccountID,
+		arg.MaturedAfter,
+		arg.MaturedBy,
+		arg.MaxRows,
+	)
 	if err != nil {
 		return nil, err
 	}
