@@ -317,8 +317,8 @@ func (ss Streams) planTick(deps *Deps, ids []string, rows []*store.AccountSchedu
 				}
 				changed := !ok || row.Schedule != job.Schedule || !next.Equal(row.NextAt)
 				if next.Before(horizon) {
-					at := next
-					if at.Before(now.Add(-riverPromoteEvery)) {
+					at, missed := next, next.Before(now.Add(-riverPromoteEvery))
+					if missed {
 						// Missed (no leader for a while, the database
 						// away): once, spread over this tick rather than
 						// all available at once. A tick a few seconds late
@@ -328,6 +328,11 @@ func (ss Streams) planTick(deps *Deps, ids []string, rows []*store.AccountSchedu
 					}
 					plan.jobs = append(plan.jobs, TickJob{AccountID: id, PeriodicID: p.ID, At: at, Args: job.Args})
 					next, changed = sched.nextSlot(offset, maxTime(at, now)), true
+					if missed && next.Sub(at) < sched.interval/2 {
+						// The catch-up run is the slot's: the next is the
+						// one after, not a second run moments later.
+						next = sched.nextSlot(offset, next)
+					}
 				}
 				if changed {
 					plan.save = append(plan.save, store.AccountSchedule{AccountID: id, PeriodicID: p.ID, Schedule: job.Schedule, NextAt: next})
