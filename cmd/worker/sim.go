@@ -40,7 +40,7 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	omitPII := fs.Bool("omit-pii-without-role", false, "with --missing-roles, answer 200 without the personal fields instead of 403 (Amazon does both)")
 	reportDelay := fs.Duration("report-delay", 0, "how long an order report stays IN_PROGRESS before it is DONE, CANCELLED or FATAL; one report per seller and type at a time (default 1m)")
 	reportFatal := fs.Float64("report-fatal", 0, "probability that an order report ends FATAL, decided per report from --seed (0 to 1)")
-	notifyEndpoint := fs.String("notify-sqs-endpoint", "", "deliver ORDER_CHANGE and FULFILLMENT_ORDER_STATUS notifications as the data changes, to the SQS-compatible server at this URL (e.g. fauxqs at http://127.0.0.1:4566), to the destinations the sellers subscribed (worker notifications setup) or to --notify-queue-arn")
+	notifyEndpoint := fs.String("notify-sqs-endpoint", "", "deliver ORDER_CHANGE, FULFILLMENT_ORDER_STATUS and TRANSACTION_UPDATE notifications as the data changes, to the SQS-compatible server at this URL (e.g. fauxqs at http://127.0.0.1:4566), to the destinations the sellers subscribed (worker notifications setup) or to --notify-queue-arn")
 	notifyQueue := fs.String("notify-queue-arn", "", "with --notify-sqs-endpoint, the queue (arn:aws:sqs:REGION:ACCOUNT:NAME) every notification of every account goes to, subscribed or not; it must exist")
 	notifyDrop := fs.Float64("notify-drop", 0, "probability that a notification is never delivered (0 to 1)")
 	notifyDuplicate := fs.Float64("notify-duplicate", 0, "probability that a notification is delivered twice (0 to 1)")
