@@ -40,7 +40,8 @@ import (
 //     thousand accounts is about three inserts a second, not a thousand at
 //     :00, :05, …;
 //   - starts an account new to it (or syncing again) within the first tick,
-//     spread over that tick, as the periodic jobs' RunOnStart did;
+//     at once, or spread over the tick when many are new (a first start:
+//     FirstJobsPerSecond), as the periodic jobs' RunOnStart did;
 //   - honours the operator's crons (SPSYNC_*_CRON, Periodic.CronFor): a
 //     changed cron moves the row to the new cron's next instant at the next
 //     tick;
@@ -87,9 +88,14 @@ const MaxSpread = time.Hour
 
 // riverPromoteEvery is how often River's leader makes scheduled jobs
 // available (its JobScheduler interval): a job inserted with a ScheduledAt
-// starts up to this late. Ticks shorter than it insert their jobs
-// available at once.
+// starts up to this late. A job due sooner than that is inserted available
+// at once: River would not start it closer to its time anyway.
 const riverPromoteEvery = 5 * time.Second
+
+// FirstJobsPerSecond is the pace of the jobs a tick starts for accounts new
+// to it: a handful start at once, the five thousand of a thousand accounts'
+// first start are spread over the tick (one minute: 83 a second).
+const FirstJobsPerSecond = 50.0
 
 // SchedulerTick is the tick's period for schedules s: DefaultSchedulerTick,
 // or the shortest interval of a per-account periodic job when that is
@@ -233,7 +239,7 @@ func (ss Streams) scheduleTick(ctx context.Context, deps *Deps, tick time.Durati
 		params := make([]river.InsertManyParams, len(plan.jobs))
 		for i, j := range plan.jobs {
 			opts := &river.InsertOpts{}
-			if tick >= riverPromoteEvery {
+			if j.At.Sub(now) >= riverPromoteEvery {
 				opts.ScheduledAt = j.At
 			}
 			params[i] = river.InsertManyParams{Args: j.Args, InsertOpts: opts}
@@ -286,6 +292,20 @@ func (ss Streams) planTick(deps *Deps, ids []string, rows []*store.AccountSchedu
 	}
 	plan := tickPlan{kept: map[key]bool{}}
 	horizon := now.Add(tick)
+	// Jobs new to the scheduler start within this tick, spread over as
+	// much of it as keeps them to FirstJobsPerSecond: an account added
+	// starts at once, a thousand at first start over the minute.
+	fresh := 0
+	for _, st := range ss {
+		for _, p := range st.Periodic {
+			for _, id := range ids {
+				if _, ok := existing[key{id, p.ID}]; !ok && !p.Shared {
+					fresh++
+				}
+			}
+		}
+	}
+	firstSpread := min(tick, time.Duration(float64(fresh)/FirstJobsPerSecond*float64(time.Second)))
 	for _, st := range ss {
 		for _, p := range st.Periodic {
 			if p.Shared {
@@ -306,7 +326,7 @@ func (ss Streams) planTick(deps *Deps, ids []string, rows []*store.AccountSchedu
 				case !ok:
 					// New to the scheduler: due within this tick.
 					plan.added++
-					next = now.Add(spreadOffset(id, p.ID, min(sched.spread(), tick)))
+					next = now.Add(spreadOffset(id, p.ID, min(sched.spread(), firstSpread)))
 				case row.Schedule != job.Schedule:
 					// The operator changed the cron: its next instant.
 					plan.kept[k] = true
