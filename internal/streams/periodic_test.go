@@ -1,6 +1,7 @@
 package streams_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -80,4 +81,37 @@ func TestScheduledRefusesCollidingJobs(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, scheduled, 1)
 	require.Equal(t, "same", scheduled[0].ID)
+}
+
+// TestPeriodicJobsAreAFixedList: the River periodic jobs a worker registers
+// do not depend on the accounts (the scheduler tick inserts theirs, reading
+// them each tick), so three accounts or a thousand, added or removed, give
+// the same list: the shared purge and the tick.
+func TestPeriodicJobsAreAFixedList(t *testing.T) {
+	t.Parallel()
+	jobsOf := func(deps *jobs.Deps) int {
+		periodic, err := streams.All(nil).PeriodicJobs(deps)
+		require.NoError(t, err)
+		return len(periodic)
+	}
+	many := make([]string, 1000)
+	for i := range many {
+		many[i] = fmt.Sprintf("seller-%04d", i)
+	}
+	// The purge and the tick.
+	require.Equal(t, 2, jobsOf(depsWith()))
+	require.Equal(t, 2, jobsOf(depsWith("a", "b", "c")))
+	require.Equal(t, 2, jobsOf(depsWith(many...)))
+
+	// The tick follows the shortest per-account schedule an operator set,
+	// within a second and a minute.
+	tick := func(env map[string]string) time.Duration {
+		cfg, err := config.Load(func(k string) string { return env[k] })
+		require.NoError(t, err)
+		return streams.All(nil).SchedulerTick(cfg.Schedules)
+	}
+	require.Equal(t, time.Minute, tick(nil))
+	require.Equal(t, 2*time.Second, tick(map[string]string{"SPSYNC_SERVICE_JOBS_CRON": "@every 2s"}))
+	require.Equal(t, time.Second, tick(map[string]string{"SPSYNC_ORDERS_CRON": "@every 100ms"}))
+	require.Equal(t, time.Minute, tick(map[string]string{"SPSYNC_ORDERS_CRON": "@hourly"}))
 }

@@ -28,9 +28,10 @@ import (
 // one application. River inserts every periodic job due at start-up in one
 // statement; with the PII purge registered once per account that statement
 // carried three copies of one unique job and Postgres refused it whole, so
-// nothing polled until the next tick and the purge never ran. The polls'
-// schedules here never fire during the test, so only the start-up batch can
-// have inserted what runs.
+// the purge never ran. The accounts' polls are the scheduler tick's
+// (jobs.PollSchedulerArgs), which starts accounts new to it at once; their
+// schedules never fire during the test, so only that first tick can have
+// inserted what runs.
 func TestPeriodicJobsWithThreeAccounts(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
