@@ -145,8 +145,21 @@ func (w *PollSchedulerWorker) Work(ctx context.Context, job *river.Job[PollSched
 		return fmt.Errorf("scheduler tick: %w", err)
 	}
 	res, err := w.streams.ScheduleTick(ctx, w.deps, w.streams.SchedulerTick(w.deps.Schedules), client.InsertManyTx)
+	if err != nil && ctx.Err() != nil {
+		return err // stopping: the next tick, on whichever process leads
+	}
 	if err != nil {
-		return err
+		// Nothing was inserted or moved: the next tick does it. Retrying
+		// this one would only queue ticks behind it; the failure shows in
+		// `worker status` (PERIODIC JOBS NOT INSERTED) as River's own
+		// periodic insert failures do.
+		w.deps.Log().Error("scheduler tick failed: the accounts' jobs due now wait for the next tick", "err", err)
+		recCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		if recErr := store.RecordPeriodicInsertFailure(recCtx, w.deps.Pool, "scheduler tick (every account's polls)", err.Error()); recErr != nil {
+			w.deps.Log().Warn("scheduler tick failure not recorded for worker status", "err", recErr)
+		}
+		return nil
 	}
 	if res.Added > 0 || res.Removed > 0 {
 		w.deps.Log().Info("scheduler: accounts' periodic jobs", "added", res.Added, "removed", res.Removed, "accounts", res.Accounts)

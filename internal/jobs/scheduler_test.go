@@ -419,3 +419,44 @@ func BenchmarkScheduleTick(b *testing.B) {
 		b.ReportMetric(float64(elapsed.Milliseconds())/float64(b.N), "ms/tick")
 	})
 }
+
+type badArgs struct {
+	AccountID string `json:"account_id"`
+}
+
+func (badArgs) Kind() string { return "test_bad_schedule" }
+
+// A tick that fails (here: a cron expression that does not parse) inserts
+// and moves nothing, completes rather than retrying (the next tick does
+// the work), and is recorded for `worker status` as a periodic insert
+// failure.
+func TestScheduleTickFailureIsRecorded(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	b := newSchedulerBundle(t, 2)
+	stream := jobs.Stream{Name: "test", Register: func(*river.Workers, *jobs.Deps) {}, Periodic: []jobs.Periodic{{
+		ID:       "bad",
+		Schedule: func(config.Schedules, *jobs.Account) string { return "every fifteen minutes" },
+		Args:     func(id string) river.JobArgs { return badArgs{AccountID: id} },
+	}}}
+	workers := river.NewWorkers()
+	jobs.Streams{stream}.Register(workers, b.deps)
+	client, err := river.NewClient(riverpgxv5.New(b.pool), &river.Config{Queues: jobs.QueueConfig(), Workers: workers, TestOnly: true})
+	require.NoError(t, err)
+	done, stop := client.Subscribe(river.EventKindJobCompleted, river.EventKindJobFailed)
+	defer stop()
+	require.NoError(t, client.Start(ctx))
+	defer func() { require.NoError(t, client.Stop(context.Background())) }()
+	_, err = client.Insert(ctx, jobs.PollSchedulerArgs{}, nil)
+	require.NoError(t, err)
+	select {
+	case ev := <-done:
+		require.Equal(t, river.EventKindJobCompleted, ev.Kind, "a failed tick is not retried")
+	case <-ctx.Done():
+		t.Fatal("the tick did not finish")
+	}
+	require.Equal(t, 1, count(t, b.pool, `SELECT count(*) FROM periodic_insert_failures WHERE error LIKE '%every fifteen minutes%'`))
+	require.Zero(t, count(t, b.pool, `SELECT count(*) FROM account_schedules`))
+	require.Zero(t, count(t, b.pool, `SELECT count(*) FROM river_job WHERE kind = 'test_bad_schedule'`))
+}
