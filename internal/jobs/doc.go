@@ -1,7 +1,8 @@
 // Package jobs holds what every stream of spsync shares: the stream
 // descriptor (Stream) that the registry (internal/streams) lists, the one
 // page walk every poll and backfill window runs (RunWalk), the named queues,
-// the cron-scheduled periodic jobs, and the rules every job follows (budget
+// the periodic jobs (every account's inserted by one scheduler tick,
+// scheduler.go), and the rules every job follows (budget
 // tokens, follow-ups in the same transaction, decode warnings and
 // quarantine, error classes).
 //
