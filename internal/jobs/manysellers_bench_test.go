@@ -6,12 +6,14 @@ import (
 	"maps"
 	"net/http/httptest"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
@@ -59,8 +61,10 @@ func BenchmarkFirstCatchUp(b *testing.B) {
 					b.ReportMetric(r.meanRunning, "mean_running_jobs")
 					b.ReportMetric(float64(r.calls), "calls")
 					b.ReportMetric(float64(r.throttled), "429s")
-					b.Logf("%d sellers, latency %s: first catch-up %.1f s; CPU %.0f %% of a core while jobs waited (%.0f %% overall); waiting jobs peak %d, mean %.0f; running mean %.1f; %d calls, %d × 429 (%s)",
-						n, lat.name, r.catchUp.Seconds(), r.cpuWhileWaiting, r.cpuOverall, r.peakWaiting, r.meanWaiting, r.meanRunning, r.calls, r.throttled, r.queues)
+					b.ReportMetric(r.pgCPU, "pg_cpu_%")
+					b.ReportMetric(float64(r.snoozes), "snoozes")
+					b.Logf("%d sellers, latency %s: first catch-up %.1f s; CPU %.0f %% of a core while jobs waited (%.0f %% overall), Postgres %.0f %%; available jobs peak %d, mean %.0f (due now: mean %.0f); running mean %.1f; %d calls, %d × 429, %d snoozes (%s)",
+						n, lat.name, r.catchUp.Seconds(), r.cpuWhileWaiting, r.cpuOverall, r.pgCPU, r.peakWaiting, r.meanWaiting, r.meanDue, r.meanRunning, r.calls, r.throttled, r.snoozes, r.queues)
 				}
 			})
 		}
@@ -71,9 +75,12 @@ type catchUpResult struct {
 	catchUp                  time.Duration
 	cpuWhileWaiting          float64 // % of one core
 	cpuOverall               float64
+	pgCPU                    float64 // the database's backends, % of one core
+	meanDue                  float64 // available jobs due now (not snoozed into the future)
 	peakWaiting              int64
 	meanWaiting, meanRunning float64
 	calls, throttled         int
+	snoozes                  int
 	queues                   string // peak running per queue
 }
 
@@ -98,6 +105,13 @@ func runFirstCatchUp(b *testing.B, n int, latency sim.Latency) catchUpResult {
 		b.Fatal(err)
 	}
 	pcfg.MaxConns = 20
+	if v := os.Getenv("SPSYNC_BENCH_POOL"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			b.Fatalf("SPSYNC_BENCH_POOL: %v", err)
+		}
+		pcfg.MaxConns = int32(n)
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
 	if err != nil {
 		b.Fatal(err)
@@ -153,6 +167,7 @@ func runFirstCatchUp(b *testing.B, n int, latency sim.Latency) catchUpResult {
 		b.Fatal(err)
 	}
 
+	pg0 := postgresCPU(ctx, pool, nil)
 	cpu0, began := processCPU(), time.Now()
 	b.StartTimer()
 	if err := client.Start(ctx); err != nil {
@@ -162,6 +177,8 @@ func runFirstCatchUp(b *testing.B, n int, latency sim.Latency) catchUpResult {
 		mu                     sync.Mutex
 		samples, waitingSamp   int
 		sumWaiting, sumRunning float64
+		sumDue                 float64
+		sumDueBy               = map[string]float64{}
 		peakWaiting            int64
 		cpuWaiting             time.Duration
 		wallWaiting            time.Duration
@@ -185,6 +202,22 @@ func runFirstCatchUp(b *testing.B, n int, latency sim.Latency) catchUpResult {
 			if err != nil {
 				continue
 			}
+			var due int64
+			rows, err := pool.Query(ctx, `SELECT queue, kind, count(*) FROM river_job WHERE state = 'available' AND scheduled_at <= now() GROUP BY 1, 2`)
+			if err != nil {
+				continue
+			}
+			for rows.Next() {
+				var q, k string
+				var n int64
+				if rows.Scan(&q, &k, &n) == nil {
+					due += n
+					mu.Lock()
+					sumDueBy[q+"/"+k] += float64(n)
+					mu.Unlock()
+				}
+			}
+			rows.Close()
 			cpu, at := processCPU(), time.Now()
 			var avail, running int64
 			mu.Lock()
@@ -195,7 +228,13 @@ func runFirstCatchUp(b *testing.B, n int, latency sim.Latency) catchUpResult {
 				running += int64(n)
 				peakRunning[q] = max(peakRunning[q], int64(n))
 			}
+			if os.Getenv("SPSYNC_BENCH_TRACE") != "" {
+				st := pool.Stat()
+				fmt.Fprintf(os.Stderr, "t=%4.1fs due %d running %v conns acquired %d, acquires %d, waited %s\n", time.Since(began).Seconds(), due, inSlot.snapshot(),
+					st.AcquiredConns(), st.AcquireCount(), st.AcquireDuration().Round(time.Millisecond))
+			}
 			samples++
+			sumDue += float64(due)
 			sumWaiting += float64(avail)
 			sumRunning += float64(running)
 			peakWaiting = max(peakWaiting, avail)
@@ -215,6 +254,10 @@ func runFirstCatchUp(b *testing.B, n int, latency sim.Latency) catchUpResult {
 	}
 	b.StopTimer()
 	elapsed, cpu := time.Since(began), processCPU()-cpu0
+	var pgCPU time.Duration
+	for _, d := range postgresCPU(ctx, pool, pg0) {
+		pgCPU += d
+	}
 	close(stop)
 	<-sampled
 	stopCtx, cancel2 := context.WithTimeout(ctx, 10*time.Second)
@@ -229,15 +272,23 @@ func runFirstCatchUp(b *testing.B, n int, latency sim.Latency) catchUpResult {
 	if want := n * len(streams); cursors < want {
 		b.Fatalf("%d cursors after the catch-up, want %d", cursors, want)
 	}
+	var snoozes int
+	if err := pool.QueryRow(ctx, `SELECT coalesce(sum((metadata->>'snoozes')::int), 0) FROM river_job`).Scan(&snoozes); err != nil {
+		b.Fatal(err)
+	}
 	var calls, throttled int
 	for _, st := range s.Stats() {
 		calls += st.Calls
 		throttled += st.Throttled
 	}
-	r := catchUpResult{catchUp: elapsed, calls: calls, throttled: throttled, peakWaiting: peakWaiting,
-		cpuOverall: 100 * cpu.Seconds() / elapsed.Seconds()}
+	r := catchUpResult{catchUp: elapsed, calls: calls, snoozes: snoozes, throttled: throttled, peakWaiting: peakWaiting,
+		cpuOverall: 100 * cpu.Seconds() / elapsed.Seconds(), pgCPU: 100 * pgCPU.Seconds() / elapsed.Seconds()}
 	if samples > 0 {
 		r.meanWaiting, r.meanRunning = sumWaiting/float64(samples), sumRunning/float64(samples)
+		r.meanDue = sumDue / float64(samples)
+		for k, v := range sumDueBy {
+			b.Logf("due and waiting, mean: %s %.0f", k, v/float64(samples))
+		}
 	}
 	if wallWaiting > 0 {
 		r.cpuWhileWaiting = 100 * cpuWaiting.Seconds() / wallWaiting.Seconds()
@@ -273,6 +324,37 @@ func (c *slotCounter) snapshot() map[string]int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return maps.Clone(c.running)
+}
+
+// postgresCPU is the CPU time of the database's backends (Postgres runs on
+// this machine in benchmarks) since before (nil: since they started), per
+// backend pid, read from /proc: a backend that exits in between is lost.
+func postgresCPU(ctx context.Context, pool *pgxpool.Pool, before map[int]time.Duration) map[int]time.Duration {
+	rows, err := pool.Query(ctx, `SELECT pid FROM pg_stat_activity WHERE datname = current_database()`)
+	if err != nil {
+		return nil
+	}
+	pids, err := pgx.CollectRows(rows, pgx.RowTo[int32])
+	if err != nil {
+		return nil
+	}
+	out := map[int]time.Duration{}
+	for _, pid := range pids {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			continue
+		}
+		// Fields after the command's closing parenthesis: utime and stime
+		// are the 12th and 13th, in clock ticks (100 a second).
+		f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+		if len(f) < 13 {
+			continue
+		}
+		ut, _ := strconv.ParseInt(f[11], 10, 64)
+		st, _ := strconv.ParseInt(f[12], 10, 64)
+		out[int(pid)] = time.Duration(ut+st)*10*time.Millisecond - before[int(pid)]
+	}
+	return out
 }
 
 // processCPU is the CPU time (user and system) this process has used.
