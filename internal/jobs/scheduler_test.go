@@ -460,3 +460,31 @@ func TestScheduleTickFailureIsRecorded(t *testing.T) {
 	require.Zero(t, count(t, b.pool, `SELECT count(*) FROM account_schedules`))
 	require.Zero(t, count(t, b.pool, `SELECT count(*) FROM river_job WHERE kind = 'test_bad_schedule'`))
 }
+
+// Two hundred accounts added at once while a hundred sync: the next tick
+// starts all of them, at FirstJobsPerSecond (a thousand jobs over 20 s), not
+// in one second.
+func TestScheduleTickManyAccountsAddedAtOnce(t *testing.T) {
+	t.Parallel()
+	b := newSchedulerBundle(t, 100)
+	t0 := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
+	b.tick(t, t0)
+	b.tick(t, t0.Add(time.Minute))
+	seedAccounts(t, b.pool, 101, 300)
+	res := b.tick(t, t0.Add(2*time.Minute))
+	require.Equal(t, 1000, res.Added)
+	fresh := jobs.TickResult{Now: res.Now}
+	for _, j := range res.Jobs {
+		var n int
+		_, err := fmt.Sscanf(j.AccountID, "seller-%d", &n)
+		require.NoError(t, err)
+		if n > 100 {
+			fresh.Jobs = append(fresh.Jobs, j)
+		}
+	}
+	require.Len(t, fresh.Jobs, 1000, "every new account's jobs in the tick")
+	secs := perSecond(fresh)
+	t.Logf("1,000 new jobs over %d seconds, busiest second %d", len(secs), maxOf(secs))
+	require.Len(t, secs, 20)
+	require.LessOrEqual(t, maxOf(secs), 2*int(jobs.FirstJobsPerSecond))
+}
