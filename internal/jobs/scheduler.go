@@ -47,15 +47,16 @@ import (
 //     tick;
 //   - restarts a self-scheduled poll's chain (Periodic.SelfScheduled) every
 //     SelfScheduledWatchdog, and at once for a new account: while the chain
-//     exists, the insert is a duplicate and costs an index probe.
+//     exists, the insert is a duplicate River skips (its unique key).
 //
 // The jobs keep their uniqueness (unique while active, UniqueWhileActive):
 // a poll still queued or running when the next is due is not doubled. The
 // tick runs on the default queue, where no poll waits for a bucket ahead of
-// it. After an outage longer than a tick (no leader, the database away), a
-// job whose due time has passed is inserted once, spread over the next
-// tick, and its row moves to the next instant after now: one poll catches
-// up a cursor, however many instants were missed.
+// it. After an outage (no leader, the database away), a job whose due time
+// passed more than River's promotion interval ago is inserted once, spread
+// over the tick, and its row moves to its next instant at least half an
+// interval later: one poll catches up a cursor, however many instants were
+// missed, and is not followed by another moments later.
 
 // PollSchedulerArgs is the scheduler tick: it inserts every account's
 // periodic jobs that are due before the next tick (Streams.ScheduleTick).
