@@ -59,11 +59,12 @@ func buildDeps(ctx context.Context, cfg *config.Config, keys *secretbox.Keyring,
 		},
 	})
 	deps := jobs.NewDeps(jobs.Deps{
-		Pool:      pool,
-		Accounts:  map[string]*jobs.Account{},
-		Budget:    b,
-		Schedules: cfg.Schedules,
-		Logger:    logger,
+		Pool:       pool,
+		Accounts:   map[string]*jobs.Account{},
+		Budget:     b,
+		Schedules:  cfg.Schedules,
+		MaxWorkers: cfg.MaxWorkers,
+		Logger:     logger,
 		OnRows: func(table string, offered, changed int) {
 			m.RowsUpserted.WithLabelValues(table, "changed").Add(float64(changed))
 			m.RowsUpserted.WithLabelValues(table, "unchanged").Add(float64(offered - changed))

@@ -349,7 +349,7 @@ func newRiverClient(pool *pgxpool.Pool, deps *jobs.Deps, rotDeps *rotation.Deps,
 	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
 		ID:           id,
 		Logger:       logger,
-		Queues:       jobs.QueueConfig(),
+		Queues:       jobs.QueueConfigFor(deps.QueueSizing()),
 		Workers:      workers,
 		PeriodicJobs: periodic,
 		Middleware:   jobs.Middleware(),
