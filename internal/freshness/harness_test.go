@@ -325,8 +325,9 @@ func run(b *testing.B, o options) *result {
 	return res
 }
 
-// scaledPeriodicJobs are the streams' periodic jobs as the worker registers
-// them (jobs.Streams.PeriodicJobs), their schedules read on the data clock.
+// scaledPeriodicJobs are the streams' per-account periodic jobs as River
+// periodic jobs (jobs.Streams.Scheduled: what the worker's scheduler tick
+// inserts, one seller here), their schedules read on the data clock.
 func scaledPeriodicJobs(b *testing.B, deps *jobs.Deps, streams jobs.Streams) []*river.PeriodicJob {
 	b.Helper()
 	scheduled, err := streams.Scheduled(deps)

@@ -63,9 +63,10 @@ func setupSchedule(t *testing.T, schedules config.Schedules) (*testBundle, *wind
 }
 
 // startSelfScheduled starts a River client with the orders stream's workers
-// and its periodic jobs as the worker builds them: with no
-// SPSYNC_ORDERS_CRON, the watchdog that starts the account's self-scheduled
-// poll (at once: RunOnStart).
+// and its per-account periodic job as River periodic jobs (the worker's
+// scheduler tick inserts the same jobs; jobs.Streams.PeriodicJobs keeps
+// this form for tests): with no SPSYNC_ORDERS_CRON, the watchdog that
+// starts the account's self-scheduled poll (at once: RunOnStart).
 func (tb *testBundle) startSelfScheduled(t *testing.T) {
 	t.Helper()
 	stream := jobs.Streams{orders.NewStream(orders.Options{})}
