@@ -55,7 +55,7 @@ var layers = []struct {
 // harnesses): they may import anything, and no production package may
 // import them.
 var testSupport = []string{
-	"internal/dbtest", "internal/sharedtest", "internal/jobs/jobstest", "internal/worker/workertest", "internal/oauth/oauthtest",
+	"internal/dbtest", "internal/sharedtest", "internal/jobs/jobstest", "internal/worker/workertest", "internal/oauth/oauthtest", "internal/status/statustest",
 	"internal/conformance", "internal/monitoring", "internal/reliability", "internal/freshness",
 }
 
