@@ -157,10 +157,26 @@ func runFirstCatchUp(b *testing.B, n int, latency sim.Latency) catchUpResult {
 	if err != nil {
 		b.Fatal(err)
 	}
+	// As `worker run --once`: each account's polls in turn. With
+	// SPSYNC_BENCH_POLLS=chains-first every account's fulfillment polls
+	// first, then service jobs', then orders': the polls whose follow-ups
+	// make the longest budget-bound chains (fulfillment details, then
+	// tracking) start them first, and the orders polls (2026-01-01: no
+	// follow-ups, but the heaviest pages to store) run while they wait.
 	var params []river.InsertManyParams
-	for _, id := range deps.AccountIDs() {
-		for _, args := range streams.Polls(id) {
-			params = append(params, river.InsertManyParams{Args: args})
+	if os.Getenv("SPSYNC_BENCH_POLLS") == "chains-first" {
+		for i := len(streams) - 1; i >= 0; i-- {
+			for _, id := range deps.AccountIDs() {
+				for _, args := range (jobs.Streams{streams[i]}).Polls(id) {
+					params = append(params, river.InsertManyParams{Args: args})
+				}
+			}
+		}
+	} else {
+		for _, id := range deps.AccountIDs() {
+			for _, args := range streams.Polls(id) {
+				params = append(params, river.InsertManyParams{Args: args})
+			}
 		}
 	}
 	if _, err := client.InsertMany(ctx, params); err != nil {
@@ -277,9 +293,12 @@ func runFirstCatchUp(b *testing.B, n int, latency sim.Latency) catchUpResult {
 		b.Fatal(err)
 	}
 	var calls, throttled int
-	for _, st := range s.Stats() {
+	for op, st := range s.Stats() {
 		calls += st.Calls
 		throttled += st.Throttled
+		if st.Throttled > 0 {
+			b.Logf("%s: %d calls, %d × 429", op, st.Calls, st.Throttled)
+		}
 	}
 	r := catchUpResult{catchUp: elapsed, calls: calls, snoozes: snoozes, throttled: throttled, peakWaiting: peakWaiting,
 		cpuOverall: 100 * cpu.Seconds() / elapsed.Seconds(), pgCPU: 100 * pgCPU.Seconds() / elapsed.Seconds()}
@@ -389,6 +408,16 @@ func benchQueues(b *testing.B, deps *jobs.Deps) map[string]river.QueueConfig {
 		return jobs.QueueConfig()
 	}
 	q := jobs.QueueConfigFor(deps.QueueSizing())
+	if v := os.Getenv("SPSYNC_BENCH_FETCHPOLL"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			b.Fatalf("SPSYNC_BENCH_FETCHPOLL: %v", err)
+		}
+		for name, c := range q {
+			c.FetchPollInterval = max(d, c.FetchCooldown)
+			q[name] = c
+		}
+	}
 	b.Logf("queues sized for %d sellers: %d slots (poll %d, followup %d, followup_items %d)", len(deps.AccountIDs()), jobs.Slots(q),
 		q[jobs.QueuePoll].MaxWorkers, q[jobs.QueueFollowup].MaxWorkers, q[jobs.QueueFollowupItems].MaxWorkers)
 	return q
