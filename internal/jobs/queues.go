@@ -64,8 +64,8 @@ func QueueConfig() map[string]river.QueueConfig {
 // while others wait (yield.go), a job in a slot is either calling Amazon
 // or writing what it got. By Little's law a queue needs its sellers' call
 // rate × the call's latency in slots: at 50 sellers and 500 ms the fixed
-// ten follow-up slots carry 20 calls a second, a fifth of what those
-// sellers' fulfillment and tracking budgets allow, and the budgets go
+// ten follow-up slots carry 20 calls a second, a tenth of what those
+// sellers' fulfillment and tracking budgets allow (2/s each), and the budgets go
 // unspent while jobs wait. A slot too many costs a goroutine.
 //
 // River v0.51.1 fixes a queue's MaxWorkers when the client is built: its
@@ -99,10 +99,13 @@ type Sizing struct {
 // a slot too few leaves budgets unspent.
 const DefaultCallLatency = 500 * time.Millisecond
 
-// DefaultMaxWorkers is the default ceiling of all queues' slots: about
-// what two cores keep busy at Amazon's latency (each call costs the
-// worker and Postgres a few milliseconds of CPU: 200 slots at 350 ms are
-// ~570 calls a second).
+// DefaultMaxWorkers is the default ceiling of all queues' slots. It is a
+// guard more than a tuning: a first catch-up cost the worker and Postgres
+// ~11 ms of CPU a call (pages of 100 orders stored included; 50 sellers,
+// BenchmarkFirstCatchUp), so two cores are busy at ~180 calls a second,
+// ~65 slots at 350 ms; slots past that wait for CPU or connections and
+// cost goroutines. It bounds how many jobs a process holds (fetched,
+// locked from other processes) when the sellers would want thousands.
 const DefaultMaxWorkers = 200
 
 // callDBTime is about what one call costs a job in database connection
