@@ -70,5 +70,8 @@
 // long, which River jobs turn into a snooze so the worker slot is free
 // while the bucket refills. A follow-up that waits does so in line
 // (InLine, inline.go): it holds its token in debt from the moment it is
-// refused, so waiting follow-ups are served in the order they asked.
+// refused, so waiting follow-ups are served in the order they asked. A
+// caller whose worker slot other jobs wait for (Yielding, yield.go) waits
+// in-process at most 50 ms and otherwise snoozes, so one seller's empty
+// bucket never holds a slot another seller's job could use.
 package budget

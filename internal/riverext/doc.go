@@ -2,7 +2,8 @@
 // for, and nothing else: the dead-worker rescue (Liveness), job counts by
 // queue and state beyond River's available/running ones (CountQueues), and
 // the backlog that `worker run --once` and tests wait on (Backlog,
-// WaitIdle). Everything else goes through River's client (JobListTx,
+// WaitIdle), and whether a queue has jobs waiting for a slot
+// (QueueHasWaiting: a job waiting for a rate token snoozes then). Everything else goes through River's client (JobListTx,
 // JobCancelTx, InsertManyTx, …).
 //
 // Its SQL reads and writes River's own tables (river_job), whose shape
