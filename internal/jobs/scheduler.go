@@ -235,7 +235,11 @@ func (ss Streams) scheduleTick(ctx context.Context, deps *Deps, tick time.Durati
 			return err
 		}
 		ids := deps.AccountIDs()
-		plan, err := ss.planTick(deps, ids, rows, now, tick)
+		since, err := store.AccountsActiveSince(ctx, tx, ids)
+		if err != nil {
+			return err
+		}
+		plan, err := ss.planTick(deps, ids, since, rows, now, tick)
 		if err != nil {
 			return err
 		}
@@ -298,10 +302,21 @@ type tickPlan struct {
 // periodic job, whether it is due before now + tick (jobs) and where its
 // row goes (save). It reads nothing but its arguments and the Deps'
 // schedules and accounts.
-func (ss Streams) planTick(deps *Deps, ids []string, rows []*store.AccountSchedule, now time.Time, tick time.Duration) (tickPlan, error) {
+func (ss Streams) planTick(deps *Deps, ids []string, since map[string]time.Time, rows []*store.AccountSchedule, now time.Time, tick time.Duration) (tickPlan, error) {
 	type key = [2]string
 	existing := make(map[key]*store.AccountSchedule, len(rows))
 	for _, r := range rows {
+		// A row of another activation of its account (paused, or needing
+		// re-authorization, and active again since, perhaps between two
+		// ticks) is not the account's now: its jobs were cancelled by the
+		// state change, so it starts again as a new account does.
+		var was time.Time
+		if r.AccountSince != nil {
+			was = *r.AccountSince
+		}
+		if r.AccountSince == nil || !was.Equal(since[r.AccountID]) {
+			continue
+		}
 		existing[key{r.AccountID, r.PeriodicID}] = r
 	}
 	plan := tickPlan{kept: map[key]bool{}}
@@ -369,7 +384,8 @@ func (ss Streams) planTick(deps *Deps, ids []string, rows []*store.AccountSchedu
 					}
 				}
 				if changed {
-					plan.save = append(plan.save, store.AccountSchedule{AccountID: id, PeriodicID: p.ID, Schedule: job.Schedule, NextAt: next})
+					activeSince := since[id]
+					plan.save = append(plan.save, store.AccountSchedule{AccountID: id, PeriodicID: p.ID, Schedule: job.Schedule, NextAt: next, AccountSince: &activeSince})
 				}
 			}
 		}

@@ -231,6 +231,36 @@ func TestScheduleTickFollowsTheAccountsTable(t *testing.T) {
 	require.Contains(t, accountsOf(res, false), "seller-0002", "resumed: polled within the tick")
 }
 
+// An account paused and resumed between two ticks (a seller's
+// authorization revoked and renewed within the minute) had its queued jobs
+// cancelled by the state change: the next tick starts it at once, as a new
+// account, rather than at its next slot.
+func TestScheduleTickRestartsAnAccountPausedBetweenTicks(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	b := newSchedulerBundle(t, 3)
+	t0 := time.Date(2026, 12, 7, 10, 0, 30, 0, time.UTC)
+	b.tick(t, t0)
+	res := b.tick(t, t0.Add(time.Minute))
+	require.Zero(t, res.Added)
+
+	for _, st := range []struct{ to, from string }{{store.AccountNeedsReauth, store.AccountActive}, {store.AccountActive, store.AccountNeedsReauth}} {
+		changed, err := store.SetAccountState(ctx, b.pool, "seller-0002", st.to, "", st.from)
+		require.NoError(t, err)
+		require.True(t, changed)
+	}
+	res = b.tick(t, t0.Add(2*time.Minute))
+	require.Equal(t, 5, res.Added, "the account's five periodic jobs start again")
+	require.ElementsMatch(t, []string{"seller-0002"}, accountsOf(res, true), "all of them within the tick")
+	for _, j := range res.Jobs {
+		if j.AccountID == "seller-0002" {
+			require.Less(t, j.At.Sub(res.Now), time.Second, "at once: %s", j.PeriodicID)
+		}
+	}
+	res = b.tick(t, t0.Add(3*time.Minute))
+	require.Zero(t, res.Added, "once: the rows are the account's again")
+}
+
 // accountsOf lists the accounts with a job in res (with all, only those
 // whose every periodic job is there).
 func accountsOf(res jobs.TickResult, all bool) []string {

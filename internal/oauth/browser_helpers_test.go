@@ -21,13 +21,13 @@ import (
 	"github.com/spsync/spsync/internal/oauth/oauthtest"
 	"github.com/spsync/spsync/internal/secretbox"
 	"github.com/spsync/spsync/internal/sim"
+	registry "github.com/spsync/spsync/internal/streams"
 	"github.com/spsync/spsync/internal/worker"
 	"github.com/spsync/spsync/internal/worker/workertest"
 )
 
-// streams is how many streams every account polls (orders, fulfillment
-// orders, service jobs).
-const streams = 3
+// streams is how many streams every account polls: the registry's.
+var streams = len(registry.All(nil))
 
 // onboarding is a worker with its OAuth listener in front of the
 // simulator, which plays SP-API, LWA and Seller Central. No account is

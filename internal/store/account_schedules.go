@@ -42,15 +42,36 @@ func SaveAccountSchedules(ctx context.Context, db DBTX, rows []AccountSchedule) 
 	}
 	p := dbsqlc.SaveAccountSchedulesParams{
 		AccountIds: make([]string, len(rows)), PeriodicIds: make([]string, len(rows)),
-		Schedules: make([]string, len(rows)), NextAts: make([]time.Time, len(rows)),
+		Schedules: make([]string, len(rows)), NextAts: make([]time.Time, len(rows)), AccountSinces: make([]time.Time, len(rows)),
 	}
 	for i, r := range rows {
 		p.AccountIds[i], p.PeriodicIds[i], p.Schedules[i], p.NextAts[i] = r.AccountID, r.PeriodicID, r.Schedule, r.NextAt
+		if r.AccountSince != nil {
+			p.AccountSinces[i] = *r.AccountSince
+		}
 	}
 	if err := dbsqlc.New().SaveAccountSchedules(ctx, db, p); err != nil {
 		return fmt.Errorf("save %d account schedules: %w", len(rows), err)
 	}
 	return nil
+}
+
+// AccountsActiveSince returns when each of ids last changed state (for an
+// active account: since when it is active); accounts of the environment,
+// which have no row in accounts, are absent.
+func AccountsActiveSince(ctx context.Context, db DBTX, ids []string) (map[string]time.Time, error) {
+	if ids == nil {
+		ids = []string{}
+	}
+	rows, err := dbsqlc.New().AccountsActiveSince(ctx, db, ids)
+	if err != nil {
+		return nil, fmt.Errorf("read when accounts became active: %w", err)
+	}
+	out := make(map[string]time.Time, len(rows))
+	for _, r := range rows {
+		out[r.ID] = r.StateChangedAt
+	}
+	return out, nil
 }
 
 // DeleteAccountSchedulesExcept drops the rows of accounts not in accountIDs

@@ -6,14 +6,22 @@
 SELECT pg_try_advisory_xact_lock(1397773123, 1)::bool AS locked;
 
 -- name: ListAccountSchedules :many
-SELECT account_id, periodic_id, schedule, next_at FROM account_schedules;
+SELECT account_id, periodic_id, schedule, next_at, account_since FROM account_schedules;
+
+-- name: AccountsActiveSince :many
+-- AccountsActiveSince is when each of the accounts last changed state (for
+-- an active one: since when it is active). Accounts of the environment
+-- have no row.
+SELECT id, state_changed_at FROM accounts WHERE id = ANY(@ids::text[]);
 
 -- name: SaveAccountSchedules :exec
 -- SaveAccountSchedules writes the rows a tick created or moved on, in one
 -- statement (@account_ids[i], @periodic_ids[i], … are one row).
-INSERT INTO account_schedules (account_id, periodic_id, schedule, next_at)
-SELECT unnest(@account_ids::text[]), unnest(@periodic_ids::text[]), unnest(@schedules::text[]), unnest(@next_ats::timestamptz[])
-ON CONFLICT (account_id, periodic_id) DO UPDATE SET schedule = EXCLUDED.schedule, next_at = EXCLUDED.next_at;
+INSERT INTO account_schedules (account_id, periodic_id, schedule, next_at, account_since)
+SELECT unnest(@account_ids::text[]), unnest(@periodic_ids::text[]), unnest(@schedules::text[]), unnest(@next_ats::timestamptz[]),
+       unnest(@account_sinces::timestamptz[])
+ON CONFLICT (account_id, periodic_id) DO UPDATE SET schedule = EXCLUDED.schedule, next_at = EXCLUDED.next_at,
+    account_since = EXCLUDED.account_since;
 
 -- name: DeleteAccountSchedulesExcept :execrows
 -- DeleteAccountSchedulesExcept drops the rows of accounts that no longer

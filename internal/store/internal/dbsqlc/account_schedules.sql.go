@@ -10,6 +10,38 @@ import (
 	"time"
 )
 
+const accountsActiveSince = `-- name: AccountsActiveSince :many
+SELECT id, state_changed_at FROM accounts WHERE id = ANY($1::text[])
+`
+
+type AccountsActiveSinceRow struct {
+	ID             string
+	StateChangedAt time.Time
+}
+
+// AccountsActiveSince is when each of the accounts last changed state (for
+// an active one: since when it is active). Accounts of the environment
+// have no row.
+func (q *Queries) AccountsActiveSince(ctx context.Context, db DBTX, ids []string) ([]*AccountsActiveSinceRow, error) {
+	rows, err := db.Query(ctx, accountsActiveSince, ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []*AccountsActiveSinceRow
+	for rows.Next() {
+		var i AccountsActiveSinceRow
+		if err := rows.Scan(&i.ID, &i.StateChangedAt); err != nil {
+			return nil, err
+		}
+		items = append(items, &i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const deleteAccountSchedulesExcept = `-- name: DeleteAccountSchedulesExcept :execrows
 DELETE FROM account_schedules
 WHERE NOT (account_id = ANY($1::text[])) OR NOT (periodic_id = ANY($2::text[]))
@@ -31,7 +63,7 @@ func (q *Queries) DeleteAccountSchedulesExcept(ctx context.Context, db DBTX, arg
 }
 
 const listAccountSchedules = `-- name: ListAccountSchedules :many
-SELECT account_id, periodic_id, schedule, next_at FROM account_schedules
+SELECT account_id, periodic_id, schedule, next_at, account_since FROM account_schedules
 `
 
 func (q *Queries) ListAccountSchedules(ctx context.Context, db DBTX) ([]*AccountSchedule, error) {
@@ -48,6 +80,7 @@ func (q *Queries) ListAccountSchedules(ctx context.Context, db DBTX) ([]*Account
 			&i.PeriodicID,
 			&i.Schedule,
 			&i.NextAt,
+			&i.AccountSince,
 		); err != nil {
 			return nil, err
 		}
@@ -60,16 +93,19 @@ func (q *Queries) ListAccountSchedules(ctx context.Context, db DBTX) ([]*Account
 }
 
 const saveAccountSchedules = `-- name: SaveAccountSchedules :exec
-INSERT INTO account_schedules (account_id, periodic_id, schedule, next_at)
-SELECT unnest($1::text[]), unnest($2::text[]), unnest($3::text[]), unnest($4::timestamptz[])
-ON CONFLICT (account_id, periodic_id) DO UPDATE SET schedule = EXCLUDED.schedule, next_at = EXCLUDED.next_at
+INSERT INTO account_schedules (account_id, periodic_id, schedule, next_at, account_since)
+SELECT unnest($1::text[]), unnest($2::text[]), unnest($3::text[]), unnest($4::timestamptz[]),
+       unnest($5::timestamptz[])
+ON CONFLICT (account_id, periodic_id) DO UPDATE SET schedule = EXCLUDED.schedule, next_at = EXCLUDED.next_at,
+    account_since = EXCLUDED.account_since
 `
 
 type SaveAccountSchedulesParams struct {
-	AccountIds  []string
-	PeriodicIds []string
-	Schedules   []string
-	NextAts     []time.Time
+	AccountIds    []string
+	PeriodicIds   []string
+	Schedules     []string
+	NextAts       []time.Time
+	AccountSinces []time.Time
 }
 
 // SaveAccountSchedules writes the rows a tick created or moved on, in one
@@ -80,6 +116,7 @@ func (q *Queries) SaveAccountSchedules(ctx context.Context, db DBTX, arg SaveAcc
 		arg.PeriodicIds,
 		arg.Schedules,
 		arg.NextAts,
+		arg.AccountSinces,
 	)
 	return err
 }

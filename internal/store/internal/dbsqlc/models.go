@@ -48,6 +48,8 @@ type AccountSchedule struct {
 	Schedule string
 	// When the job is next due, on the database clock: the cron instant plus the account's stable offset within the interval, so accounts are spread over it instead of all polled at the same instant.
 	NextAt time.Time
+	// The account's accounts.state_changed_at when the row was made (0001-01-01 for an account of the environment, which has no row in accounts; NULL for rows made before this column): a row of another activation (the account paused or re-authorized since) is taken as new, and the account's jobs start at once.
+	AccountSince *time.Time
 }
 
 // SP-API applications (LWA clients) whose client secrets spsync keeps and rotates.
