@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -13,6 +14,24 @@ import (
 // the stream has never completed a window.
 func Cursor(ctx context.Context, db store.DBTX, accountID, stream, scope string) (*time.Time, error) {
 	return store.GetCursor(ctx, db, accountID, stream, scope)
+}
+
+// WindowStart is where a poll's next window of (account, stream, scope)
+// starts: the cursor less overlap, or lookback before the data clock when
+// the scope has never completed a window; in whole seconds, as Amazon's
+// dates are.
+func (d *Deps) WindowStart(ctx context.Context, accountID, stream, scope string, lookback, overlap time.Duration) (time.Time, error) {
+	cursor, err := Cursor(ctx, d.Pool, accountID, stream, scope)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("read %s cursor: %w", stream, err)
+	}
+	var from time.Time
+	if cursor == nil {
+		from = d.Clock().Add(-lookback)
+	} else {
+		from = cursor.Add(-overlap)
+	}
+	return from.UTC().Truncate(time.Second), nil
 }
 
 // AdvanceCursor moves the cursor to at in tx, the transaction that writes

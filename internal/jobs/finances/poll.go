@@ -92,17 +92,10 @@ func (w *PollWorker) walk(acct *jobs.Account, end time.Time) jobs.Walk {
 		Account: acct, Stream: Stream, Key: jobs.PollWalkKey(Scope),
 		Op: spapi.OpListTransactions, Class: jobs.ClassPoll,
 		Begin: func(ctx context.Context) (jobs.WalkState, bool, error) {
-			cursor, err := jobs.Cursor(ctx, w.deps.Pool, acct.ID, Stream, Scope)
+			from, err := w.deps.WindowStart(ctx, acct.ID, Stream, Scope, w.opts.InitialLookback, w.opts.Overlap)
 			if err != nil {
-				return jobs.WalkState{}, false, fmt.Errorf("read financial transactions cursor: %w", err)
+				return jobs.WalkState{}, false, err
 			}
-			var from time.Time
-			if cursor == nil {
-				from = w.deps.Clock().Add(-w.opts.InitialLookback)
-			} else {
-				from = cursor.Add(-w.opts.Overlap)
-			}
-			from = from.UTC().Truncate(time.Second)
 			if !end.After(from) {
 				return jobs.WalkState{}, false, nil // the data clock stands before the cursor's overlap
 			}

@@ -106,17 +106,10 @@ func (w *PollWorker) walk(acct *jobs.Account, market, scope string, end time.Tim
 		Account: acct, Stream: Stream, Key: jobs.PollWalkKey(scope),
 		Op: spapi.OpGetServiceJobs, Class: jobs.ClassPoll,
 		Begin: func(ctx context.Context) (jobs.WalkState, bool, error) {
-			cursor, err := jobs.Cursor(ctx, w.deps.Pool, acct.ID, Stream, scope)
+			after, err := w.deps.WindowStart(ctx, acct.ID, Stream, scope, w.opts.InitialLookback, w.opts.Overlap)
 			if err != nil {
-				return jobs.WalkState{}, false, fmt.Errorf("read service jobs cursor: %w", err)
+				return jobs.WalkState{}, false, err
 			}
-			var after time.Time
-			if cursor == nil {
-				after = w.deps.Clock().Add(-w.opts.InitialLookback)
-			} else {
-				after = cursor.Add(-w.opts.Overlap)
-			}
-			after = after.UTC().Truncate(time.Second)
 			if !end.After(after) {
 				return jobs.WalkState{}, false, nil // the data clock stands before the cursor's overlap
 			}
