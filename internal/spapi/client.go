@@ -144,7 +144,7 @@ func NewClient(opts Options) (*Client, error) {
 		c.account = "(unnamed)"
 	}
 	if c.http == nil {
-		c.http = &http.Client{Timeout: 60 * time.Second}
+		c.http = &http.Client{Timeout: 60 * time.Second, Transport: sharedTransport}
 	}
 	download := *c.http
 	download.Timeout = 0
@@ -514,3 +514,20 @@ func setString(q url.Values, key, v string) {
 func invalidInput(op, format string, args ...any) error {
 	return &Error{Op: op, Kind: KindInvalidInput, Err: fmt.Errorf(format, args...)}
 }
+
+// sharedTransport is the default transport of every Client: one pool of
+// connections to each SP-API host for all the accounts of a process.
+// http.DefaultTransport keeps only two idle connections per host, so with
+// a few hundred calls in flight across sellers (Amazon answers in 200–600
+// ms) nearly every call would open, and TLS-handshake, a connection of
+// its own and leave it in TIME_WAIT.
+var sharedTransport = func() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = MaxIdleConnsPerHost
+	return t
+}()
+
+// MaxIdleConnsPerHost is how many idle connections to one SP-API host the
+// default transport keeps for reuse: more than the worker slots that call
+// one host at once (SPSYNC_MAX_WORKERS' default, 200).
+const MaxIdleConnsPerHost = 256
