@@ -10,6 +10,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/stretchr/testify/require"
 
+	"github.com/spsync/spsync/internal/jobs"
 	"github.com/spsync/spsync/internal/jobs/backfill"
 	"github.com/spsync/spsync/internal/jobs/finances"
 	"github.com/spsync/spsync/internal/streams"
@@ -31,12 +32,9 @@ func (w *world) storedIDs(t *testing.T) map[string]bool {
 // anything is recorded.
 func TestBackfillByPostedDate(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t, false)
-	ctx := context.Background()
 	registry := streams.All(nil)
-	workers := river.NewWorkers()
-	backfill.Register(workers, w.Deps, registry)
-	w.StartClient(t, workers, nil)
+	w := newWorldWith(t, false, func(workers *river.Workers, deps *jobs.Deps) { backfill.Register(workers, deps, registry) })
+	ctx := context.Background()
 	inserter, err := river.NewClient(riverpgxv5.New(w.Pool), &river.Config{})
 	require.NoError(t, err)
 	stream, ok := registry.Lookup(finances.Stream)

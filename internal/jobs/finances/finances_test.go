@@ -45,6 +45,14 @@ type world struct {
 // With push, the polls are the safety net (config.Schedules.SafetyNet).
 func newWorld(t *testing.T, push bool) *world {
 	t.Helper()
+	return newWorldWith(t, push, nil)
+}
+
+// newWorldWith is newWorld whose one River client also runs the workers
+// more registers (a backfill's): a second client without them would take
+// their jobs and fail them as unknown kinds.
+func newWorldWith(t *testing.T, push bool, more func(*river.Workers, *jobs.Deps)) *world {
+	t.Helper()
 	clock := sim.NewManualClock(start)
 	b := jobstest.New(t, jobstest.Options{Sim: sim.Options{
 		Seed: 28, Start: start, History: 30 * 24 * time.Hour, Orders: 300, FulfillmentOrders: 1, ServiceJobs: 1,
@@ -57,6 +65,9 @@ func newWorld(t *testing.T, push bool) *world {
 	w.stream = finances.NewStream(w.opts)
 	workers := river.NewWorkers()
 	w.stream.Register(workers, b.Deps)
+	if more != nil {
+		more(workers, b.Deps)
+	}
 	b.StartClient(t, workers, nil)
 	facts, err := b.Sim.TruthTransactionFacts(acct)
 	require.NoError(t, err)
