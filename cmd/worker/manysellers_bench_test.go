@@ -84,6 +84,7 @@ func BenchmarkManySellers(b *testing.B) {
 	b.Run(fmt.Sprintf("sellers=%d/workers=%d", n, workers), func(b *testing.B) {
 		r := runManySellers(b, n, workers, time.Duration(minutes)*time.Minute, firstTimeout)
 		b.ReportMetric(r.firstCursor.Seconds(), "first_cursor_s")
+		b.ReportMetric(r.firstCursor90.Seconds(), "first_cursor_90%_s")
 		b.ReportMetric(float64(r.missingFirst), "cursors_missing")
 		if l, ok := r.lagP95Max["orders"]; ok {
 			b.ReportMetric(l, "orders_lag_p95_max_s")
@@ -104,7 +105,7 @@ func BenchmarkManySellers(b *testing.B) {
 }
 
 type manySellersResult struct {
-	firstCursor                 time.Duration
+	firstCursor, firstCursor90  time.Duration
 	missingFirst                int
 	lagP95Max, lagP95Last       map[string]float64 // stream → seconds
 	steadyCallsPerSec           float64
@@ -201,8 +202,27 @@ func runManySellers(b *testing.B, n, workers int, steady, firstTimeout time.Dura
 	defer tick.Stop()
 	peakAvailable := 0
 	lastLog := time.Now()
+	// When each stream (and all of them, "all") first had a cursor for
+	// half, 90 %, 99 % and every one of the accounts: the last sellers are
+	// the large ones, bound by their own budgets, not by the others.
+	fractions := []float64{0.5, 0.9, 0.99, 1}
+	reached := map[string][]time.Duration{}
 	for {
-		have := countFirstCursors(ctx, b, pool, names)
+		counts := countFirstCursors(ctx, b, pool, names)
+		have := 0
+		for _, name := range names {
+			have += counts[name]
+		}
+		counts["all"] = have
+		for k, c := range counts {
+			total := n
+			if k == "all" {
+				total = want
+			}
+			for len(reached[k]) < len(fractions) && float64(c) >= fractions[len(reached[k])]*float64(total) {
+				reached[k] = append(reached[k], time.Since(start))
+			}
+		}
 		r.missingFirst = want - have
 		rssPeak()
 		pg.sample(ctx, pool)
@@ -210,7 +230,7 @@ func runManySellers(b *testing.B, n, workers int, steady, firstTimeout time.Dura
 			peakAvailable = avail
 		}
 		if time.Since(lastLog) >= time.Minute {
-			b.Logf("%5.0f s: %d of %d account × stream cursors; River available %d (peak %d); RSS %d MiB",
+			progress(b, "%5.0f s: %d of %d account × stream cursors; River available %d (peak %d); RSS %d MiB",
 				time.Since(start).Seconds(), have, want, riverAvailable(ctx, pool), peakAvailable, r.rssPeakKB/1024)
 			lastLog = time.Now()
 		}
@@ -218,10 +238,24 @@ func runManySellers(b *testing.B, n, workers int, steady, firstTimeout time.Dura
 			break
 		}
 		if time.Since(start) > firstTimeout {
-			b.Logf("first cursors: %d of %d after %s, going on with the steady window", have, want, firstTimeout)
+			progress(b, "first cursors: %d of %d after %s, going on with the steady window; missing: %s", have, want, firstTimeout, missingCursors(ctx, b, pool, names))
 			break
 		}
 		<-tick.C
+	}
+	for _, k := range append([]string{"all"}, names...) {
+		var parts []string
+		for i, f := range fractions {
+			if i < len(reached[k]) {
+				parts = append(parts, fmt.Sprintf("%.0f %% %.0f s", 100*f, reached[k][i].Seconds()))
+			} else {
+				parts = append(parts, fmt.Sprintf("%.0f %% not reached", 100*f))
+			}
+		}
+		progress(b, "first cursors, %s: %s", k, strings.Join(parts, ", "))
+	}
+	if len(reached["all"]) > 1 {
+		r.firstCursor90 = reached["all"][1]
 	}
 	r.firstCursor = time.Since(start)
 	catchUpEnd := time.Now()
@@ -232,7 +266,7 @@ func runManySellers(b *testing.B, n, workers int, steady, firstTimeout time.Dura
 	r.cpuCatchUp = pct(cpu1-cpu0, r.firstCursor)
 	r.pgCPUCatchUp = pct(pgCatchUp, r.firstCursor)
 	r.catchUpCallsPerSec = float64(callsCatchUp) / r.firstCursor.Seconds()
-	b.Logf("first cursor of every account × stream: %.1f s (%d missing); process CPU %.0f %% of a core, Postgres backends %.0f %%; %d calls (%.1f/s); River available peak %d",
+	progress(b, "first cursor of every account × stream: %.1f s (%d missing); process CPU %.0f %% of a core, Postgres backends %.0f %%; %d calls (%.1f/s); River available peak %d",
 		r.firstCursor.Seconds(), r.missingFirst, r.cpuCatchUp, r.pgCPUCatchUp, callsCatchUp, r.catchUpCallsPerSec, peakAvailable)
 
 	// The steady state: M minutes, lags sampled every 30 s.
@@ -254,7 +288,7 @@ func runManySellers(b *testing.B, n, workers int, steady, firstTimeout time.Dura
 		if time.Now().After(end) {
 			break
 		}
-		b.Logf("%5.0f s: lag p95 %s; River available %d; RSS %d MiB", time.Since(start).Seconds(), fmtLags(r.lagP95Last), riverAvailable(ctx, pool), r.rssPeakKB/1024)
+		progress(b, "%5.0f s: lag p95 %s; River available %d; RSS %d MiB", time.Since(start).Seconds(), fmtLags(r.lagP95Last), riverAvailable(ctx, pool), r.rssPeakKB/1024)
 		<-lagTick.C
 	}
 	steadyEnd := time.Now()
@@ -325,6 +359,14 @@ func runManySellers(b *testing.B, n, workers int, steady, firstTimeout time.Dura
 	return r
 }
 
+// progress logs a line and, because a benchmark's log is printed only
+// when it ends, writes it to stderr at once: a run is many minutes.
+func progress(b *testing.B, format string, args ...any) {
+	b.Helper()
+	b.Logf(format, args...)
+	fmt.Fprintf(os.Stderr, "manysellers: "+format+"\n", args...)
+}
+
 func benchEnvInt(b *testing.B, name string, def int) int {
 	v := os.Getenv(name)
 	if v == "" {
@@ -347,13 +389,52 @@ func streamNames(cfg *config.Config) []string {
 	return out
 }
 
-func countFirstCursors(ctx context.Context, b *testing.B, pool *pgxpool.Pool, names []string) int {
-	var n int
-	if err := pool.QueryRow(ctx, `SELECT count(*) FROM (SELECT DISTINCT account_id, stream FROM sync_cursors
-		WHERE cursor_at IS NOT NULL AND stream = ANY($1)) c`, names).Scan(&n); err != nil {
+// countFirstCursors is, per stream, the accounts with a cursor.
+func countFirstCursors(ctx context.Context, b *testing.B, pool *pgxpool.Pool, names []string) map[string]int {
+	rows, err := pool.Query(ctx, `SELECT stream, count(DISTINCT account_id) FROM sync_cursors
+		WHERE cursor_at IS NOT NULL AND stream = ANY($1) GROUP BY stream`, names)
+	if err != nil {
 		b.Fatalf("count cursors: %v", err)
 	}
-	return n
+	out := map[string]int{}
+	for rows.Next() {
+		var s string
+		var c int
+		if err := rows.Scan(&s, &c); err != nil {
+			b.Fatalf("count cursors: %v", err)
+		}
+		out[s] = c
+	}
+	if err := rows.Err(); err != nil {
+		b.Fatalf("count cursors: %v", err)
+	}
+	return out
+}
+
+// missingCursors names up to 20 account × stream without a cursor yet,
+// with the account's size in sim.SellerMix (orders).
+func missingCursors(ctx context.Context, b *testing.B, pool *pgxpool.Pool, names []string) string {
+	rows, err := pool.Query(ctx, `SELECT a.id, s.stream FROM accounts a CROSS JOIN unnest($1::text[]) s(stream)
+		WHERE a.state = 'active' AND NOT EXISTS (SELECT 1 FROM sync_cursors c
+			WHERE c.account_id = a.id AND c.stream = s.stream AND c.cursor_at IS NOT NULL)
+		ORDER BY 1, 2`, names)
+	if err != nil {
+		b.Fatalf("missing cursors: %v", err)
+	}
+	type as struct{ Account, Stream string }
+	all, err := pgx.CollectRows(rows, pgx.RowToStructByPos[as])
+	if err != nil {
+		b.Fatalf("missing cursors: %v", err)
+	}
+	var parts []string
+	for i, m := range all {
+		if i == 20 {
+			parts = append(parts, fmt.Sprintf("… %d more", len(all)-20))
+			break
+		}
+		parts = append(parts, fmt.Sprintf("%s %s (%d orders)", m.Account, m.Stream, sim.SellerMix(0, sim.Account{ID: m.Account}).Orders))
+	}
+	return strings.Join(parts, ", ")
 }
 
 // lagP95 is each stream's 95th percentile over accounts of now − the
