@@ -277,6 +277,10 @@ func (a *Admin) Pause(ctx context.Context, id string) error {
 		case store.AccountRemoved:
 			return fmt.Errorf("account %s is removed: `worker accounts resume %s` brings it back", id, id)
 		}
+		// No scheduler tick inserts the account's jobs after the cancel below.
+		if err := store.LockAccountSchedules(ctx, tx); err != nil {
+			return err
+		}
 		if _, err := store.SetAccountState(ctx, tx, id, store.AccountPaused, PauseReason(id), store.AccountActive); err != nil {
 			return err
 		}
@@ -296,6 +300,10 @@ func (a *Admin) Remove(ctx context.Context, id string) error {
 		reason := RemoveReason(id)
 		if acc.State == store.AccountNeedsReauth {
 			reason += removedWhileReauth
+		}
+		// No scheduler tick inserts the account's jobs after the cancel below.
+		if err := store.LockAccountSchedules(ctx, tx); err != nil {
+			return err
 		}
 		if _, err := store.SetAccountState(ctx, tx, id, store.AccountRemoved, reason,
 			store.AccountActive, store.AccountPaused, store.AccountNeedsReauth); err != nil {

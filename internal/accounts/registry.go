@@ -410,6 +410,10 @@ func (r *Registry) setState(ctx context.Context, id, state, reason, jobReason st
 		return nil
 	}
 	return pgx.BeginFunc(ctx, r.opts.Pool, func(tx pgx.Tx) error {
+		// No scheduler tick inserts the account's jobs after the cancel below.
+		if err := store.LockAccountSchedules(ctx, tx); err != nil {
+			return err
+		}
 		changed, err := store.SetAccountState(ctx, tx, id, state, reason, from...)
 		if err != nil || !changed {
 			return err

@@ -261,6 +261,62 @@ func TestScheduleTickRestartsAnAccountPausedBetweenTicks(t *testing.T) {
 	require.Zero(t, res.Added, "once: the rows are the account's again")
 }
 
+// staleDir is a directory whose view of the accounts never reloads: a tick
+// that planned just before an account's state change committed.
+type staleDir struct{ jobs.AccountDirectory }
+
+func (staleDir) Reload(context.Context) error { return nil }
+
+// A tick whose view still has an account active after it was paused (the
+// registry reloads every few seconds) inserts none of its jobs: it reads the
+// states again under its lock, which the state change takes before
+// cancelling the account's jobs.
+func TestScheduleTickSkipsAnAccountStoppedSinceItsView(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	b := newSchedulerBundle(t, 3)
+	t0 := time.Date(2026, 12, 7, 10, 0, 30, 0, time.UTC)
+	b.tick(t, t0)
+	require.NoError(t, b.deps.Directory.Reload(ctx))
+	b.deps.Directory = staleDir{b.deps.Directory}
+	require.Contains(t, b.deps.AccountIDs(), "seller-0002")
+
+	changed, err := store.SetAccountState(ctx, b.pool, "seller-0002", store.AccountPaused, "", store.AccountActive)
+	require.NoError(t, err)
+	require.True(t, changed)
+	for m := 1; m <= 12; m++ {
+		res := b.tick(t, t0.Add(time.Duration(m)*time.Minute))
+		require.NotContains(t, accountsOf(res, false), "seller-0002", "minute %d", m)
+		require.Equal(t, 2, res.Accounts)
+	}
+	require.Zero(t, count(t, b.pool, `SELECT count(*) FROM account_schedules WHERE account_id = 'seller-0002'`))
+}
+
+// The lock a state change takes waits for a tick in progress.
+func TestStateChangeWaitsForATick(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	b := newSchedulerBundle(t, 1)
+	tick, err := b.pool.Begin(ctx)
+	require.NoError(t, err)
+	defer func() { _ = tick.Rollback(ctx) }()
+	locked, err := store.TryLockAccountSchedules(ctx, tick)
+	require.NoError(t, err)
+	require.True(t, locked)
+
+	change, err := b.pool.Begin(ctx)
+	require.NoError(t, err)
+	defer func() { _ = change.Rollback(ctx) }()
+	short, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+	defer cancel()
+	require.Error(t, store.LockAccountSchedules(short, change), "the tick holds the lock")
+	require.NoError(t, tick.Commit(ctx))
+	change2, err := b.pool.Begin(ctx)
+	require.NoError(t, err)
+	defer func() { _ = change2.Rollback(ctx) }()
+	require.NoError(t, store.LockAccountSchedules(ctx, change2), "free once the tick commits")
+}
+
 // accountsOf lists the accounts with a job in res (with all, only those
 // whose every periodic job is there).
 func accountsOf(res jobs.TickResult, all bool) []string {

@@ -56,22 +56,38 @@ func SaveAccountSchedules(ctx context.Context, db DBTX, rows []AccountSchedule) 
 	return nil
 }
 
-// AccountsActiveSince returns when each of ids last changed state (for an
-// active account: since when it is active); accounts of the environment,
-// which have no row in accounts, are absent.
-func AccountsActiveSince(ctx context.Context, db DBTX, ids []string) (map[string]time.Time, error) {
+// AccountsActiveSince returns, of ids, since when each active one is
+// active, and those that are not active in the table (paused, removed or
+// needing re-authorization since the caller's view of them); accounts of
+// the environment, which have no row in accounts, are in neither.
+func AccountsActiveSince(ctx context.Context, db DBTX, ids []string) (since map[string]time.Time, stopped map[string]bool, err error) {
 	if ids == nil {
 		ids = []string{}
 	}
 	rows, err := dbsqlc.New().AccountsActiveSince(ctx, db, ids)
 	if err != nil {
-		return nil, fmt.Errorf("read when accounts became active: %w", err)
+		return nil, nil, fmt.Errorf("read when accounts became active: %w", err)
 	}
-	out := make(map[string]time.Time, len(rows))
+	since, stopped = make(map[string]time.Time, len(rows)), map[string]bool{}
 	for _, r := range rows {
-		out[r.ID] = r.StateChangedAt
+		if r.State != AccountActive {
+			stopped[r.ID] = true
+			continue
+		}
+		since[r.ID] = r.StateChangedAt
 	}
-	return out, nil
+	return since, stopped, nil
+}
+
+// LockAccountSchedules waits for the scheduler tick's lock, held to the end
+// of tx: an account's state change takes it before cancelling the
+// account's jobs, so that no tick planned with the account still active
+// inserts jobs after the cancel.
+func LockAccountSchedules(ctx context.Context, tx DBTX) error {
+	if err := dbsqlc.New().LockAccountSchedules(ctx, tx); err != nil {
+		return fmt.Errorf("lock account schedules: %w", err)
+	}
+	return nil
 }
 
 // DeleteAccountSchedulesExcept drops the rows of accounts not in accountIDs

@@ -9,10 +9,17 @@ SELECT pg_try_advisory_xact_lock(1397773123, 1)::bool AS locked;
 SELECT account_id, periodic_id, schedule, next_at, account_since FROM account_schedules;
 
 -- name: AccountsActiveSince :many
--- AccountsActiveSince is when each of the accounts last changed state (for
--- an active one: since when it is active). Accounts of the environment
--- have no row.
-SELECT id, state_changed_at FROM accounts WHERE id = ANY(@ids::text[]);
+-- AccountsActiveSince is each account's state and when it last changed
+-- (for an active one: since when it is active), read under the tick's
+-- lock. Accounts of the environment have no row.
+SELECT id, state, state_changed_at FROM accounts WHERE id = ANY(@ids::text[]);
+
+-- name: LockAccountSchedules :exec
+-- LockAccountSchedules waits for the scheduler tick's lock (see
+-- TryLockAccountSchedules): an account's state change takes it before
+-- cancelling the account's jobs, so a tick that planned with the account
+-- active cannot insert its jobs after they were cancelled.
+SELECT pg_advisory_xact_lock(1397773123, 1);
 
 -- name: SaveAccountSchedules :exec
 -- SaveAccountSchedules writes the rows a tick created or moved on, in one

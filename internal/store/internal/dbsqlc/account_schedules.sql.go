@@ -11,17 +11,18 @@ import (
 )
 
 const accountsActiveSince = `-- name: AccountsActiveSince :many
-SELECT id, state_changed_at FROM accounts WHERE id = ANY($1::text[])
+SELECT id, state, state_changed_at FROM accounts WHERE id = ANY($1::text[])
 `
 
 type AccountsActiveSinceRow struct {
 	ID             string
+	State          string
 	StateChangedAt time.Time
 }
 
-// AccountsActiveSince is when each of the accounts last changed state (for
-// an active one: since when it is active). Accounts of the environment
-// have no row.
+// AccountsActiveSince is each account's state and when it last changed
+// (for an active one: since when it is active), read under the tick's
+// lock. Accounts of the environment have no row.
 func (q *Queries) AccountsActiveSince(ctx context.Context, db DBTX, ids []string) ([]*AccountsActiveSinceRow, error) {
 	rows, err := db.Query(ctx, accountsActiveSince, ids)
 	if err != nil {
@@ -31,7 +32,7 @@ func (q *Queries) AccountsActiveSince(ctx context.Context, db DBTX, ids []string
 	var items []*AccountsActiveSinceRow
 	for rows.Next() {
 		var i AccountsActiveSinceRow
-		if err := rows.Scan(&i.ID, &i.StateChangedAt); err != nil {
+		if err := rows.Scan(&i.ID, &i.State, &i.StateChangedAt); err != nil {
 			return nil, err
 		}
 		items = append(items, &i)
@@ -90,6 +91,19 @@ func (q *Queries) ListAccountSchedules(ctx context.Context, db DBTX) ([]*Account
 		return nil, err
 	}
 	return items, nil
+}
+
+const lockAccountSchedules = `-- name: LockAccountSchedules :exec
+SELECT pg_advisory_xact_lock(1397773123, 1)
+`
+
+// LockAccountSchedules waits for the scheduler tick's lock (see
+// TryLockAccountSchedules): an account's state change takes it before
+// cancelling the account's jobs, so a tick that planned with the account
+// active cannot insert its jobs after they were cancelled.
+func (q *Queries) LockAccountSchedules(ctx context.Context, db DBTX) error {
+	_, err := db.Exec(ctx, lockAccountSchedules)
+	return err
 }
 
 const saveAccountSchedules = `-- name: SaveAccountSchedules :exec
