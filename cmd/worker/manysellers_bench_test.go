@@ -24,6 +24,7 @@ import (
 
 	"github.com/spsync/spsync/internal/config"
 	"github.com/spsync/spsync/internal/dbtest"
+	"github.com/spsync/spsync/internal/jobs/fulfillment"
 	"github.com/spsync/spsync/internal/sim"
 	"github.com/spsync/spsync/internal/streams"
 	"github.com/spsync/spsync/internal/worker"
@@ -238,7 +239,7 @@ func runManySellers(b *testing.B, n, workers int, steady, firstTimeout time.Dura
 			break
 		}
 		if time.Since(start) > firstTimeout {
-			progress(b, "first cursors: %d of %d after %s, going on with the steady window; missing: %s", have, want, firstTimeout, missingCursors(ctx, b, pool, names))
+			progress(b, "first cursors: %d of %d after %s, going on with the steady window; missing: %s", have, want, firstTimeout, missingCursors(ctx, b, pool, accountIDs(accts), names))
 			break
 		}
 		<-tick.C
@@ -412,12 +413,13 @@ func countFirstCursors(ctx context.Context, b *testing.B, pool *pgxpool.Pool, na
 }
 
 // missingCursors names up to 20 account × stream without a cursor yet,
-// with the account's size in sim.SellerMix (orders).
-func missingCursors(ctx context.Context, b *testing.B, pool *pgxpool.Pool, names []string) string {
-	rows, err := pool.Query(ctx, `SELECT a.id, s.stream FROM accounts a CROSS JOIN unnest($1::text[]) s(stream)
-		WHERE a.state = 'active' AND NOT EXISTS (SELECT 1 FROM sync_cursors c
+// with the account's size in sim.SellerMix (orders). The accounts are the
+// simulator's: without SPSYNC_SECRET_KEY the worker stores no accounts rows.
+func missingCursors(ctx context.Context, b *testing.B, pool *pgxpool.Pool, ids, names []string) string {
+	rows, err := pool.Query(ctx, `SELECT a.id, s.stream FROM unnest($1::text[]) a(id) CROSS JOIN unnest($2::text[]) s(stream)
+		WHERE NOT EXISTS (SELECT 1 FROM sync_cursors c
 			WHERE c.account_id = a.id AND c.stream = s.stream AND c.cursor_at IS NOT NULL)
-		ORDER BY 1, 2`, names)
+		ORDER BY 1, 2`, ids, names)
 	if err != nil {
 		b.Fatalf("missing cursors: %v", err)
 	}
@@ -426,26 +428,40 @@ func missingCursors(ctx context.Context, b *testing.B, pool *pgxpool.Pool, names
 	if err != nil {
 		b.Fatalf("missing cursors: %v", err)
 	}
+	byStream := map[string]int{}
+	bySize := map[int]int{}
 	var parts []string
 	for i, m := range all {
-		if i == 20 {
-			parts = append(parts, fmt.Sprintf("… %d more", len(all)-20))
-			break
+		byStream[m.Stream]++
+		bySize[sim.SellerMix(0, sim.Account{ID: m.Account}).Orders]++
+		if i < 20 {
+			parts = append(parts, fmt.Sprintf("%s %s (%d orders)", m.Account, m.Stream, sim.SellerMix(0, sim.Account{ID: m.Account}).Orders))
 		}
-		parts = append(parts, fmt.Sprintf("%s %s (%d orders)", m.Account, m.Stream, sim.SellerMix(0, sim.Account{ID: m.Account}).Orders))
 	}
-	return strings.Join(parts, ", ")
+	return fmt.Sprintf("%d by stream %v, by seller size (orders) %v: %s", len(all), byStream, bySize, strings.Join(parts, ", "))
+}
+
+func accountIDs(accts []sim.Account) []string {
+	out := make([]string, len(accts))
+	for i, a := range accts {
+		out[i] = a.ID
+	}
+	return out
 }
 
 // lagP95 is each stream's 95th percentile over accounts of now − the
 // account's oldest cursor of the stream (a stream with cursors per
 // marketplace is as late as its latest-to-be-polled one). An account not
-// polled yet is left out.
+// polled yet is left out. A cursor that follows the data rather than the
+// clock (fulfillment orders: the newest statusUpdatedDate listed) stays
+// old while nothing changes, so such a stream's lag is read from its last
+// successful poll instead: now − last_success_at.
 func lagP95(ctx context.Context, b *testing.B, pool *pgxpool.Pool, names []string) map[string]float64 {
 	rows, err := pool.Query(ctx, `SELECT stream, percentile_cont(0.95) WITHIN GROUP (ORDER BY lag)
-		FROM (SELECT stream, extract(epoch FROM now() - min(cursor_at))::float8 AS lag FROM sync_cursors
+		FROM (SELECT stream, extract(epoch FROM now() - min(CASE WHEN stream = ANY($2) THEN last_success_at ELSE cursor_at END))::float8 AS lag
+		      FROM sync_cursors
 		      WHERE cursor_at IS NOT NULL AND stream = ANY($1) GROUP BY account_id, stream) c
-		GROUP BY stream`, names)
+		GROUP BY stream`, names, []string{fulfillment.Stream})
 	if err != nil {
 		b.Fatalf("lags: %v", err)
 	}
