@@ -78,13 +78,16 @@ func Seed(ctx context.Context, pool *pgxpool.Pool, n int) error {
 		     SELECT 'orders' AS stream, '' AS scope UNION ALL SELECT 'fulfillment_orders', '' UNION ALL SELECT 'financial_transactions', ''
 		     UNION ALL SELECT 'service_jobs', m FROM unnest(a.marketplace_ids) m) s`,
 		`INSERT INTO rate_budgets (account_id, region, operation, plan_rate, plan_burst, rate, burst, tokens, updated_at, granted_total, throttled_total, last_throttled_at)
-		 SELECT a.id, a.region, o.op, 1, 20, 1, 19,
+		 SELECT a.id, a.region, o.op, o.rate, 20, o.rate, 19,
 		        CASE WHEN o.op = 'searchOrders' AND a.n % 4 = 0 THEN 0.2 ELSE ((a.n * 7 + o.k * 3) % 20)::float8 END,
 		        now(), (a.n * 53 + o.k) % 10000,
 		        CASE WHEN a.n % 20 = 5 THEN o.k ELSE 0 END,
 		        CASE WHEN a.n % 20 = 5 AND o.k > 0 THEN now() - interval '10 minutes' END
 		 FROM (SELECT id, region, substr(id, 8)::int AS n FROM accounts) a
-		 CROSS JOIN unnest($1::text[]) WITH ORDINALITY AS o(op, k)`,
+		 -- searchOrders at Amazon's rate, so that its near-empty buckets stay
+		 -- near empty while a test reads them (at 1/s they refill in 2 s).
+		 CROSS JOIN LATERAL (SELECT u.op, u.k, CASE WHEN u.op = 'searchOrders' THEN 0.0056 ELSE 1 END AS rate
+		                     FROM unnest($1::text[]) WITH ORDINALITY AS u(op, k)) o`,
 		`INSERT INTO poll_schedules (account_id, stream, operation, mode, change_rate, calls_per_hour, budget_per_hour, headroom_per_hour, ceiling_per_hour,
 		                             interval_seconds, lag_target_seconds, lag_slope, last_window_changes, last_window_seconds, last_calls, decided_at, next_poll_at)
 		 SELECT id, 'orders', 'searchOrders',
