@@ -9,7 +9,7 @@ SQLC    := $(GO) tool -modfile=tools/go.mod sqlc
 WITHPG  := $(GO) run ./internal/devtools/withpg --
 PGBINARIES := $(GO) run ./internal/devtools/withpg -binaries
 
-.PHONY: run test check fmt vet generate generate-modelrules generated-current bench bench-freshness bench-push-rate reliability migrate build
+.PHONY: run test check fmt vet generate generate-modelrules generated-current bench bench-freshness bench-push-rate bench-many-sellers reliability migrate build
 
 ## run: the worker on embedded defaults (local Postgres under ./.spsync, or
 ## under /var/lib/spsync/ when the server's user cannot reach the checkout;
@@ -62,6 +62,18 @@ BENCH_REPORT_ORDERS ?= 100000
 bench:
 	SPSYNC_BENCH_ORDERS=$(BENCH_ORDERS) SPSYNC_BENCH_RATE_SCALE=$(BENCH_RATE_SCALE) SPSYNC_BENCH_REPORT_ORDERS=$(BENCH_REPORT_ORDERS) \
 		$(WITHPG) $(GO) test -run '^$$' -bench . -benchtime 1x -timeout 3h ./...
+
+## bench-many-sellers: issue 25's benchmark: MANY_SELLERS sellers (sim.SellerMix, Amazon's rates,
+## sim.RealisticLatency) synced by MANY_WORKERS real workers; MANY_MINUTES of steady state after
+## every account × stream has a cursor (or MANY_FIRST_TIMEOUT).
+MANY_SELLERS ?= 1000
+MANY_WORKERS ?= 1
+MANY_MINUTES ?= 10
+MANY_FIRST_TIMEOUT ?= 30m
+bench-many-sellers:
+	SPSYNC_BENCH_SELLERS=$(MANY_SELLERS) SPSYNC_BENCH_WORKERS=$(MANY_WORKERS) SPSYNC_BENCH_STEADY_MINUTES=$(MANY_MINUTES) \
+	SPSYNC_BENCH_FIRST_TIMEOUT=$(MANY_FIRST_TIMEOUT) \
+		$(WITHPG) $(GO) test -run '^$$' -bench BenchmarkManySellers -benchtime 1x -v -timeout 2h ./cmd/worker/
 
 ## bench-freshness: the orders freshness benchmark (issue 24; BENCHMARKS.md "Orders
 ## freshness on Amazon's budget"): one seller, poll only, Amazon's searchOrders plan, on a
