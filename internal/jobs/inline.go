@@ -18,7 +18,13 @@ import (
 // wait in its slot for a token while other jobs wait for the slot
 // (yield.go).
 func Middleware() []rivertype.Middleware {
-	return []rivertype.Middleware{river.WorkerMiddlewareFunc(inLine), river.WorkerMiddlewareFunc(inQueue)}
+	// inQueue (yield.go: no in-slot token wait while others wait for the
+	// slot) is left out for now: a running job of an account stopped
+	// meanwhile then snoozes instead of ending, and
+	// TestRevokedAccountStopsCleanly fails about one run in two (it passed
+	// 4 of 4 without it). Put it back with CancelAccountJobs marking the
+	// account's running jobs too.
+	return []rivertype.Middleware{river.WorkerMiddlewareFunc(inLine)}
 }
 
 func inLine(ctx context.Context, job *rivertype.JobRow, doInner func(context.Context) error) error {
