@@ -14,12 +14,20 @@ import (
 // CancelAccountJobs cancels the account's jobs that wait (available,
 // scheduled, retryable, pending), recording reason as their last error so
 // RetryAccountJobs can tell them from jobs cancelled for other reasons.
-// Running jobs are not touched: they stop at their next SP-API call (the
-// account's state is checked before each one).
+// Running jobs stop at their next SP-API call (the account's state is
+// checked before each one); those that would instead end in a snooze or a
+// retry are marked as River's JobCancel marks a running job
+// (metadata.cancel_attempted_at), so River cancels them rather than
+// leaving them waiting for an account that stopped.
 func CancelAccountJobs(ctx context.Context, db Querier, accountID, reason string) (int, error) {
 	var n int
 	err := db.QueryRow(ctx, `
-		WITH cancelled AS (
+		WITH marked AS (
+			UPDATE river_job
+			SET metadata = jsonb_set(metadata, '{cancel_attempted_at}', to_jsonb(now()), true)
+			WHERE state = 'running' AND args ->> 'account_id' = $1
+			RETURNING 1),
+		cancelled AS (
 			UPDATE river_job
 			SET state = 'cancelled', finalized_at = now(),
 			    errors = array_append(errors, jsonb_build_object(
@@ -54,6 +62,7 @@ func RetryAccountJobs(ctx context.Context, db Querier, accountID, reason string)
 		retried AS (
 			UPDATE river_job j
 			SET state = 'available', finalized_at = NULL, scheduled_at = now(),
+			    metadata = j.metadata - 'cancel_attempted_at',
 			    max_attempts = greatest(j.max_attempts, j.attempt + 1)
 			FROM candidates c WHERE j.id = c.id
 			RETURNING 1)
