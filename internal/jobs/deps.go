@@ -237,17 +237,7 @@ func (d *Deps) Take(ctx context.Context, acct *Account, op string, class BudgetC
 	if err := d.active(acct); err != nil {
 		return err
 	}
-	err := d.Budget.Acquire(d.yielding(ctx), BudgetKey{AccountID: acct.ID, Region: acct.Region, Operation: op}, class)
-	if _, snooze := d.Budget.SnoozeFor(err); snooze && d.Directory != nil {
-		// About to snooze: an account stopped meanwhile (its waiting jobs
-		// cancelled while this one ran) is read from the table, not from
-		// this process's view, which reloads every few seconds; a job that
-		// snoozed now would wait out its snooze before stopping.
-		if a, gerr := store.GetAccount(ctx, d.Pool, acct.ID, false); gerr == nil && a.State != store.AccountActive {
-			return &accounts.StoppedError{AccountID: acct.ID, State: a.State}
-		}
-	}
-	return err
+	return d.Budget.Acquire(d.yielding(ctx), BudgetKey{AccountID: acct.ID, Region: acct.Region, Operation: op}, class)
 }
 
 // JobError turns an error from a job's work into what River should do with
