@@ -19,11 +19,11 @@ import (
 // (yield.go).
 func Middleware() []rivertype.Middleware {
 	// inQueue (yield.go: no in-slot token wait while others wait for the
-	// slot) is left out for now: a running job of an account stopped
-	// meanwhile then snoozes instead of ending, and
-	// TestRevokedAccountStopsCleanly fails about one run in two (it passed
-	// 4 of 4 without it). Put it back with CancelAccountJobs marking the
-	// account's running jobs too.
+	// slot) is left out for now: with it TestRevokedAccountStopsCleanly saw
+	// a worker process make two refused LWA calls for a revoked account
+	// (two of its jobs refreshing the token at once), 2 runs of 4; without
+	// it 3 of 3 pass. (Its other failure, a running job of a stopped
+	// account snoozing, riverext.CancelAccountJobs now turns into a cancel.)
 	return []rivertype.Middleware{river.WorkerMiddlewareFunc(inLine)}
 }
 
