@@ -237,11 +237,12 @@ func (ss Streams) scheduleTick(ctx context.Context, deps *Deps, tick time.Durati
 		// The accounts' states are read again under the lock: an account
 		// stopped since the registry's view (its jobs cancelled by the
 		// change, which takes this lock) gets none inserted now.
-		since, stopped, err := store.AccountsActiveSince(ctx, tx, deps.AccountIDs())
+		ids := deps.AccountIDs()
+		since, stopped, err := store.AccountsActiveSince(ctx, tx, ids)
 		if err != nil {
 			return err
 		}
-		ids := slices.DeleteFunc(deps.AccountIDs(), func(id string) bool { return stopped[id] })
+		ids = slices.DeleteFunc(ids, func(id string) bool { return stopped[id] })
 		plan, err := ss.planTick(deps, ids, since, rows, now, tick)
 		if err != nil {
 			return err
