@@ -75,6 +75,11 @@ type Registry struct {
 	secrets  map[string][]*secret // by client id, in preference order
 	version  string
 	onChange []func()
+	// refused holds, by account id, the refresh token LWA answered
+	// invalid_grant for: no further LWA call is made with it in this
+	// process, even while a reload still reads the account as active
+	// (the state change may not be committed yet). A new token lifts it.
+	refused map[string]string
 
 	reloadMu sync.Mutex
 }
@@ -94,7 +99,7 @@ func NewRegistry(ctx context.Context, opts Options) (*Registry, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	r := &Registry{opts: opts, accounts: map[string]*Account{}, secrets: map[string][]*secret{}}
+	r := &Registry{opts: opts, accounts: map[string]*Account{}, secrets: map[string][]*secret{}, refused: map[string]string{}}
 	if opts.Keys == nil {
 		for _, d := range opts.Declared {
 			r.accounts[d.ID] = &Account{Account: d, State: store.AccountActive}
@@ -316,6 +321,22 @@ func (r *Registry) Get(id string) (Account, bool) {
 		return Account{}, false
 	}
 	return *a, true
+}
+
+// refuseToken records that LWA answered invalid_grant for refreshToken.
+func (r *Registry) refuseToken(id, refreshToken string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.refused[id] = refreshToken
+}
+
+// tokenRefused reports whether LWA refused (invalid_grant) refreshToken
+// for account id in this process.
+func (r *Registry) tokenRefused(id, refreshToken string) bool {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	t, ok := r.refused[id]
+	return ok && t == refreshToken
 }
 
 // ForNotification returns, as last loaded and with map lookups only (it

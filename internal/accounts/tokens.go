@@ -116,13 +116,18 @@ func (t *tokenSource) Invalidate(token string) {
 
 // Token returns an access token for the account.
 func (t *tokenSource) Token(ctx context.Context) (string, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	// Read under t.mu: a call that waited here while another got
+	// invalid_grant sees the refusal instead of asking LWA again.
 	acct, ok := t.reg.Get(t.id)
 	if !ok || !acct.Active() {
 		return "", &StoppedError{AccountID: t.id, State: acct.State}
 	}
+	if t.reg.tokenRefused(t.id, string(acct.RefreshToken)) {
+		return "", &StoppedError{AccountID: t.id, State: store.AccountNeedsReauth}
+	}
 	cands := t.reg.candidates(acct.ClientID)
-	t.mu.Lock()
-	defer t.mu.Unlock()
 	// Keep the current source (and its cached token) while its secret is
 	// still the first choice and the refresh token has not changed.
 	if t.cur != nil && len(cands) > 0 && cands[0].id == t.curID && t.curToken == string(acct.RefreshToken) {
@@ -132,7 +137,7 @@ func (t *tokenSource) Token(ctx context.Context) (string, error) {
 			return tok, nil
 		}
 		if !isLWARefusal(err, "invalid_client") {
-			return "", t.handle(ctx, err)
+			return "", t.handle(ctx, err, string(acct.RefreshToken))
 		}
 		_ = t.reg.secretRefused(ctx, acct.ClientID, cands[0])
 		cands = cands[1:]
@@ -158,7 +163,7 @@ func (t *tokenSource) Token(ctx context.Context) (string, error) {
 			return tok, nil
 		}
 		if !isLWARefusal(err, "invalid_client") {
-			return "", t.handle(ctx, err)
+			return "", t.handle(ctx, err, string(acct.RefreshToken))
 		}
 		if s.state == store.SecretPending {
 			t.probe(acct.ClientID, "refused")
@@ -174,11 +179,12 @@ func (t *tokenSource) Token(ctx context.Context) (string, error) {
 }
 
 // handle turns an invalid_grant into needs_reauth; other errors pass.
-func (t *tokenSource) handle(ctx context.Context, err error) error {
+func (t *tokenSource) handle(ctx context.Context, err error, refreshToken string) error {
 	if !isLWARefusal(err, "invalid_grant") {
 		return err
 	}
 	t.cur = nil
+	t.reg.refuseToken(t.id, refreshToken)
 	if merr := t.reg.MarkNeedsReauth(ctx, t.id, "LWA answered invalid_grant: the authorization ended or was revoked"); merr != nil {
 		t.reg.opts.Logger.Warn("record needs_reauth", "account", t.id, "err", merr)
 	}

@@ -302,3 +302,70 @@ func TestForNotification(t *testing.T) {
 	require.True(t, ok, "a paused account is still known: its notifications are dropped, not left for the DLQ")
 	require.False(t, a.Active())
 }
+
+// TestRevokedTokenRefusedOnce: many jobs of one process ask for a token at
+// the moment the seller's authorization ends. LWA hears the refresh token
+// once; every caller gets the account's stop, and a new token from the
+// seller's new authorization works again.
+func TestRevokedTokenRefusedOnce(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	acct := sim.DemoAccount
+	s := sim.MustNew(sim.Options{Seed: 9, Accounts: []sim.Account{acct}, Orders: 3})
+	srv := httptest.NewServer(s)
+	t.Cleanup(srv.Close)
+	orders, err := s.TruthOrders2026(acct.ID)
+	require.NoError(t, err)
+	pool := dbtest.NewPool(t)
+	keys := adminKeyring(t)
+	reg, err := accounts.NewRegistry(ctx, accounts.Options{Pool: pool, Keys: keys, Declared: []config.Account{{
+		ID: "seller", Region: "na", MarketplaceIDs: acct.MarketplaceIDs, ClientID: acct.ClientID,
+		ClientSecret: config.Secret(acct.ClientSecret), RefreshToken: config.Secret(acct.RefreshToken),
+		OrdersAPI: config.OrdersAPI2026, Source: config.SourceEnvironment,
+	}}})
+	require.NoError(t, err)
+	client, err := spapi.NewClient(spapi.Options{Endpoint: srv.URL, Account: "seller",
+		TokenSource: reg.TokenSource("seller", accounts.TokenOptions{Endpoint: srv.URL + "/auth/o2/token"})})
+	require.NoError(t, err)
+	require.NoError(t, s.RevokeAuthorization(acct.ID))
+
+	const callers = 16
+	start := make(chan struct{})
+	errs := make(chan error, callers)
+	for range callers {
+		go func() {
+			<-start
+			_, err := client.GetOrder2026(ctx, orders[0].OrderID, nil)
+			errs <- err
+		}()
+	}
+	close(start)
+	for range callers {
+		err := <-errs
+		require.ErrorIs(t, err, accounts.ErrAccountStopped)
+	}
+	require.Equal(t, 1, s.CredentialStats().RefusedGrants, "one refused LWA call for %d callers", callers)
+	require.Equal(t, 1, s.LWACalls(acct.RefreshToken))
+	row, err := store.GetAccount(ctx, pool, "seller", false)
+	require.NoError(t, err)
+	require.Equal(t, store.AccountNeedsReauth, row.State)
+
+	// A reload that still read the account as active (a state change not
+	// yet committed elsewhere) makes no LWA call with the refused token.
+	_, err = pool.Exec(ctx, `UPDATE accounts SET state = 'active' WHERE id = 'seller'`)
+	require.NoError(t, err)
+	_, err = reg.Reload(ctx)
+	require.NoError(t, err)
+	_, err = client.GetOrder2026(ctx, orders[0].OrderID, nil)
+	require.ErrorIs(t, err, accounts.ErrAccountStopped)
+	require.Equal(t, 1, s.LWACalls(acct.RefreshToken))
+
+	// The seller authorizes again: the new token is asked for and works.
+	newToken, err := s.Reauthorize(acct.ID)
+	require.NoError(t, err)
+	require.NoError(t, (&accounts.Admin{Pool: pool, Keys: keys}).SetRefreshToken(ctx, "seller", newToken))
+	_, err = reg.Reload(ctx)
+	require.NoError(t, err)
+	_, err = client.GetOrder2026(ctx, orders[0].OrderID, nil)
+	require.NoError(t, err)
+}
