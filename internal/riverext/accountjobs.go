@@ -44,8 +44,10 @@ func CancelAccountJobs(ctx context.Context, db Querier, accountID, reason string
 
 // RetryAccountJobs makes the account's jobs that CancelAccountJobs (or a
 // job stopping on its own) cancelled with reason runnable again, at once.
-// Unique jobs that another job has replaced meanwhile stay cancelled, and
-// of several cancelled copies of one unique job only the newest returns.
+// Unique jobs that another job has replaced meanwhile stay cancelled — one
+// holding the key in any state its unique options name (River's
+// river_job_unique_idx), completed included by default — and of several
+// cancelled copies of one unique job only the newest returns.
 func RetryAccountJobs(ctx context.Context, db Querier, accountID, reason string) (int, error) {
 	var n int
 	err := db.QueryRow(ctx, `
@@ -57,7 +59,8 @@ func RetryAccountJobs(ctx context.Context, db Querier, accountID, reason string)
 			  AND (j.unique_key IS NULL OR NOT EXISTS (
 			      SELECT 1 FROM river_job o
 			      WHERE o.unique_key = j.unique_key AND o.id <> j.id
-			        AND o.state IN ('available', 'pending', 'running', 'retryable', 'scheduled')))
+			        AND o.unique_states IS NOT NULL
+			        AND river_job_state_in_bitmask(o.unique_states, o.state)))
 			ORDER BY coalesce(j.unique_key, int8send(j.id)), j.id DESC),
 		retried AS (
 			UPDATE river_job j

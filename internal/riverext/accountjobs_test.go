@@ -76,3 +76,35 @@ func TestCancelAccountJobsStopsARunningJobThatSnoozes(t *testing.T) {
 	ev = <-events
 	require.Equal(t, river.EventKindJobSnoozed, ev.Kind, "the mark is gone with the retry")
 }
+
+// A cancelled unique job whose key another job of the account took and
+// completed meanwhile (a follow-up inserted again while the account
+// stopped) stays cancelled: River's unique index counts completed jobs,
+// and retrying it would violate it.
+func TestRetryAccountJobsLeavesAKeyCompletedMeanwhile(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := dbtest.NewPool(t)
+	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{TestOnly: true})
+	require.NoError(t, err)
+	unique := &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}}
+	const reason = "account seller-a needs re-authorization"
+
+	first, err := client.Insert(ctx, accountJobArgs{AccountID: "seller-a"}, unique)
+	require.NoError(t, err)
+	n, err := riverext.CancelAccountJobs(ctx, pool, "seller-a", reason)
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
+	second, err := client.Insert(ctx, accountJobArgs{AccountID: "seller-a"}, unique)
+	require.NoError(t, err)
+	require.NotEqual(t, first.Job.ID, second.Job.ID, "the cancelled job no longer holds the key")
+	_, err = pool.Exec(ctx, `UPDATE river_job SET state = 'completed', finalized_at = now() WHERE id = $1`, second.Job.ID)
+	require.NoError(t, err)
+
+	n, err = riverext.RetryAccountJobs(ctx, pool, "seller-a", reason)
+	require.NoError(t, err)
+	require.Zero(t, n)
+	var state string
+	require.NoError(t, pool.QueryRow(ctx, `SELECT state FROM river_job WHERE id = $1`, first.Job.ID).Scan(&state))
+	require.Equal(t, "cancelled", state)
+}
