@@ -18,13 +18,7 @@ import (
 // wait in its slot for a token while other jobs wait for the slot
 // (yield.go).
 func Middleware() []rivertype.Middleware {
-	// inQueue (yield.go: no in-slot token wait while others wait for the
-	// slot) is left out for now: with it TestRevokedAccountStopsCleanly saw
-	// a worker process make two refused LWA calls for a revoked account
-	// (two of its jobs refreshing the token at once), 2 runs of 4; without
-	// it 3 of 3 pass. (Its other failure, a running job of a stopped
-	// account snoozing, riverext.CancelAccountJobs now turns into a cancel.)
-	return []rivertype.Middleware{river.WorkerMiddlewareFunc(inLine)}
+	return []rivertype.Middleware{river.WorkerMiddlewareFunc(inLine), river.WorkerMiddlewareFunc(inQueue)}
 }
 
 func inLine(ctx context.Context, job *rivertype.JobRow, doInner func(context.Context) error) error {
