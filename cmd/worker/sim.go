@@ -46,7 +46,7 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	notifyDuplicate := fs.Float64("notify-duplicate", 0, "probability that a notification is delivered twice (0 to 1)")
 	notifyDelay := fs.String("notify-delay", "0", "delay between a change and its notification's delivery: D (uniform from 0 to D) or MIN-MAX, e.g. 500ms-3s")
 	notifyReorder := fs.Int("notify-reorder", 0, "shuffle deliveries within groups of this many (0 keeps change order)")
-	latency := fs.String("latency", "0", "delay every SP-API answer: 0 (none), realistic (log-normal, median 350ms, most answers within 200ms-600ms, as SP-API users report), D, MIN-MAX (uniform, e.g. 200ms-600ms) or median=350ms,sigma=0.3,min=100ms,max=2s; each call waits on its own, so calls in flight overlap")
+	latency := fs.String("latency", "0", "delay every SP-API answer: 0 (none), realistic (log-normal, median 350ms, most answers within 200ms-600ms, as SP-API users report), D, MIN-MAX (uniform, e.g. 200ms-600ms) or median=350ms,sigma=0.3,min=100ms,max=2s[,transit=30ms]; the usage plan counts a call on arrival (after its transit, up to 30ms in realistic) and the delay follows; each call waits on its own, so calls in flight overlap")
 	oauthBase := fs.String("oauth-base-url", "", "register the demo application's Login URI and Redirect URI as {URL}/oauth/login and {URL}/oauth/callback (the worker's SPSYNC_OAUTH_BASE_URL), so its Seller Central pages (/sellercentral/{region}/…) complete Amazon's authorization flow against that worker")
 	if err := fs.Parse(args); err != nil {
 		return 2

@@ -515,7 +515,13 @@
 // that answers at once that cap never shows. Options.Latency delays every
 // SP-API answer, refusals included, by a delay drawn per call: uniform
 // between two bounds or log-normal (RealisticLatency: median 350 ms, most
-// answers within 200–600 ms, as SP-API users report). Each call waits on
+// answers within 200–600 ms, as SP-API users report). The usage plan
+// counts a call when it arrives, as API Gateway's usage plans throttle
+// request submissions, and the delay is the answer's, after it: only the
+// call's transit (Latency.Transit, up to 30 ms in RealisticLatency) comes
+// before the count, so a slow answer never holds a token back from the
+// bucket, and a client pacing its calls at a bucket's rate meets the
+// bucket with the network's jitter only. Each call waits on
 // its own goroutine holding no lock, so calls in flight overlap as they do
 // at Amazon. The token endpoint, Seller Central and report document
 // downloads are not delayed. The default is no latency, for fast tests;

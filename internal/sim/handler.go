@@ -96,7 +96,7 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTT
 func (s *Sim) route(mux *http.ServeMux, op, pattern string, h opHandler) {
 	s.patterns[op] = pattern
 	mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
-		s.answerLatency(r) // every answer, refusals included (scale.go)
+		w = s.answerLatency(w, r) // every answer, refusals included, after the usage plan saw it (scale.go)
 		w.Header().Set("x-amzn-RequestId", s.requestID())
 		tok := r.Header.Get("x-amz-access-token")
 		account, verdict := s.tokens.check(tok)

@@ -62,6 +62,16 @@ func TestLatencyWithinBounds(t *testing.T) {
 				require.Empty(t, slept)
 				return
 			}
+			if lat.Transit > 0 {
+				// Sequential calls: each sleeps its transit, then the rest.
+				require.Len(t, slept, 2*calls, "two waits per answer, the token endpoint none")
+				var total []time.Duration
+				for i := 0; i < len(slept); i += 2 {
+					require.LessOrEqual(t, slept[i], lat.Transit)
+					total = append(total, slept[i]+slept[i+1])
+				}
+				slept = total
+			}
 			require.Len(t, slept, calls, "one delay per answer, the token endpoint none")
 			hi := lat.Max
 			if hi < lat.Min {
@@ -173,7 +183,8 @@ func TestParseLatency(t *testing.T) {
 		"200ms-600ms":                         {Min: 200 * time.Millisecond, Max: 600 * time.Millisecond},
 		"median=350ms":                        {Median: 350 * time.Millisecond},
 		"median=300ms,sigma=0.5,min=0,max=3s": {Median: 300 * time.Millisecond, Sigma: 0.5, Max: 3 * time.Second},
-		"median=350ms,sigma=0.3,min=100ms,max=2s": sim.RealisticLatency,
+		"median=350ms,sigma=0.3,min=100ms,max=2s,transit=30ms": sim.RealisticLatency,
+		"min=200ms,max=600ms,transit=30ms":                      {Min: 200 * time.Millisecond, Max: 600 * time.Millisecond, Transit: 30 * time.Millisecond},
 	}
 	for in, want := range ok {
 		got, err := sim.ParseLatency(in)
@@ -183,10 +194,60 @@ func TestParseLatency(t *testing.T) {
 		require.NoError(t, err, got.String())
 		require.Equal(t, got, again, "String of %q", in)
 	}
-	for _, in := range []string{"fast", "600ms-200ms", "-1s", "median=1s,max=500ms", "sigma=0.3", "median=1s,p99=2s", "median=1s,sigma=x"} {
+	for _, in := range []string{"fast", "600ms-200ms", "-1s", "median=1s,max=500ms", "sigma=0.3", "median=1s,p99=2s", "median=1s,sigma=x", "transit=30ms", "min=1s,max=2s", "median=1s,transit=-1s"} {
 		_, err := sim.ParseLatency(in)
 		require.Error(t, err, in)
 	}
 	_, err := sim.New(sim.Options{Seed: 1, Latency: sim.Latency{Min: time.Second, Max: time.Millisecond}})
 	require.ErrorContains(t, err, "Latency")
+}
+
+// TestUsagePlanCountsACallOnArrival: Amazon's usage plan counts a call
+// when it arrives and the answer's latency follows, so a slow answer does
+// not hold its token back from the bucket. Two calls sent at the plan's
+// rate, the first answered slowly, both get their token; counting after
+// the latency (as the simulator once did) refused the first with a 429.
+func TestUsagePlanCountsACallOnArrival(t *testing.T) {
+	t.Parallel()
+	clock := sim.NewManualClock(start.Add(48 * time.Hour))
+	inWork := make(chan struct{})
+	release := make(chan struct{})
+	var calls atomic.Int32
+	b, tok, order := latencyBundle(t, func(o *sim.Options) {
+		o.LimiterClock = clock
+		o.BurstScale, o.RateScale = 1, 1
+		o.UsagePlanOverrides = map[string]sim.UsagePlan{sim.OpGetOrder: {Rate: 2, Burst: 1}}
+		o.Latency = sim.Latency{Min: time.Millisecond, Max: time.Millisecond}
+		o.Sleep = func(ctx context.Context, _ time.Duration) {
+			if calls.Add(1) == 1 { // the first call's answer is slow
+				close(inWork)
+				select {
+				case <-release:
+				case <-ctx.Done():
+				}
+			}
+		}
+	})
+	first := make(chan int, 1)
+	go func() {
+		req, err := http.NewRequest(http.MethodGet, b.srv.URL+"/orders/v0/orders/"+order, nil)
+		if err != nil {
+			first <- 0
+			return
+		}
+		req.Header.Set("x-amz-access-token", tok)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			first <- 0
+			return
+		}
+		resp.Body.Close()
+		first <- resp.StatusCode
+	}()
+	<-inWork
+	clock.Advance(600 * time.Millisecond) // the second call comes at the plan's rate
+	require.Equal(t, http.StatusOK, b.get(t, tok, "/orders/v0/orders/"+order).status)
+	close(release)
+	require.Equal(t, http.StatusOK, <-first, "the slow call was counted when it arrived")
+	require.Zero(t, b.sim.Stats()[sim.OpGetOrder].Throttled)
 }

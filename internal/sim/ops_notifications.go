@@ -227,7 +227,7 @@ func (s *Sim) routeGrantless(mux *http.ServeMux, op, pattern string, h opHandler
 func (s *Sim) routeGrantlessScope(mux *http.ServeMux, op, pattern, scope string, h opHandler) {
 	s.patterns[op] = pattern
 	mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
-		s.answerLatency(r) // every answer, refusals included (scale.go)
+		w = s.answerLatency(w, r) // every answer, refusals included, after the usage plan saw it (scale.go)
 		w.Header().Set("x-amzn-RequestId", s.requestID())
 		tok := r.Header.Get("x-amz-access-token")
 		app, verdict := s.tokens.checkGrantless(tok, scope)

@@ -1,9 +1,11 @@
 package sim
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"math"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -151,23 +153,37 @@ func layoutAccounts(o Options) ([]accountLayout, error) {
 // (zero means 0.3), clamped to Min and, unless zero, Max; a log-normal's
 // long right tail is what response times look like. The zero Latency
 // answers at once.
+//
+// Transit is the part that comes before Amazon counts the call: SP-API's
+// usage plans are API Gateway's, which throttles request submissions as
+// they arrive (docs.aws.amazon.com/apigateway/latest/developerguide/
+// api-gateway-request-throttling.html), and the hundreds of milliseconds
+// are the operation's work after that. Each call's transit is drawn
+// uniformly from 0 to Transit, the network's jitter between a client and
+// the endpoint; the usage plan sees the call after it, and the drawn delay
+// follows. A client granting itself tokens at a bucket's rate therefore
+// meets Amazon's bucket with that jitter, not with the answer's.
 type Latency struct {
 	Min, Max time.Duration
 	Median   time.Duration
 	Sigma    float64
+	Transit  time.Duration
 }
 
 // RealisticLatency is close to what SP-API users report for the simulated
 // operations: most answers in 200–600 ms (log-normal, median 350 ms, 90 %
 // between 215 and 570 ms), none under 100 ms, a tail cut at 2 s. Benchmarks
 // use it; tests keep the zero Latency so that they stay fast.
-var RealisticLatency = Latency{Min: 100 * time.Millisecond, Median: 350 * time.Millisecond, Sigma: 0.3, Max: 2 * time.Second}
+// Its transit is up to 30 ms: a worker in the endpoint's region.
+var RealisticLatency = Latency{Min: 100 * time.Millisecond, Median: 350 * time.Millisecond, Sigma: 0.3, Max: 2 * time.Second, Transit: 30 * time.Millisecond}
 
 // IsZero reports whether l answers at once.
-func (l Latency) IsZero() bool { return l.Min <= 0 && l.Max <= 0 && l.Median <= 0 }
+func (l Latency) IsZero() bool {
+	return l.Min <= 0 && l.Max <= 0 && l.Median <= 0 && l.Transit <= 0
+}
 
 func (l Latency) validate() error {
-	if l.Min < 0 || l.Max < 0 || l.Median < 0 || l.Sigma < 0 {
+	if l.Min < 0 || l.Max < 0 || l.Median < 0 || l.Sigma < 0 || l.Transit < 0 {
 		return errors.New("durations and Sigma must not be negative")
 	}
 	if l.Median > 0 {
@@ -210,6 +226,8 @@ func (l Latency) String() string {
 		return "0"
 	case l == RealisticLatency:
 		return "realistic"
+	case l.Median <= 0 && l.Transit > 0:
+		return "min=" + l.Min.String() + ",max=" + max(l.Min, l.Max).String() + ",transit=" + l.Transit.String()
 	case l.Median > 0:
 		s := "median=" + l.Median.String()
 		if l.Sigma > 0 {
@@ -221,6 +239,9 @@ func (l Latency) String() string {
 		if l.Max > 0 {
 			s += ",max=" + l.Max.String()
 		}
+		if l.Transit > 0 {
+			s += ",transit=" + l.Transit.String()
+		}
 		return s
 	case l.Max <= l.Min:
 		return l.Min.String()
@@ -231,7 +252,9 @@ func (l Latency) String() string {
 // ParseLatency reads a latency as `worker sim --latency` takes it: "0"
 // (none), "realistic" (RealisticLatency), a duration D (every answer takes
 // D), "MIN-MAX" (uniform, e.g. 200ms-600ms) or log-normal as
-// "median=350ms,sigma=0.3,min=100ms,max=2s" (sigma, min and max optional).
+// "median=350ms,sigma=0.3,min=100ms,max=2s" (sigma, min and max optional);
+// transit=D adds Latency.Transit (e.g. "median=350ms,transit=30ms", or
+// "min=200ms,max=600ms,transit=30ms" for a uniform delay).
 func ParseLatency(v string) (Latency, error) {
 	v = strings.TrimSpace(v)
 	dur := func(s string) (time.Duration, error) {
@@ -261,20 +284,25 @@ func ParseLatency(v string) (Latency, error) {
 				l.Min, err = dur(val)
 			case "max":
 				l.Max, err = dur(val)
+			case "transit":
+				l.Transit, err = dur(val)
 			case "sigma":
 				l.Sigma, err = strconv.ParseFloat(val, 64)
 				if err != nil {
 					err = fmt.Errorf("latency %q: sigma %q is not a number", v, val)
 				}
 			default:
-				err = fmt.Errorf("latency %q: unknown key %q (median, sigma, min, max)", v, k)
+				err = fmt.Errorf("latency %q: unknown key %q (median, sigma, min, max, transit)", v, k)
 			}
 			if err != nil {
 				return Latency{}, err
 			}
 		}
 		if l.Median <= 0 {
-			return Latency{}, fmt.Errorf("latency %q: a log-normal latency needs median=", v)
+			if l.Transit <= 0 || l.Min <= 0 || l.Sigma > 0 {
+				return Latency{}, fmt.Errorf("latency %q: a log-normal latency needs median= (a uniform one with transit: min=,max=,transit=)", v)
+			}
+			l.Max = max(l.Max, l.Min)
 		}
 	default:
 		a, b, isRange := strings.Cut(v, "-")
@@ -299,24 +327,77 @@ func ParseLatency(v string) (Latency, error) {
 // the seed and a call counter, not a shared generator, so concurrent
 // calls take no lock to draw and a sequential client sees the same delays
 // on every run.
-func (s *Sim) answerDelay() time.Duration {
+//
+// It returns the call's transit (before the usage plan counts it) and the
+// rest of its delay (after).
+func (s *Sim) answerDelay() (transit, work time.Duration) {
 	l := s.opts.Latency
 	if l.IsZero() {
-		return 0
+		return 0, 0
 	}
 	x := splitmix(s.latencyBase + s.latencySeq.Add(1))
 	y := splitmix(x)
-	return l.delay(unitFloat(x), unitFloat(y))
+	d := l.delay(unitFloat(x), unitFloat(y))
+	if l.Transit > 0 {
+		transit = min(d, time.Duration(unitFloat(splitmix(y))*float64(l.Transit)))
+	}
+	return transit, d - transit
 }
 
 // unitFloat maps 64 random bits to [0, 1).
 func unitFloat(x uint64) float64 { return float64(x>>11) / (1 << 53) }
 
-// answerLatency waits out an SP-API answer's latency (Options.Latency) on
+// answerLatency waits out an SP-API call's transit (Latency.Transit) and
+// returns w made to wait out the rest of its latency before the answer's
+// first byte, so that the usage plan and authentication see the call when
+// it arrives and the delay follows, refusals included. Both waits run on
 // the request's own goroutine, holding no lock, so that calls in flight
 // overlap as they do at Amazon instead of queueing behind each other.
-func (s *Sim) answerLatency(r *http.Request) {
-	if d := s.answerDelay(); d > 0 {
-		s.sleep(r.Context(), d)
+func (s *Sim) answerLatency(w http.ResponseWriter, r *http.Request) http.ResponseWriter {
+	transit, work := s.answerDelay()
+	if transit > 0 {
+		s.sleep(r.Context(), transit)
+	}
+	if work <= 0 {
+		return w
+	}
+	return &delayedWriter{ResponseWriter: w, wait: func() { s.sleep(r.Context(), work) }}
+}
+
+// delayedWriter waits once before the first byte of an answer (or before
+// dropping its connection).
+type delayedWriter struct {
+	http.ResponseWriter
+	wait   func()
+	waited bool
+}
+
+func (d *delayedWriter) before() {
+	if !d.waited {
+		d.waited = true
+		d.wait()
 	}
 }
+
+func (d *delayedWriter) WriteHeader(code int) {
+	d.before()
+	d.ResponseWriter.WriteHeader(code)
+}
+
+func (d *delayedWriter) Write(b []byte) (int, error) {
+	d.before()
+	return d.ResponseWriter.Write(b)
+}
+
+// Hijack lets an injected dropped connection through, after the delay.
+func (d *delayedWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	d.before()
+	hj, ok := d.ResponseWriter.(http.Hijacker)
+	if !ok {
+		return nil, nil, errors.New("sim: the response writer cannot be hijacked")
+	}
+	return hj.Hijack()
+}
+
+// Unwrap lets http.ResponseController reach the server's writer.
+func (d *delayedWriter) Unwrap() http.ResponseWriter { return d.ResponseWriter }
