@@ -184,7 +184,7 @@ func TestParseLatency(t *testing.T) {
 		"median=350ms":                        {Median: 350 * time.Millisecond},
 		"median=300ms,sigma=0.5,min=0,max=3s": {Median: 300 * time.Millisecond, Sigma: 0.5, Max: 3 * time.Second},
 		"median=350ms,sigma=0.3,min=100ms,max=2s,transit=30ms": sim.RealisticLatency,
-		"min=200ms,max=600ms,transit=30ms":                      {Min: 200 * time.Millisecond, Max: 600 * time.Millisecond, Transit: 30 * time.Millisecond},
+		"min=200ms,max=600ms,transit=30ms":                     {Min: 200 * time.Millisecond, Max: 600 * time.Millisecond, Transit: 30 * time.Millisecond},
 	}
 	for in, want := range ok {
 		got, err := sim.ParseLatency(in)
