@@ -345,6 +345,7 @@ func runManySellers(b *testing.B, n, workers int, steady, firstTimeout time.Dura
 	b.Logf("process CPU %.0f %% of a core (catch-up) / %.0f %% (steady), RSS peak %d MiB, now %d MiB; Postgres backends %.0f %% / %.0f %%",
 		r.cpuCatchUp, r.cpuSteady, r.rssPeakKB/1024, procStatusKB("VmRSS")/1024, r.pgCPUCatchUp, r.pgCPUSteady)
 	b.Logf("River: %.0f jobs completed a minute (steady), available peak %d, by state now: %s", r.jobsPerMinSteady, peakAvailable, riverStates(ctx, b, pool))
+	b.Logf("completed jobs by the worker that ran them last (River client ids): %s", jobsByWorker(ctx, b, pool))
 	b.Logf("worker status %.2f s (%d lines, %d bytes); /metrics %.2f s (%d bytes, %d series)",
 		r.statusTime.Seconds(), bytes.Count(out.Bytes(), []byte("\n")), out.Len(), r.metricsTime.Seconds(), r.metricsBytes, r.metricsSeries)
 	b.Logf("calls by operation (calls, 429s): %s", byOp)
@@ -519,6 +520,29 @@ func riverStates(ctx context.Context, b *testing.B, pool *pgxpool.Pool) string {
 	var parts []string
 	for _, s := range all {
 		parts = append(parts, fmt.Sprintf("%s %d", s.State, s.N))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// jobsByWorker counts the completed jobs by the River client that ran
+// them last: how two worker processes split the work.
+func jobsByWorker(ctx context.Context, b *testing.B, pool *pgxpool.Pool) string {
+	rows, err := pool.Query(ctx, `SELECT coalesce(attempted_by[array_length(attempted_by, 1)], '?'), count(*)
+		FROM river_job WHERE state = 'completed' GROUP BY 1 ORDER BY 2 DESC`)
+	if err != nil {
+		b.Fatalf("jobs by worker: %v", err)
+	}
+	type wc struct {
+		Worker string
+		N      int
+	}
+	all, err := pgx.CollectRows(rows, pgx.RowToStructByPos[wc])
+	if err != nil {
+		b.Fatalf("jobs by worker: %v", err)
+	}
+	var parts []string
+	for _, w := range all {
+		parts = append(parts, fmt.Sprintf("%s %d", w.Worker, w.N))
 	}
 	return strings.Join(parts, ", ")
 }
