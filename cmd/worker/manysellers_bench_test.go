@@ -276,7 +276,21 @@ func runManySellers(b *testing.B, n, workers int, steady, firstTimeout time.Dura
 	defer lagTick.Stop()
 	relsBefore := tableSizes(ctx, b, pool)
 	pgBase := pg.total()
+	// The second half of the window is the settled state: the catch-up's
+	// backlog has drained by then (the River available line says whether),
+	// so a day is extrapolated from it.
+	var midAt time.Time
+	var relsMid map[string]int64
+	var callsMid int
+	var cpuMid, pgMid time.Duration
 	for end := catchUpEnd.Add(steady); ; {
+		if midAt.IsZero() && time.Since(catchUpEnd) >= steady/2 {
+			midAt, relsMid = time.Now(), tableSizes(ctx, b, pool)
+			callsMid, _ = simCalls(s)
+			pg.sample(ctx, pool)
+			cpuMid, pgMid = benchProcessCPU(), pg.total()
+			progress(b, "settled half of the window from here: River available %d", riverAvailable(ctx, pool))
+		}
 		for stream, p95 := range lagP95(ctx, b, pool, names) {
 			r.lagP95Last[stream] = p95
 			r.lagP95Max[stream] = max(r.lagP95Max[stream], p95)
@@ -310,6 +324,19 @@ func runManySellers(b *testing.B, n, workers int, steady, firstTimeout time.Dura
 		b.Fatalf("count River jobs: %v", err)
 	}
 	r.jobsPerMinSteady = float64(jobs) / steadyLen.Minutes()
+	var settledJobs int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM river_job WHERE finalized_at >= $1 AND finalized_at < $2`, midAt, steadyEnd).Scan(&settledJobs); err != nil {
+		b.Fatalf("count River jobs: %v", err)
+	}
+	settledLen := steadyEnd.Sub(midAt)
+	settledPerMin := float64(settledJobs) / settledLen.Minutes()
+	relsEnd := tableSizes(ctx, b, pool)
+	settledDay := 24 * time.Hour.Minutes() / settledLen.Minutes()
+	progress(b, "settled (last %.1f min): %.0f jobs completed a minute, %.2f SP-API calls/s, process CPU %.0f %%, Postgres %.0f %%; a day at this rate (extrapolated): %.0f jobs in river_job (River keeps completed jobs 24 h), river_job +%.0f MiB, synced tables +%.0f MiB",
+		settledLen.Minutes(), settledPerMin, float64(callsAll-callsMid)/settledLen.Seconds(),
+		pct(cpu2-cpuMid, settledLen), pct(pg.total()-pgMid, settledLen),
+		settledPerMin*24*60, float64(relsEnd["river_job"]-relsMid["river_job"])/(1<<20)*settledDay,
+		float64(syncedGrowth(relsEnd, relsMid))/(1<<20)*settledDay)
 
 	// `worker status` and /metrics at the end, with the workers running.
 	var out bytes.Buffer
