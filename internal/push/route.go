@@ -164,7 +164,7 @@ func (c *Consumer) handle(ctx context.Context, msgs []sqstypes.Message) error {
 	now := c.cfg.Clock()
 	for i, a := range ok {
 		c.m.Messages.WithLabelValues(c.routes.typeLabel(a.ev.Type), outcomes[i]).Inc()
-		c.m.LastReceived.WithLabelValues(a.accountID, a.ev.Stream).Set(float64(now.UnixNano()) / 1e9)
+		c.m.received(a.accountID, a.ev.Stream, now)
 	}
 	if c.cfg.afterCommit != nil {
 		c.cfg.afterCommit()

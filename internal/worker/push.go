@@ -121,7 +121,7 @@ func startPush(ctx context.Context, cfg *config.Config, all jobs.Streams, reg *a
 			return a.ID, a.Active(), ok
 		}
 	}
-	pm := push.NewMetrics()
+	pm := push.NewMetricsWith(cfg.MetricsAccountLabels == config.MetricsAggregate)
 	if err := pm.Register(m.Registry); err != nil {
 		return fail(fmt.Errorf("push metrics: %w", err))
 	}
