@@ -25,6 +25,14 @@ import (
 // backfill does not wait in line: holding tokens ahead of polls and
 // follow-ups is what its larger reserve forbids.
 
+// lateAfter is how long after its due time a reservation is still
+// spent: a snoozed job comes back that late in the normal course (River
+// promotes snoozed jobs every few seconds). A holder later than that asks
+// again and pays again (TakeRateTokenInLine says why): after a backlog
+// of minutes, Amazon's bucket may have capped while this one counted the
+// reserved tokens as spent at reservation time.
+const lateAfter = 10 * time.Second
+
 type holderKey struct{}
 
 // InLine marks ctx's token requests as one caller's, holder, waiting in
@@ -52,7 +60,7 @@ func (b *Budget) acquireInLine(ctx context.Context, key Key, class Class, holder
 	res, err := store.TakeRateTokenInLine(ctx, b.db, store.TakeRateTokenInLineParams{
 		Need: need, Owner: b.owner, Lease: b.opts.ProbeTimeout.Seconds(), At: b.now(),
 		AccountID: key.AccountID, Region: key.Region, Operation: key.Operation,
-		MaxWait: maxWait.Seconds(), Holder: holder,
+		MaxWait: maxWait.Seconds(), Holder: holder, LateAfter: lateAfter.Seconds(),
 	})
 	if err != nil {
 		return fmt.Errorf("take rate token %s in line: %w", key, err)

@@ -118,3 +118,48 @@ func level(t *testing.T, tb *testBundle) float64 {
 		tb.clock.Now(), testKey.Operation).Scan(&l))
 	return l
 }
+
+// TestInLineLateHolderPaysAgain: a holder back long after its due time (a
+// snoozed job that then waited minutes for a worker slot) does not spend
+// its reservation: Amazon counts a call when it arrives, and while the
+// holder was away Amazon's bucket filled to its burst and lost the refill
+// this one still counted as covering the reservation. It asks as a new
+// caller and its old token stays spent, so this bucket never runs ahead
+// of Amazon's.
+func TestInLineLateHolderPaysAgain(t *testing.T) {
+	tb := setup(t, nil) // 1 token/s, 10 held; a follow-up leaves 1 (need 2)
+	ctx := context.Background()
+	takeAll(t, tb.budget, budget.ClassFollowup)
+	job1 := budget.InLine(ctx, "job 1")
+	var we *budget.WaitError
+	require.ErrorAs(t, tb.budget.Acquire(job1, testKey, budget.ClassFollowup), &we)
+	require.InDelta(t, 1, we.Wait.Seconds(), 0.01)
+
+	// Back 5 s after its due time: within the grace, it spends its token.
+	tb.clock.Advance(6 * time.Second)
+	require.NoError(t, tb.budget.Acquire(job1, testKey, budget.ClassFollowup))
+	require.Equal(t, 0, reservations(t, tb))
+
+	// Reserved again, back a minute late: it pays a second token.
+	takeAll(t, tb.budget, budget.ClassFollowup)
+	require.ErrorAs(t, tb.budget.Acquire(job1, testKey, budget.ClassFollowup), &we)
+	before := level(t, tb)
+	tb.clock.Advance(time.Minute)
+	require.InDelta(t, 10, level(t, tb), 0.01, "the bucket refilled to its size meanwhile (Amazon's capped too)")
+	require.NoError(t, tb.budget.Acquire(job1, testKey, budget.ClassFollowup))
+	require.InDelta(t, 9, level(t, tb), 0.01, "the late holder took a token of its own")
+	require.Equal(t, 0, reservations(t, tb), "its reservation is gone")
+	require.Less(t, before, 1.0)
+
+	// Late and the bucket short: it queues again, last in line.
+	takeAll(t, tb.budget, budget.ClassFollowup)
+	require.ErrorAs(t, tb.budget.Acquire(job1, testKey, budget.ClassFollowup), &we)
+	require.ErrorAs(t, tb.budget.Acquire(budget.InLine(ctx, "job 2"), testKey, budget.ClassFollowup), &we)
+	tb.clock.Advance(15 * time.Second)
+	takeAll(t, tb.budget, budget.ClassFollowup)
+	require.ErrorAs(t, tb.budget.Acquire(job1, testKey, budget.ClassFollowup), &we)
+	require.Equal(t, 2, reservations(t, tb), "job 1 holds one new reservation; job 2's late one waits for its holder")
+	var due time.Time
+	require.NoError(t, tb.pool.QueryRow(ctx, `SELECT due_at FROM rate_reservations WHERE holder = 'job 1'`).Scan(&due))
+	require.True(t, due.After(tb.clock.Now()), "job 1's reservation is a new one, due ahead")
+}

@@ -165,7 +165,14 @@ ORDER BY account_id, region, operation;
 --   redeem:  the holder's reservation, due in wait seconds (≤ @max_wait);
 --   wait:    the holder's reservation is not due, or a probe phase holds it;
 --   refuse:  a probe phase is on: as TakeRateToken, no line.
--- Reservations ten minutes past due (their holder gone) are dropped.
+-- A holder back more than @late_after seconds after its due time (a job
+-- that snoozed and then waited for a worker slot) asks again as a new
+-- caller, its reservation dropped and its token not returned: the token
+-- was counted here when reserved, but Amazon counts the call when it
+-- arrives, and while it did not arrive Amazon's bucket may have filled up
+-- to its burst and lost the refill this bucket still counts on; paying
+-- again keeps this bucket at or below Amazon's. Reservations ten minutes
+-- past due (their holder gone) are dropped.
 WITH cur AS (
     SELECT b.account_id, b.region, b.operation, b.rate, b.probe_phase,
            greatest(b.updated_at, t.now) AS now,
@@ -180,9 +187,10 @@ WITH cur AS (
 ), dec AS (
     SELECT cur.*, r.due_at AS held_due,
            CASE
-               WHEN r.due_at IS NOT NULL AND cur.probe_phase IS NULL
+               WHEN r.due_at IS NOT NULL AND r.due_at >= cur.now - make_interval(secs => @late_after::float8)
+                    AND cur.probe_phase IS NULL
                     AND r.due_at <= cur.now + make_interval(secs => @max_wait::float8) THEN 'redeem'
-               WHEN r.due_at IS NOT NULL THEN 'wait'
+               WHEN r.due_at IS NOT NULL AND r.due_at >= cur.now - make_interval(secs => @late_after::float8) THEN 'wait'
                WHEN cur.busy_for = 0 AND cur.level >= cur.need THEN 'take'
                WHEN cur.probe_phase IS NOT NULL THEN 'refuse'
                ELSE 'reserve'
@@ -193,7 +201,10 @@ WITH cur AS (
 ), gone AS (
     DELETE FROM rate_reservations r USING dec
     WHERE r.account_id = dec.account_id AND r.region = dec.region AND r.operation = dec.operation
-      AND ((dec.action = 'redeem' AND r.holder = @holder::text) OR r.due_at < dec.now - interval '10 minutes')
+      AND ((r.holder = @holder::text
+            AND (dec.action IN ('redeem', 'take')
+                 OR (dec.action = 'reserve' AND (dec.need - dec.level) / dec.rate <= @max_wait::float8)))
+           OR (r.holder <> @holder::text AND r.due_at < dec.now - interval '10 minutes'))
     RETURNING r.holder
 ), queued AS (
     INSERT INTO rate_reservations (account_id, region, operation, holder, due_at)
@@ -201,6 +212,7 @@ WITH cur AS (
            dec.now + make_interval(secs => (dec.need - dec.level) / dec.rate)
     FROM dec
     WHERE dec.action = 'reserve' AND (dec.need - dec.level) / dec.rate > @max_wait::float8
+    ON CONFLICT (account_id, region, operation, holder) DO UPDATE SET due_at = EXCLUDED.due_at
     RETURNING holder
 )
 UPDATE rate_budgets b SET

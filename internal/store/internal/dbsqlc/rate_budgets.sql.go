@@ -379,27 +379,32 @@ WITH cur AS (
 ), dec AS (
     SELECT cur.account_id, cur.region, cur.operation, cur.rate, cur.probe_phase, cur.now, cur.level, cur.busy_for, cur.need, r.due_at AS held_due,
            CASE
-               WHEN r.due_at IS NOT NULL AND cur.probe_phase IS NULL
-                    AND r.due_at <= cur.now + make_interval(secs => $8::float8) THEN 'redeem'
-               WHEN r.due_at IS NOT NULL THEN 'wait'
+               WHEN r.due_at IS NOT NULL AND r.due_at >= cur.now - make_interval(secs => $8::float8)
+                    AND cur.probe_phase IS NULL
+                    AND r.due_at <= cur.now + make_interval(secs => $9::float8) THEN 'redeem'
+               WHEN r.due_at IS NOT NULL AND r.due_at >= cur.now - make_interval(secs => $8::float8) THEN 'wait'
                WHEN cur.busy_for = 0 AND cur.level >= cur.need THEN 'take'
                WHEN cur.probe_phase IS NOT NULL THEN 'refuse'
                ELSE 'reserve'
            END AS action
     FROM cur
     LEFT JOIN rate_reservations r
-           ON r.account_id = cur.account_id AND r.region = cur.region AND r.operation = cur.operation AND r.holder = $9::text
+           ON r.account_id = cur.account_id AND r.region = cur.region AND r.operation = cur.operation AND r.holder = $10::text
 ), gone AS (
     DELETE FROM rate_reservations r USING dec
     WHERE r.account_id = dec.account_id AND r.region = dec.region AND r.operation = dec.operation
-      AND ((dec.action = 'redeem' AND r.holder = $9::text) OR r.due_at < dec.now - interval '10 minutes')
+      AND ((r.holder = $10::text
+            AND (dec.action IN ('redeem', 'take')
+                 OR (dec.action = 'reserve' AND (dec.need - dec.level) / dec.rate <= $9::float8)))
+           OR (r.holder <> $10::text AND r.due_at < dec.now - interval '10 minutes'))
     RETURNING r.holder
 ), queued AS (
     INSERT INTO rate_reservations (account_id, region, operation, holder, due_at)
-    SELECT dec.account_id, dec.region, dec.operation, $9::text,
+    SELECT dec.account_id, dec.region, dec.operation, $10::text,
            dec.now + make_interval(secs => (dec.need - dec.level) / dec.rate)
     FROM dec
-    WHERE dec.action = 'reserve' AND (dec.need - dec.level) / dec.rate > $8::float8
+    WHERE dec.action = 'reserve' AND (dec.need - dec.level) / dec.rate > $9::float8
+    ON CONFLICT (account_id, region, operation, holder) DO UPDATE SET due_at = EXCLUDED.due_at
     RETURNING holder
 )
 UPDATE rate_budgets b SET
@@ -427,6 +432,7 @@ type TakeRateTokenInLineParams struct {
 	AccountID string
 	Region    string
 	Operation string
+	LateAfter float64
 	MaxWait   float64
 	Holder    string
 }
@@ -457,7 +463,14 @@ type TakeRateTokenInLineRow struct {
 //	wait:    the holder's reservation is not due, or a probe phase holds it;
 //	refuse:  a probe phase is on: as TakeRateToken, no line.
 //
-// Reservations ten minutes past due (their holder gone) are dropped.
+// A holder back more than @late_after seconds after its due time (a job
+// that snoozed and then waited for a worker slot) asks again as a new
+// caller, its reservation dropped and its token not returned: the token
+// was counted here when reserved, but Amazon counts the call when it
+// arrives, and while it did not arrive Amazon's bucket may have filled up
+// to its burst and lost the refill this bucket still counts on; paying
+// again keeps this bucket at or below Amazon's. Reservations ten minutes
+// past due (their holder gone) are dropped.
 func (q *Queries) TakeRateTokenInLine(ctx context.Context, db DBTX, arg TakeRateTokenInLineParams) (*TakeRateTokenInLineRow, error) {
 	row := db.QueryRow(ctx, takeRateTokenInLine,
 		arg.Owner,
@@ -467,6 +480,7 @@ func (q *Queries) TakeRateTokenInLine(ctx context.Context, db DBTX, arg TakeRate
 		arg.AccountID,
 		arg.Region,
 		arg.Operation,
+		arg.LateAfter,
 		arg.MaxWait,
 		arg.Holder,
 	)
