@@ -10,11 +10,13 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
 	"github.com/spsync/spsync/internal/accounts"
 	"github.com/spsync/spsync/internal/config"
 	"github.com/spsync/spsync/internal/dbtest"
+	"github.com/spsync/spsync/internal/secretbox"
 	"github.com/spsync/spsync/internal/sim"
 	"github.com/spsync/spsync/internal/spapi"
 	"github.com/spsync/spsync/internal/store"
@@ -217,21 +219,8 @@ func TestEverySecretRefused(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	acct := sim.DemoAccount
-	s := sim.MustNew(sim.Options{Seed: 9, Accounts: []sim.Account{acct}, Orders: 3})
-	srv := httptest.NewServer(s)
-	t.Cleanup(srv.Close)
+	s, pool, keys, reg, client := newSimSeller(t, "amzn1.oa2-cs.v1.not-the-secret")
 	orders, err := s.TruthOrders2026(acct.ID)
-	require.NoError(t, err)
-	pool := dbtest.NewPool(t)
-	keys := adminKeyring(t)
-	reg, err := accounts.NewRegistry(ctx, accounts.Options{Pool: pool, Keys: keys, Declared: []config.Account{{
-		ID: "seller", Region: "na", MarketplaceIDs: acct.MarketplaceIDs, ClientID: acct.ClientID,
-		ClientSecret: "amzn1.oa2-cs.v1.not-the-secret", RefreshToken: config.Secret(acct.RefreshToken),
-		OrdersAPI: config.OrdersAPI2026, Source: config.SourceEnvironment,
-	}}})
-	require.NoError(t, err)
-	client, err := spapi.NewClient(spapi.Options{Endpoint: srv.URL, Account: "seller",
-		TokenSource: reg.TokenSource("seller", accounts.TokenOptions{Endpoint: srv.URL + "/auth/o2/token"})})
 	require.NoError(t, err)
 	allRefused := func() bool {
 		t.Helper()
@@ -311,21 +300,8 @@ func TestRevokedTokenRefusedOnce(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	acct := sim.DemoAccount
-	s := sim.MustNew(sim.Options{Seed: 9, Accounts: []sim.Account{acct}, Orders: 3})
-	srv := httptest.NewServer(s)
-	t.Cleanup(srv.Close)
+	s, pool, keys, reg, client := newSimSeller(t, acct.ClientSecret)
 	orders, err := s.TruthOrders2026(acct.ID)
-	require.NoError(t, err)
-	pool := dbtest.NewPool(t)
-	keys := adminKeyring(t)
-	reg, err := accounts.NewRegistry(ctx, accounts.Options{Pool: pool, Keys: keys, Declared: []config.Account{{
-		ID: "seller", Region: "na", MarketplaceIDs: acct.MarketplaceIDs, ClientID: acct.ClientID,
-		ClientSecret: config.Secret(acct.ClientSecret), RefreshToken: config.Secret(acct.RefreshToken),
-		OrdersAPI: config.OrdersAPI2026, Source: config.SourceEnvironment,
-	}}})
-	require.NoError(t, err)
-	client, err := spapi.NewClient(spapi.Options{Endpoint: srv.URL, Account: "seller",
-		TokenSource: reg.TokenSource("seller", accounts.TokenOptions{Endpoint: srv.URL + "/auth/o2/token"})})
 	require.NoError(t, err)
 	require.NoError(t, s.RevokeAuthorization(acct.ID))
 
@@ -368,4 +344,27 @@ func TestRevokedTokenRefusedOnce(t *testing.T) {
 	require.NoError(t, err)
 	_, err = client.GetOrder2026(ctx, orders[0].OrderID, nil)
 	require.NoError(t, err)
+}
+
+// newSimSeller is the simulator's demo seller declared as account
+// "seller" with clientSecret, its stored registry and an SP-API client
+// whose tokens come from it.
+func newSimSeller(t *testing.T, clientSecret string) (*sim.Sim, *pgxpool.Pool, *secretbox.Keyring, *accounts.Registry, *spapi.Client) {
+	t.Helper()
+	acct := sim.DemoAccount
+	s := sim.MustNew(sim.Options{Seed: 9, Accounts: []sim.Account{acct}, Orders: 3})
+	srv := httptest.NewServer(s)
+	t.Cleanup(srv.Close)
+	pool := dbtest.NewPool(t)
+	keys := adminKeyring(t)
+	reg, err := accounts.NewRegistry(context.Background(), accounts.Options{Pool: pool, Keys: keys, Declared: []config.Account{{
+		ID: "seller", Region: "na", MarketplaceIDs: acct.MarketplaceIDs, ClientID: acct.ClientID,
+		ClientSecret: config.Secret(clientSecret), RefreshToken: config.Secret(acct.RefreshToken),
+		OrdersAPI: config.OrdersAPI2026, Source: config.SourceEnvironment,
+	}}})
+	require.NoError(t, err)
+	client, err := spapi.NewClient(spapi.Options{Endpoint: srv.URL, Account: "seller",
+		TokenSource: reg.TokenSource("seller", accounts.TokenOptions{Endpoint: srv.URL + "/auth/o2/token"})})
+	require.NoError(t, err)
+	return s, pool, keys, reg, client
 }
