@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/spsync/spsync/internal/spapi"
 )
 
 // Operations are the rate buckets each seeded account holds: the ones a
@@ -84,9 +86,9 @@ func Seed(ctx context.Context, pool *pgxpool.Pool, n int) error {
 		        CASE WHEN a.n % 20 = 5 THEN o.k ELSE 0 END,
 		        CASE WHEN a.n % 20 = 5 AND o.k > 0 THEN now() - interval '10 minutes' END
 		 FROM (SELECT id, region, substr(id, 8)::int AS n FROM accounts) a
-		 -- searchOrders at Amazon's rate, so that its near-empty buckets stay
-		 -- near empty while a test reads them (at 1/s they refill in 2 s).
-		 CROSS JOIN LATERAL (SELECT u.op, u.k, CASE WHEN u.op = 'searchOrders' THEN 0.0056 ELSE 1 END AS rate
+		 -- searchOrders at Amazon's rate ($2), so that its near-empty buckets
+		 -- stay near empty while a test reads them (at 1/s they refill in 2 s).
+		 CROSS JOIN LATERAL (SELECT u.op, u.k, CASE WHEN u.op = 'searchOrders' THEN $2::float8 ELSE 1 END AS rate
 		                     FROM unnest($1::text[]) WITH ORDINALITY AS u(op, k)) o`,
 		`INSERT INTO poll_schedules (account_id, stream, operation, mode, change_rate, calls_per_hour, budget_per_hour, headroom_per_hour, ceiling_per_hour,
 		                             interval_seconds, lag_target_seconds, lag_slope, last_window_changes, last_window_seconds, last_calls, decided_at, next_poll_at)
@@ -125,7 +127,7 @@ func Seed(ctx context.Context, pool *pgxpool.Pool, n int) error {
 		case strings.Contains(s, "$1::int"):
 			args = []any{n}
 		case strings.Contains(s, "$1::text[]"):
-			args = []any{Operations}
+			args = []any{Operations, spapi.DefaultUsagePlans[spapi.OpSearchOrders].Rate}
 		}
 		if _, err := pool.Exec(ctx, s, args...); err != nil {
 			return fmt.Errorf("seed %d accounts: %w\n%s", n, err, s)
