@@ -365,7 +365,6 @@ func runManySellers(b *testing.B, n, workers int, steady, firstTimeout time.Dura
 		}
 	}
 
-	relsAfter := tableSizes(ctx, b, pool)
 	b.Logf("steady %.1f min: calls %.2f/s (catch-up %.2f/s) against the buckets' rates summed %.2f/s (%.1f %%); %d × 429 in all",
 		steadyLen.Minutes(), r.steadyCallsPerSec, r.catchUpCallsPerSec, r.bucketRateSum, 100*r.steadyCallsPerSec/r.bucketRateSum, r.throttled)
 	b.Logf("lag p95 by stream, worst sample / last: %s / %s", fmtLags(r.lagP95Max), fmtLags(r.lagP95Last))
@@ -376,11 +375,11 @@ func runManySellers(b *testing.B, n, workers int, steady, firstTimeout time.Dura
 	b.Logf("worker status %.2f s (%d lines, %d bytes); /metrics %.2f s (%d bytes, %d series)",
 		r.statusTime.Seconds(), bytes.Count(out.Bytes(), []byte("\n")), out.Len(), r.metricsTime.Seconds(), r.metricsBytes, r.metricsSeries)
 	b.Logf("calls by operation (calls, 429s): %s", byOp)
-	b.Logf("table sizes at the end (growth over the steady window): %s", fmtSizes(relsAfter, relsBefore, steadyLen))
+	b.Logf("table sizes at the end (growth over the steady window): %s", fmtSizes(relsEnd, relsBefore, steadyLen))
 	perDay := 24 * time.Hour.Minutes() / steadyLen.Minutes()
 	b.Logf("a day at this rate (extrapolated; River keeps completed jobs 24 h, so river_job holds a day of them): %.0f jobs, river_job +%.0f MiB; the synced tables +%.0f MiB",
-		r.jobsPerMinSteady*24*60, float64(relsAfter["river_job"]-relsBefore["river_job"])/(1<<20)*perDay,
-		float64(syncedGrowth(relsAfter, relsBefore))/(1<<20)*perDay)
+		r.jobsPerMinSteady*24*60, float64(relsEnd["river_job"]-relsBefore["river_job"])/(1<<20)*perDay,
+		float64(syncedGrowth(relsEnd, relsBefore))/(1<<20)*perDay)
 	b.Logf("bucket rates by operation (sum over accounts, calls/s in the steady window): %s", bucketRatesByOp(ctx, b, pool))
 	if testing.Verbose() {
 		b.Logf("worker status:\n%s", out.String())
@@ -531,45 +530,36 @@ func riverAvailable(ctx context.Context, pool *pgxpool.Pool) int {
 	return n
 }
 
+// riverStates counts River's jobs by state.
 func riverStates(ctx context.Context, b *testing.B, pool *pgxpool.Pool) string {
-	rows, err := pool.Query(ctx, `SELECT state::text, count(*) FROM river_job GROUP BY 1 ORDER BY 1`)
-	if err != nil {
-		b.Fatalf("River states: %v", err)
-	}
-	type sc struct {
-		State string
-		N     int
-	}
-	all, err := pgx.CollectRows(rows, pgx.RowToStructByPos[sc])
-	if err != nil {
-		b.Fatalf("River states: %v", err)
-	}
-	var parts []string
-	for _, s := range all {
-		parts = append(parts, fmt.Sprintf("%s %d", s.State, s.N))
-	}
-	return strings.Join(parts, ", ")
+	return labelCounts(ctx, b, pool, "River states", `SELECT state::text, count(*) FROM river_job GROUP BY 1 ORDER BY 1`)
 }
 
 // jobsByWorker counts the completed jobs by the River client that ran
 // them last: how two worker processes split the work.
 func jobsByWorker(ctx context.Context, b *testing.B, pool *pgxpool.Pool) string {
-	rows, err := pool.Query(ctx, `SELECT coalesce(attempted_by[array_length(attempted_by, 1)], '?'), count(*)
+	return labelCounts(ctx, b, pool, "jobs by worker", `SELECT coalesce(attempted_by[array_length(attempted_by, 1)], '?'), count(*)
 		FROM river_job WHERE state = 'completed' GROUP BY 1 ORDER BY 2 DESC`)
+}
+
+// labelCounts runs query, whose rows are (label, count), and prints them
+// as "label n, label n".
+func labelCounts(ctx context.Context, b *testing.B, pool *pgxpool.Pool, what, query string) string {
+	rows, err := pool.Query(ctx, query)
 	if err != nil {
-		b.Fatalf("jobs by worker: %v", err)
+		b.Fatalf("%s: %v", what, err)
 	}
-	type wc struct {
-		Worker string
-		N      int
+	type labelCount struct {
+		Label string
+		N     int
 	}
-	all, err := pgx.CollectRows(rows, pgx.RowToStructByPos[wc])
+	all, err := pgx.CollectRows(rows, pgx.RowToStructByPos[labelCount])
 	if err != nil {
-		b.Fatalf("jobs by worker: %v", err)
+		b.Fatalf("%s: %v", what, err)
 	}
-	var parts []string
-	for _, w := range all {
-		parts = append(parts, fmt.Sprintf("%s %d", w.Worker, w.N))
+	parts := make([]string, 0, len(all))
+	for _, c := range all {
+		parts = append(parts, fmt.Sprintf("%s %d", c.Label, c.N))
 	}
 	return strings.Join(parts, ", ")
 }
