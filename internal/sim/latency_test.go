@@ -118,21 +118,7 @@ func TestLatencyOverlaps(t *testing.T) {
 	var wg sync.WaitGroup
 	codes := make(chan int, n)
 	for range n {
-		wg.Go(func() {
-			req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.srv.URL+"/orders/v0/orders/"+order, nil)
-			if err != nil {
-				codes <- 0
-				return
-			}
-			req.Header.Set("x-amz-access-token", tok)
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				codes <- 0
-				return
-			}
-			resp.Body.Close()
-			codes <- resp.StatusCode
-		})
+		wg.Go(func() { codes <- statusOf(ctx, b.srv.URL+"/orders/v0/orders/"+order, tok) })
 	}
 	wg.Wait()
 	close(codes)
@@ -229,25 +215,28 @@ func TestUsagePlanCountsACallOnArrival(t *testing.T) {
 		}
 	})
 	first := make(chan int, 1)
-	go func() {
-		req, err := http.NewRequest(http.MethodGet, b.srv.URL+"/orders/v0/orders/"+order, nil)
-		if err != nil {
-			first <- 0
-			return
-		}
-		req.Header.Set("x-amz-access-token", tok)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			first <- 0
-			return
-		}
-		resp.Body.Close()
-		first <- resp.StatusCode
-	}()
+	go func() { first <- statusOf(context.Background(), b.srv.URL+"/orders/v0/orders/"+order, tok) }()
 	<-inWork
 	clock.Advance(600 * time.Millisecond) // the second call comes at the plan's rate
 	require.Equal(t, http.StatusOK, b.get(t, tok, "/orders/v0/orders/"+order).status)
 	close(release)
 	require.Equal(t, http.StatusOK, <-first, "the slow call was counted when it arrived")
 	require.Zero(t, b.sim.Stats()[sim.OpGetOrder].Throttled)
+}
+
+// statusOf GETs url with the access token tok and returns the answer's
+// status, 0 when there was none; for goroutines other than the test's,
+// which must not call require.
+func statusOf(ctx context.Context, url, tok string) int {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return 0
+	}
+	req.Header.Set("x-amz-access-token", tok)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0
+	}
+	resp.Body.Close()
+	return resp.StatusCode
 }
