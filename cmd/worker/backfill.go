@@ -251,8 +251,8 @@ func progressLine(p *backfill.Progress) string {
 		eta = p.ETA.String()
 	}
 	stream := p.Stream
-	if p.Via == backfill.ViaReports {
-		stream += " via reports"
+	if p.Via != "" && p.Via != backfill.ViaAPI {
+		stream += " via " + p.Via // reports, or a first poll's lookback
 	}
 	line := fmt.Sprintf("backfill %d %s [%s%s] %d/%d windows  %d rows  ETA %s",
 		p.ID, stream, strings.Repeat("#", filled), strings.Repeat(".", width-filled), p.WindowsDone, p.WindowsTotal, p.RowsWritten, eta)

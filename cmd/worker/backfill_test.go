@@ -159,7 +159,7 @@ func TestBackfillWaitShowsProgressUntilDone(t *testing.T) {
 
 	var state string
 	var windows int
-	require.NoError(t, pool.QueryRow(context.Background(), `SELECT state, windows_done FROM backfills`).Scan(&state, &windows))
+	require.NoError(t, pool.QueryRow(context.Background(), `SELECT state, windows_done FROM backfills WHERE via = 'api'`).Scan(&state, &windows))
 	require.Equal(t, "done", state)
 	require.Equal(t, 10, windows)
 	truth, err := s.TruthOrders(sim.DemoAccount.ID)

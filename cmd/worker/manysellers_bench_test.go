@@ -208,6 +208,7 @@ func runManySellers(b *testing.B, n, workers int, steady, firstTimeout time.Dura
 	// the large ones, bound by their own budgets, not by the others.
 	fractions := []float64{0.5, 0.9, 0.99, 1}
 	reached := map[string][]time.Duration{}
+	lookbacks := &lookbackProgress{accounts: n}
 	for {
 		counts := countFirstCursors(ctx, b, pool, names)
 		have := 0
@@ -225,6 +226,7 @@ func runManySellers(b *testing.B, n, workers int, steady, firstTimeout time.Dura
 			}
 		}
 		r.missingFirst = want - have
+		lookbacks.sample(ctx, b, pool, start)
 		rssPeak()
 		pg.sample(ctx, pool)
 		if avail := riverAvailable(ctx, pool); avail > peakAvailable {
@@ -291,6 +293,7 @@ func runManySellers(b *testing.B, n, workers int, steady, firstTimeout time.Dura
 			cpuMid, pgMid = benchProcessCPU(), pg.total()
 			progress(b, "settled half of the window from here: River available %d", riverAvailable(ctx, pool))
 		}
+		lookbacks.sample(ctx, b, pool, start)
 		for stream, p95 := range lagP95(ctx, b, pool, names) {
 			r.lagP95Last[stream] = p95
 			r.lagP95Max[stream] = max(r.lagP95Max[stream], p95)
@@ -308,6 +311,7 @@ func runManySellers(b *testing.B, n, workers int, steady, firstTimeout time.Dura
 	}
 	steadyEnd := time.Now()
 	steadyLen := steadyEnd.Sub(catchUpEnd)
+	progress(b, "orders lookbacks (the 30 days behind each first poll, by last update): %s", lookbacks)
 	cpu2 := benchProcessCPU()
 	pg.sample(ctx, pool)
 	r.cpuSteady = pct(cpu2-cpu1, steadyLen)
@@ -466,6 +470,36 @@ func missingCursors(ctx context.Context, b *testing.B, pool *pgxpool.Pool, ids, 
 		}
 	}
 	return fmt.Sprintf("%d by stream %v, by seller size (orders) %v: %s", len(all), byStream, bySize, strings.Join(parts, ", "))
+}
+
+// lookbackProgress follows the orders lookbacks (backfills via lookback:
+// the history behind each account's first poll, one an account): how many
+// are started and done, and when half, 90 %, 99 % and all of the accounts'
+// were done.
+type lookbackProgress struct {
+	accounts    int
+	done, total int
+	reached     []time.Duration
+}
+
+func (l *lookbackProgress) sample(ctx context.Context, b *testing.B, pool *pgxpool.Pool, start time.Time) {
+	if err := pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE state = 'done'), count(*) FROM backfills WHERE via = 'lookback'`).Scan(&l.done, &l.total); err != nil {
+		b.Fatalf("count lookbacks: %v", err)
+	}
+	for _, f := range []float64{0.5, 0.9, 0.99, 1}[len(l.reached):] {
+		if float64(l.done) < f*float64(l.accounts) {
+			break
+		}
+		l.reached = append(l.reached, time.Since(start))
+	}
+}
+
+func (l *lookbackProgress) String() string {
+	out := fmt.Sprintf("%d started, %d done, of %d accounts", l.total, l.done, l.accounts)
+	for i, f := range []float64{0.5, 0.9, 0.99, 1}[:len(l.reached)] {
+		out += fmt.Sprintf(", %.0f %% at %.0f s", 100*f, l.reached[i].Seconds())
+	}
+	return out
 }
 
 func accountIDs(accts []sim.Account) []string {

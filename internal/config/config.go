@@ -64,6 +64,13 @@ type Config struct {
 	// (SPSYNC_ORDERS_STORE_PII=true). Off by default: BUYER is not asked
 	// for and PII is stripped from raw.
 	OrdersStorePII bool
+	// OrdersFirstWindow is how far back an account's first orders poll
+	// reads (SPSYNC_ORDERS_FIRST_WINDOW, default 1h; at least 5m): the rest
+	// of its 30-day lookback is a backfill by last update date behind it,
+	// so a busy seller is current in a minute, not after 30 pages of
+	// searchOrders. 0 reads the whole lookback in the first poll, oldest
+	// first (the behaviour before it).
+	OrdersFirstWindow time.Duration
 	// PIIRetention is how long stored PII outlives its order's shipment or
 	// cancellation (SPSYNC_PII_RETENTION, default 30 days: Amazon's data
 	// protection policy).
@@ -291,6 +298,9 @@ func Load(getenv func(string) string) (*Config, error) {
 	default:
 		return nil, &Error{"SPSYNC_ORDERS_STORE_PII", fmt.Sprintf("%q is not true or false", pii)}
 	}
+	if cfg.OrdersFirstWindow, err = parseFirstWindow(get("SPSYNC_ORDERS_FIRST_WINDOW", "1h")); err != nil {
+		return nil, &Error{"SPSYNC_ORDERS_FIRST_WINDOW", err.Error()}
+	}
 	if cfg.PIIRetention, err = parseRetention(get("SPSYNC_PII_RETENTION", "30d")); err != nil {
 		return nil, &Error{"SPSYNC_PII_RETENTION", err.Error()}
 	}
@@ -441,6 +451,25 @@ func parseRetention(v string) (time.Duration, error) {
 	}
 	if d <= 0 {
 		return 0, fmt.Errorf("%q must be positive", v)
+	}
+	return d, nil
+}
+
+// parseFirstWindow reads SPSYNC_ORDERS_FIRST_WINDOW: 0 (off), or a
+// duration of at least five minutes (the lookback behind it must end two
+// minutes in the past) and less than the 30-day lookback.
+func parseFirstWindow(v string) (time.Duration, error) {
+	if v == "0" || strings.EqualFold(v, "off") {
+		return 0, nil
+	}
+	d, err := parseRetention(v)
+	switch {
+	case err != nil:
+		return 0, fmt.Errorf("%q is not a duration: write e.g. 1h, 2d, or 0 to read the whole 30-day lookback in the first poll", v)
+	case d < 5*time.Minute:
+		return 0, fmt.Errorf("%q is shorter than 5m (or write 0 to read the whole 30-day lookback in the first poll)", v)
+	case d >= 30*24*time.Hour:
+		return 0, fmt.Errorf("%q is not shorter than the 30-day lookback (write 0 to read it all in the first poll)", v)
 	}
 	return d, nil
 }

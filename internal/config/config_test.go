@@ -40,6 +40,7 @@ func TestLoad(t *testing.T) {
 		require.Equal(t, []string{"CANCELLATION", "FULFILLMENT", "PACKAGES", "PROCEEDS", "PROMOTION", "RECIPIENT"}, cfg.OrdersIncludedData)
 		require.False(t, cfg.OrdersStorePII)
 		require.Equal(t, 30*24*time.Hour, cfg.PIIRetention)
+		require.Equal(t, time.Hour, cfg.OrdersFirstWindow, "a first orders poll reads its last hour; the lookback follows as a backfill")
 		require.Zero(t, cfg.QuarantineRetention, "quarantined records are kept unless the operator sets a retention")
 		require.Equal(t, config.MetricsPerAccount, cfg.MetricsAccountLabels, "the alert rules and the dashboard name the seller")
 		// The orders poll's schedules per API: streams.TestSchedules.
@@ -49,13 +50,14 @@ func TestLoad(t *testing.T) {
 		t.Parallel()
 		cfg, err := config.Load(env(map[string]string{
 			"SPSYNC_ORDERS_API": "V0", "SPSYNC_ORDERS_INCLUDED_DATA": "packages, tax", "SPSYNC_ORDERS_STORE_PII": "true",
-			"SPSYNC_PII_RETENTION": "720h", "SPSYNC_ORDERS_CRON": "@every 7m",
+			"SPSYNC_PII_RETENTION": "720h", "SPSYNC_ORDERS_CRON": "@every 7m", "SPSYNC_ORDERS_FIRST_WINDOW": "0",
 		}))
 		require.NoError(t, err)
 		require.Equal(t, config.OrdersAPIV0, cfg.Accounts[0].OrdersAPI)
 		require.Equal(t, []string{"BUYER", "FULFILLMENT", "PACKAGES", "PROCEEDS", "RECIPIENT", "TAX"}, cfg.OrdersIncludedData,
 			"FULFILLMENT and PROCEEDS always; BUYER and RECIPIENT with the PII opt-in")
 		require.Equal(t, 30*24*time.Hour, cfg.PIIRetention)
+		require.Zero(t, cfg.OrdersFirstWindow, "0: the first poll reads the whole lookback")
 		require.Equal(t, "@every 7m", cfg.Schedules.Configured(config.ScheduleSpec{Env: "SPSYNC_ORDERS_CRON"}), "a configured schedule is read")
 	})
 
@@ -116,6 +118,9 @@ func TestLoad(t *testing.T) {
 		{"UnknownIncludedData", map[string]string{"SPSYNC_ORDERS_INCLUDED_DATA": "FULFILLMENT,ADDRESS"}, "SPSYNC_ORDERS_INCLUDED_DATA"},
 		{"BuyerWithoutPII", map[string]string{"SPSYNC_ORDERS_INCLUDED_DATA": "BUYER"}, "SPSYNC_ORDERS_INCLUDED_DATA"},
 		{"BadStorePII", map[string]string{"SPSYNC_ORDERS_STORE_PII": "maybe"}, "SPSYNC_ORDERS_STORE_PII"},
+		{"BadFirstWindow", map[string]string{"SPSYNC_ORDERS_FIRST_WINDOW": "an hour"}, "SPSYNC_ORDERS_FIRST_WINDOW"},
+		{"ShortFirstWindow", map[string]string{"SPSYNC_ORDERS_FIRST_WINDOW": "1m"}, "SPSYNC_ORDERS_FIRST_WINDOW"},
+		{"FirstWindowIsTheLookback", map[string]string{"SPSYNC_ORDERS_FIRST_WINDOW": "30d"}, "SPSYNC_ORDERS_FIRST_WINDOW"},
 		{"BadRetention", map[string]string{"SPSYNC_PII_RETENTION": "a month"}, "SPSYNC_PII_RETENTION"},
 		{"NegativeRetention", map[string]string{"SPSYNC_PII_RETENTION": "-5d"}, "SPSYNC_PII_RETENTION"},
 		{"BadQuarantineRetention", map[string]string{"SPSYNC_QUARANTINE_RETENTION": "a quarter"}, "SPSYNC_QUARANTINE_RETENTION"},

@@ -127,6 +127,10 @@ type BackfillSource struct {
 	// Page fetches the page of window [from, to) after token ("" for the
 	// first) and says how to store it.
 	Page func(ctx context.Context, deps *Deps, acct *Account, from, to time.Time, token string) (*Page, error)
+	// Lookback, when set, is Page by last update date instead: the pages
+	// of a lookback backfill (backfill.ViaLookback), which a stream's first
+	// poll starts for the part of its first window it leaves behind it.
+	Lookback func(ctx context.Context, deps *Deps, acct *Account, from, to time.Time, token string) (*Page, error)
 }
 
 // OneOp is BackfillSource.Op of a stream with one list operation.

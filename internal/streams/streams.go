@@ -19,7 +19,8 @@ func All(cfg *config.Config) jobs.Streams {
 	storePII := cfg != nil && cfg.ServiceJobsStorePII
 	var ordersOpts orders.Options
 	if cfg != nil {
-		ordersOpts = orders.Options{IncludedData: cfg.OrdersIncludedData, StorePII: cfg.OrdersStorePII, PIIRetention: cfg.PIIRetention}
+		ordersOpts = orders.Options{IncludedData: cfg.OrdersIncludedData, StorePII: cfg.OrdersStorePII, PIIRetention: cfg.PIIRetention,
+			FirstWindow: cfg.OrdersFirstWindow}
 	}
 	return jobs.Streams{
 		orders.NewStream(ordersOpts),

@@ -15,6 +15,9 @@ type WindowArgs struct {
 	Stream      string    `json:"stream"`
 	WindowStart time.Time `json:"window_start"`
 	WindowEnd   time.Time `json:"window_end"`
+	// Via is ViaLookback for a lookback backfill's window (pages by last
+	// update date); empty for ViaAPI.
+	Via string `json:"via,omitempty"`
 }
 
 // Kind is the River job kind.

@@ -77,6 +77,12 @@ func (w *WindowWorker) work(ctx context.Context, a WindowArgs) error {
 	if !ok || s.Backfill == nil {
 		return river.JobCancel(fmt.Errorf("stream %q has no backfill (want %s)", a.Stream, w.streams.Backfillable().Names()))
 	}
+	page := s.Backfill.Page
+	if a.Via == ViaLookback {
+		if page = s.Backfill.Lookback; page == nil {
+			return river.JobCancel(fmt.Errorf("stream %q has no lookback backfill", a.Stream))
+		}
+	}
 	pending := func(ctx context.Context) (bool, error) {
 		_, _, ok, err := pendingWindow(ctx, w.deps, a.BackfillID, a.WindowStart, a.WindowEnd)
 		return ok, err
@@ -95,7 +101,7 @@ func (w *WindowWorker) work(ctx context.Context, a WindowArgs) error {
 		// Amazon.
 		Proceed: pending,
 		Fetch: func(ctx context.Context, st jobs.WalkState) (*jobs.Page, error) {
-			return s.Backfill.Page(ctx, w.deps, acct, st.From, st.To, st.Token)
+			return page(ctx, w.deps, acct, st.From, st.To, st.Token)
 		},
 		Commit: func(ctx context.Context, tx pgx.Tx, _ jobs.WalkState, rows int64, last bool) error {
 			if err := commitPage(ctx, tx, a, rows, last); err != nil {

@@ -20,6 +20,9 @@ type PollWorker struct {
 	deps *jobs.Deps
 	opts Options
 	src  *source2026
+	// stream is the orders stream as backfill.Start reads it: the lookback
+	// a first poll starts.
+	stream jobs.Stream
 }
 
 // Timeout lets a long window page on: each page commits on its own, and
@@ -78,7 +81,7 @@ func (w *PollWorker) walk(acct *jobs.Account, scope string) jobs.Walk {
 			if err != nil {
 				return jobs.WalkState{}, false, fmt.Errorf("read orders cursor: %w", err)
 			}
-			from := w.deps.Clock().Add(-w.opts.InitialLookback).UTC().Truncate(time.Second)
+			from := w.opts.firstWindow(w.deps.Clock())
 			if cursor != nil {
 				from = cursor.Add(-w.opts.Overlap)
 			}
@@ -105,8 +108,17 @@ func (w *PollWorker) walk(acct *jobs.Account, scope string) jobs.Walk {
 			if !last {
 				return nil
 			}
+			cursor, err := jobs.Cursor(ctx, tx, acct.ID, Stream, scope)
+			if err != nil {
+				return fmt.Errorf("read orders cursor: %w", err)
+			}
 			if err := jobs.AdvanceCursor(ctx, tx, acct.ID, Stream, scope, st.To, st.Rows); err != nil {
 				return fmt.Errorf("advance orders cursor: %w", err)
+			}
+			if cursor == nil {
+				// The first cursor: what the first window left of the
+				// lookback is backfilled behind it (lookback.go).
+				return w.startLookback(ctx, tx, acct, st)
 			}
 			return nil
 		},

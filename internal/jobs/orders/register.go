@@ -10,9 +10,17 @@ import (
 
 // Options tune the orders stream. Zero values are the defaults.
 type Options struct {
-	// InitialLookback is how far back the first poll of an account
-	// starts. Defaults to 30 days; older history is a backfill's job.
+	// InitialLookback is how far back an account's first sync reaches.
+	// Defaults to 30 days; older history is a backfill's job.
 	InitialLookback time.Duration
+	// FirstWindow, when shorter than InitialLookback, is how far back the
+	// first poll itself reads: the rest of the lookback is a backfill by
+	// last update date that the first poll starts with its cursor
+	// (lookback.go), so a busy seller is current after one call instead of
+	// after its whole lookback. Zero (the package default) reads the whole
+	// lookback in the first poll; the worker sets SPSYNC_ORDERS_FIRST_WINDOW
+	// (one hour by default).
+	FirstWindow time.Duration
 	// Overlap is how far before the cursor each poll starts again. Defaults
 	// to none: a window's contents are final once its end is two minutes
 	// old (Amazon's rule for every lastUpdatedBefore), and the next window
@@ -41,9 +49,16 @@ type Options struct {
 	PIIRetention time.Duration
 }
 
+// MinFirstWindow is the shortest Options.FirstWindow: the lookback behind
+// it ends where it starts, and a backfill must end two minutes in the past.
+const MinFirstWindow = 5 * time.Minute
+
 func (o Options) withDefaults() Options {
 	if o.InitialLookback <= 0 {
 		o.InitialLookback = 30 * 24 * time.Hour
+	}
+	if o.FirstWindow > 0 && o.FirstWindow < MinFirstWindow {
+		o.FirstWindow = MinFirstWindow
 	}
 	if o.Overlap < 0 {
 		o.Overlap = 0
@@ -59,8 +74,8 @@ func (o Options) withDefaults() Options {
 
 // register adds the stream's workers: the descriptor's Register (NewStream),
 // the one way the worker and the tests add them.
-func register(workers *river.Workers, deps *jobs.Deps, opts Options, src *source2026) {
-	river.AddWorker(workers, &PollWorker{deps: deps, opts: opts, src: src})
+func register(workers *river.Workers, deps *jobs.Deps, opts Options, src *source2026, stream jobs.Stream) {
+	river.AddWorker(workers, &PollWorker{deps: deps, opts: opts, src: src, stream: stream})
 	river.AddWorker(workers, &ItemsWorker{deps: deps})
 	river.AddWorker(workers, &RefreshWorker{deps: deps, src: src})
 	river.AddWorker(workers, NewPIIPurgeWorker(deps, opts.PIIRetention))

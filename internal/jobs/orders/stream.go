@@ -37,10 +37,9 @@ func pollSchedule(s config.Schedules, acct *jobs.Account) string {
 func NewStream(opts Options) jobs.Stream {
 	opts = opts.withDefaults()
 	src := newSource2026(opts)
-	return jobs.Stream{
-		Name:     Stream,
-		Tables:   []string{"orders", "order_items", "order_packages", "order_package_items", "order_proceeds", "order_pii", "order_report_lines"},
-		Register: func(w *river.Workers, deps *jobs.Deps) { register(w, deps, opts, src) },
+	s := jobs.Stream{
+		Name:   Stream,
+		Tables: []string{"orders", "order_items", "order_packages", "order_package_items", "order_proceeds", "order_pii", "order_report_lines"},
 		Periodic: []jobs.Periodic{{
 			// Budget-aware unless the operator set SPSYNC_ORDERS_CRON: one
 			// self-scheduled poll per account decides its cadence from the
@@ -78,8 +77,18 @@ func NewStream(opts Options) jobs.Stream {
 				}
 				return backfillPage(ctx, deps, acct, from, to, token)
 			},
+			// The rest of a first poll's lookback (lookback.go).
+			Lookback: func(ctx context.Context, deps *jobs.Deps, acct *jobs.Account, from, to time.Time, token string) (*jobs.Page, error) {
+				if uses2026(acct) {
+					return src.lookbackPage(ctx, deps, acct, from, to, token)
+				}
+				return lookbackPage(ctx, deps, acct, from, to, token)
+			},
 		},
 	}
+	lookback := jobs.Stream{Name: s.Name, Backfill: s.Backfill}
+	s.Register = func(w *river.Workers, deps *jobs.Deps) { register(w, deps, opts, src, lookback) }
+	return s
 }
 
 // backfillPage fetches one page of orders created in [from, to) and keeps
