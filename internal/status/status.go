@@ -137,11 +137,14 @@ type Quarantine struct {
 // quarantined records.
 const QuarantineQuery = `SELECT account_id, operation, entity_id, reason, raw, first_seen_at, last_seen_at, times_seen FROM quarantined_records ORDER BY last_seen_at DESC`
 
-// Backfill is one running `worker backfill`.
+// Backfill is one running `worker backfill`, or the lookback an
+// account's first orders poll left behind it (Via lookback).
 type Backfill struct {
-	ID           int64     `json:"id"`
-	AccountID    string    `json:"account_id"`
-	Stream       string    `json:"stream"`
+	ID        int64  `json:"id"`
+	AccountID string `json:"account_id"`
+	Stream    string `json:"stream"`
+	// Via is api, reports or lookback.
+	Via          string    `json:"via"`
 	From         time.Time `json:"from"`
 	To           time.Time `json:"to"`
 	WindowsDone  int32     `json:"windows_done"`
@@ -233,7 +236,7 @@ func Collect(ctx context.Context, db store.DBTX) (*Report, error) {
 		return nil, fmt.Errorf("status: list backfills: %w", err)
 	}
 	for _, b := range backfills {
-		r.Backfills = append(r.Backfills, Backfill{ID: b.ID, AccountID: b.AccountID, Stream: b.Stream, From: b.FromTime, To: b.ToTime,
+		r.Backfills = append(r.Backfills, Backfill{ID: b.ID, AccountID: b.AccountID, Stream: b.Stream, Via: b.Via, From: b.FromTime, To: b.ToTime,
 			WindowsDone: b.WindowsDone, WindowsTotal: b.WindowsTotal, RowsWritten: b.RowsWritten, Errors: b.Errors,
 			LastError: b.LastError, StartedAt: b.CreatedAt, UpdatedAt: b.UpdatedAt})
 	}
@@ -388,14 +391,19 @@ func (r *Report) WriteTextOptions(w io.Writer, o TextOptions) error {
 	if len(r.Backfills) == 0 {
 		fmt.Fprintln(tw, "(none running)\t\t\t\t\t\t\t")
 	}
-	// Running backfills stay oldest first: each is an operator's request.
+	// Running backfills stay oldest first: each is an operator's request
+	// (or a first poll's lookback, "via lookback").
 	backfills, more := section(o, r.Backfills, func(a, b Backfill) int { return cmp.Compare(a.ID, b.ID) })
 	for _, b := range backfills {
 		last := "-"
 		if b.LastError != nil {
 			last = shorten(*b.LastError)
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s..%s\t%d/%d\t%d\t%d\t%s\n", b.ID, b.AccountID, b.Stream,
+		stream := b.Stream
+		if b.Via != "" && b.Via != "api" {
+			stream += " via " + b.Via
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s..%s\t%d/%d\t%d\t%d\t%s\n", b.ID, b.AccountID, stream,
 			b.From.UTC().Format(time.RFC3339), b.To.UTC().Format(time.RFC3339), b.WindowsDone, b.WindowsTotal, b.RowsWritten, b.Errors, last)
 	}
 	moreLine(tw, more, "running backfills")

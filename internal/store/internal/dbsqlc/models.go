@@ -130,7 +130,7 @@ type Backfill struct {
 	UpdatedAt time.Time
 	// When the backfill became done, cancelled or failed.
 	FinishedAt *time.Time
-	// api (the stream's list operation, page by page) or reports (one order report per window: worker backfill orders --via reports).
+	// api (the stream's list operation, page by page, windows by creation date), reports (one order report per window: worker backfill orders, via reports) or lookback (the rest of an account's first-poll lookback, by last update date, one window: started by its first orders poll).
 	Via string
 }
 
