@@ -31,9 +31,9 @@ type Options struct {
 	// Defaults to time.Now.
 	Now func() time.Time
 	// Via is how the history is fetched: ViaAPI (the stream's list
-	// operation, the default), ViaReports (the stream's reports,
-	// jobs.Stream.Reports) or ViaLookback (the stream's list by last update
-	// date, one window: what a first poll leaves behind it).
+	// operation, the default) or ViaReports (the stream's reports,
+	// jobs.Stream.Reports). (ViaLookback is started by a first poll:
+	// jobs.StartLookback.)
 	Via string
 }
 
@@ -41,9 +41,10 @@ type Options struct {
 const (
 	ViaAPI     = "api"
 	ViaReports = "reports"
-	// ViaLookback is started by a stream's first poll, not by `worker
-	// backfill`: the rest of its first window, by last update date.
-	ViaLookback = "lookback"
+	// ViaLookback is started by a stream's first poll (jobs.StartLookback),
+	// not by `worker backfill`: the rest of its first window, by last
+	// update date.
+	ViaLookback = jobs.ViaLookback
 )
 
 // Window is one span of creation dates, start inclusive, end exclusive.
@@ -136,11 +137,6 @@ func Start(ctx context.Context, tx pgx.Tx, client *river.Client[pgx.Tx], account
 		if limit := stream.Backfill.MaxWindow; limit > 0 && size > limit {
 			return 0, fmt.Errorf("%w: window %s is longer than stream %s's list answers in full (%s)", ErrInvalid, size, stream.Name, jobs.Days(limit))
 		}
-	case ViaLookback:
-		if stream.Backfill == nil || stream.Backfill.Lookback == nil {
-			return 0, fmt.Errorf("%w: stream %s has no lookback by last update date", ErrInvalid, stream.Name)
-		}
-		size = to.Sub(from) // one window, paged by token
 	case ViaReports:
 		if stream.Reports == nil {
 			return 0, fmt.Errorf("%w: stream %s has no report to backfill from", ErrInvalid, stream.Name)
@@ -161,11 +157,8 @@ func Start(ctx context.Context, tx pgx.Tx, client *river.Client[pgx.Tx], account
 	// A report backfill's windows are size long, whatever the stream's
 	// list can bound.
 	src := &jobs.BackfillSource{}
-	switch via {
-	case ViaAPI:
+	if via == ViaAPI {
 		src = stream.Backfill
-	case ViaLookback:
-		src = &jobs.BackfillSource{SingleWindow: true}
 	}
 	windows := Split(src, from, to, size)
 	starts := make([]time.Time, len(windows))
@@ -184,9 +177,6 @@ func Start(ctx context.Context, tx pgx.Tx, client *river.Client[pgx.Tx], account
 	for i, w := range windows {
 		var args river.JobArgs = WindowArgs{
 			BackfillID: b.ID, AccountID: accountID, Stream: stream.Name, WindowStart: w.Start, WindowEnd: w.End,
-		}
-		if via == ViaLookback {
-			args = WindowArgs{BackfillID: b.ID, AccountID: accountID, Stream: stream.Name, WindowStart: w.Start, WindowEnd: w.End, Via: via}
 		}
 		if via == ViaReports {
 			args = ReportWindowArgs{BackfillID: b.ID, AccountID: accountID, WindowStart: w.Start, WindowEnd: w.End}

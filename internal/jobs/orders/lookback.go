@@ -6,10 +6,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/riverqueue/river"
 
 	"github.com/spsync/spsync/internal/jobs"
-	"github.com/spsync/spsync/internal/jobs/backfill"
 	"github.com/spsync/spsync/internal/spapi"
 )
 
@@ -58,14 +56,9 @@ func (w *PollWorker) startLookback(ctx context.Context, tx pgx.Tx, acct *jobs.Ac
 	if !w.opts.leavesLookback() || st.From.Sub(from) < MinFirstWindow {
 		return nil
 	}
-	client, err := river.ClientFromContextSafely[pgx.Tx](ctx)
+	id, err := jobs.StartLookback(ctx, tx, acct.ID, Stream, from, st.From)
 	if err != nil {
 		return fmt.Errorf("start orders lookback: %w", err)
-	}
-	id, err := backfill.Start(ctx, tx, client, acct.ID, w.stream, from, st.From,
-		backfill.Options{Via: backfill.ViaLookback, Now: w.deps.Clock})
-	if err != nil {
-		return fmt.Errorf("start orders lookback %s to %s: %w", from.Format(time.RFC3339), st.From.Format(time.RFC3339), err)
 	}
 	w.deps.Log().InfoContext(ctx, "orders lookback started behind the first poll", "account", acct.ID, "backfill", id,
 		"from", from, "to", st.From)

@@ -20,9 +20,6 @@ type PollWorker struct {
 	deps *jobs.Deps
 	opts Options
 	src  *source2026
-	// stream is the orders stream as backfill.Start reads it: the lookback
-	// a first poll starts.
-	stream jobs.Stream
 }
 
 // Timeout lets a long window page on: each page commits on its own, and

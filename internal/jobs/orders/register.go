@@ -74,8 +74,8 @@ func (o Options) withDefaults() Options {
 
 // register adds the stream's workers: the descriptor's Register (NewStream),
 // the one way the worker and the tests add them.
-func register(workers *river.Workers, deps *jobs.Deps, opts Options, src *source2026, stream jobs.Stream) {
-	river.AddWorker(workers, &PollWorker{deps: deps, opts: opts, src: src, stream: stream})
+func register(workers *river.Workers, deps *jobs.Deps, opts Options, src *source2026) {
+	river.AddWorker(workers, &PollWorker{deps: deps, opts: opts, src: src})
 	river.AddWorker(workers, &ItemsWorker{deps: deps})
 	river.AddWorker(workers, &RefreshWorker{deps: deps, src: src})
 	river.AddWorker(workers, NewPIIPurgeWorker(deps, opts.PIIRetention))

@@ -37,9 +37,10 @@ func pollSchedule(s config.Schedules, acct *jobs.Account) string {
 func NewStream(opts Options) jobs.Stream {
 	opts = opts.withDefaults()
 	src := newSource2026(opts)
-	s := jobs.Stream{
-		Name:   Stream,
-		Tables: []string{"orders", "order_items", "order_packages", "order_package_items", "order_proceeds", "order_pii", "order_report_lines"},
+	return jobs.Stream{
+		Name:     Stream,
+		Tables:   []string{"orders", "order_items", "order_packages", "order_package_items", "order_proceeds", "order_pii", "order_report_lines"},
+		Register: func(w *river.Workers, deps *jobs.Deps) { register(w, deps, opts, src) },
 		Periodic: []jobs.Periodic{{
 			// Budget-aware unless the operator set SPSYNC_ORDERS_CRON: one
 			// self-scheduled poll per account decides its cadence from the
@@ -86,9 +87,6 @@ func NewStream(opts Options) jobs.Stream {
 			},
 		},
 	}
-	lookback := jobs.Stream{Name: s.Name, Backfill: s.Backfill}
-	s.Register = func(w *river.Workers, deps *jobs.Deps) { register(w, deps, opts, src, lookback) }
-	return s
 }
 
 // backfillPage fetches one page of orders created in [from, to) and keeps
