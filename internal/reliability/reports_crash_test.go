@@ -58,7 +58,7 @@ func TestReportBackfillSIGKILL(t *testing.T) {
 
 	done := func() (bool, error) {
 		var state string
-		err := pool.QueryRow(context.Background(), `SELECT state FROM backfills ORDER BY id DESC LIMIT 1`).Scan(&state)
+		err := pool.QueryRow(context.Background(), `SELECT state FROM backfills WHERE via = 'reports' ORDER BY id DESC LIMIT 1`).Scan(&state)
 		return state == "done", err
 	}
 	started := time.Now()
@@ -98,7 +98,7 @@ func TestReportBackfillSIGKILL(t *testing.T) {
 		}
 	}
 	var windows int
-	require.NoError(t, pool.QueryRow(ctx, `SELECT count(*) FROM backfill_windows`).Scan(&windows))
+	require.NoError(t, pool.QueryRow(ctx, `SELECT count(*) FROM backfill_windows w JOIN backfills b ON b.id = w.backfill_id WHERE b.via = 'reports'`).Scan(&windows))
 	require.Len(t, perWindow, windows, "a report per window: %v", perWindow)
 	for w, n := range perWindow {
 		require.Equal(t, 1, n, "window %s requested %d times", w, n)
