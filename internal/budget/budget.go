@@ -273,6 +273,8 @@ func (b *Budget) reserve(class Class, burst float64) float64 {
 		return 0
 	case ClassFollowup:
 		r = math.Max(1, math.Ceil(b.opts.FollowupReserve*burst))
+	case ClassLookback:
+		r = b.reserve(ClassFollowup, burst) + 1
 	default:
 		r = math.Max(b.reserve(ClassFollowup, burst)+1, math.Ceil(b.opts.BackfillReserve*burst))
 	}

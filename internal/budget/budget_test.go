@@ -120,18 +120,24 @@ func TestAcquire(t *testing.T) {
 	t.Run("LowerClassesLeaveAReserve", func(t *testing.T) {
 		t.Parallel()
 		tb := setup(t, nil)
-		// Burst 10: follow-ups leave 1 token, backfills leave 5.
+		// Burst 10: follow-ups leave 1 token, a first poll's lookback 2,
+		// backfills 5.
 		n, _ := takeAll(t, tb.budget, budget.ClassBackfill)
 		require.Equal(t, 5, n)
+		n, _ = takeAll(t, tb.budget, budget.ClassLookback)
+		require.Equal(t, 3, n)
 		n, _ = takeAll(t, tb.budget, budget.ClassFollowup)
-		require.Equal(t, 4, n)
+		require.Equal(t, 1, n)
 		n, we := takeAll(t, tb.budget, budget.ClassPoll)
 		require.Equal(t, 1, n)
 		require.Equal(t, budget.ClassPoll, we.Class)
 
-		// An empty bucket: a backfill waits for 6 tokens, a poll for 1.
+		// An empty bucket: a backfill waits for 6 tokens, a lookback for 3,
+		// a poll for 1.
 		_, we = takeAll(t, tb.budget, budget.ClassBackfill)
 		require.InDelta(t, 6*time.Second, we.Wait, float64(2*time.Millisecond))
+		_, we = takeAll(t, tb.budget, budget.ClassLookback)
+		require.InDelta(t, 3*time.Second, we.Wait, float64(2*time.Millisecond))
 		_, we = takeAll(t, tb.budget, budget.ClassFollowup)
 		require.InDelta(t, 2*time.Second, we.Wait, float64(2*time.Millisecond))
 	})

@@ -61,9 +61,11 @@
 // more than one 429 after the first is known.
 //
 // Callers take tokens with a priority class. Incremental polls (ClassPoll)
-// may empty a bucket; follow-ups (ClassFollowup) and backfills
-// (ClassBackfill) must leave a reserve behind for the classes above them,
-// so a long backfill never delays the next poll.
+// may empty a bucket; follow-ups (ClassFollowup), a first poll's lookback
+// (ClassLookback) and backfills (ClassBackfill) must leave a reserve behind
+// for the classes above them, so a long backfill never delays the next
+// poll. A lookback leaves the follow-ups' reserve and one token more; a
+// backfill half the burst.
 //
 // A caller that would wait briefly (MaxWait, 3 seconds by default) waits
 // in-process; one that would wait longer gets a *WaitError telling it how

@@ -24,6 +24,11 @@ const (
 	ClassPoll Class = iota + 1
 	// ClassFollowup is detail fetches and refreshes caused by polls.
 	ClassFollowup
+	// ClassLookback is the rest of an account's first window, walked
+	// behind its first poll (a lookback backfill): history the account has
+	// never had, so it may spend the burst down to the follow-ups' reserve
+	// and one token more (a poll's next window), not to half of it.
+	ClassLookback
 	// ClassBackfill is history: lowest priority.
 	ClassBackfill
 )
@@ -35,6 +40,8 @@ func (c Class) String() string {
 		return "poll"
 	case ClassFollowup:
 		return "followup"
+	case ClassLookback:
+		return "lookback"
 	case ClassBackfill:
 		return "backfill"
 	default:

@@ -26,6 +26,7 @@ type BudgetClass = budget.Class
 const (
 	ClassPoll     = budget.ClassPoll
 	ClassFollowup = budget.ClassFollowup
+	ClassLookback = budget.ClassLookback
 	ClassBackfill = budget.ClassBackfill
 )
 

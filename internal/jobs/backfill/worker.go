@@ -77,8 +77,9 @@ func (w *WindowWorker) work(ctx context.Context, a WindowArgs) error {
 	if !ok || s.Backfill == nil {
 		return river.JobCancel(fmt.Errorf("stream %q has no backfill (want %s)", a.Stream, w.streams.Backfillable().Names()))
 	}
-	page := s.Backfill.Page
+	page, class := s.Backfill.Page, jobs.ClassBackfill
 	if a.Via == ViaLookback {
+		class = jobs.ClassLookback
 		if page = s.Backfill.Lookback; page == nil {
 			return river.JobCancel(fmt.Errorf("stream %q has no lookback backfill", a.Stream))
 		}
@@ -90,7 +91,7 @@ func (w *WindowWorker) work(ctx context.Context, a WindowArgs) error {
 	finished := false // the window's last page committed by this run
 	st, err := w.deps.RunWalk(ctx, jobs.Walk{
 		Account: acct, Stream: s.Name, Key: WalkKey(a.BackfillID, a.WindowStart),
-		Op: s.Backfill.Op(&acct.Account), Class: jobs.ClassBackfill,
+		Op: s.Backfill.Op(&acct.Account), Class: class,
 		Begin: func(ctx context.Context) (jobs.WalkState, bool, error) {
 			ok, err := pending(ctx)
 			return jobs.WalkState{From: a.WindowStart.UTC(), To: a.WindowEnd.UTC()}, ok, err

@@ -86,7 +86,7 @@ func lookbackPage(ctx context.Context, deps *jobs.Deps, acct *jobs.Account, from
 func (s *source2026) lookbackPage(ctx context.Context, deps *jobs.Deps, acct *jobs.Account, from, to time.Time, token string) (*jobs.Page, error) {
 	req := spapi.SearchOrdersRequest{MarketplaceIDs: acct.MarketplaceIDs, LastUpdatedAfter: from, LastUpdatedBefore: to,
 		MaxResultsPerPage: 100, PaginationToken: token}
-	res, err := s.search(ctx, deps, acct, jobs.ClassBackfill, req)
+	res, err := s.search(ctx, deps, acct, jobs.ClassLookback, req)
 	if err != nil {
 		return nil, err
 	}

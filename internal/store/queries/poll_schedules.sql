@@ -35,8 +35,9 @@ LIMIT 1;
 
 -- name: PollBackfillRunning :one
 -- PollBackfillRunning reports whether a backfill of the stream walks the
--- account's list bucket now (report backfills spend other buckets).
+-- account's list bucket now: by the list's windows or a first poll's
+-- lookback (report backfills spend other buckets).
 SELECT EXISTS (
     SELECT 1 FROM backfills
-    WHERE account_id = @account_id AND stream = @stream AND state = 'running' AND via = 'api'
+    WHERE account_id = @account_id AND stream = @stream AND state = 'running' AND via IN ('api', 'lookback')
 )::boolean AS running;

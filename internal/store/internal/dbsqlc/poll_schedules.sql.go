@@ -104,7 +104,7 @@ func (q *Queries) ListPollSchedules(ctx context.Context, db DBTX) ([]*PollSchedu
 const pollBackfillRunning = `-- name: PollBackfillRunning :one
 SELECT EXISTS (
     SELECT 1 FROM backfills
-    WHERE account_id = $1 AND stream = $2 AND state = 'running' AND via = 'api'
+    WHERE account_id = $1 AND stream = $2 AND state = 'running' AND via IN ('api', 'lookback')
 )::boolean AS running
 `
 
@@ -114,7 +114,8 @@ type PollBackfillRunningParams struct {
 }
 
 // PollBackfillRunning reports whether a backfill of the stream walks the
-// account's list bucket now (report backfills spend other buckets).
+// account's list bucket now: by the list's windows or a first poll's
+// lookback (report backfills spend other buckets).
 func (q *Queries) PollBackfillRunning(ctx context.Context, db DBTX, arg PollBackfillRunningParams) (bool, error) {
 	row := db.QueryRow(ctx, pollBackfillRunning, arg.AccountID, arg.Stream)
 	var running bool
