@@ -43,6 +43,12 @@ type PollDone struct {
 	// Reschedule asks for the next run: the poll is its account's
 	// self-scheduled one. Otherwise the decision is only recorded.
 	Reschedule bool
+	// StartedLookback says the poll set the account's first cursor and
+	// started its lookback (StartLookback). Whether the lookback outlasts a
+	// refill is known only at the next poll (most sellers' is one page, done
+	// in seconds), so this decision does not count it as a backfill sharing
+	// the bucket: the next poll comes a refill later, not three.
+	StartedLookback bool
 }
 
 // SchedulePoll folds a finished window into the account's observed change
@@ -103,8 +109,10 @@ func (d *Deps) PlanPoll(ctx context.Context, p PollDone) (PollPlan, error) {
 	} else if plan, known := spapi.DefaultUsagePlans[p.Op]; known {
 		obs.Rate, obs.Burst, obs.Level = plan.Rate, float64(plan.Burst), float64(plan.Burst)
 	}
-	if obs.Backfill, err = store.PollBackfillRunning(ctx, d.Pool, acct.ID, p.Stream); err != nil {
-		return PollPlan{}, err
+	if !p.StartedLookback {
+		if obs.Backfill, err = store.PollBackfillRunning(ctx, d.Pool, acct.ID, p.Stream); err != nil {
+			return PollPlan{}, err
+		}
 	}
 	now := d.Clock()
 	if !w.To.IsZero() {

@@ -51,18 +51,19 @@ func (o Options) leavesLookback() bool {
 // A first window that read the whole lookback leaves nothing (reckoned from
 // its end, it starts two minutes short of 30 days: not a gap), nor does one
 // begun so by an older process and finished by this one.
-func (w *PollWorker) startLookback(ctx context.Context, tx pgx.Tx, acct *jobs.Account, st jobs.WalkState) error {
+// It reports whether it started one.
+func (w *PollWorker) startLookback(ctx context.Context, tx pgx.Tx, acct *jobs.Account, st jobs.WalkState) (bool, error) {
 	from := st.To.Add(-w.opts.InitialLookback).UTC().Truncate(time.Second)
 	if !w.opts.leavesLookback() || st.From.Sub(from) < MinFirstWindow {
-		return nil
+		return false, nil
 	}
 	id, err := jobs.StartLookback(ctx, tx, acct.ID, Stream, from, st.From)
 	if err != nil {
-		return fmt.Errorf("start orders lookback: %w", err)
+		return false, fmt.Errorf("start orders lookback: %w", err)
 	}
 	w.deps.Log().InfoContext(ctx, "orders lookback started behind the first poll", "account", acct.ID, "backfill", id,
 		"from", from, "to", st.From)
-	return nil
+	return true, nil
 }
 
 // lookbackPage fetches one getOrders page of orders last updated in

@@ -33,9 +33,10 @@ func (w *PollWorker) Work(ctx context.Context, job *river.Job[PollArgs]) error {
 		return err
 	}
 	scope := jobs.Scope(acct.MarketplaceIDs)
-	walk := w.walk(acct, scope)
+	var lookback bool // this poll set the first cursor and started the lookback
+	walk := w.walk(acct, scope, &lookback)
 	if uses2026(acct) {
-		walk = w.walk2026(acct, scope)
+		walk = w.walk2026(acct, scope, &lookback)
 	}
 	began := w.deps.Clock()
 	st, err := w.deps.RunWalk(ctx, walk)
@@ -52,7 +53,8 @@ func (w *PollWorker) Work(ctx context.Context, job *river.Job[PollArgs]) error {
 	}
 	// The window is stored and the cursor moved: decide the next poll (and,
 	// for the account's self-scheduled poll, snooze until then).
-	return w.deps.SchedulePoll(ctx, jobs.PollDone{Account: acct, Stream: Stream, Op: walk.Op, Walked: st, Reschedule: job.Args.Scheduled})
+	return w.deps.SchedulePoll(ctx, jobs.PollDone{Account: acct, Stream: Stream, Op: walk.Op, Walked: st, Reschedule: job.Args.Scheduled,
+		StartedLookback: lookback})
 }
 
 // resumedOlderWalk reports whether a walk that just finished ended its
@@ -69,7 +71,7 @@ func resumedOlderWalk(st jobs.WalkState, began time.Time) bool {
 // includes both bounds; the poll counts the start as exclusive: an order
 // updated exactly at the cursor was stored by the window that ended there,
 // and this window lists it again at no cost (same page, nothing written).
-func (w *PollWorker) walk(acct *jobs.Account, scope string) jobs.Walk {
+func (w *PollWorker) walk(acct *jobs.Account, scope string, lookback *bool) jobs.Walk {
 	return jobs.Walk{
 		Account: acct, Stream: Stream, Key: jobs.PollWalkKey(scope),
 		Op: spapi.OpGetOrders, Class: jobs.ClassPoll,
@@ -115,7 +117,9 @@ func (w *PollWorker) walk(acct *jobs.Account, scope string) jobs.Walk {
 			if cursor == nil {
 				// The first cursor: what the first window left of the
 				// lookback is backfilled behind it (lookback.go).
-				return w.startLookback(ctx, tx, acct, st)
+				started, err := w.startLookback(ctx, tx, acct, st)
+				*lookback = started
+				return err
 			}
 			return nil
 		},

@@ -267,8 +267,8 @@ func onlyMarketplace(acct *jobs.Account) string {
 // end Amazon reports (lastUpdatedBefore, inclusive), by
 // lastUpdatedTime, page by page. The cursor is the v0 poll's: switching
 // versions carries it over.
-func (w *PollWorker) walk2026(acct *jobs.Account, scope string) jobs.Walk {
-	walk := w.walk(acct, scope)
+func (w *PollWorker) walk2026(acct *jobs.Account, scope string, lookback *bool) jobs.Walk {
+	walk := w.walk(acct, scope, lookback)
 	walk.Op = spapi.OpSearchOrders
 	walk.Fetch = func(ctx context.Context, st jobs.WalkState) (*jobs.Page, error) {
 		req := spapi.SearchOrdersRequest{MarketplaceIDs: acct.MarketplaceIDs, LastUpdatedAfter: st.From,
