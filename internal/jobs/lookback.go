@@ -44,8 +44,13 @@ const ViaLookback = "lookback"
 // BackfillSource.Lookback), both in tx, with the River client running the
 // current job: the poll's first cursor, which leaves [from, to) to it,
 // commits with it or not at all. It returns the backfill's id. The window
-// runs on the backfill package's worker, at backfill priority, and shows in
-// `worker backfill list` and `worker status` like any backfill.
+// runs on the backfill package's worker and shows in `worker backfill list`
+// and `worker status` like any backfill, but in the poll queue at the
+// poll's priority: it is the first poll's remainder, one per account, and
+// its budget class (ClassLookback) already keeps the tokens polls need. In
+// the backfill queue, sized for an operator's few backfills (one slot at a
+// thousand sellers), a thousand new accounts' lookbacks waited 20 minutes
+// and more behind each other (BENCHMARKS.md "A new account: today first").
 func StartLookback(ctx context.Context, tx pgx.Tx, accountID, stream string, from, to time.Time) (int64, error) {
 	from, to = from.UTC().Truncate(time.Second), to.UTC().Truncate(time.Second)
 	if !from.Before(to) {
@@ -63,7 +68,7 @@ func StartLookback(ctx context.Context, tx pgx.Tx, accountID, stream string, fro
 		return 0, err
 	}
 	args := BackfillWindowArgs{BackfillID: b.ID, AccountID: accountID, Stream: stream, WindowStart: from, WindowEnd: to, Via: ViaLookback}
-	if _, err := client.InsertTx(ctx, tx, args, nil); err != nil {
+	if _, err := client.InsertTx(ctx, tx, args, &river.InsertOpts{Queue: QueuePoll, Priority: PriorityPoll}); err != nil {
 		return 0, fmt.Errorf("queue lookback window: %w", err)
 	}
 	return b.ID, nil

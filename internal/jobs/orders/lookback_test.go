@@ -60,6 +60,9 @@ func TestFirstPollReadsItsLastHourFirst(t *testing.T) {
 			require.EqualValues(t, 1, done)
 			require.True(t, from.Equal(end.Add(-lookback)), "lookback from %s, want 30 days before the first window's end", from)
 			require.True(t, to.Equal(start.Add(-time.Hour)), "lookback to %s, want the first window's start", to)
+			var queue string
+			require.NoError(t, tb.Pool.QueryRow(ctx, `SELECT queue FROM river_job WHERE kind = 'backfill_window'`).Scan(&queue))
+			require.Equal(t, jobs.QueuePoll, queue, "a lookback runs beside the polls, not in the backfill queue sized for an operator's few")
 			var mode string
 			require.NoError(t, tb.Pool.QueryRow(ctx, `SELECT mode FROM poll_schedules WHERE account_id = $1 AND stream = 'orders'`, acct).Scan(&mode))
 			require.Equal(t, "fresh", mode, "the poll that starts the lookback plans its next a refill away: most lookbacks are done in seconds")
