@@ -23,6 +23,7 @@ import (
 	"github.com/spsync/spsync/internal/config"
 	"github.com/spsync/spsync/internal/dbtest"
 	"github.com/spsync/spsync/internal/jobs"
+	"github.com/spsync/spsync/internal/jobs/backfill"
 	"github.com/spsync/spsync/internal/jobs/fulfillment"
 	"github.com/spsync/spsync/internal/jobs/jobstest"
 	"github.com/spsync/spsync/internal/jobs/orders"
@@ -141,14 +142,20 @@ func runFirstCatchUp(b *testing.B, n int, latency sim.Latency) catchUpResult {
 		}
 		deps.Accounts[a.ID] = acct
 	}
+	// The orders poll as the worker runs it (SPSYNC_ORDERS_FIRST_WINDOW's
+	// default): the first poll reads its last hour and the rest of the 30
+	// days follows as a lookback, whose window worker is the backfill
+	// package's. SPSYNC_BENCH_FIRST_WINDOW=0 is the first poll that reads
+	// all 30 days (before session 36).
 	streams := jobs.Streams{
-		orders.NewStream(orders.Options{}),
+		orders.NewStream(orders.Options{FirstWindow: benchFirstWindow(b)}),
 		servicejobs.NewStream(servicejobs.Options{}),
 		fulfillment.NewStream(fulfillment.Options{}),
 	}
 	inSlot := &slotCounter{running: map[string]int{}}
 	workers := river.NewWorkers()
 	streams.Register(workers, deps)
+	backfill.Register(workers, deps, streams)
 	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
 		Queues:     benchQueues(b, deps),
 		Workers:    workers,
@@ -383,6 +390,21 @@ func processCPU() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// benchFirstWindow is the orders first poll's window:
+// SPSYNC_BENCH_FIRST_WINDOW (a Go duration, 0 for the whole lookback),
+// by default the worker's (an hour).
+func benchFirstWindow(b *testing.B) time.Duration {
+	v := os.Getenv("SPSYNC_BENCH_FIRST_WINDOW")
+	if v == "" {
+		return time.Hour
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		b.Fatalf("SPSYNC_BENCH_FIRST_WINDOW: %v", err)
+	}
+	return d
 }
 
 // benchMaxWait is the budget's MaxWait: SPSYNC_BENCH_MAXWAIT (a Go
