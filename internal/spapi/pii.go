@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 )
 
 // Which fields of Amazon's records are PII is known here, beside the
@@ -93,12 +94,17 @@ func StripOrder2026PII(raw json.RawMessage) (json.RawMessage, error) {
 			if err := json.Unmarshal(items, &list); err != nil {
 				return nil // not a list: the decoder reported it; leave it as sent
 			}
+			changed := false
 			for i := range list {
 				s, err := StripOrderItem2026PII(list[i])
 				if err != nil {
 					return fmt.Errorf("order item %d: %w", i, err)
 				}
+				changed = changed || !bytes.Equal(s, list[i])
 				list[i] = s
+			}
+			if !changed {
+				return nil
 			}
 			b, err := json.Marshal(list)
 			if err != nil {
@@ -189,9 +195,10 @@ func editPath(raw json.RawMessage, path []string, key string) (json.RawMessage, 
 	})
 }
 
-// editObject applies edit to raw when it is a JSON object and re-encodes it;
-// anything else (null, a string where Amazon should have sent an object) is
-// returned as is.
+// editObject applies edit to raw when it is a JSON object and re-encodes it
+// when the edit removed or replaced a member; an object it left alone, and
+// anything else (null, a string where Amazon should have sent an object),
+// is returned as is.
 func editObject(raw json.RawMessage, edit func(map[string]json.RawMessage) error) (json.RawMessage, error) {
 	if t := bytes.TrimSpace(raw); len(t) == 0 || t[0] != '{' {
 		return raw, nil
@@ -200,8 +207,30 @@ func editObject(raw json.RawMessage, edit func(map[string]json.RawMessage) error
 	if err := json.Unmarshal(raw, &m); err != nil {
 		return nil, err
 	}
+	before := maps.Clone(m)
 	if err := edit(m); err != nil {
 		return nil, err
 	}
+	if sameMembers(before, m) {
+		// Nothing removed or replaced: Amazon's bytes, not a re-encoding
+		// (which validates and compacts every member again, at every
+		// level above it: most of a page store's CPU for orders without
+		// PII in their items).
+		return raw, nil
+	}
 	return json.Marshal(m)
+}
+
+// sameMembers reports whether a and b hold the same keys with the same bytes.
+func sameMembers(a, b map[string]json.RawMessage) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		w, ok := b[k]
+		if !ok || !bytes.Equal(v, w) {
+			return false
+		}
+	}
+	return true
 }
