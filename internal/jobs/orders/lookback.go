@@ -19,8 +19,9 @@ import (
 // searchOrders, at one call every 179 s once the burst of 20 is spent) had
 // no cursor, and its today's orders no rows, for ~33 minutes. Now the
 // account is current after one call, today first, and the history follows
-// on the backfill's share of the same bucket (the poll keeps its reserve and
-// waits for fuller windows while a backfill runs: jobs.NextPoll).
+// on the same bucket at its own class (jobs.ClassLookback: it leaves the
+// tokens a poll needs), while the poll waits for fuller windows as it does
+// beside any backfill (jobs.NextPoll).
 //
 // The lookback is by last update date, like the poll it stands for: an
 // order created before the lookback and changed within it (a return, a
