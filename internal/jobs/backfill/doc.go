@@ -11,6 +11,11 @@
 // So a committed window is never fetched again, a half-done window resumes
 // at its saved page after a crash or restart, and none is skipped.
 //
+// A lookback (via lookback) is the same window job started by a stream's
+// first poll (jobs.StartLookback), not by Start: one window by last update
+// date (the stream's BackfillSource.Lookback), in the poll queue, at
+// jobs.ClassLookback.
+//
 // How each stream is windowed:
 //
 //   - orders: getOrders with CreatedAfter/CreatedBefore, one day per window
