@@ -250,12 +250,8 @@ func progressLine(p *backfill.Progress) string {
 	case p.ETA >= 0:
 		eta = p.ETA.String()
 	}
-	stream := p.Stream
-	if p.Via != "" && p.Via != backfill.ViaAPI {
-		stream += " via " + p.Via // reports, or a first poll's lookback
-	}
 	line := fmt.Sprintf("backfill %d %s [%s%s] %d/%d windows  %d rows  ETA %s",
-		p.ID, stream, strings.Repeat("#", filled), strings.Repeat(".", width-filled), p.WindowsDone, p.WindowsTotal, p.RowsWritten, eta)
+		p.ID, jobs.BackfillLabel(p.Stream, p.Via), strings.Repeat("#", filled), strings.Repeat(".", width-filled), p.WindowsDone, p.WindowsTotal, p.RowsWritten, eta)
 	if p.Errors > 0 {
 		line += fmt.Sprintf("  %d errors", p.Errors)
 	}

@@ -39,6 +39,16 @@ func (BackfillWindowArgs) InsertOpts() river.InsertOpts {
 // first window that its first poll left behind it, by last update date.
 const ViaLookback = "lookback"
 
+// BackfillLabel names a backfill of stream fetched via for an operator:
+// the stream alone for the list's own windows, "orders via reports" or
+// "orders via lookback" otherwise (`worker status`, `worker backfill`).
+func BackfillLabel(stream, via string) string {
+	if via == "" || via == "api" {
+		return stream
+	}
+	return stream + " via " + via
+}
+
 // StartLookback records a lookback of stream for accountID over [from, to)
 // and queues its one window (paged by token through the stream's
 // BackfillSource.Lookback), both in tx, with the River client running the

@@ -8,6 +8,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"github.com/spsync/spsync/internal/jobs"
 	"io"
 	"strings"
 	"text/tabwriter"
@@ -399,11 +400,7 @@ func (r *Report) WriteTextOptions(w io.Writer, o TextOptions) error {
 		if b.LastError != nil {
 			last = shorten(*b.LastError)
 		}
-		stream := b.Stream
-		if b.Via != "" && b.Via != "api" {
-			stream += " via " + b.Via
-		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s..%s\t%d/%d\t%d\t%d\t%s\n", b.ID, b.AccountID, stream,
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s..%s\t%d/%d\t%d\t%d\t%s\n", b.ID, b.AccountID, jobs.BackfillLabel(b.Stream, b.Via),
 			b.From.UTC().Format(time.RFC3339), b.To.UTC().Format(time.RFC3339), b.WindowsDone, b.WindowsTotal, b.RowsWritten, b.Errors, last)
 	}
 	moreLine(tw, more, "running backfills")
