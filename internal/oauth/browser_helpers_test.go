@@ -277,12 +277,15 @@ func (h *onboarding) accountCount(t *testing.T) int {
 }
 
 // polledSince reports whether every stream of account completed a poll
-// after t0.
+// after t0 and the orders lookback its first poll started (the 30 days
+// behind its first hour) is done.
 func (h *onboarding) polledSince(t *testing.T, account string, t0 time.Time) bool {
 	var n int
+	var lookbackRunning bool
 	require.NoError(t, h.pool.QueryRow(context.Background(),
-		`SELECT count(DISTINCT stream) FROM sync_cursors WHERE account_id = $1 AND last_success_at > $2`, account, t0).Scan(&n))
-	return n == streams
+		`SELECT (SELECT count(DISTINCT stream) FROM sync_cursors WHERE account_id = $1 AND last_success_at > $2),
+		        EXISTS (SELECT 1 FROM backfills WHERE account_id = $1 AND state = 'running')`, account, t0).Scan(&n, &lookbackRunning))
+	return n == streams && !lookbackRunning
 }
 
 // ordersMatchTruth compares the account's orders rows with the
