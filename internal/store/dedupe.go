@@ -16,8 +16,9 @@ func dedupe[R any, K comparable](rows []R, key func(*R) K, replace func(kept, la
 			out = append(out, rows[i])
 			continue
 		}
-		if replace == nil || replace(&out[j], &rows[i]) {
-			out[j] = rows[i]
+		later := rows[i] // replace may change it; rows stay as given
+		if replace == nil || replace(&out[j], &later) {
+			out[j] = later
 		}
 	}
 	return out

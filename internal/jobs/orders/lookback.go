@@ -92,7 +92,11 @@ func (s *source2026) lookbackPage(ctx context.Context, deps *jobs.Deps, acct *jo
 	if err != nil {
 		return nil, err
 	}
+	mapped, err := s.mapPage(acct, res.Orders, res.Quarantined)
+	if err != nil {
+		return nil, err
+	}
 	return &jobs.Page{Next: res.NextToken(), Store: func(ctx context.Context, tx pgx.Tx) (int64, error) {
-		return s.store(ctx, deps, tx, acct, res.Orders, res.Quarantined, false)
+		return s.store(ctx, deps, tx, acct, mapped, false)
 	}}, nil
 }

@@ -204,28 +204,51 @@ func (s *source2026) search(ctx context.Context, deps *jobs.Deps, acct *jobs.Acc
 	return res, err
 }
 
-// store writes a page of 2026 orders in tx through jobs.StorePage: rows,
-// items, packages, proceeds, PII when it is kept, and the records set
-// aside; a poll's page (poll) also feeds the safety-net count. It returns
-// the number of orders written.
-func (s *source2026) store(ctx context.Context, deps *jobs.Deps, tx pgx.Tx, acct *jobs.Account, orders []spapi.Order2026, bad []spapi.Quarantined, poll bool) (int64, error) {
+// page2026 is a page of 2026 orders mapped to rows before its
+// transaction. The mapping (PII stripped, money split, items, packages) is
+// most of a page's CPU; done inside the transaction it kept a database
+// connection idle for it, and at many sellers the pool's connections sat
+// "idle in transaction" while other jobs queued for them.
+type page2026 struct {
+	orders []spapi.Order2026
+	bad    []spapi.Quarantined
+	rows   *store.Orders2026Rows
+	pii    []store.OrderPIIRow // nil when PII is not kept
+}
+
+// mapPage maps orders (and the records set aside, bad) for store.
+func (s *source2026) mapPage(acct *jobs.Account, orders []spapi.Order2026, bad []spapi.Quarantined) (*page2026, error) {
+	rows, err := ordermap.Orders2026(orders, ordermap.Options2026{Marketplace: onlyMarketplace(acct)})
+	if err != nil {
+		return nil, err
+	}
+	p := &page2026{orders: orders, bad: bad, rows: rows}
+	if s.storePII {
+		if p.pii, err = ordermap.PII(orders); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
+}
+
+// store writes a mapped page of 2026 orders in tx through jobs.StorePage:
+// rows, items, packages, proceeds, PII when it is kept, and the records
+// set aside; a poll's page (poll) also feeds the safety-net count. It
+// returns the number of orders written.
+func (s *source2026) store(ctx context.Context, deps *jobs.Deps, tx pgx.Tx, acct *jobs.Account, p *page2026, poll bool) (int64, error) {
 	return jobs.StorePage(ctx, deps, tx, jobs.PageStore[spapi.Order2026]{
 		Account: acct, Stream: Stream, Op: spapi.OpSearchOrders, Table: "orders",
-		Records: orders, Quarantined: bad, Poll: poll,
-		Write: func(ctx context.Context, tx pgx.Tx, orders []spapi.Order2026) (jobs.Written, error) {
-			return s.write(ctx, deps, tx, acct, orders)
+		Records: p.orders, Quarantined: p.bad, Poll: poll,
+		Write: func(ctx context.Context, tx pgx.Tx, _ []spapi.Order2026) (jobs.Written, error) {
+			return s.write(ctx, deps, tx, acct, p)
 		},
 	})
 }
 
-// write upserts 2026 orders with everything inline in them (items,
-// packages, proceeds) and their PII when it is kept.
-func (s *source2026) write(ctx context.Context, deps *jobs.Deps, tx pgx.Tx, acct *jobs.Account, orders []spapi.Order2026) (jobs.Written, error) {
-	rows, err := ordermap.Orders2026(orders, ordermap.Options2026{Marketplace: onlyMarketplace(acct)})
-	if err != nil {
-		return jobs.Written{}, err
-	}
-	res, err := store.UpsertOrders2026(ctx, tx, acct.ID, rows)
+// write upserts a mapped page of 2026 orders with everything inline in
+// them (items, packages, proceeds) and their PII when it is kept.
+func (s *source2026) write(ctx context.Context, deps *jobs.Deps, tx pgx.Tx, acct *jobs.Account, p *page2026) (jobs.Written, error) {
+	res, err := store.UpsertOrders2026(ctx, tx, acct.ID, p.rows)
 	if err != nil {
 		return jobs.Written{}, err
 	}
@@ -234,17 +257,13 @@ func (s *source2026) write(ctx context.Context, deps *jobs.Deps, tx pgx.Tx, acct
 			"account", acct.ID, "orders", len(res.NoFulfillment), "first", res.NoFulfillment[0])
 	}
 	if s.storePII {
-		pii, err := ordermap.PII(orders)
-		if err != nil {
-			return jobs.Written{}, err
-		}
-		if _, err := store.UpsertOrderPII(ctx, tx, acct.ID, pii, s.retention); err != nil {
+		if _, err := store.UpsertOrderPII(ctx, tx, acct.ID, p.pii, s.retention); err != nil {
 			return jobs.Written{}, err
 		}
 	}
 	items := 0
-	for i := range orders {
-		items += len(orders[i].OrderItems)
+	for i := range p.orders {
+		items += len(p.orders[i].OrderItems)
 	}
 	return jobs.Written{
 		Changed: len(res.Changes),
@@ -277,8 +296,12 @@ func (w *PollWorker) walk2026(acct *jobs.Account, scope string, lookback *bool) 
 		if err != nil {
 			return nil, err
 		}
+		mapped, err := w.src.mapPage(acct, page.Orders, page.Quarantined)
+		if err != nil {
+			return nil, err
+		}
 		p := &jobs.Page{Next: page.NextToken(), Store: func(ctx context.Context, tx pgx.Tx) (int64, error) {
-			return w.src.store(ctx, w.deps, tx, acct, page.Orders, page.Quarantined, true)
+			return w.src.store(ctx, w.deps, tx, acct, mapped, true)
 		}}
 		if st.Token == "" {
 			p.To = windowEnd2026(page, st.From)
@@ -320,8 +343,12 @@ func (s *source2026) backfillPage(ctx context.Context, deps *jobs.Deps, acct *jo
 			keep = append(keep, o)
 		}
 	}
+	mapped, err := s.mapPage(acct, keep, res.Quarantined)
+	if err != nil {
+		return nil, err
+	}
 	return &jobs.Page{Next: res.NextToken(), Store: func(ctx context.Context, tx pgx.Tx) (int64, error) {
-		return s.store(ctx, deps, tx, acct, keep, res.Quarantined, false)
+		return s.store(ctx, deps, tx, acct, mapped, false)
 	}}, nil
 }
 
@@ -337,8 +364,12 @@ func (s *source2026) refresh(ctx context.Context, deps *jobs.Deps, acct *jobs.Ac
 		err = deps.QuarantineIncomplete(ctx, acct, err)
 		return fmt.Errorf("get order %s (2026-01-01): %w", orderID, err)
 	}
+	mapped, err := s.mapPage(acct, []spapi.Order2026{res.Order}, nil)
+	if err != nil {
+		return fmt.Errorf("map order %s (2026-01-01): %w", orderID, err)
+	}
 	return pgx.BeginFunc(ctx, deps.Pool, func(tx pgx.Tx) error {
-		_, err := s.store(ctx, deps, tx, acct, []spapi.Order2026{res.Order}, nil, false)
+		_, err := s.store(ctx, deps, tx, acct, mapped, false)
 		return err
 	})
 }
