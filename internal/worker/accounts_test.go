@@ -115,12 +115,17 @@ func (h *accountsHarness) start(t *testing.T, reload ...time.Duration) {
 	}
 }
 
-// polledSince reports whether every stream of account polled after t0.
+// polledSince reports whether every stream of account polled after t0
+// and its orders lookback (started by its first orders poll) is done.
 func (h *accountsHarness) polledSince(t *testing.T, account string, t0 time.Time) bool {
 	var n int
+	var lookbackRunning bool
 	require.NoError(t, h.pool.QueryRow(context.Background(),
-		`SELECT count(DISTINCT stream) FROM sync_cursors WHERE account_id = $1 AND last_success_at > $2`, account, t0).Scan(&n))
-	return n == len(streams.All(nil))
+		`SELECT (SELECT count(DISTINCT stream) FROM sync_cursors WHERE account_id = $1 AND last_success_at > $2),
+		        EXISTS (SELECT 1 FROM backfills WHERE account_id = $1 AND via = 'lookback' AND state = 'running')`, account, t0).Scan(&n, &lookbackRunning))
+	// A first orders poll reads its last hour and sets the cursor; the
+	// rest of the 30 days follows as a lookback.
+	return n == len(streams.All(nil)) && !lookbackRunning
 }
 
 func (h *accountsHarness) state(t *testing.T, account string) string {
