@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
+	"golang.org/x/sync/semaphore"
 
 	"github.com/spsync/spsync/internal/accounts"
 	"github.com/spsync/spsync/internal/budget"
@@ -114,6 +115,12 @@ type Deps struct {
 	// (SPSYNC_MAX_WORKERS, see QueueSizing); zero means DefaultMaxWorkers.
 	MaxWorkers int
 
+	// HeavyWork bounds the CPU-heavy sections running at once: page
+	// transactions, and large answers' decoding when the SP-API clients
+	// share it (spapi.Options.LargeAnswers). See heavywork.go. Defaults to
+	// NewHeavyWork (one per core).
+	HeavyWork *semaphore.Weighted
+
 	// waiting caches whether a queue has jobs waiting for a slot (yield.go).
 	waiting *queueWaiting
 
@@ -151,6 +158,9 @@ func NewDeps(d Deps) *Deps {
 	}
 	if d.OnPushLatency == nil {
 		d.OnPushLatency = func(string, float64) {}
+	}
+	if d.HeavyWork == nil {
+		d.HeavyWork = NewHeavyWork()
 	}
 	d.waiting = &queueWaiting{per: map[string]*waitingAnswer{}}
 	return &d

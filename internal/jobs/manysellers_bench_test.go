@@ -18,6 +18,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/rivertype"
+	"golang.org/x/sync/semaphore"
 
 	"github.com/spsync/spsync/internal/budget"
 	"github.com/spsync/spsync/internal/config"
@@ -120,10 +121,12 @@ func runFirstCatchUp(b *testing.B, n int, latency sim.Latency) catchUpResult {
 	b.Cleanup(pool.Close)
 
 	deps := jobs.NewDeps(jobs.Deps{
-		Pool:   pool,
-		Budget: budget.New(pool, budget.Options{Plans: jobstest.SimPlans(s), MaxWait: benchMaxWait(b)}),
-		Now:    s.Now,
-		Once:   true, // polls complete instead of snoozing until their next run
+		Pool:       pool,
+		Budget:     budget.New(pool, budget.Options{Plans: jobstest.SimPlans(s), MaxWait: benchMaxWait(b)}),
+		Now:        s.Now,
+		Once:       true, // polls complete instead of snoozing until their next run
+		HeavyWork:  benchHeavyWork(),
+		MaxWorkers: benchInt(b, "SPSYNC_BENCH_MAX_WORKERS"),
 	})
 	for _, a := range s.Accounts() {
 		acct := &jobs.Account{Account: config.Account{
@@ -134,8 +137,9 @@ func runFirstCatchUp(b *testing.B, n int, latency sim.Latency) catchUpResult {
 		observe := jobs.ObserveResponses(deps.Budget, acct)
 		acct.Client, err = spapi.NewClient(spapi.Options{
 			Region: spapi.RegionNA, Account: a.ID, Endpoint: srv.URL, LWAEndpoint: srv.URL + "/auth/o2/token",
-			Credentials: spapi.Credentials{ClientID: a.ClientID, ClientSecret: a.ClientSecret, RefreshToken: a.RefreshToken},
-			OnResponse:  observe,
+			Credentials:  spapi.Credentials{ClientID: a.ClientID, ClientSecret: a.ClientSecret, RefreshToken: a.RefreshToken},
+			OnResponse:   observe,
+			LargeAnswers: deps.HeavyWork,
 		})
 		if err != nil {
 			b.Fatal(err)
@@ -253,8 +257,8 @@ func runFirstCatchUp(b *testing.B, n int, latency sim.Latency) catchUpResult {
 			}
 			if os.Getenv("SPSYNC_BENCH_TRACE") != "" {
 				st := pool.Stat()
-				fmt.Fprintf(os.Stderr, "t=%4.1fs due %d running %v conns acquired %d, acquires %d, waited %s\n", time.Since(began).Seconds(), due, inSlot.snapshot(),
-					st.AcquiredConns(), st.AcquireCount(), st.AcquireDuration().Round(time.Millisecond))
+				fmt.Fprintf(os.Stderr, "t=%4.1fs due %d running %v conns acquired %d (total %d, idle %d, new %d, canceled acquires %d, empty acquires %d), acquires %d, waited %s\n", time.Since(began).Seconds(), due, inSlot.snapshot(),
+					st.AcquiredConns(), st.TotalConns(), st.IdleConns(), st.NewConnsCount(), st.CanceledAcquireCount(), st.EmptyAcquireCount(), st.AcquireCount(), st.AcquireDuration().Round(time.Millisecond))
 			}
 			samples++
 			sumDue += float64(due)
@@ -294,6 +298,23 @@ func runFirstCatchUp(b *testing.B, n int, latency sim.Latency) catchUpResult {
 	}
 	if want := n * len(streams); cursors < want {
 		b.Fatalf("%d cursors after the catch-up, want %d", cursors, want)
+	}
+	if os.Getenv("SPSYNC_BENCH_TRACE") != "" {
+		rows, err := pool.Query(ctx, `SELECT coalesce(args->>'account_id', '-'), kind, count(*), coalesce(min(extract(epoch from attempted_at - $1::timestamptz)), -1)::float8, coalesce(max(extract(epoch from finalized_at - $1::timestamptz)), -1)::float8, sum(coalesce((metadata->>'snoozes')::int,0))::int
+			FROM river_job GROUP BY 1, 2 ORDER BY 1, 5`, began)
+		if err == nil {
+			for rows.Next() {
+				var acct, kind string
+				var n, snz int
+				var first, last float64
+				if err := rows.Scan(&acct, &kind, &n, &first, &last, &snz); err != nil {
+					fmt.Fprintln(os.Stderr, "scan:", err)
+				} else {
+					fmt.Fprintf(os.Stderr, "seller %s %-28s %4d jobs first start %5.1f s last end %5.1f s snoozes %d\n", acct, kind, n, first, last, snz)
+				}
+			}
+			rows.Close()
+		}
 	}
 	var snoozes int
 	if err := pool.QueryRow(ctx, `SELECT coalesce(sum((metadata->>'snoozes')::int), 0) FROM river_job`).Scan(&snoozes); err != nil {
@@ -392,6 +413,28 @@ func processCPU() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
+// benchHeavyWork is Deps.HeavyWork: the worker's (one per core), or with
+// SPSYNC_BENCH_HEAVY=off no bound to speak of (before session 37).
+func benchHeavyWork() *semaphore.Weighted {
+	if os.Getenv("SPSYNC_BENCH_HEAVY") == "off" {
+		return semaphore.NewWeighted(1 << 20)
+	}
+	return jobs.NewHeavyWork()
+}
+
+// benchInt reads an integer knob; unset is 0.
+func benchInt(b *testing.B, name string) int {
+	v := os.Getenv(name)
+	if v == "" {
+		return 0
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		b.Fatalf("%s: %v", name, err)
+	}
+	return n
+}
+
 // benchFirstWindow is the orders first poll's window:
 // SPSYNC_BENCH_FIRST_WINDOW (a Go duration, 0 for the whole lookback),
 // by default the worker's (an hour).
@@ -437,6 +480,13 @@ func benchQueues(b *testing.B, deps *jobs.Deps) map[string]river.QueueConfig {
 		}
 		for name, c := range q {
 			c.FetchPollInterval = max(d, c.FetchCooldown)
+			q[name] = c
+		}
+	}
+	for name, knob := range map[string]string{jobs.QueuePoll: "SPSYNC_BENCH_POLL_SLOTS", jobs.QueueFollowup: "SPSYNC_BENCH_FOLLOWUP_SLOTS"} {
+		if n := benchInt(b, knob); n > 0 {
+			c := q[name]
+			c.MaxWorkers = n
 			q[name] = c
 		}
 	}

@@ -123,14 +123,19 @@ type queueShape struct {
 
 // queueShapes: a seller's polls (one per stream, their pages mostly within
 // their bursts) make about a call a second; its follow-ups spend
-// getFulfillmentOrder's and getPackageTrackingDetails' 2/s each (service
-// job refreshes' 20/s lasts a second); its order items getOrderItems'
-// 0.5/s. Backfills are started by an operator for some accounts, not grown
-// with all of them; the default queue holds credential rotations.
+// getFulfillmentOrder's and getPackageTrackingDetails' 2/s each and, at a
+// first catch-up, their bursts of 30 each at once (over its first 15 s,
+// (30 + 30) / 15 + 4 = 8 calls a second; service job refreshes' 20/s lasts
+// a second); its order items getOrderItems' 0.5/s. Sized for the rates
+// alone (4/s), the follow-up slots spent 50 sellers' bursts one after the
+// other, a late seller's details and its packages' tracking (the chain that
+// takes 2/s for ~20 s) starting ~15 s in (BenchmarkFirstCatchUp). Backfills
+// are started by an operator for some accounts, not grown with all of them;
+// the default queue holds credential rotations.
 var queueShapes = map[string]queueShape{
 	river.QueueDefault:    {floor: 2},
 	QueuePoll:             {floor: 4, perSeller: 1},
-	QueueFollowup:         {floor: 10, perSeller: 4, burstFetch: true},
+	QueueFollowup:         {floor: 10, perSeller: 8, burstFetch: true},
 	QueueFollowupItems:    {floor: 4, perSeller: 0.5, burstFetch: true},
 	QueueBackfill:         {floor: 4},
 	QueueBackfillFollowup: {floor: 6, burstFetch: true},

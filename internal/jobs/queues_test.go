@@ -26,12 +26,18 @@ func TestQueueConfigFor(t *testing.T) {
 	require.Equal(t, fixed, workers(jobs.QueueConfig()))
 	require.Equal(t, fixed, workers(jobs.QueueConfigFor(jobs.Sizing{Sellers: 1, PoolConns: 20})), "one seller: the floors")
 
-	// 50 sellers at 500 ms: follow-ups 50 × 4/s × 0.5 s, polls 50 × 1/s × 0.5 s.
-	q := workers(jobs.QueueConfigFor(jobs.Sizing{Sellers: 50, PoolConns: 20}))
-	require.Equal(t, 100, q[jobs.QueueFollowup])
-	require.Equal(t, 25, q[jobs.QueuePoll])
-	require.Equal(t, 13, q[jobs.QueueFollowupItems])
+	// 20 sellers at 500 ms: follow-ups 20 × 8/s × 0.5 s, polls 20 × 1/s × 0.5 s.
+	q := workers(jobs.QueueConfigFor(jobs.Sizing{Sellers: 20, PoolConns: 20}))
+	require.Equal(t, 80, q[jobs.QueueFollowup])
+	require.Equal(t, 10, q[jobs.QueuePoll])
+	require.Equal(t, 5, q[jobs.QueueFollowupItems])
 	require.Equal(t, 4, q[jobs.QueueBackfill], "backfills do not grow with the sellers")
+	// 50 sellers want 200 + 25 + 13 + the floors: past the ceiling (200),
+	// each queue keeps one slot and the rest in proportion.
+	q = workers(jobs.QueueConfigFor(jobs.Sizing{Sellers: 50, PoolConns: 20}))
+	require.Equal(t, 159, q[jobs.QueueFollowup])
+	require.Equal(t, 20, q[jobs.QueuePoll])
+	require.Equal(t, 10, q[jobs.QueueFollowupItems])
 	require.Equal(t, jobs.QueueConfig()[jobs.QueueFollowup].FetchCooldown, jobs.QueueConfigFor(jobs.Sizing{Sellers: 50})[jobs.QueueFollowup].FetchCooldown)
 
 	// 1,000 sellers: the ceiling (200 by default), in proportion.

@@ -134,7 +134,8 @@ func (w *Walk) proceed(ctx context.Context) (bool, error) {
 
 // commitPage writes one page in one transaction: its rows and follow-ups,
 // the walk's progress (or, on its last page, the progress removed), and the
-// stream's Commit. Nothing of it is visible unless all of it is.
+// stream's Commit. Nothing of it is visible unless all of it is. It is a
+// heavy section (Deps.HeavyWork).
 func (d *Deps) commitPage(ctx context.Context, w Walk, prev WalkState, page *Page) (WalkState, error) {
 	next := prev
 	if next.StartedAt.IsZero() {
@@ -150,7 +151,12 @@ func (d *Deps) commitPage(ctx context.Context, w Walk, prev WalkState, page *Pag
 	next.Token = page.Next
 	next.Pages = prev.Pages + 1
 	last := page.Next == ""
-	err := pgx.BeginFunc(ctx, d.Pool, func(tx pgx.Tx) error {
+	leave, err := d.enterHeavy(ctx)
+	if err != nil {
+		return prev, err
+	}
+	defer leave()
+	err = pgx.BeginFunc(ctx, d.Pool, func(tx pgx.Tx) error {
 		rows, err := page.Store(ctx, tx)
 		if err != nil {
 			return err

@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"golang.org/x/sync/semaphore"
 )
 
 // DefaultMaxBodyBytes is the response size limit when Options.MaxBodyBytes is zero. The
@@ -67,7 +69,18 @@ type Options struct {
 	// budget learns from it (x-amzn-RateLimit-Limit, throttles) without every call site
 	// having to remember to report.
 	OnResponse func(ctx context.Context, meta ResponseMeta)
+	// LargeAnswers, when set, bounds how many answers of more than
+	// LargeAnswer bytes are decoded at once, with every other holder of the
+	// same semaphore (the worker shares it with its page transactions:
+	// jobs.Deps.HeavyWork). Decoding a page of 100 orders is CPU work that
+	// lighter calls would otherwise wait behind.
+	LargeAnswers *semaphore.Weighted
 }
+
+// LargeAnswer is the size from which an answer is decoded under
+// Options.LargeAnswers: a page of orders is hundreds of kilobytes, a
+// fulfillment order's details or a package's tracking a few.
+const LargeAnswer = 32 << 10
 
 // String describes the options with secrets redacted.
 func (o Options) String() string {
@@ -103,6 +116,7 @@ type Client struct {
 	userAgent string
 	account   string
 	onResp    func(ctx context.Context, meta ResponseMeta)
+	large     *semaphore.Weighted
 	// download fetches report documents: http without its overall Timeout (see
 	// Options.DownloadIdleTimeout), which downloadIdle replaces.
 	download     *http.Client
@@ -139,6 +153,7 @@ func NewClient(opts Options) (*Client, error) {
 		userAgent: opts.UserAgent,
 		account:   opts.Account,
 		onResp:    opts.OnResponse,
+		large:     opts.LargeAnswers,
 	}
 	if c.account == "" {
 		c.account = "(unnamed)"
@@ -354,7 +369,7 @@ func (c *Client) send(ctx context.Context, op, method, path string, query url.Va
 		if resp.StatusCode < 200 || resp.StatusCode > 299 {
 			return meta, meta.errorf(kindForStatus(resp.StatusCode), nil).withAPIErrors(respBody)
 		}
-		if err := decode(op, respBody, out); err != nil {
+		if err := c.decodeAnswer(ctx, op, respBody, out, decode); err != nil {
 			kind := KindRetryable
 			if errors.Is(err, ErrIncompleteRecord) {
 				// The same answer comes back on every retry.
@@ -364,6 +379,17 @@ func (c *Client) send(ctx context.Context, op, method, path string, query url.Va
 		}
 		return meta, nil
 	}
+}
+
+// decodeAnswer decodes body with decode, a large one under c.large.
+func (c *Client) decodeAnswer(ctx context.Context, op string, body []byte, out any, decode func(op string, body []byte, out any) error) error {
+	if c.large != nil && len(body) > LargeAnswer {
+		if err := c.large.Acquire(ctx, 1); err != nil {
+			return fmt.Errorf("waiting to decode a %d-byte answer: %w", len(body), err)
+		}
+		defer c.large.Release(1)
+	}
+	return decode(op, body, out)
 }
 
 // decodePayload decodes the envelope's payload of op into out with the tolerant decoder

@@ -117,6 +117,7 @@ func buildDeps(ctx context.Context, cfg *config.Config, keys *secretbox.Keyring,
 				observe(ctx, meta)
 				watch(ctx, meta)
 			},
+			LargeAnswers: deps.HeavyWork,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("account %s: %w", a.ID, err)
