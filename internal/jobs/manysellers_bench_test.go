@@ -48,6 +48,9 @@ import (
 // peak of waiting jobs and the SP-API calls and 429s. Sub-benchmarks:
 // sellers=1, 10, 50 × latency=0 (answers at once) and latency=real
 // (sim.RealisticLatency, median 350 ms). Run one at a time, -benchtime=1x.
+// Knobs (environment): SPSYNC_BENCH_QUEUES, _MAXWAIT, _POLLS, _POOL,
+// _TRACE, _FIRST_WINDOW, _HEAVY, _POLL_SLOTS, _FOLLOWUP_SLOTS and
+// _MAX_WORKERS, each read by its helper below (BENCHMARKS.md lists them).
 func BenchmarkFirstCatchUp(b *testing.B) {
 	for _, lat := range []struct {
 		name string
