@@ -208,8 +208,9 @@ func (s *source2026) search(ctx context.Context, deps *jobs.Deps, acct *jobs.Acc
 // transaction. The mapping (PII stripped, money split, items, packages) is
 // CPU work (with the statements' encoding, 29 % of the worker's CPU in a
 // 50-seller profile; decoding the answers 28 %); done inside the
-// transaction it kept a database connection idle for it, and at many sellers the pool's connections sat
-// "idle in transaction" while other jobs queued for them.
+// transaction it kept a database connection idle for it, and at many
+// sellers the pool's connections sat "idle in transaction" while other
+// jobs queued for them.
 type page2026 struct {
 	orders []spapi.Order2026
 	bad    []spapi.Quarantined
