@@ -305,7 +305,9 @@ func runFirstCatchUp(b *testing.B, n int, latency sim.Latency) catchUpResult {
 	if os.Getenv("SPSYNC_BENCH_TRACE") != "" {
 		rows, err := pool.Query(ctx, `SELECT coalesce(args->>'account_id', '-'), kind, count(*), coalesce(min(extract(epoch from attempted_at - $1::timestamptz)), -1)::float8, coalesce(max(extract(epoch from finalized_at - $1::timestamptz)), -1)::float8, sum(coalesce((metadata->>'snoozes')::int,0))::int
 			FROM river_job GROUP BY 1, 2 ORDER BY 1, 5`, began)
-		if err == nil {
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "per-seller trace:", err)
+		} else {
 			for rows.Next() {
 				var acct, kind string
 				var n, snz int
