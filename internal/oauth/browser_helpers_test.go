@@ -3,6 +3,7 @@ package oauth_test
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"net/http/httptest"
 	"slices"
@@ -127,14 +128,24 @@ func newOnboarding(t *testing.T, o onboardingOptions) *onboarding {
 
 // freePort returns a loopback port nobody listens on now. The OAuth
 // listener needs its port before it starts: the base URL (and so the
-// redirect URI registered with Seller Central) names it.
+// redirect URI registered with Seller Central) names it. The port is
+// drawn below Linux's ephemeral range (32768–60999): a port the kernel
+// handed out for ":0" could be handed to another test's listener or
+// outgoing connection before the worker binds it (seen in CI: "address
+// already in use").
 func freePort(t *testing.T) int {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	port := ln.Addr().(*net.TCPAddr).Port
-	require.NoError(t, ln.Close())
-	return port
+	for range 100 {
+		port := 20000 + rand.IntN(12000)
+		ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		if err != nil {
+			continue
+		}
+		require.NoError(t, ln.Close())
+		return port
+	}
+	t.Fatal("no free loopback port in 20000-31999")
+	return 0
 }
 
 // start runs the worker until the test ends, then stores the

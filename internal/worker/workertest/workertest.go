@@ -41,6 +41,7 @@ func Start(t testing.TB, opts worker.Options) worker.ReadyInfo {
 	case r := <-ready:
 		return r
 	case err := <-done:
+		done <- nil // reported here: the cleanup has nothing left to wait for
 		t.Fatalf("worker stopped before it was ready: %v", err)
 	case <-time.After(2 * time.Minute):
 		t.Fatal("worker not ready after 2 minutes")
