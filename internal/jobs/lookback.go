@@ -35,15 +35,20 @@ func (BackfillWindowArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{Queue: QueueBackfill, Priority: PriorityBackfill}
 }
 
-// ViaLookback is the backfills.via of a lookback: the part of an account's
-// first window that its first poll left behind it, by last update date.
-const ViaLookback = "lookback"
+// The backfills.via of the backfills this package names (the backfill
+// package has the rest): ViaAPI a list operation's own windows, ViaLookback
+// a lookback — the part of an account's first window that its first poll
+// left behind it, by last update date.
+const (
+	ViaAPI      = "api"
+	ViaLookback = "lookback"
+)
 
 // BackfillLabel names a backfill of stream fetched via for an operator:
 // the stream alone for the list's own windows, "orders via reports" or
 // "orders via lookback" otherwise (`worker status`, `worker backfill`).
 func BackfillLabel(stream, via string) string {
-	if via == "" || via == "api" {
+	if via == "" || via == ViaAPI {
 		return stream
 	}
 	return stream + " via " + via

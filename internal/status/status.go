@@ -8,12 +8,12 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"github.com/spsync/spsync/internal/jobs"
 	"io"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/spsync/spsync/internal/jobs"
 	"github.com/spsync/spsync/internal/riverext"
 	"github.com/spsync/spsync/internal/spapi"
 	"github.com/spsync/spsync/internal/store"

@@ -39,7 +39,7 @@ type Options struct {
 
 // The ways of fetching history (backfills.via).
 const (
-	ViaAPI     = "api"
+	ViaAPI     = jobs.ViaAPI
 	ViaReports = "reports"
 	// ViaLookback is started by a stream's first poll (jobs.StartLookback),
 	// not by `worker backfill`: the rest of its first window, by last
