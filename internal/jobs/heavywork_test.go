@@ -21,32 +21,38 @@ import (
 // TestPageTransactionsAreHeavyWork: walks of six accounts store their
 // pages at once, and no more page transactions run together than
 // Deps.HeavyWork admits (two). Each page's transaction waits, inside, for a
-// third to join it (which the bound forbids) or for a short time: without
-// the bound all six are inside together.
+// partner (the bound admits two; the last one has none), then briefly for a
+// third to join, which the bound forbids: without the bound all six are
+// inside together.
 func TestPageTransactionsAreHeavyWork(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	pool := dbtest.NewPool(t)
 	deps := jobs.NewDeps(jobs.Deps{Pool: pool, Budget: budget.New(pool, budget.Options{}), HeavyWork: semaphore.NewWeighted(2)})
 
+	const walks = 6
 	var (
-		mu           sync.Mutex
-		inside, most int
-		stored       int
+		mu                   sync.Mutex
+		inside, most, stored int
 	)
-	crowded := make(chan struct{})
+	// until polls cond (under mu) until it holds or d has passed.
+	until := func(d time.Duration, cond func() bool) {
+		for deadline := time.Now().Add(d); time.Now().Before(deadline); time.Sleep(2 * time.Millisecond) {
+			mu.Lock()
+			ok := cond()
+			mu.Unlock()
+			if ok {
+				return
+			}
+		}
+	}
 	store := func(ctx context.Context, tx pgx.Tx) (int64, error) {
 		mu.Lock()
 		inside++
 		most = max(most, inside)
-		if inside == 3 {
-			close(crowded)
-		}
 		mu.Unlock()
-		select {
-		case <-crowded:
-		case <-time.After(200 * time.Millisecond):
-		}
+		until(time.Minute, func() bool { return inside >= 2 || stored+inside == walks })
+		until(200*time.Millisecond, func() bool { return inside >= 3 })
 		mu.Lock()
 		inside--
 		stored++
@@ -55,8 +61,8 @@ func TestPageTransactionsAreHeavyWork(t *testing.T) {
 	}
 
 	var wg sync.WaitGroup
-	errs := make(chan error, 6)
-	for i := range 6 {
+	errs := make(chan error, walks)
+	for i := range walks {
 		acct := &jobs.Account{Account: config.Account{ID: fmt.Sprintf("heavy-%d", i), Region: "na"}}
 		wg.Go(func() {
 			_, err := deps.RunWalk(ctx, jobs.Walk{
@@ -76,6 +82,6 @@ func TestPageTransactionsAreHeavyWork(t *testing.T) {
 	for err := range errs {
 		require.NoError(t, err)
 	}
-	require.Equal(t, 6, stored)
+	require.Equal(t, walks, stored)
 	require.Equal(t, 2, most, "page transactions at once")
 }
