@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -24,6 +23,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/spsync/spsync/internal/devtools/freeport"
 	"github.com/spsync/spsync/internal/sim"
 )
 
@@ -178,18 +178,6 @@ func (s *syncBuffer) tail(n int) string {
 	return strings.Join(lines, "\n")
 }
 
-// freePort returns a loopback port nothing listens on now. Prometheus
-// takes its address as a flag, so the port is found first; another
-// process could take it in between, which would fail the start clearly.
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	port := ln.Addr().(*net.TCPAddr).Port
-	require.NoError(t, ln.Close())
-	return port
-}
-
 // startPrometheus runs bin scraping target (host:port of a /metrics) every
 // second as job "spsync", loading ruleFile when it is not empty, with its
 // storage in a temporary directory; it is stopped when the test ends.
@@ -212,7 +200,7 @@ scrape_configs:
 	}
 	cfgPath := filepath.Join(dir, "prometheus.yml")
 	require.NoError(t, os.WriteFile(cfgPath, []byte(cfg), 0o600))
-	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	addr := freeport.Loopback(t) // Prometheus takes its address as a flag
 	logs := &syncBuffer{}
 	cmd := exec.Command(bin, "--config.file="+cfgPath, "--storage.tsdb.path="+filepath.Join(dir, "data"),
 		"--web.listen-address="+addr, "--log.level=warn")

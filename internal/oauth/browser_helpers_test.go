@@ -3,8 +3,6 @@ package oauth_test
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
-	"net"
 	"net/http/httptest"
 	"slices"
 	"strings"
@@ -18,6 +16,7 @@ import (
 	"github.com/spsync/spsync/internal/accounts"
 	"github.com/spsync/spsync/internal/config"
 	"github.com/spsync/spsync/internal/dbtest"
+	"github.com/spsync/spsync/internal/devtools/freeport"
 	"github.com/spsync/spsync/internal/oauth"
 	"github.com/spsync/spsync/internal/oauth/oauthtest"
 	"github.com/spsync/spsync/internal/secretbox"
@@ -87,8 +86,10 @@ func newOnboarding(t *testing.T, o onboardingOptions) *onboarding {
 	srv := httptest.NewServer(s)
 	t.Cleanup(srv.Close)
 
-	port := freePort(t)
-	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	// The OAuth listener needs its address before it starts: the base URL
+	// (and so the redirect URI registered with Seller Central) names it.
+	addr := freeport.Loopback(t)
+	base := "http://" + addr
 	_, keyText, err := secretbox.GenerateKey()
 	require.NoError(t, err)
 	keys, err := accounts.LoadKeyring(func(k string) string {
@@ -104,7 +105,7 @@ func newOnboarding(t *testing.T, o onboardingOptions) *onboarding {
 		"SPSYNC_SECRET_KEY": keyText, "SPSYNC_HTTP_ADDR": "127.0.0.1:0",
 		"SPSYNC_ORDERS_CRON": "@every 2s", "SPSYNC_FULFILLMENT_ORDERS_CRON": "@every 2s", "SPSYNC_SERVICE_JOBS_CRON": "@every 2s",
 		"SPSYNC_SIM_RATE_SCALE":       fmt.Sprint(o.rateScale),
-		"SPSYNC_OAUTH_ADDR":           fmt.Sprintf("127.0.0.1:%d", port),
+		"SPSYNC_OAUTH_ADDR":           addr,
 		"SPSYNC_OAUTH_BASE_URL":       base,
 		"SPSYNC_OAUTH_APPLICATION_ID": sim.DemoApplicationID,
 		"SPSYNC_OAUTH_CLIENT_ID":      sim.DemoAccount.ClientID,
@@ -124,28 +125,6 @@ func newOnboarding(t *testing.T, o onboardingOptions) *onboarding {
 	t.Cleanup(pool.Close)
 	return &onboarding{sim: s, simURL: srv.URL, pool: pool, keys: keys, cfg: cfg, oauth: ocfg, env: env, accts: byID,
 		base: base, admin: &accounts.Admin{Pool: pool, Keys: keys}}
-}
-
-// freePort returns a loopback port nobody listens on now. The OAuth
-// listener needs its port before it starts: the base URL (and so the
-// redirect URI registered with Seller Central) names it. The port is
-// drawn below Linux's ephemeral range (32768–60999): a port the kernel
-// handed out for ":0" could be handed to another test's listener or
-// outgoing connection before the worker binds it (seen in CI: "address
-// already in use").
-func freePort(t *testing.T) int {
-	t.Helper()
-	for range 100 {
-		port := 20000 + rand.IntN(12000)
-		ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
-		if err != nil {
-			continue
-		}
-		require.NoError(t, ln.Close())
-		return port
-	}
-	t.Fatal("no free loopback port in 20000-31999")
-	return 0
 }
 
 // start runs the worker until the test ends, then stores the

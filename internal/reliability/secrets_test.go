@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -21,6 +20,7 @@ import (
 
 	"github.com/spsync/spsync/internal/accounts"
 	"github.com/spsync/spsync/internal/dbtest"
+	"github.com/spsync/spsync/internal/devtools/freeport"
 	"github.com/spsync/spsync/internal/oauth"
 	"github.com/spsync/spsync/internal/secretbox"
 	"github.com/spsync/spsync/internal/sim"
@@ -224,10 +224,7 @@ func TestOAuthSecretsStayOutOfLogsRiverAndTables(t *testing.T) {
 	}))
 	t.Cleanup(srv.Close)
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	oauthAddr := ln.Addr().String()
-	require.NoError(t, ln.Close())
+	oauthAddr := freeport.Loopback(t)
 	base := "http://" + oauthAddr
 	s.SetApplicationURIs(sim.DemoApplicationID, base+"/oauth/login", base+"/oauth/callback")
 

@@ -2,7 +2,6 @@ package worker
 
 import (
 	"context"
-	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -14,16 +13,14 @@ import (
 	"github.com/spsync/spsync/internal/accounts"
 	"github.com/spsync/spsync/internal/config"
 	"github.com/spsync/spsync/internal/dbtest"
+	"github.com/spsync/spsync/internal/devtools/freeport"
 	"github.com/spsync/spsync/internal/oauth"
 	"github.com/spsync/spsync/internal/secretbox"
 )
 
 func oauthTestConfig(t *testing.T) oauth.Config {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := ln.Addr().String()
-	require.NoError(t, ln.Close())
+	addr := freeport.Loopback(t)
 	env := map[string]string{"SPSYNC_OAUTH_ADDR": addr, "SPSYNC_OAUTH_BASE_URL": "http://" + addr}
 	c, err := oauth.LoadConfig(func(k string) string { return env[k] })
 	require.NoError(t, err)
